@@ -1,0 +1,1 @@
+"""trackplan GitHub bot: Flask webhook service."""

@@ -1,0 +1,1 @@
+"""trackplan registry: the pure domain (load, validate, diff, release) and the CLI."""

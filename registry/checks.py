@@ -1,0 +1,355 @@
+"""The check functions of the lint rules: cross-references and naming, over a loaded registry."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from registry import naming
+from registry.findings import Location
+from registry.model import SHARED, Plan, Registry, walk_properties
+from registry.settings import Conventions
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a check found; the catalog adds the rule id and level to make a Finding."""
+
+    plan: str | None
+    location: Location
+    message: str
+    hint: str
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _defined(plan: Plan, section: str) -> dict[str, Any]:
+    value = plan.meta.get(section)
+    return value if isinstance(value, dict) else {}
+
+
+def _stages(plan: Plan) -> list[str]:
+    lifecycle = plan.meta.get("lifecycle")
+    if not isinstance(lifecycle, list):
+        return []
+    return [s["stage"] for s in lifecycle if isinstance(s, dict) and isinstance(s.get("stage"), str)]
+
+
+def _did_you_mean(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1)
+    if close:
+        return f"Did you mean '{close[0]}'? "
+    return ""
+
+
+def _choices(options: list[str], what: str) -> str:
+    if not options:
+        return f"The plan defines no {what} yet."
+    shown = ", ".join(sorted(options)[:12])
+    return f"Defined {what}: {shown}{', ...' if len(options) > 12 else ''}."
+
+
+# --- cross-references -----------------------------------------------------------------------
+
+
+def unknown_refs(registry: Registry) -> Iterator[Hit]:
+    """`$ref` naming no entry of the plan's `properties:` (or a chain of refs that loops)."""
+    for plan in _plans(registry):
+        shared = sorted(plan.shared)
+        for section, _event, props in plan.property_maps():
+            for prop in props.values():
+                for ref, path in _ref_paths(prop.spec, prop.path):
+                    target = plan.shared.get(ref)
+                    if target is None:
+                        yield Hit(plan.id, registry.locate(prop.file, path),
+                                  f"$ref '{ref}' names no shared property of plan '{plan.id}'",
+                                  _did_you_mean(ref, shared)
+                                  + "Define it under `properties:` or fix the name. "
+                                  + _choices(shared, "shared properties"))
+                    elif section == SHARED and _ref_loops(plan, ref):
+                        yield Hit(plan.id, registry.locate(prop.file, path),
+                                  f"$ref '{ref}' leads back to itself",
+                                  "Break the cycle: a shared property cannot refer to itself.")
+
+
+def _ref_paths(spec: dict[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    ref = spec.get("$ref")
+    if isinstance(ref, str):
+        yield ref, (*path, "$ref")
+    for nested in walk_properties({"_": spec}, ()):
+        if nested.spec is spec:
+            continue
+        ref = nested.spec.get("$ref")
+        if isinstance(ref, str):
+            yield ref, (*path, *nested.path[1:], "$ref")
+
+
+def _ref_loops(plan: Plan, start: str) -> bool:
+    seen: set[str] = set()
+    current: str | None = start
+    while current is not None and current in plan.shared:
+        if current in seen:
+            return True
+        seen.add(current)
+        nxt = plan.shared[current].spec.get("$ref")
+        current = nxt if isinstance(nxt, str) else None
+    return False
+
+
+def unknown_sources(registry: Registry) -> Iterator[Hit]:
+    """An event's `sources:` names a source the plan does not define."""
+    yield from _unknown_names(registry, "sources", lambda p: sorted(_defined(p, "sources")),
+                              "source", "sources", "plan.sources")
+
+
+def unknown_objectives(registry: Registry) -> Iterator[Hit]:
+    """An event's `objectives:` names an objective the plan does not define."""
+    yield from _unknown_names(registry, "objectives",
+                              lambda p: sorted(_defined(p, "objectives")),
+                              "objective", "objectives", "plan.objectives")
+
+
+def unknown_stages(registry: Registry) -> Iterator[Hit]:
+    """An event's `stage:` names a lifecycle stage the plan does not define."""
+    yield from _unknown_names(registry, "stage", _stages, "lifecycle stage", "stages",
+                              "plan.lifecycle")
+
+
+def _unknown_names(registry: Registry, key: str, defined_of: Any, what: str, plural: str,
+                   where: str) -> Iterator[Hit]:
+    for plan in _plans(registry):
+        defined = defined_of(plan)
+        for name in sorted(plan.events):
+            event = plan.events[name]
+            value = event.spec.get(key)
+            listed = [value] if isinstance(value, str) else _names(value)
+            for index, item in enumerate(listed):
+                if item in defined:
+                    continue
+                at = (*event.path, key) if isinstance(value, str) else (*event.path, key, index)
+                yield Hit(plan.id, registry.locate(event.file, at),
+                          f"event '{name}' names {what} '{item}', which plan '{plan.id}' "
+                          "does not define",
+                          _did_you_mean(item, defined) + f"Define it in {where} or fix the name. "
+                          + _choices(defined, plural))
+
+
+def unknown_kpi_events(registry: Registry) -> Iterator[Hit]:
+    """A KPI lists an event the plan does not define."""
+    for plan in _plans(registry):
+        events = sorted(plan.events)
+        for objective_id, objective in sorted(_defined(plan, "objectives").items()):
+            kpis = objective.get("kpis") if isinstance(objective, dict) else None
+            if not isinstance(kpis, dict):
+                continue
+            for kpi_id, kpi in sorted(kpis.items()):
+                listed = _names(kpi.get("events")) if isinstance(kpi, dict) else []
+                for index, name in enumerate(listed):
+                    if name not in plan.events:
+                        at = ("plan", "objectives", objective_id, "kpis", kpi_id, "events", index)
+                        yield Hit(plan.id, registry.locate(plan.meta_file or "", at),
+                                  f"KPI '{kpi_id}' of objective '{objective_id}' lists event "
+                                  f"'{name}', which plan '{plan.id}' does not define",
+                                  _did_you_mean(name, events)
+                                  + "Define the event or remove it from the KPI.")
+
+
+def unknown_lifecycle_events(registry: Registry) -> Iterator[Hit]:
+    """A lifecycle stage lists an event the plan does not define."""
+    for plan in _plans(registry):
+        events = sorted(plan.events)
+        lifecycle = plan.meta.get("lifecycle")
+        if not isinstance(lifecycle, list):
+            continue
+        for index, stage in enumerate(lifecycle):
+            if not isinstance(stage, dict):
+                continue
+            for i, name in enumerate(_names(stage.get("events"))):
+                if name not in plan.events:
+                    at = ("plan", "lifecycle", index, "events", i)
+                    yield Hit(plan.id, registry.locate(plan.meta_file or "", at),
+                              f"lifecycle stage '{stage.get('stage')}' lists event '{name}', "
+                              f"which plan '{plan.id}' does not define",
+                              _did_you_mean(name, events)
+                              + "Define the event or remove it from the stage.")
+
+
+def unknown_replacements(registry: Registry) -> Iterator[Hit]:
+    """A deprecated event's `replaced_by` names an event the plan does not define."""
+    for plan in _plans(registry):
+        events = sorted(plan.events)
+        for name in events:
+            event = plan.events[name]
+            deprecated = event.spec.get("deprecated")
+            if not isinstance(deprecated, dict):
+                continue
+            target = deprecated.get("replaced_by")
+            if isinstance(target, str) and target not in plan.events:
+                yield Hit(plan.id,
+                          registry.locate(event.file, (*event.path, "deprecated", "replaced_by")),
+                          f"event '{name}' is replaced by '{target}', which plan '{plan.id}' "
+                          "does not define",
+                          _did_you_mean(target, events) + "Name an event of the plan.")
+
+
+def rename_conflicts(registry: Registry) -> Iterator[Hit]:
+    """`renamed_from` names a name that is still defined, or one claimed by two definitions."""
+    for plan in _plans(registry):
+        claimed: dict[str, str] = {}
+        for name in sorted(plan.events):
+            event = plan.events[name]
+            for index, old in enumerate(_names(event.spec.get("renamed_from"))):
+                at = (*event.path, "renamed_from", index)
+                if old in plan.events:
+                    yield Hit(plan.id, registry.locate(event.file, at),
+                              f"event '{name}' is renamed from '{old}', which is still defined",
+                              f"Remove '{old}' (it was renamed) or drop it from renamed_from.")
+                elif old in claimed:
+                    yield Hit(plan.id, registry.locate(event.file, at),
+                              f"events '{claimed[old]}' and '{name}' both claim the old name "
+                              f"'{old}'", "Only one event can be the renamed one.")
+                claimed.setdefault(old, name)
+            for prop_name in sorted(event.properties):
+                prop = event.properties[prop_name]
+                for index, old in enumerate(_names(prop.spec.get("renamed_from"))):
+                    if old in event.properties:
+                        yield Hit(plan.id,
+                                  registry.locate(prop.file, (*prop.path, "renamed_from", index)),
+                                  f"property '{prop_name}' of event '{name}' is renamed from "
+                                  f"'{old}', which is still defined",
+                                  f"Remove '{old}' or drop it from renamed_from.")
+
+
+# --- naming ---------------------------------------------------------------------------------
+
+
+def _conventions(registry: Registry, plan: Plan) -> Conventions:
+    """The registry's conventions, with the plan's own `conventions:` laid over them."""
+    base = registry.settings.conventions
+    override = plan.meta.get("conventions")
+    if not isinstance(override, dict):
+        return base
+    fields = {k: v for k, v in override.items() if k in Conventions.__dataclass_fields__}
+    return Conventions(**{**base.__dict__, **fields})
+
+
+def _valid_casing(casing: str) -> bool:
+    try:
+        naming.casing_pattern(casing)
+    except re.error:
+        return False
+    return True
+
+
+def invalid_conventions(registry: Registry) -> Iterator[Hit]:
+    """A custom casing regex in `conventions` that does not compile."""
+    checks = [("trackplan.yaml", ("conventions",), registry.settings.conventions)]
+    for plan in _plans(registry):
+        if isinstance(plan.meta.get("conventions"), dict) and plan.meta_file:
+            checks.append((plan.meta_file, ("plan", "conventions"), _conventions(registry, plan)))
+    for file, at, conv in checks:
+        for key in ("event_name", "property_name"):
+            casing = getattr(conv, key)
+            if not _valid_casing(casing):
+                yield Hit(None, registry.locate(file, (*at, key)),
+                          f"conventions.{key} '{casing}' is not a valid regular expression",
+                          "Fix the expression, or use a named casing such as snake-case.")
+
+
+def event_name_casing(registry: Registry) -> Iterator[Hit]:
+    """Event names follow `conventions.event_name`."""
+    for plan in _plans(registry):
+        casing = _conventions(registry, plan).event_name
+        if not _valid_casing(casing):
+            continue
+        for name in sorted(plan.events):
+            if not naming.matches_casing(name, casing):
+                event = plan.events[name]
+                yield Hit(plan.id, event.location,
+                          f"event name '{name}' is not {casing}",
+                          _casing_hint(name, casing))
+
+
+def _casing_hint(name: str, casing: str) -> str:
+    if casing in naming.CASINGS:
+        return f"Rename it to '{naming.convert(name, casing)}' (keep the old name in renamed_from)."
+    return f"Rename it to match {casing} (keep the old name in renamed_from)."
+
+
+def property_name_casing(registry: Registry) -> Iterator[Hit]:
+    """Property and trait keys follow `conventions.property_name`."""
+    for plan in _plans(registry):
+        casing = _conventions(registry, plan).property_name
+        if not _valid_casing(casing):
+            continue
+        for what, name, file, path in _property_keys(plan):
+            if not naming.matches_casing(name, casing):
+                yield Hit(plan.id, registry.locate(file, path),
+                          f"{what} is not {casing}", _casing_hint(name, casing))
+
+
+def _property_keys(plan: Plan) -> Iterator[tuple[str, str, str, tuple[Any, ...]]]:
+    """(description, key, file, path) of every property and trait key of a plan."""
+    kinds = {"properties": "shared property", "common": "common property",
+             "identify": "identify trait", "group": "group trait"}
+    for section, event, props in plan.property_maps():
+        suffix = f" of event '{event}'" if event is not None else ""
+        for prop in props.values():
+            kind = kinds.get(section, "property")
+            yield f"{kind} '{prop.name}'{suffix}", prop.name, prop.file, prop.path
+            for nested in walk_properties({prop.name: prop.spec}, prop.path[:-1]):
+                if nested.name is not None and nested.spec is not prop.spec:
+                    yield (f"nested property '{nested.name}' of {kind} '{prop.name}'{suffix}",
+                           nested.name, prop.file, nested.path)
+
+
+def event_grammar(registry: Registry) -> Iterator[Hit]:
+    """With `event_grammar: object-action`, event names read 'Object Action' (Order Completed)."""
+    for plan in _plans(registry):
+        if _conventions(registry, plan).event_grammar != "object-action":
+            continue
+        for name in sorted(plan.events):
+            problem = naming.object_action_problem(name)
+            if problem is not None:
+                better = naming.object_action_suggestion(name)
+                hint = (f"Rename it to '{better}'" if better != name
+                        else "Rename it to an object then a past-tense action, e.g. 'Order Completed'")
+                yield Hit(plan.id, plan.events[name].location,
+                          f"event name '{name}' is not object-action: {problem}",
+                          hint + " (keep the old name in renamed_from).")
+
+
+def dynamic_event_names(registry: Registry) -> Iterator[Hit]:
+    """With `forbid_dynamic_names`, event names embed no dates, ids or counters."""
+    for plan in _plans(registry):
+        if not _conventions(registry, plan).forbid_dynamic_names:
+            continue
+        for name in sorted(plan.events):
+            part = naming.dynamic_part(name)
+            if part is not None:
+                yield Hit(plan.id, plan.events[name].location,
+                          f"event name '{name}' embeds a dynamic value '{part}'",
+                          "Name the action once and send the value as a property instead.")
+
+
+def dynamic_property_names(registry: Registry) -> Iterator[Hit]:
+    """With `forbid_dynamic_names`, property keys embed no dates, ids or counters."""
+    for plan in _plans(registry):
+        if not _conventions(registry, plan).forbid_dynamic_names:
+            continue
+        for what, name, file, path in _property_keys(plan):
+            part = naming.dynamic_part(name)
+            if part is not None:
+                yield Hit(plan.id, registry.locate(file, path),
+                          f"{what} embeds a dynamic value '{part}'",
+                          "Use one key and put the varying part in its value "
+                          "(e.g. a list or a mapping property).")
+
+
+def _plans(registry: Registry) -> list[Plan]:
+    return [registry.plans[k] for k in sorted(registry.plans)]

@@ -1,0 +1,74 @@
+"""Render validation findings as text, JSON, Markdown or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from registry.findings import ERROR, Finding
+
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def summary_line(findings: Sequence[Finding], files: int) -> str:
+    errors = sum(1 for f in findings if f.level == ERROR)
+    warnings = len(findings) - errors
+    return (f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}")
+
+
+def render_findings(findings: Sequence[Finding], fmt: str, files: int) -> str:
+    """The findings in `fmt`; every format ends with a newline and is byte-for-byte stable."""
+    if fmt == "json":
+        doc = {
+            "findings": [f.to_dict() for f in findings],
+            "summary": {
+                "errors": sum(1 for f in findings if f.level == ERROR),
+                "warnings": sum(1 for f in findings if f.level != ERROR),
+                "files": files,
+            },
+        }
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if fmt == "github":
+        return "".join(_github(f) + "\n" for f in findings)
+    if fmt == "markdown":
+        return _markdown(findings, files)
+    lines = []
+    for f in findings:
+        lines.append(f"{f.location}: {f.level} {f.rule} {f.message}")
+        if f.hint:
+            lines.append(f"    hint: {f.hint}")
+    lines.append(summary_line(findings, files))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(f: Finding) -> str:
+    """A workflow command: `::error file=...,line=...,col=...,title=...::message`."""
+    kind = "error" if f.level == ERROR else "warning"
+    loc = f.location
+    props = (f"file={_escape_property(loc.file)},line={loc.line},col={loc.column},"
+             f"title={_escape_property(f.rule)}")
+    body = f.message + (f"\n{f.hint}" if f.hint else "")
+    return f"::{kind} {props}::{_escape_data(body)}"
+
+
+def _markdown(findings: Sequence[Finding], files: int) -> str:
+    if not findings:
+        return f"**No problems** in {files} files.\n"
+    rows = ["| Level | Rule | Where | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
+    for f in findings:
+        cells = [f.level, f"`{f.rule}`", f"`{f.location}`", f.message, f.hint]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join([f"**{summary_line(findings, files)}**", "", *rows]) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

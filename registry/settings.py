@@ -1,0 +1,56 @@
+"""Registry settings (trackplan.yaml) with the documented defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Conventions:
+    event_name: str = "title-case"
+    property_name: str = "snake-case"
+    event_grammar: str = "object-action"
+    forbid_dynamic_names: bool = True
+
+
+@dataclass(frozen=True)
+class Review:
+    breaking: str = "all-owners"
+    default: str = "any-owner"
+    fresh_approvals: bool = True
+
+
+@dataclass(frozen=True)
+class Release:
+    tag: str = "{plan}/v{version}"
+    first_version: str = "1.0.0"
+
+
+@dataclass(frozen=True)
+class Settings:
+    conventions: Conventions = field(default_factory=Conventions)
+    compatibility: str = "full"
+    fail_on: str = "breaking"
+    review: Review = field(default_factory=Review)
+    release: Release = field(default_factory=Release)
+
+    @classmethod
+    def from_data(cls, data: Any) -> Settings:
+        """Settings from trackplan.yaml data already checked against its schema."""
+        if not isinstance(data, dict):
+            return cls()
+        return cls(
+            conventions=Conventions(**_known(data.get("conventions"), Conventions)),
+            compatibility=str(data.get("compatibility", cls.compatibility)),
+            fail_on=str(data.get("fail_on", cls.fail_on)),
+            review=Review(**_known(data.get("review"), Review)),
+            release=Release(**_known(data.get("release"), Release)),
+        )
+
+
+def _known(section: Any, kind: type) -> dict[str, Any]:
+    if not isinstance(section, dict):
+        return {}
+    fields = kind.__dataclass_fields__
+    return {k: v for k, v in section.items() if k in fields}

@@ -1,0 +1,186 @@
+"""Snapshots: the files of a registry at one point, from a folder, a git revision or memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+PLANS_DIR = "plans"
+SETTINGS_FILE = "trackplan.yaml"
+CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class SnapshotError(Exception):
+    """A registry that cannot be read at all (missing folder, unknown revision, not a registry)."""
+
+
+def is_registry_file(path: str) -> bool:
+    """The files a registry consists of; everything else in the repository is ignored."""
+    if path == SETTINGS_FILE or path in CODEOWNERS_PATHS:
+        return True
+    return path.startswith(PLANS_DIR + "/") and path.endswith(YAML_SUFFIXES)
+
+
+class Snapshot(ABC):
+    """The registry files at one point in time, by POSIX path relative to the registry root."""
+
+    label: str
+
+    @abstractmethod
+    def paths(self) -> list[str]:
+        """Sorted paths of the registry files (see `is_registry_file`)."""
+
+    @abstractmethod
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of several files at once (one batch, not one call per file)."""
+
+    def read(self, path: str) -> bytes:
+        return self.read_many([path])[path]
+
+    def digest(self, path: str) -> str:
+        """A content id: equal ids mean equal bytes (a git blob sha, or a sha256)."""
+        return hashlib.sha256(self.read(path)).hexdigest()
+
+    def is_registry(self) -> bool:
+        paths = self.paths()
+        return SETTINGS_FILE in paths or any(p.startswith(PLANS_DIR + "/") for p in paths)
+
+
+class MemorySnapshot(Snapshot):
+    """Files held in memory: what the bot builds from the GitHub API, and what tests build."""
+
+    def __init__(self, files: Mapping[str, bytes], label: str = "memory") -> None:
+        self._files = {p: b for p, b in files.items() if is_registry_file(p)}
+        self.label = label
+
+    def paths(self) -> list[str]:
+        return sorted(self._files)
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        return {p: self._files[p] for p in paths}
+
+
+class FolderSnapshot(Snapshot):
+    """The registry files below a folder on disk."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.label = str(root)
+        if not self.root.is_dir():
+            raise SnapshotError(f"{root}: no such folder")
+        self._paths: list[str] | None = None
+
+    def paths(self) -> list[str]:
+        if self._paths is None:
+            self._paths = sorted(self._walk())
+        return self._paths
+
+    def _walk(self) -> Iterable[str]:
+        for name in (SETTINGS_FILE, *CODEOWNERS_PATHS):
+            if (self.root / name).is_file():
+                yield name
+        plans = self.root / PLANS_DIR
+        root_real = self.root.resolve()
+        for folder, dirs, files in os.walk(plans):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                full = Path(folder, name)
+                rel = full.relative_to(self.root).as_posix()
+                # A link out of the registry would let a plan read arbitrary files.
+                if is_registry_file(rel) and full.resolve().is_relative_to(root_real):
+                    yield rel
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        return {p: (self.root / PurePosixPath(p)).read_bytes() for p in paths}
+
+
+class GitSnapshot(Snapshot):
+    """The registry files at a git revision, read with one `git cat-file --batch` process."""
+
+    def __init__(self, repo: str | os.PathLike[str], revision: str) -> None:
+        self.repo = Path(repo)
+        self.revision = revision
+        top = _git(self.repo, "rev-parse", "--show-toplevel").strip()
+        prefix = _git(self.repo, "rev-parse", "--show-prefix").strip()
+        self.git_root = Path(top)
+        self.prefix = prefix  # the registry may live in a sub-folder of the repository
+        try:
+            self.commit = _git(self.repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+        except SnapshotError:
+            raise SnapshotError(f"{revision}: not a revision of the git repository at {repo}") from None
+        self.commit = self.commit.strip()
+        self.label = f"{revision} ({self.commit[:12]})"
+        self._blobs = self._list_blobs()
+
+    def _list_blobs(self) -> dict[str, str]:
+        out = _git(self.git_root, "ls-tree", "-r", "-z", "--full-tree", self.commit, "--", self.prefix or ".")
+        blobs: dict[str, str] = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, path = entry.split("\t", 1)
+            mode, kind, sha = meta.split()
+            if kind != "blob" or mode == "120000":  # symlinks are not followed
+                continue
+            rel = path[len(self.prefix):]
+            if is_registry_file(rel):
+                blobs[rel] = sha
+        return blobs
+
+    def paths(self) -> list[str]:
+        return sorted(self._blobs)
+
+    def digest(self, path: str) -> str:
+        return self._blobs[path]
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(paths)
+        if not wanted:
+            return {}
+        request = "".join(self._blobs[p] + "\n" for p in wanted).encode()
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=self.git_root, input=request,
+            capture_output=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise SnapshotError(f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}")
+        return dict(zip(wanted, _parse_batch(proc.stdout), strict=True))
+
+
+def _parse_batch(out: bytes) -> Iterable[bytes]:
+    """Split `git cat-file --batch` output: a header line `<sha> <type> <size>`, then the bytes."""
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:
+            raise SnapshotError(f"git cat-file: unexpected answer {out[pos:end]!r}")
+        size = int(header[2])
+        yield out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1  # the content is followed by a newline
+
+
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise SnapshotError("git is not installed (needed to read revisions)") from None
+    except NotADirectoryError:
+        raise SnapshotError(f"{cwd}: not a folder") from None
+    if proc.returncode != 0:
+        raise SnapshotError(proc.stderr.strip() or f"git {' '.join(args)} failed")
+    return proc.stdout
+
+
+def open_snapshot(spec: str, repo: str | os.PathLike[str]) -> Snapshot:
+    """A folder if `spec` names one, else a git revision of the repository at `repo`."""
+    if os.path.isdir(spec):
+        return FolderSnapshot(spec)
+    if not os.path.isdir(repo):
+        raise SnapshotError(f"{repo}: no such folder")
+    return GitSnapshot(repo, spec)
