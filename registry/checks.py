@@ -37,7 +37,9 @@ def _stages(plan: Plan) -> list[str]:
     lifecycle = plan.meta.get("lifecycle")
     if not isinstance(lifecycle, list):
         return []
-    return [s["stage"] for s in lifecycle if isinstance(s, dict) and isinstance(s.get("stage"), str)]
+    return [
+        s["stage"] for s in lifecycle if isinstance(s, dict) and isinstance(s.get("stage"), str)
+    ]
 
 
 def _did_you_mean(name: str, options: list[str]) -> str:
@@ -66,18 +68,26 @@ def unknown_refs(registry: Registry) -> Iterator[Hit]:
                 for ref, path in _ref_paths(prop.spec, prop.path):
                     target = plan.shared.get(ref)
                     if target is None:
-                        yield Hit(plan.id, registry.locate(prop.file, path),
-                                  f"$ref '{ref}' names no shared property of plan '{plan.id}'",
-                                  _did_you_mean(ref, shared)
-                                  + "Define it under `properties:` or fix the name. "
-                                  + _choices(shared, "shared properties"))
+                        yield Hit(
+                            plan.id,
+                            registry.locate(prop.file, path),
+                            f"$ref '{ref}' names no shared property of plan '{plan.id}'",
+                            _did_you_mean(ref, shared)
+                            + "Define it under `properties:` or fix the name. "
+                            + _choices(shared, "shared properties"),
+                        )
                     elif section == SHARED and _ref_loops(plan, ref):
-                        yield Hit(plan.id, registry.locate(prop.file, path),
-                                  f"$ref '{ref}' leads back to itself",
-                                  "Break the cycle: a shared property cannot refer to itself.")
+                        yield Hit(
+                            plan.id,
+                            registry.locate(prop.file, path),
+                            f"$ref '{ref}' leads back to itself",
+                            "Break the cycle: a shared property cannot refer to itself.",
+                        )
 
 
-def _ref_paths(spec: dict[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+def _ref_paths(
+    spec: dict[str, Any], path: tuple[Any, ...]
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
     ref = spec.get("$ref")
     if isinstance(ref, str):
         yield ref, (*path, "$ref")
@@ -103,25 +113,38 @@ def _ref_loops(plan: Plan, start: str) -> bool:
 
 def unknown_sources(registry: Registry) -> Iterator[Hit]:
     """An event's `sources:` names a source the plan does not define."""
-    yield from _unknown_names(registry, "sources", lambda p: sorted(_defined(p, "sources")),
-                              "source", "sources", "plan.sources")
+    yield from _unknown_names(
+        registry,
+        "sources",
+        lambda p: sorted(_defined(p, "sources")),
+        "source",
+        "sources",
+        "plan.sources",
+    )
 
 
 def unknown_objectives(registry: Registry) -> Iterator[Hit]:
     """An event's `objectives:` names an objective the plan does not define."""
-    yield from _unknown_names(registry, "objectives",
-                              lambda p: sorted(_defined(p, "objectives")),
-                              "objective", "objectives", "plan.objectives")
+    yield from _unknown_names(
+        registry,
+        "objectives",
+        lambda p: sorted(_defined(p, "objectives")),
+        "objective",
+        "objectives",
+        "plan.objectives",
+    )
 
 
 def unknown_stages(registry: Registry) -> Iterator[Hit]:
     """An event's `stage:` names a lifecycle stage the plan does not define."""
-    yield from _unknown_names(registry, "stage", _stages, "lifecycle stage", "stages",
-                              "plan.lifecycle")
+    yield from _unknown_names(
+        registry, "stage", _stages, "lifecycle stage", "stages", "plan.lifecycle"
+    )
 
 
-def _unknown_names(registry: Registry, key: str, defined_of: Any, what: str, plural: str,
-                   where: str) -> Iterator[Hit]:
+def _unknown_names(
+    registry: Registry, key: str, defined_of: Any, what: str, plural: str, where: str
+) -> Iterator[Hit]:
     for plan in _plans(registry):
         defined = defined_of(plan)
         for name in sorted(plan.events):
@@ -132,11 +155,14 @@ def _unknown_names(registry: Registry, key: str, defined_of: Any, what: str, plu
                 if item in defined:
                     continue
                 at = (*event.path, key) if isinstance(value, str) else (*event.path, key, index)
-                yield Hit(plan.id, registry.locate(event.file, at),
-                          f"event '{name}' names {what} '{item}', which plan '{plan.id}' "
-                          "does not define",
-                          _did_you_mean(item, defined) + f"Define it in {where} or fix the name. "
-                          + _choices(defined, plural))
+                yield Hit(
+                    plan.id,
+                    registry.locate(event.file, at),
+                    f"event '{name}' names {what} '{item}', which plan '{plan.id}' does not define",
+                    _did_you_mean(item, defined)
+                    + f"Define it in {where} or fix the name. "
+                    + _choices(defined, plural),
+                )
 
 
 def unknown_kpi_events(registry: Registry) -> Iterator[Hit]:
@@ -152,11 +178,14 @@ def unknown_kpi_events(registry: Registry) -> Iterator[Hit]:
                 for index, name in enumerate(listed):
                     if name not in plan.events:
                         at = ("plan", "objectives", objective_id, "kpis", kpi_id, "events", index)
-                        yield Hit(plan.id, registry.locate(plan.meta_file or "", at),
-                                  f"KPI '{kpi_id}' of objective '{objective_id}' lists event "
-                                  f"'{name}', which plan '{plan.id}' does not define",
-                                  _did_you_mean(name, events)
-                                  + "Define the event or remove it from the KPI.")
+                        yield Hit(
+                            plan.id,
+                            registry.locate(plan.meta_file or "", at),
+                            f"KPI '{kpi_id}' of objective '{objective_id}' lists event "
+                            f"'{name}', which plan '{plan.id}' does not define",
+                            _did_you_mean(name, events)
+                            + "Define the event or remove it from the KPI.",
+                        )
 
 
 def unknown_lifecycle_events(registry: Registry) -> Iterator[Hit]:
@@ -172,11 +201,14 @@ def unknown_lifecycle_events(registry: Registry) -> Iterator[Hit]:
             for i, name in enumerate(_names(stage.get("events"))):
                 if name not in plan.events:
                     at = ("plan", "lifecycle", index, "events", i)
-                    yield Hit(plan.id, registry.locate(plan.meta_file or "", at),
-                              f"lifecycle stage '{stage.get('stage')}' lists event '{name}', "
-                              f"which plan '{plan.id}' does not define",
-                              _did_you_mean(name, events)
-                              + "Define the event or remove it from the stage.")
+                    yield Hit(
+                        plan.id,
+                        registry.locate(plan.meta_file or "", at),
+                        f"lifecycle stage '{stage.get('stage')}' lists event '{name}', "
+                        f"which plan '{plan.id}' does not define",
+                        _did_you_mean(name, events)
+                        + "Define the event or remove it from the stage.",
+                    )
 
 
 def unknown_replacements(registry: Registry) -> Iterator[Hit]:
@@ -190,11 +222,13 @@ def unknown_replacements(registry: Registry) -> Iterator[Hit]:
                 continue
             target = deprecated.get("replaced_by")
             if isinstance(target, str) and target not in plan.events:
-                yield Hit(plan.id,
-                          registry.locate(event.file, (*event.path, "deprecated", "replaced_by")),
-                          f"event '{name}' is replaced by '{target}', which plan '{plan.id}' "
-                          "does not define",
-                          _did_you_mean(target, events) + "Name an event of the plan.")
+                yield Hit(
+                    plan.id,
+                    registry.locate(event.file, (*event.path, "deprecated", "replaced_by")),
+                    f"event '{name}' is replaced by '{target}', which plan '{plan.id}' "
+                    "does not define",
+                    _did_you_mean(target, events) + "Name an event of the plan.",
+                )
 
 
 def rename_conflicts(registry: Registry) -> Iterator[Hit]:
@@ -206,23 +240,31 @@ def rename_conflicts(registry: Registry) -> Iterator[Hit]:
             for index, old in enumerate(_names(event.spec.get("renamed_from"))):
                 at = (*event.path, "renamed_from", index)
                 if old in plan.events:
-                    yield Hit(plan.id, registry.locate(event.file, at),
-                              f"event '{name}' is renamed from '{old}', which is still defined",
-                              f"Remove '{old}' (it was renamed) or drop it from renamed_from.")
+                    yield Hit(
+                        plan.id,
+                        registry.locate(event.file, at),
+                        f"event '{name}' is renamed from '{old}', which is still defined",
+                        f"Remove '{old}' (it was renamed) or drop it from renamed_from.",
+                    )
                 elif old in claimed:
-                    yield Hit(plan.id, registry.locate(event.file, at),
-                              f"events '{claimed[old]}' and '{name}' both claim the old name "
-                              f"'{old}'", "Only one event can be the renamed one.")
+                    yield Hit(
+                        plan.id,
+                        registry.locate(event.file, at),
+                        f"events '{claimed[old]}' and '{name}' both claim the old name '{old}'",
+                        "Only one event can be the renamed one.",
+                    )
                 claimed.setdefault(old, name)
             for prop_name in sorted(event.properties):
                 prop = event.properties[prop_name]
                 for index, old in enumerate(_names(prop.spec.get("renamed_from"))):
                     if old in event.properties:
-                        yield Hit(plan.id,
-                                  registry.locate(prop.file, (*prop.path, "renamed_from", index)),
-                                  f"property '{prop_name}' of event '{name}' is renamed from "
-                                  f"'{old}', which is still defined",
-                                  f"Remove '{old}' or drop it from renamed_from.")
+                        yield Hit(
+                            plan.id,
+                            registry.locate(prop.file, (*prop.path, "renamed_from", index)),
+                            f"property '{prop_name}' of event '{name}' is renamed from "
+                            f"'{old}', which is still defined",
+                            f"Remove '{old}' or drop it from renamed_from.",
+                        )
 
 
 # --- naming ---------------------------------------------------------------------------------
@@ -248,7 +290,9 @@ def _valid_casing(casing: str) -> bool:
 
 def invalid_conventions(registry: Registry) -> Iterator[Hit]:
     """A custom casing regex in `conventions` that does not compile."""
-    checks = [("trackplan.yaml", ("conventions",), registry.settings.conventions)]
+    checks: list[tuple[str, tuple[str, ...], Conventions]] = [
+        ("trackplan.yaml", ("conventions",), registry.settings.conventions)
+    ]
     for plan in _plans(registry):
         if isinstance(plan.meta.get("conventions"), dict) and plan.meta_file:
             checks.append((plan.meta_file, ("plan", "conventions"), _conventions(registry, plan)))
@@ -256,9 +300,12 @@ def invalid_conventions(registry: Registry) -> Iterator[Hit]:
         for key in ("event_name", "property_name"):
             casing = getattr(conv, key)
             if not _valid_casing(casing):
-                yield Hit(None, registry.locate(file, (*at, key)),
-                          f"conventions.{key} '{casing}' is not a valid regular expression",
-                          "Fix the expression, or use a named casing such as snake-case.")
+                yield Hit(
+                    None,
+                    registry.locate(file, (*at, key)),
+                    f"conventions.{key} '{casing}' is not a valid regular expression",
+                    "Fix the expression, or use a named casing such as snake-case.",
+                )
 
 
 def event_name_casing(registry: Registry) -> Iterator[Hit]:
@@ -270,9 +317,12 @@ def event_name_casing(registry: Registry) -> Iterator[Hit]:
         for name in sorted(plan.events):
             if not naming.matches_casing(name, casing):
                 event = plan.events[name]
-                yield Hit(plan.id, event.location,
-                          f"event name '{name}' is not {casing}",
-                          _casing_hint(name, casing))
+                yield Hit(
+                    plan.id,
+                    event.location,
+                    f"event name '{name}' is not {casing}",
+                    _casing_hint(name, casing),
+                )
 
 
 def _casing_hint(name: str, casing: str) -> str:
@@ -289,14 +339,22 @@ def property_name_casing(registry: Registry) -> Iterator[Hit]:
             continue
         for what, name, file, path in _property_keys(plan):
             if not naming.matches_casing(name, casing):
-                yield Hit(plan.id, registry.locate(file, path),
-                          f"{what} is not {casing}", _casing_hint(name, casing))
+                yield Hit(
+                    plan.id,
+                    registry.locate(file, path),
+                    f"{what} is not {casing}",
+                    _casing_hint(name, casing),
+                )
 
 
 def _property_keys(plan: Plan) -> Iterator[tuple[str, str, str, tuple[Any, ...]]]:
     """(description, key, file, path) of every property and trait key of a plan."""
-    kinds = {"properties": "shared property", "common": "common property",
-             "identify": "identify trait", "group": "group trait"}
+    kinds = {
+        "properties": "shared property",
+        "common": "common property",
+        "identify": "identify trait",
+        "group": "group trait",
+    }
     for section, event, props in plan.property_maps():
         suffix = f" of event '{event}'" if event is not None else ""
         for prop in props.values():
@@ -304,8 +362,12 @@ def _property_keys(plan: Plan) -> Iterator[tuple[str, str, str, tuple[Any, ...]]
             yield f"{kind} '{prop.name}'{suffix}", prop.name, prop.file, prop.path
             for nested in walk_properties({prop.name: prop.spec}, prop.path[:-1]):
                 if nested.name is not None and nested.spec is not prop.spec:
-                    yield (f"nested property '{nested.name}' of {kind} '{prop.name}'{suffix}",
-                           nested.name, prop.file, nested.path)
+                    yield (
+                        f"nested property '{nested.name}' of {kind} '{prop.name}'{suffix}",
+                        nested.name,
+                        prop.file,
+                        nested.path,
+                    )
 
 
 def event_grammar(registry: Registry) -> Iterator[Hit]:
@@ -317,11 +379,17 @@ def event_grammar(registry: Registry) -> Iterator[Hit]:
             problem = naming.object_action_problem(name)
             if problem is not None:
                 better = naming.object_action_suggestion(name)
-                hint = (f"Rename it to '{better}'" if better != name
-                        else "Rename it to an object then a past-tense action, e.g. 'Order Completed'")
-                yield Hit(plan.id, plan.events[name].location,
-                          f"event name '{name}' is not object-action: {problem}",
-                          hint + " (keep the old name in renamed_from).")
+                hint = (
+                    f"Rename it to '{better}'"
+                    if better != name
+                    else "Rename it to an object then a past-tense action, e.g. 'Order Completed'"
+                )
+                yield Hit(
+                    plan.id,
+                    plan.events[name].location,
+                    f"event name '{name}' is not object-action: {problem}",
+                    hint + " (keep the old name in renamed_from).",
+                )
 
 
 def dynamic_event_names(registry: Registry) -> Iterator[Hit]:
@@ -332,9 +400,12 @@ def dynamic_event_names(registry: Registry) -> Iterator[Hit]:
         for name in sorted(plan.events):
             part = naming.dynamic_part(name)
             if part is not None:
-                yield Hit(plan.id, plan.events[name].location,
-                          f"event name '{name}' embeds a dynamic value '{part}'",
-                          "Name the action once and send the value as a property instead.")
+                yield Hit(
+                    plan.id,
+                    plan.events[name].location,
+                    f"event name '{name}' embeds a dynamic value '{part}'",
+                    "Name the action once and send the value as a property instead.",
+                )
 
 
 def dynamic_property_names(registry: Registry) -> Iterator[Hit]:
@@ -345,10 +416,13 @@ def dynamic_property_names(registry: Registry) -> Iterator[Hit]:
         for what, name, file, path in _property_keys(plan):
             part = naming.dynamic_part(name)
             if part is not None:
-                yield Hit(plan.id, registry.locate(file, path),
-                          f"{what} embeds a dynamic value '{part}'",
-                          "Use one key and put the varying part in its value "
-                          "(e.g. a list or a mapping property).")
+                yield Hit(
+                    plan.id,
+                    registry.locate(file, path),
+                    f"{what} embeds a dynamic value '{part}'",
+                    "Use one key and put the varying part in its value "
+                    "(e.g. a list or a mapping property).",
+                )
 
 
 def _plans(registry: Registry) -> list[Plan]:

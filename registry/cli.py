@@ -21,13 +21,17 @@ class UsageError(Exception):
 
 def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     parser.add_argument(
-        "--repo", default=".", metavar="PATH",
+        "--repo",
+        default=".",
+        metavar="PATH",
         help="the registry: a folder with plans/ and/or trackplan.yaml (default: .)",
     )
     parser.add_argument(
-        "--format", choices=formats, default="text",
+        "--format",
+        choices=formats,
+        default="text",
         help="output: text (file:line:col: level rule-id message), json, markdown, or github "
-             "(workflow annotation lines) (default: text)",
+        "(workflow annotation lines) (default: text)",
     )
 
 
@@ -48,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trackplan",
         description="A git-native registry for analytics tracking plans. "
-                    "Exit status: 0 ok, 1 findings at or above the fail level, "
-                    "2 usage error or input that cannot be read.",
+        "Exit status: 0 ok, 1 findings at or above the fail level, "
+        "2 usage error or input that cannot be read.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -57,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check plan files: format, cross-references and naming conventions",
         description="Check every plan of the registry: YAML syntax and safety, the plan format "
-                    "(schemas/plan.schema.json), cross-references ($ref, sources, objectives, "
-                    "lifecycle stages, KPI events) and the naming conventions of trackplan.yaml. "
-                    "Exits 0 when there is no error (warnings allowed), 1 when there is any "
-                    "error, 2 when the registry cannot be read.",
+        "(schemas/plan.schema.json), cross-references ($ref, sources, objectives, "
+        "lifecycle stages, KPI events) and the naming conventions of trackplan.yaml. "
+        "Exits 0 when there is no error (warnings allowed), 1 when there is any "
+        "error, 2 when the registry cannot be read.",
     )
     _common(validate_parser, ("text", "json", "markdown", "github"))
     validate_parser.set_defaults(handler=cmd_validate)

@@ -61,8 +61,14 @@ def _parse(
         return load_yaml(data, limits)
     except YamlError as exc:
         findings.append(
-            Finding(exc.rule, ERROR, Location(path, exc.line, exc.column), exc.message, exc.hint,
-                    _plan_of(path))
+            Finding(
+                exc.rule,
+                ERROR,
+                Location(path, exc.line, exc.column),
+                exc.message,
+                exc.hint,
+                _plan_of(path),
+            )
         )
         return None
 
@@ -89,10 +95,14 @@ def _is_mapping(path: str, doc: YamlDocument, findings: list[Finding]) -> bool:
         return True
     kind = "a list" if isinstance(doc.data, list) else "a single value"
     findings.append(
-        Finding(FILE_NOT_MAPPING, ERROR, Location(path, 1, 1),
-                f"the top level of the file is {kind}, not a mapping",
-                "Start the file with top-level keys such as `plan:`, `events:` or `properties:`.",
-                _plan_of(path))
+        Finding(
+            FILE_NOT_MAPPING,
+            ERROR,
+            Location(path, 1, 1),
+            f"the top level of the file is {kind}, not a mapping",
+            "Start the file with top-level keys such as `plan:`, `events:` or `properties:`.",
+            _plan_of(path),
+        )
     )
     return False
 
@@ -107,8 +117,13 @@ def _load_plans(
             continue
         if len(parts) == 2:
             findings.append(
-                Finding(FILE_OUTSIDE_PLAN, WARNING, Location(path), "file is not inside a plan folder",
-                        f"Move it into a plan folder, e.g. {PLANS_DIR}/<plan-id>/{parts[1]}.")
+                Finding(
+                    FILE_OUTSIDE_PLAN,
+                    WARNING,
+                    Location(path),
+                    "file is not inside a plan folder",
+                    f"Move it into a plan folder, e.g. {PLANS_DIR}/<plan-id>/{parts[1]}.",
+                )
             )
             continue
         plan_id = parts[1]
@@ -160,8 +175,15 @@ class _Merger:
             entries = _dig(data, at)
             for name, spec in entries.items():
                 if isinstance(spec, dict):
-                    self._add(kind, path, (*at, name), name, target,
-                              lambda n, s, p, loc: Property(n, s, path, p, loc), spec)
+                    self._add(
+                        kind,
+                        path,
+                        (*at, name),
+                        name,
+                        target,
+                        lambda n, s, p, loc: Property(n, s, path, p, loc),
+                        spec,
+                    )
         for name, spec in _dig(data, ("events",)).items():
             if isinstance(spec, dict):
                 self._add("event", path, ("events", name), name, plan.events, self._event, spec)
@@ -176,18 +198,29 @@ class _Merger:
                 )
         return event
 
-    def _add(self, kind: str, path: str, at: Path, name: str, target: dict[str, Any],
-             build: Callable[[str, dict[str, Any], Path, Location], Any],
-             spec: dict[str, Any]) -> None:
+    def _add(
+        self,
+        kind: str,
+        path: str,
+        at: Path,
+        name: str,
+        target: dict[str, Any],
+        build: Callable[[str, dict[str, Any], Path, Location], Any],
+        spec: dict[str, Any],
+    ) -> None:
         loc = self.loc(path, at)
         existing = target.get(name)
         if existing is not None:
             self.findings.append(
-                Finding(DEFINITION_DUPLICATED, ERROR, loc,
-                        f"{kind} '{name}' is defined twice in plan '{self.plan.id}': "
-                        f"at {existing.location} and here",
-                        f"Keep one definition of '{name}'; a plan's files are merged into one.",
-                        self.plan.id)
+                Finding(
+                    DEFINITION_DUPLICATED,
+                    ERROR,
+                    loc,
+                    f"{kind} '{name}' is defined twice in plan '{self.plan.id}': "
+                    f"at {existing.location} and here",
+                    f"Keep one definition of '{name}'; a plan's files are merged into one.",
+                    self.plan.id,
+                )
             )
             return
         target[name] = build(name, spec, at, loc)
@@ -197,9 +230,14 @@ class _Merger:
         loc = self.loc(path, ("plan",))
         if not path.endswith(f"/{PLAN_FILE}") or path.count("/") != 2:
             self.findings.append(
-                Finding(PLAN_SECTION_MISPLACED, ERROR, loc,
-                        f"`plan:` metadata belongs in {plan.folder}/{PLAN_FILE}, not here",
-                        f"Move this section into {plan.folder}/{PLAN_FILE}.", plan.id)
+                Finding(
+                    PLAN_SECTION_MISPLACED,
+                    ERROR,
+                    loc,
+                    f"`plan:` metadata belongs in {plan.folder}/{PLAN_FILE}, not here",
+                    f"Move this section into {plan.folder}/{PLAN_FILE}.",
+                    plan.id,
+                )
             )
             return
         plan.meta = meta if isinstance(meta, dict) else {}
@@ -219,26 +257,39 @@ def _check_plan_identity(
     plan_file = f"{plan.folder}/{PLAN_FILE}"
     if not re.fullmatch(r"[a-z][a-z0-9-]*", folder_name):
         findings.append(
-            Finding(PLAN_FOLDER_INVALID, ERROR, Location(plan.files[0]),
-                    f"plan folder '{folder_name}' is not a valid plan id",
-                    "Rename the folder: lowercase letters, digits and '-', starting with a letter.",
-                    folder_name)
+            Finding(
+                PLAN_FOLDER_INVALID,
+                ERROR,
+                Location(plan.files[0]),
+                f"plan folder '{folder_name}' is not a valid plan id",
+                "Rename the folder: lowercase letters, digits and '-', starting with a letter.",
+                folder_name,
+            )
         )
     if plan.meta_file is None:
         broken = plan_file in plan.files and plan_file not in documents
         if not broken:  # a plan.yaml that failed to parse has its own finding already
             findings.append(
-                Finding(PLAN_MISSING, ERROR, Location(plan_file if plan_file in plan.files
-                                                      else plan.files[0]),
-                        f"plan folder '{plan.folder}' has no `plan:` section in {PLAN_FILE}",
-                        f"Create {plan_file} with `plan: {{id: {folder_name}}}`.", folder_name)
+                Finding(
+                    PLAN_MISSING,
+                    ERROR,
+                    Location(plan_file if plan_file in plan.files else plan.files[0]),
+                    f"plan folder '{plan.folder}' has no `plan:` section in {PLAN_FILE}",
+                    f"Create {plan_file} with `plan: {{id: {folder_name}}}`.",
+                    folder_name,
+                )
             )
         return
     declared = plan.meta.get("id")
     if isinstance(declared, str) and declared != folder_name:
         line, column = documents[plan_file].position(("plan", "id"))
         findings.append(
-            Finding(PLAN_ID_MISMATCH, ERROR, Location(plan_file, line, column),
-                    f"plan id '{declared}' differs from its folder name '{folder_name}'",
-                    f"Set `id: {folder_name}` or rename the folder to '{declared}'.", folder_name)
+            Finding(
+                PLAN_ID_MISMATCH,
+                ERROR,
+                Location(plan_file, line, column),
+                f"plan id '{declared}' differs from its folder name '{folder_name}'",
+                f"Set `id: {folder_name}` or rename the folder to '{declared}'.",
+                folder_name,
+            )
         )

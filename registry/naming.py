@@ -7,7 +7,26 @@ from functools import cache
 
 # Short connecting words may stay lowercase in Title Case ("Created a Source").
 _MINOR_WORDS = frozenset(
-    "a an and as at by for from in into of on or per the to via with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "to",
+        "via",
+        "with",
+    ]
 )
 
 CASINGS: dict[str, re.Pattern[str]] = {
@@ -32,7 +51,9 @@ def convert(name: str, casing: str) -> str:
     if not parts:
         return name
     if casing == "title-case":
-        return " ".join(w if w in _MINOR_WORDS and i else w.capitalize() for i, w in enumerate(parts))
+        return " ".join(
+            w if w in _MINOR_WORDS and i else w.capitalize() for i, w in enumerate(parts)
+        )
     if casing == "snake-case":
         return "_".join(parts)
     if casing == "kebab-case":
@@ -70,14 +91,102 @@ def matches_casing(name: str, casing: str) -> bool:
 
 # Past tenses that do not end in -ed, for the object-action grammar check.
 _IRREGULAR_PAST = frozenset(
-    """began bought brought built caught chose came cut did drew drove ate fell felt fought
-    found flew forgot froze got gave went grew had heard held hid hit kept knew laid led left
-    lent let lost made meant met paid put quit read rode rang rose ran said saw sought sold
-    sent set shook shot showed shown shut sang sat slept spent split spoke spun stood stole
-    struck swept swam took taught tore told thought threw understood woke wore won wrote
-    done seen given taken written chosen forgotten frozen hidden spoken stolen""".split()
+    [
+        "began",
+        "bought",
+        "brought",
+        "built",
+        "caught",
+        "chose",
+        "came",
+        "cut",
+        "did",
+        "drew",
+        "drove",
+        "ate",
+        "fell",
+        "felt",
+        "fought",
+        "found",
+        "flew",
+        "forgot",
+        "froze",
+        "got",
+        "gave",
+        "went",
+        "grew",
+        "had",
+        "heard",
+        "held",
+        "hid",
+        "hit",
+        "kept",
+        "knew",
+        "laid",
+        "led",
+        "left",
+        "lent",
+        "let",
+        "lost",
+        "made",
+        "meant",
+        "met",
+        "paid",
+        "put",
+        "quit",
+        "read",
+        "rode",
+        "rang",
+        "rose",
+        "ran",
+        "said",
+        "saw",
+        "sought",
+        "sold",
+        "sent",
+        "set",
+        "shook",
+        "shot",
+        "showed",
+        "shown",
+        "shut",
+        "sang",
+        "sat",
+        "slept",
+        "spent",
+        "split",
+        "spoke",
+        "spun",
+        "stood",
+        "stole",
+        "struck",
+        "swept",
+        "swam",
+        "took",
+        "taught",
+        "tore",
+        "told",
+        "thought",
+        "threw",
+        "understood",
+        "woke",
+        "wore",
+        "won",
+        "wrote",
+        "done",
+        "seen",
+        "given",
+        "taken",
+        "written",
+        "chosen",
+        "forgotten",
+        "frozen",
+        "hidden",
+        "spoken",
+        "stolen",
+    ]
 )
-_PARTICLES = frozenset("up in out off on down over back away".split())
+_PARTICLES = frozenset(["up", "in", "out", "off", "on", "down", "over", "back", "away"])
 
 
 def is_past_tense(word: str) -> bool:

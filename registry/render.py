@@ -10,11 +10,14 @@ from registry.findings import ERROR, Finding
 FORMATS = ("text", "json", "markdown", "github")
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary_line(findings: Sequence[Finding], files: int) -> str:
     errors = sum(1 for f in findings if f.level == ERROR)
     warnings = len(findings) - errors
-    return (f"{errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}")
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}"
 
 
 def render_findings(findings: Sequence[Finding], fmt: str, files: int) -> str:
@@ -54,8 +57,10 @@ def _github(f: Finding) -> str:
     """A workflow command: `::error file=...,line=...,col=...,title=...::message`."""
     kind = "error" if f.level == ERROR else "warning"
     loc = f.location
-    props = (f"file={_escape_property(loc.file)},line={loc.line},col={loc.column},"
-             f"title={_escape_property(f.rule)}")
+    props = (
+        f"file={_escape_property(loc.file)},line={loc.line},col={loc.column},"
+        f"title={_escape_property(f.rule)}"
+    )
     body = f.message + (f"\n{f.hint}" if f.hint else "")
     return f"::{kind} {props}::{_escape_data(body)}"
 

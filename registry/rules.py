@@ -52,71 +52,103 @@ def _plan(body: str) -> dict[str, str]:
 RULES: tuple[Rule, ...] = (
     # --- reading files ------------------------------------------------------------------
     Rule(
-        yamlsafe.YAML_SYNTAX, ERROR, "The file is not valid YAML.",
-        _plan("events:\n  Order Completed: {properties: [\n"), (PLAN, 4),
+        yamlsafe.YAML_SYNTAX,
+        ERROR,
+        "The file is not valid YAML.",
+        _plan("events:\n  Order Completed: {properties: [\n"),
+        (PLAN, 4),
         _plan("events:\n  Order Completed: {properties: {}}\n"),
         doc="Unclosed brackets, bad indentation, tabs, several documents in one file.",
     ),
     Rule(
-        yamlsafe.YAML_DUPLICATE_KEY, ERROR, "A mapping has the same key twice.",
-        _plan("events:\n  Order Completed: {}\n  Order Completed: {}\n"), (PLAN, 5),
+        yamlsafe.YAML_DUPLICATE_KEY,
+        ERROR,
+        "A mapping has the same key twice.",
+        _plan("events:\n  Order Completed: {}\n  Order Completed: {}\n"),
+        (PLAN, 5),
         _plan("events:\n  Order Completed: {}\n  Order Refunded: {}\n"),
         doc="YAML parsers keep the last of two equal keys and silently drop the first.",
     ),
     Rule(
-        yamlsafe.YAML_FORBIDDEN_TAG, ERROR, "A YAML tag that builds objects or is unknown.",
-        _plan("events:\n  Order Completed: !!python/object:os.system {}\n"), (PLAN, 4),
+        yamlsafe.YAML_FORBIDDEN_TAG,
+        ERROR,
+        "A YAML tag that builds objects or is unknown.",
+        _plan("events:\n  Order Completed: !!python/object:os.system {}\n"),
+        (PLAN, 4),
         _plan("events:\n  Order Completed: {}\n"),
         doc="Plan files hold plain data; tags such as !!python/object are refused, never run.",
     ),
     Rule(
-        yamlsafe.YAML_ALIAS_LIMIT, ERROR, "Aliases expand to too many nodes (a YAML bomb).",
-        _plan("x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
-              + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n"
-                        for p, c in zip("abcde", "bcdef", strict=True))),
+        yamlsafe.YAML_ALIAS_LIMIT,
+        ERROR,
+        "Aliases expand to too many nodes (a YAML bomb).",
+        _plan(
+            "x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+            + "".join(
+                f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, c in zip("abcde", "bcdef", strict=True)
+            )
+        ),
         (PLAN, 7),
         _plan("x: &a {type: string}\ny: *a\n"),
         doc="Anchors and aliases are allowed, but their expansion is bounded.",
     ),
     Rule(
-        yamlsafe.YAML_TOO_DEEP, ERROR, "The file nests deeper than any plan needs.",
-        _plan("x: " + "[" * 70 + "]" * 70 + "\n"), (PLAN, 3),
+        yamlsafe.YAML_TOO_DEEP,
+        ERROR,
+        "The file nests deeper than any plan needs.",
+        _plan("x: " + "[" * 70 + "]" * 70 + "\n"),
+        (PLAN, 3),
         _plan("x: [[1]]\n"),
     ),
     Rule(
-        yamlsafe.YAML_FILE_TOO_LARGE, ERROR, "The file is over the size limit (4 MiB).",
+        yamlsafe.YAML_FILE_TOO_LARGE,
+        ERROR,
+        "The file is over the size limit (4 MiB).",
         {"plans/web/events/huge.yaml": "# " + "x" * (4 * 1024 * 1024) + "\n"},
         ("plans/web/events/huge.yaml", 1),
         {"plans/web/events/small.yaml": "# small\n"},
         doc="Split a large plan into several files below its folder.",
     ),
     Rule(
-        loader.FILE_NOT_MAPPING, ERROR, "The top level of a plan file is not a mapping.",
+        loader.FILE_NOT_MAPPING,
+        ERROR,
+        "The top level of a plan file is not a mapping.",
         {"plans/web/events/list.yaml": "- Order Completed\n"},
         ("plans/web/events/list.yaml", 1),
         {"plans/web/events/list.yaml": "events:\n  Order Completed: {}\n"},
     ),
     Rule(
-        loader.FILE_OUTSIDE_PLAN, WARNING, "A YAML file under plans/ is not inside a plan folder.",
-        {"plans/orders.yaml": "events: {}\n"}, ("plans/orders.yaml", 1),
+        loader.FILE_OUTSIDE_PLAN,
+        WARNING,
+        "A YAML file under plans/ is not inside a plan folder.",
+        {"plans/orders.yaml": "events: {}\n"},
+        ("plans/orders.yaml", 1),
         {"plans/web/orders.yaml": "events: {}\n"},
     ),
     # --- format (JSON Schema) ---------------------------------------------------------------
     Rule(
-        schema_check.SCHEMA_UNKNOWN_FIELD, ERROR, "A field the plan format does not know.",
-        _plan("events:\n  Order Completed:\n    desciption: typo\n"), (PLAN, 5),
+        schema_check.SCHEMA_UNKNOWN_FIELD,
+        ERROR,
+        "A field the plan format does not know.",
+        _plan("events:\n  Order Completed:\n    desciption: typo\n"),
+        (PLAN, 5),
         _plan("events:\n  Order Completed:\n    description: fine\n"),
         doc="The hint names the closest allowed field.",
     ),
     Rule(
-        schema_check.PROPERTY_TYPE_UNKNOWN, ERROR, "A property's type is not a JSON type.",
+        schema_check.PROPERTY_TYPE_UNKNOWN,
+        ERROR,
+        "A property's type is not a JSON type.",
         _plan("events:\n  Order Completed:\n    properties:\n      total: {type: money}\n"),
         (PLAN, 6),
         _plan("events:\n  Order Completed:\n    properties:\n      total: {type: number}\n"),
         doc="Types: string, number, integer, boolean, object, array, null (or a list of them).",
     ),
     Rule(
-        schema_check.SCHEMA_INVALID_VALUE, ERROR, "A field has a value of the wrong kind.",
+        schema_check.SCHEMA_INVALID_VALUE,
+        ERROR,
+        "A field has a value of the wrong kind.",
         _plan("events:\n  Order Completed:\n    properties:\n      total: {required: yes}\n"),
         (PLAN, 6),
         _plan("events:\n  Order Completed:\n    properties:\n      total: {required: true}\n"),
@@ -124,116 +156,184 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- plan structure ---------------------------------------------------------------------
     Rule(
-        loader.PLAN_MISSING, ERROR, "A plan folder has no plan.yaml with a `plan:` section.",
-        {PLAN: "events: {}\n"}, (PLAN, 1),
+        loader.PLAN_MISSING,
+        ERROR,
+        "A plan folder has no plan.yaml with a `plan:` section.",
+        {PLAN: "events: {}\n"},
+        (PLAN, 1),
         {PLAN: "plan: {id: web}\n"},
     ),
     Rule(
-        loader.PLAN_ID_MISMATCH, ERROR, "plan.id differs from the plan's folder name.",
-        {PLAN: "plan:\n  id: webapp\n"}, (PLAN, 2),
+        loader.PLAN_ID_MISMATCH,
+        ERROR,
+        "plan.id differs from the plan's folder name.",
+        {PLAN: "plan:\n  id: webapp\n"},
+        (PLAN, 2),
         {PLAN: "plan:\n  id: web\n"},
     ),
     Rule(
-        loader.PLAN_FOLDER_INVALID, ERROR, "A plan folder name is not a valid plan id.",
-        {"plans/Web_App/plan.yaml": "plan:\n  id: Web_App\n"}, ("plans/Web_App/plan.yaml", 1),
+        loader.PLAN_FOLDER_INVALID,
+        ERROR,
+        "A plan folder name is not a valid plan id.",
+        {"plans/Web_App/plan.yaml": "plan:\n  id: Web_App\n"},
+        ("plans/Web_App/plan.yaml", 1),
         {"plans/web-app/plan.yaml": "plan:\n  id: web-app\n"},
     ),
     Rule(
-        loader.PLAN_SECTION_MISPLACED, ERROR, "`plan:` metadata outside the plan's plan.yaml.",
-        {"plans/web/events/more.yaml": "plan:\n  id: web\n"}, ("plans/web/events/more.yaml", 1),
+        loader.PLAN_SECTION_MISPLACED,
+        ERROR,
+        "`plan:` metadata outside the plan's plan.yaml.",
+        {"plans/web/events/more.yaml": "plan:\n  id: web\n"},
+        ("plans/web/events/more.yaml", 1),
         {"plans/web/events/more.yaml": "events: {}\n"},
     ),
     Rule(
-        loader.DEFINITION_DUPLICATED, ERROR,
+        loader.DEFINITION_DUPLICATED,
+        ERROR,
         "An event, property or trait is defined in two files of a plan.",
-        {"plans/web/a.yaml": "events:\n  Order Completed: {}\n",
-         "plans/web/b.yaml": "events:\n  Order Completed: {}\n"},
+        {
+            "plans/web/a.yaml": "events:\n  Order Completed: {}\n",
+            "plans/web/b.yaml": "events:\n  Order Completed: {}\n",
+        },
         ("plans/web/b.yaml", 2),
-        {"plans/web/a.yaml": "events:\n  Order Completed: {}\n",
-         "plans/web/b.yaml": "events:\n  Order Refunded: {}\n"},
+        {
+            "plans/web/a.yaml": "events:\n  Order Completed: {}\n",
+            "plans/web/b.yaml": "events:\n  Order Refunded: {}\n",
+        },
         doc="The files of a plan are merged; the finding names both places.",
     ),
     # --- cross-references -------------------------------------------------------------------
     Rule(
-        "ref-unknown", ERROR, "`$ref` names no entry of the plan's `properties:`.",
-        _plan("properties:\n  order_id: {type: string}\nevents:\n  Order Completed:\n"
-              "    properties:\n      id: {$ref: orderid}\n"), (PLAN, 8),
-        _plan("properties:\n  order_id: {type: string}\nevents:\n  Order Completed:\n"
-              "    properties:\n      id: {$ref: order_id}\n"),
+        "ref-unknown",
+        ERROR,
+        "`$ref` names no entry of the plan's `properties:`.",
+        _plan(
+            "properties:\n  order_id: {type: string}\nevents:\n  Order Completed:\n"
+            "    properties:\n      id: {$ref: orderid}\n"
+        ),
+        (PLAN, 8),
+        _plan(
+            "properties:\n  order_id: {type: string}\nevents:\n  Order Completed:\n"
+            "    properties:\n      id: {$ref: order_id}\n"
+        ),
         check=checks.unknown_refs,
     ),
     Rule(
-        "source-unknown", ERROR, "An event names a source the plan does not define.",
-        _plan("  sources: {web: {platform: web}}\nevents:\n  Order Completed:\n"
-              "    sources: [ios]\n"), (PLAN, 6),
-        _plan("  sources: {web: {platform: web}}\nevents:\n  Order Completed:\n"
-              "    sources: [web]\n"),
+        "source-unknown",
+        ERROR,
+        "An event names a source the plan does not define.",
+        _plan(
+            "  sources: {web: {platform: web}}\nevents:\n  Order Completed:\n    sources: [ios]\n"
+        ),
+        (PLAN, 6),
+        _plan(
+            "  sources: {web: {platform: web}}\nevents:\n  Order Completed:\n    sources: [web]\n"
+        ),
         check=checks.unknown_sources,
     ),
     Rule(
-        "objective-unknown", ERROR, "An event names an objective the plan does not define.",
-        _plan("  objectives: {activation: {}}\nevents:\n  Order Completed:\n"
-              "    objectives: [retention]\n"), (PLAN, 6),
-        _plan("  objectives: {activation: {}}\nevents:\n  Order Completed:\n"
-              "    objectives: [activation]\n"),
+        "objective-unknown",
+        ERROR,
+        "An event names an objective the plan does not define.",
+        _plan(
+            "  objectives: {activation: {}}\nevents:\n  Order Completed:\n"
+            "    objectives: [retention]\n"
+        ),
+        (PLAN, 6),
+        _plan(
+            "  objectives: {activation: {}}\nevents:\n  Order Completed:\n"
+            "    objectives: [activation]\n"
+        ),
         check=checks.unknown_objectives,
     ),
     Rule(
-        "stage-unknown", ERROR, "An event names a lifecycle stage the plan does not define.",
-        _plan("  lifecycle:\n    - stage: Visitor\nevents:\n  Order Completed:\n"
-              "    stage: Customer\n"), (PLAN, 7),
-        _plan("  lifecycle:\n    - stage: Customer\nevents:\n  Order Completed:\n"
-              "    stage: Customer\n"),
+        "stage-unknown",
+        ERROR,
+        "An event names a lifecycle stage the plan does not define.",
+        _plan(
+            "  lifecycle:\n    - stage: Visitor\nevents:\n  Order Completed:\n    stage: Customer\n"
+        ),
+        (PLAN, 7),
+        _plan(
+            "  lifecycle:\n    - stage: Customer\nevents:\n  Order Completed:\n"
+            "    stage: Customer\n"
+        ),
         check=checks.unknown_stages,
     ),
     Rule(
-        "kpi-event-unknown", ERROR, "A KPI lists an event the plan does not define.",
-        _plan("  objectives:\n    revenue:\n      kpis:\n        orders:\n"
-              "          events: [Order Placed]\nevents:\n  Order Completed: {}\n"), (PLAN, 7),
-        _plan("  objectives:\n    revenue:\n      kpis:\n        orders:\n"
-              "          events: [Order Completed]\nevents:\n  Order Completed: {}\n"),
+        "kpi-event-unknown",
+        ERROR,
+        "A KPI lists an event the plan does not define.",
+        _plan(
+            "  objectives:\n    revenue:\n      kpis:\n        orders:\n"
+            "          events: [Order Placed]\nevents:\n  Order Completed: {}\n"
+        ),
+        (PLAN, 7),
+        _plan(
+            "  objectives:\n    revenue:\n      kpis:\n        orders:\n"
+            "          events: [Order Completed]\nevents:\n  Order Completed: {}\n"
+        ),
         check=checks.unknown_kpi_events,
     ),
     Rule(
-        "lifecycle-event-unknown", ERROR, "A lifecycle stage lists an event the plan lacks.",
-        _plan("  lifecycle:\n    - stage: Customer\n      events: [Order Placed]\n"
-              "events:\n  Order Completed: {}\n"), (PLAN, 5),
-        _plan("  lifecycle:\n    - stage: Customer\n      events: [Order Completed]\n"
-              "events:\n  Order Completed: {}\n"),
+        "lifecycle-event-unknown",
+        ERROR,
+        "A lifecycle stage lists an event the plan lacks.",
+        _plan(
+            "  lifecycle:\n    - stage: Customer\n      events: [Order Placed]\n"
+            "events:\n  Order Completed: {}\n"
+        ),
+        (PLAN, 5),
+        _plan(
+            "  lifecycle:\n    - stage: Customer\n      events: [Order Completed]\n"
+            "events:\n  Order Completed: {}\n"
+        ),
         check=checks.unknown_lifecycle_events,
     ),
     Rule(
-        "replacement-unknown", WARNING,
+        "replacement-unknown",
+        WARNING,
         "A deprecated event is replaced by an event the plan does not define.",
         _plan("events:\n  Order Completed:\n    deprecated:\n      replaced_by: Checkout Done\n"),
         (PLAN, 6),
-        _plan("events:\n  Order Completed:\n    deprecated:\n      replaced_by: Order Placed\n"
-              "  Order Placed: {}\n"),
+        _plan(
+            "events:\n  Order Completed:\n    deprecated:\n      replaced_by: Order Placed\n"
+            "  Order Placed: {}\n"
+        ),
         check=checks.unknown_replacements,
     ),
     Rule(
-        "rename-conflict", ERROR,
+        "rename-conflict",
+        ERROR,
         "`renamed_from` names a name still defined, or one two definitions claim.",
-        _plan("events:\n  Signup: {}\n  Signed Up:\n    renamed_from: [Signup]\n"), (PLAN, 6),
+        _plan("events:\n  Signup: {}\n  Signed Up:\n    renamed_from: [Signup]\n"),
+        (PLAN, 6),
         _plan("events:\n  Signed Up:\n    renamed_from: [Signup]\n"),
         check=checks.rename_conflicts,
     ),
     # --- naming -----------------------------------------------------------------------------
     Rule(
-        "convention-invalid", ERROR, "A custom naming convention is not a valid regex.",
-        {"trackplan.yaml": "conventions:\n  event_name: '^[A-Z'\n"}, ("trackplan.yaml", 2),
+        "convention-invalid",
+        ERROR,
+        "A custom naming convention is not a valid regex.",
+        {"trackplan.yaml": "conventions:\n  event_name: '^[A-Z'\n"},
+        ("trackplan.yaml", 2),
         {"trackplan.yaml": "conventions:\n  event_name: '^[A-Z]'\n"},
         check=checks.invalid_conventions,
     ),
     Rule(
-        "event-name-case", ERROR, "An event name breaks `conventions.event_name` (title-case).",
-        _plan("events:\n  order_completed: {}\n"), (PLAN, 4),
+        "event-name-case",
+        ERROR,
+        "An event name breaks `conventions.event_name` (title-case).",
+        _plan("events:\n  order_completed: {}\n"),
+        (PLAN, 4),
         _plan("events:\n  Order Completed: {}\n"),
         check=checks.event_name_casing,
         doc="Casings: title-case, snake-case, camel-case, pascal-case, kebab-case, any, a regex.",
     ),
     Rule(
-        "property-name-case", ERROR,
+        "property-name-case",
+        ERROR,
         "A property or trait key breaks `conventions.property_name` (snake-case).",
         _plan("events:\n  Order Completed:\n    properties:\n      orderId: {type: string}\n"),
         (PLAN, 6),
@@ -241,22 +341,29 @@ RULES: tuple[Rule, ...] = (
         check=checks.property_name_casing,
     ),
     Rule(
-        "event-name-grammar", WARNING,
+        "event-name-grammar",
+        WARNING,
         "An event name is not Object Action (`Order Completed`).",
-        _plan("events:\n  Completed Order: {}\n"), (PLAN, 4),
+        _plan("events:\n  Completed Order: {}\n"),
+        (PLAN, 4),
         _plan("events:\n  Order Completed: {}\n"),
         check=checks.event_grammar,
         doc="A heuristic: the name should end in a past-tense verb (or a phrasal one: Signed Up).",
     ),
     Rule(
-        "event-name-dynamic", ERROR, "An event name embeds a date, an id or a counter.",
-        _plan("events:\n  User Signed Up 2019-11-01: {}\n"), (PLAN, 4),
+        "event-name-dynamic",
+        ERROR,
+        "An event name embeds a date, an id or a counter.",
+        _plan("events:\n  User Signed Up 2019-11-01: {}\n"),
+        (PLAN, 4),
         _plan("events:\n  User Signed Up: {}\n"),
         check=checks.dynamic_event_names,
         doc="Each dynamic name is a new event downstream; send the value as a property.",
     ),
     Rule(
-        "property-name-dynamic", ERROR, "A property key embeds a date, an id or a counter.",
+        "property-name-dynamic",
+        ERROR,
+        "A property key embeds a date, an id or a counter.",
         _plan("events:\n  Order Completed:\n    properties:\n      feature_1: {type: boolean}\n"),
         (PLAN, 6),
         _plan("events:\n  Order Completed:\n    properties:\n      features: {type: array}\n"),

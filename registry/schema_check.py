@@ -40,8 +40,9 @@ def check_document(
 
 def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str, str]]:
     path: Path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed)):
             yield (*path, key), SCHEMA_UNKNOWN_FIELD, *_unknown_field(path, key, allowed)
         return
@@ -85,7 +86,7 @@ def _invalid_value(error: ValidationError, path: Path) -> tuple[str, str]:
             f"Write {where} as {_article(expected_text)}."
         )
     if kind == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)
+        options = ", ".join(str(o) for o in schema.get("enum", []))
         return f"{where} is {value}, not one of: {options}", f"Use one of: {options}."
     if kind == "pattern":
         what = schema.get("description", "")
@@ -153,8 +154,15 @@ def _json_type(value: Any) -> str:
 
 
 def _article(text: str) -> str:
-    words = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
-             "integer": "an integer", "number": "a number", "null": "null"}
+    words = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "boolean": "a boolean",
+        "integer": "an integer",
+        "number": "a number",
+        "null": "null",
+    }
     return " or ".join(words.get(t, t) for t in text.split(" or "))
 
 

@@ -49,7 +49,7 @@ class Settings:
         )
 
 
-def _known(section: Any, kind: type) -> dict[str, Any]:
+def _known(section: Any, kind: Any) -> dict[str, Any]:
     if not isinstance(section, dict):
         return {}
     fields = kind.__dataclass_fields__

@@ -110,15 +110,28 @@ class GitSnapshot(Snapshot):
         self.git_root = Path(top)
         self.prefix = prefix  # the registry may live in a sub-folder of the repository
         try:
-            self.commit = _git(self.repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+            self.commit = _git(
+                self.repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"
+            )
         except SnapshotError:
-            raise SnapshotError(f"{revision}: not a revision of the git repository at {repo}") from None
+            raise SnapshotError(
+                f"{revision}: not a revision of the git repository at {repo}"
+            ) from None
         self.commit = self.commit.strip()
         self.label = f"{revision} ({self.commit[:12]})"
         self._blobs = self._list_blobs()
 
     def _list_blobs(self) -> dict[str, str]:
-        out = _git(self.git_root, "ls-tree", "-r", "-z", "--full-tree", self.commit, "--", self.prefix or ".")
+        out = _git(
+            self.git_root,
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            self.commit,
+            "--",
+            self.prefix or ".",
+        )
         blobs: dict[str, str] = {}
         for entry in out.split("\0"):
             if not entry:
@@ -127,7 +140,7 @@ class GitSnapshot(Snapshot):
             mode, kind, sha = meta.split()
             if kind != "blob" or mode == "120000":  # symlinks are not followed
                 continue
-            rel = path[len(self.prefix):]
+            rel = path[len(self.prefix) :]
             if is_registry_file(rel):
                 blobs[rel] = sha
         return blobs
@@ -144,11 +157,16 @@ class GitSnapshot(Snapshot):
             return {}
         request = "".join(self._blobs[p] + "\n" for p in wanted).encode()
         proc = subprocess.run(
-            ["git", "cat-file", "--batch"], cwd=self.git_root, input=request,
-            capture_output=True, check=False,
+            ["git", "cat-file", "--batch"],
+            cwd=self.git_root,
+            input=request,
+            capture_output=True,
+            check=False,
         )
         if proc.returncode != 0:
-            raise SnapshotError(f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}")
+            raise SnapshotError(
+                f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
+            )
         return dict(zip(wanted, _parse_batch(proc.stdout), strict=True))
 
 

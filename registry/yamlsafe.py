@@ -11,7 +11,7 @@ from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 try:  # The C parser is ~5x faster; the pure-Python one yields the same events.
-    from ruamel.yaml.cyaml import CParser as _CParser
+    from ruamel.yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
 
     def _parser(raw: bytes) -> Any:
         return _CParser(raw)
@@ -90,12 +90,26 @@ _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
 
 # YAML 1.2 core schema; yes/no/on/off stay strings (YAML 1.1 surprises are a common bug).
 _PLAIN_WORDS: dict[str, Any] = {
-    "": None, "~": None, "null": None, "Null": None, "NULL": None,
-    "true": True, "True": True, "TRUE": True,
-    "false": False, "False": False, "FALSE": False,
-    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
 }
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -139,7 +153,15 @@ class _Frame:
     """A mapping or sequence being built, with the key awaiting its value."""
 
     __slots__ = (
-        "anchor", "container", "key", "key_is_merge", "key_pos", "merges", "path", "pos", "size"
+        "anchor",
+        "container",
+        "key",
+        "key_is_merge",
+        "key_pos",
+        "merges",
+        "path",
+        "pos",
+        "size",
     )
 
     def __init__(self, container: Any, path: Path, pos: tuple[int, int], anchor: str | None):
@@ -252,7 +274,9 @@ class _Builder:
         pos = (mark.line + 1, mark.column + 1)
         if event.anchor not in self.anchors:
             raise YamlError(
-                YAML_SYNTAX, *pos, f"alias '*{event.anchor}' names no anchor defined before it",
+                YAML_SYNTAX,
+                *pos,
+                f"alias '*{event.anchor}' names no anchor defined before it",
                 "Define the anchor (&name) before using the alias (*name).",
             )
         value, size = self.anchors[event.anchor]
@@ -266,9 +290,7 @@ class _Builder:
             )
         self._add(value, size, pos, plain=False)
 
-    def _add(
-        self, value: Any, size: int, pos: tuple[int, int], *, plain: bool
-    ) -> None:
+    def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool) -> None:
         stack = self.stack
         if not stack:
             self.root = value
@@ -296,7 +318,9 @@ class _Builder:
     def _take_key(self, parent: _Frame, value: Any, pos: tuple[int, int], *, plain: bool) -> None:
         if isinstance(value, (dict, list)):
             raise YamlError(
-                YAML_SYNTAX, *pos, "a mapping key must be a plain value, not a list or mapping",
+                YAML_SYNTAX,
+                *pos,
+                "a mapping key must be a plain value, not a list or mapping",
                 "Use a plain name as the key.",
             )
         key = value if isinstance(value, str) else _key_text(value)
@@ -309,7 +333,10 @@ class _Builder:
         if not all(isinstance(s, dict) for s in sources):
             line, column = parent.key_pos
             raise YamlError(
-                YAML_SYNTAX, line, column, "the merge key '<<' needs a mapping or a list of mappings",
+                YAML_SYNTAX,
+                line,
+                column,
+                "the merge key '<<' needs a mapping or a list of mappings",
                 "Point '<<' at an anchored mapping (<<: *name).",
             )
         parent.merges.extend(sources)
@@ -362,13 +389,20 @@ def _syntax_error(exc: MarkedYAMLError, raw: bytes) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 1
+    text_lines = raw.split(b"\n")
+    if line > len(text_lines) or not raw.strip() or not b"".join(text_lines[line - 1 :]).strip():
+        # The file ended inside something unclosed: point at its last written line.
+        line = max((i + 1 for i, t in enumerate(text_lines) if t.strip()), default=1)
+        column = 1
     problem = exc.problem or "invalid YAML"
     message = problem
     if exc.context:
         ctx_mark = exc.context_mark
         where = f" started at line {ctx_mark.line + 1}" if ctx_mark is not None else ""
         message = f"{problem} ({exc.context}{where})"
-    hint = "Fix the YAML syntax here; quote values that contain ': ', '#' or start with '*', '&', '!'."
+    hint = (
+        "Fix the YAML syntax here; quote values that contain ': ', '#' or start with '*', '&', '!'."
+    )
     lines = raw.split(b"\n", line)
     if line <= len(lines) and b"\t" in lines[line - 1]:
         hint = "Indent with spaces: YAML does not allow tabs for indentation."
