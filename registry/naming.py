@@ -7,26 +7,7 @@ from functools import cache
 
 # Short connecting words may stay lowercase in Title Case ("Created a Source").
 _MINOR_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "per",
-        "the",
-        "to",
-        "via",
-        "with",
-    ]
+    """a an and as at by for from in into of on or per the to via with""".split()
 )
 
 CASINGS: dict[str, re.Pattern[str]] = {
@@ -91,102 +72,14 @@ def matches_casing(name: str, casing: str) -> bool:
 
 # Past tenses that do not end in -ed, for the object-action grammar check.
 _IRREGULAR_PAST = frozenset(
-    [
-        "began",
-        "bought",
-        "brought",
-        "built",
-        "caught",
-        "chose",
-        "came",
-        "cut",
-        "did",
-        "drew",
-        "drove",
-        "ate",
-        "fell",
-        "felt",
-        "fought",
-        "found",
-        "flew",
-        "forgot",
-        "froze",
-        "got",
-        "gave",
-        "went",
-        "grew",
-        "had",
-        "heard",
-        "held",
-        "hid",
-        "hit",
-        "kept",
-        "knew",
-        "laid",
-        "led",
-        "left",
-        "lent",
-        "let",
-        "lost",
-        "made",
-        "meant",
-        "met",
-        "paid",
-        "put",
-        "quit",
-        "read",
-        "rode",
-        "rang",
-        "rose",
-        "ran",
-        "said",
-        "saw",
-        "sought",
-        "sold",
-        "sent",
-        "set",
-        "shook",
-        "shot",
-        "showed",
-        "shown",
-        "shut",
-        "sang",
-        "sat",
-        "slept",
-        "spent",
-        "split",
-        "spoke",
-        "spun",
-        "stood",
-        "stole",
-        "struck",
-        "swept",
-        "swam",
-        "took",
-        "taught",
-        "tore",
-        "told",
-        "thought",
-        "threw",
-        "understood",
-        "woke",
-        "wore",
-        "won",
-        "wrote",
-        "done",
-        "seen",
-        "given",
-        "taken",
-        "written",
-        "chosen",
-        "forgotten",
-        "frozen",
-        "hidden",
-        "spoken",
-        "stolen",
-    ]
+    """began bought brought built caught chose came cut did drew drove ate fell felt fought
+    found flew forgot froze got gave went grew had heard held hid hit kept knew laid led
+    left lent let lost made meant met paid put quit read rode rang rose ran said saw sought
+    sold sent set shook shot showed shown shut sang sat slept spent split spoke spun stood
+    stole struck swept swam took taught tore told thought threw understood woke wore won
+    wrote done seen given taken written chosen forgotten frozen hidden spoken stolen""".split()
 )
-_PARTICLES = frozenset(["up", "in", "out", "off", "on", "down", "over", "back", "away"])
+_PARTICLES = frozenset("""up in out off on down over back away""".split())
 
 
 def is_past_tense(word: str) -> bool:

