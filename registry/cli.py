@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from registry.cache import ParseCache, default_cache_dir
 from registry.render import render_findings
 from registry.snapshot import FolderSnapshot, SnapshotError
 from registry.validate import validate
@@ -33,6 +34,17 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
         help="output: text (file:line:col: level rule-id message), json, markdown, or github "
         "(workflow annotation lines) (default: text)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again instead of using the parse cache "
+        "($TRACKPLAN_CACHE_DIR, default ~/.cache/trackplan)",
+    )
+
+
+def parse_cache(args: argparse.Namespace) -> ParseCache:
+    """One cache per command run; on disk unless --no-cache."""
+    return ParseCache(None if args.no_cache else default_cache_dir())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -42,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{args.repo}: not a trackplan registry (no plans/ folder and no trackplan.yaml); "
             "pass the registry folder with --repo"
         )
-    report = validate(snapshot)
+    report = validate(snapshot, parse=parse_cache(args))
     yaml_files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
     sys.stdout.write(render_findings(report.findings, args.format, yaml_files))
     return EXIT_FINDINGS if report.errors else EXIT_OK

@@ -34,6 +34,16 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets its own parse cache folder: no test reads another's (or the user's)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("TRACKPLAN_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     def run(*args: str) -> CliResult:

@@ -162,3 +162,19 @@ def test_unquoted_dates_and_plan_files_merge(run_cli: Cli, tmp_path: Path) -> No
     result = run_cli("validate", "--repo", str(root))
     assert result.code == 0, result.out
     assert result.out.endswith("in 2 files\n")
+
+
+def test_parse_cache_gives_the_same_output_and_survives_damage(
+    run_cli: Cli, tmp_path: Path, private_cache: Path
+) -> None:
+    files = {name: body for case in NASTY.values() for name, body in case[0].items()}
+    files["plans/web/events/ok.yaml"] = "events:\n  B Viewed: {}\n"
+    root = write_files(tmp_path / "reg", files)
+    cold = run_cli("validate", "--repo", str(root)).out
+    entries = [p for p in private_cache.rglob("*") if p.is_file()]
+    assert entries  # parsed files were cached
+    assert run_cli("validate", "--repo", str(root)).out == cold
+    for entry in entries:
+        entry.write_bytes(b"\x00garbage")
+    assert run_cli("validate", "--repo", str(root)).out == cold
+    assert run_cli("validate", "--repo", str(root), "--no-cache").out == cold
