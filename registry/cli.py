@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from registry.cache import ParseCache, default_cache_dir
-from registry.render import render_findings
-from registry.snapshot import FolderSnapshot, SnapshotError
+from registry.findings import ERROR
+from registry.notes import notes_from_file_text
+from registry.render import plural, render_findings
+from registry.render_diff import render_github, render_json, render_text, report_dict
+from registry.report import FAIL_ON, DiffReport, compare
+from registry.review import Links, render_review, verdict
+from registry.settings import settings_of
+from registry.snapshot import (
+    FolderSnapshot,
+    GitSnapshot,
+    Snapshot,
+    SnapshotError,
+    open_snapshot,
+)
 from registry.validate import validate
+from registry.versions import released_versions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -21,6 +36,7 @@ class UsageError(Exception):
 
 
 def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    default = formats[0]
     parser.add_argument(
         "--repo",
         default=".",
@@ -30,9 +46,9 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     parser.add_argument(
         "--format",
         choices=formats,
-        default="text",
-        help="output: text (file:line:col: level rule-id message), json, markdown, or github "
-        "(workflow annotation lines) (default: text)",
+        default=default,
+        help=f"output: {', '.join(formats)} (github: workflow annotation lines) "
+        f"(default: {default})",
     )
     parser.add_argument(
         "--no-cache",
@@ -60,6 +76,91 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
+def _open(spec: str, repo: str) -> Snapshot:
+    snapshot = open_snapshot(spec, repo)
+    if not snapshot.is_registry():
+        raise UsageError(f"{spec}: no trackplan registry there (no plans/ and no trackplan.yaml)")
+    return snapshot
+
+
+def _compare(args: argparse.Namespace, validate_head: bool) -> DiffReport:
+    base = _open(args.base, args.repo)
+    head = _open(args.head, args.repo)
+    released: dict[str, str] = {}
+    if isinstance(base, GitSnapshot):
+        released = released_versions(
+            base.git_root, settings_of(head).release.tag, merged_into=base.commit
+        )
+    return compare(base, head, released=released, parse=parse_cache(args),
+                   validate_head=validate_head)  # fmt: skip
+
+
+def _fail_on(args: argparse.Namespace, report: DiffReport) -> str:
+    return str(args.fail_on or report.head.settings.fail_on)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    report = _compare(args, validate_head=False)
+    if args.format == "json":
+        sys.stdout.write(render_json(report))
+    elif args.format == "github":
+        sys.stdout.write(render_github(report))
+    elif args.format == "markdown":
+        sys.stdout.write(render_review(report, None, _links(args), with_validation=False))
+    else:
+        sys.stdout.write(render_text(report))
+    errors = sum(1 for f in report.head_findings if f.level == ERROR)
+    if errors:
+        print(f"trackplan: note: {args.head} has {plural(errors, 'validation error')}; "
+              "run `trackplan validate`", file=sys.stderr)  # fmt: skip
+    return EXIT_FINDINGS if report.fails(_fail_on(args, report)) else EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    report = _compare(args, validate_head=True)
+    notes = None
+    if args.notes:
+        try:
+            text = Path(args.notes).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{args.notes}: cannot read the notes file ({exc})") from None
+        notes = notes_from_file_text(text)
+    if args.format == "json":
+        data = report_dict(report)
+        data["findings"] = [f.to_dict() for f in report.head_findings]
+        data["migration_notes"] = notes
+        data["verdict"] = verdict(report, notes)
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_review(report, notes, _links(args)))
+    errors = any(f.level == ERROR for f in report.head_findings)
+    failing = report.fails(_fail_on(args, report)) or errors
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _links(args: argparse.Namespace) -> Links:
+    return Links(head=args.link or "", base=args.base_link or "")
+
+
+def _diff_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument("base", metavar="BASE", help="the old side: a folder or a git revision")
+    parser.add_argument("head", metavar="HEAD", help="the new side: a folder or a git revision")
+    _common(parser, formats)
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 on breaking changes, on warnings too, or never "
+        "(default: fail_on of HEAD's trackplan.yaml, else breaking)",
+    )
+    parser.add_argument(
+        "--link",
+        metavar="URL",
+        help="link locations to HEAD's files: URL + path + #Lline "
+        "(e.g. https://github.com/acme/plans/blob/<sha>/)",
+    )
+    parser.add_argument("--base-link", metavar="URL", help="the same for BASE's files (removals)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trackplan",
@@ -80,6 +181,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(validate_parser, ("text", "json", "markdown", "github"))
     validate_parser.set_defaults(handler=cmd_validate)
+
+    diff_parser = sub.add_parser(
+        "diff",
+        help="semantic diff of two versions: what changed and whom it breaks",
+        description="Compare two versions of the registry, BASE and HEAD (each a folder or a "
+        "git revision of --repo), matching plans, events, properties and traits by name. Each "
+        "change says whom it breaks (producers: app versions in the field; consumers: "
+        "dashboards and destinations), its level under trackplan.yaml's compatibility "
+        "setting, and how to migrate. Also prints each plan's next version (from release tags "
+        "when BASE is a git revision). Exits 1 when a change reaches --fail-on.",
+    )
+    _diff_arguments(diff_parser, ("text", "json", "markdown", "github"))
+    diff_parser.set_defaults(handler=cmd_diff)
+
+    review_parser = sub.add_parser(
+        "review",
+        help="the bot's pull request comment, offline: validation + diff + next versions",
+        description="Print exactly the Markdown the bot posts on a pull request from BASE to "
+        "HEAD: a verdict, the plans with their current and next versions, breaking changes "
+        "with what they break and how to migrate, warnings, other changes, HEAD's validation "
+        "problems and the migration notes. Exits 1 when HEAD fails validation or a change "
+        "reaches --fail-on.",
+    )
+    _diff_arguments(review_parser, ("markdown", "json"))
+    review_parser.add_argument(
+        "--notes",
+        metavar="FILE",
+        help="the pull request description (its `Migration notes` section is used) or the "
+        "notes themselves",
+    )
+    review_parser.set_defaults(handler=cmd_review)
     return parser
 
 

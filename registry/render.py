@@ -45,12 +45,12 @@ def render_findings(findings: Sequence[Finding], fmt: str, files: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _github(f: Finding) -> str:
@@ -58,11 +58,11 @@ def _github(f: Finding) -> str:
     kind = "error" if f.level == ERROR else "warning"
     loc = f.location
     props = (
-        f"file={_escape_property(loc.file)},line={loc.line},col={loc.column},"
-        f"title={_escape_property(f.rule)}"
+        f"file={escape_property(loc.file)},line={loc.line},col={loc.column},"
+        f"title={escape_property(f.rule)}"
     )
     body = f.message + (f"\n{f.hint}" if f.hint else "")
-    return f"::{kind} {props}::{_escape_data(body)}"
+    return f"::{kind} {props}::{escape_data(body)}"
 
 
 def _markdown(findings: Sequence[Finding], files: int) -> str:

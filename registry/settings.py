@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,16 @@ def _known(section: Any, kind: Any) -> dict[str, Any]:
         return {}
     fields = kind.__dataclass_fields__
     return {k: v for k, v in section.items() if k in fields}
+
+
+def settings_of(snapshot: Snapshot) -> Settings:
+    """A registry's settings without loading its plans (defaults when unreadable)."""
+    from registry.snapshot import SETTINGS_FILE
+    from registry.yamlsafe import YamlError, load_yaml
+
+    if SETTINGS_FILE not in snapshot.paths():
+        return Settings()
+    try:
+        return Settings.from_data(load_yaml(snapshot.read(SETTINGS_FILE)).data)
+    except (YamlError, TypeError):
+        return Settings()

@@ -1,0 +1,93 @@
+"""The Flask app factory: `gunicorn 'bot.app:create_app()'` (settings from TRACKPLAN_*)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Config
+from bot.intake import classify, parse_json
+from bot.queue import SqliteQueue
+from bot.signature import is_valid
+from bot.worker import Worker
+
+log = logging.getLogger("trackplan.bot")
+webhook = Blueprint("webhook", __name__)
+
+
+@dataclass
+class BotState:
+    config: Config
+    queue: SqliteQueue
+    worker: Worker
+
+
+def state() -> BotState:
+    bot: BotState = current_app.extensions["trackplan"]
+    return bot
+
+
+@webhook.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    return jsonify(status="ok", queue=state().queue.counts())
+
+
+@webhook.post("/webhook")
+def receive() -> ResponseReturnValue:
+    bot = state()
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    # The signature is checked over the raw bytes before anything else reads them.
+    if not is_valid(bot.config.webhook_secret, body, request.headers.get("X-Hub-Signature-256")):
+        log.warning("webhook rejected: bad or missing signature from %s", request.remote_addr)
+        return jsonify(error="invalid signature"), 401
+    event = request.headers.get("X-GitHub-Event", "")
+    delivery = request.headers.get("X-GitHub-Delivery", "")
+    if not event or not delivery:
+        return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery header"), 400
+    payload = parse_json(body)
+    if payload is None:
+        return jsonify(error="the body is not a JSON object"), 400
+    route = classify(event, payload)
+    if event == "ping":
+        return jsonify(pong=True, zen=payload.get("zen")), 200
+    if not route.handled:
+        log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
+        return jsonify(ignored=route.reason), 202
+    stored = bot.queue.put(delivery, event, route.key, route.coalesce, body)
+    if stored:
+        bot.worker.wake.set()
+    else:
+        log.info("delivery %s event=%s outcome=duplicate", delivery, event)
+    return jsonify(queued=stored, duplicate=not stored), 202
+
+
+def _json_error(exc: HTTPException) -> ResponseReturnValue:
+    return jsonify(error=exc.description or exc.name), exc.code or 500
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """The bot's WSGI app. `config`: a Config, a mapping of its fields, or None to read the
+    TRACKPLAN_* environment now (never at import)."""
+    from bot.processor import Processor  # the GitHub side loads only with an app
+
+    settings = Config.coerce(config)
+    app = Flask("trackplan")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    queue = SqliteQueue(settings.data_dir / "queue.sqlite3")
+    processor = Processor(settings)
+    worker = Worker(
+        queue, processor.process, max_attempts=settings.max_attempts,
+        retry_base_seconds=settings.retry_base_seconds,
+    )  # fmt: skip
+    app.extensions["trackplan"] = BotState(settings, queue, worker)
+    app.register_blueprint(webhook)
+    app.register_error_handler(HTTPException, _json_error)
+    if settings.start_worker:
+        worker.start()
+    return app

@@ -1,0 +1,103 @@
+"""Bot settings from the TRACKPLAN_* environment, read when the app is made, never at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+class ConfigError(Exception):
+    """Settings the bot cannot start with; the message names every problem."""
+
+
+@dataclass(frozen=True)
+class Config:
+    app_id: int
+    private_key: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    data_dir: Path = Path("trackplan-data")
+    # Pacing between GitHub requests (DESIGN.md §10); tests set both to zero.
+    seconds_between_requests: float = 0.25
+    seconds_between_writes: float = 1.0
+    max_body_bytes: int = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+    start_worker: bool = True
+    max_attempts: int = 6
+    retry_base_seconds: float = 2.0
+    request_timeout: float = 15.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Settings from the environment; ConfigError lists every missing or bad variable."""
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+        app_id = _app_id(env.get("TRACKPLAN_GITHUB_APP_ID", ""), problems)
+        key = _private_key(env, problems)
+        secret = env.get("TRACKPLAN_WEBHOOK_SECRET", "")
+        if not secret:
+            problems.append("TRACKPLAN_WEBHOOK_SECRET is not set (the secret of the App's webhook)")
+        api_url = env.get("TRACKPLAN_GITHUB_API_URL", DEFAULT_API_URL).rstrip("/")
+        if not api_url.startswith(("http://", "https://")):
+            problems.append(f"TRACKPLAN_GITHUB_API_URL must be an http(s) URL, not {api_url!r}")
+        if problems:
+            raise ConfigError("cannot start the trackplan bot:\n  - " + "\n  - ".join(problems))
+        return cls(
+            app_id=app_id,
+            private_key=key,
+            webhook_secret=secret,
+            api_url=api_url,
+            data_dir=Path(env.get("TRACKPLAN_DATA_DIR", "trackplan-data")),
+        )
+
+    @classmethod
+    def coerce(cls, value: Config | Mapping[str, Any] | None) -> Config:
+        """`create_app(config)` accepts a Config, a mapping of its fields, or None (environment)."""
+        if value is None:
+            return cls.from_env()
+        if isinstance(value, Config):
+            return value
+        fields = dict(value)
+        if "data_dir" in fields:
+            fields["data_dir"] = Path(fields["data_dir"])
+        try:
+            return cls(**fields)
+        except TypeError as exc:
+            raise ConfigError(f"bad bot configuration: {exc}") from None
+
+
+def _app_id(text: str, problems: list[str]) -> int:
+    if not text:
+        problems.append("TRACKPLAN_GITHUB_APP_ID is not set (the App's numeric id)")
+        return 0
+    if not text.strip().isdigit():
+        problems.append(f"TRACKPLAN_GITHUB_APP_ID must be a number, not {text!r}")
+        return 0
+    return int(text)
+
+
+def _private_key(env: Mapping[str, str], problems: list[str]) -> str:
+    key = env.get("TRACKPLAN_GITHUB_PRIVATE_KEY", "")
+    path = env.get("TRACKPLAN_GITHUB_PRIVATE_KEY_PATH", "")
+    source = "TRACKPLAN_GITHUB_PRIVATE_KEY"
+    if not key and path:
+        source = f"TRACKPLAN_GITHUB_PRIVATE_KEY_PATH ({path})"
+        try:
+            key = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{source} cannot be read: {exc.__class__.__name__}")
+            return ""
+    if not key:
+        problems.append(
+            "neither TRACKPLAN_GITHUB_PRIVATE_KEY (PEM text) nor "
+            "TRACKPLAN_GITHUB_PRIVATE_KEY_PATH is set"
+        )
+        return ""
+    key = key.replace("\\n", "\n").strip() + "\n"  # one-line env values often escape newlines
+    if not (key.startswith("-----BEGIN") and "PRIVATE KEY-----" in key):
+        problems.append(f"{source} is not a PEM private key (it must start with -----BEGIN)")
+    return key

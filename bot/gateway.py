@@ -1,0 +1,252 @@
+"""The GitHub gateway: the only module that imports PyGithub. Plain data in, plain data out."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, GithubIntegration
+from github.Repository import Repository
+
+from bot.config import Config
+from bot.worker import TransientError
+from registry.snapshot import MemorySnapshot, is_registry_file
+
+T = TypeVar("T")
+MAX_ANNOTATIONS = 50  # GitHub's limit per check run request
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    body: str
+    author: str
+    draft: bool
+    state: str
+    base_ref: str
+    base_sha: str
+    head_ref: str
+    head_sha: str
+    html_url: str
+    repo_html_url: str
+
+
+@dataclass(frozen=True)
+class Annotation:
+    path: str
+    line: int
+    level: str  # notice | warning | failure
+    title: str
+    message: str
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "start_line": self.line, "end_line": self.line,
+            "annotation_level": self.level, "title": self.title, "message": self.message,
+        }  # fmt: skip
+
+
+def _transient(exc: Exception) -> TransientError | None:
+    """GitHub's 5xx, secondary rate limits and network failures are worth a retry."""
+    if isinstance(exc, GithubException):
+        status = exc.status
+        retry_after = None
+        headers = exc.headers or {}
+        if "retry-after" in {k.lower() for k in headers}:
+            value = next(v for k, v in headers.items() if k.lower() == "retry-after")
+            retry_after = float(value) if str(value).isdigit() else None
+        message = str((exc.data or {}).get("message", "")) if isinstance(exc.data, dict) else ""
+        rate_limited = status in (403, 429) and ("rate limit" in message.lower() or retry_after)
+        if status >= 500 or rate_limited:
+            return TransientError(f"GitHub answered {status}: {message}", retry_after)
+        return None
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+        return TransientError(f"GitHub unreachable: {exc.__class__.__name__}")
+    return None
+
+
+def _call(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except Exception as exc:
+        transient = _transient(exc)
+        if transient is not None:
+            raise transient from exc
+        raise
+
+
+class BlobCache:
+    """Blob contents by sha on disk: blobs are immutable, so each is fetched once ever."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, sha: str) -> bytes | None:
+        try:
+            return (self.folder / sha[:2] / sha).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, sha: str, data: bytes) -> None:
+        target = self.folder / sha[:2] / sha
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        except OSError:
+            pass
+
+
+class GitHub:
+    """Authenticated access as the App: a JWT for /app, installation tokens for the rest."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._app_auth = Auth.AppAuth(config.app_id, config.private_key)
+        self._clients: dict[int, Github] = {}
+        self._lock = threading.Lock()
+        self.blobs = BlobCache(config.data_dir / "blobs")
+
+    def _kwargs(self) -> dict[str, Any]:
+        # Retries are the queue's job (with backoff across restarts), not PyGithub's.
+        return {
+            "base_url": self.config.api_url,
+            "timeout": int(self.config.request_timeout),
+            "retry": None,
+            "seconds_between_requests": self.config.seconds_between_requests,
+            "seconds_between_writes": self.config.seconds_between_writes,
+        }
+
+    def installation_id(self, full_name: str) -> int:
+        owner, name = full_name.split("/", 1)
+        integration = GithubIntegration(auth=self._app_auth, **self._kwargs())
+        return _call(lambda: integration.get_repo_installation(owner, name).id)
+
+    def repo(self, full_name: str, installation_id: int | None) -> RepoGateway:
+        if installation_id is None:
+            installation_id = self.installation_id(full_name)
+        with self._lock:
+            client = self._clients.get(installation_id)
+            if client is None:
+                # PyGithub caches the installation token and renews it shortly before expiry.
+                auth = self._app_auth.get_installation_auth(installation_id)
+                client = Github(auth=auth, **self._kwargs())
+                self._clients[installation_id] = client
+        return RepoGateway(_call(lambda: client.get_repo(full_name, lazy=True)), self)
+
+
+class RepoGateway:
+    """One repository, seen through an installation token."""
+
+    def __init__(self, repo: Repository, github: GitHub) -> None:
+        self._repo = repo
+        self._github = github
+
+    @property
+    def full_name(self) -> str:
+        return str(self._repo.full_name)
+
+    def pull(self, number: int) -> PullInfo:
+        pr = _call(lambda: self._repo.get_pull(number))
+        return PullInfo(
+            number=pr.number, title=pr.title or "", body=pr.body or "", author=pr.user.login,
+            draft=bool(pr.draft), state=pr.state, base_ref=pr.base.ref, base_sha=pr.base.sha,
+            head_ref=pr.head.ref, head_sha=pr.head.sha, html_url=pr.html_url,
+            repo_html_url=pr.base.repo.html_url,
+        )  # fmt: skip
+
+    def pull_files(self, number: int) -> list[str]:
+        """Paths the PR touches (both names of a rename)."""
+
+        def fetch() -> list[str]:
+            paths = []
+            for item in self._repo.get_pull(number).get_files():
+                paths.append(item.filename)
+                if item.previous_filename:
+                    paths.append(item.previous_filename)
+            return paths
+
+        return _call(fetch)
+
+    def merge_base(self, base: str, head: str) -> str:
+        return _call(lambda: self._repo.compare(base, head).merge_base_commit.sha)
+
+    def snapshot(self, sha: str) -> MemorySnapshot:
+        """The registry files at a commit: one tree request, then only blobs not seen before."""
+        tree = _call(lambda: self._repo.get_git_tree(sha, recursive=True))
+        files: dict[str, bytes] = {}
+        for element in tree.tree:
+            if element.type != "blob" or not is_registry_file(element.path):
+                continue
+            files[element.path] = self._blob(element.sha)
+        return MemorySnapshot(files, label=sha[:12])
+
+    def _blob(self, sha: str) -> bytes:
+        cached = self._github.blobs.get(sha)
+        if cached is not None:
+            return cached
+        blob = _call(lambda: self._repo.get_git_blob(sha))
+        data = (
+            base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode()
+        )
+        self._github.blobs.put(sha, data)
+        return data
+
+    def tags(self) -> list[str]:
+        def fetch() -> list[str]:
+            return [ref.ref.removeprefix("refs/tags/")
+                    for ref in self._repo.get_git_matching_refs("tags/")]  # fmt: skip
+
+        return _call(fetch)
+
+    def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
+        """The bot's comment on the PR: every page is read (it may not be on the first)."""
+
+        def fetch() -> tuple[int, str] | None:
+            for comment in self._repo.get_issue(number).get_comments():
+                if marker in (comment.body or ""):
+                    return comment.id, comment.body
+            return None
+
+        return _call(fetch)
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> int:
+        """Edit the bot's comment, or create it: never a second one."""
+        found = self.find_comment(number, marker)
+        if found is not None:
+            comment_id, old_body = found
+            if old_body != body:
+                comment = _call(lambda: self._repo.get_issue(number).get_comment(comment_id))
+                _call(lambda: comment.edit(body))
+            return comment_id
+        created = _call(lambda: self._repo.get_issue(number).create_comment(body))
+        return int(created.id)
+
+    def check_run(self, head_sha: str, name: str, conclusion: str, title: str, summary: str,
+                  text: str = "", annotations: list[Annotation] | None = None) -> int:  # fmt: skip
+        """A completed check run; annotations past 50 go out in further updates."""
+        batches = list(_batches(annotations or [], MAX_ANNOTATIONS)) or [[]]
+        output: dict[str, Any] = {"title": title, "summary": summary[:65535]}
+        if text:
+            output["text"] = text[:65535]
+        run = _call(lambda: self._repo.create_check_run(
+            name=name, head_sha=head_sha, status="completed", conclusion=conclusion,
+            output={**output, "annotations": [a.to_api() for a in batches[0]]},
+        ))  # fmt: skip
+        for batch in batches[1:]:
+            _call(lambda batch=batch: run.edit(  # type: ignore[misc]
+                output={**output, "annotations": [a.to_api() for a in batch]}
+            ))  # fmt: skip
+        return int(run.id)
+
+
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,75 @@
+"""Semantic changes between two registries: the record, its audiences and its level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from registry.findings import Location
+
+PRODUCERS = "producers"
+CONSUMERS = "consumers"
+
+BREAKING = "breaking"
+WARNING = "warning"
+INFO = "info"
+CHANGE_LEVELS = (BREAKING, WARNING, INFO)
+
+MAJOR, MINOR, PATCH, NONE = "major", "minor", "patch", "none"
+BUMP_ORDER = (NONE, PATCH, MINOR, MAJOR)
+
+# Which audiences a compatibility mode protects (DESIGN.md §4).
+PROTECTED: dict[str, frozenset[str]] = {
+    "backward": frozenset({PRODUCERS}),
+    "forward": frozenset({CONSUMERS}),
+    "full": frozenset({PRODUCERS, CONSUMERS}),
+    "none": frozenset(),
+}
+
+
+def level_for(breaks: tuple[str, ...], compatibility: str) -> str:
+    """breaking when it breaks a protected audience, warning when it breaks another, else info."""
+    if set(breaks) & PROTECTED.get(compatibility, PROTECTED["full"]):
+        return BREAKING
+    return WARNING if breaks else INFO
+
+
+def swap_audiences(breaks: tuple[str, ...]) -> tuple[str, ...]:
+    """Producers <-> consumers: what a change breaks when base and head trade places."""
+    swapped = {swap for b in breaks for swap in (PRODUCERS, CONSUMERS) if swap != b}
+    return tuple(a for a in (PRODUCERS, CONSUMERS) if a in swapped)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One semantic change (DESIGN.md §4): the contract other tools read as JSON."""
+
+    rule: str
+    level: str
+    plan: str
+    subject: str
+    message: str
+    old: Any
+    new: Any
+    breaks: tuple[str, ...]
+    location: Location
+    migration: str
+    bump: str
+    in_base: bool = False  # the location is in the base files (a removal)
+
+    def sort_key(self) -> tuple[int, str, str, str, str]:
+        return (CHANGE_LEVELS.index(self.level), self.plan, self.subject, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "plan": self.plan,
+            "subject": self.subject,
+            "message": self.message,
+            "old": self.old,
+            "new": self.new,
+            "breaks": list(self.breaks),
+            "location": {**self.location.to_dict(), "side": "base" if self.in_base else "head"},
+            "migration": self.migration,
+        }

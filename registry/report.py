@@ -1,0 +1,94 @@
+"""Compare two snapshots: the changes, each plan's next version, and HEAD's validation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from registry.changes import BREAKING, INFO, NONE, WARNING, Change
+from registry.diff import diff_registries, plan_bumps
+from registry.findings import Finding, sort_findings
+from registry.loader import ParseCache, load_registry
+from registry.model import Registry
+from registry.rules import run_checks
+from registry.snapshot import Snapshot
+from registry.versions import next_version
+
+FAIL_ON = ("breaking", "warning", "never")
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """One changed plan: its bump, released version, next version and change counts."""
+
+    plan: str
+    bump: str
+    current: str | None
+    next: str | None
+    breaking: int
+    warnings: int
+    info: int
+
+
+@dataclass
+class DiffReport:
+    base_label: str
+    head_label: str
+    base: Registry
+    head: Registry
+    changes: list[Change]
+    plans: list[PlanSummary]
+    head_findings: list[Finding] = field(default_factory=list)
+
+    def count(self, level: str) -> int:
+        return sum(1 for c in self.changes if c.level == level)
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether the changes reach the fail level (`breaking`, `warning` or `never`)."""
+        if fail_on == "never":
+            return False
+        levels = {BREAKING} if fail_on == "breaking" else {BREAKING, WARNING}
+        return any(c.level in levels for c in self.changes)
+
+
+def compare(
+    base: Snapshot,
+    head: Snapshot,
+    *,
+    released: dict[str, str] | None = None,
+    parse: ParseCache | None = None,
+    validate_head: bool = True,
+    today: date | None = None,
+) -> DiffReport:
+    """Load both snapshots (sharing one parse cache) and diff them.
+
+    `released` maps plan ids to their latest released version (from git tags); plans absent
+    from it are released at `release.first_version` of the head's trackplan.yaml.
+    """
+    old = load_registry(base, parse=parse)
+    new = load_registry(head, parse=parse)
+    findings = list(new.findings)
+    if validate_head:
+        findings += run_checks(new.registry)
+    changes = diff_registries(old.registry, new.registry, today)
+    first = new.registry.settings.release.first_version
+    summaries = []
+    bumps = plan_bumps(changes)
+    for plan in sorted(bumps):
+        counts = Counter(c.level for c in changes if c.plan == plan)
+        current = (released or {}).get(plan)
+        bump = bumps[plan]
+        upcoming = next_version(current, bump, first) if plan in new.registry.plans else None
+        summaries.append(
+            PlanSummary(plan, bump, current, upcoming, counts[BREAKING], counts[WARNING],
+                        counts[INFO])
+        )  # fmt: skip
+    return DiffReport(
+        base.label, head.label, old.registry, new.registry, changes, summaries,
+        sort_findings(findings),
+    )  # fmt: skip
+
+
+def unchanged(report: DiffReport) -> bool:
+    return not report.changes or all(s.bump == NONE for s in report.plans)

@@ -1,0 +1,86 @@
+"""The diff catalog: ids are unique, and each rule's before/after example reports it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from registry.changes import CHANGE_LEVELS, CONSUMERS, PRODUCERS
+from registry.diff_rules import DIFF_BY_ID, DIFF_RULES, DiffRule
+from registry.docs import DOC_PATH, render
+from registry.rules import RULES
+from tests.conftest import CliResult, write_files
+
+Cli = Callable[..., CliResult]
+PLAN = "plans/web/plan.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_diff_rule_ids_are_unique_and_distinct_from_lint_ids() -> None:
+    ids = [rule.id for rule in DIFF_RULES]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & {rule.id for rule in RULES}
+    for rule in DIFF_RULES:
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.id)
+        assert set(rule.breaks) <= {PRODUCERS, CONSUMERS}
+        assert rule.summary and rule.migration
+
+
+def _sides(rule: DiffRule, tmp_path: Path) -> tuple[Path, Path]:
+    if rule.id == "plan-added":
+        return (
+            write_files(tmp_path / "before", {"plans/other/plan.yaml": "plan: {id: other}\n"}),
+            write_files(
+                tmp_path / "after",
+                {"plans/other/plan.yaml": "plan: {id: other}\n", PLAN: "plan:\n  id: web\n"},
+            ),
+        )
+    if rule.id == "plan-removed":
+        before, after = _sides(DIFF_BY_ID["plan-added"], tmp_path)
+        return after, before
+    head = "plan:\n  id: web\n"
+    return (
+        write_files(tmp_path / "before", {PLAN: head + rule.before}),
+        write_files(tmp_path / "after", {PLAN: head + rule.after}),
+    )
+
+
+@pytest.mark.parametrize("rule", DIFF_RULES, ids=lambda r: r.id)
+def test_example_reports_the_rule_at_its_line(rule: DiffRule, run_cli: Cli, tmp_path: Path) -> None:
+    before, after = _sides(rule, tmp_path)
+    result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+    assert result.code == 0, result.err
+    changes = result.json()["changes"]
+    found = {(c["rule"], c["location"]["file"], c["location"]["line"]) for c in changes}
+    assert (rule.id, PLAN, rule.line) in found, sorted(found)
+    for change in changes:
+        assert change["rule"] in DIFF_BY_ID
+        assert change["level"] in CHANGE_LEVELS
+
+
+@pytest.mark.parametrize("rule", DIFF_RULES, ids=lambda r: r.id)
+def test_levels_follow_the_compatibility_setting(
+    rule: DiffRule, run_cli: Cli, tmp_path: Path
+) -> None:
+    before, after = _sides(rule, tmp_path)
+    levels = {}
+    for mode in ("backward", "forward", "full", "none"):
+        (after / "trackplan.yaml").write_text(f"compatibility: {mode}\n")
+        result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+        mine = [c for c in result.json()["changes"] if c["rule"] == rule.id]
+        levels[mode] = {c["level"] for c in mine}
+        breaks = {b for c in mine for b in c["breaks"]}
+        if not breaks:
+            assert levels[mode] == {"info"}
+    assert "breaking" not in levels["none"]
+    if rule.max_level == "warning":
+        assert "breaking" not in levels["full"]
+
+
+def test_rules_doc_is_current() -> None:
+    assert (ROOT / DOC_PATH).read_text(encoding="utf-8") == render(), (
+        "docs/rules.md is stale: run `python -m registry.docs`"
+    )
