@@ -8,6 +8,7 @@ Target (DESIGN.md §9): `trackplan validate` under 3 s on this 2-core machine.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "registry", "validate", "--repo", str(root)],
+            [sys.executable, "-m", "registry", "validate", "--repo", str(root), "--no-cache"],
             capture_output=True,
             text=True,
             check=False,
@@ -94,7 +95,15 @@ def main() -> None:
         )
         print(f"  {'peak memory (max RSS)':<42} {peak_mb:7.0f} MB")
         print(f"  {'ratio to the C parser floor':<42} {wall / floor:7.2f} x")
-        print(f"target: under 3 s -> {'met' if wall < 3 else 'NOT met'}")
+        env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(root / ".cache")}
+        command = [sys.executable, "-m", "registry", "validate", "--repo", str(root)]
+        subprocess.run(command, capture_output=True, check=False, env=env)  # fills the cache
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False, env=env)
+        print(
+            f"  {'trackplan validate, warm (parse cache)':<42} {time.perf_counter() - start:7.3f} s"
+        )
+        print(f"target: under 3 s cold -> {'met' if wall < 3 else 'NOT met'}")
 
 
 if __name__ == "__main__":

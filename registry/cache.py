@@ -8,10 +8,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from registry.schema_check import precheck, schema_for
 from registry.yamlsafe import DEFAULT_LIMITS, Limits, YamlDocument, load_yaml
 
 # Bump when the parsed form changes, so old entries are never read back.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -40,7 +41,6 @@ class ParseCache:
         self._salt = repr((limits, CACHE_FORMAT)).encode()
 
     def __call__(self, path: str, data: bytes) -> YamlDocument:
-        del path
         key = hashlib.sha256(self._salt + data).hexdigest()
         doc = self.memory.get(key)
         if doc is None:
@@ -48,6 +48,9 @@ class ParseCache:
         if doc is None:
             self.misses += 1
             doc = load_yaml(data, self.limits)  # YamlError propagates: errors are not cached
+            schema = schema_for(path)
+            if schema is not None:
+                precheck(doc, schema)  # cached with the data: warm runs skip the schema check
             self._write(key, doc)
         else:
             self.hits += 1
@@ -62,10 +65,10 @@ class ParseCache:
         if entry is None:
             return None
         try:
-            data, positions = marshal.loads(entry.read_bytes())
+            data, positions, valid = marshal.loads(entry.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return None  # missing or damaged entries are parsed again
-        return YamlDocument(data, positions)
+        return YamlDocument(data, positions, valid)
 
     def _write(self, key: str, doc: YamlDocument) -> None:
         entry = self._entry(key)
@@ -73,7 +76,7 @@ class ParseCache:
             return
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            blob = marshal.dumps((doc.data, doc.positions))
+            blob = marshal.dumps((doc.data, doc.positions, doc.valid))
             # Write then rename: a concurrent reader sees the whole entry or none.
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:

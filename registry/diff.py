@@ -66,6 +66,9 @@ class _Diff:
     head: Registry
     today: date
     changes: list[Change] = field(default_factory=list)
+    # True while the plan being compared has the same shared properties on both sides: then
+    # equal specs resolve equally and can be skipped without resolving them.
+    same_shared: bool = False
 
     @property
     def compatibility(self) -> str:
@@ -122,6 +125,7 @@ class _Diff:
                          f"plan '{new.id}' changed {key}" + _from_to(before, after),
                          before, after, self.head.locate(new.meta_file or "", ("plan", key)),
                          name=new.id)  # fmt: skip
+        self.same_shared = _specs(old.shared) == _specs(new.shared)
         removed = self.events(old, new)
         self.references_to_removed(old, new, removed)
         for section, label in (("common", "common property"), ("identify", "identify trait"),
@@ -168,6 +172,8 @@ class _Diff:
         return isinstance(sunset, str) and sunset < self.today.isoformat()
 
     def event(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event) -> None:
+        if self.same_shared and old.spec == new.spec and old.name == new.name:
+            return  # most events of a change are untouched: dict equality is C-fast
         subject, plan = f"events/{new.name}", new_plan.id
         closed_before = old.spec.get("additional_properties") is False
         closed_after = new.spec.get("additional_properties") is False
@@ -294,6 +300,8 @@ class _Diff:
         prefix: str,
         label: Callable[[str], str],
     ) -> None:
+        if self.same_shared and old.spec == new.spec and old.name == new.name:
+            return
         subject, plan, what = f"{prefix}/{new.name}", new_plan.id, label(new.name)
         required_before = _required(old.spec, old_plan)
         required_after = _required(new.spec, new_plan)
@@ -344,6 +352,10 @@ class _Diff:
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(new.file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
+
+
+def _specs(definitions: dict[str, Property]) -> dict[str, Any]:
+    return {name: d.spec for name, d in definitions.items()}
 
 
 def _labeller(kind: str) -> Callable[[str], str]:

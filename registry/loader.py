@@ -172,50 +172,22 @@ class _Merger:
             ("group trait", (GROUP, "traits"), plan.group),
         ]
         for kind, at, target in sections:
-            entries = _dig(data, at)
-            for name, spec in entries.items():
+            for name, spec in _dig(data, at).items():
                 if isinstance(spec, dict):
-                    self._add(
-                        kind,
-                        path,
-                        (*at, name),
-                        name,
-                        target,
-                        lambda n, s, p, loc: Property(n, s, path, p, loc),
-                        spec,
-                    )
+                    self._add(kind, target, Property(name, spec, path, (*at, name), doc))
         for name, spec in _dig(data, ("events",)).items():
             if isinstance(spec, dict):
-                self._add("event", path, ("events", name), name, plan.events, self._event, spec)
+                self._add("event", plan.events, Event(name, spec, path, ("events", name), doc))
 
-    def _event(self, name: str, spec: dict[str, Any], at: Path, loc: Location) -> Event:
-        event = Event(name, spec, loc.file, at, loc)
-        for prop, prop_spec in _dig(spec, ("properties",)).items():
-            if isinstance(prop_spec, dict):
-                prop_at = (*at, "properties", prop)
-                event.properties[prop] = Property(
-                    prop, prop_spec, loc.file, prop_at, self.loc(loc.file, prop_at)
-                )
-        return event
-
-    def _add(
-        self,
-        kind: str,
-        path: str,
-        at: Path,
-        name: str,
-        target: dict[str, Any],
-        build: Callable[[str, dict[str, Any], Path, Location], Any],
-        spec: dict[str, Any],
-    ) -> None:
-        loc = self.loc(path, at)
+    def _add(self, kind: str, target: dict[str, Any], definition: Property | Event) -> None:
+        name = definition.name
         existing = target.get(name)
         if existing is not None:
             self.findings.append(
                 Finding(
                     DEFINITION_DUPLICATED,
                     ERROR,
-                    loc,
+                    definition.location,
                     f"{kind} '{name}' is defined twice in plan '{self.plan.id}': "
                     f"at {existing.location} and here",
                     f"Keep one definition of '{name}'; a plan's files are merged into one.",
@@ -223,7 +195,7 @@ class _Merger:
                 )
             )
             return
-        target[name] = build(name, spec, at, loc)
+        target[name] = definition
 
     def _merge_meta(self, path: str, meta: Any) -> None:
         plan = self.plan

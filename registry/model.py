@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from registry.findings import Location
@@ -19,7 +20,13 @@ class Definition:
     spec: dict[str, Any]
     file: str
     path: Path  # where the definition's key stands inside the file
-    location: Location
+    doc: YamlDocument = field(repr=False, compare=False)
+
+    @property
+    def location(self) -> Location:
+        """Looked up when asked for: most definitions are never reported."""
+        line, column = self.doc.position(self.path)
+        return Location(self.file, line, column)
 
 
 @dataclass
@@ -29,7 +36,18 @@ class Property(Definition):
 
 @dataclass
 class Event(Definition):
-    properties: dict[str, Property] = field(default_factory=dict)
+    @cached_property
+    def properties(self) -> dict[str, Property]:
+        """The event's own properties, built when first asked for (a diff skips most events)."""
+        props = self.spec.get("properties")
+        if not isinstance(props, dict):
+            return {}
+        at = (*self.path, "properties")
+        return {
+            name: Property(name, spec, self.file, (*at, name), self.doc)
+            for name, spec in props.items()
+            if isinstance(spec, dict)
+        }
 
 
 # The kinds of property map a plan has, keyed by the section they come from.

@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError, best_match
 import schemas
 from registry.findings import ERROR, Finding, Location
 from registry.yamlsafe import Path, YamlDocument
+from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA
 
 SCHEMA_UNKNOWN_FIELD = "schema-unknown-field"
 SCHEMA_INVALID_VALUE = "schema-invalid-value"
@@ -46,11 +47,28 @@ def is_valid(data: Any, schema_name: str) -> bool:
     return True
 
 
+def schema_for(path: str) -> str | None:
+    """The schema a registry file must follow."""
+    if path == "trackplan.yaml":
+        return SETTINGS_SCHEMA
+    if path.startswith("plans/"):
+        return PLAN_SCHEMA
+    return None
+
+
+def precheck(doc: YamlDocument, schema_name: str) -> bool:
+    """Whether the document is valid, remembered on it (and so in the parse cache)."""
+    known = doc.valid.get(schema_name)
+    if known is None:
+        known = doc.valid[schema_name] = is_valid(doc.data, schema_name)
+    return known
+
+
 def check_document(
     file: str, doc: YamlDocument, schema_name: str, plan: str | None = None
 ) -> list[Finding]:
     """Every schema violation of one parsed file, at the line it concerns."""
-    if is_valid(doc.data, schema_name):
+    if precheck(doc, schema_name):
         return []  # the common case; jsonschema below explains every error when there are some
     found: list[Finding] = []
     for error in validator(schema_name).iter_errors(doc.data):

@@ -65,6 +65,8 @@ class YamlDocument:
 
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # Schema name -> whether the data is valid under it; filled by schema_check, cached.
+    valid: dict[str, bool] = field(default_factory=dict)
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that has one."""
