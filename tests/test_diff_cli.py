@@ -1,0 +1,131 @@
+"""`trackplan diff` and `trackplan review` end to end: git revisions, versions, notes, formats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from registry.notes import extract_migration_notes
+from tests.conftest import CliResult, write_files
+from tests.test_snapshot import git
+
+Cli = Callable[..., CliResult]
+PLAN = "plans/web/plan.yaml"
+V1 = """plan:
+  id: web
+events:
+  Signup:
+    properties:
+      type: {type: string, enum: [organic, invite, paid, referral], required: true}
+      legacy: {type: boolean}
+"""
+V2 = """plan:
+  id: web
+events:
+  Signed Up:
+    renamed_from: [Signup]
+    properties:
+      type: {type: string, enum: [organic, invite, paid], required: true}
+      method: {type: string}
+"""
+
+
+def repo_with_history(root: Path) -> Path:
+    write_files(root, {PLAN: V1})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "v1")
+    git(root, "tag", "web/v1.4.2")
+    git(root, "tag", "mobile/v9.0.0")
+    write_files(root, {PLAN: V2})
+    git(root, "commit", "-q", "-am", "rename Signup")
+    return root
+
+
+def test_diff_between_git_revisions_gives_the_next_version(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    result = run_cli("diff", "HEAD~1", "HEAD", "--repo", str(repo), "--format", "json")
+    assert result.code == 1  # breaking changes, fail_on defaults to breaking
+    data = result.json()
+    assert data["plans"]["web"]["current"] == "1.4.2"
+    assert data["plans"]["web"]["next"] == "2.0.0"
+    assert data["plans"]["web"]["bump"] == "major"
+    rules = {(c["rule"], c["location"]["line"], c["location"]["side"]) for c in data["changes"]}
+    assert ("event-renamed", 4, "head") in rules
+    assert ("enum-value-removed", 7, "head") in rules
+    assert ("property-removed", 7, "base") in rules
+    assert ("property-added", 8, "head") in rules
+    renamed = next(c for c in data["changes"] if c["rule"] == "event-renamed")
+    assert renamed["breaks"] == ["producers", "consumers"]
+    assert renamed["message"] == "event 'Signup' was renamed to 'Signed Up'"
+
+
+def test_fail_on_and_text_output(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    never = run_cli("diff", "HEAD~1", "HEAD", "--repo", str(repo), "--fail-on", "never")
+    assert never.code == 0
+    assert f"{PLAN}:4:3: breaking event-renamed event 'Signup' was renamed to 'Signed Up'" in (
+        never.out
+    )
+    assert "web: 1.4.2 -> 2.0.0 (major)" in never.out
+    same = run_cli("diff", "HEAD", "HEAD", "--repo", str(repo))
+    assert same.code == 0 and same.out == "no changes\n"
+
+
+def test_a_folder_and_a_revision_can_be_mixed(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    folder = write_files(tmp_path / "folder", {PLAN: V1})
+    result = run_cli("diff", str(folder), "HEAD", "--repo", str(repo), "--format", "json")
+    assert {c["rule"] for c in result.json()["changes"]} >= {"event-renamed"}
+
+
+def test_unknown_revision_exits_2(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    result = run_cli("diff", "nope", "HEAD", "--repo", str(repo))
+    assert result.code == 2
+    assert "nope: not a revision" in result.err
+
+
+def test_review_asks_for_migration_notes_then_shows_them(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    without = run_cli("review", "HEAD~1", "HEAD", "--repo", str(repo))
+    assert without.code == 1
+    lines = without.out.splitlines()
+    assert lines[0] == "<!-- trackplan:review -->"
+    assert lines[3].startswith("❌ **3 breaking changes, no migration notes**")
+    assert "| `web` | 1.4.2 | **2.0.0** | major | 3 |" in without.out
+    assert "> **Missing.**" in without.out
+    body = tmp_path / "pr.md"
+    body.write_text("Renames Signup.\n\n## Migration notes\n\nShip app 5.2 first.\n\n## Other\nx\n")
+    with_notes = run_cli("review", "HEAD~1", "HEAD", "--repo", str(repo), "--notes", str(body))
+    assert "### Migration notes\n\nShip app 5.2 first.\n" in with_notes.out
+    assert "## Other" not in with_notes.out
+    assert "⚠️ **3 breaking changes** — migration notes are in" in with_notes.out
+
+
+def test_review_links_subjects_to_their_lines(run_cli: Cli, tmp_path: Path) -> None:
+    repo = repo_with_history(tmp_path / "repo")
+    result = run_cli(
+        "review", "HEAD~1", "HEAD", "--repo", str(repo),
+        "--link", "https://github.com/acme/plans/blob/HEADSHA/",
+        "--base-link", "https://github.com/acme/plans/blob/BASESHA/",
+    )  # fmt: skip
+    assert f"(https://github.com/acme/plans/blob/HEADSHA/{PLAN}#L4)" in result.out
+    assert f"(https://github.com/acme/plans/blob/BASESHA/{PLAN}#L7)" in result.out
+
+
+def test_review_lists_validation_problems_of_head(run_cli: Cli, tmp_path: Path) -> None:
+    base = write_files(tmp_path / "a", {PLAN: V1})
+    head = write_files(tmp_path / "b", {PLAN: V1.replace("{type: boolean}", "{type: bool}")})
+    result = run_cli("review", str(base), str(head))
+    assert result.code == 1
+    assert "❌ **The plan files have 1 validation error**" in result.out
+    assert "`property-type-unknown`" in result.out
+
+
+def test_migration_notes_extraction() -> None:
+    assert extract_migration_notes("### Migration Notes:\nDo X.\n") == "Do X."
+    assert extract_migration_notes("# Title\n## Migration notes\n\n## Next\n") is None
+    assert extract_migration_notes(None) is None
+    text = "## Migration notes\nStep 1\n### Detail\nmore\n## Done\n"
+    assert extract_migration_notes(text) == "Step 1\n### Detail\nmore"
