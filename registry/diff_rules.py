@@ -195,13 +195,13 @@ DIFF_RULES: tuple[DiffRule, ...] = (
     ),
     DiffRule(
         "enum-value-removed", "An allowed value was removed from an enum.", (P,), MINOR,
-        "Make producers stop sending {old} for '{name}'.",
+        "Make producers stop sending '{old}' for '{name}'.",
         _events("  Signed Up:\n    properties:\n      type: {type: string, enum: [a, b]}\n"),
         _events("  Signed Up:\n    properties:\n      type: {type: string, enum: [a]}\n"), 6,
     ),
     DiffRule(
         "enum-value-added", "An allowed value was added to an enum.", (C,), MINOR,
-        "Consumers of '{name}' must handle the new value {new}.",
+        "Consumers of '{name}' must handle the new value '{new}'.",
         _events("  Signed Up:\n    properties:\n      type: {type: string, enum: [a]}\n"),
         _events("  Signed Up:\n    properties:\n      type: {type: string, enum: [a, b]}\n"), 6,
     ),
