@@ -267,6 +267,19 @@ def rename_conflicts(registry: Registry) -> Iterator[Hit]:
                         )
 
 
+def codeowners_problems(registry: Registry) -> Iterator[Hit]:
+    """Lines of CODEOWNERS that GitHub would reject (and so silently not apply)."""
+    if registry.codeowners_path is None:
+        return
+    for line, message in registry.codeowners.problems:
+        yield Hit(
+            None,
+            Location(registry.codeowners_path, line, 1),
+            message,
+            "Fix or remove the line: GitHub ignores it, so its owners would not be asked.",
+        )
+
+
 # --- naming ---------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from registry.approvals import ApprovalStatus, evaluate, owner_groups, stakeholder_table
 from registry.cache import ParseCache, default_cache_dir
 from registry.findings import ERROR
 from registry.notes import notes_from_file_text
@@ -125,17 +126,35 @@ def cmd_review(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{args.notes}: cannot read the notes file ({exc})") from None
         notes = notes_from_file_text(text)
+    stakeholders = offline_approvals(report)
     if args.format == "json":
         data = report_dict(report)
         data["findings"] = [f.to_dict() for f in report.head_findings]
         data["migration_notes"] = notes
         data["verdict"] = verdict(report, notes)
+        data["stakeholders"] = [
+            {"owners": list(g.group.owners), "why": g.group.why, "policy": g.policy,
+             "breaking": g.group.breaking}
+            for g in stakeholders.groups
+        ]  # fmt: skip
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_review(report, notes, _links(args)))
+        table = stakeholder_table(stakeholders, offline=True)
+        sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table]))
     errors = any(f.level == ERROR for f in report.head_findings)
     failing = report.fails(_fail_on(args, report)) or errors
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def offline_approvals(report: DiffReport) -> ApprovalStatus:
+    """Who must approve, with no reviews yet (the policy is the base's: it cannot be edited
+    away by the change under review)."""
+    policy = report.base.settings.review
+    groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
+    return evaluate(
+        groups, [], author="", head_sha="", breaking_policy=policy.breaking,
+        default_policy=policy.default, fresh_only=False, members=lambda team: (),
+    )  # fmt: skip
 
 
 def _links(args: argparse.Namespace) -> Links:

@@ -11,7 +11,7 @@ from registry.findings import ERROR, WARNING, Finding, Location
 from registry.model import COMMON, GROUP, IDENTIFY, SHARED, Event, Plan, Property, Registry
 from registry.schema_check import check_document
 from registry.settings import Settings
-from registry.snapshot import PLANS_DIR, SETTINGS_FILE, Snapshot
+from registry.snapshot import CODEOWNERS_PATHS, PLANS_DIR, SETTINGS_FILE, Snapshot
 from registry.yamlsafe import DEFAULT_LIMITS, Limits, Path, YamlDocument, YamlError, load_yaml
 from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA
 
@@ -49,7 +49,12 @@ def load_registry(
             documents[path] = doc
     settings = _load_settings(documents, findings)
     plans = _load_plans(paths, documents, findings)
-    return LoadResult(Registry(settings, plans, documents), findings)
+    registry = Registry(settings, plans, documents)
+    owners_path = next((p for p in CODEOWNERS_PATHS if p in snapshot.paths()), None)
+    if owners_path is not None:
+        registry.codeowners_path = owners_path
+        registry.codeowners_text = snapshot.read(owners_path).decode("utf-8", errors="replace")
+    return LoadResult(registry, findings)
 
 
 def _parse(

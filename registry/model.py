@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from registry.codeowners import CodeOwners
 from registry.findings import Location
 from registry.settings import Settings
 from registry.yamlsafe import Path, YamlDocument
@@ -94,6 +95,13 @@ class Registry:
     settings: Settings
     plans: dict[str, Plan]
     documents: dict[str, YamlDocument]
+    # The CODEOWNERS file GitHub uses (first of .github/, root, docs/) and its text.
+    codeowners_path: str | None = None
+    codeowners_text: str = ""
+
+    @cached_property
+    def codeowners(self) -> CodeOwners:
+        return CodeOwners.from_text(self.codeowners_text)
 
     def locate(self, file: str, path: Path) -> Location:
         """The place of `path` inside `file` (its nearest recorded ancestor)."""

@@ -40,6 +40,7 @@ class DiffReport:
     changes: list[Change]
     plans: list[PlanSummary]
     head_findings: list[Finding] = field(default_factory=list)
+    changed_files: list[str] = field(default_factory=list)  # registry files that differ
 
     def count(self, level: str) -> int:
         return sum(1 for c in self.changes if c.level == level)
@@ -86,8 +87,15 @@ def compare(
         )  # fmt: skip
     return DiffReport(
         base.label, head.label, old.registry, new.registry, changes, summaries,
-        sort_findings(findings),
+        sort_findings(findings), changed_files(base, head),
     )  # fmt: skip
+
+
+def changed_files(base: Snapshot, head: Snapshot) -> list[str]:
+    """Registry files added, removed or modified between two snapshots."""
+    old, new = set(base.paths()), set(head.paths())
+    differ = {p for p in old & new if base.digest(p) != head.digest(p)}
+    return sorted((old ^ new) | differ)
 
 
 def unchanged(report: DiffReport) -> bool:

@@ -311,6 +311,16 @@ RULES: tuple[Rule, ...] = (
         _plan("events:\n  Signed Up:\n    renamed_from: [Signup]\n"),
         check=checks.rename_conflicts,
     ),
+    Rule(
+        "codeowners-invalid",
+        ERROR,
+        "A CODEOWNERS line GitHub would reject.",
+        {".github/CODEOWNERS": "* @acme/data\n!plans/ @acme/growth\nplans/ acme/growth\n"},
+        (".github/CODEOWNERS", 2),
+        {".github/CODEOWNERS": "* @acme/data\nplans/ @acme/growth\n"},
+        check=checks.codeowners_problems,
+        doc="Negation, escaped '#', and owners that are not @user, @org/team or an email.",
+    ),
     # --- naming -----------------------------------------------------------------------------
     Rule(
         "convention-invalid",

@@ -1,0 +1,206 @@
+"""Who must approve a change to the plans, and whether their approvals are in.
+
+Owner groups come from CODEOWNERS read from the *base* (so a pull request cannot edit its
+way out of review) and from the `owners:` of each changed plan and event (base version for
+changed and removed subjects, head version for added ones): plan owners add requirements,
+they never remove any. Policy (`review:` in trackplan.yaml): with `any-owner` a group is
+satisfied by one approval from any of its owners; with `all-owners` every owner of the
+group must approve. A team owner is satisfied by any member's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from registry.changes import BREAKING, Change
+from registry.model import Plan, Registry
+
+ALL_OWNERS = "all-owners"
+APPROVED, CHANGES_REQUESTED, DISMISSED, COMMENTED = (
+    "APPROVED", "CHANGES_REQUESTED", "DISMISSED", "COMMENTED"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OwnerGroup:
+    """Owners who must sign off on part of a change, and why."""
+
+    owners: tuple[str, ...]
+    why: str  # e.g. "CODEOWNERS .github/CODEOWNERS:3 (/plans/shop/)" or "event 'Order Completed'"
+    breaking: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pull request review as GitHub lists it (in submission order)."""
+
+    user: str
+    state: str
+    commit_id: str = ""
+
+
+@dataclass
+class GroupStatus:
+    group: OwnerGroup
+    policy: str
+    approved_by: dict[str, str] = field(default_factory=dict)  # owner -> approving user
+    changes_requested_by: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """Owners whose approval is still needed."""
+        if self.policy == ALL_OWNERS:
+            return [o for o in self.group.owners if o not in self.approved_by]
+        return [] if self.approved_by else list(self.group.owners)
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.missing and not self.changes_requested_by and bool(self.group.owners)
+
+
+@dataclass
+class ApprovalStatus:
+    groups: list[GroupStatus]
+
+    @property
+    def satisfied(self) -> bool:
+        return all(g.satisfied for g in self.groups)
+
+    def owners_to_request(self) -> list[str]:
+        """Every owner still missing from some group, in a stable order."""
+        wanted: dict[str, None] = {}
+        for status in self.groups:
+            for owner in status.missing:
+                wanted.setdefault(owner, None)
+        return list(wanted)
+
+
+def _owners(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, str))
+
+
+def owner_groups(
+    base: Registry, head: Registry, changed_files: Iterable[str], changes: Sequence[Change]
+) -> list[OwnerGroup]:
+    """The groups that must approve: CODEOWNERS of the base, plus plan and event owners."""
+    groups: dict[tuple[tuple[str, ...], str], bool] = {}
+
+    def add(owners: tuple[str, ...], why: str, breaking: bool) -> None:
+        if owners:
+            groups[(owners, why)] = groups.get((owners, why), False) or breaking
+
+    breaking_files = {c.location.file for c in changes if c.level == BREAKING}
+    codeowners = base.codeowners
+    for path in sorted(set(changed_files)):
+        rule = codeowners.rule_for(path)
+        if rule is not None:
+            where = f"{base.codeowners_path}:{rule.line}"
+            add(rule.owners, f"CODEOWNERS {where} ({rule.pattern})", path in breaking_files)
+    for change in changes:
+        breaking = change.level == BREAKING
+        side = head if change.rule.endswith("-added") else base
+        plan = side.plans.get(change.plan) or head.plans.get(change.plan)
+        if plan is None:
+            continue
+        add(_owners(plan.meta.get("owners")), f"plan '{plan.id}'", breaking)
+        event = _event_of(change, plan, base, head)
+        if event is not None:
+            owners, name = event
+            add(owners, f"event '{name}'", breaking)
+    return [OwnerGroup(owners, why, breaking) for (owners, why), breaking in sorted(groups.items(),
+            key=lambda item: item[0][1])]  # fmt: skip
+
+
+def _event_of(
+    change: Change, plan: Plan, base: Registry, head: Registry
+) -> tuple[tuple[str, ...], str] | None:
+    parts = change.subject.split("/")
+    if parts[0] != "events" or len(parts) < 2:
+        return None
+    name = parts[1]
+    for source in (plan, base.plans.get(change.plan), head.plans.get(change.plan)):
+        if source is None:
+            continue
+        event = source.events.get(name) or source.events.get(str(change.old))
+        if event is not None:
+            return _owners(event.spec.get("owners")), event.name
+    return None
+
+
+def evaluate(
+    groups: Sequence[OwnerGroup],
+    reviews: Sequence[Review],
+    *,
+    author: str,
+    head_sha: str,
+    breaking_policy: str,
+    default_policy: str,
+    fresh_only: bool,
+    members: Callable[[str], Iterable[str]],
+) -> ApprovalStatus:
+    """Match the reviews against the groups. `members("@org/team")` lists a team's logins."""
+    latest: dict[str, Review] = {}
+    for review in reviews:
+        if review.state == COMMENTED:
+            continue  # a comment neither approves nor blocks
+        latest[review.user.lower()] = review
+    approvers = {
+        user for user, r in latest.items()
+        if r.state == APPROVED and user != author.lower()
+        and (not fresh_only or r.commit_id == head_sha)
+    }  # fmt: skip
+    blockers = {user for user, r in latest.items() if r.state == CHANGES_REQUESTED}
+    team_cache: dict[str, set[str]] = {}
+
+    def who_of(owner: str, users: set[str]) -> list[str]:
+        """The users among `users` that act for `owner`."""
+        if owner.startswith("@") and "/" in owner:
+            if owner not in team_cache:
+                team_cache[owner] = {m.lower() for m in members(owner)}
+            return sorted(users & team_cache[owner])
+        login = owner[1:].lower() if owner.startswith("@") else owner.lower()
+        return [login] if login in users else []
+
+    statuses = []
+    for group in groups:
+        status = GroupStatus(group, breaking_policy if group.breaking else default_policy)
+        for owner in group.owners:
+            approving = who_of(owner, approvers)
+            if approving:
+                status.approved_by[owner] = approving[0]
+            status.changes_requested_by += who_of(owner, blockers)
+        status.changes_requested_by = sorted(set(status.changes_requested_by))
+        statuses.append(status)
+    return ApprovalStatus(statuses)
+
+
+def stakeholder_table(
+    status: ApprovalStatus, requested: Iterable[str] = (), offline: bool = False
+) -> str:
+    """The Markdown stakeholder table of the review comment."""
+    asked = set(requested)
+    rows = ["### Stakeholders", "", "| Owner | Why | Status |", "| --- | --- | --- |"]
+    for group_status in status.groups:
+        group = group_status.group
+        need = "every owner" if group_status.policy == ALL_OWNERS else "any owner"
+        why = f"{group.why} — {need}" + (" (breaking)" if group.breaking else "")
+        for owner in group.owners:
+            rows.append(f"| `{owner}` | {why} | {_state(group_status, owner, asked, offline)} |")
+    if len(rows) == 4:
+        rows.append("| — | No owners: CODEOWNERS and the plans name nobody | — |")
+    return "\n".join(rows)
+
+
+def _state(status: GroupStatus, owner: str, asked: set[str], offline: bool) -> str:
+    if owner in status.approved_by:
+        return f"✅ approved by @{status.approved_by[owner]}"
+    if status.changes_requested_by:
+        return "⛔ changes requested by " + ", ".join(f"@{u}" for u in status.changes_requested_by)
+    if status.satisfied:
+        return "✅ not needed (the group is satisfied)"
+    if offline:
+        return "needs approval"
+    return "⏳ review requested" if owner in asked else "⏳ waiting"
