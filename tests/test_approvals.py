@@ -1,0 +1,99 @@
+"""Approval policy: owner groups from base CODEOWNERS and plan owners, reviews matched to them."""
+
+from __future__ import annotations
+
+from registry.approvals import (
+    ApprovalStatus,
+    OwnerGroup,
+    Review,
+    evaluate,
+    owner_groups,
+)
+from registry.report import compare
+from registry.snapshot import MemorySnapshot
+
+TEAMS = {"@acme/growth": ["gina", "gus"], "@acme/payments": ["paula"]}
+PLAN = "plans/web/plan.yaml"
+BASE = {
+    ".github/CODEOWNERS": b"* @acme/data\n/plans/web/ @acme/growth\n",
+    PLAN: b"plan:\n  id: web\n  owners: ['@acme/growth']\nevents:\n"
+    b"  Signup:\n    owners: ['@acme/growth', '@acme/payments']\n    properties: {}\n",
+}
+HEAD = {
+    # The pull request also edits CODEOWNERS to drop @acme/growth: it must not help.
+    ".github/CODEOWNERS": b"* @acme/data\n",
+    PLAN: b"plan:\n  id: web\n  owners: ['@acme/growth']\nevents:\n"
+    b"  Signed Up:\n    renamed_from: [Signup]\n"
+    b"    owners: ['@acme/growth', '@acme/payments']\n    properties: {}\n",
+}
+
+
+def status(reviews: list[Review], author: str = "alice", head: str = "h2") -> ApprovalStatus:
+    report = compare(MemorySnapshot(BASE), MemorySnapshot(HEAD), validate_head=False)
+    groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
+    return evaluate(
+        groups, reviews, author=author, head_sha=head, breaking_policy="all-owners",
+        default_policy="any-owner", fresh_only=True, members=lambda t: TEAMS.get(t, []),
+    )  # fmt: skip
+
+
+def whys(result: ApprovalStatus) -> dict[str, tuple[str, ...]]:
+    return {g.group.why: g.group.owners for g in result.groups}
+
+
+def test_groups_come_from_base_codeowners_and_plan_and_event_owners() -> None:
+    groups = whys(status([]))
+    assert groups == {
+        "CODEOWNERS .github/CODEOWNERS:1 (*)": ("@acme/data",),
+        "CODEOWNERS .github/CODEOWNERS:2 (/plans/web/)": ("@acme/growth",),
+        "event 'Signup'": ("@acme/growth", "@acme/payments"),
+        "plan 'web'": ("@acme/growth",),
+    }
+
+
+def test_breaking_change_needs_every_team_of_the_event() -> None:
+    one = status([Review("gina", "APPROVED", "h2"), Review("dan", "APPROVED", "h2")])
+    event = next(g for g in one.groups if g.group.why == "event 'Signup'")
+    assert event.missing == ["@acme/payments"]
+    assert not one.satisfied
+    both = status([Review("gina", "APPROVED", "h2"), Review("paula", "APPROVED", "h2")])
+    assert [g.group.why for g in both.groups if not g.satisfied] == [
+        "CODEOWNERS .github/CODEOWNERS:1 (*)"
+    ]
+
+
+def test_the_author_never_counts_and_stale_approvals_do_not_count() -> None:
+    own = status([Review("gina", "APPROVED", "h2")], author="gina")
+    assert all(not g.approved_by for g in own.groups)
+    stale = status([Review("gina", "APPROVED", "h1")])
+    assert all(not g.approved_by for g in stale.groups)
+
+
+def test_changes_requested_blocks_until_the_same_owner_approves() -> None:
+    blocked = status([Review("paula", "CHANGES_REQUESTED", "h2"), Review("gina", "APPROVED", "h2")])
+    event = next(g for g in blocked.groups if g.group.why == "event 'Signup'")
+    assert event.changes_requested_by == ["paula"] and not event.satisfied
+    later = status([Review("paula", "CHANGES_REQUESTED", "h2"), Review("paula", "APPROVED", "h2"),
+                    Review("gina", "APPROVED", "h2")])  # fmt: skip
+    event = next(g for g in later.groups if g.group.why == "event 'Signup'")
+    assert event.satisfied
+
+
+def test_dismissed_review_counts_for_nothing() -> None:
+    result = status([Review("gina", "APPROVED", "h2"), Review("gina", "DISMISSED", "h2")])
+    assert all(not g.approved_by for g in result.groups)
+
+
+def test_owners_to_request_lists_every_missing_owner_once() -> None:
+    result = status([Review("gina", "APPROVED", "h2")])
+    assert result.owners_to_request() == ["@acme/data", "@acme/payments"]
+
+
+def test_any_owner_policy_is_satisfied_by_one_owner() -> None:
+    group = OwnerGroup(("@acme/growth", "@acme/payments"), "event 'X'")
+    result = evaluate(
+        [group], [Review("paula", "APPROVED", "h")], author="a", head_sha="h",
+        breaking_policy="all-owners", default_policy="any-owner", fresh_only=True,
+        members=lambda t: TEAMS.get(t, []),
+    )  # fmt: skip
+    assert result.satisfied
