@@ -11,7 +11,9 @@ from pathlib import Path
 from registry.approvals import ApprovalStatus, evaluate, owner_groups, stakeholder_table
 from registry.cache import ParseCache, default_cache_dir
 from registry.findings import ERROR
+from registry.loader import load_registry
 from registry.notes import notes_from_file_text
+from registry.ownership import ownership, render_ownership
 from registry.render import plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
@@ -157,6 +159,33 @@ def offline_approvals(report: DiffReport) -> ApprovalStatus:
     )  # fmt: skip
 
 
+def cmd_owners(args: argparse.Namespace) -> int:
+    snapshot = FolderSnapshot(args.repo)
+    if not snapshot.is_registry():
+        raise UsageError(f"{args.repo}: not a trackplan registry; pass it with --repo")
+    registry = load_registry(snapshot, parse=parse_cache(args)).registry
+    root = Path(args.repo).resolve()
+    entries = [ownership(registry, _relative(path, root)) for path in args.paths]
+    if args.format == "json":
+        text = json.dumps({"files": entries}, indent=2, sort_keys=True, ensure_ascii=False)
+        sys.stdout.write(text + "\n")
+        return EXIT_OK
+    for entry in entries:
+        sys.stdout.write(render_ownership(entry))
+    return EXIT_OK
+
+
+def _relative(path: str, root: Path) -> str:
+    """A path as given (relative to the registry) or absolute/relative to the current folder."""
+    candidate = Path(path)
+    if candidate.exists():
+        try:
+            return candidate.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{path}: not inside the registry {root}") from None
+    return path.lstrip("/")
+
+
 def _links(args: argparse.Namespace) -> Links:
     return Links(head=args.link or "", base=args.base_link or "")
 
@@ -231,6 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
         "notes themselves",
     )
     review_parser.set_defaults(handler=cmd_review)
+
+    owners_parser = sub.add_parser(
+        "owners",
+        help="who owns these files (CODEOWNERS) and the plans and events in them",
+        description="For each PATH (relative to the registry, or a file inside it): the owners "
+        "of its CODEOWNERS line (last match wins, as on GitHub), and for a plan file the "
+        "plan's owners and each event's owners. The bot requires these owners' approval.",
+    )
+    owners_parser.add_argument("paths", nargs="+", metavar="PATH")
+    _common(owners_parser, ("text", "json"))
+    owners_parser.set_defaults(handler=cmd_owners)
     return parser
 
 

@@ -46,3 +46,33 @@ def test_example_review_renders(run_cli: Cli) -> None:
     assert result.out.startswith("<!-- trackplan:review -->\n## trackplan review\n")
     assert "### Breaking changes" in result.out
     assert "<details><summary>4 other changes</summary>" in result.out
+
+
+def test_owners_of_a_plan_file(run_cli: Cli) -> None:
+    result = run_cli(
+        "owners", "plans/shop/events/checkout.yaml", "--repo", str(EXAMPLES / "acme"),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0
+    (entry,) = result.json()["files"]
+    assert entry["codeowners"] == {
+        "file": ".github/CODEOWNERS", "line": 5, "pattern": "/plans/shop/events/checkout.yaml",
+        "owners": ["@acme/commerce", "@acme/payments"],
+    }  # fmt: skip
+    assert entry["plan"] == {"id": "shop", "owners": ["@acme/commerce"]}
+    assert [e["name"] for e in entry["events"]][:2] == [
+        "Checkout Started",
+        "Checkout Step Completed",
+    ]
+    text = run_cli("owners", "trackplan.yaml", "--repo", str(EXAMPLES / "acme")).out
+    assert text == (
+        "trackplan.yaml\n  CODEOWNERS: @acme/data-platform  (.github/CODEOWNERS:2 trackplan.yaml)\n"
+    )
+
+
+def test_review_has_a_stakeholder_table(run_cli: Cli) -> None:
+    result = run_cli("review", str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme"))
+    assert (
+        "| `@acme/growth` | CODEOWNERS .github/CODEOWNERS:3 (/plans/segment/) — every owner "
+        "(breaking) | needs approval |" in result.out
+    )
