@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from registry import gitrepo
 from registry.approvals import ApprovalStatus, evaluate, owner_groups, stakeholder_table
+from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.findings import ERROR
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, render_ownership
+from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
@@ -121,13 +124,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     report = _compare(args, validate_head=True)
-    notes = None
-    if args.notes:
-        try:
-            text = Path(args.notes).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{args.notes}: cannot read the notes file ({exc})") from None
-        notes = notes_from_file_text(text)
+    notes = _read_notes(args.notes)
     stakeholders = offline_approvals(report)
     if args.format == "json":
         data = report_dict(report)
@@ -184,6 +181,66 @@ def _relative(path: str, root: Path) -> str:
         except ValueError:
             raise UsageError(f"{path}: not inside the registry {root}") from None
     return path.lstrip("/")
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    repo = Path(args.repo)
+    head = GitSnapshot(repo, args.rev)
+    if not head.is_registry():
+        raise UsageError(f"{args.repo}: no trackplan registry at {args.rev}")
+    notes = _read_notes(args.notes)
+    info = gitrepo.commit(head.git_root, head.commit)
+    try:
+        planned = plan_releases(
+            head, head.commit, gitrepo.tags(head.git_root),
+            lambda sha: GitSnapshot(repo, sha),
+            reachable=gitrepo.tags_merged_into(head.git_root, head.commit), notes=notes,
+            info=ReleaseInfo(head.commit, pull_request_number(info.message)),
+            parse=parse_cache(args),
+        )  # fmt: skip
+    except ReleaseError as exc:
+        print(f"trackplan: error: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    failed = False
+    results = []
+    for release in planned:
+        previous = release.previous or "unreleased"
+        line = f"{release.plan}: {previous} -> {release.version} ({release.bump}) {release.tag}"
+        if release.blocked:
+            failed = True
+            status = f"not released: {plural(len(release.blocked), 'validation error')}"
+            for finding in release.blocked:
+                print(
+                    f"{finding.location}: error {finding.rule} {finding.message}", file=sys.stderr
+                )
+        elif release.exists:
+            status = "already released"
+        elif args.dry_run:
+            status = "would be tagged (dry run)"
+        else:
+            gitrepo.create_annotated_tag(head.git_root, release.tag, head.commit, release.changelog)
+            status = "tagged"
+        results.append(
+            {"plan": release.plan, "version": release.version, "tag": release.tag,
+             "previous": release.previous, "bump": release.bump, "status": status}
+        )  # fmt: skip
+        if args.format == "text":
+            print(f"{line}: {status}")
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"releases": results}, indent=2, sort_keys=True) + "\n")
+    elif not planned:
+        print("nothing to release: every plan is unchanged since its last release")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _read_notes(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the notes file ({exc})") from None
+    return notes_from_file_text(text)
 
 
 def _links(args: argparse.Namespace) -> Links:
@@ -271,6 +328,25 @@ def build_parser() -> argparse.ArgumentParser:
     owners_parser.add_argument("paths", nargs="+", metavar="PATH")
     _common(owners_parser, ("text", "json"))
     owners_parser.set_defaults(handler=cmd_owners)
+
+    release_parser = sub.add_parser(
+        "release",
+        help="tag every plan changed since its last release (--dry-run shows)",
+        description="For each plan whose content changed since its last release tag, compute "
+        "the bump from the semantic diff and create the annotated tag {plan}/v{version} "
+        "(release.tag in trackplan.yaml) at --rev, with the changelog as its message. Plans "
+        "that fail validation are not released (exit 1); an existing tag is never moved or "
+        "reused; running it twice creates nothing the second time.",
+    )
+    _common(release_parser, ("text", "json"))
+    release_parser.add_argument(
+        "--rev", default="HEAD", help="the commit to release (default: HEAD)"
+    )
+    release_parser.add_argument("--dry-run", action="store_true", help="show, create nothing")
+    release_parser.add_argument(
+        "--notes", metavar="FILE", help="migration notes for the changelog (or a PR description)"
+    )
+    release_parser.set_defaults(handler=cmd_release)
     return parser
 
 
