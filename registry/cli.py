@@ -16,11 +16,13 @@ from registry.findings import ERROR
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, render_ownership
+from registry.pull import PullError, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
 from registry.review import Links, render_review, verdict
+from registry.semver_range import RangeError
 from registry.settings import settings_of
 from registry.snapshot import (
     FolderSnapshot,
@@ -233,6 +235,27 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_pull(args: argparse.Namespace) -> int:
+    plan, _, spec = args.spec.partition("@")
+    if not plan:
+        raise UsageError(f"{args.spec}: give PLAN@RANGE, e.g. web@^1 or web@latest")
+    try:
+        source = open_source(args.source, default_cache_dir())
+        result = pull(source, plan, spec or "latest", Path(args.out), Path(args.lock),
+                      frozen=args.frozen)  # fmt: skip
+    except (PullError, RangeError) as exc:
+        print(f"trackplan: error: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if args.format == "json":
+        data = {"plan": result.plan, "version": result.version, "files": result.files,
+                "folder": str(result.written)}  # fmt: skip
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    else:
+        print(f"{result.plan} {result.version} -> {result.written} "
+              f"({len(result.files)} files), locked in {args.lock}")  # fmt: skip
+    return EXIT_OK
+
+
 def _read_notes(path: str | None) -> str | None:
     if not path:
         return None
@@ -347,6 +370,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--notes", metavar="FILE", help="migration notes for the changelog (or a PR description)"
     )
     release_parser.set_defaults(handler=cmd_release)
+
+    pull_parser = sub.add_parser(
+        "pull",
+        help="fetch a released plan version and record it in trackplan.lock",
+        description="Resolve PLAN@RANGE (^1.2, ~1.2, '>=1.0 <2', 1.2.3 or latest) against the "
+        "release tags of SOURCE (a local git repository or a git URL), write the version's "
+        "artifacts (plan JSON, JSON Schema, changelog, SHA256SUMS) to --out/PLAN and record "
+        "version and checksums in the lock file. Nothing is written when anything fails. "
+        "With --frozen the locked version is fetched and any checksum mismatch fails.",
+    )
+    pull_parser.add_argument("spec", metavar="PLAN@RANGE")
+    pull_parser.add_argument("--from", dest="source", required=True, metavar="SOURCE",
+                             help="a local git repository or a git URL")  # fmt: skip
+    pull_parser.add_argument("--out", default="trackplan-plans", metavar="DIR",
+                             help="where artifacts go (default: trackplan-plans)")  # fmt: skip
+    pull_parser.add_argument("--lock", default="trackplan.lock", metavar="FILE",
+                             help="the lock file (default: trackplan.lock)")  # fmt: skip
+    pull_parser.add_argument("--frozen", action="store_true",
+                             help="use the locked version; fail on any mismatch")  # fmt: skip
+    pull_parser.add_argument("--format", choices=("text", "json"), default="text")
+    pull_parser.set_defaults(handler=cmd_pull)
     return parser
 
 

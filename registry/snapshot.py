@@ -105,10 +105,12 @@ class GitSnapshot(Snapshot):
     def __init__(self, repo: str | os.PathLike[str], revision: str) -> None:
         self.repo = Path(repo)
         self.revision = revision
-        top = _git(self.repo, "rev-parse", "--show-toplevel").strip()
-        prefix = _git(self.repo, "rev-parse", "--show-prefix").strip()
-        self.git_root = Path(top)
-        self.prefix = prefix  # the registry may live in a sub-folder of the repository
+        if _git(self.repo, "rev-parse", "--is-bare-repository").strip() == "true":
+            self.git_root, self.prefix = self.repo, ""  # a mirror, e.g. a pulled source
+        else:
+            self.git_root = Path(_git(self.repo, "rev-parse", "--show-toplevel").strip())
+            # The registry may live in a sub-folder of the repository.
+            self.prefix = _git(self.repo, "rev-parse", "--show-prefix").strip()
         try:
             self.commit = _git(
                 self.repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"
