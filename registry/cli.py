@@ -13,6 +13,9 @@ from registry.approvals import ApprovalStatus, evaluate, owner_groups, stakehold
 from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.findings import ERROR
+from registry.history import Subject, history
+from registry.history import render_markdown as render_history_markdown
+from registry.history import render_text as render_history_text
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, render_ownership
@@ -256,6 +259,34 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_log(args: argparse.Namespace) -> int:
+    subject = Subject.parse(args.subject)
+    snapshot = GitSnapshot(args.repo, "HEAD")
+    if subject.plan not in {p.split("/")[1] for p in snapshot.paths() if p.count("/") >= 2}:
+        raise UsageError(f"plan '{subject.plan}' is not in the registry at HEAD")
+    interactive = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if total < 20:
+            return  # short walks need no progress
+        if interactive:
+            print(f"\rreading history: {done}/{total} commits", end="", file=sys.stderr)
+            if done == total:
+                print(file=sys.stderr)
+        elif done == 1 or done == total or done % 100 == 0:
+            print(f"reading history: {done}/{total} commits", file=sys.stderr)
+
+    entries = history(Path(args.repo), subject, progress)
+    if args.format == "json":
+        data = {"subject": args.subject, "entries": [e.to_dict() for e in entries]}
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render_history_markdown(entries))
+    else:
+        sys.stdout.write(render_history_text(entries))
+    return EXIT_OK
+
+
 def _read_notes(path: str | None) -> str | None:
     if not path:
         return None
@@ -391,6 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
                              help="use the locked version; fail on any mismatch")  # fmt: skip
     pull_parser.add_argument("--format", choices=("text", "json"), default="text")
     pull_parser.set_defaults(handler=cmd_pull)
+
+    log_parser = sub.add_parser(
+        "log",
+        help="audit history of a plan, event or property from git",
+        description="Every commit (first-parent history of HEAD) that changed PLAN, "
+        "PLAN/EVENT or PLAN/EVENT/PROPERTY, newest first: date, author, pull request number "
+        "(from merge and squash commit messages), release tags, and the semantic changes. "
+        "Renames (renamed_from) are followed back to the old names.",
+    )
+    log_parser.add_argument("subject", metavar="PLAN[/EVENT[/PROPERTY]]")
+    _common(log_parser, ("text", "json", "markdown"))
+    log_parser.set_defaults(handler=cmd_log)
     return parser
 
 

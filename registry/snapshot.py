@@ -102,9 +102,27 @@ class FolderSnapshot(Snapshot):
 class GitSnapshot(Snapshot):
     """The registry files at a git revision, read with one `git cat-file --batch` process."""
 
-    def __init__(self, repo: str | os.PathLike[str], revision: str) -> None:
+    def __init__(
+        self,
+        repo: str | os.PathLike[str],
+        revision: str,
+        *,
+        like: GitSnapshot | None = None,
+        blob_cache: dict[str, bytes] | None = None,
+    ) -> None:
+        """`like`: another snapshot of the same repository, whose location and blob cache are
+        reused and whose `revision` is a commit id already (walking history, e.g. `log`)."""
         self.repo = Path(repo)
         self.revision = revision
+        self.git_root: Path
+        self.prefix: str
+        self._blob_cache = blob_cache if blob_cache is not None else {}
+        if like is not None:
+            self.git_root, self.prefix, self.commit = like.git_root, like.prefix, revision
+            self._blob_cache = like._blob_cache
+            self.label = revision[:12]
+            self._blobs = self._list_blobs()
+            return
         if _git(self.repo, "rev-parse", "--is-bare-repository").strip() == "true":
             self.git_root, self.prefix = self.repo, ""  # a mirror, e.g. a pulled source
         else:
@@ -154,9 +172,15 @@ class GitSnapshot(Snapshot):
         return self._blobs[path]
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
-        wanted = list(paths)
-        if not wanted:
-            return {}
+        paths = list(paths)
+        cache = self._blob_cache
+        wanted = [p for p in paths if self._blobs[p] not in cache]
+        if wanted:
+            for path, data in zip(wanted, self._cat(wanted), strict=True):
+                cache[self._blobs[path]] = data  # blobs are immutable: keep them by sha
+        return {p: cache[self._blobs[p]] for p in paths}
+
+    def _cat(self, wanted: list[str]) -> Iterable[bytes]:
         request = "".join(self._blobs[p] + "\n" for p in wanted).encode()
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
@@ -169,7 +193,7 @@ class GitSnapshot(Snapshot):
             raise SnapshotError(
                 f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
             )
-        return dict(zip(wanted, _parse_batch(proc.stdout), strict=True))
+        return list(_parse_batch(proc.stdout))
 
 
 def _parse_batch(out: bytes) -> Iterable[bytes]:
