@@ -43,8 +43,8 @@ class Subject:
         parts = change.subject.split("/")
         if parts[0] != "events" or len(parts) < 2 or parts[1] not in names:
             return False
-        if self.prop is None:
-            return True
+        if self.prop is None or change.rule == "event-renamed":
+            return True  # an event's rename renames its properties too
         return len(parts) >= 4 and parts[2] == "properties" and parts[3] in props
 
 
