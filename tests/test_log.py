@@ -44,8 +44,8 @@ def test_property_history_and_text_output(run_cli: Cli, tmp_path: Path) -> None:
     lines = text.splitlines()
     assert "#31" in lines[0] and "#12" in lines[3] and "(web/v2.0.0)" in lines[3]
     assert lines[4] == "    Allow paid sign-ups (#12)"
-    assert (
-        lines[2] == "    info enum-value-added property 'type' of 'Signup' added enum value 'paid'"
+    assert lines[5] == (
+        "    breaking enum-value-added property 'type' of 'Signup' added enum value 'paid'"
     )
     assert "Unrelated" not in text
 
