@@ -137,9 +137,9 @@ class GitHub:
             if client is None:
                 # PyGithub caches the installation token and renews it shortly before expiry.
                 auth = self._app_auth.get_installation_auth(installation_id)
-                client = Github(auth=auth, **self._kwargs())
+                client = Github(auth=auth, lazy=True, **self._kwargs())
                 self._clients[installation_id] = client
-        return RepoGateway(_call(lambda: client.get_repo(full_name, lazy=True)), self)
+        return RepoGateway(_call(lambda: client.get_repo(full_name)), self)
 
 
 class RepoGateway:

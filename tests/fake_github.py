@@ -1,0 +1,431 @@
+"""A fake GitHub REST server on 127.0.0.1, backed by a real local git repository.
+
+The bot talks HTTP to it through PyGithub exactly as it talks to api.github.com; tests set
+up pull requests, reviews and teams, and assert on what the fake received.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Pull:
+    number: int
+    base: str
+    head: str
+    author: str
+    title: str = "Change the plan"
+    body: str = ""
+    draft: bool = False
+    state: str = "open"
+
+
+@dataclass
+class FakeState:
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    check_runs: list[dict[str, Any]] = field(default_factory=list)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    requested: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    teams: dict[str, list[str]] = field(default_factory=dict)  # "org/slug" -> logins
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    assets: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    tag_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class FakeGitHub:
+    """`with FakeGitHub(repo) as gh:` serves the API at `gh.url` until the block ends."""
+
+    def __init__(self, repo: Path, owner: str = "acme", name: str = "plans",
+                 installation_id: int = 42) -> None:  # fmt: skip
+        self.repo = repo
+        self.owner, self.name = owner, name
+        self.full_name = f"{owner}/{name}"
+        self.installation_id = installation_id
+        self.state = FakeState()
+        self.requests: list[Recorded] = []
+        self.tokens: set[str] = set()
+        self._ids = itertools.count(1000)
+        self._fail: list[int] = []  # statuses to answer with, one per request
+        self._lock = threading.Lock()
+        self.app = self._build()
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+    # --- what tests set up and read -------------------------------------------------------
+
+    def add_pull(self, number: int, head: str, author: str = "alice", base: str = "main",
+                 **extra: Any) -> Pull:  # fmt: skip
+        pull = Pull(number, base, head, author, **extra)
+        self.state.pulls[number] = pull
+        return pull
+
+    def add_review(self, number: int, user: str, state: str, commit_id: str) -> None:
+        reviews = self.state.reviews.setdefault(number, [])
+        reviews.append({"id": next(self._ids), "user": _user(user), "state": state,
+                        "commit_id": commit_id, "submitted_at": "2026-11-24T10:00:00Z",
+                        "body": "", "html_url": "", "pull_request_url": ""})  # fmt: skip
+
+    def fail_next(self, count: int, status: int = 502) -> None:
+        with self._lock:
+            self._fail.extend([status] * count)
+
+    def comments(self, number: int) -> list[dict[str, Any]]:
+        return [c for c in self.state.comments if c["issue"] == number]
+
+    def check_runs(self, head_sha: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self.state.check_runs if head_sha in (None, r["head_sha"])]
+
+    def received(self, method: str, prefix: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=self.repo, capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+
+    def sha(self, ref: str) -> str:
+        return self.git("rev-parse", ref).strip()
+
+    # --- the server -----------------------------------------------------------------------
+
+    def _build(self) -> Flask:
+        app = Flask("fake-github")
+        repo = f"/repos/{self.owner}/{self.name}"
+        routes: list[tuple[str, str, Callable[..., Any]]] = [
+            ("POST", "/app/installations/<int:iid>/access_tokens", self._token),
+            ("GET", f"{repo}/installation", self._installation),
+            ("GET", repo, self._repo),
+            ("GET", f"{repo}/pulls/<int:n>", self._pull),
+            ("GET", f"{repo}/pulls/<int:n>/files", self._files),
+            ("GET", f"{repo}/pulls/<int:n>/reviews", self._reviews),
+            ("GET", f"{repo}/pulls/<int:n>/requested_reviewers", self._requested),
+            ("POST", f"{repo}/pulls/<int:n>/requested_reviewers", self._request_reviewers),
+            ("GET", f"{repo}/compare/<path:spec>", self._compare),
+            ("GET", f"{repo}/git/trees/<sha>", self._tree),
+            ("GET", f"{repo}/git/blobs/<sha>", self._blob),
+            ("GET", f"{repo}/git/matching-refs/<path:prefix>", self._matching_refs),
+            ("GET", f"{repo}/git/matching-refs/", self._all_refs),
+            ("POST", f"{repo}/git/tags", self._create_tag),
+            ("POST", f"{repo}/git/refs", self._create_ref),
+            ("GET", f"{repo}/issues/<int:n>", self._issue),
+            ("GET", f"{repo}/issues/<int:n>/comments", self._list_comments),
+            ("POST", f"{repo}/issues/<int:n>/comments", self._create_comment),
+            ("GET", f"{repo}/issues/comments/<int:cid>", self._get_comment),
+            ("PATCH", f"{repo}/issues/comments/<int:cid>", self._edit_comment),
+            ("POST", f"{repo}/check-runs", self._create_check),
+            ("PATCH", f"{repo}/check-runs/<int:rid>", self._update_check),
+            ("POST", f"{repo}/statuses/<sha>", self._create_status),
+            ("POST", f"{repo}/releases", self._create_release),
+            ("GET", f"{repo}/releases/tags/<path:tag>", self._release_by_tag),
+            ("POST", f"/uploads{repo}/releases/<int:rid>/assets", self._upload),
+            ("GET", "/orgs/<org>/teams/<slug>/members", self._team_members),
+        ]
+        for method, rule, view in routes:
+            app.add_url_rule(rule, f"{method} {rule}", self._wrap(view), methods=[method])
+        app.register_error_handler(404, lambda e: _json({"message": "Not Found"}, 404))
+        app.before_request(self._before)
+        return app
+
+    def _before(self) -> Response | None:
+        body: Any = request.get_data()
+        if request.is_json:
+            body = request.get_json(silent=True)
+        with self._lock:
+            self.requests.append(Recorded(request.method, request.path, dict(request.args), body))
+            status = self._fail.pop(0) if self._fail else None
+        if status is not None:
+            return _json({"message": "Server Error"}, status)
+        auth = request.headers.get("Authorization", "")
+        if request.path.startswith("/app/") or request.path.endswith("/installation"):
+            return None if auth.startswith("Bearer ") else _json({"message": "JWT"}, 401)
+        token = auth.split(" ", 1)[-1]
+        if token not in self.tokens:
+            return _json({"message": "Bad credentials"}, 401)
+        return None
+
+    def _wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        def handler(**kwargs: Any) -> Any:
+            result = view(**kwargs)
+            return result if isinstance(result, Response) else _json(result)
+
+        handler.__name__ = view.__name__
+        return handler
+
+    # --- handlers -------------------------------------------------------------------------
+
+    def _token(self, iid: int) -> Response:
+        token = f"ghs_fake{next(self._ids)}"
+        self.tokens.add(token)
+        return _json({"token": token, "expires_at": "2099-01-01T00:00:00Z",
+                      "permissions": {}, "repository_selection": "all"}, 201)  # fmt: skip
+
+    def _installation(self) -> dict[str, Any]:
+        return {"id": self.installation_id, "app_id": 1, "account": _user(self.owner)}
+
+    def _repo(self) -> dict[str, Any]:
+        return self._repo_json()
+
+    def _repo_json(self) -> dict[str, Any]:
+        return {"id": 1, "name": self.name, "full_name": self.full_name,
+                "owner": _user(self.owner), "default_branch": "main", "private": False,
+                "html_url": f"https://github.test/{self.full_name}",
+                "url": f"{self.url}/repos/{self.full_name}"}  # fmt: skip
+
+    def _pull(self, n: int) -> Any:
+        pull = self.state.pulls.get(n)
+        if pull is None:
+            return _json({"message": "Not Found"}, 404)
+        return {
+            "number": n, "id": n, "title": pull.title, "body": pull.body, "state": pull.state,
+            "draft": pull.draft, "user": _user(pull.author), "merged": False,
+            "url": f"{self.url}/repos/{self.full_name}/pulls/{n}",
+            "html_url": f"https://github.test/{self.full_name}/pull/{n}",
+            "base": {"ref": pull.base, "sha": self.sha(pull.base), "repo": self._repo_json()},
+            "head": {"ref": pull.head, "sha": self.sha(pull.head), "repo": self._repo_json()},
+        }  # fmt: skip
+
+    def _files(self, n: int) -> Response:
+        pull = self.state.pulls[n]
+        base = self.git("merge-base", pull.base, pull.head).strip()
+        out = self.git("diff", "--name-status", "-M", base, pull.head)
+        files = []
+        for line in out.splitlines():
+            status, *paths = line.split("\t")
+            kind = {"A": "added", "M": "modified", "D": "removed"}.get(status[0], "renamed")
+            item = {"filename": paths[-1], "status": kind, "sha": "0" * 40}
+            if kind == "renamed":
+                item["previous_filename"] = paths[0]
+            files.append(item)
+        return self._page(files)
+
+    def _reviews(self, n: int) -> Response:
+        return self._page(self.state.reviews.get(n, []))
+
+    def _requested(self, n: int) -> dict[str, Any]:
+        asked = self.state.requested.get(n, {"users": [], "teams": []})
+        return {"users": [_user(u) for u in asked["users"]],
+                "teams": [{"slug": t, "name": t, "id": 1} for t in asked["teams"]]}  # fmt: skip
+
+    def _request_reviewers(self, n: int) -> Any:
+        data = request.get_json(silent=True) or {}
+        users, teams = data.get("reviewers", []), data.get("team_reviewers", [])
+        if self.state.pulls[n].author in users:
+            return _json({"message": "Review cannot be requested from pull request author."},
+                         422)  # fmt: skip
+        asked = self.state.requested.setdefault(n, {"users": [], "teams": []})
+        asked["users"] += [u for u in users if u not in asked["users"]]
+        asked["teams"] += [t for t in teams if t not in asked["teams"]]
+        return _json(self._pull(n), 201)
+
+    def _compare(self, spec: str) -> dict[str, Any]:
+        base, head = spec.split("...", 1)
+        merge_base = self.git("merge-base", base, head).strip()
+        return {"merge_base_commit": {"sha": merge_base}, "status": "ahead", "commits": [],
+                "files": [], "ahead_by": 1, "behind_by": 0, "total_commits": 1}  # fmt: skip
+
+    def _tree(self, sha: str) -> dict[str, Any]:
+        out = self.git("ls-tree", "-r", "-z", sha)
+        tree = []
+        for entry in out.split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                mode, kind, obj = meta.split()
+                tree.append({"path": path, "mode": mode, "type": kind, "sha": obj})
+        return {"sha": sha, "tree": tree, "truncated": False,
+                "url": f"{self.url}/repos/{self.full_name}/git/trees/{sha}"}  # fmt: skip
+
+    def _blob(self, sha: str) -> dict[str, Any]:
+        data = subprocess.run(["git", "cat-file", "blob", sha], cwd=self.repo,
+                              capture_output=True, check=True).stdout  # fmt: skip
+        return {"sha": sha, "size": len(data), "encoding": "base64",
+                "content": base64.b64encode(data).decode()}  # fmt: skip
+
+    def _all_refs(self) -> Response:
+        return self._matching_refs("")
+
+    def _matching_refs(self, prefix: str) -> Response:
+        out = self.git("for-each-ref", "--format=%(refname) %(objectname) %(objecttype)",
+                       f"refs/{prefix}")  # fmt: skip
+        refs = [{"ref": r, "object": {"sha": s, "type": t}, "url": ""}
+                for r, s, t in (line.split() for line in out.splitlines())]  # fmt: skip
+        return self._page(refs)
+
+    def _create_tag(self) -> Any:
+        data = request.get_json() or {}
+        sha = subprocess.run(
+            ["git", "mktag"], cwd=self.repo, check=True, capture_output=True, text=True,
+            input=f"object {data['object']}\ntype commit\ntag {data['tag']}\n"
+            f"tagger trackplan <bot@trackplan.test> 1764000000 +0000\n\n{data['message']}",
+        ).stdout.strip()  # fmt: skip
+        tag = {"sha": sha, "tag": data["tag"], "message": data["message"],
+               "object": {"sha": data["object"], "type": "commit"}, "url": ""}  # fmt: skip
+        self.state.tag_objects[sha] = tag
+        return _json(tag, 201)
+
+    def _create_ref(self) -> Any:
+        data = request.get_json() or {}
+        exists = subprocess.run(["git", "show-ref", "--verify", "--quiet", data["ref"]],
+                                cwd=self.repo, check=False).returncode == 0  # fmt: skip
+        if exists:
+            return _json({"message": "Reference already exists"}, 422)
+        self.git("update-ref", data["ref"], data["sha"])
+        return _json({"ref": data["ref"], "object": {"sha": data["sha"], "type": "tag"},
+                      "url": ""}, 201)  # fmt: skip
+
+    def _issue(self, n: int) -> dict[str, Any]:
+        return {"number": n, "id": n, "title": "", "state": "open", "user": _user("alice"),
+                "url": f"{self.url}/repos/{self.full_name}/issues/{n}"}  # fmt: skip
+
+    def _list_comments(self, n: int) -> Response:
+        return self._page([c["json"] for c in self.comments(n)])
+
+    def _create_comment(self, n: int) -> Response:
+        body = (request.get_json() or {})["body"]
+        cid = next(self._ids)
+        comment = {"id": cid, "body": body, "user": _user("trackplan[bot]"),
+                   "url": f"{self.url}/repos/{self.full_name}/issues/comments/{cid}",
+                   "html_url": "", "created_at": "2026-11-24T10:00:00Z",
+                   "updated_at": "2026-11-24T10:00:00Z"}  # fmt: skip
+        self.state.comments.append({"issue": n, "id": cid, "json": comment})
+        return _json(comment, 201)
+
+    def _get_comment(self, cid: int) -> Any:
+        for c in self.state.comments:
+            if c["id"] == cid:
+                return c["json"]
+        return _json({"message": "Not Found"}, 404)
+
+    def _edit_comment(self, cid: int) -> Any:
+        for c in self.state.comments:
+            if c["id"] == cid:
+                c["json"]["body"] = (request.get_json() or {})["body"]
+                return c["json"]
+        return _json({"message": "Not Found"}, 404)
+
+    def _create_check(self) -> Any:
+        data = request.get_json() or {}
+        problem = _check_problem(data)
+        if problem:
+            return _json({"message": problem}, 422)
+        rid = next(self._ids)
+        run = {"id": rid, **data, "url": f"{self.url}/repos/{self.full_name}/check-runs/{rid}",
+               "annotations": list((data.get("output") or {}).get("annotations", []))}  # fmt: skip
+        self.state.check_runs.append(run)
+        return _json(_check_json(run), 201)
+
+    def _update_check(self, rid: int) -> Any:
+        data = request.get_json() or {}
+        problem = _check_problem(data)
+        if problem:
+            return _json({"message": problem}, 422)
+        run = next(r for r in self.state.check_runs if r["id"] == rid)
+        run["annotations"] += (data.get("output") or {}).get("annotations", [])
+        run.update({k: v for k, v in data.items() if k != "output"})
+        return _check_json(run)
+
+    def _create_status(self, sha: str) -> Any:
+        self.state.statuses.append({"sha": sha, **(request.get_json() or {})})
+        return _json({"id": next(self._ids), "state": "success"}, 201)
+
+    def _create_release(self) -> Any:
+        data = request.get_json() or {}
+        if any(r["tag_name"] == data["tag_name"] for r in self.state.releases):
+            return _json({"message": "Validation Failed: already_exists"}, 422)
+        rid = next(self._ids)
+        release = {"id": rid, "tag_name": data["tag_name"], "name": data.get("name"),
+                   "body": data.get("body"), "draft": False, "prerelease": False,
+                   "url": f"{self.url}/repos/{self.full_name}/releases/{rid}", "html_url": "",
+                   "upload_url": f"{self.url}/uploads/repos/{self.full_name}/releases/{rid}"
+                                 "/assets{?name,label}", "assets": []}  # fmt: skip
+        self.state.releases.append(release)
+        return _json(release, 201)
+
+    def _release_by_tag(self, tag: str) -> Any:
+        for release in self.state.releases:
+            if release["tag_name"] == tag:
+                return release
+        return _json({"message": "Not Found"}, 404)
+
+    def _upload(self, rid: int) -> Any:
+        name = request.args["name"]
+        self.state.assets.setdefault(rid, {})[name] = request.get_data()
+        asset = {"id": next(self._ids), "name": name, "size": len(request.get_data()),
+                 "url": "", "browser_download_url": "", "label": "", "state": "uploaded",
+                 "content_type": request.content_type or ""}  # fmt: skip
+        return _json(asset, 201)
+
+    def _team_members(self, org: str, slug: str) -> Response:
+        return self._page([_user(u) for u in self.state.teams.get(f"{org}/{slug}", [])])
+
+    def _page(self, items: list[Any]) -> Response:
+        per_page = int(request.args.get("per_page", 30))
+        page = int(request.args.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        response = _json(chunk)
+        links = []
+        last = max(1, -(-len(items) // per_page))
+        if page < last:
+            args = {**request.args, "page": page + 1, "per_page": per_page}
+            links.append(f'<{self.url}{request.path}?{urlencode(args)}>; rel="next"')
+            args["page"] = last
+            links.append(f'<{self.url}{request.path}?{urlencode(args)}>; rel="last"')
+        if links:
+            response.headers["Link"] = ", ".join(links)
+        return response
+
+
+def _check_problem(data: dict[str, Any]) -> str | None:
+    output = data.get("output") or {}
+    if len(output.get("annotations", [])) > 50:
+        return "Only 50 annotations per request"
+    if data.get("status") == "completed" and not data.get("conclusion"):
+        return "conclusion is required when status is completed"
+    if any(len(output.get(k) or "") > 65535 for k in ("summary", "text")):
+        return "output is too long"
+    return None
+
+
+def _check_json(run: dict[str, Any]) -> dict[str, Any]:
+    return {"id": run["id"], "name": run.get("name"), "head_sha": run.get("head_sha"),
+            "status": run.get("status"), "conclusion": run.get("conclusion"), "url": run["url"],
+            "html_url": "", "output": {k: v for k, v in (run.get("output") or {}).items()
+                                       if k != "annotations"}}  # fmt: skip
+
+
+def _user(login: str) -> dict[str, Any]:
+    return {"login": login, "id": abs(hash(login)) % 10_000, "type": "User", "url": ""}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")

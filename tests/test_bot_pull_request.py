@@ -1,0 +1,103 @@
+"""The bot on a plan pull request, over HTTP against the fake GitHub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.botkit import app_for, deliver, drain, payload, plan_repo, push_commit
+from tests.fake_github import FakeGitHub
+from tests.test_snapshot import git
+
+NOTES = "Renames Signup.\n\n## Migration notes\n\nApp 5.2 sends both names for a month.\n"
+
+
+def test_breaking_rename_gets_one_comment_and_a_failing_review(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        response = deliver(
+            client, "pull_request", payload("pull_request", "opened.payload.json", gh)
+        )
+        assert response.status_code == 202
+        assert drain(app) == 1
+
+        (comment,) = gh.comments(1)
+        body = comment["json"]["body"]
+        assert body.startswith("<!-- trackplan:review -->")
+        assert "event 'Signup' was renamed to 'Signed Up'" in body
+        assert "no migration notes" in body
+        head = gh.sha("rename")
+        runs = {r["name"]: r for r in gh.check_runs(head)}
+        assert runs["trackplan/review"]["conclusion"] == "failure"
+        assert runs["trackplan/validate"]["conclusion"] == "success"
+
+        # A new push: the same comment is edited, new check runs land on the new head.
+        extra = "events:\n  Wishlist Viewed: {}\n"
+        new_head = push_commit(repo, "rename", "plans/shop/events/extra.yaml", extra, "Add")
+        gh.state.pulls[1].body = NOTES
+        sync = payload("pull_request", "synchronize.payload.json", gh)
+        assert deliver(client, "pull_request", sync).status_code == 202
+        drain(app)
+        (comment,) = gh.comments(1)
+        body = comment["json"]["body"]
+        assert "Wishlist Viewed" in body and "App 5.2 sends both names" in body
+        assert len(gh.received("POST", "/repos/acme/plans/issues/1/comments")) == 1
+        assert len(gh.received("PATCH", "/repos/acme/plans/issues/comments/")) == 1
+        runs = {r["name"]: r for r in gh.check_runs(new_head)}
+        assert runs["trackplan/review"]["conclusion"] == "success"
+
+
+def test_pull_request_without_plan_changes_gets_no_comment(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    push_commit(repo, "main", "README.md", "hello\n", "docs")
+    git_branch = "docs"
+    git(repo, "checkout", "-q", "-b", git_branch)
+    push_commit(repo, git_branch, "README.md", "hello again\n", "docs 2")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(3, head=git_branch)
+        app = app_for(gh, tmp_path / "data")
+        deliver(app.test_client(), "pull_request",
+                payload("pull_request", "opened.payload.json", gh, number=3))  # fmt: skip
+        drain(app)
+        assert gh.comments(3) == []
+        assert gh.check_runs() == []
+
+
+def test_invalid_yaml_on_head_gets_annotations_and_a_comment(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    head = push_commit(repo, "rename", "plans/shop/events/broken.yaml",
+                       "events:\n  Broken Viewed: {properties: [\n", "oops")  # fmt: skip
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        deliver(
+            app.test_client(), "pull_request", payload("pull_request", "opened.payload.json", gh)
+        )
+        drain(app)
+        (comment,) = gh.comments(1)
+        assert "validation error" in comment["json"]["body"]
+        runs = {r["name"]: r for r in gh.check_runs(head)}
+        validate = runs["trackplan/validate"]
+        assert validate["conclusion"] == "failure"
+        assert {(a["path"], a["start_line"], a["title"]) for a in validate["annotations"]} == {
+            ("plans/shop/events/broken.yaml", 2, "yaml-syntax")
+        }
+
+
+def test_more_than_50_annotations_go_out_in_batches(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    bad = "events:\n" + "".join(f"  bad_event_{chr(97 + i // 26)}{chr(97 + i % 26)}: {{}}\n"
+                                for i in range(120))  # fmt: skip
+    head = push_commit(repo, "rename", "plans/shop/events/bad.yaml", bad, "many bad names")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        deliver(
+            app.test_client(), "pull_request", payload("pull_request", "opened.payload.json", gh)
+        )
+        drain(app)
+        validate = next(r for r in gh.check_runs(head) if r["name"] == "trackplan/validate")
+        assert len(validate["annotations"]) >= 120
+        assert len(gh.received("PATCH", "/repos/acme/plans/check-runs/")) >= 2
