@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
@@ -18,6 +19,7 @@ from bot.worker import TransientError
 from registry.snapshot import MemorySnapshot, is_registry_file
 
 T = TypeVar("T")
+P = ParamSpec("P")
 MAX_ANNOTATIONS = 50  # GitHub's limit per check run request
 
 
@@ -81,6 +83,20 @@ def _call(fn: Callable[[], T]) -> T:
         raise
 
 
+def _github(method: Callable[P, T]) -> Callable[P, T]:
+    """Run a gateway method so that GitHub's transient failures become TransientError.
+
+    PyGithub objects are lazy: any attribute access may send a request, so the whole method
+    body is covered, not only the call that looks like I/O.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return _call(lambda: method(*args, **kwargs))
+
+    return wrapper
+
+
 class BlobCache:
     """Blob contents by sha on disk: blobs are immutable, so each is fetched once ever."""
 
@@ -124,6 +140,7 @@ class GitHub:
             "seconds_between_writes": self.config.seconds_between_writes,
         }
 
+    @_github
     def installation_id(self, full_name: str) -> int:
         owner, name = full_name.split("/", 1)
         integration = GithubIntegration(auth=self._app_auth, **self._kwargs())
@@ -153,6 +170,7 @@ class RepoGateway:
     def full_name(self) -> str:
         return str(self._repo.full_name)
 
+    @_github
     def pull(self, number: int) -> PullInfo:
         pr = _call(lambda: self._repo.get_pull(number))
         return PullInfo(
@@ -162,6 +180,7 @@ class RepoGateway:
             repo_html_url=pr.base.repo.html_url,
         )  # fmt: skip
 
+    @_github
     def pull_files(self, number: int) -> list[str]:
         """Paths the PR touches (both names of a rename)."""
 
@@ -175,9 +194,11 @@ class RepoGateway:
 
         return _call(fetch)
 
+    @_github
     def merge_base(self, base: str, head: str) -> str:
         return _call(lambda: self._repo.compare(base, head).merge_base_commit.sha)
 
+    @_github
     def snapshot(self, sha: str) -> MemorySnapshot:
         """The registry files at a commit: one tree request, then only blobs not seen before."""
         tree = _call(lambda: self._repo.get_git_tree(sha, recursive=True))
@@ -199,6 +220,7 @@ class RepoGateway:
         self._github.blobs.put(sha, data)
         return data
 
+    @_github
     def tags(self) -> list[str]:
         def fetch() -> list[str]:
             return [ref.ref.removeprefix("refs/tags/")
@@ -206,6 +228,7 @@ class RepoGateway:
 
         return _call(fetch)
 
+    @_github
     def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
         """The bot's comment on the PR: every page is read (it may not be on the first)."""
 
@@ -217,6 +240,7 @@ class RepoGateway:
 
         return _call(fetch)
 
+    @_github
     def upsert_comment(self, number: int, marker: str, body: str) -> int:
         """Edit the bot's comment, or create it: never a second one."""
         found = self.find_comment(number, marker)
@@ -229,6 +253,7 @@ class RepoGateway:
         created = _call(lambda: self._repo.get_issue(number).create_comment(body))
         return int(created.id)
 
+    @_github
     def check_run(self, head_sha: str, name: str, conclusion: str, title: str, summary: str,
                   text: str = "", annotations: list[Annotation] | None = None) -> int:  # fmt: skip
         """A completed check run; annotations past 50 go out in further updates."""

@@ -1,0 +1,162 @@
+"""Webhook intake and the delivery queue, over HTTP: signatures, replays, bursts, failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Config, ConfigError
+from tests.botkit import (
+    PAYLOADS,
+    SECRET,
+    app_for,
+    config,
+    deliver,
+    drain,
+    payload,
+    plan_repo,
+    private_key,
+)
+from tests.fake_github import FakeGitHub
+
+OPENED = "opened.payload.json"
+
+
+@pytest.fixture
+def gh(tmp_path: Path):  # type: ignore[no-untyped-def]
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as fake:
+        fake.add_pull(1, head="rename")
+        yield fake
+
+
+def test_forged_and_missing_signatures_are_refused_before_parsing(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    client = app_for(gh, tmp_path / "data").test_client()
+    body = json.dumps(payload("pull_request", OPENED, gh)).encode()
+    forged = deliver(client, "pull_request", body, secret="not-the-secret")
+    assert forged.status_code == 401
+    missing = client.post("/webhook", data=b"{not json", headers={"X-GitHub-Event": "push"})
+    assert missing.status_code == 401
+    assert gh.requests == []
+
+
+def test_bad_json_ping_unhandled_and_too_large(gh: FakeGitHub, tmp_path: Path) -> None:
+    app = app_for(gh, tmp_path / "data", max_body_bytes=16384)
+    client = app.test_client()
+    assert deliver(client, "push", b"{not json").status_code == 400
+    ping = deliver(client, "ping", json.loads((PAYLOADS / "ping" / "payload.json").read_text()))
+    assert ping.status_code == 200 and ping.get_json()["pong"] is True
+    closed = deliver(client, "issue_comment", {"action": "created"})
+    assert closed.status_code == 202 and "ignored" in closed.get_json()
+    huge = deliver(client, "push", b'{"x": "' + b"a" * 20000 + b'"}')
+    assert huge.status_code == 413
+    assert app.extensions["trackplan"].queue.counts() == {}
+
+
+def test_every_example_payload_gets_a_2xx(gh: FakeGitHub, tmp_path: Path) -> None:
+    client = app_for(gh, tmp_path / "data").test_client()
+    files = sorted(p for p in PAYLOADS.rglob("*.json"))
+    assert len(files) > 50
+    for path in files:
+        event = path.parent.name
+        response = deliver(client, event, path.read_bytes())
+        assert 200 <= response.status_code < 300, (path, response.status_code)
+
+
+def test_a_replayed_delivery_is_processed_once(gh: FakeGitHub, tmp_path: Path) -> None:
+    app = app_for(gh, tmp_path / "data")
+    client = app.test_client()
+    body = payload("pull_request", OPENED, gh)
+    first = deliver(client, "pull_request", body, delivery="d-1")
+    again = deliver(client, "pull_request", body, delivery="d-1")
+    assert first.get_json() == {"queued": True, "duplicate": False}
+    assert again.get_json() == {"queued": False, "duplicate": True}
+    assert drain(app) == 1
+    assert len(gh.comments(1)) == 1
+
+
+def test_a_burst_of_synchronize_deliveries_is_coalesced(gh: FakeGitHub, tmp_path: Path) -> None:
+    app = app_for(gh, tmp_path / "data")
+    client = app.test_client()
+    sync = payload("pull_request", "synchronize.payload.json", gh)
+    for i in range(20):
+        assert deliver(client, "pull_request", sync, delivery=f"sync-{i}").status_code == 202
+    assert drain(app) == 1  # only the latest head matters
+    assert len(gh.comments(1)) == 1
+    assert len(gh.received("POST", "/repos/acme/plans/check-runs")) == 2
+    assert app.extensions["trackplan"].queue.counts() == {"done": 1, "superseded": 19}
+
+
+def test_github_errors_are_retried_with_backoff(gh: FakeGitHub, tmp_path: Path) -> None:
+    app = app_for(gh, tmp_path / "data", retry_base_seconds=0.05)
+    client = app.test_client()
+    deliver(client, "pull_request", payload("pull_request", OPENED, gh))
+    gh.fail_next(3, status=502)
+    deadline = time.monotonic() + 20
+    while not gh.comments(1) and time.monotonic() < deadline:
+        drain(app)
+        time.sleep(0.05)
+    assert len(gh.comments(1)) == 1
+    assert app.extensions["trackplan"].queue.counts() == {"done": 1}
+
+
+def test_work_queued_before_a_restart_is_done_after_it(gh: FakeGitHub, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = app_for(gh, data)
+    deliver(first.test_client(), "pull_request", payload("pull_request", OPENED, gh))
+    del first  # the process stops before its worker ran
+    second = create_app(config(gh, data, start_worker=True))
+    deadline = time.monotonic() + 20
+    while not gh.comments(1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second.extensions["trackplan"].worker.stop()
+    assert len(gh.comments(1)) == 1
+
+
+def test_logs_one_line_per_outcome_and_no_secrets(
+    gh: FakeGitHub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="trackplan.bot")
+    app = app_for(gh, tmp_path / "data")
+    deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh), "d-9")
+    drain(app)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("delivery d-9 event=pull_request") and "outcome=reviewed" in line
+               for line in lines)  # fmt: skip
+    text = "\n".join(lines)
+    assert SECRET not in text and "PRIVATE KEY" not in text and "ghs_" not in text
+
+
+def test_startup_errors_name_every_bad_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as missing:
+        Config.from_env({})
+    message = str(missing.value)
+    for name in ("TRACKPLAN_GITHUB_APP_ID", "TRACKPLAN_GITHUB_PRIVATE_KEY",
+                 "TRACKPLAN_WEBHOOK_SECRET"):  # fmt: skip
+        assert name in message
+    with pytest.raises(ConfigError, match="is not a PEM private key"):
+        Config.from_env({"TRACKPLAN_GITHUB_APP_ID": "12", "TRACKPLAN_WEBHOOK_SECRET": "x",
+                         "TRACKPLAN_GITHUB_PRIVATE_KEY": "hello"})  # fmt: skip
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(private_key())
+    config_ok = Config.from_env({
+        "TRACKPLAN_GITHUB_APP_ID": "12", "TRACKPLAN_WEBHOOK_SECRET": "x",
+        "TRACKPLAN_GITHUB_PRIVATE_KEY_PATH": str(key_file),
+        "TRACKPLAN_GITHUB_API_URL": "http://127.0.0.1:9/api/v3/",
+        "TRACKPLAN_DATA_DIR": str(tmp_path / "d"),
+    })  # fmt: skip
+    assert config_ok.api_url == "http://127.0.0.1:9/api/v3" and config_ok.app_id == 12
+    assert "x" not in repr(config_ok).split("webhook_secret")[0][-3:]
+    assert "PRIVATE" not in repr(config_ok)
+
+
+def test_healthz(gh: FakeGitHub, tmp_path: Path) -> None:
+    response = app_for(gh, tmp_path / "data").test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
