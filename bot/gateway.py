@@ -146,6 +146,9 @@ class GitHub:
         integration = GithubIntegration(auth=self._app_auth, **self._kwargs())
         return _call(lambda: integration.get_repo_installation(owner, name).id)
 
+    def client_for(self, repo: RepoGateway) -> Github:
+        return self._clients[repo.installation_id]
+
     def repo(self, full_name: str, installation_id: int | None) -> RepoGateway:
         if installation_id is None:
             installation_id = self.installation_id(full_name)
@@ -156,15 +159,16 @@ class GitHub:
                 auth = self._app_auth.get_installation_auth(installation_id)
                 client = Github(auth=auth, lazy=True, **self._kwargs())
                 self._clients[installation_id] = client
-        return RepoGateway(_call(lambda: client.get_repo(full_name)), self)
+        return RepoGateway(_call(lambda: client.get_repo(full_name)), self, installation_id)
 
 
 class RepoGateway:
     """One repository, seen through an installation token."""
 
-    def __init__(self, repo: Repository, github: GitHub) -> None:
+    def __init__(self, repo: Repository, github: GitHub, installation_id: int) -> None:
         self._repo = repo
         self._github = github
+        self.installation_id = installation_id
 
     @property
     def full_name(self) -> str:
@@ -219,6 +223,29 @@ class RepoGateway:
         )
         self._github.blobs.put(sha, data)
         return data
+
+    @_github
+    def reviews(self, number: int) -> list[tuple[str, str, str]]:
+        """(login, state, commit id) of every review, oldest first."""
+        pr = self._repo.get_pull(number)
+        return [(r.user.login, r.state, r.commit_id or "") for r in pr.get_reviews()]
+
+    @_github
+    def requested_reviewers(self, number: int) -> tuple[list[str], list[str]]:
+        """Users and team slugs whose review is requested now."""
+        users, teams = self._repo.get_pull(number).get_review_requests()
+        return [u.login for u in users], [t.slug for t in teams]
+
+    @_github
+    def request_reviewers(self, number: int, users: list[str], teams: list[str]) -> None:
+        if users or teams:
+            self._repo.get_pull(number).create_review_request(reviewers=users, team_reviewers=teams)
+
+    @_github
+    def team_members(self, org: str, slug: str) -> list[str]:
+        """Logins of a team's members (a team owner is satisfied by any member)."""
+        team = self._github.client_for(self).get_organization(org).get_team_by_slug(slug)
+        return [m.login for m in team.get_members()]
 
     @_github
     def tags(self) -> list[str]:

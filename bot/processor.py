@@ -8,6 +8,7 @@ from typing import Any
 from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
 from bot.queue import Delivery
+from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.cache import ParseCache
 from registry.changes import BREAKING
 from registry.findings import ERROR, Finding
@@ -62,11 +63,52 @@ class Processor:
             head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
             base=f"{pull.repo_html_url}/blob/{base_sha}/",
         )
+        approvals = self.approvals(repo, pull, report, touched)
+        asked = self.request_reviews(repo, pull, approvals)
+        table = stakeholder_table(approvals, asked)
         # What people wait for goes first: the comment, then the checks.
-        repo.upsert_comment(pull.number, MARKER, render_review(report, notes, links))
+        body = render_review(report, notes, links, extra_sections=[table])
+        repo.upsert_comment(pull.number, MARKER, body)
         self.publish_validation(repo, pull, report)
-        self.publish_review(repo, pull, report, notes)
+        self.publish_review(repo, pull, report, notes, approvals)
         return "reviewed"
+
+    def approvals(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
+                  touched: list[str]) -> ApprovalStatus:  # fmt: skip
+        """Owner groups (CODEOWNERS and policy from the base) against the PR's reviews."""
+        policy = report.base.settings.review
+        groups = owner_groups(report.base, report.head, touched, report.changes)
+        reviews = [Review(user, state, commit) for user, state, commit in repo.reviews(pull.number)]
+        teams: dict[str, list[str]] = {}
+
+        def members(team: str) -> list[str]:
+            if team not in teams:
+                org, slug = team.lstrip("@").split("/", 1)
+                teams[team] = repo.team_members(org, slug)
+            return teams[team]
+
+        return evaluate(
+            groups, reviews, author=pull.author, head_sha=pull.head_sha,
+            breaking_policy=policy.breaking, default_policy=policy.default,
+            fresh_only=policy.fresh_approvals, members=members,
+        )  # fmt: skip
+
+    def request_reviews(self, repo: RepoGateway, pull: PullInfo,
+                        approvals: ApprovalStatus) -> set[str]:  # fmt: skip
+        """Ask the owners still missing who were not asked yet; never the author, never on
+        a draft. Returns every owner whose review is requested now."""
+        users, teams = repo.requested_reviewers(pull.number)
+        asked = {f"@{u}" for u in users}
+        org = repo.full_name.split("/", 1)[0]
+        asked |= {f"@{org}/{t}" for t in teams}
+        if pull.draft:
+            return asked
+        wanted = [o for o in approvals.owners_to_request() if o not in asked]
+        new_users = [o[1:] for o in wanted
+                     if o.startswith("@") and "/" not in o and o[1:] != pull.author]  # fmt: skip
+        new_teams = [o.split("/", 1)[1] for o in wanted if o.startswith("@") and "/" in o]
+        repo.request_reviewers(pull.number, new_users, new_teams)
+        return asked | {f"@{u}" for u in new_users} | {f"@{org}/{t}" for t in new_teams}
 
     def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport) -> None:
         findings = report.head_findings
@@ -82,8 +124,11 @@ class Processor:
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
-                       notes: str | None) -> None:  # fmt: skip
+                       notes: str | None, approvals: ApprovalStatus) -> None:  # fmt: skip
         breaking = report.count(BREAKING)
+        missing = [(owner, g.group.why) for g in approvals.groups for owner in g.missing]
+        blocked = [(user, g.group.why) for g in approvals.groups
+                   for user in g.changes_requested_by]  # fmt: skip
         if breaking and not notes:
             conclusion, title = "failure", f"{plural(breaking, 'breaking change')}, no notes"
             summary = (
@@ -97,6 +142,15 @@ class Processor:
         else:
             conclusion, title = "success", "No breaking changes"
             summary = "Nothing in this pull request breaks producers or consumers."
+        if blocked:
+            conclusion, title = "failure", "Changes requested by an owner"
+            summary += "\n\nChanges requested by " + ", ".join(
+                f"@{user} ({why})" for user, why in blocked) + "."  # fmt: skip
+        elif missing and conclusion == "success":
+            conclusion, title = "failure", f"Waiting for {plural(len(missing), 'approval')}"
+        if missing:
+            summary += "\n\nWaiting for approval from " + ", ".join(
+                f"{owner} ({why})" for owner, why in missing) + "."  # fmt: skip
         text = "\n".join(f"- `{c.rule}` {c.message}: {c.migration}"
                          for c in report.changes if c.level == BREAKING)  # fmt: skip
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title, summary, text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import logging
 import subprocess
 import threading
 from collections.abc import Callable
@@ -71,6 +72,7 @@ class FakeGitHub:
         self._fail: list[int] = []  # statuses to answer with, one per request
         self._lock = threading.Lock()
         self.app = self._build()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -149,6 +151,7 @@ class FakeGitHub:
             ("POST", f"{repo}/releases", self._create_release),
             ("GET", f"{repo}/releases/tags/<path:tag>", self._release_by_tag),
             ("POST", f"/uploads{repo}/releases/<int:rid>/assets", self._upload),
+            ("GET", "/orgs/<org>/teams/<slug>", self._team),
             ("GET", "/orgs/<org>/teams/<slug>/members", self._team_members),
         ]
         for method, rule, view in routes:
@@ -384,6 +387,12 @@ class FakeGitHub:
                  "url": "", "browser_download_url": "", "label": "", "state": "uploaded",
                  "content_type": request.content_type or ""}  # fmt: skip
         return _json(asset, 201)
+
+    def _team(self, org: str, slug: str) -> Any:
+        if f"{org}/{slug}" not in self.state.teams:
+            return _json({"message": "Not Found"}, 404)
+        return {"id": abs(hash(slug)) % 10_000, "slug": slug, "name": slug,
+                "url": f"{self.url}/orgs/{org}/teams/{slug}"}  # fmt: skip
 
     def _team_members(self, org: str, slug: str) -> Response:
         return self._page([_user(u) for u in self.state.teams.get(f"{org}/{slug}", [])])

@@ -1,0 +1,136 @@
+"""Stakeholder review on the fake GitHub: requested reviewers, approvals, the review check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from tests.botkit import app_for, deliver, drain, payload, push_commit
+from tests.fake_github import FakeGitHub
+from tests.test_snapshot import git
+
+PLAN = "plans/web/plan.yaml"
+BASE_PLAN = """plan:
+  id: web
+events:
+  Signup:
+    owners: ["@acme/growth", "@acme/payments"]
+    properties:
+      type: {type: string, required: true}
+"""
+RENAMED = BASE_PLAN.replace("  Signup:\n", "  Signed Up:\n    renamed_from: [Signup]\n")
+CODEOWNERS = "/plans/web/ @acme/growth\n.github/CODEOWNERS @acme/admins\n"
+NOTES = "## Migration notes\n\nSend both names from app 5.2 on.\n"
+
+
+def make_repo(root: Path) -> Path:
+    root.mkdir()
+    (root / "plans/web").mkdir(parents=True)
+    (root / ".github").mkdir()
+    (root / PLAN).write_text(BASE_PLAN)
+    (root / ".github/CODEOWNERS").write_text(CODEOWNERS)
+    (root / "trackplan.yaml").write_text("conventions: {event_grammar: any}\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "branch", "rename")
+    git(root, "branch", "drop-owner")
+    push_commit(root, "rename", PLAN, RENAMED, "Rename Signup")
+    push_commit(root, "drop-owner", ".github/CODEOWNERS", ".github/CODEOWNERS @acme/admins\n",
+                "Drop the web owners")  # fmt: skip
+    more = BASE_PLAN + "  Page Viewed: {}\n"  # an event no one owns but CODEOWNERS
+    push_commit(root, "drop-owner", PLAN, more, "Add Page Viewed")
+    return root
+
+
+def review_check(gh: FakeGitHub, sha: str) -> dict[str, Any]:
+    runs = [r for r in gh.check_runs(sha) if r["name"] == "trackplan/review"]
+    return runs[-1]
+
+
+def event(app: Flask, gh: FakeGitHub, kind: str, name: str, number: int = 1) -> None:
+    deliver(app.test_client(), kind, payload(kind, name, gh, number=number))
+    drain(app)
+
+
+def test_two_teams_must_approve_a_breaking_change(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"], "acme/payments": ["paula"],
+                               "acme/admins": ["adam"]})  # fmt: skip
+        gh.add_pull(1, head="rename", author="alice", body=NOTES)
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("rename")
+
+        event(app, gh, "pull_request", "opened.payload.json")
+        assert gh.state.requested[1] == {"users": [], "teams": ["growth", "payments"]}
+        assert review_check(gh, head)["conclusion"] == "failure"
+
+        gh.add_review(1, "alice", "APPROVED", head)  # the author: never counts
+        gh.add_review(1, "gina", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json")
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        assert (
+            "Waiting for approval from @acme/payments (event 'Signup')"
+            in (check["output"]["summary"])
+        )
+        (comment,) = gh.comments(1)
+        assert (
+            "| `@acme/growth` | event 'Signup' — every owner (breaking) | ✅ approved by @gina |"
+            in (comment["json"]["body"])
+        )
+
+        gh.add_review(1, "paula", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json")
+        assert review_check(gh, head)["conclusion"] == "success"
+
+        # A new push: with fresh_approvals, approvals of the old head no longer count.
+        new_head = push_commit(repo, "rename", "plans/web/more.yaml",
+                               "events:\n  Page Viewed: {}\n", "Add Page Viewed")  # fmt: skip
+        event(app, gh, "pull_request", "synchronize.payload.json")
+        assert review_check(gh, new_head)["conclusion"] == "failure"
+        assert len(gh.received("POST", "/repos/acme/plans/pulls/1/requested_reviewers")) == 1
+
+
+def test_changes_requested_by_an_owner_blocks(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"], "acme/payments": ["paula"]})
+        gh.add_pull(1, head="rename", author="alice", body=NOTES)
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("rename")
+        gh.add_review(1, "gina", "APPROVED", head)
+        gh.add_review(1, "paula", "CHANGES_REQUESTED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json")
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        assert check["output"]["title"] == "Changes requested by an owner"
+
+
+def test_editing_codeowners_does_not_remove_an_owner(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"], "acme/admins": ["adam"]})
+        gh.add_pull(2, head="drop-owner", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        event(app, gh, "pull_request", "opened.payload.json", number=2)
+        assert sorted(gh.state.requested[2]["teams"]) == ["admins", "growth"]
+        check = review_check(gh, gh.sha("drop-owner"))
+        assert check["conclusion"] == "failure"
+        assert (
+            "@acme/growth (CODEOWNERS .github/CODEOWNERS:1 (/plans/web/))"
+            in (check["output"]["summary"])
+        )
+
+
+def test_a_draft_gets_the_comment_but_no_review_requests(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename", author="alice", draft=True)
+        app = app_for(gh, tmp_path / "data")
+        event(app, gh, "pull_request", "opened.payload.json")
+        assert len(gh.comments(1)) == 1
+        assert gh.received("POST", "/repos/acme/plans/pulls/1/requested_reviewers") == []
