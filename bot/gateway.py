@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -248,6 +249,62 @@ class RepoGateway:
         return [m.login for m in team.get_members()]
 
     @_github
+    def peel_tag(self, name: str) -> str | None:
+        """The commit a tag points at (annotated tags peeled), or None when it does not exist."""
+        try:
+            # PyGithub objects are lazy: the request happens on the first attribute read.
+            target = self._repo.get_git_ref(f"tags/{name}").object
+            kind, sha = target.type, target.sha
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if kind == "tag":
+            return str(self._repo.get_git_tag(sha).object.sha)
+        return str(sha)
+
+    @_github
+    def tag_message(self, name: str) -> str:
+        ref = self._repo.get_git_ref(f"tags/{name}")
+        if ref.object.type != "tag":
+            return ""
+        return str(self._repo.get_git_tag(ref.object.sha).message)
+
+    @_github
+    def publish_release(self, tag: str, commit: str, title: str, changelog: str,
+                        assets: dict[str, bytes]) -> str:  # fmt: skip
+        """Annotated tag + ref + release + assets, each only if missing: a retry (or a
+        redelivered push) finishes what an earlier attempt started and duplicates nothing."""
+        existing = self.peel_tag(tag)
+        if existing is None:
+            tag_object = self._repo.create_git_tag(tag, changelog, commit, "commit")
+            self._repo.create_git_ref(f"refs/tags/{tag}", tag_object.sha)
+        elif existing != commit:
+            raise ValueError(f"tag {tag} exists at {existing[:12]}: it is never moved")
+        try:
+            release = self._repo.get_release(tag)
+            uploaded = {asset.name for asset in release.assets}
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            release = self._repo.create_git_release(tag, name=title, message=changelog)
+            uploaded = set()
+        for name, data in sorted(assets.items()):
+            if name not in uploaded:
+                # Follows the release's upload_url (another host on github.com): never built.
+                release.upload_asset_from_memory(io.BytesIO(data), len(data), name,
+                                                 content_type=_content_type(name))  # fmt: skip
+        return str(release.html_url)
+
+    @_github
+    def commit_check(self, sha: str, name: str, conclusion: str, title: str,
+                     summary: str) -> None:  # fmt: skip
+        output: dict[str, Any] = {"title": title, "summary": summary[:65535]}
+        self._repo.create_check_run(
+            name=name, head_sha=sha, status="completed", conclusion=conclusion, output=output
+        )
+
+    @_github
     def tags(self) -> list[str]:
         def fetch() -> list[str]:
             return [ref.ref.removeprefix("refs/tags/")
@@ -297,6 +354,14 @@ class RepoGateway:
                 output={**output, "annotations": [a.to_api() for a in batch]}
             ))  # fmt: skip
         return int(run.id)
+
+
+def _content_type(name: str) -> str:
+    if name.endswith(".json"):
+        return "application/json"
+    if name.endswith(".md"):
+        return "text/markdown"
+    return "text/plain"
 
 
 def _batches(items: list[T], size: int) -> Iterator[list[T]]:

@@ -9,19 +9,23 @@ from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
 from bot.queue import Delivery
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
+from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
 from registry.changes import BREAKING
 from registry.findings import ERROR, Finding
+from registry.loader import load_registry
 from registry.notes import extract_migration_notes
+from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.render import plural
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
 from registry.settings import settings_of
-from registry.snapshot import is_registry_file
-from registry.versions import latest_by_plan
+from registry.snapshot import Snapshot, is_registry_file
+from registry.versions import latest_by_plan, tag_name, tag_pattern
 
 VALIDATE_CHECK = "trackplan/validate"
 REVIEW_CHECK = "trackplan/review"
+RELEASE_CHECK = "trackplan/release"
 
 
 class Processor:
@@ -36,6 +40,8 @@ class Processor:
         payload: dict[str, Any] = json.loads(delivery.payload)
         if delivery.event in ("pull_request", "pull_request_review"):
             return self.pull_request(payload)
+        if delivery.event == "push":
+            return self.push(payload)
         return "ignored"
 
     def _repo(self, payload: dict[str, Any]) -> RepoGateway:
@@ -154,6 +160,92 @@ class Processor:
         text = "\n".join(f"- `{c.rule}` {c.message}: {c.migration}"
                          for c in report.changes if c.level == BREAKING)  # fmt: skip
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title, summary, text)
+
+    def push(self, payload: dict[str, Any]) -> str:
+        """Release every plan changed since its last release, at the pushed commit."""
+        repo = self._repo(payload)
+        commit = str(payload["after"])
+        head = repo.snapshot(commit)
+        if not head.is_registry():
+            return "no-registry"
+        template = settings_of(head).release.tag
+        latest = latest_by_plan(repo.tags(), template)
+        tags = []
+        for plan, version in latest.items():
+            name = tag_name(template, plan, version)
+            target = repo.peel_tag(name)
+            if target is not None:
+                tags.append(Tag(name, target))
+        message = str((payload.get("head_commit") or {}).get("message") or "")
+        info, notes = self.merged_pull(repo, message, commit)
+        try:
+            planned = plan_releases(head, commit, tags, repo.snapshot, notes=notes, info=info,
+                                    parse=self.parse)  # fmt: skip
+        except ReleaseError as exc:
+            repo.commit_check(commit, RELEASE_CHECK, "failure", "Release refused", str(exc))
+            return "refused"
+        published, blocked = [], []
+        for release in planned:
+            if release.blocked:
+                blocked.append(release)
+                continue
+            repo.publish_release(release.tag, commit, f"{release.plan} v{release.version}",
+                                 release.changelog, release.artifacts)  # fmt: skip
+            published.append(release.tag)
+        published += self.resume(repo, head, commit, tags)
+        if blocked:
+            lines = [
+                f"- {r.plan}: {plural(len(r.blocked), 'validation error')}, e.g. "
+                f"{r.blocked[0].location}: {r.blocked[0].message}"
+                for r in blocked
+            ]
+            repo.commit_check(commit, RELEASE_CHECK, "failure", "Plans not released",
+                              "These plans fail validation and were not released:\n"
+                              + "\n".join(lines))  # fmt: skip
+        elif published:
+            repo.commit_check(commit, RELEASE_CHECK, "success", "Released",
+                              "Released " + ", ".join(published) + ".")  # fmt: skip
+        return "released" if published else ("blocked" if blocked else "nothing-to-release")
+
+    def resume(self, repo: RepoGateway, head: Snapshot, commit: str, tags: list[Tag]) -> list[str]:
+        """Finish releases whose tag is at this commit already (a retry or a redelivery)."""
+        done = []
+        registry = None
+        for tag in tags:
+            if tag.commit != commit:
+                continue
+            if registry is None:
+                registry = load_registry(head, parse=self.parse).registry
+            plan, version = _plan_version(tag.name, registry.settings.release.tag)
+            if plan not in registry.plans:
+                continue
+            text = repo.tag_message(tag.name)
+            files = build_artifacts(registry.plans[plan], version, text)
+            repo.publish_release(tag.name, commit, f"{plan} v{version}", text, files)
+            done.append(tag.name)
+        return done
+
+    def merged_pull(self, repo: RepoGateway, message: str,
+                    commit: str) -> tuple[ReleaseInfo, str | None]:  # fmt: skip
+        """The merged PR (from the merge or squash commit message): number, author,
+        approvers and migration notes, recorded in the changelog and the tag."""
+        number = pull_request_number(message)
+        if number is None:
+            return ReleaseInfo(commit), None
+        pull = repo.pull(number)
+        latest: dict[str, str] = {}
+        for user, state, _sha in repo.reviews(number):
+            if state != "COMMENTED":
+                latest[user] = state
+        approvers = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
+        info = ReleaseInfo(commit, number, pull.author, approvers)
+        return info, extract_migration_notes(pull.body)
+
+
+def _plan_version(tag: str, template: str) -> tuple[str, str]:
+    found = tag_pattern(template).fullmatch(tag)
+    assert found is not None  # tags come from latest_by_plan, which matched them
+    return found["plan"], found["version"]
 
 
 def _annotation(finding: Finding) -> Annotation:

@@ -139,6 +139,8 @@ class FakeGitHub:
             ("GET", f"{repo}/git/matching-refs/<path:prefix>", self._matching_refs),
             ("GET", f"{repo}/git/matching-refs/", self._all_refs),
             ("POST", f"{repo}/git/tags", self._create_tag),
+            ("GET", f"{repo}/git/tags/<sha>", self._get_tag),
+            ("GET", f"{repo}/git/ref/<path:ref>", self._get_ref),
             ("POST", f"{repo}/git/refs", self._create_ref),
             ("GET", f"{repo}/issues/<int:n>", self._issue),
             ("GET", f"{repo}/issues/<int:n>/comments", self._list_comments),
@@ -296,6 +298,28 @@ class FakeGitHub:
         self.state.tag_objects[sha] = tag
         return _json(tag, 201)
 
+    def _get_tag(self, sha: str) -> Any:
+        tag = self.state.tag_objects.get(sha)
+        if tag is None:
+            kind = self.git("cat-file", "-t", sha).strip()
+            if kind != "tag":
+                return _json({"message": "Not Found"}, 404)
+            body = self.git("cat-file", "tag", sha)
+            header, _, message = body.partition("\n\n")
+            fields = dict(line.split(" ", 1) for line in header.splitlines())
+            tag = {"sha": sha, "tag": fields["tag"], "message": message, "url": "",
+                   "object": {"sha": fields["object"], "type": fields["type"]}}  # fmt: skip
+        return tag
+
+    def _get_ref(self, ref: str) -> Any:
+        out = self.git("for-each-ref", "--format=%(refname) %(objectname) %(objecttype)",
+                       f"refs/{ref}")  # fmt: skip
+        for line in out.splitlines():
+            name, sha, kind = line.split()
+            if name == f"refs/{ref}":
+                return {"ref": name, "object": {"sha": sha, "type": kind}, "url": ""}
+        return _json({"message": "Not Found"}, 404)
+
     def _create_ref(self) -> Any:
         data = request.get_json() or {}
         exists = subprocess.run(["git", "show-ref", "--verify", "--quiet", data["ref"]],
@@ -386,6 +410,8 @@ class FakeGitHub:
         asset = {"id": next(self._ids), "name": name, "size": len(request.get_data()),
                  "url": "", "browser_download_url": "", "label": "", "state": "uploaded",
                  "content_type": request.content_type or ""}  # fmt: skip
+        release = next(r for r in self.state.releases if r["id"] == rid)
+        release["assets"].append(asset)
         return _json(asset, 201)
 
     def _team(self, org: str, slug: str) -> Any:

@@ -1,0 +1,108 @@
+"""The bot on a push to the default branch: tags and GitHub releases, exactly once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from flask import Response
+
+from tests.botkit import app_for, deliver, drain, payload, push_commit
+from tests.fake_github import FakeGitHub
+from tests.test_bot_approvals import BASE_PLAN, PLAN, make_repo
+from tests.test_snapshot import git
+
+NOTES = "## Migration notes\n\nSend both names from app 5.2 on.\n"
+
+
+def push_payload(gh: FakeGitHub, message: str) -> dict[str, Any]:
+    """GitHub's example push, made a push of the fake's main branch."""
+    data = payload("push", "payload.json", gh, ref="refs/heads/main", after=gh.sha("main"),
+                   deleted=False)  # fmt: skip
+    data["head_commit"] = {**(data.get("head_commit") or {}), "message": message}
+    return data
+
+
+def merge(repo: Path, branch: str, message: str) -> None:
+    git(repo, "merge", "-q", "--no-ff", "-m", message, branch)
+
+
+def test_merging_a_pr_releases_once_even_when_the_push_comes_twice(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        # The first push of main releases web 1.0.0.
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+
+        gh.add_pull(7, head="rename", author="alice", body=NOTES)
+        gh.add_review(7, "gina", "APPROVED", gh.sha("rename"))
+        gh.add_review(7, "paula", "APPROVED", gh.sha("rename"))
+        merge(repo, "rename", "Merge pull request #7 from acme/rename")
+        body = push_payload(gh, "Merge pull request #7 from acme/rename")
+        deliver(client, "push", body, delivery="p-1")
+        deliver(client, "push", body, delivery="p-1")  # GitHub redelivers
+        deliver(client, "push", body, delivery="p-2")  # or sends it again with a new id
+        drain(app)
+
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0", "web/v2.0.0"]
+        release = gh.state.releases[1]
+        assert release["name"] == "web v2.0.0"
+        assert "pull request #7 by @alice" in release["body"]
+        assert "Approved by @gina, @paula." in release["body"]
+        assert "Send both names from app 5.2 on." in release["body"]
+        assets = gh.state.assets[release["id"]]
+        assert sorted(assets) == ["SHA256SUMS", "web-2.0.0.changelog.md", "web-2.0.0.plan.json",
+                                  "web-2.0.0.schema.json"]  # fmt: skip
+        schema = json.loads(assets["web-2.0.0.schema.json"])
+        ok = {"event": "Signed Up", "properties": {"type": "organic"}}
+        assert jsonschema.Draft202012Validator(schema).is_valid(ok)
+        assert len(gh.received("POST", "/repos/acme/plans/git/refs")) == 2
+        tag = git(repo, "tag", "-l", "--format=%(contents)", "web/v2.0.0")
+        assert tag.startswith("# web 2.0.0") and "Approved by @gina, @paula." in tag
+
+
+def test_a_plan_failing_validation_is_not_released(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    push_commit(repo, "main", PLAN, BASE_PLAN + "      bad: {type: strng}\n", "broken")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        deliver(app.test_client(), "push", push_payload(gh, "broken"))
+        drain(app)
+        assert gh.state.releases == []
+        (check,) = [r for r in gh.check_runs(gh.sha("main")) if r["name"] == "trackplan/release"]
+        assert check["conclusion"] == "failure"
+        assert "property-type-unknown" not in check["output"]["summary"]
+        assert "web: 1 validation error" in check["output"]["summary"]
+
+
+def test_a_release_interrupted_after_the_tag_is_finished(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data", max_attempts=1)
+        client = app.test_client()
+        # Tag object and ref succeed, then GitHub fails on the release itself, once.
+        views = gh.app.view_functions
+        key = next(k for k in views if k.startswith("POST") and k.endswith("/releases"))
+        create_release = views[key]
+        calls = {"n": 0}
+
+        def flaky_release() -> Any:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                return Response('{"message": "Server Error"}', status=502)
+            return create_release()
+
+        views[key] = flaky_release
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
+        drain(app)
+        assert gh.state.releases == []  # failed after the tag was made
+        assert git(repo, "tag", "-l") == "web/v1.0.0\n"
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-0-again")
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+        assert len(gh.state.assets[gh.state.releases[0]["id"]]) == 4
