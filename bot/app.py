@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from bot import readapi
 from bot.config import Config
 from bot.intake import classify, parse_json
 from bot.queue import SqliteQueue
@@ -88,6 +90,21 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["trackplan"] = BotState(settings, queue, worker)
     app.register_blueprint(webhook)
     app.register_error_handler(HTTPException, _json_error)
+    if settings.registry_path is not None:
+        readapi.install(app, settings.registry_path)
     if settings.start_worker:
         worker.start()
+    return app
+
+
+def create_read_app(repo: Path) -> Flask:
+    """Only the read API (`trackplan serve --registry PATH` without GitHub settings)."""
+    app = Flask("trackplan")
+    readapi.install(app, repo)
+
+    @app.get("/healthz")
+    def health() -> ResponseReturnValue:
+        return jsonify(status="ok")
+
+    app.register_error_handler(HTTPException, _json_error)
     return app

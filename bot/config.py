@@ -30,6 +30,8 @@ class Config:
     max_attempts: int = 6
     retry_base_seconds: float = 2.0
     request_timeout: float = 15.0
+    # A git repository whose release tags the read API serves under /v1 (optional).
+    registry_path: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -52,6 +54,9 @@ class Config:
             webhook_secret=secret,
             api_url=api_url,
             data_dir=Path(env.get("TRACKPLAN_DATA_DIR", "trackplan-data")),
+            registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])
+            if env.get("TRACKPLAN_REGISTRY_PATH")
+            else None,
         )
 
     @classmethod
@@ -62,8 +67,9 @@ class Config:
         if isinstance(value, Config):
             return value
         fields = dict(value)
-        if "data_dir" in fields:
-            fields["data_dir"] = Path(fields["data_dir"])
+        for key in ("data_dir", "registry_path"):
+            if fields.get(key) is not None:
+                fields[key] = Path(fields[key])
         try:
             return cls(**fields)
         except TypeError as exc:

@@ -19,7 +19,7 @@ from registry.history import render_text as render_history_text
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, render_ownership
-from registry.pull import PullError, open_source, pull
+from registry.pull import PullError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
@@ -243,7 +243,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     if not plan:
         raise UsageError(f"{args.spec}: give PLAN@RANGE, e.g. web@^1 or web@latest")
     try:
-        source = open_source(args.source, default_cache_dir())
+        source = _release_source(args.source)
         result = pull(source, plan, spec or "latest", Path(args.out), Path(args.lock),
                       frozen=args.frozen)  # fmt: skip
     except (PullError, RangeError) as exc:
@@ -285,6 +285,47 @@ def cmd_log(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_history_text(entries))
     return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # The one command that runs the Flask app: imported here so the rest of the CLI (and the
+    # registry core) never loads Flask or PyGithub.
+    import os
+
+    from bot.app import create_app, create_read_app
+    from bot.config import Config, ConfigError
+
+    bot_configured = bool(os.environ.get("TRACKPLAN_GITHUB_APP_ID"))
+    if args.registry and not Path(args.registry).is_dir():
+        raise UsageError(f"{args.registry}: no such folder")
+    if bot_configured:
+        try:
+            config = Config.from_env()
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        if args.registry:
+            config = Config(**{**config.__dict__, "registry_path": Path(args.registry)})
+        app = create_app(config)
+        print(f"trackplan: bot on http://{args.host}:{args.port}/webhook", file=sys.stderr)
+    elif args.registry:
+        app = create_read_app(Path(args.registry))
+        print("trackplan: no TRACKPLAN_GITHUB_APP_ID: serving the read API only",
+              file=sys.stderr)  # fmt: skip
+    else:
+        raise UsageError("set the TRACKPLAN_* environment for the bot, or give --registry PATH")
+    if args.registry:
+        print(f"trackplan: read API on http://{args.host}:{args.port}/v1/plans", file=sys.stderr)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return EXIT_OK
+
+
+def _release_source(spec: str) -> ReleaseSource:
+    """A git repository (path or URL), or a read API (http(s) URL not ending in .git)."""
+    if spec.startswith(("http://", "https://")) and not spec.rstrip("/").endswith(".git"):
+        from bot.readclient import HttpSource  # network I/O lives in bot/, not the core
+
+        return HttpSource(spec)
+    return open_source(spec, default_cache_dir())
 
 
 def _read_notes(path: str | None) -> str | None:
@@ -406,14 +447,17 @@ def build_parser() -> argparse.ArgumentParser:
         "pull",
         help="fetch a released plan version and record it in trackplan.lock",
         description="Resolve PLAN@RANGE (^1.2, ~1.2, '>=1.0 <2', 1.2.3 or latest) against the "
-        "release tags of SOURCE (a local git repository or a git URL), write the version's "
+        "release tags of SOURCE (a local git repository, a git URL, or a read-API URL such "
+        "as http://host:8000 served by `trackplan serve --registry`), write the version's "
         "artifacts (plan JSON, JSON Schema, changelog, SHA256SUMS) to --out/PLAN and record "
         "version and checksums in the lock file. Nothing is written when anything fails. "
         "With --frozen the locked version is fetched and any checksum mismatch fails.",
     )
     pull_parser.add_argument("spec", metavar="PLAN@RANGE")
-    pull_parser.add_argument("--from", dest="source", required=True, metavar="SOURCE",
-                             help="a local git repository or a git URL")  # fmt: skip
+    pull_parser.add_argument(
+        "--from", dest="source", required=True, metavar="SOURCE",
+        help="a local git repository, a git URL or a read-API URL",
+    )  # fmt: skip
     pull_parser.add_argument("--out", default="trackplan-plans", metavar="DIR",
                              help="where artifacts go (default: trackplan-plans)")  # fmt: skip
     pull_parser.add_argument("--lock", default="trackplan.lock", metavar="FILE",
@@ -434,6 +478,22 @@ def build_parser() -> argparse.ArgumentParser:
     log_parser.add_argument("subject", metavar="PLAN[/EVENT[/PROPERTY]]")
     _common(log_parser, ("text", "json", "markdown"))
     log_parser.set_defaults(handler=cmd_log)
+
+    serve_parser = sub.add_parser(
+        "serve",
+        help="run the bot and the read API on the Flask development server",
+        description="Run the GitHub bot (settings from the TRACKPLAN_* environment: "
+        "TRACKPLAN_GITHUB_APP_ID, TRACKPLAN_GITHUB_PRIVATE_KEY or _PATH, "
+        "TRACKPLAN_WEBHOOK_SECRET, TRACKPLAN_GITHUB_API_URL, TRACKPLAN_DATA_DIR) and, with "
+        "--registry, the read API of that git repository's releases under /v1/plans. For "
+        "production run gunicorn -c bot/gunicorn.conf.py 'bot.app:create_app()'.",
+    )
+    serve_parser.add_argument(
+        "--registry", metavar="PATH", help="a git repository whose release tags the API serves"
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.set_defaults(handler=cmd_serve)
     return parser
 
 

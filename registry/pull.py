@@ -160,15 +160,11 @@ def _write_file_atomically(path: Path, text: str) -> None:
 
 
 def open_source(spec: str, cache_dir: Path) -> ReleaseSource:
-    """A local git repository path, or a git URL (cloned once into the cache)."""
+    """A local git repository path, or a git URL (cloned once into the cache). Read-API URLs
+    are opened by the CLI with bot.readclient (the network stays out of the core)."""
     if Path(spec).is_dir():
         return GitSource(Path(spec))
     if "://" in spec or spec.startswith("git@"):
-        if spec.startswith(("http://", "https://")) and "/v1" in spec:
-            raise PullError(
-                f"{spec}: pulling from the read API is not supported by this version; "
-                "pull from the registry's git repository instead"
-            )
         return GitSource(_clone(spec, cache_dir), label=spec)
     raise PullError(f"{spec}: no such folder, and not a git URL")
 

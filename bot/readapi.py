@@ -1,0 +1,120 @@
+"""The read API: released plan versions from a git repository's tags, over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.typing import ResponseReturnValue
+
+from registry.artifacts import artifact_names
+from registry.pull import GitSource, PullError
+from registry.versions import tag_pattern
+
+read_api = Blueprint("read_api", __name__, url_prefix="/v1")
+FORMATS = {"plan": "plan", "schema": "schema", "changelog": "changelog"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class ReleaseStore:
+    """Reads releases from the repository; artifacts are cached (a version never changes)."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self._lock = threading.Lock()
+        self._artifacts: dict[tuple[str, str], dict[str, bytes]] = {}
+
+    def source(self) -> GitSource:
+        # Tags are read again on each request: a new release shows up without a restart.
+        return GitSource(self.repo)
+
+    def plans(self) -> dict[str, list[str]]:
+        source = self.source()
+        found: dict[str, list[str]] = {}
+        pattern = tag_pattern(source.template)
+        for name in source.tags:
+            match = pattern.fullmatch(name)
+            if match:
+                found.setdefault(match["plan"], [])
+        return {plan: source.versions(plan) for plan in sorted(found)}
+
+    def artifacts(self, source: GitSource, plan: str, version: str) -> dict[str, bytes]:
+        key = (plan, version)
+        with self._lock:
+            cached = self._artifacts.get(key)
+        if cached is None:
+            cached = source.artifacts(plan, version)
+            with self._lock:
+                self._artifacts[key] = cached
+        return cached
+
+
+def _store() -> ReleaseStore:
+    store: ReleaseStore = current_app.extensions["trackplan_releases"]
+    return store
+
+
+def _error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
+    return Response(json.dumps({"error": message, **extra}), status=status,
+                    mimetype="application/json")  # fmt: skip
+
+
+def _send(body: bytes, mimetype: str, cache: str, version: str | None = None) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.headers["Cache-Control"] = cache
+    if version is not None:
+        response.headers["X-Trackplan-Version"] = version
+    response.make_conditional(request)  # 304 when If-None-Match matches
+    return response
+
+
+@read_api.get("/plans")
+def list_plans() -> ResponseReturnValue:
+    try:
+        plans = _store().plans()
+    except PullError as exc:
+        return _error(503, str(exc))
+    data = {"plans": [{"id": p, "latest": v[-1] if v else None, "versions": len(v)}
+                      for p, v in plans.items()]}  # fmt: skip
+    return _send(json.dumps(data, indent=2).encode(), "application/json", "no-cache")
+
+
+@read_api.get("/plans/<plan>/versions")
+def list_versions(plan: str) -> ResponseReturnValue:
+    source = _store().source()
+    versions = source.versions(plan)
+    if not versions:
+        return _error(404, f"unknown plan '{plan}'")
+    body = json.dumps({"plan": plan, "versions": versions}, indent=2).encode()
+    return _send(body, "application/json", "no-cache")
+
+
+@read_api.get("/plans/<plan>/versions/<version>")
+def get_version(plan: str, version: str) -> ResponseReturnValue:
+    kind = request.args.get("format", "plan")
+    if kind not in FORMATS:
+        return _error(400, f"format must be one of: {', '.join(FORMATS)}")
+    source = _store().source()
+    versions = source.versions(plan)
+    if not versions:
+        return _error(404, f"unknown plan '{plan}'")
+    concrete = versions[-1] if version == "latest" else version
+    if concrete not in versions:
+        return _error(404, f"plan '{plan}' has no version '{version}'", versions=versions)
+    files = _store().artifacts(source, plan, concrete)
+    name = artifact_names(plan, concrete)[kind]
+    mimetype = "text/markdown; charset=utf-8" if kind == "changelog" else "application/json"
+    # A concrete version never changes; `latest` moves with each release.
+    cache = "no-cache" if version == "latest" else IMMUTABLE
+    return _send(files[name], mimetype, cache, concrete)
+
+
+def install(app: Flask, repo: Path) -> None:
+    """Serve the releases of the git repository at `repo` under /v1."""
+    app.extensions["trackplan_releases"] = ReleaseStore(repo)
+    app.register_blueprint(read_api)
