@@ -46,6 +46,10 @@ class Config:
         api_url = env.get("TRACKPLAN_GITHUB_API_URL", DEFAULT_API_URL).rstrip("/")
         if not api_url.startswith(("http://", "https://")):
             problems.append(f"TRACKPLAN_GITHUB_API_URL must be an http(s) URL, not {api_url!r}")
+        # GitHub asks integrations to pace requests (secondary rate limits): the defaults are
+        # PyGithub's; a GitHub Enterprise or a test server may set them lower.
+        pacing = _seconds(env, "TRACKPLAN_SECONDS_BETWEEN_REQUESTS", 0.25, problems)
+        write_pacing = _seconds(env, "TRACKPLAN_SECONDS_BETWEEN_WRITES", 1.0, problems)
         if problems:
             raise ConfigError("cannot start the trackplan bot:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -54,6 +58,8 @@ class Config:
             webhook_secret=secret,
             api_url=api_url,
             data_dir=Path(env.get("TRACKPLAN_DATA_DIR", "trackplan-data")),
+            seconds_between_requests=pacing,
+            seconds_between_writes=write_pacing,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])
             if env.get("TRACKPLAN_REGISTRY_PATH")
             else None,
@@ -74,6 +80,20 @@ class Config:
             return cls(**fields)
         except TypeError as exc:
             raise ConfigError(f"bad bot configuration: {exc}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+    text = env.get(name, "")
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        problems.append(f"{name} must be a number of seconds >= 0, not {text!r}")
+        return default
+    return value
 
 
 def _app_id(text: str, problems: list[str]) -> int:

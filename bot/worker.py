@@ -34,12 +34,16 @@ class Worker:
         max_attempts: int = 6,
         retry_base_seconds: float = 2.0,
         poll_seconds: float = 0.5,
+        settle_seconds: float = 0.05,
     ) -> None:
         self.queue = queue
         self.process = process
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
         self.poll_seconds = poll_seconds
+        # After a wake-up, wait a moment: a burst (20 pushes to one PR) then coalesces into
+        # one piece of work, and acks are not slowed by a claim per delivery.
+        self.settle_seconds = settle_seconds
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,7 +63,8 @@ class Worker:
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self.run_once():
-                self.wake.wait(self.poll_seconds)
+                if self.wake.wait(self.poll_seconds):
+                    self._stop.wait(self.settle_seconds)
                 self.wake.clear()
 
     def run_once(self) -> bool:
