@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,16 @@ from registry.cache import ParseCache
 from registry.changes import Change
 from registry.diff import diff_registries
 from registry.loader import load_registry
-from registry.model import Registry
 from registry.release import pull_request_number
 from registry.settings import settings_of
-from registry.snapshot import GitSnapshot, MemorySnapshot
+from registry.snapshot import (
+    SETTINGS_FILE,
+    GitSnapshot,
+    MemorySnapshot,
+    Snapshot,
+    SnapshotError,
+    is_registry_file,
+)
 from registry.versions import tag_pattern
 
 Progress = Callable[[int, int], None]
@@ -69,44 +76,122 @@ class Entry:
 def history(repo: Path, subject: Subject, progress: Progress | None = None) -> list[Entry]:
     """Every commit of the first-parent history that changed the subject, newest first.
 
-    Renames (`renamed_from`) are followed: before the commit that renamed an event or a
-    property, its old name is tracked.
+    One `git log --raw` lists each commit's changed blobs; the registry is rebuilt commit by
+    commit from them (blobs read through one `git cat-file` process, parses shared by
+    content). Renames (`renamed_from`) are followed: before the commit that renamed an
+    event or a property, its old name is tracked.
     """
     head = GitSnapshot(repo, "HEAD")
-    path = f"{head.prefix}plans/{subject.plan}"
-    log = gitrepo.git(head.git_root, "log", "--first-parent", "-z",
-                      "--format=%H%x00%P%x00%an%x00%aI%x00%B", "HEAD", "--", path)  # fmt: skip
-    commits = _parse_log(log)
-    template = _template(head)
-    tags_at = _release_tags(head.git_root, template, subject.plan)
+    paths = [f"{head.prefix}plans/{subject.plan}", f"{head.prefix}{SETTINGS_FILE}"]
+    out = gitrepo.git(head.git_root, "-c", "core.quotePath=false", "log", "--first-parent",
+                      "--diff-merges=first-parent", "--raw", "--no-abbrev", "--no-renames",
+                      "--format=%x1e%H%x1f%an%x1f%aI%x1f%B%x1f", "HEAD", "--", *paths)  # fmt: skip
+    commits = _parse_raw_log(out, head.prefix)
+    tags_at = _release_tags(head.git_root, _template(head), subject.plan)
     parse = ParseCache()
+    walked: list[tuple[_Commit, list[Change]]] = []
+    with BlobReader(head.git_root) as reader:
+        files: dict[str, str] = {}
+        previous = load_registry(MemorySnapshot({}), parse=parse).registry
+        for index, commit in enumerate(reversed(commits)):  # oldest first
+            if progress is not None:
+                progress(index + 1, len(commits))
+            for path, blob in commit.files:
+                if blob is None:
+                    files.pop(path, None)
+                else:
+                    files[path] = blob
+            current = load_registry(BlobSnapshot(dict(files), reader), parse=parse).registry
+            changes = diff_registries(previous, current)
+            walked.append((commit, [c for c in changes if c.plan == subject.plan]))
+            previous = current
     names = {subject.event} if subject.event else set()
     props = {subject.prop} if subject.prop else set()
     entries: list[Entry] = []
-    registries: dict[str, Registry] = {}
-
-    def registry_at(commit: str | None) -> Registry:
-        if commit is None:
-            return load_registry(MemorySnapshot({}), parse=parse).registry
-        if commit not in registries:
-            registries[commit] = load_registry(GitSnapshot(repo, commit, like=head),
-                                               parse=parse).registry  # fmt: skip
-        return registries[commit]
-
-    for index, (sha, parent, author, when, message) in enumerate(commits):
-        if progress is not None:
-            progress(index + 1, len(commits))
-        changes = diff_registries(registry_at(parent), registry_at(sha))
+    for commit, changes in reversed(walked):  # newest first, so renames lead to old names
         mine = [c for c in changes if subject.matches(c, names, props)]
         _follow_renames(mine, subject, names, props)
-        registries.pop(sha, None)  # walking backwards: this one is not needed again
         if mine:
-            title = message.split("\n", 1)[0]
             entries.append(
-                Entry(sha, when, author, title, pull_request_number(message),
-                      tags_at.get(sha, []), mine)
+                Entry(commit.sha, commit.date, commit.author, commit.message.split("\n", 1)[0],
+                      pull_request_number(commit.message), tags_at.get(commit.sha, []), mine)
             )  # fmt: skip
     return entries
+
+
+@dataclass
+class _Commit:
+    sha: str
+    author: str
+    date: str
+    message: str
+    files: list[tuple[str, str | None]]  # registry path -> new blob (None: deleted)
+
+
+def _parse_raw_log(out: str, prefix: str) -> list[_Commit]:
+    commits = []
+    for record in out.split("\x1e")[1:]:
+        sha, author, date, message, raw = record.split("\x1f", 4)
+        files: list[tuple[str, str | None]] = []
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, path = line.split("\t", 1)
+            _old_mode, _new_mode, _old, new, status = meta[1:].split()
+            files.append((path[len(prefix) :], None if status == "D" else new))
+        commits.append(_Commit(sha.strip(), author, date, message.strip(), files))
+    return commits
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch`: blobs by sha, each read once."""
+
+    def __init__(self, repo: Path) -> None:
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        self._cache: dict[str, bytes] = {}
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(10)
+
+    def read(self, sha: str) -> bytes:
+        cached = self._cache.get(sha)
+        if cached is not None:
+            return cached
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(sha.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3:
+            raise SnapshotError(f"git cat-file: no blob {sha}")
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after the content
+        self._cache[sha] = data
+        return data
+
+
+class BlobSnapshot(Snapshot):
+    """Registry files given as path -> blob sha, read through a BlobReader."""
+
+    def __init__(self, files: dict[str, str], reader: BlobReader) -> None:
+        self._files = {p: b for p, b in files.items() if is_registry_file(p)}
+        self._reader = reader
+        self.label = "history"
+
+    def paths(self) -> list[str]:
+        return sorted(self._files)
+
+    def digest(self, path: str) -> str:
+        return self._files[path]
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        return {p: self._reader.read(self._files[p]) for p in paths}
 
 
 def _follow_renames(changes: list[Change], subject: Subject, names: set[str],
@@ -116,17 +201,6 @@ def _follow_renames(changes: list[Change], subject: Subject, names: set[str],
             names.add(change.old)
         if change.rule == "property-renamed" and subject.prop and isinstance(change.old, str):
             props.add(change.old)
-
-
-def _parse_log(out: str) -> list[tuple[str, str | None, str, str, str]]:
-    fields = out.split("\0")
-    commits = []
-    for i in range(0, len(fields) - 4, 5):
-        sha = fields[i].strip()
-        parents = fields[i + 1].split()
-        commits.append((sha, parents[0] if parents else None, fields[i + 2], fields[i + 3],
-                        fields[i + 4].strip()))  # fmt: skip
-    return commits
 
 
 def _template(head: GitSnapshot) -> str:
