@@ -73,12 +73,25 @@ def _json_error(exc: HTTPException) -> ResponseReturnValue:
     return jsonify(error=exc.description or exc.name), exc.code or 500
 
 
+def _configure_logging() -> None:
+    """One line per delivery outcome on stderr, unless the host (tests, gunicorn
+    --log-config) set up logging already."""
+    logger = logging.getLogger("trackplan")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """The bot's WSGI app. `config`: a Config, a mapping of its fields, or None to read the
     TRACKPLAN_* environment now (never at import)."""
     from bot.processor import Processor  # the GitHub side loads only with an app
 
     settings = Config.coerce(config)
+    _configure_logging()
     app = Flask("trackplan")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     queue = SqliteQueue(settings.data_dir / "queue.sqlite3")

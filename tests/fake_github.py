@@ -464,3 +464,38 @@ def _user(login: str) -> dict[str, Any]:
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def main() -> None:
+    """Run the fake by hand (README, "Try it against the fake GitHub")."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="A fake GitHub API backed by a git repository.")
+    parser.add_argument("--repo", type=Path, required=True, help="the git repository it serves")
+    parser.add_argument("--owner", default="Codertocat")
+    parser.add_argument("--name", default="Hello-World")
+    parser.add_argument("--installation", type=int, default=1)
+    parser.add_argument("--pull", action="append", default=[], metavar="NUMBER:BRANCH",
+                        help="a pull request from BRANCH into main, e.g. 2:rename")  # fmt: skip
+    args = parser.parse_args()
+    with FakeGitHub(args.repo, args.owner, args.name, args.installation) as gh:
+        for spec in args.pull:
+            number, branch = spec.split(":", 1)
+            gh.add_pull(int(number), head=branch)
+        print(f"fake GitHub API on {gh.url} (repository {gh.full_name})", flush=True)
+        try:
+            while True:
+                time.sleep(2)
+                for number in sorted(gh.state.pulls):
+                    for comment in gh.comments(number):
+                        if not comment.get("shown"):
+                            comment["shown"] = True
+                            print(f"--- comment on #{number} ---\n{comment['json']['body']}",
+                                  flush=True)  # fmt: skip
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
