@@ -103,3 +103,26 @@ def test_more_than_50_annotations_go_out_in_batches(tmp_path: Path) -> None:
         validate = next(r for r in gh.check_runs(head) if r["name"] == "trackplan/validate")
         assert len(validate["annotations"]) >= 120
         assert len(gh.received("PATCH", "/repos/acme/plans/check-runs/")) >= 2
+
+
+def test_the_bot_finds_its_comment_past_the_first_page(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        deliver(client, "pull_request", payload("pull_request", "opened.payload.json", gh))
+        drain(app)
+        # A busy pull request: 45 comments by people after the bot's.
+        for i in range(45):
+            gh.state.comments.append({"issue": 1, "id": 5000 + i,
+                                      "json": {"id": 5000 + i, "body": f"comment {i}"}})  # fmt: skip
+        gh.state.comments.append(gh.state.comments.pop(0))  # the bot's is now on page 2
+        deliver(client, "pull_request", payload("pull_request", "reopened.payload.json", gh))
+        drain(app)
+        pages = [
+            r.query.get("page") for r in gh.received("GET", "/repos/acme/plans/issues/1/comments")
+        ]
+        assert "2" in pages
+        assert len(gh.received("POST", "/repos/acme/plans/issues/1/comments")) == 1
+        assert sum(1 for c in gh.comments(1) if "trackplan:review" in c["json"]["body"]) == 1
