@@ -190,28 +190,22 @@ class _Walker:
 
     def text_constraint(self, old: dict[str, Any], new: dict[str, Any], pointer: str,
                         keyword: str, stem: str) -> None:  # fmt: skip
-        before, after = old.get(keyword), new.get(keyword)
-        if before == after:
-            return
-        where = f"{pointer}/{keyword}"
-        if before is None:
-            self.add(f"{stem}-added", where, None, after, True, False)
-        elif after is None:
-            self.add(f"{stem}-removed", where, before, None, False, True)
-        else:
-            self.add(f"{stem}-changed", where, before, after, True, True)
+        self.bound(old, new, pointer, keyword, stem, None)
 
     def bound(self, old: dict[str, Any], new: dict[str, Any], pointer: str, keyword: str,
-              stem: str, larger_accepts_more: bool) -> None:  # fmt: skip
+              stem: str, larger_accepts_more: bool | None) -> None:  # fmt: skip
+        """A constraint added narrows, removed widens; a changed bound moves one way (when
+        `larger_accepts_more` says which), anything else changed cuts both ways."""
         before, after = old.get(keyword), new.get(keyword)
         if before == after:
             return
         where = f"{pointer}/{keyword}"
+        numbers = isinstance(before, (int, float)) and isinstance(after, (int, float))
         if before is None:
             self.add(f"{stem}-added", where, None, after, True, False)
         elif after is None:
             self.add(f"{stem}-removed", where, before, None, False, True)
-        elif not isinstance(before, (int, float)) or not isinstance(after, (int, float)):
+        elif larger_accepts_more is None or not numbers:
             self.add(f"{stem}-changed", where, before, after, True, True)
         else:
             more = (after > before) == larger_accepts_more

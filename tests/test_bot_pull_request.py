@@ -115,8 +115,8 @@ def test_the_bot_finds_its_comment_past_the_first_page(tmp_path: Path) -> None:
         drain(app)
         # A busy pull request: 45 comments by people after the bot's.
         for i in range(45):
-            gh.state.comments.append({"issue": 1, "id": 5000 + i,
-                                      "json": {"id": 5000 + i, "body": f"comment {i}"}})  # fmt: skip
+            comment = {"id": 5000 + i, "body": f"comment {i}"}
+            gh.state.comments.append({"issue": 1, "id": 5000 + i, "json": comment})
         gh.state.comments.append(gh.state.comments.pop(0))  # the bot's is now on page 2
         deliver(client, "pull_request", payload("pull_request", "reopened.payload.json", gh))
         drain(app)

@@ -1,0 +1,146 @@
+"""registry.compat.compare: JSON Schema differences and backward compatibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from registry.compat import compare
+
+
+def kinds(old: Any, new: Any) -> set[tuple[str, str, bool, bool]]:
+    return {(d.kind, d.pointer, d.narrows, d.widens) for d in compare(old, new).differences}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "backward"),
+    [
+        ({"type": "number"}, {"type": "integer"}, ("type-narrowed", "/type", True, False), False),
+        ({"type": "integer"}, {"type": "number"}, ("type-widened", "/type", False, True), True),
+        ({"type": "string"}, {"type": "integer"}, ("type-changed", "/type", True, True), False),
+        ({"type": ["string", "null"]}, {"type": "string"}, ("type-narrowed", "/type", True, False),
+         False),
+        ({"enum": ["a", "b"]}, {"enum": ["a"]}, ("enum-value-removed", "/enum", True, False),
+         False),
+        ({"enum": ["a"]}, {"enum": ["a", "b"]}, ("enum-value-added", "/enum", False, True), True),
+        ({}, {"enum": ["a"]}, ("enum-added", "/enum", True, False), False),
+        ({"const": 1}, {"const": 2}, ("const-changed", "/const", True, True), False),
+        ({}, {"pattern": "^a"}, ("pattern-added", "/pattern", True, False), False),
+        ({"pattern": "^a"}, {"pattern": "^b"}, ("pattern-changed", "/pattern", True, True), False),
+        ({"format": "email"}, {}, ("format-removed", "/format", False, True), True),
+        ({"minimum": 0}, {"minimum": 1}, ("minimum-tightened", "/minimum", True, False), False),
+        ({"maximum": 5}, {"maximum": 9}, ("maximum-relaxed", "/maximum", False, True), True),
+        ({"maxLength": 9}, {"maxLength": 5}, ("max-length-tightened", "/maxLength", True, False),
+         False),
+        ({"properties": {"a": {}}, "required": []}, {"properties": {"a": {}}, "required": ["a"]},
+         ("required-added", "/required", True, False), False),
+        ({"required": ["a"]}, {}, ("required-removed", "/required", False, True), True),
+        ({"type": "object"}, {"type": "object", "additionalProperties": False},
+         ("additional-properties-closed", "/additionalProperties", True, False), False),
+        ({"description": "a"}, {"description": "b"},
+         ("description-changed", "/description", False, False), True),
+    ],
+)  # fmt: skip
+def test_each_kind_of_difference(old: Any, new: Any, expected: tuple[str, str, bool, bool],
+                                 backward: bool) -> None:  # fmt: skip
+    assert expected in kinds(old, new)
+    assert compare(old, new).backward is backward
+
+
+def test_properties_under_open_and_closed_content_models() -> None:
+    typed = {"type": "string"}
+    open_added = kinds({"properties": {}}, {"properties": {"a": typed}})
+    assert ("property-added", "/properties/a", True, False) in open_added  # was unconstrained
+    closed_added = kinds({"properties": {}, "additionalProperties": False},
+                         {"properties": {"a": typed}, "additionalProperties": False})  # fmt: skip
+    assert ("property-added", "/properties/a", False, True) in closed_added
+    closed_removed = kinds({"properties": {"a": typed}, "additionalProperties": False},
+                           {"properties": {}, "additionalProperties": False})  # fmt: skip
+    assert ("property-removed", "/properties/a", True, False) in closed_removed
+    open_removed = kinds({"properties": {"a": typed}}, {"properties": {}})
+    assert ("property-removed", "/properties/a", False, True) in open_removed
+
+
+def test_nested_items_and_refs() -> None:
+    old = {"$defs": {"price": {"type": "number"}},
+           "properties": {"lines": {"type": "array", "items": {"properties": {
+               "price": {"$ref": "#/$defs/price"}}}}}}  # fmt: skip
+    new = {"$defs": {"price": {"type": "integer"}}, "properties": old["properties"]}
+    assert kinds(old, new) == {
+        ("type-narrowed", "/properties/lines/items/properties/price/type", True, False)
+    }
+
+
+def test_identical_and_recursive_schemas() -> None:
+    schema = {"$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}}},
+              "$ref": "#/$defs/node"}  # fmt: skip
+    assert compare(schema, schema).differences == ()
+    assert compare({"type": "string"}, {"type": "string"}).backward
+    assert compare(True, False).backward is False
+    assert compare(False, True).backward is True
+
+
+def test_output_is_deterministic_and_json_ready() -> None:
+    old = {"type": "object", "properties": {"b": {"enum": [1, 2, 3]}, "a": {"type": "number"}}}
+    new = {"type": "object", "properties": {"b": {"enum": [3]}, "a": {"type": "integer"}}}
+    first = compare(old, new).to_dict()
+    assert first == compare(old, new).to_dict()
+    assert [d["pointer"] for d in first["differences"]] == [
+        "/properties/a/type", "/properties/b/enum", "/properties/b/enum"
+    ]  # fmt: skip
+
+
+# --- soundness: `backward` is never claimed when some old-valid instance is rejected -------
+
+leaf = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["string", "integer", "number", "boolean", "null"]),
+        "enum": st.lists(
+            st.sampled_from(["x", "y", 1, 2, 2.5, True, None]),
+            min_size=1,
+            max_size=3,
+            unique_by=repr,
+        ),
+        "minimum": st.integers(-2, 2),
+        "maximum": st.integers(-2, 3),
+        "maxLength": st.integers(0, 3),
+    },
+)
+schema = st.recursive(
+    leaf,
+    lambda inner: st.fixed_dictionaries(
+        {"type": st.just("object"), "properties": st.dictionaries(st.sampled_from("ab"), inner)},
+        optional={
+            "required": st.lists(st.sampled_from("ab"), unique=True),
+            "additionalProperties": st.booleans(),
+        },
+    ),
+    max_leaves=4,
+)
+value = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
+        st.sampled_from([2.5, -0.5]),
+        st.sampled_from(["", "x", "y", "long text"]),
+    ),
+    lambda inner: st.dictionaries(st.sampled_from("abc"), inner, max_size=3),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema, schema, st.lists(value, min_size=1, max_size=8))
+def test_backward_is_sound(old: dict[str, Any], new: dict[str, Any], instances: list[Any]) -> None:
+    if not compare(old, new).backward:
+        return
+    old_check, new_check = Draft202012Validator(old), Draft202012Validator(new)
+    for instance in instances:
+        if old_check.is_valid(instance):
+            assert new_check.is_valid(instance), (old, new, instance)
