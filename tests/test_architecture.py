@@ -1,0 +1,51 @@
+"""The layering rules: a pure registry core, one PyGithub gateway, no environment at import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_only_the_gateway_imports_pygithub() -> None:
+    users = sorted(
+        str(p.relative_to(ROOT))
+        for folder in ("registry", "bot", "schemas")
+        for p in (ROOT / folder).rglob("*.py")
+        if "github" in imported_modules(p)
+    )
+    assert users == ["bot/gateway.py"]
+
+
+def test_the_registry_core_imports_no_web_or_network_code() -> None:
+    banned = {"flask", "werkzeug", "github", "requests", "urllib", "http", "socket", "bot"}
+    for path in (ROOT / "registry").rglob("*.py"):
+        if path.name == "cli.py":
+            continue  # the CLI loads bot/ lazily for `serve` and read-API pulls only
+        assert not imported_modules(path) & banned, path
+
+
+def test_importing_the_cli_and_the_app_module_loads_no_flask_and_reads_no_environment() -> None:
+    code = (
+        "import sys, os; os.environ.clear(); import registry.cli; "
+        "assert 'flask' not in sys.modules and 'github' not in sys.modules, 'core'; "
+        "import bot.app; print('ok')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
