@@ -81,6 +81,9 @@ class SqliteQueue(DeliveryQueue):
         self.path = path
         self.lease_seconds = lease_seconds
         self._local = threading.local()
+        # Threads of one process take turns to write: SQLite's own busy handler sleeps in
+        # steps of milliseconds, which would show in the webhook's ack latency.
+        self._write = threading.Lock()
         with self._db() as db:
             db.executescript(SCHEMA)
 
@@ -97,17 +100,22 @@ class SqliteQueue(DeliveryQueue):
             payload: bytes) -> bool:  # fmt: skip
         # One statement, so the write lock is held for microseconds: acks stay fast under
         # load. A known id is taken again only when its processing failed (a redelivery).
-        cursor = self._db().execute(
-            "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET status = excluded.status, attempts = 0,"
-            " not_before = 0, error = NULL, payload = excluded.payload,"
-            " received = excluded.received WHERE deliveries.status = ?",
-            (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time(), FAILED),
-        )
+        with self._write:
+            cursor = self._db().execute(
+                "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET status = excluded.status, attempts = 0,"
+                " not_before = 0, error = NULL, payload = excluded.payload,"
+                " received = excluded.received WHERE deliveries.status = ?",
+                (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time(), FAILED),
+            )
         return cursor.rowcount == 1
 
     def claim(self) -> Delivery | None:
+        with self._write:
+            return self._claim()
+
+    def _claim(self) -> Delivery | None:
         db = self._db()
         now = time.time()
         db.execute("BEGIN IMMEDIATE")
@@ -153,11 +161,12 @@ class SqliteQueue(DeliveryQueue):
         return Delivery(delivery_id, event, key, bool(coalesce), payload, attempts + 1)
 
     def _set(self, delivery_id: str, status: str, error: str | None, not_before: float = 0) -> None:
-        self._db().execute(
-            "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0"
-            " WHERE id = ?",
-            (status, error, not_before, delivery_id),
-        )
+        with self._write:
+            self._db().execute(
+                "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0"
+                " WHERE id = ?",
+                (status, error, not_before, delivery_id),
+            )
 
     def finish(self, delivery_id: str) -> None:
         self._set(delivery_id, DONE, None)
