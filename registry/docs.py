@@ -71,6 +71,13 @@ def render() -> str:
         "(forward compatibility). `compatibility` in trackplan.yaml picks which audiences make "
         "a change breaking; a change that breaks the other audience is a warning.",
         "",
+        "Every in-place change is symmetric: diffing HEAD against BASE instead reports the same "
+        "subjects with producers and consumers swapped (a narrowed type becomes a widened one). "
+        "Whole additions and removals are not: removing an event or a property breaks the "
+        "consumers that read it, while adding an optional one breaks nobody (making every "
+        "addition breaking for producers, as a strict open-content reading of JSON Schema "
+        "would, would turn each new property into a major version).",
+        "",
         "| Rule | Breaks | " + " | ".join(MODES) + " |",
         "| --- | --- | " + " | ".join("---" for _ in MODES) + " |",
         *(
