@@ -32,6 +32,7 @@ def render_text(report: DiffReport) -> str:
         if change.level != INFO:
             lines.append(f"    migration: {change.migration}")
     lines += [version_line(s.plan, s.current, s.next, s.bump) for s in report.plans]
+    lines += [f"{plan}: not compared: a file of it does not parse" for plan in report.unreadable]
     lines.append(summary_counts(report) if report.changes else "no changes")
     return "\n".join(lines) + "\n"
 
@@ -51,6 +52,7 @@ def report_dict(report: DiffReport) -> dict[str, Any]:
             for s in report.plans
         },
         "summary": {level: report.count(level) for level in (BREAKING, WARNING, INFO)},
+        "unreadable_plans": report.unreadable,
     }
 
 

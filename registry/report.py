@@ -9,7 +9,7 @@ from datetime import date
 from registry.changes import BREAKING, INFO, NONE, WARNING, Change
 from registry.diff import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
-from registry.loader import ParseCache, load_registry
+from registry.loader import FILE_NOT_MAPPING, ParseCache, load_registry
 from registry.model import Registry
 from registry.rules import run_checks
 from registry.snapshot import Snapshot
@@ -41,6 +41,9 @@ class DiffReport:
     plans: list[PlanSummary]
     head_findings: list[Finding] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)  # registry files that differ
+    # Plans left out of the diff: a file of theirs does not parse, so what it defines would
+    # look removed.
+    unreadable: list[str] = field(default_factory=list)
 
     def count(self, level: str) -> int:
         return sum(1 for c in self.changes if c.level == level)
@@ -72,7 +75,9 @@ def compare(
     findings = list(new.findings)
     if validate_head:
         findings += run_checks(new.registry)
-    changes = diff_registries(old.registry, new.registry, today)
+    unreadable = sorted({f.plan for f in new.findings if f.plan and _unparsed(f.rule)})
+    changes = [c for c in diff_registries(old.registry, new.registry, today)
+               if c.plan not in unreadable]  # fmt: skip
     first = new.registry.settings.release.first_version
     summaries = []
     bumps = plan_bumps(changes)
@@ -87,8 +92,12 @@ def compare(
         )  # fmt: skip
     return DiffReport(
         base.label, head.label, old.registry, new.registry, changes, summaries,
-        sort_findings(findings), changed_files(base, head),
+        sort_findings(findings), changed_files(base, head), unreadable,
     )  # fmt: skip
+
+
+def _unparsed(rule: str) -> bool:
+    return rule.startswith("yaml-") or rule == FILE_NOT_MAPPING
 
 
 def changed_files(base: Snapshot, head: Snapshot) -> list[str]:

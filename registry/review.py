@@ -131,6 +131,9 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     warnings = [c for c in report.changes if c.level == WARNING]
     others = [c for c in report.changes if c.level == INFO]
     out = [MARKER, "## trackplan review", "", verdict(report, notes), ""]
+    for plan in report.unreadable:
+        out += [f"> Plan `{plan}` is not compared: a file of it does not parse (see the "
+                "validation problems below).", ""]  # fmt: skip
     if report.plans:
         out += [*_plans_table(report), ""]
     if breaking:

@@ -79,7 +79,10 @@ def test_invalid_yaml_on_head_gets_annotations_and_a_comment(tmp_path: Path) -> 
         )
         drain(app)
         (comment,) = gh.comments(1)
-        assert "validation error" in comment["json"]["body"]
+        body = comment["json"]["body"]
+        assert "validation error" in body
+        assert "Plan `shop` is not compared" in body
+        assert "Product Viewed" not in body  # its events do not look removed
         runs = {r["name"]: r for r in gh.check_runs(head)}
         validate = runs["trackplan/validate"]
         assert validate["conclusion"] == "failure"

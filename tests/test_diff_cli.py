@@ -129,3 +129,12 @@ def test_migration_notes_extraction() -> None:
     assert extract_migration_notes(None) is None
     text = "## Migration notes\nStep 1\n### Detail\nmore\n## Done\n"
     assert extract_migration_notes(text) == "Step 1\n### Detail\nmore"
+
+
+def test_a_plan_whose_file_breaks_is_not_reported_as_removed(run_cli: Cli, tmp_path: Path) -> None:
+    base = write_files(tmp_path / "a", {PLAN: V1})
+    head = write_files(tmp_path / "b", {PLAN: V1 + "  Broken: {x: [\n"})
+    result = run_cli("diff", str(base), str(head), "--format", "json")
+    data = result.json()
+    assert data["changes"] == [] and data["unreadable_plans"] == ["web"]
+    assert "trackplan: note:" in run_cli("diff", str(base), str(head)).err
