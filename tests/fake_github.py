@@ -103,6 +103,10 @@ class FakeGitHub:
         with self._lock:
             self._fail.extend([status] * count)
 
+    def rate_limit_next(self, count: int) -> None:
+        """GitHub's secondary rate limit: 403 with Retry-After."""
+        self.fail_next(count, status=403)
+
     def comments(self, number: int) -> list[dict[str, Any]]:
         return [c for c in self.state.comments if c["issue"] == number]
 
@@ -169,6 +173,11 @@ class FakeGitHub:
         with self._lock:
             self.requests.append(Recorded(request.method, request.path, dict(request.args), body))
             status = self._fail.pop(0) if self._fail else None
+        if status == 403:
+            response = _json({"message": "You have exceeded a secondary rate limit. Please "
+                              "wait a few minutes before you try again."}, 403)  # fmt: skip
+            response.headers["Retry-After"] = "0"
+            return response
         if status is not None:
             return _json({"message": "Server Error"}, status)
         auth = request.headers.get("Authorization", "")

@@ -107,6 +107,18 @@ def test_github_errors_are_retried_with_backoff(gh: FakeGitHub, tmp_path: Path) 
     assert app.extensions["trackplan"].queue.counts() == {"done": 1}
 
 
+def test_secondary_rate_limits_are_retried(gh: FakeGitHub, tmp_path: Path) -> None:
+    app = app_for(gh, tmp_path / "data", retry_base_seconds=0.05)
+    deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh))
+    gh.rate_limit_next(2)
+    deadline = time.monotonic() + 20
+    while not gh.comments(1) and time.monotonic() < deadline:
+        drain(app)
+        time.sleep(0.05)
+    assert len(gh.comments(1)) == 1
+    assert app.extensions["trackplan"].queue.counts() == {"done": 1}
+
+
 def test_work_queued_before_a_restart_is_done_after_it(gh: FakeGitHub, tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = app_for(gh, data)
