@@ -18,10 +18,10 @@ from registry.history import render_markdown as render_history_markdown
 from registry.history import render_text as render_history_text
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
-from registry.ownership import ownership, render_ownership
+from registry.ownership import ownership, ownership_rows, render_ownership
 from registry.pull import PullError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
-from registry.render import plural, render_findings
+from registry.render import markdown_table, notice, plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
 from registry.review import Links, render_review, verdict
@@ -142,6 +142,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             for g in stakeholders.groups
         ]  # fmt: skip
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    elif args.format == "github":
+        sys.stdout.write(render_github(report))
+        sys.stdout.write(render_findings(report.head_findings, "github", 0))
     else:
         table = stakeholder_table(stakeholders, offline=True)
         sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table]))
@@ -171,9 +174,14 @@ def cmd_owners(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps({"files": entries}, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write(text + "\n")
-        return EXIT_OK
-    for entry in entries:
-        sys.stdout.write(render_ownership(entry))
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_table(("File", "Owners", "Why"), ownership_rows(entries)))
+    elif args.format == "github":
+        for path, owners, why in ownership_rows(entries):
+            sys.stdout.write(notice(f"owners: {owners} ({why})", path))
+    else:
+        for entry in entries:
+            sys.stdout.write(render_ownership(entry))
     return EXIT_OK
 
 
@@ -233,8 +241,16 @@ def cmd_release(args: argparse.Namespace) -> int:
             print(f"{line}: {status}")
     if args.format == "json":
         sys.stdout.write(json.dumps({"releases": results}, indent=2, sort_keys=True) + "\n")
-    elif not planned:
+    elif not planned and args.format != "github":
         print("nothing to release: every plan is unchanged since its last release")
+    elif args.format == "markdown":
+        keys = ("plan", "previous", "version", "bump", "tag", "status")
+        rows = [[str(r[k] or "unreleased") for k in keys] for r in results]
+        header = ("Plan", "Released", "Next", "Bump", "Tag", "Status")
+        sys.stdout.write(markdown_table(header, rows))
+    elif args.format == "github":
+        for r in results:
+            sys.stdout.write(notice(f"{r['plan']} {r['version']} ({r['tag']}): {r['status']}"))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -254,8 +270,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
                 "folder": str(result.written)}  # fmt: skip
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     else:
-        print(f"{result.plan} {result.version} -> {result.written} "
-              f"({len(result.files)} files), locked in {args.lock}")  # fmt: skip
+        line = (f"{result.plan} {result.version} -> {result.written} "
+                f"({len(result.files)} files), locked in {args.lock}")  # fmt: skip
+        if args.format == "github":
+            sys.stdout.write(notice(line, args.lock))
+        elif args.format == "markdown":
+            rows = [(name, f"`{digest}`") for name, digest in sorted(result.files.items())]
+            sys.stdout.write(f"**{line}**\n\n" + markdown_table(("File", "sha256"), rows))
+        else:
+            print(line)
     return EXIT_OK
 
 
@@ -282,6 +305,10 @@ def cmd_log(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     elif args.format == "markdown":
         sys.stdout.write(render_history_markdown(entries))
+    elif args.format == "github":
+        for entry in entries:
+            changes = "; ".join(c.message for c in entry.changes)
+            sys.stdout.write(notice(f"{entry.commit[:12]} {entry.title}: {changes}"))
     else:
         sys.stdout.write(render_history_text(entries))
     return EXIT_OK
@@ -404,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         "problems and the migration notes. Exits 1 when HEAD fails validation or a change "
         "reaches --fail-on.",
     )
-    _diff_arguments(review_parser, ("markdown", "json"))
+    # The review is Markdown: text and markdown print the same; github annotates the lines.
+    _diff_arguments(review_parser, ("markdown", "text", "json", "github"))
     review_parser.add_argument(
         "--notes",
         metavar="FILE",
@@ -421,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plan's owners and each event's owners. The bot requires these owners' approval.",
     )
     owners_parser.add_argument("paths", nargs="+", metavar="PATH")
-    _common(owners_parser, ("text", "json"))
+    _common(owners_parser, ("text", "json", "markdown", "github"))
     owners_parser.set_defaults(handler=cmd_owners)
 
     release_parser = sub.add_parser(
@@ -433,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         "that fail validation are not released (exit 1); an existing tag is never moved or "
         "reused; running it twice creates nothing the second time.",
     )
-    _common(release_parser, ("text", "json"))
+    _common(release_parser, ("text", "json", "markdown", "github"))
     release_parser.add_argument(
         "--rev", default="HEAD", help="the commit to release (default: HEAD)"
     )
@@ -464,7 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the lock file (default: trackplan.lock)")  # fmt: skip
     pull_parser.add_argument("--frozen", action="store_true",
                              help="use the locked version; fail on any mismatch")  # fmt: skip
-    pull_parser.add_argument("--format", choices=("text", "json"), default="text")
+    pull_parser.add_argument(
+        "--format", choices=("text", "json", "markdown", "github"), default="text"
+    )
     pull_parser.set_defaults(handler=cmd_pull)
 
     log_parser = sub.add_parser(
@@ -476,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Renames (renamed_from) are followed back to the old names.",
     )
     log_parser.add_argument("subject", metavar="PLAN[/EVENT[/PROPERTY]]")
-    _common(log_parser, ("text", "json", "markdown"))
+    _common(log_parser, ("text", "json", "markdown", "github"))
     log_parser.set_defaults(handler=cmd_log)
 
     serve_parser = sub.add_parser(

@@ -55,3 +55,20 @@ def render_ownership(entry: dict[str, Any]) -> str:
             extra = " ".join(event["owners"]) or "(plan and CODEOWNERS owners only)"
             lines.append(f"  event '{event['name']}' (line {event['line']}): {extra}")
     return "\n".join(lines) + "\n"
+
+
+def ownership_rows(entries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(file, owners, why) rows: the CODEOWNERS line, the plan, and each event."""
+    rows = []
+    for entry in entries:
+        rule = entry["codeowners"]
+        if rule is not None:
+            where = f"CODEOWNERS {rule['file']}:{rule['line']} ({rule['pattern']})"
+            rows.append((entry["path"], " ".join(rule["owners"]) or "nobody", where))
+        if entry["plan"] is not None:
+            plan = entry["plan"]
+            rows.append((entry["path"], " ".join(plan["owners"]) or "nobody", f"plan {plan['id']}"))
+        for event in entry["events"]:
+            if event["owners"]:
+                rows.append((entry["path"], " ".join(event["owners"]), f"event '{event['name']}'"))
+    return rows

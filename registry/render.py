@@ -53,6 +53,18 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def notice(message: str, file: str | None = None) -> str:
+    """A `::notice` workflow command line (for commands whose output is not findings)."""
+    where = f" file={escape_property(file)}" if file else ""
+    return f"::notice{where}::{escape_data(message)}\n"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def _github(f: Finding) -> str:
     """A workflow command: `::error file=...,line=...,col=...,title=...::message`."""
     kind = "error" if f.level == ERROR else "warning"

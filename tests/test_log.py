@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CliResult
 from tests.test_release import PLAN, V1, commit, make_history
 
@@ -54,3 +56,25 @@ def test_unknown_plan_exits_2(run_cli: Cli, tmp_path: Path) -> None:
     repo = build(run_cli, tmp_path / "repo")
     result = run_cli("log", "mobile", "--repo", str(repo))
     assert result.code == 2 and "plan 'mobile' is not in the registry" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
+def test_every_command_takes_every_format(fmt: str, run_cli: Cli, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    repo = build(run_cli, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    commands = [
+        ("validate", "--repo", str(repo)),
+        ("diff", "HEAD~2", "HEAD", "--repo", str(repo), "--fail-on", "never"),
+        ("review", "HEAD~2", "HEAD", "--repo", str(repo), "--fail-on", "never"),
+        ("owners", "plans/web/plan.yaml", "--repo", str(repo)),
+        ("release", "--repo", str(repo), "--dry-run"),
+        ("pull", "web@latest", "--from", str(repo)),
+        ("log", "web", "--repo", str(repo)),
+    ]
+    for command in commands:
+        result = run_cli(*command, "--format", fmt)
+        assert result.code in (0, 1), (command, result.err)
+        if fmt != "github":  # no annotations is a valid github output (a clean validate)
+            assert result.out.strip(), command
+        assert "Traceback" not in result.err
