@@ -74,16 +74,6 @@ def _transient(exc: Exception) -> TransientError | None:
     return None
 
 
-def _call(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except Exception as exc:
-        transient = _transient(exc)
-        if transient is not None:
-            raise transient from exc
-        raise
-
-
 def _github(method: Callable[P, T]) -> Callable[P, T]:
     """Run a gateway method so that GitHub's transient failures become TransientError.
 
@@ -93,7 +83,13 @@ def _github(method: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        return _call(lambda: method(*args, **kwargs))
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            transient = _transient(exc)
+            if transient is not None:
+                raise transient from exc
+            raise
 
     return wrapper
 
@@ -145,7 +141,7 @@ class GitHub:
     def installation_id(self, full_name: str) -> int:
         owner, name = full_name.split("/", 1)
         integration = GithubIntegration(auth=self._app_auth, **self._kwargs())
-        return _call(lambda: integration.get_repo_installation(owner, name).id)
+        return int(integration.get_repo_installation(owner, name).id)
 
     def client_for(self, repo: RepoGateway) -> Github:
         return self._clients[repo.installation_id]
@@ -160,7 +156,7 @@ class GitHub:
                 auth = self._app_auth.get_installation_auth(installation_id)
                 client = Github(auth=auth, lazy=True, **self._kwargs())
                 self._clients[installation_id] = client
-        return RepoGateway(_call(lambda: client.get_repo(full_name)), self, installation_id)
+        return RepoGateway(client.get_repo(full_name), self, installation_id)  # lazy: no request
 
 
 class RepoGateway:
@@ -177,7 +173,7 @@ class RepoGateway:
 
     @_github
     def pull(self, number: int) -> PullInfo:
-        pr = _call(lambda: self._repo.get_pull(number))
+        pr = self._repo.get_pull(number)
         return PullInfo(
             number=pr.number, title=pr.title or "", body=pr.body or "", author=pr.user.login,
             draft=bool(pr.draft), state=pr.state, base_ref=pr.base.ref, base_sha=pr.base.sha,
@@ -188,25 +184,21 @@ class RepoGateway:
     @_github
     def pull_files(self, number: int) -> list[str]:
         """Paths the PR touches (both names of a rename)."""
-
-        def fetch() -> list[str]:
-            paths = []
-            for item in self._repo.get_pull(number).get_files():
-                paths.append(item.filename)
-                if item.previous_filename:
-                    paths.append(item.previous_filename)
-            return paths
-
-        return _call(fetch)
+        paths = []
+        for item in self._repo.get_pull(number).get_files():
+            paths.append(item.filename)
+            if item.previous_filename:
+                paths.append(item.previous_filename)
+        return paths
 
     @_github
     def merge_base(self, base: str, head: str) -> str:
-        return _call(lambda: self._repo.compare(base, head).merge_base_commit.sha)
+        return str(self._repo.compare(base, head).merge_base_commit.sha)
 
     @_github
     def snapshot(self, sha: str) -> MemorySnapshot:
         """The registry files at a commit: one tree request, then only blobs not seen before."""
-        tree = _call(lambda: self._repo.get_git_tree(sha, recursive=True))
+        tree = self._repo.get_git_tree(sha, recursive=True)
         files: dict[str, bytes] = {}
         for element in tree.tree:
             if element.type != "blob" or not is_registry_file(element.path):
@@ -218,7 +210,7 @@ class RepoGateway:
         cached = self._github.blobs.get(sha)
         if cached is not None:
             return cached
-        blob = _call(lambda: self._repo.get_git_blob(sha))
+        blob = self._repo.get_git_blob(sha)
         data = (
             base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode()
         )
@@ -306,23 +298,16 @@ class RepoGateway:
 
     @_github
     def tags(self) -> list[str]:
-        def fetch() -> list[str]:
-            return [ref.ref.removeprefix("refs/tags/")
-                    for ref in self._repo.get_git_matching_refs("tags/")]  # fmt: skip
-
-        return _call(fetch)
+        refs = self._repo.get_git_matching_refs("tags/")
+        return [ref.ref.removeprefix("refs/tags/") for ref in refs]
 
     @_github
     def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
         """The bot's comment on the PR: every page is read (it may not be on the first)."""
-
-        def fetch() -> tuple[int, str] | None:
-            for comment in self._repo.get_issue(number).get_comments():
-                if marker in (comment.body or ""):
-                    return comment.id, comment.body
-            return None
-
-        return _call(fetch)
+        for comment in self._repo.get_issue(number).get_comments():
+            if marker in (comment.body or ""):
+                return int(comment.id), str(comment.body)
+        return None
 
     @_github
     def upsert_comment(self, number: int, marker: str, body: str) -> int:
@@ -331,11 +316,9 @@ class RepoGateway:
         if found is not None:
             comment_id, old_body = found
             if old_body != body:
-                comment = _call(lambda: self._repo.get_issue(number).get_comment(comment_id))
-                _call(lambda: comment.edit(body))
+                self._repo.get_issue(number).get_comment(comment_id).edit(body)
             return comment_id
-        created = _call(lambda: self._repo.get_issue(number).create_comment(body))
-        return int(created.id)
+        return int(self._repo.get_issue(number).create_comment(body).id)
 
     @_github
     def check_run(self, head_sha: str, name: str, conclusion: str, title: str, summary: str,
@@ -345,14 +328,12 @@ class RepoGateway:
         output: dict[str, Any] = {"title": title, "summary": summary[:65535]}
         if text:
             output["text"] = text[:65535]
-        run = _call(lambda: self._repo.create_check_run(
+        run = self._repo.create_check_run(
             name=name, head_sha=head_sha, status="completed", conclusion=conclusion,
             output={**output, "annotations": [a.to_api() for a in batches[0]]},
-        ))  # fmt: skip
+        )  # fmt: skip
         for batch in batches[1:]:
-            _call(lambda batch=batch: run.edit(  # type: ignore[misc]
-                output={**output, "annotations": [a.to_api() for a in batch]}
-            ))  # fmt: skip
+            run.edit(output={**output, "annotations": [a.to_api() for a in batch]})
         return int(run.id)
 
 
