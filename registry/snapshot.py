@@ -102,27 +102,12 @@ class FolderSnapshot(Snapshot):
 class GitSnapshot(Snapshot):
     """The registry files at a git revision, read with one `git cat-file --batch` process."""
 
-    def __init__(
-        self,
-        repo: str | os.PathLike[str],
-        revision: str,
-        *,
-        like: GitSnapshot | None = None,
-        blob_cache: dict[str, bytes] | None = None,
-    ) -> None:
-        """`like`: another snapshot of the same repository, whose location and blob cache are
-        reused and whose `revision` is a commit id already (walking history, e.g. `log`)."""
+    def __init__(self, repo: str | os.PathLike[str], revision: str) -> None:
         self.repo = Path(repo)
         self.revision = revision
         self.git_root: Path
         self.prefix: str
-        self._blob_cache = blob_cache if blob_cache is not None else {}
-        if like is not None:
-            self.git_root, self.prefix, self.commit = like.git_root, like.prefix, revision
-            self._blob_cache = like._blob_cache
-            self.label = revision[:12]
-            self._blobs = self._list_blobs()
-            return
+        self._blob_cache: dict[str, bytes] = {}
         if _git(self.repo, "rev-parse", "--is-bare-repository").strip() == "true":
             self.git_root, self.prefix = self.repo, ""  # a mirror, e.g. a pulled source
         else:
