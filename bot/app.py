@@ -14,10 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from bot import readapi
 from bot.config import Config
-from bot.intake import classify, parse_json
+from bot.intake import PayloadError, classify, parse_json
 from bot.queue import SqliteQueue
 from bot.signature import is_valid
-from bot.worker import Worker
+from bot.worker import RetryPolicy, Worker
 
 log = logging.getLogger("trackplan.bot")
 webhook = Blueprint("webhook", __name__)
@@ -37,7 +37,12 @@ def state() -> BotState:
 
 @webhook.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return jsonify(status="ok", queue=state().queue.counts())
+    """Liveness plus the queue's state: a growing backlog or failed count wants a look."""
+    health = state().queue.health()
+    return jsonify(
+        status="ok", queue=health.counts, backlog=health.backlog,
+        oldest_pending_seconds=health.oldest_pending_seconds, failed=health.failed,
+    )  # fmt: skip
 
 
 @webhook.post("/webhook")
@@ -55,9 +60,13 @@ def receive() -> ResponseReturnValue:
     payload = parse_json(body)
     if payload is None:
         return jsonify(error="the body is not a JSON object"), 400
-    route = classify(event, payload)
     if event == "ping":
-        return jsonify(pong=True, zen=payload.get("zen")), 200
+        return jsonify(pong=True, zen=str(payload.get("zen", ""))), 200
+    try:
+        route = classify(event, payload)
+    except PayloadError as exc:
+        log.warning("delivery %s event=%s outcome=rejected (%s)", delivery, event, exc)
+        return jsonify(error=f"malformed {event} payload: {exc}"), 400
     if not route.handled:
         log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
         return jsonify(ignored=route.reason), 202
@@ -85,6 +94,10 @@ def _configure_logging() -> None:
     logger.setLevel(logging.INFO)
 
 
+def queue_path(settings: Config) -> Path:
+    return settings.data_dir / "queue.sqlite3"
+
+
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """The bot's WSGI app. `config`: a Config, a mapping of its fields, or None to read the
     TRACKPLAN_* environment now (never at import)."""
@@ -94,11 +107,14 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     _configure_logging()
     app = Flask("trackplan")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    queue = SqliteQueue(settings.data_dir / "queue.sqlite3")
-    processor = Processor(settings)
+    queue = SqliteQueue(queue_path(settings), lease_seconds=settings.lease_seconds)
+    processor = Processor(settings, queue)
+    policy = RetryPolicy(settings.retry_base_seconds, settings.retry_max_delay_seconds,
+                         settings.give_up_after_seconds)  # fmt: skip
     worker = Worker(
-        queue, processor.process, max_attempts=settings.max_attempts,
-        retry_base_seconds=settings.retry_base_seconds,
+        queue, processor.process, retry=policy, give_up=processor.give_up,
+        retention_seconds=settings.retention_days * 86400, periodic=processor.reconcile_all,
+        periodic_seconds=settings.reconcile_seconds,
     )  # fmt: skip
     app.extensions["trackplan"] = BotState(settings, queue, worker)
     app.register_blueprint(webhook)

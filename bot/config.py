@@ -27,9 +27,24 @@ class Config:
     seconds_between_writes: float = 1.0
     max_body_bytes: int = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
     start_worker: bool = True
-    max_attempts: int = 6
+    # A delivery that fails transiently is retried with exponential backoff and jitter,
+    # from `retry_base_seconds` up to `retry_max_delay_seconds` apart, for
+    # `give_up_after_seconds` (GitHub never redelivers what we acknowledged).
     retry_base_seconds: float = 2.0
+    retry_max_delay_seconds: float = 1800.0
+    give_up_after_seconds: float = 12 * 3600.0
+    # Each GitHub request: retried this often on 5xx, timeouts and rate limits; a wait
+    # GitHub asks for that is longer than `max_wait_seconds` goes back to the queue instead.
+    request_retries: int = 3
+    request_backoff_seconds: float = 0.5
+    max_wait_seconds: float = 30.0
     request_timeout: float = 15.0
+    # A lease on a delivery in hand, renewed while it runs: a crash delays work this long.
+    lease_seconds: float = 30.0
+    # Finished deliveries (payload and id) are forgotten after this many days.
+    retention_days: float = 7.0
+    # How often every known repository's releases are checked and completed (0: never).
+    reconcile_seconds: float = 3600.0
     # A git repository whose release tags the read API serves under /v1 (optional).
     registry_path: Path | None = None
 
@@ -50,6 +65,9 @@ class Config:
         # PyGithub's; a GitHub Enterprise or a test server may set them lower.
         pacing = _seconds(env, "TRACKPLAN_SECONDS_BETWEEN_REQUESTS", 0.25, problems)
         write_pacing = _seconds(env, "TRACKPLAN_SECONDS_BETWEEN_WRITES", 1.0, problems)
+        give_up_hours = _seconds(env, "TRACKPLAN_GIVE_UP_HOURS", 12.0, problems)
+        retention_days = _seconds(env, "TRACKPLAN_RETENTION_DAYS", 7.0, problems)
+        reconcile_minutes = _seconds(env, "TRACKPLAN_RECONCILE_MINUTES", 60.0, problems)
         if problems:
             raise ConfigError("cannot start the trackplan bot:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -60,6 +78,9 @@ class Config:
             data_dir=Path(env.get("TRACKPLAN_DATA_DIR", "trackplan-data")),
             seconds_between_requests=pacing,
             seconds_between_writes=write_pacing,
+            give_up_after_seconds=give_up_hours * 3600,
+            retention_days=retention_days,
+            reconcile_seconds=reconcile_minutes * 60,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])
             if env.get("TRACKPLAN_REGISTRY_PATH")
             else None,

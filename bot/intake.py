@@ -13,6 +13,10 @@ PULL_REQUEST_ACTIONS = frozenset(
 REVIEW_ACTIONS = frozenset({"submitted", "dismissed", "edited"})
 
 
+class PayloadError(ValueError):
+    """A signed body the bot cannot act on; the message says which field is wrong."""
+
+
 @dataclass(frozen=True)
 class Route:
     """What to do with a delivery: the queue key (one at a time) and whether to coalesce."""
@@ -24,35 +28,58 @@ class Route:
 
 
 def classify(event: str, payload: dict[str, Any]) -> Route:
-    """Decide from the event name and payload whether the bot has work to do."""
-    action = payload.get("action")
-    repo = _repo(payload)
+    """Decide from the event name and payload whether the bot has work to do.
+
+    Raises PayloadError when a field the bot relies on has the wrong shape, so that the
+    worker only ever sees payloads it can read.
+    """
     if event == "ping":
         return Route(False, reason="ping")
-    if event == "pull_request":
-        if action not in PULL_REQUEST_ACTIONS:
-            return Route(False, reason=f"pull_request {action} needs nothing")
-        if action == "edited" and not _base_changed(payload):
+    if event not in ("pull_request", "pull_request_review", "push"):
+        return Route(False, reason=f"{event} is not handled")
+    action = _field(payload, "action", str, required=event != "push")
+    repo = _repository(payload)
+    if event in ("pull_request", "pull_request_review"):
+        actions = PULL_REQUEST_ACTIONS if event == "pull_request" else REVIEW_ACTIONS
+        if action not in actions:
+            return Route(False, reason=f"{event} {action} needs nothing")
+        if action == "edited" and event == "pull_request" and not _base_changed(payload):
             return Route(False, reason="pull_request edited without a base change")
-        number = (payload.get("pull_request") or {}).get("number")
+        pull = _field(payload, "pull_request", dict)
+        number = _field(pull, "number", int, where="pull_request.number")
         return Route(True, f"{repo}#{number}", coalesce=True)
-    if event == "pull_request_review":
-        if action not in REVIEW_ACTIONS:
-            return Route(False, reason=f"pull_request_review {action} needs nothing")
-        number = (payload.get("pull_request") or {}).get("number")
-        return Route(True, f"{repo}#{number}", coalesce=True)
-    if event == "push":
-        ref = payload.get("ref", "")
-        default = (payload.get("repository") or {}).get("default_branch")
-        if not default or ref != f"refs/heads/{default}" or payload.get("deleted"):
-            return Route(False, reason=f"push to {ref} (not the default branch)")
-        return Route(True, f"{repo}@release", coalesce=False)
-    return Route(False, reason=f"{event} is not handled")
+    ref = _field(payload, "ref", str)
+    default = _field(payload["repository"], "default_branch", str,
+                     where="repository.default_branch")  # fmt: skip
+    _field(payload, "after", str)
+    if ref != f"refs/heads/{default}" or payload.get("deleted") is True:
+        return Route(False, reason=f"push to {ref} (not the default branch)")
+    return Route(True, f"{repo}@release", coalesce=False)
 
 
-def _repo(payload: dict[str, Any]) -> str:
-    repository = payload.get("repository") or {}
-    return str(repository.get("full_name", "?"))
+def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True,
+           where: str | None = None) -> Any:  # fmt: skip
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    # bool is an int to Python, never to GitHub.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        shown = "missing" if value is None else f"a {type(value).__name__}"
+        raise PayloadError(f"{where or name} must be a {kind.__name__} (it is {shown})")
+    return value
+
+
+def _repository(payload: dict[str, Any]) -> str:
+    repository = _field(payload, "repository", dict)
+    full_name: str = _field(repository, "full_name", str, where="repository.full_name")
+    owner, _, name = full_name.partition("/")
+    if not owner or not name or "/" in name:
+        raise PayloadError(f"repository.full_name must be OWNER/NAME, not {full_name[:100]!r}")
+    installation = payload.get("installation")
+    if installation is not None:
+        installation = _field(payload, "installation", dict)
+        _field(installation, "id", int, where="installation.id")
+    return full_name
 
 
 def _base_changed(payload: dict[str, Any]) -> bool:
@@ -61,9 +88,9 @@ def _base_changed(payload: dict[str, Any]) -> bool:
 
 
 def parse_json(body: bytes) -> dict[str, Any] | None:
-    """The payload as a JSON object, or None when it is not one."""
+    """The payload as a JSON object, or None when it is not one (or nests too deeply)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

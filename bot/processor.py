@@ -3,36 +3,72 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+import time
+from collections.abc import Callable, Sequence, Set
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
-from bot.queue import Delivery
+from bot.queue import Delivery, DeliveryQueue
+from bot.worker import TransientError
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
 from registry.changes import BREAKING
 from registry.findings import ERROR, Finding
 from registry.loader import load_registry
+from registry.model import Registry
 from registry.notes import extract_migration_notes
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
+from registry.release_steps import looks_complete
 from registry.render import plural
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
 from registry.settings import settings_of
-from registry.snapshot import Snapshot, is_registry_file
 from registry.versions import latest_by_plan, tag_name, tag_pattern
 
 VALIDATE_CHECK = "trackplan/validate"
 REVIEW_CHECK = "trackplan/review"
 RELEASE_CHECK = "trackplan/release"
+log = logging.getLogger("trackplan.bot")
+T = TypeVar("T")
+
+
+BOT_CHECK = "trackplan/bot"
+RECONCILE = "reconcile"  # an event of our own: check and complete a repository's releases
+
+
+class _Steps:
+    """Runs publishing steps so that a transient failure of one never silences the rest;
+    the delivery is retried afterwards (every step is idempotent)."""
+
+    def __init__(self) -> None:
+        self.failed: list[TransientError] = []
+
+    def run(self, name: str, step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except TransientError as exc:
+            log.warning("step %s failed, the others go on: %s", name, exc)
+            self.failed.append(exc)
+            return None
+
+    def raise_if_failed(self) -> None:
+        if self.failed:
+            waits = [e.retry_after for e in self.failed if e.retry_after is not None]
+            raise TransientError(
+                "; ".join(str(e) for e in self.failed), max(waits) if waits else None
+            )
 
 
 class Processor:
     """Routes a stored delivery to its handler; returns a one-word outcome for the log."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, queue: DeliveryQueue | None = None) -> None:
         self.config = config
+        self.queue = queue
         self.github = GitHub(config)
         self.parse = ParseCache(config.data_dir / "cache")
 
@@ -42,6 +78,8 @@ class Processor:
             return self.pull_request(payload)
         if delivery.event == "push":
             return self.push(payload)
+        if delivery.event == RECONCILE:
+            return self.reconcile(payload)
         return "ignored"
 
     def _repo(self, payload: dict[str, Any]) -> RepoGateway:
@@ -49,58 +87,120 @@ class Processor:
         full_name = payload["repository"]["full_name"]
         return self.github.repo(full_name, int(installation) if installation else None)
 
+    def give_up(self, delivery: Delivery, error: str) -> None:
+        """Say on the commit that the bot could not finish: a silent gate is worse than none."""
+        payload: dict[str, Any] = json.loads(delivery.payload)
+        sha = payload.get("after") or ((payload.get("pull_request") or {}).get("head") or {}).get(
+            "sha")  # fmt: skip
+        if not isinstance(sha, str) or not sha.strip("0"):
+            return
+        hours = self.config.give_up_after_seconds / 3600
+        summary = (
+            f"trackplan could not finish its work on this {delivery.event} delivery "
+            f"({delivery.id}) after {plural(delivery.attempts, 'attempt')}: {error}\n\n"
+            f"It retried for up to {hours:g} hours. Push a new commit, or redeliver the "
+            "webhook from the App's settings, to try again."
+        )
+        self._repo(payload).commit_check(sha, BOT_CHECK, "failure", "trackplan could not finish",
+                                         summary)  # fmt: skip
+
     def pull_request(self, payload: dict[str, Any]) -> str:
         repo = self._repo(payload)
         # The payload may be stale (deliveries are coalesced): read the PR as it is now.
         pull = repo.pull(int(payload["pull_request"]["number"]))
         if pull.state != "open":
             return "closed"
-        touched = [p for p in repo.pull_files(pull.number) if is_registry_file(p)]
-        if not touched:
-            existing = repo.find_comment(pull.number, MARKER)
-            if existing is None:
-                return "no-plan-changes"
-        base_sha = repo.merge_base(pull.base_sha, pull.head_sha)
-        base, head = repo.snapshot(base_sha), repo.snapshot(pull.head_sha)
-        released = latest_by_plan(repo.tags(), settings_of(head).release.tag)
-        report = compare(base, head, released=released, parse=self.parse)
-        notes = extract_migration_notes(pull.body)
+        # Ownership and policy come from the base branch as it is now; the diff from the
+        # merge base. A PR branched from an old main cannot pick an older, laxer policy.
+        base_tip = repo.branch_sha(pull.base_ref)
+        base_sha = repo.merge_base(base_tip, pull.head_sha)
+        base_tree, head_tree = repo.tree(base_sha), repo.tree(pull.head_sha)
+        touched = changed_paths(base_tree.files, head_tree.files)
+        if not touched and repo.find_comment(pull.number, MARKER) is None:
+            return "no-plan-changes"
+        base = repo.snapshot(base_sha, base_tree)
+        head = repo.snapshot(pull.head_sha, head_tree)
+        tip = base if base_tip == base_sha else repo.snapshot(base_tip)
+        tags = repo.tags()
+        reviews = repo.reviews(pull.number)
         links = Links(
             head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
             base=f"{pull.repo_html_url}/blob/{base_sha}/",
         )
-        approvals = self.approvals(repo, pull, report, touched)
-        asked = self.request_reviews(repo, pull, approvals)
-        table = stakeholder_table(approvals, asked)
+        try:
+            released = latest_by_plan(tags, settings_of(head).release.tag)
+            report = compare(base, head, released=released, parse=self.parse)
+            policy = load_registry(tip, parse=self.parse).registry
+        except Exception as exc:  # a bug of ours must never leave a PR without a verdict
+            log.exception("could not review %s#%d", repo.full_name, pull.number)
+            return self._crashed(repo, pull, exc)
+        notes = extract_migration_notes(pull.body)
+        problems: list[str] = []
+        approvals = self.approvals(repo, pull, report, policy, touched, reviews, problems)
+        steps = _Steps()
+        asked = steps.run(
+            "review requests", lambda: self.request_reviews(repo, pull, approvals, problems)
+        )
+        table = stakeholder_table(approvals, asked or set())
+        sections = [table] + ([_problems_section(problems)] if problems else [])
         # What people wait for goes first: the comment, then the checks.
-        body = render_review(report, notes, links, extra_sections=[table])
-        repo.upsert_comment(pull.number, MARKER, body)
-        self.publish_validation(repo, pull, report)
-        self.publish_review(repo, pull, report, notes, approvals)
+        body = render_review(report, notes, links, extra_sections=sections)
+        steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        steps.run("validate check", lambda: self.publish_validation(repo, pull, report))
+        steps.run("review check", lambda: self.publish_review(
+            repo, pull, report, notes, approvals, problems))  # fmt: skip
+        steps.raise_if_failed()
         return "reviewed"
 
-    def approvals(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
-                  touched: list[str]) -> ApprovalStatus:  # fmt: skip
-        """Owner groups (CODEOWNERS and policy from the base) against the PR's reviews."""
-        policy = report.base.settings.review
-        groups = owner_groups(report.base, report.head, touched, report.changes)
-        reviews = [Review(user, state, commit) for user, state, commit in repo.reviews(pull.number)]
+    def _crashed(self, repo: RepoGateway, pull: PullInfo, exc: Exception) -> str:
+        reason = f"{exc.__class__.__name__}: {str(exc)[:300]}"
+        body = (
+            f"{MARKER}\n## trackplan review\n\n**trackplan could not review this pull "
+            f"request.** Reading or comparing its plans failed with an internal error "
+            f"(`{reason}`). The checks stay failing until a fixed trackplan can review it; "
+            "`trackplan review BASE HEAD` shows the same error offline. Please report it.\n"
+        )
+        steps = _Steps()
+        steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        for name in (VALIDATE_CHECK, REVIEW_CHECK):
+            steps.run(
+                name,
+                lambda name=name: repo.check_run(  # type: ignore[misc]
+                    pull.head_sha, name, "failure", "trackplan could not review", body
+                ),
+            )
+        steps.raise_if_failed()
+        return "crashed"
+
+    def approvals(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, tip: Registry,
+                  touched: list[str], reviews: list[tuple[str, str, str]],
+                  problems: list[str]) -> ApprovalStatus:  # fmt: skip
+        """Owner groups (CODEOWNERS and policy from the base tip) against the PR's reviews."""
+        policy = tip.settings.review
+        groups = owner_groups(report.base, report.head, touched, report.changes, policy_from=tip)
         teams: dict[str, list[str]] = {}
 
         def members(team: str) -> list[str]:
             if team not in teams:
-                org, slug = team.lstrip("@").split("/", 1)
-                teams[team] = repo.team_members(org, slug)
+                org, _, slug = team.lstrip("@").partition("/")
+                found = repo.team_members(org, slug)
+                if found is None:
+                    problems.append(
+                        f"team `{team}` does not exist, or the App cannot see it (it needs "
+                        "the Members: read permission): nobody can approve for it"
+                    )
+                teams[team] = found or []
             return teams[team]
 
         return evaluate(
-            groups, reviews, author=pull.author, head_sha=pull.head_sha,
+            groups, [Review(user, state, commit) for user, state, commit in reviews],
+            author=pull.author, head_sha=pull.head_sha,
             breaking_policy=policy.breaking, default_policy=policy.default,
             fresh_only=policy.fresh_approvals, members=members,
         )  # fmt: skip
 
-    def request_reviews(self, repo: RepoGateway, pull: PullInfo,
-                        approvals: ApprovalStatus) -> set[str]:  # fmt: skip
+    def request_reviews(self, repo: RepoGateway, pull: PullInfo, approvals: ApprovalStatus,
+                        problems: list[str]) -> set[str]:  # fmt: skip
         """Ask the owners still missing who were not asked yet; never the author, never on
         a draft. Returns every owner whose review is requested now."""
         users, teams = repo.requested_reviewers(pull.number)
@@ -113,8 +213,12 @@ class Processor:
         new_users = [o[1:] for o in wanted
                      if o.startswith("@") and "/" not in o and o[1:] != pull.author]  # fmt: skip
         new_teams = [o.split("/", 1)[1] for o in wanted if o.startswith("@") and "/" in o]
-        repo.request_reviewers(pull.number, new_users, new_teams)
-        return asked | {f"@{u}" for u in new_users} | {f"@{org}/{t}" for t in new_teams}
+        refused = repo.request_reviewers(pull.number, new_users, new_teams)
+        for name, why in sorted(refused.items()):
+            owner = f"@{org}/{name}" if name in new_teams else f"@{name}"
+            problems.append(f"could not request a review from `{owner}`: {why}")
+        asked |= {f"@{u}" for u in new_users if u not in refused}
+        return asked | {f"@{org}/{t}" for t in new_teams if t not in refused}
 
     def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport) -> None:
         findings = report.head_findings
@@ -130,7 +234,8 @@ class Processor:
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
-                       notes: str | None, approvals: ApprovalStatus) -> None:  # fmt: skip
+                       notes: str | None, approvals: ApprovalStatus,
+                       problems: Sequence[str] = ()) -> None:  # fmt: skip
         breaking = report.count(BREAKING)
         missing = [(owner, g.group.why) for g in approvals.groups for owner in g.missing]
         blocked = [(user, g.group.why) for g in approvals.groups
@@ -157,19 +262,23 @@ class Processor:
         if missing:
             summary += "\n\nWaiting for approval from " + ", ".join(
                 f"{owner} ({why})" for owner, why in missing) + "."  # fmt: skip
+        if problems:
+            summary += "\n\n" + _problems_section(problems)
         text = "\n".join(f"- `{c.rule}` {c.message}: {c.migration}"
                          for c in report.changes if c.level == BREAKING)  # fmt: skip
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title, summary, text)
 
     def push(self, payload: dict[str, Any]) -> str:
-        """Release every plan changed since its last release, at the pushed commit."""
+        """Release every plan changed since its last release, at the pushed commit, and
+        complete any earlier release that an interrupted attempt left unfinished."""
         repo = self._repo(payload)
         commit = str(payload["after"])
         head = repo.snapshot(commit)
         if not head.is_registry():
             return "no-registry"
         template = settings_of(head).release.tag
-        latest = latest_by_plan(repo.tags(), template)
+        names = repo.tags()
+        latest = latest_by_plan(names, template)
         tags = []
         for plan, version in latest.items():
             name = tag_name(template, plan, version)
@@ -184,46 +293,91 @@ class Processor:
         except ReleaseError as exc:
             repo.commit_check(commit, RELEASE_CHECK, "failure", "Release refused", str(exc))
             return "refused"
+        steps = _Steps()
         published, blocked = [], []
         for release in planned:
             if release.blocked:
                 blocked.append(release)
                 continue
-            repo.publish_release(release.tag, commit, f"{release.plan} v{release.version}",
-                                 release.changelog, release.artifacts)  # fmt: skip
-            published.append(release.tag)
-        published += self.resume(repo, head, commit, tags)
+            title = f"{release.plan} v{release.version}"
+            if steps.run(release.tag, lambda r=release, t=title: repo.publish_release(  # type: ignore[misc]
+                    r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
+                published.append(release.tag)
+        done = {r.tag for r in planned}
+        repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
+        published += repaired
         if blocked:
-            lines = [
+            lines = "\n".join(
                 f"- {r.plan}: {plural(len(r.blocked), 'validation error')}, e.g. "
                 f"{r.blocked[0].location}: {r.blocked[0].message}"
                 for r in blocked
-            ]
-            repo.commit_check(commit, RELEASE_CHECK, "failure", "Plans not released",
-                              "These plans fail validation and were not released:\n"
-                              + "\n".join(lines))  # fmt: skip
-        elif published:
-            repo.commit_check(commit, RELEASE_CHECK, "success", "Released",
-                              "Released " + ", ".join(published) + ".")  # fmt: skip
+            )
+            steps.run("release check", lambda: repo.commit_check(
+                commit, RELEASE_CHECK, "failure", "Plans not released",
+                "These plans fail validation and were not released:\n" + lines))  # fmt: skip
+        elif published and not steps.failed:
+            steps.run("release check", lambda: repo.commit_check(
+                commit, RELEASE_CHECK, "success", "Released",
+                "Released " + ", ".join(sorted(published)) + "."))  # fmt: skip
+        steps.raise_if_failed()
         return "released" if published else ("blocked" if blocked else "nothing-to-release")
 
-    def resume(self, repo: RepoGateway, head: Snapshot, commit: str, tags: list[Tag]) -> list[str]:
-        """Finish releases whose tag is at this commit already (a retry or a redelivery)."""
-        done = []
-        registry = None
-        for tag in tags:
-            if tag.commit != commit:
+    def reconcile(self, payload: dict[str, Any]) -> str:
+        """The periodic pass over one repository: complete every unfinished release."""
+        repo = self._repo(payload)
+        branch = str(payload["repository"].get("default_branch") or "main")
+        head = repo.snapshot(repo.branch_sha(branch))
+        if not head.is_registry():
+            return "no-registry"
+        repaired = self.repair(repo, settings_of(head).release.tag)
+        return f"repaired-{len(repaired)}" if repaired else "complete"
+
+    def repair(self, repo: RepoGateway, template: str, skip: Set[str] = frozenset()) -> list[str]:
+        """Finish every release of the repository that lacks its GitHub release or an asset:
+        one listing of tags and one of releases; only incomplete ones are rebuilt (from the
+        registry at the tag's commit and the tag's changelog) and checked byte for byte."""
+        pattern = tag_pattern(template)
+        releases = repo.releases()
+        repaired = []
+        for name in sorted(repo.tags()):
+            found = pattern.fullmatch(name)
+            if found is None or name in skip:
                 continue
-            if registry is None:
-                registry = load_registry(head, parse=self.parse).registry
-            plan, version = _plan_version(tag.name, registry.settings.release.tag)
+            plan, version = found["plan"], found["version"]
+            held = releases.get(name)
+            if held is not None and looks_complete(plan, version, replace(held, tag_commit="?")):
+                continue
+            commit = repo.peel_tag(name)
+            if commit is None:
+                continue
+            registry = load_registry(repo.snapshot(commit), parse=self.parse).registry
             if plan not in registry.plans:
+                log.warning("tag %s names plan %s, which its commit does not hold", name, plan)
                 continue
-            text = repo.tag_message(tag.name)
+            text = repo.tag_message(name)
             files = build_artifacts(registry.plans[plan], version, text)
-            repo.publish_release(tag.name, commit, f"{plan} v{version}", text, files)
-            done.append(tag.name)
-        return done
+            if repo.publish_release(name, commit, f"{plan} v{version}", text, files):
+                log.info("completed release %s of %s", name, repo.full_name)
+                repaired.append(name)
+        return repaired
+
+    def reconcile_all(self) -> None:
+        """Queue a reconcile of every repository the bot released to lately (one per period:
+        the delivery id dedupes across worker processes)."""
+        if self.queue is None:
+            return
+        period = int(time.time() // max(self.config.reconcile_seconds, 1))
+        for body in self.queue.latest_payloads("push"):
+            payload = json.loads(body)
+            repository = payload.get("repository") or {}
+            name = repository.get("full_name")
+            if not isinstance(name, str):
+                continue
+            job = {"repository": {"full_name": name,
+                                  "default_branch": repository.get("default_branch")},
+                   "installation": payload.get("installation")}  # fmt: skip
+            self.queue.put(f"reconcile-{name}-{period}", RECONCILE, f"{name}@release", False,
+                           json.dumps(job).encode())  # fmt: skip
 
     def merged_pull(self, repo: RepoGateway, message: str,
                     commit: str) -> tuple[ReleaseInfo, str | None]:  # fmt: skip
@@ -242,10 +396,15 @@ class Processor:
         return info, extract_migration_notes(pull.body)
 
 
-def _plan_version(tag: str, template: str) -> tuple[str, str]:
-    found = tag_pattern(template).fullmatch(tag)
-    assert found is not None  # tags come from latest_by_plan, which matched them
-    return found["plan"], found["version"]
+def changed_paths(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    """Registry files that differ between two trees (by blob sha): added, removed, changed."""
+    return sorted(p for p in base.keys() | head.keys() if base.get(p) != head.get(p))
+
+
+def _problems_section(problems: Sequence[str]) -> str:
+    lines = ["### Problems the bot met", ""]
+    lines += [f"- {problem}" for problem in problems]
+    return "\n".join(lines)
 
 
 def _annotation(finding: Finding) -> Annotation:

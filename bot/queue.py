@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 QUEUED, PROCESSING, DONE, FAILED, SUPERSEDED = (
     "queued", "processing", "done", "failed", "superseded"
 )  # fmt: skip
+FINISHED = (DONE, FAILED, SUPERSEDED)
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,17 @@ class Delivery:
     coalesce: bool  # a newer queued delivery with the same key makes this one moot
     payload: bytes
     attempts: int
+    received: float = 0.0  # when it was first stored (seconds since the epoch)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What `/healthz` reports about the queue."""
+
+    counts: dict[str, int]
+    backlog: int  # queued or in hand
+    oldest_pending_seconds: float  # age of the oldest delivery not yet finished
+    failed: int  # given up (kept until retention removes them)
 
 
 class DeliveryQueue(ABC):
@@ -34,7 +48,19 @@ class DeliveryQueue(ABC):
 
     @abstractmethod
     def claim(self) -> Delivery | None:
-        """The next delivery to work on (leased to the caller), or None."""
+        """The next delivery to work on (leased to this process), or None."""
+
+    @abstractmethod
+    def renew(self, delivery_id: str) -> bool:
+        """Extend the lease of a delivery in hand; False when it is no longer ours."""
+
+    @abstractmethod
+    def release(self, delivery_id: str) -> None:
+        """Give a delivery in hand back to the queue at once (graceful shutdown)."""
+
+    @abstractmethod
+    def recover(self) -> int:
+        """Take back deliveries leased by processes of this host that no longer exist."""
 
     @abstractmethod
     def finish(self, delivery_id: str) -> None: ...
@@ -46,9 +72,21 @@ class DeliveryQueue(ABC):
     def fail(self, delivery_id: str, error: str) -> None: ...
 
     @abstractmethod
-    def counts(self) -> dict[str, int]: ...
+    def prune(self, older_than_seconds: float) -> int:
+        """Forget finished deliveries older than this (payload and id); returns how many."""
+
+    @abstractmethod
+    def health(self) -> Health: ...
+
+    @abstractmethod
+    def latest_payloads(self, event: str) -> list[bytes]:
+        """The newest stored payload of each key for one event (repositories seen lately)."""
+
+    def counts(self) -> dict[str, int]:
+        return self.health().counts
 
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,33 +105,119 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, not_before);
 CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (key, status);
 """
+# Columns added since the first release: migrate() adds what an older file lacks.
+ADDED_COLUMNS = {
+    "owner": "TEXT",  # host/pid/start-time of the process holding the lease
+    "finished": "REAL NOT NULL DEFAULT 0",  # when it reached done, failed or superseded
+}
+BUSY_TIMEOUT_MS = 30_000
+
+
+def process_identity(pid: int | None = None) -> str:
+    """`host/pid/start`: names one process for good, even after its pid is reused."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}/{pid}/{_start_time(pid)}"
+
+
+def _start_time(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "?"
+    # Field 22 (start time in clock ticks) follows the parenthesised command name.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner_is_gone(owner: str) -> bool:
+    """True when `owner` was a process of this host that is not running any more."""
+    host, _, rest = owner.partition("/")
+    pid_text, _, start = rest.partition("/")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another host's process: only its lease running out tells
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, someone else's
+    return start != "?" and _start_time(pid) != start  # the pid now names another process
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def migrate(path: Path) -> int:
+    """Create or upgrade the queue's database; returns the schema version it had.
+
+    Run once, before the workers start (gunicorn's `on_starting`, `trackplan bot migrate`):
+    switching to WAL needs the database to itself, which a booting worker must not ask for
+    while others write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    try:
+        before = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if before >= SCHEMA_VERSION:
+            return before
+        db.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            have = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE deliveries ADD COLUMN {column} {kind}")
+            db.execute("CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries (finished)")
+            # Rows finished before the column existed age from when they arrived.
+            db.execute(
+                "UPDATE deliveries SET finished = received WHERE finished = 0"
+                " AND status IN (?, ?, ?)",
+                FINISHED,
+            )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return before
+    finally:
+        db.close()
 
 
 class SqliteQueue(DeliveryQueue):
     """SQLite in WAL mode: safe across threads and gunicorn worker processes.
 
-    A claimed delivery is leased; if its process dies, the lease runs out and another
-    worker takes it again, so work survives a restart.
+    A claimed delivery is leased for `lease_seconds` and the lease is renewed while the work
+    runs; when its process dies the delivery is taken back at the next start on this host,
+    or when the short lease runs out, so a crash delays work by seconds, not minutes.
     """
 
-    def __init__(self, path: Path, lease_seconds: float = 600.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, lease_seconds: float = 30.0) -> None:
         self.path = path
         self.lease_seconds = lease_seconds
+        self.owner = process_identity()
         self._local = threading.local()
         # Threads of one process take turns to write: SQLite's own busy handler sleeps in
         # steps of milliseconds, which would show in the webhook's ack latency.
         self._write = threading.Lock()
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        if not path.exists() or self._version() < SCHEMA_VERSION:
+            migrate(path)  # a plain `create_app()` without gunicorn's on_starting hook
+
+    def _version(self) -> int:
+        return int(self._db().execute("PRAGMA user_version").fetchone()[0])
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = connect(self.path)  # never share a connection across a fork
+            self._local.db, self._local.pid = db, os.getpid()
         return db
 
     def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
@@ -105,7 +229,7 @@ class SqliteQueue(DeliveryQueue):
                 "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET status = excluded.status, attempts = 0,"
-                " not_before = 0, error = NULL, payload = excluded.payload,"
+                " not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
                 " received = excluded.received WHERE deliveries.status = ?",
                 (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time(), FAILED),
             )
@@ -120,52 +244,90 @@ class SqliteQueue(DeliveryQueue):
         now = time.time()
         db.execute("BEGIN IMMEDIATE")
         try:
-            # A lease that ran out belongs to a process that died: work it again.
+            # A lease that ran out belongs to a process that died or hangs: work it again.
             db.execute(
-                "UPDATE deliveries SET status = ? WHERE status = ? AND lease_until < ?",
+                "UPDATE deliveries SET status = ?, owner = NULL WHERE status = ?"
+                " AND lease_until < ?",
                 (QUEUED, PROCESSING, now),
             )
             row = db.execute(
-                "SELECT seq, id, event, key, coalesce_, payload, attempts FROM deliveries d"
-                " WHERE status = ? AND not_before <= ? AND (key IS NULL OR NOT EXISTS ("
-                "   SELECT 1 FROM deliveries p WHERE p.key = d.key AND p.status = ?))"
+                "SELECT seq, id, event, key, coalesce_, payload, attempts, received"
+                " FROM deliveries d WHERE status = ? AND not_before <= ? AND (key IS NULL OR"
+                " NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.key = d.key AND p.status = ?))"
                 " ORDER BY seq LIMIT 1",
                 (QUEUED, now, PROCESSING),
             ).fetchone()
             if row is None:
                 db.execute("COMMIT")
                 return None
-            seq, delivery_id, event, key, coalesce, payload, attempts = row
+            seq, delivery_id, event, key, coalesce, payload, attempts, received = row
             if key is not None and coalesce:
                 latest = db.execute(
-                    "SELECT seq, id, event, payload, attempts FROM deliveries WHERE key = ? AND"
-                    " status = ? AND coalesce_ = 1 ORDER BY seq DESC LIMIT 1",
+                    "SELECT seq, id, event, payload, attempts, received FROM deliveries"
+                    " WHERE key = ? AND status = ? AND coalesce_ = 1 ORDER BY seq DESC LIMIT 1",
                     (key, QUEUED),
                 ).fetchone()
                 if latest is not None and latest[0] != seq:
                     db.execute(
-                        "UPDATE deliveries SET status = ? WHERE key = ? AND status = ?"
-                        " AND coalesce_ = 1 AND seq < ?",
-                        (SUPERSEDED, key, QUEUED, latest[0]),
+                        "UPDATE deliveries SET status = ?, finished = ? WHERE key = ?"
+                        " AND status = ? AND coalesce_ = 1 AND seq < ?",
+                        (SUPERSEDED, now, key, QUEUED, latest[0]),
                     )
-                    seq, delivery_id, event, payload, attempts = latest
+                    seq, delivery_id, event, payload, attempts, received = latest
+                    # The newest delivery stands for the older ones: it is as old as the
+                    # oldest of them, so retries give up no later than theirs would.
+                    received = min(received, row[7])
             db.execute(
-                "UPDATE deliveries SET status = ?, lease_until = ?, attempts = attempts + 1"
-                " WHERE seq = ?",
-                (PROCESSING, now + self.lease_seconds, seq),
+                "UPDATE deliveries SET status = ?, lease_until = ?, owner = ?,"
+                " attempts = attempts + 1, received = ? WHERE seq = ?",
+                (PROCESSING, now + self.lease_seconds, self.owner, received, seq),
             )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return Delivery(delivery_id, event, key, bool(coalesce), payload, attempts + 1)
+        return Delivery(delivery_id, event, key, bool(coalesce), payload, attempts + 1, received)
 
-    def _set(self, delivery_id: str, status: str, error: str | None, not_before: float = 0) -> None:
+    def renew(self, delivery_id: str) -> bool:
+        with self._write:
+            cursor = self._db().execute(
+                "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = ? AND owner = ?",
+                (time.time() + self.lease_seconds, delivery_id, PROCESSING, self.owner),
+            )
+        return cursor.rowcount == 1
+
+    def release(self, delivery_id: str) -> None:
         with self._write:
             self._db().execute(
-                "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0"
-                " WHERE id = ?",
-                (status, error, not_before, delivery_id),
+                "UPDATE deliveries SET status = ?, lease_until = 0, owner = NULL,"
+                " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = ? AND owner = ?",
+                (QUEUED, delivery_id, PROCESSING, self.owner),
+            )
+
+    def recover(self) -> int:
+        with self._write:
+            db = self._db()
+            owners = [row[0] for row in db.execute(
+                "SELECT DISTINCT owner FROM deliveries WHERE status = ? AND owner IS NOT NULL",
+                (PROCESSING,),
+            )]  # fmt: skip
+            gone = [owner for owner in owners if owner != self.owner and _owner_is_gone(owner)]
+            taken = 0
+            for owner in gone:
+                taken += db.execute(
+                    "UPDATE deliveries SET status = ?, lease_until = 0, owner = NULL"
+                    " WHERE status = ? AND owner = ?",
+                    (QUEUED, PROCESSING, owner),
+                ).rowcount
+        return taken
+
+    def _set(self, delivery_id: str, status: str, error: str | None, not_before: float = 0) -> None:
+        finished = time.time() if status in FINISHED else 0
+        with self._write:
+            self._db().execute(
+                "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0,"
+                " owner = NULL, finished = ? WHERE id = ?",
+                (status, error, not_before, finished, delivery_id),
             )
 
     def finish(self, delivery_id: str) -> None:
@@ -177,6 +339,33 @@ class SqliteQueue(DeliveryQueue):
     def fail(self, delivery_id: str, error: str) -> None:
         self._set(delivery_id, FAILED, error)
 
-    def counts(self) -> dict[str, int]:
-        rows = self._db().execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
-        return {status: count for status, count in rows}
+    def prune(self, older_than_seconds: float) -> int:
+        cutoff = time.time() - older_than_seconds
+        with self._write:
+            cursor = self._db().execute(
+                "DELETE FROM deliveries WHERE status IN (?, ?, ?) AND finished < ?",
+                (*FINISHED, cutoff),
+            )
+        return cursor.rowcount
+
+    def latest_payloads(self, event: str) -> list[bytes]:
+        rows = self._db().execute(
+            "SELECT payload FROM deliveries WHERE seq IN (SELECT MAX(seq) FROM deliveries"
+            " WHERE event = ? AND key IS NOT NULL GROUP BY key)",
+            (event,),
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def health(self) -> Health:
+        db = self._db()
+        counts = {s: n for s, n in db.execute(
+            "SELECT status, COUNT(*) FROM deliveries GROUP BY status")}  # fmt: skip
+        oldest = db.execute(
+            "SELECT MIN(received) FROM deliveries WHERE status IN (?, ?)", (QUEUED, PROCESSING)
+        ).fetchone()[0]
+        return Health(
+            counts=counts,
+            backlog=counts.get(QUEUED, 0) + counts.get(PROCESSING, 0),
+            oldest_pending_seconds=round(max(0.0, time.time() - oldest), 1) if oldest else 0.0,
+            failed=counts.get(FAILED, 0),
+        )

@@ -83,9 +83,20 @@ def _owners(value: object) -> tuple[str, ...]:
 
 
 def owner_groups(
-    base: Registry, head: Registry, changed_files: Iterable[str], changes: Sequence[Change]
+    base: Registry,
+    head: Registry,
+    changed_files: Iterable[str],
+    changes: Sequence[Change],
+    *,
+    policy_from: Registry | None = None,
 ) -> list[OwnerGroup]:
-    """The groups that must approve: CODEOWNERS of the base, plus plan and event owners."""
+    """The groups that must approve: CODEOWNERS, plus plan and event owners.
+
+    CODEOWNERS and the owners written in plans come from `policy_from` — the tip of the
+    base branch, as the bot sees it — and default to `base`; owners named on either side
+    of the diff add to them, never replace them.
+    """
+    policy = policy_from or base
     groups: dict[tuple[tuple[str, ...], str], bool] = {}
 
     def add(owners: tuple[str, ...], why: str, breaking: bool) -> None:
@@ -93,11 +104,11 @@ def owner_groups(
             groups[(owners, why)] = groups.get((owners, why), False) or breaking
 
     breaking_files = {c.location.file for c in changes if c.level == BREAKING}
-    codeowners = base.codeowners
+    codeowners = policy.codeowners
     for path in sorted(set(changed_files)):
         rule = codeowners.rule_for(path)
         if rule is not None:
-            where = f"{base.codeowners_path}:{rule.line}"
+            where = f"{policy.codeowners_path}:{rule.line}"
             add(rule.owners, f"CODEOWNERS {where} ({rule.pattern})", path in breaking_files)
     for change in changes:
         breaking = change.level == BREAKING
@@ -105,13 +116,22 @@ def owner_groups(
         plan = side.plans.get(change.plan) or head.plans.get(change.plan)
         if plan is None:
             continue
-        add(_owners(plan.meta.get("owners")), f"plan '{plan.id}'", breaking)
-        event = _event_of(change, plan, base, head)
-        if event is not None:
-            owners, name = event
-            add(owners, f"event '{name}'", breaking)
+        tip_plan = policy.plans.get(change.plan)
+        plan_owners = [_owners(p.meta.get("owners")) for p in (tip_plan, plan) if p is not None]
+        add(_merged(*plan_owners), f"plan '{plan.id}'", breaking)
+        events = [_event_of(change, plan, base, head)]
+        if tip_plan is not None:
+            events.insert(0, _event_of(change, tip_plan, policy, policy))
+        found = [e for e in events if e is not None]
+        if found:
+            add(_merged(*(owners for owners, _ in found)), f"event '{found[-1][1]}'", breaking)
     return [OwnerGroup(owners, why, breaking) for (owners, why), breaking in sorted(groups.items(),
             key=lambda item: item[0][1])]  # fmt: skip
+
+
+def _merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
+    """Owners of several sources, each once, in order of first mention."""
+    return tuple(dict.fromkeys(owner for owners in lists for owner in owners))
 
 
 def _event_of(

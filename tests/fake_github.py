@@ -7,12 +7,17 @@ up pull requests, reviews and teams, and assert on what the fake received.
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import itertools
 import json
 import logging
+import random
 import subprocess
 import threading
-from collections.abc import Callable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +48,36 @@ class Pull:
 
 
 @dataclass
+class Faults:
+    """Seeded fault injection: each request draws once. `fail_after` applies a write and
+    then answers 502 (its effect stays), as GitHub does when a proxy times out."""
+
+    fail_before: float = 0.0
+    fail_after: float = 0.0
+    rate_limit: float = 0.0  # 403 secondary rate limit with Retry-After
+    slow: float = 0.0  # share of requests delayed by `delay` seconds
+    delay: float = 0.2
+    seed: int = 0
+    spare: tuple[str, ...] = ("/app/",)  # path prefixes never failed
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.injected: Counter[str] = Counter()
+
+    def draw(self, path: str) -> str | None:
+        if any(path.startswith(prefix) for prefix in self.spare):
+            return None
+        roll = self.rng.random()
+        for kind, rate in (("before", self.fail_before), ("after", self.fail_after),
+                           ("rate", self.rate_limit), ("slow", self.slow)):  # fmt: skip
+            if roll < rate:
+                self.injected[kind] += 1
+                return kind
+            roll -= rate
+        return None
+
+
+@dataclass
 class FakeState:
     pulls: dict[int, Pull] = field(default_factory=dict)
     comments: list[dict[str, Any]] = field(default_factory=list)
@@ -54,6 +89,8 @@ class FakeState:
     assets: dict[int, dict[str, bytes]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     tag_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Logins that may be asked for a review (None: anyone); GitHub answers 422 for others.
+    collaborators: set[str] | None = None
 
 
 class FakeGitHub:
@@ -70,7 +107,9 @@ class FakeGitHub:
         self.tokens: set[str] = set()
         self._ids = itertools.count(1000)
         self._fail: list[int] = []  # statuses to answer with, one per request
+        self.faults: Faults | None = None
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # writes one at a time, like GitHub per resource
         self.app = self._build()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -102,6 +141,11 @@ class FakeGitHub:
     def fail_next(self, count: int, status: int = 502) -> None:
         with self._lock:
             self._fail.extend([status] * count)
+
+    def inject(self, faults: Faults | None) -> None:
+        """Fail a share of requests from now on (None: stop)."""
+        with self._lock:
+            self.faults = faults
 
     def rate_limit_next(self, count: int) -> None:
         """GitHub's secondary rate limit: 403 with Retry-After."""
@@ -152,6 +196,11 @@ class FakeGitHub:
             ("GET", f"{repo}/issues/comments/<int:cid>", self._get_comment),
             ("PATCH", f"{repo}/issues/comments/<int:cid>", self._edit_comment),
             ("POST", f"{repo}/check-runs", self._create_check),
+            ("GET", f"{repo}/commits/<sha>/check-runs", self._list_checks),
+            ("GET", f"{repo}/releases", self._list_releases),
+            ("DELETE", f"{repo}/releases/assets/<int:aid>", self._delete_asset),
+            ("GET", f"{repo}/tarball/<path:ref>", self._tarball_link),
+            ("GET", "/_archives/<sha>.tar.gz", self._tarball),
             ("PATCH", f"{repo}/check-runs/<int:rid>", self._update_check),
             ("POST", f"{repo}/statuses/<sha>", self._create_status),
             ("POST", f"{repo}/releases", self._create_release),
@@ -173,6 +222,16 @@ class FakeGitHub:
         with self._lock:
             self.requests.append(Recorded(request.method, request.path, dict(request.args), body))
             status = self._fail.pop(0) if self._fail else None
+            fault = self.faults.draw(request.path) if self.faults else None
+            delay = self.faults.delay if self.faults else 0.0
+        if fault == "slow":
+            time.sleep(delay)
+        elif fault == "before":
+            status = 502
+        elif fault == "rate":
+            status = 403
+        elif fault == "after":
+            request.environ["fake.fail_after"] = True
         if status == 403:
             response = _json({"message": "You have exceeded a secondary rate limit. Please "
                               "wait a few minutes before you try again."}, 403)  # fmt: skip
@@ -190,7 +249,10 @@ class FakeGitHub:
 
     def _wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
         def handler(**kwargs: Any) -> Any:
-            result = view(**kwargs)
+            with self._write_lock if request.method != "GET" else _no_lock():
+                result = view(**kwargs)
+            if request.environ.get("fake.fail_after"):
+                return _json({"message": "Server Error"}, 502)  # applied, answer lost
             return result if isinstance(result, Response) else _json(result)
 
         handler.__name__ = view.__name__
@@ -257,6 +319,15 @@ class FakeGitHub:
         if self.state.pulls[n].author in users:
             return _json({"message": "Review cannot be requested from pull request author."},
                          422)  # fmt: skip
+        strangers = [u for u in users if self.state.collaborators is not None
+                     and u not in self.state.collaborators]  # fmt: skip
+        if strangers:
+            return _json({"message": "Reviews may only be requested from collaborators. One "
+                          "or more of the users or teams you specified is not a collaborator "
+                          f"of the {self.full_name} repository."}, 422)  # fmt: skip
+        unknown = [t for t in teams if f"{self.owner}/{t}" not in self.state.teams]
+        if unknown:
+            return _json({"message": "Not Found"}, 404)
         asked = self.state.requested.setdefault(n, {"users": [], "teams": []})
         asked["users"] += [u for u in users if u not in asked["users"]]
         asked["teams"] += [t for t in teams if t not in asked["teams"]]
@@ -269,13 +340,14 @@ class FakeGitHub:
                 "files": [], "ahead_by": 1, "behind_by": 0, "total_commits": 1}  # fmt: skip
 
     def _tree(self, sha: str) -> dict[str, Any]:
-        out = self.git("ls-tree", "-r", "-z", sha)
+        out = self.git("ls-tree", "-r", "-z", "--long", sha)
         tree = []
         for entry in out.split("\0"):
             if entry:
                 meta, path = entry.split("\t", 1)
-                mode, kind, obj = meta.split()
-                tree.append({"path": path, "mode": mode, "type": kind, "sha": obj})
+                mode, kind, obj, size = meta.split()
+                tree.append({"path": path, "mode": mode, "type": kind, "sha": obj,
+                             "size": int(size) if size.isdigit() else 0})  # fmt: skip
         return {"sha": sha, "tree": tree, "truncated": False,
                 "url": f"{self.url}/repos/{self.full_name}/git/trees/{sha}"}  # fmt: skip
 
@@ -388,7 +460,18 @@ class FakeGitHub:
         run = next(r for r in self.state.check_runs if r["id"] == rid)
         run["annotations"] += (data.get("output") or {}).get("annotations", [])
         run.update({k: v for k, v in data.items() if k != "output"})
+        if data.get("output"):
+            run["output"] = {**(run.get("output") or {}), **data["output"]}
         return _check_json(run)
+
+    def _list_checks(self, sha: str) -> Response:
+        name = request.args.get("check_name")
+        runs = [_check_json(r) for r in reversed(self.state.check_runs)
+                if r["head_sha"] == sha and name in (None, r.get("name"))]  # fmt: skip
+        per_page = int(request.args.get("per_page", 30))
+        page = int(request.args.get("page", 1))
+        return _json({"total_count": len(runs),
+                      "check_runs": runs[(page - 1) * per_page : page * per_page]})  # fmt: skip
 
     def _create_status(self, sha: str) -> Any:
         self.state.statuses.append({"sha": sha, **(request.get_json() or {})})
@@ -415,13 +498,43 @@ class FakeGitHub:
 
     def _upload(self, rid: int) -> Any:
         name = request.args["name"]
-        self.state.assets.setdefault(rid, {})[name] = request.get_data()
-        asset = {"id": next(self._ids), "name": name, "size": len(request.get_data()),
-                 "url": "", "browser_download_url": "", "label": "", "state": "uploaded",
-                 "content_type": request.content_type or ""}  # fmt: skip
+        data = request.get_data()
         release = next(r for r in self.state.releases if r["id"] == rid)
+        if any(a["name"] == name for a in release["assets"]):
+            return _json({"message": "Validation Failed: already_exists"}, 422)
+        self.state.assets.setdefault(rid, {})[name] = data
+        aid = next(self._ids)
+        asset = {"id": aid, "name": name, "size": len(data),
+                 "url": f"{self.url}/repos/{self.full_name}/releases/assets/{aid}",
+                 "browser_download_url": "", "label": "", "state": "uploaded",
+                 "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                 "content_type": request.content_type or ""}  # fmt: skip
         release["assets"].append(asset)
         return _json(asset, 201)
+
+    def _list_releases(self) -> Response:
+        return self._page(list(reversed(self.state.releases)))
+
+    def _delete_asset(self, aid: int) -> Any:
+        for release in self.state.releases:
+            for asset in release["assets"]:
+                if asset["id"] == aid:
+                    release["assets"].remove(asset)
+                    self.state.assets.get(release["id"], {}).pop(asset["name"], None)
+                    return Response(status=204)
+        return _json({"message": "Not Found"}, 404)
+
+    def _tarball_link(self, ref: str) -> Response:
+        sha = self.sha(ref)
+        response = Response(status=302)
+        response.headers["Location"] = f"{self.url}/_archives/{sha}.tar.gz"
+        return response
+
+    def _tarball(self, sha: str) -> Response:
+        prefix = f"{self.owner}-{self.name}-{sha[:7]}/"
+        data = subprocess.run(["git", "archive", "--format=tar.gz", f"--prefix={prefix}", sha],
+                              cwd=self.repo, capture_output=True, check=True).stdout  # fmt: skip
+        return Response(data, mimetype="application/gzip")
 
     def _team(self, org: str, slug: str) -> Any:
         if f"{org}/{slug}" not in self.state.teams:
@@ -449,6 +562,11 @@ class FakeGitHub:
         return response
 
 
+@contextlib.contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
+
+
 def _check_problem(data: dict[str, Any]) -> str | None:
     output = data.get("output") or {}
     if len(output.get("annotations", [])) > 50:
@@ -461,10 +579,11 @@ def _check_problem(data: dict[str, Any]) -> str | None:
 
 
 def _check_json(run: dict[str, Any]) -> dict[str, Any]:
+    output = {k: v for k, v in (run.get("output") or {}).items() if k != "annotations"}
+    output["annotations_count"] = len(run["annotations"])
     return {"id": run["id"], "name": run.get("name"), "head_sha": run.get("head_sha"),
             "status": run.get("status"), "conclusion": run.get("conclusion"), "url": run["url"],
-            "html_url": "", "output": {k: v for k, v in (run.get("output") or {}).items()
-                                       if k != "annotations"}}  # fmt: skip
+            "html_url": "", "output": output}  # fmt: skip
 
 
 def _user(login: str) -> dict[str, Any]:
