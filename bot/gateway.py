@@ -339,7 +339,11 @@ class RepoGateway:
         blobs = self._github.blobs
         missing = {path: blob for path, blob in tree.files.items() if blobs.get(blob) is None}
         if len(missing) > TARBALL_MIN_BLOBS and tree.total_bytes <= TARBALL_MAX_BYTES:
-            self._cache_from_tarball(sha, missing)
+            try:
+                self._cache_from_tarball(sha, missing)
+            except Exception as exc:  # only a shortcut: the blobs come one by one instead
+                log.info("tarball of %s not used (%s): fetching %d blobs", sha[:12],
+                         exc.__class__.__name__, len(missing))  # fmt: skip
         files = {path: self._blob(blob) for path, blob in sorted(tree.files.items())}
         return MemorySnapshot(files, label=sha[:12])
 
@@ -349,8 +353,7 @@ class RepoGateway:
         url = self._repo.get_archive_link("tarball", sha)
         response = requests.get(url, timeout=self._github.config.request_timeout * 4,
                                 headers=self._archive_headers(url), stream=True)  # fmt: skip
-        if response.status_code >= 400:
-            raise GithubException(response.status_code, {"message": "tarball"}, None)
+        response.raise_for_status()
         limit = TARBALL_MAX_BYTES
         body = response.raw.read(limit + 1, decode_content=True)
         if len(body) > limit:
@@ -591,9 +594,9 @@ def _run_matches(run: Any, conclusion: str, output: dict[str, Any]) -> bool:
 def _held_assets(release: Any) -> dict[str, HeldAsset]:
     held = {}
     for asset in release.assets:
-        raw = asset.raw_data
-        held[asset.name] = HeldAsset(int(asset.id), int(asset.size), raw.get("digest"),
-                                     raw.get("state", "uploaded") == "uploaded")  # fmt: skip
+        # Read from the listing (attributes present there are never fetched again).
+        held[asset.name] = HeldAsset(int(asset.id), int(asset.size), asset.digest,
+                                     asset.state in (None, "uploaded"))  # fmt: skip
     return held
 
 

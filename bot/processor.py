@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence, Set
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.config import Config
@@ -22,7 +23,7 @@ from registry.loader import load_registry
 from registry.model import Registry
 from registry.notes import extract_migration_notes
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
-from registry.release_steps import looks_complete
+from registry.release_steps import HeldRelease, fingerprint, looks_complete
 from registry.render import plural
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
@@ -63,6 +64,25 @@ class _Steps:
             )
 
 
+class Fingerprints:
+    """Release fingerprints checked byte for byte already, one per line in the data folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def has(self, value: str) -> bool:
+        try:
+            return value in self.path.read_text().split()
+        except OSError:
+            return False
+
+    def add(self, value: str) -> None:
+        if not self.has(value):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as handle:  # O_APPEND: whole lines from any process
+                handle.write(value + "\n")
+
+
 class Processor:
     """Routes a stored delivery to its handler; returns a one-word outcome for the log."""
 
@@ -71,6 +91,7 @@ class Processor:
         self.queue = queue
         self.github = GitHub(config)
         self.parse = ParseCache(config.data_dir / "cache")
+        self.verified = Fingerprints(config.data_dir / "verified-releases.txt")
 
     def process(self, delivery: Delivery) -> str:
         payload: dict[str, Any] = json.loads(delivery.payload)
@@ -306,6 +327,8 @@ class Processor:
         done = {r.tag for r in planned}
         repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
         published += repaired
+        # A retry finds its releases tagged already: the check still names them.
+        here = {t.name for t in tags if t.commit == commit} | set(published) - set(repaired)
         if blocked:
             lines = "\n".join(
                 f"- {r.plan}: {plural(len(r.blocked), 'validation error')}, e.g. "
@@ -315,10 +338,10 @@ class Processor:
             steps.run("release check", lambda: repo.commit_check(
                 commit, RELEASE_CHECK, "failure", "Plans not released",
                 "These plans fail validation and were not released:\n" + lines))  # fmt: skip
-        elif published and not steps.failed:
+        elif here and not steps.failed:
             steps.run("release check", lambda: repo.commit_check(
                 commit, RELEASE_CHECK, "success", "Released",
-                "Released " + ", ".join(sorted(published)) + "."))  # fmt: skip
+                "Released " + ", ".join(sorted(here)) + "."))  # fmt: skip
         steps.raise_if_failed()
         return "released" if published else ("blocked" if blocked else "nothing-to-release")
 
@@ -333,9 +356,10 @@ class Processor:
         return f"repaired-{len(repaired)}" if repaired else "complete"
 
     def repair(self, repo: RepoGateway, template: str, skip: Set[str] = frozenset()) -> list[str]:
-        """Finish every release of the repository that lacks its GitHub release or an asset:
-        one listing of tags and one of releases; only incomplete ones are rebuilt (from the
-        registry at the tag's commit and the tag's changelog) and checked byte for byte."""
+        """Finish every release of the repository that lacks its GitHub release or an asset,
+        or whose assets are not the artifacts: one listing of tags and one of releases; a
+        release is rebuilt (from the registry at the tag's commit and the tag's changelog)
+        and checked byte for byte once, and again only when its assets change."""
         pattern = tag_pattern(template)
         releases = repo.releases()
         repaired = []
@@ -345,7 +369,7 @@ class Processor:
                 continue
             plan, version = found["plan"], found["version"]
             held = releases.get(name)
-            if held is not None and looks_complete(plan, version, replace(held, tag_commit="?")):
+            if held is not None and self._verified(plan, version, held):
                 continue
             commit = repo.peel_tag(name)
             if commit is None:
@@ -359,7 +383,12 @@ class Processor:
             if repo.publish_release(name, commit, f"{plan} v{version}", text, files):
                 log.info("completed release %s of %s", name, repo.full_name)
                 repaired.append(name)
+            self.verified.add(fingerprint(repo.release_state(name)))
         return repaired
+
+    def _verified(self, plan: str, version: str, held: HeldRelease) -> bool:
+        complete = looks_complete(plan, version, replace(held, tag_commit="listed"))
+        return complete and self.verified.has(fingerprint(held))
 
     def reconcile_all(self) -> None:
         """Queue a reconcile of every repository the bot released to lately (one per period:

@@ -86,3 +86,12 @@ def looks_complete(plan: str, version: str, held: HeldRelease) -> bool:
         return False
     names = [*artifact_names(plan, version).values(), "SHA256SUMS"]
     return all(name in held.assets and held.assets[name].complete for name in names)
+
+
+def fingerprint(held: HeldRelease) -> str:
+    """Names each asset's bytes as the host lists them: a release whose fingerprint was
+    verified once need not be rebuilt until an asset changes."""
+    parts = sorted(
+        f"{name}:{a.size}:{a.digest or ''}:{a.complete}" for name, a in held.assets.items()
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -88,6 +89,7 @@ def config(gh: FakeGitHub, data_dir: Path, **extra: Any) -> dict[str, Any]:
         "seconds_between_requests": 0,
         "seconds_between_writes": 0,
         "retry_base_seconds": 0.05,
+        "request_backoff_seconds": 0.01,
         **extra,
     }
 
@@ -109,6 +111,21 @@ def deliver(client: FlaskClient, event: str, body: dict[str, Any] | bytes,
             "Content-Type": "application/json",
         },
     )
+
+
+def settle(app: Flask, timeout: float = 60.0) -> int:
+    """Work off the queue in this thread, retries included, until nothing is pending."""
+    bot = app.extensions["trackplan"]
+    deadline = time.monotonic() + timeout
+    done = 0
+    while time.monotonic() < deadline:
+        if bot.worker.run_once():
+            done += 1
+        elif bot.queue.health().backlog == 0:
+            return done
+        else:
+            time.sleep(0.01)  # a retry waits for its time
+    raise AssertionError(f"queue not settled after {timeout} s: {bot.queue.health()}")
 
 
 def drain(app: Flask, limit: int = 50) -> int:

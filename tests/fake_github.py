@@ -199,6 +199,7 @@ class FakeGitHub:
             ("GET", f"{repo}/commits/<sha>/check-runs", self._list_checks),
             ("GET", f"{repo}/releases", self._list_releases),
             ("DELETE", f"{repo}/releases/assets/<int:aid>", self._delete_asset),
+            ("GET", f"{repo}/releases/assets/<int:aid>", self._get_asset),
             ("GET", f"{repo}/tarball/<path:ref>", self._tarball_link),
             ("GET", "/_archives/<sha>.tar.gz", self._tarball),
             ("PATCH", f"{repo}/check-runs/<int:rid>", self._update_check),
@@ -514,6 +515,13 @@ class FakeGitHub:
 
     def _list_releases(self) -> Response:
         return self._page(list(reversed(self.state.releases)))
+
+    def _get_asset(self, aid: int) -> Any:
+        for release in self.state.releases:
+            for asset in release["assets"]:
+                if asset["id"] == aid:
+                    return asset
+        return _json({"message": "Not Found"}, 404)
 
     def _delete_asset(self, aid: int) -> Any:
         for release in self.state.releases:
