@@ -111,9 +111,12 @@ class Processor:
     def give_up(self, delivery: Delivery, error: str) -> None:
         """Say on the commit that the bot could not finish: a silent gate is worse than none."""
         payload: dict[str, Any] = json.loads(delivery.payload)
-        sha = payload.get("after") or ((payload.get("pull_request") or {}).get("head") or {}).get(
-            "sha")  # fmt: skip
-        if not isinstance(sha, str) or not sha.strip("0"):
+        repo = self._repo(payload)
+        if delivery.event == "push":
+            sha = str(payload["after"])
+        elif delivery.event in ("pull_request", "pull_request_review"):
+            sha = repo.pull(int(payload["pull_request"]["number"])).head_sha  # as it is now
+        else:
             return
         hours = self.config.give_up_after_seconds / 3600
         summary = (
@@ -122,7 +125,7 @@ class Processor:
             f"It retried for up to {hours:g} hours. Push a new commit, or redeliver the "
             "webhook from the App's settings, to try again."
         )
-        self._repo(payload).commit_check(sha, BOT_CHECK, "failure", "trackplan could not finish",
+        repo.commit_check(sha, BOT_CHECK, "failure", "trackplan could not finish",
                                          summary)  # fmt: skip
 
     def pull_request(self, payload: dict[str, Any]) -> str:

@@ -265,7 +265,12 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
     declared = schema.get("type")
     if declared is None:
         return ALL_TYPES
-    names = {declared} if isinstance(declared, str) else set(declared)
+    if isinstance(declared, str):
+        names = {declared}
+    elif isinstance(declared, list) and all(isinstance(t, str) for t in declared):
+        names = set(declared)
+    else:  # not a schema (`type: 5`): validation reports it; take it as accepting anything
+        return ALL_TYPES
     if "number" in names:
         names.add("integer")
     return frozenset(names)

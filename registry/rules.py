@@ -111,6 +111,15 @@ RULES: tuple[Rule, ...] = (
         doc="Split a large plan into several files below its folder.",
     ),
     Rule(
+        yamlsafe.YAML_NUMBER_TOO_LARGE,
+        ERROR,
+        "A number is longer than any plan needs (100 characters).",
+        _plan("x: {type: integer, maximum: " + "9" * 5000 + "}\n"),
+        (PLAN, 3),
+        _plan("x: {type: integer, maximum: 9999}\n"),
+        doc="Huge literals are refused before they are converted: no validator holds them.",
+    ),
+    Rule(
         loader.FILE_NOT_MAPPING,
         ERROR,
         "The top level of a plan file is not a mapping.",

@@ -32,6 +32,11 @@ YAML_FORBIDDEN_TAG = "yaml-forbidden-tag"
 YAML_ALIAS_LIMIT = "yaml-alias-limit"
 YAML_TOO_DEEP = "yaml-too-deep"
 YAML_FILE_TOO_LARGE = "yaml-file-too-large"
+YAML_NUMBER_TOO_LARGE = "yaml-number-too-large"
+# Numbers a JSON Schema validator in any language can hold: 2**64 has 20 digits; a float
+# literal beyond this many characters is a mistake or an attack (int() of 5,000 digits
+# raises; of 10**6 digits it takes seconds).
+MAX_NUMBER_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,21 @@ class _Builder:
         tag = event.tag
         value: str = event.value
         if tag is None or tag == "!":
-            return _resolve_plain(value) if event.style in ("", None) and tag is None else value
+            if event.style not in ("", None) or tag is not None:
+                return value
+            if (
+                len(value) > MAX_NUMBER_CHARS
+                and value[0] in _NUMERIC_START
+                and (_INT.match(value) or _FLOAT.match(value))
+            ):
+                raise YamlError(
+                    YAML_NUMBER_TOO_LARGE,
+                    *pos,
+                    f"a number of {len(value)} characters is longer than any plan needs "
+                    f"(at most {MAX_NUMBER_CHARS})",
+                    "Write a smaller number, or quote it if it is meant as text.",
+                )
+            return _resolve_plain(value)
         convert = _SCALAR_TAGS.get(tag)
         if convert is None:
             raise _forbidden_tag(tag, *pos)

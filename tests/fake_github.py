@@ -551,6 +551,8 @@ class FakeGitHub:
                 "url": f"{self.url}/orgs/{org}/teams/{slug}"}  # fmt: skip
 
     def _team_members(self, org: str, slug: str) -> Response:
+        if f"{org}/{slug}" not in self.state.teams:
+            return _json({"message": "Not Found"}, 404)
         return self._page([_user(u) for u in self.state.teams.get(f"{org}/{slug}", [])])
 
     def _page(self, items: list[Any]) -> Response:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from bot.queue import SqliteQueue
+from bot.queue import SqliteQueue, migrate
 
 
 def test_duplicate_delivery_is_stored_once_but_a_failed_one_can_come_again(tmp_path: Path) -> None:
@@ -62,3 +65,92 @@ def test_retry_waits_and_work_survives_a_restart(tmp_path: Path) -> None:
     again = reopened.claim()
     assert again is not None and again.id == "b" and again.attempts == 2
     assert reopened.claim() is None  # a waits for its retry time
+
+
+def test_a_dead_process_s_delivery_is_taken_back_at_the_next_start(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    # A child process claims a delivery and is killed while working on it.
+    code = (
+        "import os, sys, signal; from pathlib import Path; from bot.queue import SqliteQueue\n"
+        f"q = SqliteQueue(Path({str(path)!r}), lease_seconds=600)\n"
+        "assert q.claim() is not None\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    queue = SqliteQueue(path, lease_seconds=600)
+    queue.put("a", "pull_request", "acme/plans#1", True, b"{}")
+    subprocess.run([sys.executable, "-c", code], check=False, cwd=Path(__file__).parent.parent)
+    queue.put("b", "pull_request", "acme/plans#1", True, b"{}")
+    assert queue.claim() is None  # #1 looks in hand, its lease has 10 minutes to run
+    assert queue.recover() == 1  # what the worker does at start: the owner is gone
+    claimed = queue.claim()
+    assert claimed is not None and claimed.id == "b"  # coalesced with a, at once
+
+
+def test_a_lease_is_renewed_while_work_runs_and_released_on_shutdown(tmp_path: Path) -> None:
+    queue = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=0.3)
+    queue.put("a", "push", "acme/plans@release", False, b"{}")
+    claimed = queue.claim()
+    assert claimed is not None
+    for _ in range(4):
+        time.sleep(0.15)
+        assert queue.renew("a")
+    other = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=0.3)
+    assert other.claim() is None  # still ours after 0.6 s: renewed
+    queue.release("a")
+    again = other.claim()
+    assert again is not None and again.id == "a" and again.attempts == 1  # not counted twice
+
+
+def test_retention_forgets_old_deliveries_and_keeps_the_file_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    queue = SqliteQueue(path)
+    payload = b"x" * 20_000
+    sizes = []
+    for round_ in range(3):
+        for i in range(500):
+            queue.put(f"{round_}-{i}", "pull_request", f"acme/plans#{i}", True, payload)
+        while (claimed := queue.claim()) is not None:
+            queue.finish(claimed.id)
+        assert queue.prune(7 * 86400) == 0  # recent ones are kept: replays are refused
+        assert not queue.put(f"{round_}-0", "pull_request", "acme/plans#0", True, payload)
+        assert queue.prune(0) == 500
+        sizes.append(path.stat().st_size + Path(f"{path}-wal").stat().st_size)
+    assert queue.health().counts == {}
+    assert sizes[2] <= sizes[0] * 1.2, sizes  # space is reused, not grown
+
+
+def test_health_reports_backlog_age_and_failures(tmp_path: Path) -> None:
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    queue.put("a", "push", None, False, b"{}")
+    queue.put("b", "push", None, False, b"{}")
+    time.sleep(0.2)
+    claimed = queue.claim()
+    assert claimed is not None
+    queue.fail(claimed.id, "gave up")
+    health = queue.health()
+    assert health.backlog == 1 and health.failed == 1
+    assert health.oldest_pending_seconds >= 0.2
+
+
+def test_an_old_queue_file_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    db.execute("INSERT INTO deliveries (id, event, payload, status, received) VALUES"
+               " ('old', 'push', x'7b7d', 'queued', 1)")  # fmt: skip
+    db.commit()
+    db.close()
+    assert migrate(path) == 0
+    assert migrate(path) == 2  # once only
+    claimed = SqliteQueue(path).claim()
+    assert claimed is not None and claimed.id == "old"
+
+
+OLD_SCHEMA = """
+CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, event TEXT NOT NULL,
+    key TEXT, coalesce_ INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL,
+    status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0, lease_until REAL NOT NULL DEFAULT 0, error TEXT,
+    received REAL NOT NULL
+);
+"""
