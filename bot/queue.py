@@ -119,13 +119,18 @@ def process_identity(pid: int | None = None) -> str:
     return f"{socket.gethostname()}/{pid}/{_start_time(pid)}"
 
 
-def _start_time(pid: int) -> str:
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state first), or None."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return "?"
-    # Field 22 (start time in clock ticks) follows the parenthesised command name.
-    return stat.rsplit(")", 1)[1].split()[19]
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _start_time(pid: int) -> str:
+    fields = _stat(pid)
+    return fields[19] if fields else "?"  # field 22: start time in clock ticks
 
 
 def _owner_is_gone(owner: str) -> bool:
@@ -141,7 +146,12 @@ def _owner_is_gone(owner: str) -> bool:
         return True
     except PermissionError:
         pass  # alive, someone else's
-    return start != "?" and _start_time(pid) != start  # the pid now names another process
+    fields = _stat(pid)
+    if fields is None:
+        return start != "?"
+    # A zombie (killed, not yet reaped: containers often lack a reaper) is gone too, and so
+    # is a pid that now names another process.
+    return fields[0] in ("Z", "X") or fields[19] != start
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 from bot.signature import sign
 from tests.botkit import ROOT, SECRET, payload, plan_repo, private_key
 from tests.fake_github import FakeGitHub
+from tests.service import free_port
 
 
 def dockerfile_command() -> list[str]:
@@ -23,12 +23,6 @@ def dockerfile_command() -> list[str]:
     assert found is not None
     command: list[str] = json.loads(found.group(1))
     return command
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_gunicorn_runs_the_bot_like_the_image(tmp_path: Path) -> None:
