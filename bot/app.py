@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,7 +71,8 @@ def receive() -> ResponseReturnValue:
     if not route.handled:
         log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
         return jsonify(ignored=route.reason), 202
-    stored = bot.queue.put(delivery, event, route.key, route.coalesce, body)
+    kept = json.dumps(route.essentials, separators=(",", ":")).encode()
+    stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
     if stored:
         bot.worker.wake.set()
     else:
@@ -124,7 +126,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     _configure_logging()
     app = Flask("trackplan")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    queue = SqliteQueue(queue_path(settings), lease_seconds=settings.lease_seconds)
+    queue = SqliteQueue(queue_path(settings), lease_seconds=settings.lease_seconds,
+                        settle_seconds=settings.settle_seconds)  # fmt: skip
     processor = Processor(settings, queue)
     policy = RetryPolicy(settings.retry_base_seconds, settings.retry_max_delay_seconds,
                          settings.give_up_after_seconds)  # fmt: skip

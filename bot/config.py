@@ -41,6 +41,9 @@ class Config:
     request_timeout: float = 15.0
     # A lease on a delivery in hand, renewed while it runs: a crash delays work this long.
     lease_seconds: float = 30.0
+    # A burst of deliveries for one pull request is worked on once it has been quiet this
+    # long (at most 2 s after it began): one review for twenty pushes. Tests set 0.
+    settle_seconds: float = 0.2
     # Finished deliveries (payload and id) are forgotten after this many days.
     retention_days: float = 7.0
     # How often every known repository's releases are checked and completed (0: never).

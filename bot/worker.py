@@ -91,7 +91,10 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._current: Delivery | None = None
         # Chores run from the worker's own loop: (every how many seconds, what, next due).
-        self._chores: list[list[Any]] = [[prune_every_seconds, self._prune, 0.0]]
+        self._chores: list[list[Any]] = [
+            [prune_every_seconds, self._prune, 0.0],
+            [1.0, queue.checkpoint, 0.0],
+        ]
         if periodic is not None and periodic_seconds > 0:
             self._chores.append([periodic_seconds, periodic, time.monotonic() + 5.0])
 

@@ -90,6 +90,7 @@ def config(gh: FakeGitHub, data_dir: Path, **extra: Any) -> dict[str, Any]:
         "seconds_between_writes": 0,
         "retry_base_seconds": 0.05,
         "request_backoff_seconds": 0.01,
+        "settle_seconds": 0,
         **extra,
     }
 

@@ -1,0 +1,28 @@
+"""The baseline of benchmarks/webhook.py: a Flask app that only checks the signature."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+
+from bot.signature import is_valid
+
+
+def create_app() -> Flask:
+    secret = os.environ["TRACKPLAN_WEBHOOK_SECRET"]
+    app = Flask("bare")
+
+    @app.post("/webhook")
+    def receive() -> ResponseReturnValue:
+        body = request.get_data(cache=False)
+        if not is_valid(secret, body, request.headers.get("X-Hub-Signature-256")):
+            return {"error": "invalid signature"}, 401
+        return {"queued": True}, 202
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        return {"status": "ok"}
+
+    return app
