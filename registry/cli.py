@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -314,6 +315,24 @@ def cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bot_migrate(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.queue import SCHEMA_VERSION, migrate
+
+    data = Path(args.data_dir or os.environ.get("TRACKPLAN_DATA_DIR") or "trackplan-data")
+    path = data / "queue.sqlite3"
+    try:
+        before = migrate(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"{path}: cannot create or migrate the queue: {exc}") from None
+    if before >= SCHEMA_VERSION:
+        print(f"{path}: schema {before}, up to date")
+    else:
+        print(f"{path}: schema {before} -> {SCHEMA_VERSION}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # The one command that runs the Flask app: imported here so the rest of the CLI (and the
     # registry core) never loads Flask or PyGithub.
@@ -342,7 +361,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("set the TRACKPLAN_* environment for the bot, or give --registry PATH")
     if args.registry:
         print(f"trackplan: read API on http://{args.host}:{args.port}/v1/plans", file=sys.stderr)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    finally:
+        from bot.worker import stop_all
+
+        stop_all(timeout=10)  # finish the delivery in hand, or give it back to the queue
     return EXIT_OK
 
 
@@ -524,6 +548,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.set_defaults(handler=cmd_serve)
+
+    bot_parser = sub.add_parser("bot", help="the bot's own state: create or migrate its queue")
+    bot_sub = bot_parser.add_subparsers(dest="bot_command", metavar="COMMAND", required=True)
+    migrate_parser = bot_sub.add_parser(
+        "migrate",
+        help="create or upgrade the delivery queue's database",
+        description="Create the SQLite delivery queue in the data folder, or upgrade an older "
+        "one, once, before any bot process starts (gunicorn does this itself in its master "
+        "process; run it by hand before starting several processes some other way). Safe "
+        "to run again: an up-to-date queue is left as it is.",
+    )
+    migrate_parser.add_argument(
+        "--data-dir", metavar="DIR",
+        help="the bot's data folder (default: $TRACKPLAN_DATA_DIR, else trackplan-data)",
+    )  # fmt: skip
+    migrate_parser.set_defaults(handler=cmd_bot_migrate)
     return parser
 
 

@@ -108,6 +108,7 @@ class FakeGitHub:
         self._ids = itertools.count(1000)
         self._fail: list[int] = []  # statuses to answer with, one per request
         self.faults: Faults | None = None
+        self._limit = (0, False)  # rate limits of fail_next(..., 403): (wait, primary)
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # writes one at a time, like GitHub per resource
         self.app = self._build()
@@ -147,8 +148,11 @@ class FakeGitHub:
         with self._lock:
             self.faults = faults
 
-    def rate_limit_next(self, count: int) -> None:
-        """GitHub's secondary rate limit: 403 with Retry-After."""
+    def rate_limit_next(self, count: int, wait: int = 0, primary: bool = False) -> None:
+        """GitHub's secondary rate limit (403 with Retry-After: `wait`), or its primary one
+        (403 with x-ratelimit-remaining 0 and x-ratelimit-reset `wait` seconds ahead)."""
+        with self._lock:
+            self._limit = (wait, primary)
         self.fail_next(count, status=403)
 
     def comments(self, number: int) -> list[dict[str, Any]]:
@@ -234,9 +238,15 @@ class FakeGitHub:
         elif fault == "after":
             request.environ["fake.fail_after"] = True
         if status == 403:
+            wait, primary = self._limit
+            if primary:
+                response = _json({"message": "API rate limit exceeded for installation."}, 403)
+                response.headers["X-RateLimit-Remaining"] = "0"
+                response.headers["X-RateLimit-Reset"] = str(int(time.time()) + wait)
+                return response
             response = _json({"message": "You have exceeded a secondary rate limit. Please "
                               "wait a few minutes before you try again."}, 403)  # fmt: skip
-            response.headers["Retry-After"] = "0"
+            response.headers["Retry-After"] = str(wait)
             return response
         if status is not None:
             return _json({"message": "Server Error"}, status)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.queue import SqliteQueue, migrate
 
@@ -155,3 +156,15 @@ CREATE TABLE deliveries (
     received REAL NOT NULL
 );
 """
+
+
+def test_trackplan_bot_migrate_creates_the_queue_once(tmp_path: Path, run_cli: Any) -> None:
+    data = tmp_path / "data"
+    first = run_cli("bot", "migrate", "--data-dir", str(data))
+    assert first.code == 0 and "schema 0 -> 2" in first.out
+    again = run_cli("bot", "migrate", "--data-dir", str(data))
+    assert again.code == 0 and "up to date" in again.out
+    (tmp_path / "file").write_text("not a folder")
+    bad = run_cli("bot", "migrate", "--data-dir", str(tmp_path / "file"))
+    assert bad.code == 2 and "cannot create or migrate the queue" in bad.err
+    assert "Traceback" not in bad.err

@@ -112,6 +112,24 @@ def test_github_failures_are_retried_with_backoff(
     assert app.extensions["trackplan"].queue.counts() == {"done": 1}
 
 
+@pytest.mark.parametrize("primary", [False, True], ids=["Retry-After", "x-ratelimit-reset"])
+def test_a_long_rate_limit_wait_goes_back_to_the_queue(
+    primary: bool, gh: FakeGitHub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="trackplan.bot")
+    app = app_for(gh, tmp_path / "data", max_wait_seconds=5)
+    deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh), "d-rl")
+    gh.rate_limit_next(1, wait=600, primary=primary)
+    started = time.monotonic()
+    assert drain(app) == 1
+    assert time.monotonic() - started < 5  # no thread sleeps through GitHub's wait
+    assert gh.comments(1) == []
+    (line,) = [r.getMessage() for r in caplog.records if "outcome=retry-in-" in r.getMessage()]
+    waited = float(line.split("outcome=retry-in-")[1].split("s ")[0])
+    assert 590 <= waited <= 602, line  # the delivery waits as long as GitHub asked
+    assert app.extensions["trackplan"].queue.health().backlog == 1
+
+
 def test_work_queued_before_a_restart_is_done_after_it(gh: FakeGitHub, tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = app_for(gh, data)
