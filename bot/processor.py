@@ -277,6 +277,14 @@ class Processor:
         else:
             conclusion, title = "success", "No breaking changes"
             summary = "Nothing in this pull request breaks producers or consumers."
+        if report.unreadable:
+            names = ", ".join(f"`{plan}`" for plan in report.unreadable)
+            conclusion, title = "failure", "Plans not compared"
+            summary = (
+                f"Plans {names} could not be compared: a file does not parse or a definition "
+                "does not validate (see `trackplan/validate`). Their changes are unknown, so "
+                "this review cannot pass until they are fixed.\n\n" + summary
+            )
         if blocked:
             conclusion, title = "failure", "Changes requested by an owner"
             summary += "\n\nChanges requested by " + ", ".join(

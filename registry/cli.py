@@ -22,9 +22,9 @@ from registry.notes import notes_from_file_text
 from registry.ownership import ownership, ownership_rows, render_ownership
 from registry.pull import PullError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
-from registry.render import markdown_table, notice, plural, render_findings
+from registry.render import clean, markdown_table, notice, plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
-from registry.report import FAIL_ON, DiffReport, compare
+from registry.report import FAIL_ON, DiffReport, compare, unparsed
 from registry.review import Links, render_review, verdict
 from registry.semver_range import RangeError
 from registry.settings import settings_of
@@ -111,8 +111,34 @@ def _fail_on(args: argparse.Namespace, report: DiffReport) -> str:
     return str(args.fail_on or report.head.settings.fail_on)
 
 
+def _blocked(report: DiffReport, args: argparse.Namespace) -> int | None:
+    """Say first, on stderr, which plans are not compared and why. Returns the exit code
+    this forces: 2 when a file cannot be read (does not parse), 1 when a definition does not
+    validate, None when every plan was compared."""
+    if not report.blocking:
+        return None
+    labels = {"BASE": args.base, "HEAD": args.head}
+    for plan in report.unreadable:
+        reasons = [(side, f) for side, f in report.blocking if f.plan == plan]
+        side, first = reasons[0]
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        print(
+            f"trackplan: error: plan '{plan}' is not compared: {labels[side]} "
+            f"{first.location}: {first.rule} {clean(first.message)}{more}; fix it, then "
+            "compare again (`trackplan validate` lists every problem)",
+            file=sys.stderr,
+        )
+    for side, finding in report.blocking:
+        if finding.plan is None:
+            print(f"trackplan: error: {labels[side]} {finding.location}: {finding.rule} "
+                  f"{clean(finding.message)}", file=sys.stderr)  # fmt: skip
+    unreadable = any(unparsed(f.rule) for _, f in report.blocking)
+    return EXIT_USAGE if unreadable else EXIT_FINDINGS
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     report = _compare(args, validate_head=False)
+    blocked = _blocked(report, args)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "github":
@@ -121,15 +147,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(render_review(report, None, _links(args), with_validation=False))
     else:
         sys.stdout.write(render_text(report))
-    errors = sum(1 for f in report.head_findings if f.level == ERROR)
-    if errors:
-        print(f"trackplan: note: {args.head} has {plural(errors, 'validation error')}; "
-              "run `trackplan validate`", file=sys.stderr)  # fmt: skip
+    if blocked is not None:
+        return blocked
     return EXIT_FINDINGS if report.fails(_fail_on(args, report)) else EXIT_OK
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     report = _compare(args, validate_head=True)
+    blocked = _blocked(report, args)
     notes = _read_notes(args.notes)
     stakeholders = offline_approvals(report)
     if args.format == "json":
@@ -149,6 +174,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     else:
         table = stakeholder_table(stakeholders, offline=True)
         sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table]))
+    if blocked is not None:
+        return blocked
     errors = any(f.level == ERROR for f in report.head_findings)
     failing = report.fails(_fail_on(args, report)) or errors
     return EXIT_FINDINGS if failing else EXIT_OK

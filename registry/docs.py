@@ -31,6 +31,11 @@ def _lint_section(rule: Rule) -> list[str]:
     lines = [f"### `{rule.id}`", "", f"**{rule.level}** — {rule.summary}", ""]
     if rule.doc:
         lines += [rule.doc, ""]
+    if rule.blocks_diff:
+        lines += [
+            "A plan with this error is not compared by `diff` and `review` (which exit 2).",
+            "",
+        ]
     lines += [f"Invalid (reported at `{file}:{line}`):", "", *_code_block(rule.invalid)]
     lines += ["Valid:", "", *_code_block(rule.valid)]
     return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 
 from registry.findings import ERROR, Finding
@@ -12,6 +13,21 @@ FORMATS = ("text", "json", "markdown", "github")
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def clean(text: str) -> str:
+    """Text safe for a terminal or a log: control and format characters (ANSI escapes,
+    carriage returns, bidi overrides, zero-width marks) shown as escapes, never obeyed."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or char == " " or unicodedata.category(char) in ("Zs",):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)
 
 
 def summary_line(findings: Sequence[Finding], files: int) -> str:
@@ -38,9 +54,9 @@ def render_findings(findings: Sequence[Finding], fmt: str, files: int) -> str:
         return _markdown(findings, files)
     lines = []
     for f in findings:
-        lines.append(f"{f.location}: {f.level} {f.rule} {f.message}")
+        lines.append(clean(f"{f.location}: {f.level} {f.rule} {f.message}"))
         if f.hint:
-            lines.append(f"    hint: {f.hint}")
+            lines.append(clean(f"    hint: {f.hint}"))
     lines.append(summary_line(findings, files))
     return "\n".join(lines) + "\n"
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
-from registry.render import escape_data, escape_property, plural
+from registry.render import clean, escape_data, escape_property, plural
 from registry.report import DiffReport
 
 
@@ -26,13 +26,13 @@ def version_line(plan: str, current: str | None, upcoming: str | None, bump: str
 def render_text(report: DiffReport) -> str:
     lines: list[str] = []
     for change in report.changes:
-        lines.append(f"{change.location}: {change.level} {change.rule} {change.message}")
+        lines.append(clean(f"{change.location}: {change.level} {change.rule} {change.message}"))
         if change.breaks:
             lines.append(f"    breaks: {', '.join(change.breaks)}")
         if change.level != INFO:
-            lines.append(f"    migration: {change.migration}")
+            lines.append(clean(f"    migration: {change.migration}"))
     lines += [version_line(s.plan, s.current, s.next, s.bump) for s in report.plans]
-    lines += [f"{plan}: not compared: a file of it does not parse" for plan in report.unreadable]
+    lines += [f"{plan}: not compared: it does not parse or validate" for plan in report.unreadable]
     lines.append(summary_counts(report) if report.changes else "no changes")
     return "\n".join(lines) + "\n"
 
@@ -53,6 +53,7 @@ def report_dict(report: DiffReport) -> dict[str, Any]:
         },
         "summary": {level: report.count(level) for level in (BREAKING, WARNING, INFO)},
         "unreadable_plans": report.unreadable,
+        "blocking": [{"side": side, **f.to_dict()} for side, f in report.blocking],
     }
 
 

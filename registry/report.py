@@ -11,7 +11,7 @@ from registry.diff import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
 from registry.loader import FILE_NOT_MAPPING, ParseCache, load_registry
 from registry.model import Registry
-from registry.rules import run_checks
+from registry.rules import blocking_checks, blocks_diff, run_checks
 from registry.snapshot import Snapshot
 from registry.versions import next_version
 
@@ -41,9 +41,11 @@ class DiffReport:
     plans: list[PlanSummary]
     head_findings: list[Finding] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)  # registry files that differ
-    # Plans left out of the diff: a file of theirs does not parse, so what it defines would
-    # look removed.
+    # Plans left out of the diff: a file of theirs does not parse or a definition does not
+    # validate (on either side), so what it defines would look removed or mean nonsense.
     unreadable: list[str] = field(default_factory=list)
+    # Why: the blocking findings of BASE and HEAD, as ("BASE" | "HEAD", finding).
+    blocking: list[tuple[str, Finding]] = field(default_factory=list)
 
     def count(self, level: str) -> int:
         return sum(1 for c in self.changes if c.level == level)
@@ -73,9 +75,12 @@ def compare(
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
     findings = list(new.findings)
+    checked = run_checks(new.registry) if validate_head else blocking_checks(new.registry)
     if validate_head:
-        findings += run_checks(new.registry)
-    unreadable = sorted({f.plan for f in new.findings if f.plan and _unparsed(f.rule)})
+        findings += checked
+    blocking = [("BASE", f) for f in old.findings + blocking_checks(old.registry) if blocks_diff(f)]
+    blocking += [("HEAD", f) for f in new.findings + checked if blocks_diff(f)]
+    unreadable = sorted({f.plan for _, f in blocking if f.plan})
     changes = [c for c in diff_registries(old.registry, new.registry, today)
                if c.plan not in unreadable]  # fmt: skip
     first = new.registry.settings.release.first_version
@@ -93,10 +98,12 @@ def compare(
     return DiffReport(
         base.label, head.label, old.registry, new.registry, changes, summaries,
         sort_findings(findings), changed_files(base, head), unreadable,
+        sorted(blocking, key=lambda item: (item[0] == "HEAD", item[1].sort_key())),
     )  # fmt: skip
 
 
-def _unparsed(rule: str) -> bool:
+def unparsed(rule: str) -> bool:
+    """A finding that means its file could not be read at all (not merely invalid)."""
     return rule.startswith("yaml-") or rule == FILE_NOT_MAPPING
 
 

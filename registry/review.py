@@ -132,8 +132,9 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     others = [c for c in report.changes if c.level == INFO]
     out = [MARKER, "## trackplan review", "", verdict(report, notes), ""]
     for plan in report.unreadable:
-        out += [f"> Plan `{plan}` is not compared: a file of it does not parse (see the "
-                "validation problems below).", ""]  # fmt: skip
+        out += [f"> Plan `{plan}` is not compared: a file of it does not parse, or a "
+                "definition does not validate (see the validation problems below). Its "
+                "changes are unknown until it does.", ""]  # fmt: skip
     if report.plans:
         out += [*_plans_table(report), ""]
     if breaking:

@@ -33,6 +33,9 @@ class Rule:
     check: Check | None = None
     doc: str = ""
     tags: tuple[str, ...] = field(default=())
+    # A plan with this finding does not mean what it says: `diff` and `review` leave it out
+    # (comparing `type: strng` would report nonsense) and say so.
+    blocks_diff: bool = False
 
     def run(self, registry: Registry) -> Iterator[Finding]:
         if self.check is None:
@@ -59,6 +62,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 4),
         _plan("events:\n  Order Completed: {properties: {}}\n"),
         doc="Unclosed brackets, bad indentation, tabs, several documents in one file.",
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_DUPLICATE_KEY,
@@ -68,6 +72,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 5),
         _plan("events:\n  Order Completed: {}\n  Order Refunded: {}\n"),
         doc="YAML parsers keep the last of two equal keys and silently drop the first.",
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_FORBIDDEN_TAG,
@@ -77,6 +82,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 4),
         _plan("events:\n  Order Completed: {}\n"),
         doc="Plan files hold plain data; tags such as !!python/object are refused, never run.",
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_ALIAS_LIMIT,
@@ -92,6 +98,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 7),
         _plan("x: &a {type: string}\ny: *a\n"),
         doc="Anchors and aliases are allowed, but their expansion is bounded.",
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_TOO_DEEP,
@@ -100,6 +107,7 @@ RULES: tuple[Rule, ...] = (
         _plan("x: " + "[" * 70 + "]" * 70 + "\n"),
         (PLAN, 3),
         _plan("x: [[1]]\n"),
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_FILE_TOO_LARGE,
@@ -109,6 +117,7 @@ RULES: tuple[Rule, ...] = (
         ("plans/web/events/huge.yaml", 1),
         {"plans/web/events/small.yaml": "# small\n"},
         doc="Split a large plan into several files below its folder.",
+        blocks_diff=True,
     ),
     Rule(
         yamlsafe.YAML_NUMBER_TOO_LARGE,
@@ -118,6 +127,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 3),
         _plan("x: {type: integer, maximum: 9999}\n"),
         doc="Huge literals are refused before they are converted: no validator holds them.",
+        blocks_diff=True,
     ),
     Rule(
         loader.FILE_NOT_MAPPING,
@@ -126,6 +136,7 @@ RULES: tuple[Rule, ...] = (
         {"plans/web/events/list.yaml": "- Order Completed\n"},
         ("plans/web/events/list.yaml", 1),
         {"plans/web/events/list.yaml": "events:\n  Order Completed: {}\n"},
+        blocks_diff=True,
     ),
     Rule(
         loader.FILE_OUTSIDE_PLAN,
@@ -144,6 +155,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 5),
         _plan("events:\n  Order Completed:\n    description: fine\n"),
         doc="The hint names the closest allowed field.",
+        blocks_diff=True,
     ),
     Rule(
         schema_check.PROPERTY_TYPE_UNKNOWN,
@@ -153,6 +165,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 6),
         _plan("events:\n  Order Completed:\n    properties:\n      total: {type: number}\n"),
         doc="Types: string, number, integer, boolean, object, array, null (or a list of them).",
+        blocks_diff=True,
     ),
     Rule(
         schema_check.SCHEMA_INVALID_VALUE,
@@ -162,6 +175,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 6),
         _plan("events:\n  Order Completed:\n    properties:\n      total: {required: true}\n"),
         doc="Wrong types, values outside an enum, patterns not matched, missing fields.",
+        blocks_diff=True,
     ),
     # --- plan structure ---------------------------------------------------------------------
     Rule(
@@ -171,6 +185,7 @@ RULES: tuple[Rule, ...] = (
         {PLAN: "events: {}\n"},
         (PLAN, 1),
         {PLAN: "plan: {id: web}\n"},
+        blocks_diff=True,
     ),
     Rule(
         loader.PLAN_ID_MISMATCH,
@@ -179,6 +194,7 @@ RULES: tuple[Rule, ...] = (
         {PLAN: "plan:\n  id: webapp\n"},
         (PLAN, 2),
         {PLAN: "plan:\n  id: web\n"},
+        blocks_diff=True,
     ),
     Rule(
         loader.PLAN_FOLDER_INVALID,
@@ -195,6 +211,7 @@ RULES: tuple[Rule, ...] = (
         {"plans/web/events/more.yaml": "plan:\n  id: web\n"},
         ("plans/web/events/more.yaml", 1),
         {"plans/web/events/more.yaml": "events: {}\n"},
+        blocks_diff=True,
     ),
     Rule(
         loader.DEFINITION_DUPLICATED,
@@ -210,6 +227,7 @@ RULES: tuple[Rule, ...] = (
             "plans/web/b.yaml": "events:\n  Order Refunded: {}\n",
         },
         doc="The files of a plan are merged; the finding names both places.",
+        blocks_diff=True,
     ),
     # --- cross-references -------------------------------------------------------------------
     Rule(
@@ -226,6 +244,7 @@ RULES: tuple[Rule, ...] = (
             "    properties:\n      id: {$ref: order_id}\n"
         ),
         check=checks.unknown_refs,
+        blocks_diff=True,
     ),
     Rule(
         "source-unknown",
@@ -319,6 +338,7 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 6),
         _plan("events:\n  Signed Up:\n    renamed_from: [Signup]\n"),
         check=checks.rename_conflicts,
+        blocks_diff=True,
     ),
     Rule(
         "codeowners-invalid",
@@ -394,9 +414,22 @@ RULES: tuple[Rule, ...] = (
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
+def blocks_diff(finding: Finding) -> bool:
+    """Whether a finding leaves its plan out of `diff` and `review` (see Rule.blocks_diff)."""
+    return finding.rule in _BLOCKS_DIFF and finding.level == ERROR
+
+
+def blocking_checks(registry: Registry) -> list[Finding]:
+    """Only the checks whose findings leave a plan out of the diff (cheap: for `diff`)."""
+    return [f for rule in RULES if rule.blocks_diff for f in rule.run(registry)]
+
+
 def run_checks(registry: Registry) -> list[Finding]:
     """Every catalog check over a loaded registry (load-time rules are raised by the loader)."""
     found: list[Finding] = []
     for rule in RULES:
         found.extend(rule.run(registry))
     return found
+
+
+_BLOCKS_DIFF = frozenset(rule.id for rule in RULES if rule.blocks_diff)

@@ -134,3 +134,34 @@ def test_a_draft_gets_the_comment_but_no_review_requests(tmp_path: Path) -> None
         event(app, gh, "pull_request", "opened.payload.json")
         assert len(gh.comments(1)) == 1
         assert gh.received("POST", "/repos/acme/plans/pulls/1/requested_reviewers") == []
+
+
+def test_a_branch_from_before_the_owners_existed_still_needs_today_s_owners(
+    tmp_path: Path,
+) -> None:
+    """Ownership and policy come from the base branch's tip, never the merge base: a PR
+    branched before CODEOWNERS and `owners:` existed cannot slip through unreviewed."""
+    root = tmp_path / "repo"
+    (root / "plans/web").mkdir(parents=True)
+    (root / PLAN).write_text(BASE_PLAN.replace('    owners: ["@acme/growth", "@acme/payments"]\n',
+                                               ""))  # fmt: skip
+    (root / "trackplan.yaml").write_text("conventions: {event_grammar: any}\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "before any owner")
+    git(root, "branch", "old-branch")
+    # main gains CODEOWNERS and event owners after the branch was cut ...
+    push_commit(root, "main", ".github/CODEOWNERS", CODEOWNERS, "Owners")
+    push_commit(root, "main", PLAN, BASE_PLAN, "Event owners")
+    # ... and the old branch removes the event: a breaking change.
+    push_commit(root, "old-branch", PLAN, "plan:\n  id: web\nevents: {}\n", "Drop Signup")
+    with FakeGitHub(root) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"], "acme/payments": ["paula"]})
+        gh.add_pull(1, head="old-branch", author="alice", body=NOTES)
+        app = app_for(gh, tmp_path / "data")
+        event(app, gh, "pull_request", "opened.payload.json")
+        check = review_check(gh, gh.sha("old-branch"))
+        assert check["conclusion"] == "failure"
+        assert "@acme/growth" in check["output"]["summary"]
+        assert "@acme/payments" in check["output"]["summary"]
+        assert sorted(gh.state.requested[1]["teams"]) == ["growth", "payments"]

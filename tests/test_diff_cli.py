@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from registry.notes import extract_migration_notes
 from tests.conftest import CliResult, write_files
 from tests.test_snapshot import git
@@ -137,4 +139,25 @@ def test_a_plan_whose_file_breaks_is_not_reported_as_removed(run_cli: Cli, tmp_p
     result = run_cli("diff", str(base), str(head), "--format", "json")
     data = result.json()
     assert data["changes"] == [] and data["unreadable_plans"] == ["web"]
-    assert "trackplan: note:" in run_cli("diff", str(base), str(head)).err
+    # A CI gate on `diff` must not pass: the input cannot be read (exit 2), reason first.
+    text = run_cli("diff", str(base), str(head))
+    assert result.code == text.code == 2
+    assert text.err.startswith("trackplan: error: plan 'web' is not compared: ")
+    assert "plans/web/plan.yaml:" in text.err and "yaml-syntax" in text.err
+
+
+@pytest.mark.parametrize("side", ["base", "head"])
+def test_an_invalid_definition_is_never_compared_as_if_meant(
+    run_cli: Cli, tmp_path: Path, side: str
+) -> None:
+    broken = V1.replace("{type: boolean}", "{type: strng}")
+    files = {"base": V1, "head": V1}
+    files[side] = broken
+    base = write_files(tmp_path / "a", {PLAN: files["base"]})
+    head = write_files(tmp_path / "b", {PLAN: files["head"]})
+    for command in ("diff", "review"):
+        result = run_cli(command, str(base), str(head))
+        assert result.code == 1, (command, result.err)
+        assert "strng" not in result.out.replace("unknown type 'strng'", "")  # no nonsense
+        assert result.err.startswith("trackplan: error: plan 'web' is not compared: ")
+        assert "property-type-unknown" in result.err
