@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import io
+import json
 import logging
 import random
 import tarfile
@@ -79,7 +80,9 @@ def _transient(exc: Exception) -> TransientError | None:
         status = exc.status
         retry_after = _retry_after(exc.headers or {})
         message = str((exc.data or {}).get("message", "")) if isinstance(exc.data, dict) else ""
-        rate_limited = status in (403, 429) and ("rate limit" in message.lower() or retry_after)
+        rate_limited = status in (403, 429) and (
+            "rate limit" in message.lower() or retry_after is not None
+        )
         if status >= 500 or status == 429 or rate_limited:
             return TransientError(f"GitHub answered {status}: {message}", retry_after)
         return None
@@ -108,7 +111,9 @@ class _RequestRetry(GithubRetry):
 
     def __init__(self, max_wait: float = 30.0, **kwargs: Any) -> None:
         self.max_wait = max_wait
-        kwargs.setdefault("allowed_methods", frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"}))
+        # Not PATCH either: updating a check run appends its annotations, so a PATCH retried
+        # after GitHub applied it would add them twice (the step retry resumes correctly).
+        kwargs.setdefault("allowed_methods", frozenset({"GET", "HEAD", "PUT", "DELETE"}))
         kwargs.setdefault("status_forcelist", [*range(500, 600), 429])
         kwargs.setdefault("raise_on_status", False)  # the last answer reaches PyGithub
         kwargs.setdefault("secondary_rate_wait", min(60.0, max_wait))
@@ -217,7 +222,10 @@ class Tree:
 
     files: dict[str, str]
     total_bytes: int
-    truncated: bool = False
+
+
+class TreeTooLarge(Exception):
+    """GitHub truncated a recursive tree listing: the registry cannot be read whole."""
 
 
 @dataclass(frozen=True)
@@ -328,8 +336,13 @@ class RepoGateway:
             total += element.size or 0
             if is_registry_file(element.path):
                 files[element.path] = element.sha
-        truncated = bool(tree.raw_data.get("truncated"))
-        return Tree(files, total, truncated)
+        if tree.raw_data.get("truncated"):
+            # Files missing from a cut-off listing would look deleted: never guess.
+            raise TreeTooLarge(
+                f"GitHub cut off the file list of commit {sha[:12]} (over 100,000 entries "
+                "or 7 MB): trackplan reads registries from repositories below that size"
+            )
+        return Tree(files, total)
 
     @_github
     def snapshot(self, sha: str, tree: Tree | None = None) -> MemorySnapshot:
@@ -353,9 +366,10 @@ class RepoGateway:
         url = self._repo.get_archive_link("tarball", sha)
         response = requests.get(url, timeout=self._github.config.request_timeout * 4,
                                 headers=self._archive_headers(url), stream=True)  # fmt: skip
-        response.raise_for_status()
-        limit = TARBALL_MAX_BYTES
-        body = response.raw.read(limit + 1, decode_content=True)
+        with response:
+            response.raise_for_status()
+            limit = TARBALL_MAX_BYTES
+            body = response.raw.read(limit + 1, decode_content=True)
         if len(body) > limit:
             return
         with tarfile.open(fileobj=io.BytesIO(body), mode="r:*") as archive:
@@ -504,7 +518,7 @@ class RepoGateway:
                 if step.kind == DELETE_ASSET:
                     for asset in release.assets:
                         if asset.name == step.name:
-                            asset.delete_asset()
+                            _delete_asset(asset)
                 else:
                     data = assets[step.name]
                     # Follows the release's upload_url (another host on github.com).
@@ -526,6 +540,20 @@ class RepoGateway:
     def commit_check(self, sha: str, name: str, conclusion: str, title: str,
                      summary: str) -> None:  # fmt: skip
         self.check_run(sha, name, conclusion, title, summary)
+
+    @_github
+    def clear_check(self, sha: str, name: str, title: str, summary: str) -> None:
+        """Turn a failing check of ours green once its cause is gone (e.g. trackplan/bot
+        after a later delivery succeeded); nothing when there is none."""
+        for run in self._repo.get_commit(sha).get_check_runs(check_name=name):
+            if run.conclusion == "failure":
+                run.edit(status="completed", conclusion="success",
+                         output={"title": title, "summary": summary})  # fmt: skip
+            return
+
+    @_github
+    def commit_message(self, sha: str) -> str:
+        return str(self._repo.get_git_commit(sha).message)
 
     @_github
     def tags(self) -> list[str]:
@@ -558,6 +586,10 @@ class RepoGateway:
         repeated; annotations past 50 go out in further updates, resumed where an earlier
         try stopped."""
         wanted = [a.to_api() for a in annotations or []]
+        # The run carries a digest of its annotations: a run found again with the same
+        # digest is resumed where an earlier try stopped; any other gets a new run (GitHub
+        # shows the newest run of a name), since annotations can only be added, never taken.
+        digest = _annotations_digest(wanted)
         output: dict[str, Any] = {"title": title, "summary": summary[:65535]}
         if text:
             output["text"] = text[:65535]
@@ -566,10 +598,10 @@ class RepoGateway:
             run = existing  # newest first
             break
         sent = run.output.annotations_count if run is not None else 0
-        if run is None or sent > len(wanted):
+        if run is None or run.external_id != digest or sent > len(wanted):
             run = self._repo.create_check_run(
                 name=name, head_sha=head_sha, status="completed", conclusion=conclusion,
-                output={**output, "annotations": wanted[:MAX_ANNOTATIONS]},
+                external_id=digest, output={**output, "annotations": wanted[:MAX_ANNOTATIONS]},
             )  # fmt: skip
             sent = min(len(wanted), MAX_ANNOTATIONS)
         elif not _run_matches(run, conclusion, output) or sent < len(wanted):
@@ -580,6 +612,19 @@ class RepoGateway:
         for start in range(sent, len(wanted), MAX_ANNOTATIONS):
             run.edit(output={**output, "annotations": wanted[start : start + MAX_ANNOTATIONS]})
         return int(run.id)
+
+
+def _delete_asset(asset: Any) -> None:
+    try:
+        asset.delete_asset()
+    except GithubException as exc:
+        if exc.status != 404:  # gone already: an earlier try deleted it
+            raise
+
+
+def _annotations_digest(annotations: list[dict[str, Any]]) -> str:
+    text = json.dumps(annotations, sort_keys=True, separators=(",", ":"))
+    return "trackplan:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _run_matches(run: Any, conclusion: str, output: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
 from bot.queue import Delivery, DeliveryQueue
-from bot.worker import TransientError
+from bot.worker import Cancelled, TransientError, raise_if_cancelled
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
@@ -42,19 +42,25 @@ RECONCILE = "reconcile"  # an event of our own: check and complete a repository'
 
 
 class _Steps:
-    """Runs publishing steps so that a transient failure of one never silences the rest;
-    the delivery is retried afterwards (every step is idempotent)."""
+    """Runs publishing steps so that the failure of one never silences the rest. Afterwards
+    a transient failure retries the delivery (every step is idempotent); a permanent one
+    fails it, once every other step has had its turn."""
 
     def __init__(self) -> None:
         self.failed: list[TransientError] = []
+        self.broken: list[tuple[str, Exception]] = []
 
     def run(self, name: str, step: Callable[[], T]) -> T | None:
+        raise_if_cancelled()  # given back to the queue: another process may hold it now
         try:
             return step()
         except TransientError as exc:
             log.warning("step %s failed, the others go on: %s", name, exc)
             self.failed.append(exc)
-            return None
+        except Exception as exc:
+            log.exception("step %s failed for good, the others go on", name)
+            self.broken.append((name, exc))
+        return None
 
     def raise_if_failed(self) -> None:
         if self.failed:
@@ -62,6 +68,9 @@ class _Steps:
             raise TransientError(
                 "; ".join(str(e) for e in self.failed), max(waits) if waits else None
             )
+        if self.broken:
+            name, exc = self.broken[0]
+            raise RuntimeError(f"{name}: {exc.__class__.__name__}: {exc}") from exc
 
 
 class Fingerprints:
@@ -134,30 +143,16 @@ class Processor:
         pull = repo.pull(int(payload["pull_request"]["number"]))
         if pull.state != "open":
             return "closed"
-        # Ownership and policy come from the base branch as it is now; the diff from the
-        # merge base. A PR branched from an old main cannot pick an older, laxer policy.
-        base_tip = repo.branch_sha(pull.base_ref)
-        base_sha = repo.merge_base(base_tip, pull.head_sha)
-        base_tree, head_tree = repo.tree(base_sha), repo.tree(pull.head_sha)
-        touched = changed_paths(base_tree.files, head_tree.files)
-        if not touched and repo.find_comment(pull.number, MARKER) is None:
-            return "no-plan-changes"
-        base = repo.snapshot(base_sha, base_tree)
-        head = repo.snapshot(pull.head_sha, head_tree)
-        tip = base if base_tip == base_sha else repo.snapshot(base_tip)
-        tags = repo.tags()
-        reviews = repo.reviews(pull.number)
-        links = Links(
-            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
-            base=f"{pull.repo_html_url}/blob/{base_sha}/",
-        )
         try:
-            released = latest_by_plan(tags, settings_of(head).release.tag)
-            report = compare(base, head, released=released, parse=self.parse)
-            policy = load_registry(tip, parse=self.parse).registry
-        except Exception as exc:  # a bug of ours must never leave a PR without a verdict
+            fetched = self._fetch_and_compare(repo, pull)
+        except (TransientError, Cancelled):
+            raise
+        except Exception as exc:  # a bug of ours, or a repository we cannot read whole:
             log.exception("could not review %s#%d", repo.full_name, pull.number)
-            return self._crashed(repo, pull, exc)
+            return self._crashed(repo, pull, exc)  # never leave a PR without a verdict
+        if fetched is None:
+            return "no-plan-changes"
+        report, policy, touched, reviews, links = fetched
         notes = extract_migration_notes(pull.body)
         problems: list[str] = []
         approvals = self.approvals(repo, pull, report, policy, touched, reviews, problems)
@@ -173,8 +168,38 @@ class Processor:
         steps.run("validate check", lambda: self.publish_validation(repo, pull, report))
         steps.run("review check", lambda: self.publish_review(
             repo, pull, report, notes, approvals, problems))  # fmt: skip
+        if not steps.failed and not steps.broken:
+            done = "A later delivery for this commit succeeded."
+            steps.run("bot check", lambda: repo.clear_check(
+                pull.head_sha, BOT_CHECK, "trackplan finished", done))  # fmt: skip
         steps.raise_if_failed()
         return "reviewed"
+
+    def _fetch_and_compare(
+        self, repo: RepoGateway, pull: PullInfo
+    ) -> tuple[DiffReport, Registry, list[str], list[tuple[str, str, str]], Links] | None:
+        """Everything the review needs; None when the PR touches no registry file."""
+        # Ownership and policy come from the base branch as it is now; the diff from the
+        # merge base. A PR branched from an old main cannot pick an older, laxer policy.
+        base_tip = repo.branch_sha(pull.base_ref)
+        base_sha = repo.merge_base(base_tip, pull.head_sha)
+        base_tree, head_tree = repo.tree(base_sha), repo.tree(pull.head_sha)
+        touched = changed_paths(base_tree.files, head_tree.files)
+        if not touched and repo.find_comment(pull.number, MARKER) is None:
+            return None
+        base = repo.snapshot(base_sha, base_tree)
+        head = repo.snapshot(pull.head_sha, head_tree)
+        tip = base if base_tip == base_sha else repo.snapshot(base_tip)
+        tags = repo.tags()
+        reviews = repo.reviews(pull.number)
+        links = Links(
+            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
+            base=f"{pull.repo_html_url}/blob/{base_sha}/",
+        )
+        released = latest_by_plan(tags, settings_of(head).release.tag)
+        report = compare(base, head, released=released, parse=self.parse)
+        policy = load_registry(tip, parse=self.parse).registry
+        return report, policy, touched, reviews, links
 
     def _crashed(self, repo: RepoGateway, pull: PullInfo, exc: Exception) -> str:
         reason = f"{exc.__class__.__name__}: {str(exc)[:300]}"
@@ -304,7 +329,11 @@ class Processor:
         """Release every plan changed since its last release, at the pushed commit, and
         complete any earlier release that an interrupted attempt left unfinished."""
         repo = self._repo(payload)
-        commit = str(payload["after"])
+        # Always the branch as it is now: a delayed or retried push must never release an
+        # older commit over a newer release (pushes may be worked off out of order).
+        pushed = str(payload["after"])
+        branch = str(payload["repository"].get("default_branch") or "main")
+        commit = repo.branch_sha(branch)
         head = repo.snapshot(commit)
         if not head.is_registry():
             return "no-registry"
@@ -318,6 +347,8 @@ class Processor:
             if target is not None:
                 tags.append(Tag(name, target))
         message = str((payload.get("head_commit") or {}).get("message") or "")
+        if commit != pushed:
+            message = repo.commit_message(commit)  # the merged PR is the tip's
         info, notes = self.merged_pull(repo, message, commit)
         try:
             planned = plan_releases(head, commit, tags, repo.snapshot, notes=notes, info=info,
@@ -382,20 +413,31 @@ class Processor:
             held = releases.get(name)
             if held is not None and self._verified(plan, version, held):
                 continue
-            commit = repo.peel_tag(name)
-            if commit is None:
+            try:
+                if self._repair_one(repo, name, plan, version):
+                    repaired.append(name)
+            except (TransientError, Cancelled):
+                raise
+            except Exception:  # one broken old tag must not stop the others
+                log.exception("could not complete release %s of %s", name, repo.full_name)
                 continue
-            registry = load_registry(repo.snapshot(commit), parse=self.parse).registry
-            if plan not in registry.plans:
-                log.warning("tag %s names plan %s, which its commit does not hold", name, plan)
-                continue
-            text = repo.tag_message(name)
-            files = build_artifacts(registry.plans[plan], version, text)
-            if repo.publish_release(name, commit, f"{plan} v{version}", text, files):
-                log.info("completed release %s of %s", name, repo.full_name)
-                repaired.append(name)
-            self.verified.add(fingerprint(repo.release_state(name)))
         return repaired
+
+    def _repair_one(self, repo: RepoGateway, name: str, plan: str, version: str) -> bool:
+        commit = repo.peel_tag(name)
+        if commit is None:
+            return False
+        registry = load_registry(repo.snapshot(commit), parse=self.parse).registry
+        if plan not in registry.plans:
+            log.warning("tag %s names plan %s, which its commit does not hold", name, plan)
+            return False
+        text = repo.tag_message(name)
+        files = build_artifacts(registry.plans[plan], version, text)
+        steps = repo.publish_release(name, commit, f"{plan} v{version}", text, files)
+        if steps:
+            log.info("completed release %s of %s", name, repo.full_name)
+        self.verified.add(fingerprint(repo.release_state(name)))
+        return bool(steps)
 
     def _verified(self, plan: str, version: str, held: HeldRelease) -> bool:
         complete = looks_complete(plan, version, replace(held, tag_commit="listed"))

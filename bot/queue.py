@@ -114,8 +114,21 @@ CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (key, status, received);
 ADDED_COLUMNS = {
     "owner": "TEXT",  # host/pid/start-time of the process holding the lease
     "finished": "REAL NOT NULL DEFAULT 0",  # when it reached done, failed or superseded
+    "crashes": "INTEGER NOT NULL DEFAULT 0",  # times its process died while working on it
 }
 BUSY_TIMEOUT_MS = 30_000
+# A delivery whose process died while working on it is taken back with a growing delay
+# (2, 4, 8 ... s) and failed after this many attempts: one that crashes its process every
+# time must not crash every restart or block its pull request for good.
+MAX_CRASHES = 8
+_TAKE_BACK = (
+    "UPDATE deliveries SET owner = NULL, lease_until = 0, crashes = crashes + 1,"
+    f" status = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN 'failed' ELSE 'queued' END,"
+    f" finished = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN :now ELSE 0 END,"
+    f" error = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN"
+    "   'the process working on it stopped ' || (crashes + 1) || ' times' ELSE error END,"
+    " not_before = :now + MIN(600, 1 << MIN(crashes + 1, 10))"
+)
 
 
 def process_identity(pid: int | None = None) -> str:
@@ -286,9 +299,8 @@ class SqliteQueue(DeliveryQueue):
         if expired:
             with self._write:
                 db.execute(
-                    "UPDATE deliveries SET status = ?, owner = NULL WHERE status = ?"
-                    " AND lease_until < ?",
-                    (QUEUED, PROCESSING, now),
+                    _TAKE_BACK + " WHERE status = 'processing' AND lease_until < :now",
+                    {"now": now},
                 )
 
     def _candidate(self, skip: set[str]) -> tuple[tuple[Any, ...], str | None] | None:
@@ -391,19 +403,20 @@ class SqliteQueue(DeliveryQueue):
             taken = 0
             for owner in gone:
                 taken += db.execute(
-                    "UPDATE deliveries SET status = ?, lease_until = 0, owner = NULL"
-                    " WHERE status = ? AND owner = ?",
-                    (QUEUED, PROCESSING, owner),
+                    _TAKE_BACK + " WHERE status = 'processing' AND owner = :owner",
+                    {"now": time.time(), "owner": owner},
                 ).rowcount
         return taken
 
     def _set(self, delivery_id: str, status: str, error: str | None, not_before: float = 0) -> None:
+        """Settle a delivery this process holds; a lease lost meanwhile (taken back, given
+        to another process) is left alone: its new holder settles it."""
         finished = time.time() if status in FINISHED else 0
         with self._write:
             self._db().execute(
                 "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0,"
-                " owner = NULL, finished = ? WHERE id = ?",
-                (status, error, not_before, finished, delivery_id),
+                " owner = NULL, finished = ? WHERE id = ? AND status = ? AND owner = ?",
+                (status, error, not_before, finished, delivery_id, PROCESSING, self.owner),
             )
 
     def finish(self, delivery_id: str) -> None:

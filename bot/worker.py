@@ -24,6 +24,21 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
+class Cancelled(Exception):
+    """The delivery in hand was given back (shutdown) or its lease was lost: stop writing."""
+
+
+_cancel = threading.local()
+
+
+def raise_if_cancelled() -> None:
+    """Handlers call this between steps: a delivery given back must not write any more,
+    since another process may be working on it now."""
+    event: threading.Event | None = getattr(_cancel, "event", None)
+    if event is not None and event.is_set():
+        raise Cancelled("the delivery was given back to the queue")
+
+
 Processor = Callable[[Delivery], str]
 GiveUp = Callable[[Delivery, str], None]
 
@@ -90,6 +105,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._current: Delivery | None = None
+        self._cancelled = threading.Event()
         # Chores run from the worker's own loop: (every how many seconds, what, next due).
         self._chores: list[list[Any]] = [
             [prune_every_seconds, self._prune, 0.0],
@@ -119,14 +135,22 @@ class Worker:
         thread.join(timeout)
         current = self._current
         if thread.is_alive() and current is not None:
+            self._cancelled.set()  # the thread stops at its next step, before any write
             self.queue.release(current.id)
             log.warning("delivery %s event=%s key=%s outcome=returned-on-shutdown",
                         current.id, current.event, current.key)  # fmt: skip
 
     def _run(self) -> None:
+        _cancel.event = self._cancelled
         while not self._stop.is_set():
             self._run_chores()
-            if not self.run_once():
+            try:
+                worked = self.run_once()
+            except Exception:  # a locked or full database: never let the thread die
+                log.exception("the queue worker failed; it goes on in a moment")
+                self._stop.wait(self.poll_seconds * 4)
+                continue
+            if not worked:
                 if self.wake.wait(self.poll_seconds):
                     self._stop.wait(self.settle_seconds)
                 self.wake.clear()
@@ -158,10 +182,15 @@ class Worker:
         if delivery is None:
             return False
         self._current = delivery
-        heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3)
+        self._cancelled.clear()
+        heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled)
         started = time.monotonic()
         try:
             outcome = self.process(delivery)
+        except Cancelled:
+            log.warning("delivery %s event=%s key=%s outcome=given-back attempts=%d ms=%d",
+                        delivery.id, delivery.event, delivery.key, delivery.attempts,
+                        _ms(started))  # fmt: skip
         except TransientError as exc:
             self._retry(delivery, exc, started)
         except Exception as exc:
@@ -217,8 +246,10 @@ class _Heartbeat:
     """Renews a delivery's lease while it is worked on, so a short lease never runs out on
     a long but live job, and a dead process's lease runs out quickly."""
 
-    def __init__(self, queue: DeliveryQueue, delivery_id: str, every: float) -> None:
+    def __init__(self, queue: DeliveryQueue, delivery_id: str, every: float,
+                 lost: threading.Event) -> None:  # fmt: skip
         self._queue, self._id, self._every = queue, delivery_id, max(every, 0.05)
+        self._lost = lost
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="trackplan-lease", daemon=True)
         self._thread.start()
@@ -227,6 +258,8 @@ class _Heartbeat:
         while not self._done.wait(self._every):
             try:
                 if not self._queue.renew(self._id):
+                    log.warning("lost the lease of delivery %s: stopping its work", self._id)
+                    self._lost.set()
                     return
             except Exception:
                 log.exception("could not renew the lease of delivery %s", self._id)

@@ -188,6 +188,7 @@ class FakeGitHub:
             ("GET", f"{repo}/compare/<path:spec>", self._compare),
             ("GET", f"{repo}/git/trees/<sha>", self._tree),
             ("GET", f"{repo}/git/blobs/<sha>", self._blob),
+            ("GET", f"{repo}/git/commits/<sha>", self._commit),
             ("GET", f"{repo}/git/matching-refs/<path:prefix>", self._matching_refs),
             ("GET", f"{repo}/git/matching-refs/", self._all_refs),
             ("POST", f"{repo}/git/tags", self._create_tag),
@@ -367,6 +368,11 @@ class FakeGitHub:
                               capture_output=True, check=True).stdout  # fmt: skip
         return {"sha": sha, "size": len(data), "encoding": "base64",
                 "content": base64.b64encode(data).decode()}  # fmt: skip
+
+    def _commit(self, sha: str) -> dict[str, Any]:
+        message = self.git("log", "-1", "--format=%B", sha)
+        return {"sha": sha, "message": message, "url": "", "tree": {"sha": "", "url": ""},
+                "parents": []}  # fmt: skip
 
     def _all_refs(self) -> Response:
         return self._matching_refs("")
@@ -603,7 +609,7 @@ def _check_json(run: dict[str, Any]) -> dict[str, Any]:
     output["annotations_count"] = len(run["annotations"])
     return {"id": run["id"], "name": run.get("name"), "head_sha": run.get("head_sha"),
             "status": run.get("status"), "conclusion": run.get("conclusion"), "url": run["url"],
-            "html_url": "", "output": output}  # fmt: skip
+            "external_id": run.get("external_id"), "html_url": "", "output": output}  # fmt: skip
 
 
 def _user(login: str) -> dict[str, Any]:

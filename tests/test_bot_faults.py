@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.botkit import EXAMPLES, app_for, deliver, payload, plan_repo, settle
+from tests.botkit import EXAMPLES, app_for, deliver, payload, plan_repo, push_commit, settle
 from tests.fake_github import FakeGitHub, Faults
 from tests.test_bot_release import push_payload
 from tests.test_snapshot import git
@@ -123,3 +123,22 @@ def test_an_incomplete_release_is_completed_by_the_reconcile_pass(tmp_path: Path
         fixed = next(r for r in gh.state.releases if r["tag_name"] == "segment/v1.0.0")
         digest = next(a for a in fixed["assets"] if a["name"].endswith(".plan.json"))["digest"]
         assert digest != "sha256:" + "0" * 64
+
+
+def test_a_delayed_push_never_releases_an_older_commit_over_a_newer_one(tmp_path: Path) -> None:
+    repo = three_plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        older = push_payload(gh, "Three plans")
+        push_commit(repo, "main", "plans/web/events/more.yaml",
+                    "events:\n  Page Left: {}\n", "Add Page Left")  # fmt: skip
+        newer = push_payload(gh, "Add Page Left")
+        deliver(client, "push", older, delivery="older")  # worked off first, late
+        deliver(client, "push", newer, delivery="newer")
+        settle(app)
+        tip = gh.sha("main")
+        web = git(repo, "rev-list", "-n", "1", "web/v1.0.0").strip()
+        assert web == tip  # released as main is now, not as the older push saw it
+        assert sorted(r["tag_name"] for r in gh.state.releases) == [
+            "segment/v1.0.0", "shop/v1.0.0", "web/v1.0.0"]  # fmt: skip

@@ -63,9 +63,31 @@ def test_retry_waits_and_work_survives_a_restart(tmp_path: Path) -> None:
     del queue
     time.sleep(0.3)
     reopened = SqliteQueue(path, lease_seconds=0.2)
-    again = reopened.claim()
+    assert reopened.claim() is None  # taken back, after a short pause (crash loops back off)
+    deadline = time.monotonic() + 5
+    while (again := reopened.claim()) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert again is not None and again.id == "b" and again.attempts == 2
     assert reopened.claim() is None  # a waits for its retry time
+
+
+def test_a_delivery_that_kills_its_process_every_time_is_failed_in_the_end(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.sqlite3"
+    queue = SqliteQueue(path, lease_seconds=0.01)
+    queue.put("poison", "pull_request", "acme/plans#1", True, b"{}")
+    for crash in range(1, 9):
+        claimed = queue.claim()
+        assert claimed is not None, crash
+        time.sleep(0.02)  # its process "dies": the lease runs out unrenewed
+        assert queue.claim() is None  # taken back, with a pause that grows each time
+        db = sqlite3.connect(path)
+        db.execute("UPDATE deliveries SET not_before = 0")  # skip the pause
+        db.commit()
+        db.close()
+    health = queue.health()
+    assert health.failed == 1 and health.backlog == 0
 
 
 def test_a_dead_process_s_delivery_is_taken_back_at_the_next_start(tmp_path: Path) -> None:
