@@ -198,7 +198,10 @@ def cmd_owners(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.repo}: not a trackplan registry; pass it with --repo")
     registry = load_registry(snapshot, parse=parse_cache(args)).registry
     root = Path(args.repo).resolve()
-    entries = [ownership(registry, _relative(path, root)) for path in args.paths]
+    entries = [
+        ownership(registry, _relative(path, root), folder=(root / _relative(path, root)).is_dir())
+        for path in args.paths
+    ]
     if args.format == "json":
         text = json.dumps({"files": entries}, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write(text + "\n")

@@ -12,9 +12,12 @@ def _owners(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def ownership(registry: Registry, path: str) -> dict[str, Any]:
-    """The owners of one registry path: its CODEOWNERS line, its plan, its events."""
-    rule = registry.codeowners.rule_for(path)
+def ownership(registry: Registry, path: str, *, folder: bool = False) -> dict[str, Any]:
+    """The owners of one registry path: its CODEOWNERS line, its plan, its events. For a
+    folder, the line that owns the files in it (GitHub matches files, never folders)."""
+    path = path.rstrip("/") if folder else path
+    codeowners = registry.codeowners
+    rule = codeowners.rule_for_directory(path) if folder else codeowners.rule_for(path)
     entry: dict[str, Any] = {
         "path": path,
         "codeowners": None
@@ -29,7 +32,8 @@ def ownership(registry: Registry, path: str) -> dict[str, Any]:
         "events": [],
     }
     parts = path.split("/")
-    plan = registry.plans.get(parts[1]) if len(parts) > 2 and parts[0] == PLANS_DIR else None
+    in_plan = len(parts) > (1 if folder else 2) and parts[0] == PLANS_DIR
+    plan = registry.plans.get(parts[1]) if in_plan else None
     if plan is not None:
         entry["plan"] = {"id": plan.id, "owners": _owners(plan.meta.get("owners"))}
         events = [e for e in plan.events.values() if e.file == path]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from registry.codeowners import CodeOwners
@@ -115,8 +119,7 @@ def test_github_documented_example(path: str, owners: tuple[str, ...]) -> None:
         ("docs/** @d\n", "docs/a/b/c.md", ("@d",)),
         ("src/**/test.py @t\n", "src/test.py", ("@t",)),
         ("src/**/test.py @t\n", "src/a/b/test.py", ("@t",)),
-        ("[abc].txt @x\n", "a.txt", ()),  # no [ ] ranges: brackets match literally
-        ("[abc].txt @x\n", "[abc].txt", ("@x",)),
+        ("\\[abc].txt @x\n", "[abc].txt", ("@x",)),  # an escaped bracket is literal
         ("*.md @a\nREADME.md @b\n", "README.md", ("@b",)),  # last match wins
         ("README.md @b\n*.md @a\n", "README.md", ("@a",)),
         ("file?.txt @q\n", "file1.txt", ("@q",)),
@@ -133,6 +136,7 @@ def test_pattern_rules(text: str, path: str, owners: tuple[str, ...]) -> None:
     [
         ("!docs/ @a", "negation"),
         ("\\#file @a", "escaped '#'"),
+        ("docs/[ab]* @a", "character ranges"),
         ("docs/ acme/team", "'acme/team' is not an owner"),
         ("docs/ @acme/", "'@acme/' is not an owner"),
     ],
@@ -141,3 +145,23 @@ def test_lines_github_rejects_are_problems_with_their_line(line: str, message: s
     owners = CodeOwners.from_text(f"* @all\n{line}\n")
     assert [(n, m) for n, m in owners.problems if message in m] and owners.problems[0][0] == 2
     assert owners.owners_for("docs/x") == ("@all",)  # the rejected line matches nothing
+
+
+VECTORS = json.loads((Path(__file__).parent / "fixtures" / "codeowners_vectors.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "vector", VECTORS, ids=[f"{v['pattern']!r}~{v['path']!r}" for v in VECTORS]
+)
+def test_github_semantics_vector(vector: dict[str, Any]) -> None:
+    """Vectors written from GitHub's CODEOWNERS documentation and git's gitignore pattern
+    format, checked against git and hmarr/codeowners (each names its source)."""
+    owners = CodeOwners.from_text(vector["pattern"] + " @owner\n")
+    assert (owners.owners_for(vector["path"]) == ("@owner",)) is vector["matches"], vector
+
+
+def test_a_folder_is_owned_by_the_line_for_what_is_in_it() -> None:
+    owners = CodeOwners.from_text("* @all\n/plans/web/ @web\n*.yaml @yaml\n")
+    rule = owners.rule_for_directory("plans/web")
+    assert rule is not None and rule.pattern == "/plans/web/"
+    assert owners.owners_for("plans/web/plan.yaml") == ("@yaml",)

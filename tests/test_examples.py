@@ -70,6 +70,14 @@ def test_owners_of_a_plan_file(run_cli: Cli) -> None:
     )
 
 
+def test_owners_of_a_folder_is_the_line_for_its_files(run_cli: Cli) -> None:
+    for folder in ("plans/shop", "plans/shop/"):
+        result = run_cli("owners", folder, "--repo", str(EXAMPLES / "acme"), "--format", "json")
+        (entry,) = result.json()["files"]
+        assert entry["codeowners"]["pattern"] == "/plans/shop/", folder
+        assert entry["plan"] == {"id": "shop", "owners": ["@acme/commerce"]}
+
+
 def test_review_has_a_stakeholder_table(run_cli: Cli) -> None:
     result = run_cli("review", str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme"))
     assert (
