@@ -1,86 +1,48 @@
-"""Version ranges for `trackplan pull`: ^1.2, ~1.2, >=1.0 <2, 1.2.3, latest."""
+"""Version ranges for `trackplan pull`: npm's semantics exactly, plus `latest`.
+
+Ranges are npm's (`^1.2`, `~1.2.3`, `>=1.0 <2`, `1.x`, `1.2 - 2`, `<1 || >=3`), evaluated by
+node-semver, a port of npm's own implementation: users write the ranges they know from
+package.json and get the answers npm would give.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from registry.versions import Version, parse_version
+import nodesemver
 
-Test = Callable[[Version], bool]
-_PARTIAL = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
-_COMPARATOR = re.compile(r"(>=|<=|>|<|=)?\s*v?(\d+(?:\.\d+){0,2})")
+from registry.versions import parse_version
 
 
 class RangeError(ValueError):
     """A range that cannot be parsed."""
 
 
-def _partial(text: str) -> tuple[int, int | None, int | None]:
-    found = _PARTIAL.fullmatch(text)
-    if found is None:
-        raise RangeError(f"'{text}' is not a version")
-    major, minor, patch = found.groups()
-    return int(major), int(minor) if minor else None, int(patch) if patch else None
-
-
-def _floor(text: str) -> Version:
-    major, minor, patch = _partial(text)
-    return (major, minor or 0, patch or 0)
-
-
-def parse_range(spec: str) -> Test:
-    """A predicate over versions for `spec` (an npm-style subset)."""
+def _range(spec: str) -> nodesemver.Range:
     spec = spec.strip()
-    if spec in ("", "latest", "*", "x"):
-        return lambda v: True
-    if spec[0] == "^":
-        low = _floor(spec[1:])
-        major, minor, _ = _partial(spec[1:])
-        if major > 0 or minor is None:
-            high = (major + 1, 0, 0)
-        elif low[1] > 0:
-            high = (0, low[1] + 1, 0)
-        else:
-            high = (0, 0, low[2] + 1)
-        return lambda v: low <= v < high
-    if spec[0] == "~":
-        low = _floor(spec[1:])
-        major, minor, _ = _partial(spec[1:])
-        high = (major + 1, 0, 0) if minor is None else (major, minor + 1, 0)
-        return lambda v: low <= v < high
-    exact = parse_version(spec.lstrip("v="))
-    if exact is not None:
-        return lambda v: v == exact
-    tests = [_comparator(part) for part in spec.replace(",", " ").split()]
-    if not tests:
-        raise RangeError(f"'{spec}' is not a version range")
-    return lambda v: all(test(v) for test in tests)
+    if spec == "latest":
+        spec = "*"
+    try:
+        return nodesemver.make_range(spec, loose=False)
+    except (ValueError, TypeError) as exc:
+        raise RangeError(
+            f"'{spec}' is not a version range ({exc}); write one as npm does: ^1.2, ~1.2.3, "
+            "'>=1.0 <2', 1.x, '1.0 - 2.0', '<1 || >=3', an exact version, or latest"
+        ) from None
 
 
-def _comparator(text: str) -> Test:
-    found = _COMPARATOR.fullmatch(text)
-    if found is None:
-        raise RangeError(f"'{text}' is not a comparator such as >=1.0 or <2")
-    op, version_text = found.groups()
-    bound = _floor(version_text)
-    if op in (None, "="):
-        major, minor, patch = _partial(version_text)
-        if patch is not None:
-            return lambda v: v == bound
-        high = (major + 1, 0, 0) if minor is None else (major, minor + 1, 0)
-        return lambda v: bound <= v < high
-    return {
-        ">=": lambda v: v >= bound,
-        ">": lambda v: v > bound,
-        "<=": lambda v: v <= bound,
-        "<": lambda v: v < bound,
-    }[op]
+def satisfies(spec: str, version: str) -> bool:
+    """Whether `version` is inside the range `spec` (npm's answer; False for a non-version)."""
+    rng = _range(spec)
+    try:
+        return bool(rng.test(version))
+    except (ValueError, TypeError):
+        return False
 
 
 def best_match(spec: str, versions: Iterable[str]) -> str | None:
-    """The highest of `versions` inside the range, or None."""
-    test = parse_range(spec)
-    candidates = [(parsed, text) for text in versions if (parsed := parse_version(text))]
-    matching = [item for item in candidates if test(item[0])]
-    return max(matching)[1] if matching else None
+    """The highest of the released `versions` inside the range, or None."""
+    rng = _range(spec)
+    released = [text for text in versions if parse_version(text) is not None]
+    matching = [text for text in released if rng.test(text)]
+    return max(matching, key=lambda text: parse_version(text) or (0, 0, 0), default=None)

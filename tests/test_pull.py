@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
-from registry.semver_range import RangeError, best_match
+from registry.semver_range import RangeError, best_match, satisfies
 from tests.conftest import CliResult
 from tests.test_release import PLAN, V1, commit, make_history
 from tests.test_snapshot import git
@@ -33,6 +34,27 @@ def test_ranges(spec: str, expected: str | None) -> None:
 def test_bad_range_is_an_error() -> None:
     with pytest.raises(RangeError):
         best_match(">>1", VERSIONS)
+
+
+NPM = json.loads((Path(__file__).parent / "fixtures" / "npm_ranges.json").read_text())
+
+
+@pytest.mark.parametrize("row", NPM, ids=[f"{r['range']!r}~{r['version']}" for r in NPM])
+def test_npm_range_semantics(row: dict[str, Any]) -> None:
+    """npm's own examples (node-semver's test fixtures and README), each with its source."""
+    assert satisfies(row["range"], row["version"]) is row["satisfies"], row
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (">1.2", "2.1.0"), ("<=1.2", "1.2.5"), (">1", "2.1.0"), ("<=1", "1.2.5"),
+        ("1.x", "1.2.5"), ("1.0 - 1.1", "1.1.0"), ("<1 || >=2.1", "2.1.0"),
+        (">=1.1 <1.2", "1.1.0"), ("latest", "2.1.0"), ("0.x", "0.9.0"),
+    ],
+)  # fmt: skip
+def test_the_ranges_npm_users_write_pick_what_npm_would(spec: str, expected: str) -> None:
+    assert best_match(spec, VERSIONS) == expected
 
 
 @pytest.fixture
