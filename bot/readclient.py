@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 from registry.artifacts import artifact_names
-from registry.pull import PullError, ReleaseSource
+from registry.pull import PullError, PullInputError, ReleaseSource
 
 
 class HttpSource(ReleaseSource):
@@ -30,9 +30,9 @@ class HttpSource(ReleaseSource):
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return b""
-            raise PullError(f"{url}: HTTP {exc.code}") from None
+            raise PullInputError(f"{url}: HTTP {exc.code}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise PullError(f"{url}: cannot connect ({exc})") from None
+            raise PullInputError(f"{url}: cannot connect ({exc})") from None
 
     def versions(self, plan: str) -> list[str]:
         body = self._get(f"plans/{urllib.parse.quote(plan)}/versions")
@@ -41,7 +41,7 @@ class HttpSource(ReleaseSource):
         try:
             versions = json.loads(body)["versions"]
         except (ValueError, KeyError, TypeError):
-            raise PullError(f"{self.label}: not a trackplan read API") from None
+            raise PullInputError(f"{self.label}: not a trackplan read API") from None
         return [str(v) for v in versions]
 
     def artifacts(self, plan: str, version: str) -> dict[str, bytes]:

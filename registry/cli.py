@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sqlite3
 import sys
@@ -20,7 +21,7 @@ from registry.history import render_text as render_history_text
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, ownership_rows, render_ownership
-from registry.pull import PullError, ReleaseSource, open_source, pull
+from registry.pull import PullError, PullInputError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import clean, markdown_table, notice, plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
@@ -293,7 +294,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
         source = _release_source(args.source)
         result = pull(source, plan, spec or "latest", Path(args.out), Path(args.lock),
                       frozen=args.frozen)  # fmt: skip
-    except (PullError, RangeError) as exc:
+    except (PullInputError, RangeError) as exc:
+        print(f"trackplan: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE  # input it cannot read
+    except PullError as exc:
         print(f"trackplan: error: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
     if args.format == "json":
@@ -313,6 +317,23 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_subject_existed(subject: Subject, seen: dict[str, set[str]]) -> None:
+    """A subject no commit ever defined is a typo: say so and name the closest ones."""
+    if subject.event is None:
+        return
+    if subject.event not in seen:
+        close = difflib.get_close_matches(subject.event, sorted(seen), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UsageError(f"no commit of plan '{subject.plan}' ever defined event "
+                         f"'{clean(subject.event)}'{hint}")  # fmt: skip
+    if subject.prop is not None and subject.prop not in seen[subject.event]:
+        props = seen[subject.event]
+        close = difflib.get_close_matches(subject.prop, sorted(props), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UsageError(f"no commit of plan '{subject.plan}' ever gave event "
+                         f"'{subject.event}' a property '{clean(subject.prop)}'{hint}")  # fmt: skip
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -330,7 +351,9 @@ def cmd_log(args: argparse.Namespace) -> int:
         elif done == 1 or done == total or done % 100 == 0:
             print(f"reading history: {done}/{total} commits", file=sys.stderr)
 
-    entries = history(Path(args.repo), subject, progress)
+    seen: dict[str, set[str]] = {}
+    entries = history(Path(args.repo), subject, progress, seen)
+    _check_subject_existed(subject, seen)
     if args.format == "json":
         data = {"subject": args.subject, "entries": [e.to_dict() for e in entries]}
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -73,13 +73,15 @@ class Entry:
         }  # fmt: skip
 
 
-def history(repo: Path, subject: Subject, progress: Progress | None = None) -> list[Entry]:
+def history(repo: Path, subject: Subject, progress: Progress | None = None,
+            seen: dict[str, set[str]] | None = None) -> list[Entry]:  # fmt: skip
     """Every commit of the first-parent history that changed the subject, newest first.
 
     One `git log --raw` lists each commit's changed blobs; the registry is rebuilt commit by
     commit from them (blobs read through one `git cat-file` process, parses shared by
     content). Renames (`renamed_from`) are followed: before the commit that renamed an
-    event or a property, its old name is tracked.
+    event or a property, its old name is tracked. `seen`, when given, collects every event
+    of the plan (with its properties) that any commit defined.
     """
     head = GitSnapshot(repo, "HEAD")
     paths = [f"{head.prefix}plans/{subject.plan}", f"{head.prefix}{SETTINGS_FILE}"]
@@ -102,6 +104,12 @@ def history(repo: Path, subject: Subject, progress: Progress | None = None) -> l
                 else:
                     files[path] = blob
             current = load_registry(BlobSnapshot(dict(files), reader), parse=parse).registry
+            if seen is not None and subject.plan in current.plans:
+                events = current.plans[subject.plan].events
+                for name in events:
+                    seen.setdefault(name, set())
+                if subject.prop and subject.event in events:  # properties: only where asked
+                    seen[subject.event].update(events[subject.event].properties)
             changes = diff_registries(previous, current)
             walked.append((commit, [c for c in changes if c.plan == subject.plan]))
             previous = current

@@ -25,7 +25,12 @@ LOCK_FORMAT = 1
 
 
 class PullError(Exception):
-    """A pull that cannot be done; the message says why and what exists."""
+    """A pull that cannot be done; the message says why and what exists (exit 1)."""
+
+
+class PullInputError(PullError):
+    """Input the pull cannot read: a source that is not there, a corrupt or newer lock
+    file (exit 2)."""
 
 
 class ReleaseSource(ABC):
@@ -51,7 +56,7 @@ class GitSource(ReleaseSource):
             self.tags = {t.name: t for t in gitrepo.tags(repo)}
             head = GitSnapshot(repo, "HEAD")
         except SnapshotError as exc:
-            raise PullError(f"{self.label}: not a readable git repository ({exc})") from None
+            raise PullInputError(f"{self.label}: not a readable git repository ({exc})") from None
         self.template = settings_of(head).release.tag
         self.parse = ParseCache()
 
@@ -92,9 +97,17 @@ def read_lock(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PullError(f"{path}: not a readable trackplan.lock ({exc})") from None
+        raise PullInputError(f"{path}: not a readable trackplan.lock ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("plans"), dict):
-        raise PullError(f"{path}: not a trackplan.lock (no 'plans' mapping)")
+        raise PullInputError(f"{path}: not a trackplan.lock (no 'plans' mapping)")
+    version = data.get("lockfile", LOCK_FORMAT)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PullInputError(f"{path}: 'lockfile' must be a format number, not {version!r}")
+    if version > LOCK_FORMAT:
+        raise PullInputError(
+            f"{path} has lock file format {version}, written by a newer trackplan (this one "
+            f"reads format {LOCK_FORMAT}): upgrade trackplan rather than rewrite the lock"
+        )
     return data
 
 
@@ -166,7 +179,7 @@ def open_source(spec: str, cache_dir: Path) -> ReleaseSource:
         return GitSource(Path(spec))
     if "://" in spec or spec.startswith("git@"):
         return GitSource(_clone(spec, cache_dir), label=spec)
-    raise PullError(f"{spec}: no such folder, and not a git URL")
+    raise PullInputError(f"{spec}: no such folder, and not a git URL")
 
 
 def _clone(url: str, cache_dir: Path) -> Path:
@@ -178,5 +191,5 @@ def _clone(url: str, cache_dir: Path) -> Path:
             folder.parent.mkdir(parents=True, exist_ok=True)
             gitrepo.git(folder.parent, "clone", "--quiet", "--mirror", url, str(folder))
     except SnapshotError as exc:
-        raise PullError(f"{url}: cannot fetch ({exc})") from None
+        raise PullInputError(f"{url}: cannot fetch ({exc})") from None
     return folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,14 @@ def test_every_command_takes_every_format(fmt: str, run_cli: Cli, tmp_path: Path
         if fmt != "github":  # no annotations is a valid github output (a clean validate)
             assert result.out.strip(), command
         assert "Traceback" not in result.err
+
+
+def test_a_subject_no_commit_ever_defined_is_an_error_naming_the_closest(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    repo = make_history(tmp_path / "repo")
+    event = run_cli("log", "web/Signupp", "--repo", str(repo))
+    assert event.code == 2 and "ever defined event 'Signupp'" in event.err
+    assert "did you mean 'Signup'?" in event.err
+    prop = run_cli("log", "web/Signup/typo", "--repo", str(repo))
+    assert prop.code == 2 and "a property 'typo'; did you mean 'type'?" in prop.err

@@ -130,3 +130,40 @@ def test_pull_from_a_git_url(
     result = run_cli("pull", "web@~1.0", "--from", f"file://{released}")
     assert result.code == 0, result.err
     assert "web 1.0.0" in result.out
+
+
+@pytest.mark.parametrize(
+    ("case", "args", "message"),
+    [
+        ("unreachable read API", ["web@^1", "--from", "http://127.0.0.1:9"], "cannot connect"),
+        ("missing folder", ["web@^1", "--from", "no/such/folder"], "no such folder"),
+        ("invalid range", ["web@>>1", "--from", "REPO"], "is not a version range"),
+        ("corrupt lock", ["web@^1", "--from", "REPO"], "not a readable trackplan.lock"),
+        ("newer lock format", ["web@^1", "--from", "REPO"], "written by a newer trackplan"),
+    ],
+)
+def test_input_pull_cannot_read_exits_2_with_one_line(
+    released: Path, run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    case: str, args: list[str], message: str,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    if case == "corrupt lock":
+        Path("trackplan.lock").write_text("{not json")
+    if case == "newer lock format":
+        Path("trackplan.lock").write_text('{"lockfile": 99, "plans": {}}')
+    before = Path("trackplan.lock").read_bytes() if Path("trackplan.lock").exists() else None
+    result = run_cli("pull", *[str(released) if a == "REPO" else a for a in args])
+    assert result.code == 2, (case, result.err)
+    assert message in result.err and result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err
+    after = Path("trackplan.lock").read_bytes() if Path("trackplan.lock").exists() else None
+    assert after == before  # nothing rewritten
+    assert not Path("trackplan-plans").exists()
+
+
+def test_no_matching_version_is_a_finding_not_an_input_error(
+    released: Path, run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("pull", "web@^9", "--from", str(released))
+    assert result.code == 1 and "no released version of 'web' satisfies '^9'" in result.err
