@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,13 @@ from flask.typing import ResponseReturnValue
 
 from registry.artifacts import artifact_names
 from registry.pull import GitSource, PullError
+from registry.snapshot import SnapshotError
 from registry.versions import tag_pattern
 
+# What reading the repository can raise: answered 503 (or the tag skipped), never 500.
+UNREADABLE = (PullError, SnapshotError, OSError, KeyError, ValueError)
+
+log = logging.getLogger("trackplan.readapi")
 read_api = Blueprint("read_api", __name__, url_prefix="/v1")
 FORMATS = {"plan": "plan", "schema": "schema", "changelog": "changelog"}
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -42,12 +48,18 @@ class ReleaseStore:
                 found.setdefault(match["plan"], [])
         return {plan: source.versions(plan) for plan in sorted(found)}
 
-    def artifacts(self, source: GitSource, plan: str, version: str) -> dict[str, bytes]:
+    def artifacts(self, source: GitSource, plan: str, version: str) -> dict[str, bytes] | None:
+        """The version's artifacts, or None when its tag cannot be one (it names a commit
+        without the plan, or the plan there does not load): logged, never an error page."""
         key = (plan, version)
         with self._lock:
             cached = self._artifacts.get(key)
         if cached is None:
-            cached = source.artifacts(plan, version)
+            try:
+                cached = source.artifacts(plan, version)
+            except UNREADABLE as exc:
+                log.warning("skipping release %s %s of %s: %s", plan, version, self.repo, exc)
+                return None
             with self._lock:
                 self._artifacts[key] = cached
         return cached
@@ -73,12 +85,16 @@ def _send(body: bytes, mimetype: str, cache: str, version: str | None = None) ->
     return response
 
 
+@read_api.errorhandler(SnapshotError)
+@read_api.errorhandler(PullError)
+def unreadable(exc: Exception) -> ResponseReturnValue:
+    log.warning("read API: %s", exc)
+    return _error(503, f"the registry cannot be read: {exc}")
+
+
 @read_api.get("/plans")
 def list_plans() -> ResponseReturnValue:
-    try:
-        plans = _store().plans()
-    except PullError as exc:
-        return _error(503, str(exc))
+    plans = _store().plans()
     data = {"plans": [{"id": p, "latest": v[-1] if v else None, "versions": len(v)}
                       for p, v in plans.items()]}  # fmt: skip
     return _send(json.dumps(data, indent=2).encode(), "application/json", "no-cache")
@@ -103,10 +119,15 @@ def get_version(plan: str, version: str) -> ResponseReturnValue:
     versions = source.versions(plan)
     if not versions:
         return _error(404, f"unknown plan '{plan}'")
-    concrete = versions[-1] if version == "latest" else version
-    if concrete not in versions:
+    if version != "latest" and version not in versions:
         return _error(404, f"plan '{plan}' has no version '{version}'", versions=versions)
-    files = _store().artifacts(source, plan, concrete)
+    # `latest` is the newest version that is a real release: one broken tag never breaks it.
+    for concrete in reversed(versions) if version == "latest" else [version]:
+        files = _store().artifacts(source, plan, concrete)
+        if files is not None:
+            break
+    else:
+        return _error(404, f"plan '{plan}' has no readable release '{version}'")
     name = artifact_names(plan, concrete)[kind]
     mimetype = "text/markdown; charset=utf-8" if kind == "changelog" else "application/json"
     # A concrete version never changes; `latest` moves with each release.

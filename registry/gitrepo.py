@@ -24,19 +24,32 @@ def git(repo: Path, *args: str, stdin: str | None = None, env: dict[str, str] | 
         )
     except FileNotFoundError:
         raise SnapshotError("git is not installed") from None
+    except NotADirectoryError:
+        raise SnapshotError(f"{repo}: not a folder") from None
     if proc.returncode != 0:
-        raise SnapshotError(proc.stderr.strip() or f"git {' '.join(args)} failed")
+        raise SnapshotError(git_failure(repo, args, proc.stderr))
     return proc.stdout
 
 
+def git_failure(repo: Path, args: tuple[str, ...], stderr: str) -> str:
+    """git's complaint as one line that names the folder (and a revision it could not find)."""
+    text = " ".join(stderr.strip().split()) or f"git {' '.join(args)} failed"
+    if "not a git repository" in text:
+        return f"{repo}: not a git repository (revisions and tags are read with git)"
+    text = text.removeprefix("fatal: ").removeprefix("error: ")
+    return f"{repo}: git {args[0] if args else ''} failed: {text}"
+
+
 def tags(repo: Path) -> list[Tag]:
-    """Every tag with the commit it points at (annotated tags peeled)."""
+    """Every tag that points at a commit (annotated tags peeled), with that commit. A tag of
+    a tree or a blob can be no release: it is left out."""
     out = git(repo, "for-each-ref", "refs/tags", "--format=%(refname:strip=2)%00%(objectname)"
-              "%00%(*objectname)")  # fmt: skip
+              "%00%(objecttype)%00%(*objectname)%00%(*objecttype)")  # fmt: skip
     found = []
     for line in out.splitlines():
-        name, target, peeled = line.split("\0")
-        found.append(Tag(name, peeled or target))
+        name, target, kind, peeled, peeled_kind = line.split("\0")
+        if (peeled_kind or kind) == "commit":
+            found.append(Tag(name, peeled or target))
     return found
 
 

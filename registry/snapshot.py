@@ -202,7 +202,10 @@ def _git(cwd: Path, *args: str) -> str:
     except NotADirectoryError:
         raise SnapshotError(f"{cwd}: not a folder") from None
     if proc.returncode != 0:
-        raise SnapshotError(proc.stderr.strip() or f"git {' '.join(args)} failed")
+        text = " ".join(proc.stderr.strip().split()) or f"git {' '.join(args)} failed"
+        if "not a git repository" in text:
+            raise SnapshotError(f"{cwd}: not a git repository (revisions are read with git)")
+        raise SnapshotError(f"{cwd}: git {args[0]} failed: {text.removeprefix('fatal: ')}")
     return proc.stdout
 
 

@@ -161,3 +161,14 @@ def test_an_invalid_definition_is_never_compared_as_if_meant(
         assert "strng" not in result.out.replace("unknown type 'strng'", "")  # no nonsense
         assert result.err.startswith("trackplan: error: plan 'web' is not compared: ")
         assert "property-type-unknown" in result.err
+
+
+def test_git_errors_name_the_folder_in_one_line(run_cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    for args in (("diff", "main", "HEAD"), ("log", "web"), ("release", "--dry-run")):
+        result = run_cli(*args, "--repo", str(tmp_path / "plain"))
+        assert result.code == 2, args
+        assert result.err == (
+            f"trackplan: error: {tmp_path / 'plain'}: not a git repository "
+            "(revisions are read with git)\n"
+        ), args

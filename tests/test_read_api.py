@@ -12,6 +12,7 @@ import pytest
 from bot.app import create_read_app
 from tests.conftest import CliResult
 from tests.test_release import PLAN, V1, commit, make_history
+from tests.test_snapshot import git
 
 Cli = Callable[..., CliResult]
 
@@ -84,3 +85,31 @@ def test_pull_from_the_read_api_over_http(
         assert missing.code == 1 and "released: 1.0.0, 1.1.0" in missing.err
     finally:
         server.shutdown()
+
+
+def test_a_folder_that_is_no_git_repository_gets_503_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    client = create_read_app(tmp_path / "plain").test_client()
+    for url in ("/v1/plans", "/v1/plans/web/versions", "/v1/plans/web/versions/latest"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert "not a git repository" in response.get_json()["error"]
+        assert str(tmp_path / "plain") in response.get_json()["error"]
+
+
+def test_broken_tags_are_skipped_and_latest_still_served(run_cli: Cli, tmp_path: Path) -> None:
+    repo = released_repo(run_cli, tmp_path / "repo")
+    (repo / "note.txt").write_text("not a commit\n")
+    blob = git(repo, "hash-object", "-w", "note.txt").strip()
+    (repo / "note.txt").unlink()
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    git(repo, "tag", "web/v3.0.0", blob)  # a tag of a blob
+    git(repo, "tag", "web/v4.0.0", tree)  # a tag of a tree
+    git(repo, "rm", "-q", PLAN)
+    git(repo, "commit", "-q", "-m", "Remove the plan")
+    git(repo, "tag", "web/v5.0.0", "HEAD")  # a commit without the plan
+    client = create_read_app(repo).test_client()
+    latest = client.get("/v1/plans/web/versions/latest")
+    assert latest.status_code == 200 and latest.headers["X-Trackplan-Version"] == "1.1.0"
+    assert client.get("/v1/plans/web/versions/5.0.0").status_code == 404
+    assert client.get("/v1/plans").status_code == 200
