@@ -16,11 +16,20 @@ try:  # The C parser is ~5x faster; the pure-Python one yields the same events.
     def _parser(raw: bytes) -> Any:
         return _CParser(raw)
 
-except ImportError:  # pragma: no cover - only without ruamel.yaml.clib
+except ImportError:  # without ruamel.yaml.clib (PyPy, platforms with no wheel)
     from ruamel.yaml.main import YAML as _YAML
 
+    class _PureParser:
+        """The pure-Python parser behind the C parser's interface (`get_event`)."""
+
+        def __init__(self, raw: bytes) -> None:
+            self._events = _YAML(typ="safe", pure=True).parse(raw)
+
+        def get_event(self) -> Any:
+            return next(self._events)
+
     def _parser(raw: bytes) -> Any:
-        return _YAML(typ="safe", pure=True).parse(raw)
+        return _PureParser(raw)
 
 
 Path = tuple[str | int, ...]
