@@ -25,8 +25,9 @@ from registry.pull import PullError, PullInputError, ReleaseSource, open_source,
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import clean, markdown_table, notice, plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
-from registry.report import FAIL_ON, DiffReport, compare, unparsed
+from registry.report import FAIL_ON, DiffReport, compare
 from registry.review import Links, render_review, verdict
+from registry.rules import unparsed
 from registry.semver_range import RangeError
 from registry.settings import settings_of
 from registry.snapshot import (

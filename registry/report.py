@@ -9,9 +9,9 @@ from datetime import date
 from registry.changes import BREAKING, INFO, NONE, WARNING, Change
 from registry.diff import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
-from registry.loader import FILE_NOT_MAPPING, ParseCache, load_registry
+from registry.loader import ParseCache, load_registry
 from registry.model import Registry
-from registry.rules import blocking_checks, blocks_diff, run_checks
+from registry.rules import blocking_checks, blocks_diff, fold_cascades, run_checks
 from registry.snapshot import Snapshot
 from registry.versions import next_version
 
@@ -74,10 +74,8 @@ def compare(
     """
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
-    findings = list(new.findings)
     checked = run_checks(new.registry) if validate_head else blocking_checks(new.registry)
-    if validate_head:
-        findings += checked
+    findings = fold_cascades(new.findings + checked) if validate_head else list(new.findings)
     blocking = [("BASE", f) for f in old.findings + blocking_checks(old.registry) if blocks_diff(f)]
     blocking += [("HEAD", f) for f in new.findings + checked if blocks_diff(f)]
     unreadable = sorted({f.plan for _, f in blocking if f.plan})
@@ -100,11 +98,6 @@ def compare(
         sort_findings(findings), changed_files(base, head), unreadable,
         sorted(blocking, key=lambda item: (item[0] == "HEAD", item[1].sort_key())),
     )  # fmt: skip
-
-
-def unparsed(rule: str) -> bool:
-    """A finding that means its file could not be read at all (not merely invalid)."""
-    return rule.startswith("yaml-") or rule == FILE_NOT_MAPPING
 
 
 def changed_files(base: Snapshot, head: Snapshot) -> list[str]:

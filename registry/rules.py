@@ -12,6 +12,7 @@ from registry.model import Registry
 Check = Callable[[Registry], Iterable[checks.Hit]]
 
 # Example files are laid over this minimal registry (see `example_files`).
+DEPENDS_ON_UNREADABLE = "depends-on-unreadable-file"
 EXAMPLE_BASE = {"plans/web/plan.yaml": "plan:\n  id: web\n"}
 PLAN = "plans/web/plan.yaml"
 
@@ -247,6 +248,25 @@ RULES: tuple[Rule, ...] = (
         blocks_diff=True,
     ),
     Rule(
+        DEPENDS_ON_UNREADABLE,
+        WARNING,
+        "References into a file that does not parse are not checked (one finding, not many).",
+        {
+            PLAN: "plan:\n  id: web\nevents:\n  Order Completed:\n    properties:\n"
+            "      id: {$ref: order_id}\n",
+            "plans/web/shared.yaml": "properties:\n  order_id: {type: string\n",
+        },
+        (PLAN, 6),
+        {
+            PLAN: "plan:\n  id: web\nevents:\n  Order Completed:\n    properties:\n"
+            "      id: {$ref: order_id}\n",
+            "plans/web/shared.yaml": "properties:\n  order_id: {type: string}\n",
+        },
+        doc="A file that does not parse takes its definitions with it: the references to "
+        "them would all look unknown. Those errors are folded into this one warning at the "
+        "first of them; fix the file that does not parse and they are checked again.",
+    ),
+    Rule(
         "source-unknown",
         ERROR,
         "An event names a source the plan does not define.",
@@ -419,6 +439,46 @@ def blocks_diff(finding: Finding) -> bool:
     return finding.rule in _BLOCKS_DIFF and finding.level == ERROR
 
 
+# Reference checks whose errors a file that does not parse causes in the files around it.
+_CASCADING = frozenset({
+    "ref-unknown", "source-unknown", "objective-unknown", "stage-unknown",
+    "kpi-event-unknown", "lifecycle-event-unknown", "replacement-unknown",
+})  # fmt: skip
+
+
+def unparsed(rule: str) -> bool:
+    """A finding that means its file could not be read at all (not merely invalid)."""
+    return rule.startswith("yaml-") or rule == loader.FILE_NOT_MAPPING
+
+
+def fold_cascades(findings: list[Finding]) -> list[Finding]:
+    """Replace the reference errors a plan's unparsable file causes by one warning each."""
+    broken: dict[str, Finding] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.plan and unparsed(f.rule):
+            broken.setdefault(f.plan, f)
+    if not broken:
+        return findings
+    kept: list[Finding] = []
+    folded: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.rule in _CASCADING and f.plan in broken:
+            folded.setdefault(f.plan, []).append(f)
+        else:
+            kept.append(f)
+    for plan, hits in sorted(folded.items()):
+        first = min(hits, key=Finding.sort_key)
+        cause = broken[plan]
+        kept.append(Finding(
+            DEPENDS_ON_UNREADABLE, WARNING, first.location,
+            f"{len(hits)} reference{'s' if len(hits) != 1 else ''} of plan '{plan}' not "
+            f"checked: {cause.location.file} does not parse ({cause.location})",
+            f"Fix {cause.location.file} first; its definitions are unknown until it parses.",
+            plan,
+        ))  # fmt: skip
+    return kept
+
+
 def blocking_checks(registry: Registry) -> list[Finding]:
     """Only the checks whose findings leave a plan out of the diff (cheap: for `diff`)."""
     return [f for rule in RULES if rule.blocks_diff for f in rule.run(registry)]
@@ -430,6 +490,12 @@ def run_checks(registry: Registry) -> list[Finding]:
     for rule in RULES:
         found.extend(rule.run(registry))
     return found
+
+
+def validation_findings(load_findings: list[Finding], registry: Registry) -> list[Finding]:
+    """What `validate` reports (and the review counts): load findings and checks, with the
+    errors an unparsable file causes elsewhere folded into one warning."""
+    return fold_cascades(load_findings + run_checks(registry))
 
 
 _BLOCKS_DIFF = frozenset(rule.id for rule in RULES if rule.blocks_diff)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -81,22 +82,40 @@ class FolderSnapshot(Snapshot):
         return self._paths
 
     def _walk(self) -> Iterable[str]:
+        root_real = self.root.resolve()
         for name in (SETTINGS_FILE, *CODEOWNERS_PATHS):
-            if (self.root / name).is_file():
+            if self._readable(self.root / name, root_real):
                 yield name
         plans = self.root / PLANS_DIR
-        root_real = self.root.resolve()
         for folder, dirs, files in os.walk(plans):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in files:
                 full = Path(folder, name)
                 rel = full.relative_to(self.root).as_posix()
-                # A link out of the registry would let a plan read arbitrary files.
-                if is_registry_file(rel) and full.resolve().is_relative_to(root_real):
+                if is_registry_file(rel) and self._readable(full, root_real):
                     yield rel
 
+    @staticmethod
+    def _readable(path: Path, root_real: Path) -> bool:
+        """Only regular files inside the registry: a FIFO or a device would hang or never
+        end, and a link out of the registry would print a CI runner's files in findings."""
+        try:
+            real = path.resolve()
+            return real.is_relative_to(root_real) and stat.S_ISREG(real.stat().st_mode)
+        except (OSError, RuntimeError):  # dangling or looping links
+            return False
+
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
-        return {p: (self.root / PurePosixPath(p)).read_bytes() for p in paths}
+        out = {}
+        for p in paths:
+            path = self.root / PurePosixPath(p)
+            # Opened without blocking and checked again: the file may have changed kind.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise SnapshotError(f"{path}: not a regular file")
+                out[p] = handle.read()
+        return out
 
 
 class GitSnapshot(Snapshot):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from registry.findings import ERROR, WARNING, Finding, sort_findings
 from registry.loader import ParseCache, load_registry
 from registry.model import Registry
-from registry.rules import run_checks
+from registry.rules import validation_findings
 from registry.snapshot import Snapshot
 
 
@@ -28,5 +28,5 @@ class Report:
 def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> Report:
     """Schema, structure, cross-references and naming of every plan in `snapshot`."""
     loaded = load_registry(snapshot, parse=parse)
-    findings = loaded.findings + run_checks(loaded.registry)
+    findings = validation_findings(loaded.findings, loaded.registry)
     return Report(loaded.registry, sort_findings(findings))

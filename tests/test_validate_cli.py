@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -178,3 +179,26 @@ def test_parse_cache_gives_the_same_output_and_survives_damage(
         entry.write_bytes(b"\x00garbage")
     assert run_cli("validate", "--repo", str(root)).out == cold
     assert run_cli("validate", "--repo", str(root), "--no-cache").out == cold
+
+
+def test_fifos_and_links_out_of_the_registry_are_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("token: [s3cret-value\n")  # also a syntax error, quoted in findings
+    root = write_files(tmp_path / "reg", {"plans/web/plan.yaml": "plan:\n  id: web\n"})
+    os.mkfifo(root / "plans/web/pipe.yaml")  # reading it would hang forever
+    (root / "trackplan.yaml").symlink_to(secret)
+    (root / ".github").mkdir()
+    (root / ".github/CODEOWNERS").symlink_to(secret)
+    (root / "plans/web/linked.yaml").symlink_to(secret)
+    proc = _run(root, "--no-cache")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "s3cret" not in proc.stdout + proc.stderr
+    assert proc.stdout.strip().endswith("in 1 file")
+
+
+def test_control_characters_in_names_are_shown_escaped(tmp_path: Path) -> None:
+    plan = 'plan:\n  id: web\nevents:\n  "Evil\\e[2J\\rName": {x: 1}\n'
+    root = write_files(tmp_path / "reg", {"plans/web/plan.yaml": plan})
+    proc = _run(root, "--no-cache")
+    assert "\x1b" not in proc.stdout and "\r" not in proc.stdout
+    assert "Evil\\x1b[2J\\x0dName" in proc.stdout
