@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,15 @@ def schema_bundle(plan: Plan, version: str) -> dict[str, Any]:
 
 
 def _pointer(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1").replace(" ", "%20")
+    """`name` as one JSON Pointer token (RFC 6901) inside a URI fragment (RFC 3986): `~`
+    and `/` escaped as ~0 and ~1, then every character a fragment cannot hold (`%`, space,
+    `#`, non-ASCII ...) percent-encoded as UTF-8."""
+    token = name.replace("~", "~0").replace("/", "~1")
+    return "".join(chr(b) if chr(b) in _FRAGMENT_SAFE else f"%{b:02X}" for b in token.encode())
+
+
+# What a URI fragment holds as it is (RFC 3986: unreserved, sub-delims, ":" and "@").
+_FRAGMENT_SAFE = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 from registry.artifacts import build_artifacts
 from registry.loader import load_registry
-from registry.snapshot import GitSnapshot
+from registry.snapshot import FolderSnapshot, GitSnapshot
 from tests.conftest import CliResult, write_files
 from tests.test_snapshot import git
 
@@ -134,3 +134,27 @@ def test_subprocess_release_without_git_identity(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "web/v1.0.0: tagged" in proc.stdout
+
+
+AWKWARD = ["100% sure", "a/b~c", "Café Opened 🎉", "hash#tag", "quote\"d", "q?mark", "~0~1",
+           "plus+and&amp", "percent%2F"]  # fmt: skip
+
+
+def test_the_schema_bundle_resolves_for_any_event_name_the_plan_allows(tmp_path: Path) -> None:
+    body = "    properties:\n      n: {type: integer}\n"
+    events = "".join(f"  {json.dumps(name, ensure_ascii=False)}:\n" + body
+                     for name in AWKWARD)  # fmt: skip
+    root = tmp_path / "reg"
+    (root / "plans/web").mkdir(parents=True)
+    (root / PLAN).write_text("plan:\n  id: web\nevents:\n" + events)
+    (root / "trackplan.yaml").write_text("conventions: {event_name: any, event_grammar: any}\n")
+    registry = load_registry(FolderSnapshot(root)).registry
+    assert sorted(registry.plans["web"].events) == sorted(AWKWARD)
+    files = build_artifacts(registry.plans["web"], "1.0.0", "# web 1.0.0\n")
+    schema = json.loads(files["web-1.0.0.schema.json"])
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in AWKWARD:
+        good = {"event": name, "properties": {"n": 1}}
+        bad = {"event": name, "properties": {"n": "one"}}
+        assert validator.is_valid(good), name  # every $ref resolves ...
+        assert not validator.is_valid(bad), name  # ... to that event's own schema
