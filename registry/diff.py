@@ -522,6 +522,7 @@ _KIND_RULES = {
     "property-removed": "property-removed",
     "required-added": "property-made-required",
     "required-removed": "property-made-optional",
+    "unknown": "property-schema-unknown",
 }
 
 
@@ -550,6 +551,9 @@ def _schema_message(rule: str, who: str, difference: compat.Difference) -> str:
         return f"{who} was {'added' if rule == 'property-added' else 'removed'}"
     if rule in ("property-made-required", "property-made-optional"):
         return f"{who} became {'required' if rule.endswith('required') else 'optional'}"
+    if rule == "property-schema-unknown":
+        keyword = difference.pointer.rsplit("/", 1)[-1]
+        return f"{who} changed {keyword}" + _from_to(old, new) + " (compatibility unknown)"
     stem, _, how = difference.kind.rpartition("-")
     keyword = stem.replace("-", " ")
     if how == "added":

@@ -226,6 +226,16 @@ DIFF_RULES: tuple[DiffRule, ...] = (
         _events("  Signed Up:\n    properties:\n      code: {type: string, pattern: '^b'}\n"), 6,
     ),
     DiffRule(
+        "property-schema-unknown",
+        "A change the compatibility check cannot decide (an unknown format, a keyword it does "
+        "not model): reported, never taken as compatible.",
+        (P, C), MINOR, "Check by hand what '{name}' now accepts; producers and consumers may "
+        "both be affected.",
+        _prop("{type: string, format: sku}", "code"),
+        _prop("{type: string, format: ean}", "code"), 6,
+        max_level="warning",
+    ),
+    DiffRule(
         "property-deprecated", "A property or trait was deprecated.", (), MINOR,
         "Plan the move away from '{name}'.",
         _prop("{type: string}"),

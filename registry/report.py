@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from registry.changes import BREAKING, INFO, NONE, WARNING, Change
 from registry.diff import diff_registries, plan_bumps
@@ -74,9 +75,15 @@ def compare(
     """
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
-    checked = run_checks(new.registry) if validate_head else blocking_checks(new.registry)
+    files = changed_files(base, head)
+    # Only plans whose files changed can have changes: the (costly) checks that decide
+    # whether a plan can be compared at all run on those alone.
+    touched = _plans_of(files, old.registry, new.registry)
+    checked = (run_checks(new.registry) if validate_head
+               else blocking_checks(_only(new.registry, old.registry, touched)))  # fmt: skip
     findings = fold_cascades(new.findings + checked) if validate_head else list(new.findings)
-    blocking = [("BASE", f) for f in old.findings + blocking_checks(old.registry) if blocks_diff(f)]
+    base_checked = blocking_checks(_only(old.registry, new.registry, touched))
+    blocking = [("BASE", f) for f in old.findings + base_checked if blocks_diff(f)]
     blocking += [("HEAD", f) for f in new.findings + checked if blocks_diff(f)]
     unreadable = sorted({f.plan for _, f in blocking if f.plan})
     changes = [c for c in diff_registries(old.registry, new.registry, today)
@@ -95,9 +102,38 @@ def compare(
         )  # fmt: skip
     return DiffReport(
         base.label, head.label, old.registry, new.registry, changes, summaries,
-        sort_findings(findings), changed_files(base, head), unreadable,
+        sort_findings(findings), files, unreadable,
         sorted(blocking, key=lambda item: (item[0] == "HEAD", item[1].sort_key())),
     )  # fmt: skip
+
+
+def _plans_of(files: list[str], *registries: Registry) -> set[str]:
+    if any(not f.startswith("plans/") for f in files):  # settings or CODEOWNERS: all plans
+        return {plan for registry in registries for plan in registry.plans}
+    return {f.split("/")[1] for f in files if f.count("/") >= 2}
+
+
+def _only(registry: Registry, other: Registry, plans: set[str]) -> Registry:
+    """The parts of `registry` that differ from `other`: the touched plans, and in each only
+    the events whose definition changed (all, when a plan-wide section changed)."""
+    kept = {}
+    for plan_id, plan in registry.plans.items():
+        if plan_id not in plans:
+            continue
+        twin = other.plans.get(plan_id)
+        sections = ("shared", "common", "identify", "group")
+        if twin is None or any(_specs(getattr(plan, s)) != _specs(getattr(twin, s))
+                               for s in sections):  # fmt: skip
+            kept[plan_id] = plan
+            continue
+        events = {name: event for name, event in plan.events.items()
+                  if name not in twin.events or twin.events[name].spec != event.spec}  # fmt: skip
+        kept[plan_id] = replace(plan, events=events)
+    return replace(registry, plans=kept)
+
+
+def _specs(props: dict[str, Any]) -> dict[str, Any]:
+    return {name: prop.spec for name, prop in props.items()}
 
 
 def changed_files(base: Snapshot, head: Snapshot) -> list[str]:

@@ -144,3 +144,185 @@ def test_backward_is_sound(old: dict[str, Any], new: dict[str, Any], instances: 
     for instance in instances:
         if old_check.is_valid(instance):
             assert new_check.is_valid(instance), (old, new, instance)
+
+
+# --- the generator extended to every keyword compare() models -----------------------------
+
+scalar = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(
+            ["string", "integer", "number", "boolean", "null", "array", "object"]
+        )
+        | st.lists(
+            st.sampled_from(["string", "integer", "number", "null"]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        ),
+        "enum": st.lists(
+            st.sampled_from(["x", "y", "xy", 1, 2, 2.5, 6, True, None]),
+            min_size=1,
+            max_size=3,
+            unique_by=repr,
+        ),
+        "const": st.sampled_from(["x", 2, None]),
+        "minimum": st.integers(-2, 2),
+        "exclusiveMinimum": st.integers(-2, 2) | st.sampled_from([0.5]),
+        "maximum": st.integers(-2, 6),
+        "exclusiveMaximum": st.integers(-2, 6),
+        "multipleOf": st.sampled_from([1, 2, 3, 0.5]),
+        "minLength": st.integers(0, 2),
+        "maxLength": st.integers(0, 3),
+        "pattern": st.sampled_from(["^x", "^x+$", "y", "^[xy]{1,2}$"]),
+    },
+)
+composite = st.recursive(
+    scalar,
+    lambda inner: st.one_of(
+        st.fixed_dictionaries(
+            {"type": st.just("object")},
+            optional={
+                "properties": st.dictionaries(st.sampled_from("ab"), inner, max_size=2),
+                "required": st.lists(st.sampled_from("ab"), unique=True),
+                "additionalProperties": st.booleans() | inner,
+                "patternProperties": st.dictionaries(
+                    st.sampled_from(["^a", "b"]), inner, max_size=1
+                ),
+                "dependentRequired": st.dictionaries(
+                    st.sampled_from("ab"),
+                    st.lists(st.sampled_from("abc"), unique=True, max_size=2),
+                    max_size=1,
+                ),
+                "minProperties": st.integers(0, 2),
+                "maxProperties": st.integers(0, 3),
+            },
+        ),
+        st.fixed_dictionaries(
+            {"type": st.just("array")},
+            optional={
+                "items": st.booleans() | inner,
+                "prefixItems": st.lists(inner, max_size=2),
+                "minItems": st.integers(0, 2),
+                "maxItems": st.integers(0, 3),
+                "uniqueItems": st.booleans(),
+            },
+        ),
+        st.fixed_dictionaries({"not": inner}),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "allOf": st.lists(inner, min_size=1, max_size=2),
+                "anyOf": st.lists(inner, min_size=1, max_size=2),
+                "oneOf": st.lists(inner, min_size=1, max_size=2),
+            },
+        ),
+        st.booleans(),
+    ),
+    max_leaves=5,
+)
+instance = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 7),
+        st.sampled_from([0.5, 2.5, -0.5]),
+        st.sampled_from(["", "x", "y", "xy", "xx", "long text"]),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(composite, composite, st.lists(instance, min_size=1, max_size=12))
+def test_backward_is_sound_for_every_modelled_keyword(old: Any, new: Any,
+                                                      instances: list[Any]) -> None:  # fmt: skip
+    """When compare() says compatible, no instance valid under OLD fails NEW — with tuples,
+    combinators, not, dependencies, patternProperties, multipleOf and exclusive bounds."""
+    if not compare(old, new).backward:
+        return
+    old_check, new_check = Draft202012Validator(old), Draft202012Validator(new)
+    for item in instances:
+        if old_check.is_valid(item):
+            assert new_check.is_valid(item), (old, new, item)
+
+
+KEYWORDS = ["type", "enum", "const", "items", "prefixItems", "additionalItems", "properties",
+            "required", "additionalProperties", "patternProperties", "dependencies", "allOf",
+            "anyOf", "oneOf", "not", "minimum", "exclusiveMinimum", "multipleOf", "pattern",
+            "format", "$ref", "if", "then", "contains", "dependentSchemas", "x"]  # fmt: skip
+any_json = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.text(max_size=5),
+        st.sampled_from([*KEYWORDS, "#", "#/x", "^(", "[", "\\\\"]),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(KEYWORDS) | st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_json, any_json)
+def test_compare_is_total_over_any_json_value(old: Any, new: Any) -> None:
+    """Fuzz: any two JSON values (keywords of the wrong type, non-schemas, broken refs and
+    regexes) give a Comparison, never an exception, and the same one twice."""
+    first = compare(old, new)
+    assert first == compare(old, new)
+    assert isinstance(first.backward, bool)
+    if old == new:
+        assert first.backward
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "backward", "kind"),
+    [
+        ({"items": [{"type": "string"}], "additionalItems": False},
+         {"items": [{"type": "string"}, {"type": "number"}], "additionalItems": False},
+         True, "schema-changed"),
+        ({"prefixItems": [{"type": "string"}, {"type": "number"}]},
+         {"prefixItems": [{"type": "string"}]}, True, None),
+        ({"items": [{"type": "string"}]}, {"items": [{"type": "integer"}]}, False, "type-changed"),
+        ({"type": 5}, {"type": "string"}, False, "unknown"),
+        ({"enum": ["a", "b"]}, {"enum": ["a", "b"], "type": "string"}, True, "type-narrowed"),
+        ({"type": "string", "pattern": "^[0-9a-f-]{36}$"},
+         {"type": "string", "pattern": "^[0-9a-f-]{36}$", "maxLength": 36}, True,
+         "max-length-added"),
+        ({"required": ["a"]}, {"required": ["a", "b"]}, False, "required-added"),
+        ({"required": ["a", "b"]}, {"required": ["b"]}, True, "required-removed"),
+        ({"not": {"type": "string"}}, {"not": {"type": ["string", "null"]}}, False, "not-changed"),
+        ({"oneOf": [{"type": "string"}]}, {"oneOf": [{"type": "string"}, {"type": "number"}]},
+         True, "combinator-changed"),
+        ({"oneOf": [{"type": "string"}, {"maxLength": 5}]},
+         {"oneOf": [{"type": "string"}, {"maxLength": 10}]}, False, "combinator-changed"),
+        ({"allOf": [{"type": "string"}]}, {"anyOf": [{"type": "string"}, {"type": "null"}]},
+         True, "combinator-changed"),
+        ({"dependentRequired": {"a": ["b"]}}, {"dependentRequired": {"a": ["b", "c"]}}, False,
+         "dependency-changed"),
+        ({"multipleOf": 4}, {"multipleOf": 2}, True, "multiple-of-changed"),
+        ({"type": "integer", "minimum": 3}, {"type": "integer", "exclusiveMinimum": 2}, True,
+         None),
+        ({"properties": {"a": {"type": "string"}}, "additionalProperties": False},
+         {"patternProperties": {"^a$": {"type": "string"}}, "additionalProperties": False},
+         True, "property-removed"),
+        ({"properties": {"a": {"type": "string"}}},
+         {"patternProperties": {"^a": {"type": "string"}}}, False, "pattern-property-added"),
+        ({"type": "string", "format": "sku"}, {"type": "string", "format": "ean"}, False,
+         "unknown"),
+    ],
+)  # fmt: skip
+def test_keywords_beyond_the_plan_subset(old: Any, new: Any, backward: bool,
+                                         kind: str | None) -> None:  # fmt: skip
+    result = compare(old, new)
+    assert result.backward is backward, result.to_dict()
+    if kind is not None:
+        assert kind in {d.kind for d in result.differences}, result.to_dict()
