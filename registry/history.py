@@ -14,6 +14,7 @@ from registry.changes import Change
 from registry.diff import diff_registries
 from registry.loader import load_registry
 from registry.release import pull_request_number
+from registry.render import clean
 from registry.settings import settings_of
 from registry.snapshot import (
     SETTINGS_FILE,
@@ -236,8 +237,8 @@ def render_text(entries: list[Entry]) -> str:
         head += f"  {entry.author}"
         if entry.tags:
             head += "  (" + ", ".join(entry.tags) + ")"
-        lines += [head, f"    {entry.title}"]
-        lines += [f"    {c.level} {c.rule} {c.message}" for c in entry.changes]
+        lines += [clean(head), f"    {clean(entry.title)}"]
+        lines += [clean(f"    {c.level} {c.rule} {c.message}") for c in entry.changes]
     return "\n".join(lines) + "\n"
 
 

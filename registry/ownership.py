@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.model import Registry
+from registry.render import clean
 from registry.snapshot import PLANS_DIR
 
 
@@ -58,7 +59,7 @@ def render_ownership(entry: dict[str, Any]) -> str:
         for event in entry["events"]:
             extra = " ".join(event["owners"]) or "(plan and CODEOWNERS owners only)"
             lines.append(f"  event '{event['name']}' (line {event['line']}): {extra}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(clean(line) for line in lines) + "\n"
 
 
 def ownership_rows(entries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
