@@ -197,21 +197,48 @@ def evaluate(
     return ApprovalStatus(statuses)
 
 
+def _by_owner(status: ApprovalStatus) -> dict[str, tuple[list[str], bool, bool, GroupStatus]]:
+    """Each owner once: (every reason, whether any reason needs every owner, whether any is
+    breaking, the first group naming them: whose approvals are the same for all groups)."""
+    owners: dict[str, tuple[list[str], bool, bool, GroupStatus]] = {}
+    for group_status in status.groups:
+        group = group_status.group
+        every = group_status.policy == ALL_OWNERS
+        for owner in group.owners:
+            whys, all_needed, breaking, first = owners.get(owner, ([], False, False,
+                                                                   group_status))  # fmt: skip
+            if group.why not in whys:
+                whys.append(group.why)
+            owners[owner] = (whys, all_needed or every, breaking or group.breaking, first)
+    return owners
+
+
 def stakeholder_table(
     status: ApprovalStatus, requested: Iterable[str] = (), offline: bool = False
 ) -> str:
-    """The Markdown stakeholder table of the review comment."""
+    """The Markdown stakeholder table of the review comment: one row per owner, every reason
+    they must approve merged into it."""
     asked = set(requested)
     rows = ["### Stakeholders", "", "| Owner | Why | Status |", "| --- | --- | --- |"]
-    for group_status in status.groups:
-        group = group_status.group
-        need = "every owner" if group_status.policy == ALL_OWNERS else "any owner"
-        why = f"{group.why} — {need}" + (" (breaking)" if group.breaking else "")
-        for owner in group.owners:
-            rows.append(f"| `{owner}` | {why} | {_state(group_status, owner, asked, offline)} |")
+    for owner, (whys, every, breaking, group_status) in _by_owner(status).items():
+        need = "every owner" if every else "any owner"
+        why = "; ".join(whys) + f" — {need}" + (" (breaking)" if breaking else "")
+        rows.append(f"| `{owner}` | {why} | {_state(group_status, owner, asked, offline)} |")
     if len(rows) == 4:
         rows.append("| — | No owners: CODEOWNERS and the plans name nobody | — |")
     return "\n".join(rows)
+
+
+def stakeholder_lines(status: ApprovalStatus) -> str:
+    """The stakeholders as plain text, one line per owner (offline: no reviews yet)."""
+    lines = ["Stakeholders:"]
+    for owner, (whys, every, breaking, _group) in _by_owner(status).items():
+        need = "every owner" if every else "any owner"
+        lines.append(f"  {owner}: {'; '.join(whys)}, {need}" + (" (breaking)" if breaking
+                                                                  else ""))  # fmt: skip
+    if len(lines) == 1:
+        lines.append("  nobody: CODEOWNERS and the plans name no owner")
+    return "\n".join(lines)
 
 
 def _state(status: GroupStatus, owner: str, asked: set[str], offline: bool) -> str:

@@ -11,7 +11,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from registry import gitrepo
-from registry.approvals import ApprovalStatus, evaluate, owner_groups, stakeholder_table
+from registry.approvals import (
+    ApprovalStatus,
+    evaluate,
+    owner_groups,
+    stakeholder_lines,
+    stakeholder_table,
+)
 from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.findings import ERROR
@@ -26,7 +32,13 @@ from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import clean, markdown_table, notice, plural, render_findings
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
-from registry.review import Links, render_review, verdict
+from registry.review import (
+    Links,
+    render_changes_markdown,
+    render_review,
+    render_review_text,
+    verdict,
+)
 from registry.rules import unparsed
 from registry.semver_range import RangeError
 from registry.settings import settings_of
@@ -146,7 +158,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     elif args.format == "github":
         sys.stdout.write(render_github(report))
     elif args.format == "markdown":
-        sys.stdout.write(render_review(report, None, _links(args), with_validation=False))
+        sys.stdout.write(render_changes_markdown(report, _links(args)))
     else:
         sys.stdout.write(render_text(report))
     if blocked is not None:
@@ -173,6 +185,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     elif args.format == "github":
         sys.stdout.write(render_github(report))
         sys.stdout.write(render_findings(report.head_findings, "github", 0))
+    elif args.format == "text":
+        sys.stdout.write(render_review_text(report, notes, stakeholder_lines(stakeholders)))
     else:
         table = stakeholder_table(stakeholders, offline=True)
         sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table]))

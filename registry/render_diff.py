@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
+from registry.findings import Location
+from registry.model import Registry
 from registry.render import clean, escape_data, escape_property, plural
 from registry.report import DiffReport
 
@@ -61,13 +63,30 @@ def render_json(report: DiffReport) -> str:
     return json.dumps(report_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _annotation(change: Change) -> str:
+def head_location(head: Registry, change: Change) -> Location | None:
+    """Where a change can be annotated in HEAD's files: its own place, or for a removal
+    (located in BASE) the nearest part of it that HEAD still has — the event, the plan —
+    never a BASE line number on a HEAD path. None when HEAD has nothing of it left."""
+    if not change.in_base:
+        return change.location
+    plan = head.plans.get(change.plan)
+    if plan is None:
+        return None
+    parts = change.subject.split("/")
+    if parts[0] == "events" and len(parts) > 1 and parts[1] in plan.events:
+        event = plan.events[parts[1]]
+        if len(parts) > 3 and parts[2] == "properties" and parts[3] in event.properties:
+            return event.properties[parts[3]].location
+        return event.location
+    return plan.location
+
+
+def _annotation(change: Change, where: Location | None) -> str:
     kind = {BREAKING: "error", WARNING: "warning"}.get(change.level, "notice")
-    loc = change.location
-    props = (
-        f"file={escape_property(loc.file)},line={loc.line},col={loc.column},"
-        f"title={escape_property(change.rule)}"
-    )
+    props = f"title={escape_property(change.rule)}"
+    if where is not None:
+        props = (f"file={escape_property(where.file)},line={where.line},col={where.column},"
+                 + props)  # fmt: skip
     body = change.message
     if change.level != INFO:
         body += f"\nMigration: {change.migration}"
@@ -75,4 +94,4 @@ def _annotation(change: Change) -> str:
 
 
 def render_github(report: DiffReport) -> str:
-    return "".join(_annotation(c) + "\n" for c in report.changes)
+    return "".join(_annotation(c, head_location(report.head, c)) + "\n" for c in report.changes)

@@ -109,6 +109,52 @@ def _findings_table(findings: Sequence[Finding], links: Links, limit: int) -> li
     return rows
 
 
+def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
+    """`diff --format markdown`: the plans table and the changes, nothing of the review
+    (no marker, no validation, no migration notes: `diff` takes none)."""
+    for limit in (500, 100, 25, 5):
+        out = [f"## trackplan diff: {_counts_text(report) if report.changes else 'no changes'}",
+               ""]  # fmt: skip
+        if report.changes and report.count(BREAKING):
+            out[0] = (f"## trackplan diff: {plural(report.count(BREAKING), 'breaking change')}"
+                      + (f", {_counts_text(report)}" if len(report.changes) > report.count(
+                          BREAKING) else ""))  # fmt: skip
+        for plan in report.unreadable:
+            out += [f"> Plan `{plan}` is not compared: it does not parse or validate.", ""]
+        if report.plans:
+            out += [*_plans_table(report), ""]
+        for title, level in (("Breaking changes", BREAKING), ("Warnings", WARNING)):
+            chosen = [c for c in report.changes if c.level == level]
+            if chosen:
+                out += [f"### {title}", "", *_change_items(chosen, links, limit), ""]
+        others = [c for c in report.changes if c.level == INFO]
+        if others:
+            out += [f"### {plural(len(others), 'other change')}", "",
+                    *_other_table(others, links, limit), ""]  # fmt: skip
+        body = "\n".join(out).rstrip("\n") + "\n"
+        if len(body) <= MAX_BODY:
+            return body
+    return body[: MAX_BODY - 100] + "\n\n…(cut: use --format json for everything)\n"
+
+
+def render_review_text(report: DiffReport, notes: str | None, stakeholders: str) -> str:
+    """`review --format text`: the same review as plain lines for a terminal."""
+    from registry.render import clean, render_findings
+    from registry.render_diff import render_text
+
+    head = verdict(report, notes).replace("**", "").replace("`", "'")
+    for mark, word in (("❌ ", "FAIL: "), ("⚠️ ", "WARN: "), ("✅ ", "OK: ")):
+        head = head.replace(mark, word)
+    out = [clean(head), "", "Changes:", render_text(report).rstrip("\n")]
+    if report.head_findings:
+        out += ["", "Validation problems:",
+                render_findings(report.head_findings, "text", 0).rstrip("\n").rsplit(
+                    "\n", 1)[0]]  # fmt: skip
+    out += ["", stakeholders.rstrip("\n")]
+    out += ["", "Migration notes:", clean(notes) if notes else "(none)"]
+    return "\n".join(out) + "\n"
+
+
 def render_review(
     report: DiffReport,
     notes: str | None,

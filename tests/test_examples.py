@@ -81,6 +81,44 @@ def test_owners_of_a_folder_is_the_line_for_its_files(run_cli: Cli) -> None:
 def test_review_has_a_stakeholder_table(run_cli: Cli) -> None:
     result = run_cli("review", str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme"))
     assert (
-        "| `@acme/growth` | CODEOWNERS .github/CODEOWNERS:3 (/plans/segment/) — every owner "
-        "(breaking) | needs approval |" in result.out
+        "| `@acme/growth` | CODEOWNERS .github/CODEOWNERS:3 (/plans/segment/); plan 'segment' "
+        "— every owner (breaking) | needs approval |" in result.out
     )
+    owners = [row.split("|")[1] for row in result.out.splitlines() if row.startswith("| `@")]
+    assert owners == [" `@acme/growth` ", " `@acme/commerce` ", " `@acme/payments` "]  # once each
+
+
+def test_output_formats_match_their_commands(run_cli: Cli) -> None:
+    base, head = str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme")
+    markdown = run_cli("diff", base, head, "--format", "markdown").out
+    assert markdown.startswith("## trackplan diff: 5 breaking changes")
+    assert "trackplan:review" not in markdown and "Migration notes" not in markdown
+    assert "### Breaking changes" in markdown
+    text = run_cli("review", base, head, "--format", "text").out
+    assert text.startswith("FAIL: 5 breaking changes, no migration notes")
+    assert "|" not in text and "**" not in text and "<!--" not in text
+    assert "Stakeholders:\n  @acme/growth: " in text
+
+
+def test_annotations_of_removals_point_at_lines_head_has(run_cli: Cli, tmp_path: Path) -> None:
+    base = tmp_path / "a"
+    head = tmp_path / "b"
+    for root, body in (
+        (
+            base,
+            "    properties:\n      x: {type: string}\n      y: {type: string}\n  B Viewed: {}\n",
+        ),
+        (head, "    properties:\n      x: {type: string}\n"),
+    ):
+        (root / "plans/web").mkdir(parents=True)
+        (root / "plans/web/plan.yaml").write_text("plan:\n  id: web\nevents:\n  A Viewed:\n"
+                                                  + body)  # fmt: skip
+    lines = run_cli("diff", str(base), str(head), "--format", "github").out.splitlines()
+    assert lines == [
+        "::error file=plans/web/plan.yaml,line=4,col=3,title=property-removed::property 'y' of "
+        "'A Viewed' was removed%0AMigration: Stop sending 'y'; update the queries and "
+        "destinations that read it.",
+        "::error file=plans/web/plan.yaml,line=1,col=1,title=event-removed::event 'B Viewed' "
+        "was removed%0AMigration: Stop sending 'B Viewed'; move the dashboards, queries and "
+        "destinations that read it.",
+    ]  # the event still in HEAD, and the plan: never BASE's line 7 or 8 on HEAD's 6 lines
