@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -100,13 +101,30 @@ def _other_table(changes: Sequence[Change], links: Links, limit: int) -> list[st
 
 
 def _findings_table(findings: Sequence[Finding], links: Links, limit: int) -> list[str]:
-    rows = ["| Where | Level | Rule | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
+    rows: list[str] = []
+    if len(findings) > GROUP_OVER:
+        # Many findings are usually one mistake made many times: by rule first, with counts.
+        counts = Counter((f.rule, f.level) for f in findings)
+        first: dict[tuple[str, str], Finding] = {}
+        for f in findings:
+            first.setdefault((f.rule, f.level), f)
+        rows += ["| Rule | Level | Findings | First at |", "| --- | --- | ---: | --- |"]
+        for (rule, level), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            rows.append(f"| `{rule}` | {level} | {count} | "
+                        f"{_where(first[(rule, level)].location, links, False)} |")  # fmt: skip
+        rows += ["", f"The first {min(limit, len(findings))} of them; `trackplan validate "
+                 "--format json` lists all (the bot also annotates them on the "
+                 "`trackplan/validate` check):", ""]  # fmt: skip
+    rows += ["| Where | Level | Rule | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
     for f in findings[:limit]:
         rows.append(f"| {_where(f.location, links, False)} | {f.level} | `{f.rule}` | "
                     f"{_escape(f.message)} | {_escape(f.hint)} |")  # fmt: skip
     if len(findings) > limit:
         rows.append(f"| …and {len(findings) - limit} more | | | | |")
     return rows
+
+
+GROUP_OVER = 20  # more findings than this get a by-rule summary first
 
 
 def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:

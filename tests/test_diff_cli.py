@@ -172,3 +172,18 @@ def test_git_errors_name_the_folder_in_one_line(run_cli: Cli, tmp_path: Path) ->
             f"trackplan: error: {tmp_path / 'plain'}: not a git repository "
             "(revisions are read with git)\n"
         ), args
+
+
+def test_a_review_of_75000_findings_stays_within_github_s_limits(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """25,000 badly named events: three findings each, 25,000 added events. The comment
+    stays under GitHub's 65,536 characters and leads with the findings grouped by rule."""
+    base = write_files(tmp_path / "a", {PLAN: "plan:\n  id: web\n"})
+    events = "".join(f"  bad_event_{i}: {{}}\n" for i in range(25_000))
+    head = write_files(tmp_path / "b", {PLAN: "plan:\n  id: web\nevents:\n" + events})
+    result = run_cli("review", str(base), str(head), "--no-cache")
+    assert result.code == 1
+    assert len(result.out) < 65_536
+    assert "| `event-name-case` | error | 25000 | `plans/web/plan.yaml:4` |" in result.out
+    assert "…and 24" in result.out  # the rest counted, not listed
