@@ -163,7 +163,11 @@ class Processor:
         table = stakeholder_table(approvals, asked or set())
         sections = [table] + ([_problems_section(problems)] if problems else [])
         # What people wait for goes first: the comment, then the checks.
-        body = render_review(report, notes, links, extra_sections=sections)
+        waiting = sorted({owner for g in approvals.groups for owner in g.missing})
+        footer = (f"Compared `{report.base_label}` (merge base) with `{report.head_label}` "
+                  f"(head) · trackplan {_version()}")  # fmt: skip
+        body = render_review(report, notes, links, extra_sections=sections,
+                             waiting_for=waiting, footer=footer)  # fmt: skip
         steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
         steps.run("validate check", lambda: self.publish_validation(repo, pull, report))
         steps.run("review check", lambda: self.publish_review(
@@ -476,6 +480,15 @@ class Processor:
         approvers = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
         info = ReleaseInfo(commit, number, pull.author, approvers)
         return info, extract_migration_notes(pull.body)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("trackplan")
+    except PackageNotFoundError:  # a source tree
+        return "0+unknown"
 
 
 def changed_paths(base: dict[str, str], head: dict[str, str]) -> list[str]:

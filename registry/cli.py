@@ -189,7 +189,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         sys.stdout.write(render_review_text(report, notes, stakeholder_lines(stakeholders)))
     else:
         table = stakeholder_table(stakeholders, offline=True)
-        sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table]))
+        waiting = sorted({owner for g in stakeholders.groups for owner in g.missing})
+        footer = f"Compared `{args.base}` with `{args.head}` · trackplan {_version()}"
+        sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table],
+                                       waiting_for=waiting, footer=footer))  # fmt: skip
     if blocked is not None:
         return blocked
     errors = any(f.level == ERROR for f in report.head_findings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
 from registry.findings import ERROR, Finding, Location
@@ -180,34 +181,56 @@ def render_review(
     *,
     with_validation: bool = True,
     extra_sections: Sequence[str] = (),
+    waiting_for: Sequence[str] = (),
+    footer: str = "",
 ) -> str:
-    """The review comment; shortened (fewer items listed) when it would be too long."""
+    """The review comment; shortened (fewer items listed) when it would be too long.
+
+    In the order a reviewer acts on it: the verdict, what blocks the merge and the next
+    step for each (`waiting_for`: owners whose approval is missing), the validation
+    problems, the stakeholders (`extra_sections`), the breaking changes by plan and event
+    with the sources that send them and the KPIs and lifecycle stages that count them, the
+    warnings, the other changes folded, the migration notes and `footer`.
+    """
     for limit in (500, 100, 25, 5):
-        body = _render(report, notes, links, limit, with_validation, extra_sections)
+        body = _render(report, notes, links, limit, with_validation, extra_sections,
+                       waiting_for, footer)  # fmt: skip
         if len(body) <= MAX_BODY:
             return body
     return body[: MAX_BODY - 100] + "\n\n…(cut: run `trackplan review` locally)\n"
 
 
+def blockers(report: DiffReport, notes: str | None, waiting_for: Sequence[str]) -> list[str]:
+    """What keeps the pull request from merging, each with its next step."""
+    errors = sum(1 for f in report.head_findings if f.level == ERROR)
+    items = []
+    if errors:
+        items.append(f"**{plural(errors, 'validation error')}** in the plan files: fix them "
+                     "(listed below, and annotated on the lines in the Files tab).")  # fmt: skip
+    for plan in report.unreadable:
+        items.append(f"**Plan `{plan}` is not compared**: a file of it does not parse or a "
+                     "definition does not validate: its changes are unknown.")  # fmt: skip
+    breaking = report.count(BREAKING)
+    if breaking and not notes:
+        items.append(f"**No migration notes** for {plural(breaking, 'breaking change')}: add a "
+                     "`## Migration notes` section to the description saying what producers "
+                     "and consumers must change, and when.")  # fmt: skip
+    if waiting_for:
+        items.append("**Waiting for approval** from " + ", ".join(f"`{o}`" for o in waiting_for)
+                     + " (see Stakeholders).")  # fmt: skip
+    return [f"- {item}" for item in items]
+
+
 def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
-            with_validation: bool, extra_sections: Sequence[str]) -> str:  # fmt: skip
+            with_validation: bool, extra_sections: Sequence[str], waiting_for: Sequence[str],
+            footer: str) -> str:  # fmt: skip
     breaking = [c for c in report.changes if c.level == BREAKING]
     warnings = [c for c in report.changes if c.level == WARNING]
     others = [c for c in report.changes if c.level == INFO]
     out = [MARKER, "## trackplan review", "", verdict(report, notes), ""]
-    for plan in report.unreadable:
-        out += [f"> Plan `{plan}` is not compared: a file of it does not parse, or a "
-                "definition does not validate (see the validation problems below). Its "
-                "changes are unknown until it does.", ""]  # fmt: skip
-    if report.plans:
-        out += [*_plans_table(report), ""]
-    if breaking:
-        out += ["### Breaking changes", "", *_change_items(breaking, links, limit), ""]
-    if warnings:
-        out += ["### Warnings", "", *_change_items(warnings, links, limit), ""]
-    if others:
-        out += [f"<details><summary>{plural(len(others), 'other change')}</summary>", "",
-                *_other_table(others, links, limit), "", "</details>", ""]  # fmt: skip
+    blocking = blockers(report, notes, waiting_for) if with_validation else []
+    if blocking:
+        out += ["### What blocks the merge", "", *blocking, ""]
     if with_validation and report.head_findings:
         errors = sum(1 for f in report.head_findings if f.level == ERROR)
         title = f"### Validation problems ({plural(errors, 'error')}, " + plural(
@@ -215,11 +238,92 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
         out += [title, "", *_findings_table(report.head_findings, links, limit), ""]
     for section in extra_sections:
         out += [section, ""]
+    if report.plans:
+        out += ["### Versions", "", *_plans_table(report), ""]
+    if breaking:
+        out += ["### Breaking changes", "", *_grouped_items(report, breaking, links, limit), ""]
+    if warnings:
+        out += ["### Warnings", "", *_change_items(warnings, links, limit), ""]
+    if others:
+        out += [f"<details><summary>{plural(len(others), 'other change')}</summary>", "",
+                *_other_table(others, links, limit), "", "</details>", ""]  # fmt: skip
     if notes:
         out += ["### Migration notes", "", notes, ""]
-    elif breaking:
-        out += ["### Migration notes", "",
-                "> **Missing.** Breaking changes need a `## Migration notes` section in the pull "
-                "request description: what producers must change, what consumers must change, "
-                "and when.", ""]  # fmt: skip
+    if footer:
+        out += ["---", footer, ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
+                   limit: int) -> list[str]:  # fmt: skip
+    """Breaking changes by plan, then by event, each with its impact."""
+    out: list[str] = []
+    shown = 0
+    for plan in sorted({c.plan for c in changes}):
+        mine = sorted((c for c in changes if c.plan == plan),
+                      key=lambda c: (c.subject.split("/")[:2], c.sort_key()))  # fmt: skip
+        out += [f"#### Plan `{plan}`", ""]
+        for change in mine:
+            if shown >= limit:
+                break
+            shown += 1
+            out.append(f"{shown}. **{_escape(change.message)}** — "
+                       f"{_where(change.location, links, change.in_base)}")  # fmt: skip
+            breaks = f" · breaks **{', '.join(change.breaks)}**" if change.breaks else ""
+            out.append(f"   `{change.rule}`{breaks}")
+            effect = impact(report, change)
+            if effect:
+                out.append(f"   > Impact: {_escape(effect)}")
+            out.append(f"   > Migration: {_escape(change.migration)}")
+        out.append("")
+    if len(changes) > limit:
+        out.append(f"…and {len(changes) - limit} more: run `trackplan review` locally.")
+    return out
+
+
+def impact(report: DiffReport, change: Change) -> str:
+    """Who sends the event a change touches, and what in the plan counts it: KPIs and
+    lifecycle stages (in BASE, and whether this change updates them in HEAD)."""
+    parts = change.subject.split("/")
+    if parts[0] != "events" or len(parts) < 2:
+        return ""
+    name = parts[1]
+    old_name = str(change.old) if change.rule == "event-renamed" else name
+    head_plan, base_plan = report.head.plans.get(change.plan), report.base.plans.get(change.plan)
+    plan = head_plan or base_plan
+    if plan is None:
+        return ""
+    event = (head_plan.events.get(name) if head_plan else None) or (
+        base_plan.events.get(old_name) if base_plan else None)  # fmt: skip
+    declared = event.spec.get("sources") if event is not None else None
+    if not isinstance(declared, list):
+        declared = list(plan.meta.get("sources") or {}) if isinstance(
+            plan.meta.get("sources"), dict) else []  # fmt: skip
+    said = []
+    if declared:
+        said.append("sent by " + ", ".join(f"'{s}'" for s in declared if isinstance(s, str)))
+    before = _counted_by(base_plan, {old_name, name}) if base_plan else []
+    after = set(_counted_by(head_plan, {name})) if head_plan else set()
+    if before:
+        updated = all(item in after for item in before) and name != old_name
+        said.append("counted by " + ", ".join(before)
+                    + (" (updated here to the new name)" if updated else ""))  # fmt: skip
+    return "; ".join(said)
+
+
+def _counted_by(plan: Any, names: set[str]) -> list[str]:
+    """KPIs and lifecycle stages of a plan whose `events` name any of `names`."""
+    found = []
+    objectives = plan.meta.get("objectives") if plan is not None else None
+    for objective, spec in (objectives or {}).items() if isinstance(objectives, dict) else []:
+        kpis = spec.get("kpis") if isinstance(spec, dict) else None
+        for kpi, kpi_spec in (kpis or {}).items() if isinstance(kpis, dict) else []:
+            events = kpi_spec.get("events") if isinstance(kpi_spec, dict) else None
+            if isinstance(events, list) and names & {e for e in events if isinstance(e, str)}:
+                found.append(f"KPI '{objective}/{kpi}'")
+    stages = plan.meta.get("lifecycle") if plan is not None else None
+    for stage in stages if isinstance(stages, list) else []:
+        events = stage.get("events") if isinstance(stage, dict) else None
+        if isinstance(events, list) and names & {e for e in events if isinstance(e, str)}:
+            found.append(f"lifecycle stage '{stage.get('stage')}'")
+    return found

@@ -96,7 +96,10 @@ def test_review_asks_for_migration_notes_then_shows_them(run_cli: Cli, tmp_path:
     assert lines[0] == "<!-- trackplan:review -->"
     assert lines[3].startswith("❌ **3 breaking changes, no migration notes**")
     assert "| `web` | 1.4.2 | **2.0.0** | major | 3 |" in without.out
-    assert "> **Missing.**" in without.out
+    # What blocks the merge comes first, each with its next step.
+    blocks = without.out.split("### What blocks the merge\n\n", 1)[1].split("\n\n", 1)[0]
+    assert blocks.startswith("- **No migration notes** for 3 breaking changes: add a ")
+    assert without.out.index("### What blocks the merge") < without.out.index("### Breaking")
     body = tmp_path / "pr.md"
     body.write_text("Renames Signup.\n\n## Migration notes\n\nShip app 5.2 first.\n\n## Other\nx\n")
     with_notes = run_cli("review", "HEAD~1", "HEAD", "--repo", str(repo), "--notes", str(body))

@@ -122,3 +122,18 @@ def test_annotations_of_removals_point_at_lines_head_has(run_cli: Cli, tmp_path:
         "was removed%0AMigration: Stop sending 'B Viewed'; move the dashboards, queries and "
         "destinations that read it.",
     ]  # the event still in HEAD, and the plan: never BASE's line 7 or 8 on HEAD's 6 lines
+
+
+def test_the_review_leads_with_blockers_and_shows_each_break_s_impact(run_cli: Cli) -> None:
+    out = run_cli("review", str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme")).out
+    sections = [line for line in out.splitlines() if line.startswith("### ")]
+    assert sections[:4] == ["### What blocks the merge", "### Stakeholders", "### Versions",
+                            "### Breaking changes"]  # fmt: skip
+    assert ("- **Waiting for approval** from `@acme/commerce`, `@acme/growth`, "
+            "`@acme/payments` (see Stakeholders).") in out  # fmt: skip
+    assert "#### Plan `segment`" in out and "#### Plan `shop`" in out
+    assert ("> Impact: sent by 'web'; counted by KPI 'activation/signup\\_to\\_source', "
+            "lifecycle stage 'Subscriber' (updated here to the new name)") in out  # fmt: skip
+    footer = out.rstrip().rsplit("\n", 1)[1]
+    assert footer.startswith(f"Compared `{EXAMPLES / 'acme-base'}` with `{EXAMPLES / 'acme'}`")
+    assert " · trackplan " in footer
