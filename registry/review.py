@@ -274,11 +274,31 @@ def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
             effect = impact(report, change)
             if effect:
                 out.append(f"   > Impact: {_escape(effect)}")
+            hint = _rename_hint(report, change, links)
+            if hint:
+                out.append(f"   > {hint}")
             out.append(f"   > Migration: {_escape(change.migration)}")
         out.append("")
     if len(changes) > limit:
         out.append(f"…and {len(changes) - limit} more: run `trackplan review` locally.")
     return out
+
+
+def _rename_hint(report: DiffReport, change: Change, links: Links) -> str:
+    """For a removal that looks like a rename: the exact `renamed_from:` line that makes it
+    one (the suggestion would otherwise sit folded among the other changes)."""
+    if change.rule not in ("event-removed", "property-removed"):
+        return ""
+    parent = change.subject.rsplit("/", 1)[0]
+    for other in report.changes:
+        same_place = other.plan == change.plan and other.subject.rsplit("/", 1)[0] == parent
+        if other.rule.endswith("-rename-suggested") and same_place and other.old == change.old:
+            after, before = str(other.new), str(change.old)
+            where = _where(other.location, links, False)
+            return (f"Renamed? '{_escape(after)}' looks like '{_escape(before)}' renamed: add "
+                    f"`renamed_from: [{before}]` to '{_escape(after)}' ({where}) and this "
+                    "becomes a rename.")  # fmt: skip
+    return ""
 
 
 def impact(report: DiffReport, change: Change) -> str:

@@ -190,3 +190,15 @@ def test_a_review_of_75000_findings_stays_within_github_s_limits(
     assert len(result.out) < 65_536
     assert "| `event-name-case` | error | 25000 | `plans/web/plan.yaml:4` |" in result.out
     assert "…and 24" in result.out  # the rest counted, not listed
+
+
+def test_a_suggested_rename_shows_inside_the_breaking_removal(run_cli: Cli, tmp_path: Path) -> None:
+    body = "events:\n  {}:\n    properties: {{method: {{type: string}}}}\n"
+    base = write_files(tmp_path / "a", {PLAN: "plan:\n  id: web\n" + body.format("Signup")})
+    head = write_files(tmp_path / "b", {PLAN: "plan:\n  id: web\n" + body.format("Signed Up")})
+    out = run_cli("review", str(base), str(head)).out
+    breaking = out.split("### Breaking changes", 1)[1].split("<details>", 1)[0]
+    assert (
+        "> Renamed? 'Signed Up' looks like 'Signup' renamed: add `renamed_from: [Signup]` "
+        "to 'Signed Up' (`plans/web/plan.yaml:4`) and this becomes a rename."
+    ) in breaking
