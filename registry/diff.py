@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from deepdiff import DeepDiff
+
 from registry import compat, naming
 from registry.changes import (
     BREAKING,
@@ -38,6 +40,89 @@ META_FIELDS = (
 EVENT_META_FIELDS = ("description", "owners", "sources", "objectives", "stage")
 # Handled by their own rules, so left out of the JSON Schema comparison.
 ANNOTATIONS = ("deprecated", "x-pii")
+
+
+# Plan metadata compared part by part, each part its own change.
+STRUCTURED_META = {
+    "objectives": "plan-objectives-changed",
+    "lifecycle": "plan-lifecycle-changed",
+    "sources": "plan-sources-changed",
+    "owners": "plan-owners-changed",
+}
+
+
+def _natural(key: str, value: Any) -> Any:
+    """Metadata keyed by meaning: lifecycle stages by name, lists of names as sets."""
+    if key == "lifecycle" and isinstance(value, list):
+        stages = {}
+        for index, stage in enumerate(value):
+            name = stage.get("stage") if isinstance(stage, dict) else None
+            body = stage
+            if isinstance(stage, dict):
+                body = {k: v for k, v in stage.items() if k != "stage"}
+            stages[str(name) if name is not None else f"#{index + 1}"] = _natural("", body)
+        return stages
+    if isinstance(value, dict):
+        return {str(k): _natural("", v) for k, v in value.items()}
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return {str(v): True for v in value}
+    return value
+
+
+def _stage_order(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(s.get("stage")) for s in value if isinstance(s, dict)]
+
+
+def _plain(value: Any) -> Any:
+    """A DeepDiff side as plain data (its 'not present' marker as None)."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return None
+
+
+def _describe(key: str, path: list[str]) -> str:
+    """A path into plan metadata in the plan's own words: KPI 'activation/signups' events."""
+    if key == "objectives" and len(path) >= 3 and path[1] == "kpis":
+        return " ".join([f"KPI '{path[0]}/{path[2]}'", *path[3:]])
+    head = {"objectives": "objective", "lifecycle": "stage", "sources": "source",
+            "owners": "owner"}[key]  # fmt: skip
+    return " ".join([f"{head} '{path[0]}'", *path[1:]]) if path else key
+
+
+def _meta_changes(key: str, kind: str, path: list[str], before: Any,
+                  after: Any) -> list[tuple[str, Any, Any, list[str]]]:  # fmt: skip
+    """(message tail, old, new, path of what changed) for one DeepDiff item over
+    natural-keyed metadata; a name gained or lost by a list is a change of the list."""
+    names_before, names_after = _names_of(before), _names_of(after)
+    if names_before is not None and names_after is not None:  # a list of names changed
+        what = _describe(key, path)
+        changes: list[tuple[str, Any, Any, list[str]]] = [
+            (f" {what} gained {quoted(n)}", None, n, path)
+            for n in sorted(names_after - names_before)
+        ]
+        changes += [(f" {what} lost {quoted(n)}", n, None, path)
+                    for n in sorted(names_before - names_after)]  # fmt: skip
+        return changes
+    if kind == "dictionary_item_added":
+        if after is True:  # a name added to a list
+            return [(f" {_describe(key, path[:-1])} gained {quoted(path[-1])}", None, path[-1],
+                     path[:-1])]  # fmt: skip
+        return [(f" gained {_describe(key, path)}", None, _plain(after), path)]
+    if kind == "dictionary_item_removed":
+        if before is True:
+            return [(f" {_describe(key, path[:-1])} lost {quoted(path[-1])}", path[-1], None,
+                     path[:-1])]  # fmt: skip
+        return [(f" lost {_describe(key, path)}", _plain(before), None, path)]
+    return [(f" {_describe(key, path)} changed from {quoted(before)} to {quoted(after)}",
+             _plain(before), _plain(after), path)]  # fmt: skip
+
+
+def _names_of(value: Any) -> set[str] | None:
+    if isinstance(value, dict) and value and all(v is True for v in value.values()):
+        return set(value)
+    return None
 
 
 def quoted(value: Any) -> str:
@@ -120,7 +205,9 @@ class _Diff:
     def plan(self, old: Plan, new: Plan) -> None:
         for key in META_FIELDS:
             before, after = old.meta.get(key), new.meta.get(key)
-            if before != after:
+            if before != after and key in STRUCTURED_META:
+                self.structured_meta(old, new, key)
+            elif before != after:
                 self.add("plan-metadata-changed", new.id, f"plan/{key}",
                          f"plan '{new.id}' changed {key}" + _from_to(before, after),
                          before, after, self.head.locate(new.meta_file or "", ("plan", key)),
@@ -165,6 +252,26 @@ class _Diff:
                      f"event '{before}' was removed and '{after}' added: they look alike ({why})",
                      before, after, new.events[after].location, name=after)  # fmt: skip
         return set(removed)
+
+    def structured_meta(self, old: Plan, new: Plan, key: str) -> None:
+        """Objectives and KPIs, lifecycle stages, sources and owners: each difference its own
+        change, matched by natural keys (a stage by its name, a list item by its value)."""
+        rule = STRUCTURED_META[key]
+        before, after = _natural(key, old.meta.get(key)), _natural(key, new.meta.get(key))
+        where = self.head.locate(new.meta_file or "", ("plan", key))
+        found = DeepDiff(before, after, view="tree", verbose_level=2)
+        for kind in sorted(found):
+            for item in sorted(found[kind], key=lambda i: str(i.path())):
+                path = [str(p) for p in item.path(output_format="list")]
+                for tail, old_value, new_value, at in _meta_changes(key, kind, path, item.t1,
+                                                                    item.t2):  # fmt: skip
+                    self.add(rule, new.id, "/".join(["plan", key, *at]), f"plan '{new.id}'"
+                             + tail, old_value, new_value, where, name=new.id)  # fmt: skip
+        old_order, new_order = _stage_order(old.meta.get(key)), _stage_order(new.meta.get(key))
+        if key == "lifecycle" and old_order != new_order and set(old_order) == set(new_order):
+            self.add(rule, new.id, "plan/lifecycle", f"plan '{new.id}' lifecycle stages were "
+                     f"reordered from {show(old_order)} to {show(new_order)}", old_order,
+                     new_order, where, name=new.id)  # fmt: skip
 
     def past_sunset(self, event: Event) -> bool:
         deprecated = event.spec.get("deprecated")

@@ -58,6 +58,32 @@ DIFF_RULES: tuple[DiffRule, ...] = (
         (), PATCH, "Nothing to migrate.",
         "  title: Web\n", "  title: Web app\n", 3,
     ),
+    DiffRule(
+        "plan-objectives-changed", "An objective or KPI changed: added, removed, its "
+        "description or the events it counts.", (), PATCH,
+        "Update the dashboards that compute '{name}' KPIs.",
+        "  objectives:\n    activation:\n      kpis:\n        signups: {events: [Signed Up]}\n",
+        "  objectives:\n    activation:\n      kpis:\n        signups: {events: [Signed Up, "
+        "Page Viewed]}\n", 3,
+    ),
+    DiffRule(
+        "plan-lifecycle-changed", "A lifecycle stage was added, removed, reordered, or its "
+        "condition or events changed.", (), PATCH,
+        "Update the funnels built on the lifecycle of '{name}'.",
+        "  lifecycle:\n    - {stage: Visitor, condition: Viewed a page}\n",
+        "  lifecycle:\n    - {stage: Visitor, condition: Viewed two pages}\n", 3,
+    ),
+    DiffRule(
+        "plan-sources-changed", "A source was added or removed, or its platform or "
+        "description changed.", (), PATCH, "Nothing to migrate.",
+        "  sources:\n    web: {platform: web}\n",
+        "  sources:\n    web: {platform: web}\n    ios: {platform: ios}\n", 3,
+    ),
+    DiffRule(
+        "plan-owners-changed", "An owner of the plan was added or removed.", (), PATCH,
+        "Nothing to migrate.",
+        "  owners: ['@acme/growth']\n", "  owners: ['@acme/growth', '@acme/data']\n", 3,
+    ),
     # --- events -------------------------------------------------------------------------
     DiffRule(
         "event-added", "An event was added.", (), MINOR,

@@ -34,8 +34,13 @@ def test_example_diff_is_the_documented_one(run_cli: Cli) -> None:
         ("property-removed", "events/Product Viewed/properties/image_url", "breaking"),
         ("event-added", "events/Product Shared", "info"),
         ("property-added", "events/Order Completed/properties/coupon", "info"),
-        ("plan-metadata-changed", "plan/objectives", "info"),
-        ("plan-metadata-changed", "plan/lifecycle", "info"),
+        # Inside plan metadata, each part its own change (matched by natural keys).
+        (
+            "plan-objectives-changed",
+            "plan/objectives/activation/kpis/signup_to_source/events",
+            "info",
+        ),
+        ("plan-lifecycle-changed", "plan/lifecycle/Subscriber/events", "info"),
     }
     plans = result.json()["plans"]
     assert plans["segment"]["next"] == "1.0.0" and plans["segment"]["bump"] == "major"
@@ -45,7 +50,9 @@ def test_example_review_renders(run_cli: Cli) -> None:
     result = run_cli("review", str(EXAMPLES / "acme-base"), str(EXAMPLES / "acme"))
     assert result.out.startswith("<!-- trackplan:review -->\n## trackplan review\n")
     assert "### Breaking changes" in result.out
-    assert "<details><summary>4 other changes</summary>" in result.out
+    assert "<details><summary>6 other changes</summary>" in result.out
+    assert ("plan 'segment' KPI 'activation/signup\\_to\\_source' events gained 'Signed Up'"
+            in result.out)  # fmt: skip
 
 
 def test_owners_of_a_plan_file(run_cli: Cli) -> None:
