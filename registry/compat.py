@@ -709,8 +709,10 @@ def _cleared(difference: Difference, flag: str) -> Difference:
 
 def _split(schema: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]] | None:
     """(own keywords, conjuncts, alternatives) of a schema with combinators, else None.
-    Conjuncts: its own keywords and each allOf branch; alternatives: anyOf or oneOf."""
-    if not any(isinstance(schema.get(k), list) and schema.get(k) for k in COMBINATORS):
+    Conjuncts: its own keywords and each allOf branch; alternatives: anyOf or oneOf. A
+    combinator that is not a non-empty list makes the schema one this cannot reason about."""
+    present = [k for k in COMBINATORS if k in schema]
+    if not present or any(not isinstance(schema[k], list) or not schema[k] for k in present):
         return None
     base = {k: v for k, v in schema.items() if k not in COMBINATORS}
     conjuncts: list[Any] = ([base] if base else []) + list(schema.get("allOf") or [])

@@ -471,9 +471,11 @@ def _labeller(kind: str) -> Callable[[str], str]:
 
 
 def _from_to(before: Any, after: Any) -> str:
+    """' from 'A' to 'B'' with both values quoted (a description is a sentence of its own),
+    or nothing for structures, which their own changes describe."""
     if isinstance(before, (dict, list)) or isinstance(after, (dict, list)):
         return ""
-    return f" from {show(before)} to {show(after)}"
+    return f" from {quoted(before)} to {quoted(after)}"
 
 
 def _required(spec: dict[str, Any], plan: Plan) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -275,6 +275,7 @@ any_json = st.recursive(
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_json, any_json)
+@example({}, {"allOf": [None], "anyOf": True})  # once a TypeError: a combinator not a list
 def test_compare_is_total_over_any_json_value(old: Any, new: Any) -> None:
     """Fuzz: any two JSON values (keywords of the wrong type, non-schemas, broken refs and
     regexes) give a Comparison, never an exception, and the same one twice."""
