@@ -155,15 +155,17 @@ def _github(method: Callable[P, T]) -> Callable[P, T]:
             _depth.value = getattr(_depth, "value", 0) + 1
             try:
                 return method(*args, **kwargs)
-            except TransientError:
-                raise
             except Exception as exc:
-                transient = _transient(exc)
+                # A nested gateway call has made its failure a TransientError already: the
+                # outermost step retries it like any other.
+                transient = exc if isinstance(exc, TransientError) else _transient(exc)
                 if transient is None:
                     raise
                 attempt += 1
                 wait = policy.wait(attempt, transient.retry_after)
                 if not outermost or wait is None:
+                    if transient is exc:
+                        raise
                     raise transient from exc
                 log.info("GitHub step %s failed (%s); again in %.2f s", method.__name__,
                          transient, wait)  # fmt: skip
@@ -535,11 +537,6 @@ class RepoGateway:
             # An earlier try made the ref and its answer was lost: fine if it is ours.
             if exc.status != 422 or self.peel_tag(tag) != commit:
                 raise
-
-    @_github
-    def commit_check(self, sha: str, name: str, conclusion: str, title: str,
-                     summary: str) -> None:  # fmt: skip
-        self.check_run(sha, name, conclusion, title, summary)
 
     @_github
     def clear_check(self, sha: str, name: str, title: str, summary: str) -> None:

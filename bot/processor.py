@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
 from bot.queue import Delivery, DeliveryQueue
 from bot.worker import Cancelled, TransientError, raise_if_cancelled
+from registry.about import installed_version
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
@@ -134,7 +135,7 @@ class Processor:
             f"It retried for up to {hours:g} hours. Push a new commit, or redeliver the "
             "webhook from the App's settings, to try again."
         )
-        repo.commit_check(sha, BOT_CHECK, "failure", "trackplan could not finish",
+        repo.check_run(sha, BOT_CHECK, "failure", "trackplan could not finish",
                                          summary)  # fmt: skip
 
     def pull_request(self, payload: dict[str, Any]) -> str:
@@ -165,7 +166,7 @@ class Processor:
         # What people wait for goes first: the comment, then the checks.
         waiting = sorted({owner for g in approvals.groups for owner in g.missing})
         footer = (f"Compared `{report.base_label}` (merge base) with `{report.head_label}` "
-                  f"(head) · trackplan {_version()}")  # fmt: skip
+                  f"(head) · trackplan {installed_version()}")  # fmt: skip
         body = render_review(report, notes, links, extra_sections=sections,
                              waiting_for=waiting, footer=footer)  # fmt: skip
         steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
@@ -342,8 +343,7 @@ class Processor:
         if not head.is_registry():
             return "no-registry"
         template = settings_of(head).release.tag
-        names = repo.tags()
-        latest = latest_by_plan(names, template)
+        latest = latest_by_plan(repo.tags(), template)
         tags = []
         for plan, version in latest.items():
             name = tag_name(template, plan, version)
@@ -358,7 +358,7 @@ class Processor:
             planned = plan_releases(head, commit, tags, repo.snapshot, notes=notes, info=info,
                                     parse=self.parse)  # fmt: skip
         except ReleaseError as exc:
-            repo.commit_check(commit, RELEASE_CHECK, "failure", "Release refused", str(exc))
+            repo.check_run(commit, RELEASE_CHECK, "failure", "Release refused", str(exc))
             return "refused"
         steps = _Steps()
         published, blocked = [], []
@@ -381,11 +381,11 @@ class Processor:
                 f"{r.blocked[0].location}: {r.blocked[0].message}"
                 for r in blocked
             )
-            steps.run("release check", lambda: repo.commit_check(
+            steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "failure", "Plans not released",
                 "These plans fail validation and were not released:\n" + lines))  # fmt: skip
         elif here and not steps.failed:
-            steps.run("release check", lambda: repo.commit_check(
+            steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "success", "Released",
                 "Released " + ", ".join(sorted(here)) + "."))  # fmt: skip
         steps.raise_if_failed()
@@ -480,15 +480,6 @@ class Processor:
         approvers = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
         info = ReleaseInfo(commit, number, pull.author, approvers)
         return info, extract_migration_notes(pull.body)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("trackplan")
-    except PackageNotFoundError:  # a source tree
-        return "0+unknown"
 
 
 def changed_paths(base: dict[str, str], head: dict[str, str]) -> list[str]:

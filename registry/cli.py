@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from registry import gitrepo
+from registry.about import installed_version
 from registry.approvals import (
     ApprovalStatus,
     evaluate,
@@ -190,7 +191,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     else:
         table = stakeholder_table(stakeholders, offline=True)
         waiting = sorted({owner for g in stakeholders.groups for owner in g.missing})
-        footer = f"Compared `{args.base}` with `{args.head}` · trackplan {_version()}"
+        footer = f"Compared `{args.base}` with `{args.head}` · trackplan {installed_version()}"
         sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table],
                                        waiting_for=waiting, footer=footer))  # fmt: skip
     if blocked is not None:
@@ -490,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 ok, 1 findings at or above the fail level, "
         "2 usage error or input that cannot be read.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     validate_parser = sub.add_parser(
         "validate",
@@ -636,15 +637,6 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     migrate_parser.set_defaults(handler=cmd_bot_migrate)
     return parser
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("trackplan")
-    except PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,3 +71,15 @@ def registry_dir(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
         return write_files(tmp_path / "registry", files)
 
     return make
+
+
+@pytest.fixture
+def gh(tmp_path: Path) -> Iterator[Any]:
+    """A fake GitHub serving the example registry, with pull request #1 from `rename`."""
+    from tests.botkit import plan_repo
+    from tests.fake_github import FakeGitHub
+
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as fake:
+        fake.add_pull(1, head="rename")
+        yield fake

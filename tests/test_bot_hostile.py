@@ -17,14 +17,6 @@ from tests.test_bot_approvals import make_repo
 OPENED = "opened.payload.json"
 
 
-@pytest.fixture
-def gh(tmp_path: Path):  # type: ignore[no-untyped-def]
-    repo = plan_repo(tmp_path / "repo")
-    with FakeGitHub(repo) as fake:
-        fake.add_pull(1, head="rename")
-        yield fake
-
-
 def shaped(gh: FakeGitHub, **changes: Any) -> bytes:
     return json.dumps(payload("pull_request", OPENED, gh, **changes)).encode()
 

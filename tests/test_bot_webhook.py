@@ -19,20 +19,11 @@ from tests.botkit import (
     deliver,
     drain,
     payload,
-    plan_repo,
     private_key,
 )
 from tests.fake_github import FakeGitHub
 
 OPENED = "opened.payload.json"
-
-
-@pytest.fixture
-def gh(tmp_path: Path):  # type: ignore[no-untyped-def]
-    repo = plan_repo(tmp_path / "repo")
-    with FakeGitHub(repo) as fake:
-        fake.add_pull(1, head="rename")
-        yield fake
 
 
 def test_forged_and_missing_signatures_are_refused_before_parsing(
