@@ -126,7 +126,10 @@ def _names_of(value: Any) -> set[str] | None:
 
 
 def quoted(value: Any) -> str:
-    """Like `show`, with strings in quotes: `removed enum value 'referral'`."""
+    """Like `show`, with strings in quotes, in lists too: `removed enum value 'referral'`,
+    `changed type from ['string', 'null'] to 'string'`."""
+    if isinstance(value, list):
+        return "[" + ", ".join(quoted(v) for v in value) + "]"
     return f"'{value}'" if isinstance(value, str) else show(value)
 
 
@@ -270,7 +273,7 @@ class _Diff:
         old_order, new_order = _stage_order(old.meta.get(key)), _stage_order(new.meta.get(key))
         if key == "lifecycle" and old_order != new_order and set(old_order) == set(new_order):
             self.add(rule, new.id, "plan/lifecycle", f"plan '{new.id}' lifecycle stages were "
-                     f"reordered from {show(old_order)} to {show(new_order)}", old_order,
+                     f"reordered from {quoted(old_order)} to {quoted(new_order)}", old_order,
                      new_order, where, name=new.id)  # fmt: skip
 
     def past_sunset(self, event: Event) -> bool:
@@ -651,7 +654,7 @@ def _rule_for(difference: compat.Difference) -> str:
 def _schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     old, new = difference.old, difference.new
     if rule.startswith("property-type-"):
-        return f"{who} changed type from {show(old)} to {show(new)}"
+        return f"{who} changed type from {quoted(old)} to {quoted(new)}"
     if rule == "enum-value-removed":
         return f"{who} removed enum value {quoted(old)}"
     if rule == "enum-value-added":
@@ -670,7 +673,7 @@ def _schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     if how == "removed":
         return f"{who} dropped {keyword} {quoted(old)}"
     if how in ("tightened", "relaxed"):
-        return f"{who} {how} {keyword} from {show(old)} to {show(new)}"
+        return f"{who} {how} {keyword} from {quoted(old)} to {quoted(new)}"
     return f"{who} changed {keyword}" + _from_to(old, new)
 
 

@@ -203,19 +203,19 @@ DIFF_RULES: tuple[DiffRule, ...] = (
     ),
     DiffRule(
         "property-type-narrowed", "A property's type accepts fewer values.", (P,), MINOR,
-        "Make every producer send '{name}' as {new}; data sent as {old} will fail validation.",
+        "Make every producer send '{name}' as '{new}'; data sent as '{old}' will fail validation.",
         _events("  Signed Up:\n    properties:\n      seats: {type: number}\n"),
         _events("  Signed Up:\n    properties:\n      seats: {type: integer}\n"), 6,
     ),
     DiffRule(
         "property-type-widened", "A property's type accepts more values.", (C,), MINOR,
-        "Consumers of '{name}' must handle {new} values, not only {old}.",
+        "Consumers of '{name}' must handle '{new}' values, not only '{old}'.",
         _events("  Signed Up:\n    properties:\n      seats: {type: integer}\n"),
         _events("  Signed Up:\n    properties:\n      seats: {type: number}\n"), 6,
     ),
     DiffRule(
         "property-type-changed", "A property changed to an unrelated type.", (P, C), MINOR,
-        "Send '{name}' as {new} everywhere and convert stored {old} values for consumers.",
+        "Send '{name}' as '{new}' everywhere and convert stored '{old}' values for consumers.",
         _events("  Signed Up:\n    properties:\n      seats: {type: string}\n"),
         _events("  Signed Up:\n    properties:\n      seats: {type: integer}\n"), 6,
     ),

@@ -87,3 +87,49 @@ def test_rules_doc_is_current() -> None:
     assert (ROOT / DOC_PATH).read_text(encoding="utf-8") == render(), (
         "docs/rules.md is stale: run `python -m registry.docs`"
     )
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []  # numbers and booleans are literals; a structure's own changes name its parts
+
+
+def _bare(message: str, value: str) -> bool:
+    """Whether `value` shows in `message` other than between quotes."""
+    rest = message.replace(f"'{value}'", "")
+    return re.search(rf"(?<![\w']){re.escape(value)}(?![\w'])", rest) is not None
+
+
+EXTRA_SIDES = {
+    "type-list": (
+        "events:\n  Signed Up:\n    properties:\n      seats: {type: [string, 'null']}\n",
+        "events:\n  Signed Up:\n    properties:\n      seats: {type: string}\n",
+    ),
+    "lifecycle-reordered": (
+        "  lifecycle:\n    - {stage: Visitor}\n    - {stage: Subscriber}\n",
+        "  lifecycle:\n    - {stage: Subscriber}\n    - {stage: Visitor}\n",
+    ),
+    "tightened": (
+        "events:\n  Signed Up:\n    properties:\n      code: {type: string, maxLength: 9}\n",
+        "events:\n  Signed Up:\n    properties:\n      code: {type: string, maxLength: 4}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*(r.id for r in DIFF_RULES), *EXTRA_SIDES])
+def test_messages_quote_every_value(case: str, run_cli: Cli, tmp_path: Path) -> None:
+    if case in EXTRA_SIDES:
+        old, new = EXTRA_SIDES[case]
+        before = write_files(tmp_path / "before", {PLAN: "plan:\n  id: web\n" + old})
+        after = write_files(tmp_path / "after", {PLAN: "plan:\n  id: web\n" + new})
+    else:
+        before, after = _sides(DIFF_BY_ID[case], tmp_path)
+    result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+    changes = result.json()["changes"]
+    assert changes, result.out
+    for change in changes:
+        for value in _strings(change["old"]) + _strings(change["new"]):
+            assert not _bare(change["message"], value), (change["rule"], change["message"])
