@@ -19,6 +19,7 @@ from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, s
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
 from registry.changes import BREAKING
+from registry.check_text import breaking_text, validation_summary
 from registry.findings import ERROR, Finding
 from registry.loader import load_registry
 from registry.model import Registry
@@ -170,9 +171,9 @@ class Processor:
         body = render_review(report, notes, links, extra_sections=sections,
                              waiting_for=waiting, footer=footer)  # fmt: skip
         steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
-        steps.run("validate check", lambda: self.publish_validation(repo, pull, report))
+        steps.run("validate check", lambda: self.publish_validation(repo, pull, report, links))
         steps.run("review check", lambda: self.publish_review(
-            repo, pull, report, notes, approvals, problems))  # fmt: skip
+            repo, pull, report, links, notes, approvals, problems))  # fmt: skip
         if not steps.failed and not steps.broken:
             done = "A later delivery for this commit succeeded."
             steps.run("bot check", lambda: repo.clear_check(
@@ -197,13 +198,14 @@ class Processor:
         tip = base if base_tip == base_sha else repo.snapshot(base_tip)
         tags = repo.tags()
         reviews = repo.reviews(pull.number)
-        links = Links(
-            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
-            base=f"{pull.repo_html_url}/blob/{base_sha}/",
-        )
         released = latest_by_plan(tags, settings_of(head).release.tag)
         report = compare(base, head, released=released, parse=self.parse)
         policy = load_registry(tip, parse=self.parse).registry
+        links = Links(
+            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
+            base=f"{pull.repo_html_url}/blob/{base_sha}/",
+            rules=policy.settings.review.rules_url,
+        )
         return report, policy, touched, reviews, links
 
     def _crashed(self, repo: RepoGateway, pull: PullInfo, exc: Exception) -> str:
@@ -274,20 +276,18 @@ class Processor:
         asked |= {f"@{u}" for u in new_users if u not in refused}
         return asked | {f"@{org}/{t}" for t in new_teams if t not in refused}
 
-    def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport) -> None:
+    def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
+                           links: Links) -> None:  # fmt: skip
         findings = report.head_findings
         errors = sum(1 for f in findings if f.level == ERROR)
-        summary = (
-            f"{plural(errors, 'error')}, {plural(len(findings) - errors, 'warning')} in the plan "
-            "files of this commit." if findings else "All plan files are valid."
-        )  # fmt: skip
+        summary = validation_summary(findings, links, "trackplan validate --format json")
         repo.check_run(
             pull.head_sha, VALIDATE_CHECK, "failure" if errors else "success",
             "Invalid plan files" if errors else "Plan files are valid", summary,
             annotations=[_annotation(f) for f in findings],
         )  # fmt: skip
 
-    def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
+    def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
                        notes: str | None, approvals: ApprovalStatus,
                        problems: Sequence[str] = ()) -> None:  # fmt: skip
         breaking = report.count(BREAKING)
@@ -326,8 +326,8 @@ class Processor:
                 f"{owner} ({why})" for owner, why in missing) + "."  # fmt: skip
         if problems:
             summary += "\n\n" + _problems_section(problems)
-        text = "\n".join(f"- `{c.rule}` {c.message}: {c.migration}"
-                         for c in report.changes if c.level == BREAKING)  # fmt: skip
+        command = f"trackplan review {report.base_label} {report.head_label} --format json"
+        text = breaking_text(report, links, command)
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title, summary, text)
 
     def push(self, payload: dict[str, Any]) -> str:

@@ -19,10 +19,17 @@ MAX_BODY = 60_000
 
 @dataclass(frozen=True)
 class Links:
-    """URL prefixes of the head and base files (e.g. .../blob/<sha>/); empty: no links."""
+    """URL prefixes of the head and base files (e.g. .../blob/<sha>/) and the rules
+    documentation (rule ids link to `<rules>#<id>`); empty: no links."""
 
     head: str = ""
     base: str = ""
+    rules: str = ""
+
+
+def rule_link(rule: str, links: Links) -> str:
+    """A rule id, linked to its entry in the rules documentation when there is one."""
+    return f"[`{rule}`]({links.rules}#{rule})" if links.rules else f"`{rule}`"
 
 
 def verdict(report: DiffReport, notes: str | None) -> str:
@@ -78,23 +85,36 @@ def _plans_table(report: DiffReport) -> list[str]:
     return rows
 
 
+def _by_rule(changes: Sequence[Change], links: Links) -> list[str]:
+    """Many changes are usually one edit made many times: their count by rule and plan."""
+    counts = Counter((c.rule, c.plan) for c in changes)
+    first: dict[tuple[str, str], Change] = {}
+    for c in changes:
+        first.setdefault((c.rule, c.plan), c)
+    rows = ["| Rule | Plan | Changes | First at |", "| --- | --- | ---: | --- |"]
+    for (rule, plan), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        where = _where(first[(rule, plan)].location, links, first[(rule, plan)].in_base)
+        rows.append(f"| {rule_link(rule, links)} | `{plan}` | {count} | {where} |")
+    return [*rows, ""]
+
+
 def _change_items(changes: Sequence[Change], links: Links, limit: int) -> list[str]:
-    lines = []
+    lines = _by_rule(changes, links) if len(changes) > GROUP_OVER else []
     for number, change in enumerate(changes[:limit], 1):
         lines.append(f"{number}. **{_escape(change.message)}** — "
                      f"{_where(change.location, links, change.in_base)}")  # fmt: skip
         breaks = f" · breaks **{', '.join(change.breaks)}**" if change.breaks else ""
-        lines.append(f"   `{change.rule}`{breaks}")
+        lines.append(f"   {rule_link(change.rule, links)}{breaks}")
         lines.append(f"   > Migration: {_escape(change.migration)}")
     if len(changes) > limit:
-        lines.append(f"\n…and {len(changes) - limit} more: run `trackplan review` locally.")
+        lines.append(f"\n…and {len(changes) - limit} more: {FULL_LIST}")
     return lines
 
 
 def _other_table(changes: Sequence[Change], links: Links, limit: int) -> list[str]:
     rows = ["| Change | Rule | Where |", "| --- | --- | --- |"]
     for change in changes[:limit]:
-        rows.append(f"| {_escape(change.message)} | `{change.rule}` | "
+        rows.append(f"| {_escape(change.message)} | {rule_link(change.rule, links)} | "
                     f"{_where(change.location, links, change.in_base)} |")  # fmt: skip
     if len(changes) > limit:
         rows.append(f"| …and {len(changes) - limit} more | | |")
@@ -111,21 +131,22 @@ def _findings_table(findings: Sequence[Finding], links: Links, limit: int) -> li
             first.setdefault((f.rule, f.level), f)
         rows += ["| Rule | Level | Findings | First at |", "| --- | --- | ---: | --- |"]
         for (rule, level), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            rows.append(f"| `{rule}` | {level} | {count} | "
+            rows.append(f"| {rule_link(rule, links)} | {level} | {count} | "
                         f"{_where(first[(rule, level)].location, links, False)} |")  # fmt: skip
         rows += ["", f"The first {min(limit, len(findings))} of them; `trackplan validate "
                  "--format json` lists all (the bot also annotates them on the "
                  "`trackplan/validate` check):", ""]  # fmt: skip
     rows += ["| Where | Level | Rule | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
     for f in findings[:limit]:
-        rows.append(f"| {_where(f.location, links, False)} | {f.level} | `{f.rule}` | "
-                    f"{_escape(f.message)} | {_escape(f.hint)} |")  # fmt: skip
+        where, rule = _where(f.location, links, False), rule_link(f.rule, links)
+        rows.append(f"| {where} | {f.level} | {rule} | {_escape(f.message)} | {_escape(f.hint)} |")
     if len(findings) > limit:
         rows.append(f"| …and {len(findings) - limit} more | | | | |")
     return rows
 
 
-GROUP_OVER = 20  # more findings than this get a by-rule summary first
+GROUP_OVER = 20  # more findings or changes than this get a by-rule summary first
+FULL_LIST = "the JSON report (`--format json` of the same command) lists them all."
 
 
 def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
@@ -241,7 +262,8 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     if report.plans:
         out += ["### Versions", "", *_plans_table(report), ""]
     if breaking:
-        out += ["### Breaking changes", "", *_grouped_items(report, breaking, links, limit), ""]
+        items = _grouped_items(report, breaking, links, limit)
+        out += ["### Breaking changes", "", *items[: -1 if items[-1:] == [""] else None], ""]
     if warnings:
         out += ["### Warnings", "", *_change_items(warnings, links, limit), ""]
     if others:
@@ -249,6 +271,8 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
                 *_other_table(others, links, limit), "", "</details>", ""]  # fmt: skip
     if notes:
         out += ["### Migration notes", "", notes, ""]
+    if links.rules:
+        footer += (" · " if footer else "") + f"[Rules documentation]({links.rules})"
     if footer:
         out += ["---", footer, ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -257,7 +281,8 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
 def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
                    limit: int) -> list[str]:  # fmt: skip
     """Breaking changes by plan, then by event, each with its impact."""
-    out: list[str] = []
+    out: list[str] = _by_rule(changes, links) if len(changes) > GROUP_OVER else []
+    suggestions = _suggestions(report)
     shown = 0
     for plan in sorted({c.plan for c in changes}):
         mine = sorted((c for c in changes if c.plan == plan),
@@ -270,35 +295,43 @@ def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
             out.append(f"{shown}. **{_escape(change.message)}** — "
                        f"{_where(change.location, links, change.in_base)}")  # fmt: skip
             breaks = f" · breaks **{', '.join(change.breaks)}**" if change.breaks else ""
-            out.append(f"   `{change.rule}`{breaks}")
+            out.append(f"   {rule_link(change.rule, links)}{breaks}")
             effect = impact(report, change)
             if effect:
                 out.append(f"   > Impact: {_escape(effect)}")
-            hint = _rename_hint(report, change, links)
+            hint = _rename_hint(change, links, suggestions)
             if hint:
                 out.append(f"   > {hint}")
             out.append(f"   > Migration: {_escape(change.migration)}")
         out.append("")
     if len(changes) > limit:
-        out.append(f"…and {len(changes) - limit} more: run `trackplan review` locally.")
+        out.append(f"…and {len(changes) - limit} more: {FULL_LIST}")
     return out
 
 
-def _rename_hint(report: DiffReport, change: Change, links: Links) -> str:
+def _suggestions(report: DiffReport) -> dict[tuple[str, str, Any], Change]:
+    """Suggested renames by (plan, parent subject, old name): one pass, not one per item."""
+    found: dict[tuple[str, str, Any], Change] = {}
+    for other in report.changes:
+        if other.rule.endswith("-rename-suggested"):
+            found.setdefault((other.plan, other.subject.rsplit("/", 1)[0], other.old), other)
+    return found
+
+
+def _rename_hint(change: Change, links: Links,
+                 suggestions: dict[tuple[str, str, Any], Change]) -> str:  # fmt: skip
     """For a removal that looks like a rename: the exact `renamed_from:` line that makes it
     one (the suggestion would otherwise sit folded among the other changes)."""
     if change.rule not in ("event-removed", "property-removed"):
         return ""
-    parent = change.subject.rsplit("/", 1)[0]
-    for other in report.changes:
-        same_place = other.plan == change.plan and other.subject.rsplit("/", 1)[0] == parent
-        if other.rule.endswith("-rename-suggested") and same_place and other.old == change.old:
-            after, before = str(other.new), str(change.old)
-            where = _where(other.location, links, False)
-            return (f"Renamed? '{_escape(after)}' looks like '{_escape(before)}' renamed: add "
-                    f"`renamed_from: [{before}]` to '{_escape(after)}' ({where}) and this "
-                    "becomes a rename.")  # fmt: skip
-    return ""
+    other = suggestions.get((change.plan, change.subject.rsplit("/", 1)[0], change.old))
+    if other is None:
+        return ""
+    after, before = str(other.new), str(change.old)
+    where = _where(other.location, links, False)
+    return (f"Renamed? '{_escape(after)}' looks like '{_escape(before)}' renamed: add "
+            f"`renamed_from: [{before}]` to '{_escape(after)}' ({where}) and this "
+            "becomes a rename.")  # fmt: skip
 
 
 def impact(report: DiffReport, change: Change) -> str:

@@ -17,11 +17,16 @@ class Conventions:
     forbid_dynamic_names: bool = True
 
 
+# Where rule ids in the review link to (`<url>#<rule-id>`): the project's docs on GitHub.
+RULES_URL = "https://github.com/trackplan/trackplan/blob/main/docs/rules.md"
+
+
 @dataclass(frozen=True)
 class Review:
     breaking: str = "all-owners"
     default: str = "any-owner"
     fresh_approvals: bool = True
+    rules_url: str = RULES_URL
 
 
 @dataclass(frozen=True)

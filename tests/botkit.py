@@ -136,3 +136,12 @@ def drain(app: Flask, limit: int = 50) -> int:
     while done < limit and worker.run_once():
         done += 1
     return done
+
+
+def review_opened_pull(gh: FakeGitHub, data_dir: Path, head: str = "rename") -> Flask:
+    """Pull request #1 from `head` opened, delivered and worked off: the bot's review done."""
+    gh.add_pull(1, head=head)
+    app = app_for(gh, data_dir)
+    deliver(app.test_client(), "pull_request", payload("pull_request", "opened.payload.json", gh))
+    drain(app)
+    return app

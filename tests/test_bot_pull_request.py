@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tests.botkit import app_for, deliver, drain, payload, plan_repo, push_commit
+from tests.botkit import (
+    app_for,
+    deliver,
+    drain,
+    payload,
+    plan_repo,
+    push_commit,
+    review_opened_pull,
+)
 from tests.fake_github import FakeGitHub
 from tests.test_snapshot import git
 
@@ -28,6 +37,8 @@ def test_breaking_rename_gets_one_comment_and_a_failing_review(tmp_path: Path) -
         assert body.startswith("<!-- trackplan:review -->")
         assert "event 'Signup' was renamed to 'Signed Up'" in body
         assert "no migration notes" in body
+        docs = "https://github.com/trackplan/trackplan/blob/main/docs/rules.md"
+        assert f"[`event-renamed`]({docs}#event-renamed)" in body  # rule ids link to docs
         head = gh.sha("rename")
         runs = {r["name"]: r for r in gh.check_runs(head)}
         assert runs["trackplan/review"]["conclusion"] == "failure"
@@ -72,12 +83,7 @@ def test_invalid_yaml_on_head_gets_annotations_and_a_comment(tmp_path: Path) -> 
     head = push_commit(repo, "rename", "plans/shop/events/broken.yaml",
                        "events:\n  Broken Viewed: {properties: [\n", "oops")  # fmt: skip
     with FakeGitHub(repo) as gh:
-        gh.add_pull(1, head="rename")
-        app = app_for(gh, tmp_path / "data")
-        deliver(
-            app.test_client(), "pull_request", payload("pull_request", "opened.payload.json", gh)
-        )
-        drain(app)
+        review_opened_pull(gh, tmp_path / "data")
         (comment,) = gh.comments(1)
         body = comment["json"]["body"]
         assert "validation error" in body
@@ -89,23 +95,6 @@ def test_invalid_yaml_on_head_gets_annotations_and_a_comment(tmp_path: Path) -> 
         assert {(a["path"], a["start_line"], a["title"]) for a in validate["annotations"]} == {
             ("plans/shop/events/broken.yaml", 2, "yaml-syntax")
         }
-
-
-def test_more_than_50_annotations_go_out_in_batches(tmp_path: Path) -> None:
-    repo = plan_repo(tmp_path / "repo")
-    bad = "events:\n" + "".join(f"  bad_event_{chr(97 + i // 26)}{chr(97 + i % 26)}: {{}}\n"
-                                for i in range(120))  # fmt: skip
-    head = push_commit(repo, "rename", "plans/shop/events/bad.yaml", bad, "many bad names")
-    with FakeGitHub(repo) as gh:
-        gh.add_pull(1, head="rename")
-        app = app_for(gh, tmp_path / "data")
-        deliver(
-            app.test_client(), "pull_request", payload("pull_request", "opened.payload.json", gh)
-        )
-        drain(app)
-        validate = next(r for r in gh.check_runs(head) if r["name"] == "trackplan/validate")
-        assert len(validate["annotations"]) >= 120
-        assert len(gh.received("PATCH", "/repos/acme/plans/check-runs/")) >= 2
 
 
 def test_the_bot_finds_its_comment_past_the_first_page(tmp_path: Path) -> None:
@@ -129,3 +118,33 @@ def test_the_bot_finds_its_comment_past_the_first_page(tmp_path: Path) -> None:
         assert "2" in pages
         assert len(gh.received("POST", "/repos/acme/plans/issues/1/comments")) == 1
         assert sum(1 for c in gh.comments(1) if "trackplan:review" in c["json"]["body"]) == 1
+
+
+def test_a_50000_finding_change_stays_within_github_s_limits(tmp_path: Path) -> None:
+    """16,667 badly named events (three findings each): the comment and each check's
+    summary and text fit GitHub's limits, the findings are counted by rule, and every one
+    of them still goes out as an annotation, 50 per request."""
+    repo = plan_repo(tmp_path / "repo")
+    bad = "events:\n" + "".join(f"  bad_event_{i}: {{}}\n" for i in range(16_667))
+    head = push_commit(repo, "rename", "plans/shop/events/bad.yaml", bad, "many bad names")
+    with FakeGitHub(repo) as gh:
+        review_opened_pull(gh, tmp_path / "data")
+        (comment,) = gh.comments(1)
+        assert len(comment["json"]["body"]) < 65_536
+        runs = {r["name"]: r for r in gh.check_runs(head)}
+        validate = runs["trackplan/validate"]
+        errors, warnings = re.match(r"(\d+) errors, (\d+) warnings", validate["output"]["summary"]
+                                    ).groups()  # type: ignore[union-attr]  # fmt: skip
+        assert len(validate["annotations"]) == int(errors) + int(warnings) >= 50_000
+        sent = (gh.received("POST", "/repos/acme/plans/check-runs")
+                + gh.received("PATCH", "/repos/acme/plans/check-runs/"))  # fmt: skip
+        assert len(sent) >= 1000
+        for request in sent:
+            output = request.body["output"]
+            assert len(output.get("annotations", [])) <= 50
+            assert len(output["summary"]) <= 65_535 and len(output.get("text", "")) <= 65_535
+        summary = validate["output"]["summary"]
+        assert "| [`event-name-case`](" in summary and "| error | 16667 |" in summary
+        assert "trackplan validate --format json" in summary  # where the full list is
+        review = runs["trackplan/review"]["output"]
+        assert len(review["summary"]) <= 65_535 and len(review.get("text") or "") <= 65_535

@@ -119,6 +119,30 @@ def test_review_links_subjects_to_their_lines(run_cli: Cli, tmp_path: Path) -> N
     assert f"(https://github.com/acme/plans/blob/BASESHA/{PLAN}#L7)" in result.out
 
 
+def test_rule_ids_link_to_the_rules_docs_that_base_names(run_cli: Cli, tmp_path: Path) -> None:
+    default = "https://github.com/trackplan/trackplan/blob/main/docs/rules.md"
+    base = write_files(tmp_path / "a", {PLAN: V1})
+    head = write_files(tmp_path / "b", {PLAN: V2})
+    out = run_cli("review", str(base), str(head)).out
+    assert f"[`event-renamed`]({default}#event-renamed)" in out
+    assert out.rstrip().endswith(f"[Rules documentation]({default})")  # in the footer
+    ours = "https://docs.acme.dev/trackplan-rules"
+    (base / "trackplan.yaml").write_text(f"review:\n  rules_url: {ours}\n")
+    (head / "trackplan.yaml").write_text("review:\n  rules_url: https://evil.example/\n")
+    out = run_cli("review", str(base), str(head)).out
+    assert f"[`enum-value-removed`]({ours}#enum-value-removed)" in out
+    assert "evil" not in out and default not in out  # BASE's setting, not the PR's
+    assert f"[`event-renamed`]({ours}#event-renamed)" in run_cli(
+        "diff", str(base), str(head), "--format", "markdown").out  # fmt: skip
+
+
+def test_a_rules_url_that_is_not_a_url_is_a_validation_error(run_cli: Cli, tmp_path: Path) -> None:
+    repo = write_files(tmp_path, {PLAN: V1, "trackplan.yaml": "review:\n  rules_url: docs#x\n"})
+    result = run_cli("validate", "--repo", str(repo))
+    assert result.code == 1
+    assert "trackplan.yaml:2:" in result.out and "rules_url" in result.out
+
+
 def test_review_lists_validation_problems_of_head(run_cli: Cli, tmp_path: Path) -> None:
     base = write_files(tmp_path / "a", {PLAN: V1})
     head = write_files(tmp_path / "b", {PLAN: V1.replace("{type: boolean}", "{type: bool}")})
@@ -188,7 +212,9 @@ def test_a_review_of_75000_findings_stays_within_github_s_limits(
     result = run_cli("review", str(base), str(head), "--no-cache")
     assert result.code == 1
     assert len(result.out) < 65_536
-    assert "| `event-name-case` | error | 25000 | `plans/web/plan.yaml:4` |" in result.out
+    docs = "https://github.com/trackplan/trackplan/blob/main/docs/rules.md"
+    assert (f"| [`event-name-case`]({docs}#event-name-case) | error | 25000 | "
+            "`plans/web/plan.yaml:4` |") in result.out  # fmt: skip
     assert "…and 24" in result.out  # the rest counted, not listed
 
 

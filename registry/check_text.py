@@ -1,0 +1,63 @@
+"""The text of the bot's check runs, always within GitHub's 65,535-character limits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from registry.changes import BREAKING
+from registry.findings import ERROR, Finding
+from registry.render import plural
+from registry.report import DiffReport
+from registry.review import GROUP_OVER, Links, rule_link
+
+# GitHub refuses a check run's summary or text over 65,535 characters.
+MAX_OUTPUT = 65_535
+_ROOM = 400  # for the closing line that says how many were left out
+
+
+def validation_summary(findings: Sequence[Finding], links: Links, command: str) -> str:
+    """The `trackplan/validate` summary: the counts, by rule when there are many, and where
+    the full list is (every finding is also an annotation on its line)."""
+    if not findings:
+        return "All plan files are valid."
+    errors = sum(1 for f in findings if f.level == ERROR)
+    out = [f"{plural(errors, 'error')}, {plural(len(findings) - errors, 'warning')} in the plan "
+           "files of this commit, each annotated on its line (Files changed tab)."]  # fmt: skip
+    if len(findings) > GROUP_OVER:
+        counts = Counter((f.rule, f.level) for f in findings)
+        out += ["", "| Rule | Level | Findings |", "| --- | --- | ---: |"]
+        for (rule, level), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"| {rule_link(rule, links)} | {level} | {count} |")
+    out += ["", f"The full report: `{command}` on this commit."]
+    return _bounded(out)
+
+
+def breaking_text(report: DiffReport, links: Links, command: str) -> str:
+    """The `trackplan/review` details: each breaking change with its migration, as many as
+    fit, then a count of the rest and where the full report is."""
+    breaking = [c for c in report.changes if c.level == BREAKING]
+    out: list[str] = []
+    if len(breaking) > GROUP_OVER:
+        counts = Counter((c.rule, c.plan) for c in breaking)
+        out += ["| Rule | Plan | Breaking changes |", "| --- | --- | ---: |"]
+        for (rule, plan), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"| {rule_link(rule, links)} | `{plan}` | {count} |")
+        out.append("")
+    size = sum(len(line) + 1 for line in out)
+    for shown, change in enumerate(breaking):
+        line = f"- {rule_link(change.rule, links)} {change.message}: {change.migration}"
+        if size + len(line) + 1 > MAX_OUTPUT - _ROOM:
+            out += ["", f"…and {len(breaking) - shown} more: the full report is "
+                    f"`{command}`."]  # fmt: skip
+            break
+        out.append(line)
+        size += len(line) + 1
+    return _bounded(out)
+
+
+def _bounded(lines: Sequence[str]) -> str:
+    text = "\n".join(lines)
+    if len(text) <= MAX_OUTPUT:
+        return text
+    return text[: MAX_OUTPUT - 20].rsplit("\n", 1)[0] + "\n…(cut)"
