@@ -7,7 +7,7 @@ import difflib
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from registry import gitrepo
@@ -62,8 +62,10 @@ class UsageError(Exception):
     """Input the command cannot read at all: exit 2 with the message."""
 
 
-def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    default = formats[0]
+def _common(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> None:
+    """--repo, --format (each format with what it prints; the first is the default) and
+    --no-cache."""
+    default = next(iter(formats))
     parser.add_argument(
         "--repo",
         default=".",
@@ -72,10 +74,10 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=formats,
+        choices=tuple(formats),
         default=default,
-        help=f"output: {', '.join(formats)} (github: workflow annotation lines) "
-        f"(default: {default})",
+        help="; ".join(f"{name}: {what}" for name, what in formats.items())
+        + f" (default: {default})",
     )
     parser.add_argument(
         "--no-cache",
@@ -159,7 +161,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     elif args.format == "github":
         sys.stdout.write(render_github(report))
     elif args.format == "markdown":
-        sys.stdout.write(render_changes_markdown(report, _links(args)))
+        sys.stdout.write(render_changes_markdown(report, _links(args, report)))
     else:
         sys.stdout.write(render_text(report))
     if blocked is not None:
@@ -192,7 +194,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         table = stakeholder_table(stakeholders, offline=True)
         waiting = sorted({owner for g in stakeholders.groups for owner in g.missing})
         footer = f"Compared `{args.base}` with `{args.head}` · trackplan {installed_version()}"
-        sys.stdout.write(render_review(report, notes, _links(args), extra_sections=[table],
+        sys.stdout.write(render_review(report, notes, _links(args, report), extra_sections=[table],
                                        waiting_for=waiting, footer=footer))  # fmt: skip
     if blocked is not None:
         return blocked
@@ -461,11 +463,13 @@ def _read_notes(path: str | None) -> str | None:
     return notes_from_file_text(text)
 
 
-def _links(args: argparse.Namespace) -> Links:
-    return Links(head=args.link or "", base=args.base_link or "")
+def _links(args: argparse.Namespace, report: DiffReport) -> Links:
+    # The base's settings: the change under review does not choose where its rules link.
+    rules = report.base.settings.review.rules_url
+    return Links(head=args.link or "", base=args.base_link or "", rules=rules)
 
 
-def _diff_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+def _diff_arguments(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> None:
     parser.add_argument("base", metavar="BASE", help="the old side: a folder or a git revision")
     parser.add_argument("head", metavar="HEAD", help="the new side: a folder or a git revision")
     _common(parser, formats)
@@ -502,7 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Exits 0 when there is no error (warnings allowed), 1 when there is any "
         "error, 2 when the registry cannot be read.",
     )
-    _common(validate_parser, ("text", "json", "markdown", "github"))
+    _common(validate_parser, {
+        "text": "a line per finding with its hint, then the counts",
+        "json": "the findings and the counts", "markdown": "a table of the findings",
+        "github": "workflow annotations on the lines"})  # fmt: skip
     validate_parser.set_defaults(handler=cmd_validate)
 
     diff_parser = sub.add_parser(
@@ -515,20 +522,28 @@ def build_parser() -> argparse.ArgumentParser:
         "setting, and how to migrate. Also prints each plan's next version (from release tags "
         "when BASE is a git revision). Exits 1 when a change reaches --fail-on.",
     )
-    _diff_arguments(diff_parser, ("text", "json", "markdown", "github"))
+    _diff_arguments(diff_parser, {
+        "text": "a line per change with whom it breaks and the migration, then the versions",
+        "json": "the changes and each plan's versions", "markdown": "the change list alone",
+        "github": "workflow annotations (a removal: where HEAD still has its parent)"})  # fmt: skip
     diff_parser.set_defaults(handler=cmd_diff)
 
     review_parser = sub.add_parser(
         "review",
         help="the bot's pull request comment, offline: validation + diff + next versions",
         description="Print exactly the Markdown the bot posts on a pull request from BASE to "
-        "HEAD: a verdict, the plans with their current and next versions, breaking changes "
-        "with what they break and how to migrate, warnings, other changes, HEAD's validation "
-        "problems and the migration notes. Exits 1 when HEAD fails validation or a change "
-        "reaches --fail-on.",
+        "HEAD, in the order a reviewer acts on it: the verdict; what blocks the merge and the "
+        "next step for each; HEAD's validation problems; the stakeholders, one row per owner; "
+        "each plan's current and next version; the breaking changes by plan, each with the "
+        "sources that send the event, the KPIs and lifecycle stages that count it and how to "
+        "migrate; warnings; the other changes; the migration notes. Rule ids link to "
+        "review.rules_url of BASE's trackplan.yaml. Exits 1 when HEAD fails validation or a "
+        "change reaches --fail-on.",
     )
-    # The review is Markdown: text and markdown print the same; github annotates the lines.
-    _diff_arguments(review_parser, ("markdown", "text", "json", "github"))
+    _diff_arguments(review_parser, {
+        "markdown": "the bot's comment", "text": "the same review as plain lines",
+        "json": "changes, versions, findings, notes, verdict and stakeholders",
+        "github": "workflow annotations for the changes and the findings"})  # fmt: skip
     review_parser.add_argument(
         "--notes",
         metavar="FILE",
@@ -545,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
         "plan's owners and each event's owners. The bot requires these owners' approval.",
     )
     owners_parser.add_argument("paths", nargs="+", metavar="PATH")
-    _common(owners_parser, ("text", "json", "markdown", "github"))
+    _common(owners_parser, {"text": "the owners of each path and why", "json": "the same",
+                            "markdown": "a table", "github": "a notice per path"})  # fmt: skip
     owners_parser.set_defaults(handler=cmd_owners)
 
     release_parser = sub.add_parser(
@@ -557,7 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
         "that fail validation are not released (exit 1); an existing tag is never moved or "
         "reused; running it twice creates nothing the second time.",
     )
-    _common(release_parser, ("text", "json", "markdown", "github"))
+    _common(release_parser, {"text": "a line per plan", "json": "the releases",
+                             "markdown": "a table", "github": "a notice per release"})  # fmt: skip
     release_parser.add_argument(
         "--rev", default="HEAD", help="the commit to release (default: HEAD)"
     )
@@ -602,7 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Renames (renamed_from) are followed back to the old names.",
     )
     log_parser.add_argument("subject", metavar="PLAN[/EVENT[/PROPERTY]]")
-    _common(log_parser, ("text", "json", "markdown", "github"))
+    _common(log_parser, {"text": "each commit with its changes", "json": "the entries",
+                         "markdown": "a list of the commits",
+                         "github": "a notice per commit"})  # fmt: skip
     log_parser.set_defaults(handler=cmd_log)
 
     serve_parser = sub.add_parser(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -144,3 +146,33 @@ def test_the_review_leads_with_blockers_and_shows_each_break_s_impact(run_cli: C
     footer = out.rstrip().rsplit("\n", 1)[1]
     assert footer.startswith(f"Compared `{EXAMPLES / 'acme-base'}` with `{EXAMPLES / 'acme'}`")
     assert " · trackplan " in footer
+
+
+def _readme_examples() -> list[tuple[str, list[str]]]:
+    """Each `$ trackplan ...` command on the example registries in the README's console
+    blocks, with the output lines it shows there (`...` stands for lines left out)."""
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    found: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *shown = chunk.rstrip("\n").split("\n")
+            if "examples/" in command:
+                found.append((command, shown))
+    return found
+
+
+@pytest.mark.parametrize(("command", "shown"), _readme_examples(),
+                         ids=[command.split()[1] for command, _ in _readme_examples()])  # fmt: skip
+def test_readme_example_output_is_what_the_command_prints(
+    command: str, shown: list[str], run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EXAMPLES.parent)
+    program, *args = shlex.split(command)
+    assert program == "trackplan"
+    printed = run_cli(*args).out.split("\n")
+    at = 0
+    for line in shown:  # in order; `...` skips any number of lines
+        if line == "...":
+            continue
+        assert line in printed[at:], f"{command!r} no longer prints {line!r}"
+        at = printed.index(line, at) + 1
