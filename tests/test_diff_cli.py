@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -216,6 +217,22 @@ def test_a_review_of_75000_findings_stays_within_github_s_limits(
     assert (f"| [`event-name-case`]({docs}#event-name-case) | error | 25000 | "
             "`plans/web/plan.yaml:4` |") in result.out  # fmt: skip
     assert "…and 24" in result.out  # the rest counted, not listed
+
+
+def test_a_review_of_50000_breaking_changes_counts_them_by_rule(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    events = "".join(f"  Thing {i} Viewed: {{sources: [web]}}\n" for i in range(50_000))
+    head_plan = "plan:\n  id: web\n  sources: {web: {platform: web}}\nevents:\n"
+    base = write_files(tmp_path / "a", {PLAN: head_plan + events})
+    head = write_files(tmp_path / "b", {PLAN: head_plan + "  Page Viewed: {}\n"})
+    out = run_cli("review", str(base), str(head), "--no-cache").out
+    assert len(out) < 65_536
+    breaking = out.split("### Breaking changes", 1)[1]
+    assert breaking.lstrip().startswith("| Rule | Plan | Changes | First at |")
+    assert "#event-removed) | `web` | 50000 | `plans/web/plan.yaml:5` |" in breaking
+    assert "> Impact: sent by 'web'" in breaking
+    assert re.search(r"…and 49\d\d\d more: the JSON report \(`--format json`", breaking)
 
 
 def test_a_suggested_rename_shows_inside_the_breaking_removal(run_cli: Cli, tmp_path: Path) -> None:
