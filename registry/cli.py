@@ -21,6 +21,9 @@ from registry.approvals import (
 )
 from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
+from registry.codegen import LANGUAGES, CodegenError
+from registry.codegen.output import differences, write_all
+from registry.codegen.source import PlanRequest, from_lock, from_registry
 from registry.findings import ERROR
 from registry.history import Subject, history
 from registry.history import render_markdown as render_history_markdown
@@ -355,6 +358,59 @@ def _check_subject_existed(subject: Subject, seen: dict[str, set[str]]) -> None:
                          f"'{subject.event}' a property '{clean(subject.prop)}'{hint}")  # fmt: skip
 
 
+SHOWN_ERRORS = 20  # validation errors `generate` lists before it refuses
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    try:
+        wanted = PlanRequest.parse(args.plan) if args.plan else None
+        if args.repo is not None:
+            models, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
+            if errors:
+                shown = render_findings(errors[:SHOWN_ERRORS], "text", 0).rsplit("\n", 2)[0]
+                sys.stdout.write(shown + "\n")
+                if len(errors) > SHOWN_ERRORS:
+                    print(f"...and {len(errors) - SHOWN_ERRORS} more (trackplan validate)")
+                print(f"trackplan: error: {plural(len(errors), 'validation error')}: fix the "
+                      "plan before generating code from it", file=sys.stderr)  # fmt: skip
+                return EXIT_FINDINGS
+        else:
+            models = from_lock(Path(args.lock), Path(args.plans), wanted)
+        if not models:
+            raise UsageError("no plans to generate code for")
+        files: dict[str, str] = {}
+        made = []
+        for model in models:
+            generated = LANGUAGES[args.lang](model, installed_version())
+            files.update(generated)
+            for name in generated:
+                made.append({"file": str(Path(args.out) / name), "plan": model.id,
+                             "version": model.version, "source": model.source,
+                             "sha256": model.sha256, "events": len(model.events)})  # fmt: skip
+            for collision in model.collisions:
+                print(f"trackplan: warning: plan '{model.id}': "
+                      f"{collision.message()}", file=sys.stderr)  # fmt: skip
+        if args.check:
+            report = differences(Path(args.out), files)
+            if args.format == "json":
+                sys.stdout.write(json.dumps({"files": made, "differences": report}, indent=2,
+                                            sort_keys=True) + "\n")  # fmt: skip
+            else:
+                sys.stdout.write("".join(clean(line) + "\n" for line in report) or
+                                 f"{plural(len(files), 'file')} up to date\n")  # fmt: skip
+            return EXIT_FINDINGS if report else EXIT_OK
+        write_all(Path(args.out), files)
+    except CodegenError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"files": made}, indent=2, sort_keys=True) + "\n")
+    else:
+        for item in made:
+            print(f"wrote {item['file']}: plan {item['plan']} {item['version']}, "
+                  f"{plural(int(str(item['events'])), 'event')}")  # fmt: skip
+    return EXIT_OK
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -623,6 +679,49 @@ def build_parser() -> argparse.ArgumentParser:
                          "markdown": "a list of the commits",
                          "github": "a notice per commit"})  # fmt: skip
     log_parser.set_defaults(handler=cmd_log)
+
+    generate_parser = sub.add_parser(
+        "generate",
+        help="typed tracking code (TypeScript, Python) from a pulled release or a registry",
+        description="Write one module per plan: a typed function per event (required and "
+        "optional properties, enums as literal types, nested objects and arrays), identify "
+        "and group traits, doc comments, deprecations; calls go to a sink you adapt to your "
+        "analytics SDK, and are checked against the plan at run time without ever raising. "
+        "By default from the releases locked in trackplan.lock (after `trackplan pull`), "
+        "checked against the lock's sha256; with --repo from a registry folder as it is. "
+        "Output is byte-for-byte deterministic; files are written all at once. With --check "
+        "nothing is written: exit 1 and a short diff when the files on disk differ (for CI).",
+    )
+    generate_parser.add_argument("--lang", required=True, choices=sorted(LANGUAGES),
+                                 help="the language to generate")  # fmt: skip
+    generate_parser.add_argument(
+        "--plan", metavar="ID[@RANGE]",
+        help="one plan (default: every plan of the lock, or of --repo); @RANGE (e.g. web@^2) "
+        "must be satisfied by the locked version",
+    )  # fmt: skip
+    generate_parser.add_argument(
+        "--repo", metavar="PATH", default=None,
+        help="generate from this registry folder instead of the lock (version "
+        "0.0.0-unreleased; plans with validation errors are refused)",
+    )  # fmt: skip
+    generate_parser.add_argument("--lock", default="trackplan.lock", metavar="FILE",
+                                 help="the lock file (default: trackplan.lock)")  # fmt: skip
+    generate_parser.add_argument(
+        "--plans", default="trackplan-plans", metavar="DIR",
+        help="where `trackplan pull` put the artifacts (its --out; default: trackplan-plans)",
+    )  # fmt: skip
+    generate_parser.add_argument("--out", required=True, metavar="DIR",
+                                 help="the folder for the generated modules")  # fmt: skip
+    generate_parser.add_argument("--check", action="store_true",
+                                 help="write nothing; exit 1 if the files differ")  # fmt: skip
+    generate_parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text: a line per file written (or the --check diff); json: the files with "
+        "plan, version and source checksum (default: text)",
+    )  # fmt: skip
+    generate_parser.add_argument("--no-cache", action="store_true",
+                                 help="parse every file again (with --repo)")  # fmt: skip
+    generate_parser.set_defaults(handler=cmd_generate)
 
     serve_parser = sub.add_parser(
         "serve",

@@ -1,0 +1,20 @@
+"""Code generation: typed tracking code from a plan, one module per language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from registry.codegen import python, typescript
+from registry.codegen.model import PlanModel
+
+Generator = Callable[[PlanModel, str], dict[str, str]]
+
+# Only languages whose generated code our own tests compile (tsc --strict, mypy --strict).
+LANGUAGES: dict[str, Generator] = {
+    typescript.LANGUAGE: typescript.generate,
+    python.LANGUAGE: python.generate,
+}
+
+
+class CodegenError(Exception):
+    """Input generation cannot use: no such plan, an unreadable lock or artifact (exit 2)."""

@@ -1,0 +1,223 @@
+"""The plan as code generators see it: events, fields and types, from a release's artifacts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from registry.codegen.names import Collision, Namer, pascal
+
+
+@dataclass(frozen=True)
+class Prim:
+    kind: str  # string, integer, number, boolean, null
+
+
+@dataclass(frozen=True)
+class Literals:
+    values: tuple[Any, ...]  # enum or const: JSON scalars (objects and arrays: see Unknown)
+
+
+@dataclass(frozen=True)
+class ArrayOf:
+    item: TypeRef
+
+
+@dataclass(frozen=True)
+class Obj:
+    name: str  # a unique identifier for languages that must name the shape
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class AnyObj:
+    pass
+
+
+@dataclass(frozen=True)
+class Unknown:
+    pass
+
+
+@dataclass(frozen=True)
+class Union:
+    members: tuple[TypeRef, ...]
+
+
+TypeRef = Prim | Literals | ArrayOf | Obj | AnyObj | Unknown | Union
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the key as the plan spells it
+    type: TypeRef
+    required: bool
+    doc: tuple[str, ...]  # lines: description, format, constraints, deprecation
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    reason: str = ""
+    replaced_by: str = ""
+    sunset: str = ""
+
+    def text(self) -> str:
+        parts = [self.reason.rstrip(".")] if self.reason else []
+        if self.replaced_by:
+            parts.append(f"use '{self.replaced_by}' instead")
+        if self.sunset:
+            parts.append(f"sunset {self.sunset}")
+        return "; ".join(parts) + "." if parts else "Deprecated in the tracking plan."
+
+
+@dataclass(frozen=True)
+class EventModel:
+    name: str
+    ident: str  # PascalCase base of the event's identifiers (unique in the plan)
+    doc: tuple[str, ...]
+    deprecated: Deprecation | None
+    renamed_from: tuple[str, ...]
+    shape: Obj
+    closed: bool
+    schema: dict[str, Any]  # JSON Schema of the properties, for runtime validation
+
+
+@dataclass(frozen=True)
+class PlanModel:
+    id: str
+    version: str
+    title: str
+    source: str  # the artifact the code came from, e.g. web-2.0.0.schema.json
+    sha256: str  # of that artifact
+    events: tuple[EventModel, ...]
+    identify: Obj
+    group: Obj
+    schemas: dict[str, Any]  # event name -> schema; identify/group under "$identify"/"$group"
+    collisions: tuple[Collision, ...]
+
+
+def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
+                sha256: str) -> PlanModel:  # fmt: skip
+    """The model of a plan from its plan document and schema bundle (release artifacts)."""
+    namer, idents = Namer(), Namer()  # type names; event identifiers
+    defs = bundle.get("$defs", {})
+    schemas = defs.get("events", {})
+    events = []
+    for name in sorted(schemas):
+        spec = document.get("events", {}).get(name, {})
+        base = pascal(name) or "Event"
+        ident = idents.give("Event" + base if base[:1].isdigit() else base, name)
+        docs = _Docs(document, spec)
+        schema = schemas[name]
+        events.append(EventModel(
+            name=name, ident=ident, doc=_lines(spec.get("description")),
+            deprecated=_deprecation(spec.get("deprecated")),
+            renamed_from=tuple(str(n) for n in spec.get("renamed_from") or ()),
+            shape=_object(schema, ident + "Properties", docs, namer),
+            closed=schema.get("additionalProperties") is False, schema=schema,
+        ))  # fmt: skip
+    traits = {}
+    for section in ("identify", "group"):
+        docs = _Docs(document, document.get(section, {}).get("traits", {}), traits=True)
+        traits[section] = _object(defs.get(section, {}), section.capitalize() + "Traits",
+                                  docs, namer)  # fmt: skip
+    return PlanModel(
+        id=str(document.get("plan", "")), version=str(document.get("version", "")),
+        title=str(document.get("title") or document.get("plan", "")), source=source,
+        sha256=sha256, events=tuple(events), identify=traits["identify"],
+        group=traits["group"],
+        schemas={**schemas, "$identify": defs.get("identify", {}), "$group": defs.get("group", {})},
+        collisions=tuple(idents.collisions() + namer.collisions()),
+    )  # fmt: skip
+
+
+class _Docs:
+    """Property specs of the plan document (descriptions and deprecations live there)."""
+
+    def __init__(self, document: dict[str, Any], spec: dict[str, Any],
+                 traits: bool = False) -> None:  # fmt: skip
+        if traits:
+            self.props = dict(spec)
+        else:
+            self.props = dict(document.get("common", {}).get("properties", {}))
+            self.props.update(spec.get("properties", {}))
+
+    def of(self, name: str) -> dict[str, Any]:
+        found = self.props.get(name)
+        return found if isinstance(found, dict) else {}
+
+
+def _object(schema: dict[str, Any], name: str, docs: _Docs | None, namer: Namer) -> Obj:
+    name = namer.give(name, name)
+    required = set(schema.get("required") or ())
+    fields = []
+    for key, sub in sorted((schema.get("properties") or {}).items()):
+        spec = docs.of(key) if docs is not None else {}
+        fields.append(Field(
+            name=key, type=_type(sub, name + pascal(key), namer), required=key in required,
+            doc=_field_doc(sub, _deprecation(spec.get("deprecated"))),
+        ))  # fmt: skip
+    return Obj(name, tuple(fields))
+
+
+def _type(schema: dict[str, Any], hint: str, namer: Namer) -> TypeRef:
+    if "const" in schema:
+        return _literals([schema["const"]])
+    if isinstance(schema.get("enum"), list):
+        return _literals(schema["enum"])
+    kinds = schema.get("type")
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if not isinstance(kinds, list):
+        kinds = ["object"] if "properties" in schema else ["array"] if "items" in schema else []
+    members: list[TypeRef] = []
+    for kind in kinds:
+        if kind == "array":
+            items = schema.get("items")
+            item = _type(items, hint + "Item", namer) if isinstance(items, dict) else Unknown()
+            members.append(ArrayOf(item))
+        elif kind == "object":
+            has = isinstance(schema.get("properties"), dict)
+            members.append(_object(schema, hint, None, namer) if has else AnyObj())
+        elif kind in ("string", "integer", "number", "boolean", "null"):
+            members.append(Prim(kind))
+    if not members:
+        return Unknown()
+    return members[0] if len(members) == 1 else Union(tuple(members))
+
+
+def _literals(values: list[Any]) -> TypeRef:
+    if all(v is None or isinstance(v, (str, int, float, bool)) for v in values):
+        return Literals(tuple(values))
+    return Unknown()  # objects and arrays as enum values: checked at run time only
+
+
+def _deprecation(value: Any) -> Deprecation | None:
+    if value is True:
+        return Deprecation()
+    if isinstance(value, dict):
+        return Deprecation(str(value.get("reason") or ""), str(value.get("replaced_by") or ""),
+                           str(value.get("sunset") or ""))  # fmt: skip
+    return None
+
+
+def _lines(text: Any) -> tuple[str, ...]:
+    return tuple(str(text).strip().splitlines()) if isinstance(text, str) and text.strip() else ()
+
+
+CONSTRAINTS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum",
+               "exclusiveMaximum", "minLength", "maxLength")  # fmt: skip
+
+
+def _field_doc(schema: dict[str, Any], deprecated: Deprecation | None) -> tuple[str, ...]:
+    lines = list(_lines(schema.get("description")))
+    said = [f"{key}: {json.dumps(schema[key], ensure_ascii=False)}"
+            for key in CONSTRAINTS if key in schema]  # fmt: skip
+    if said:
+        lines.append("; ".join(said).replace('"', "'") + ".")
+    if schema.get("x-pii"):
+        lines.append("Personal data.")
+    if deprecated is not None:
+        lines.append("Deprecated: " + deprecated.text())
+    return tuple(lines)

@@ -1,0 +1,72 @@
+"""Plans and tools for the code generation tests and benchmark."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+KINDS = (
+    "{type: string, enum: [web, ios, android]}",
+    "{type: integer, minimum: 0}",
+    "{type: number}",
+    "{type: boolean}",
+    "{type: [string, 'null']}",
+    "{type: array, items: {type: string}}",
+    "{type: object, properties: {id: {type: string, required: true}, n: {type: integer}}}",
+    "{type: string, format: date-time}",
+)
+
+
+def synthetic_registry(events: int, properties: int) -> dict[str, str]:
+    """A registry whose plan `big` has `events` events of `properties` properties each,
+    every kind of type in turn, the first two properties of each event required (numbered
+    names: dynamic names allowed)."""
+    return {"trackplan.yaml": "conventions: {forbid_dynamic_names: false}\n",
+            "plans/big/plan.yaml": _plan(events, properties)}  # fmt: skip
+
+
+def _plan(events: int, properties: int) -> str:
+    lines = ["plan:", "  id: big", "  title: Synthetic", "events:"]
+    for e in range(events):
+        lines += [f"  Thing {e} Viewed:", f"    description: Thing {e} was viewed.",
+                  "    properties:"]  # fmt: skip
+        for p in range(properties):
+            spec = KINDS[(e + p) % len(KINDS)]
+            if p < 2:
+                spec = spec[:-1] + ", required: true}"
+            lines.append(f"      prop_{p}: {spec}")
+    return "\n".join(lines) + "\n"
+
+
+def conforming(schema: dict[str, object]) -> object:
+    """A value the (plan-generated, pattern-free) JSON Schema accepts."""
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list):
+        return schema["enum"][0]  # type: ignore[index]
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "string":
+        return "2026-01-01T00:00:00Z" if schema.get("format") == "date-time" else "text"
+    if kind in ("integer", "number"):
+        return max(1, int(schema.get("minimum", 0)))  # type: ignore[call-overload]
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [conforming(schema["items"])] if isinstance(schema.get("items"), dict) else []
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        return {k: conforming(v) for k, v in props.items()}  # type: ignore[union-attr]
+    return None
+
+
+def tsc() -> str | None:
+    """The TypeScript compiler: $TRACKPLAN_TSC, the one .ci/run installs, or on PATH."""
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (os.environ.get("TRACKPLAN_TSC"),
+                      str(root / ".ci" / "tools" / "node_modules" / ".bin" / "tsc"),
+                      shutil.which("tsc")):  # fmt: skip
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
