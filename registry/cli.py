@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from registry import gitrepo
 from registry.about import installed_version
@@ -22,7 +23,7 @@ from registry.approvals import (
 from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
-from registry.codegen.output import differences, write_all
+from registry.codegen.output import Difference, differences, write_all
 from registry.codegen.source import PlanRequest, from_lock, from_registry
 from registry.findings import ERROR
 from registry.history import Subject, history
@@ -33,7 +34,15 @@ from registry.notes import notes_from_file_text
 from registry.ownership import ownership, ownership_rows, render_ownership
 from registry.pull import PullError, PullInputError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
-from registry.render import clean, markdown_table, notice, plural, render_findings
+from registry.render import (
+    clean,
+    escape_data,
+    escape_property,
+    markdown_table,
+    notice,
+    plural,
+    render_findings,
+)
 from registry.render_diff import render_github, render_json, render_text, report_dict
 from registry.report import FAIL_ON, DiffReport, compare
 from registry.review import (
@@ -363,52 +372,77 @@ SHOWN_ERRORS = 20  # validation errors `generate` lists before it refuses
 
 def cmd_generate(args: argparse.Namespace) -> int:
     try:
-        wanted = PlanRequest.parse(args.plan) if args.plan else None
-        if args.repo is not None:
-            models, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
-            if errors:
-                shown = render_findings(errors[:SHOWN_ERRORS], "text", 0).rsplit("\n", 2)[0]
-                sys.stdout.write(shown + "\n")
-                if len(errors) > SHOWN_ERRORS:
-                    print(f"...and {len(errors) - SHOWN_ERRORS} more (trackplan validate)")
-                print(f"trackplan: error: {plural(len(errors), 'validation error')}: fix the "
-                      "plan before generating code from it", file=sys.stderr)  # fmt: skip
-                return EXIT_FINDINGS
-        else:
-            models = from_lock(Path(args.lock), Path(args.plans), wanted)
-        if not models:
-            raise UsageError("no plans to generate code for")
-        files: dict[str, str] = {}
-        made = []
-        for model in models:
-            generated = LANGUAGES[args.lang](model, installed_version())
-            files.update(generated)
-            for name in generated:
-                made.append({"file": str(Path(args.out) / name), "plan": model.id,
-                             "version": model.version, "source": model.source,
-                             "sha256": model.sha256, "events": len(model.events)})  # fmt: skip
-            for collision in model.collisions:
-                print(f"trackplan: warning: plan '{model.id}': "
-                      f"{collision.message()}", file=sys.stderr)  # fmt: skip
+        generated = _generate(args)
+        if generated is None:
+            return EXIT_FINDINGS  # the plan does not validate (listed)
+        files, made = generated
         if args.check:
-            report = differences(Path(args.out), files)
-            if args.format == "json":
-                sys.stdout.write(json.dumps({"files": made, "differences": report}, indent=2,
-                                            sort_keys=True) + "\n")  # fmt: skip
-            else:
-                sys.stdout.write("".join(clean(line) + "\n" for line in report) or
-                                 f"{plural(len(files), 'file')} up to date\n")  # fmt: skip
-            return EXIT_FINDINGS if report else EXIT_OK
+            return _report_check(args, made, differences(Path(args.out), files))
         write_all(Path(args.out), files)
     except CodegenError as exc:
         raise UsageError(str(exc)) from None
+    rows = [(str(m["file"]), str(m["plan"]), str(m["version"]), str(m["events"]),
+             str(m["sha256"])) for m in made]  # fmt: skip
     if args.format == "json":
         sys.stdout.write(json.dumps({"files": made}, indent=2, sort_keys=True) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_table(("File", "Plan", "Version", "Events", "From sha256"),
+                                        rows))  # fmt: skip
     else:
-        for item in made:
-            print(f"wrote {item['file']}: plan {item['plan']} {item['version']}, "
-                  f"{plural(int(str(item['events'])), 'event')}")  # fmt: skip
+        for file, plan, version, events, _ in rows:
+            line = f"wrote {file}: plan {plan} {version}, {plural(int(events), 'event')}"
+            sys.stdout.write(notice(line, file) if args.format == "github" else line + "\n")
     return EXIT_OK
+
+
+def _generate(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, Any]]] | None:
+    """The files `generate` would write, and what each came from; None (after listing them)
+    when the plans of --repo have validation errors."""
+    wanted = PlanRequest.parse(args.plan) if args.plan else None
+    if args.repo is not None:
+        models, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
+        if errors:
+            shown = render_findings(errors[:SHOWN_ERRORS], "text", 0).rsplit("\n", 2)[0]
+            sys.stdout.write(shown + "\n")
+            if len(errors) > SHOWN_ERRORS:
+                print(f"...and {len(errors) - SHOWN_ERRORS} more (trackplan validate)")
+            print(f"trackplan: error: {plural(len(errors), 'validation error')}: fix the "
+                  "plan before generating code from it", file=sys.stderr)  # fmt: skip
+            return None
+    else:
+        models = from_lock(Path(args.lock), Path(args.plans), wanted)
+    if not models:
+        raise CodegenError("no plans to generate code for")
+    files: dict[str, str] = {}
+    made: list[dict[str, Any]] = []
+    for model in models:
+        generated = LANGUAGES[args.lang](model, installed_version())
+        files.update(generated)
+        made += [{"file": str(Path(args.out) / name), "plan": model.id, "version": model.version,
+                  "source": model.source, "sha256": model.sha256, "events": len(model.events)}
+                 for name in generated]  # fmt: skip
+        for collision in model.collisions:
+            print(f"trackplan: warning: plan '{model.id}': {collision.message()}",
+                  file=sys.stderr)  # fmt: skip
+    return files, made
+
+
+def _report_check(args: argparse.Namespace, made: list[dict[str, Any]],
+                  found: list[Difference]) -> int:  # fmt: skip
+    if args.format == "json":
+        differing = [{"file": str(d.path), "summary": d.summary, "diff": list(d.diff)}
+                     for d in found]  # fmt: skip
+        sys.stdout.write(json.dumps({"files": made, "differences": differing}, indent=2,
+                                    sort_keys=True) + "\n")  # fmt: skip
+    elif args.format == "github":
+        for d in found:
+            said = escape_data(f"{d.summary}: run trackplan generate")
+            sys.stdout.write(f"::error file={escape_property(str(d.path))}::{said}\n")
+    else:
+        lines = [clean(line) for d in found for line in d.lines()]
+        sys.stdout.write("".join(line + "\n" for line in lines)
+                         or f"{plural(len(made), 'file')} up to date\n")  # fmt: skip
+    return EXIT_FINDINGS if found else EXIT_OK
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -715,9 +749,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate_parser.add_argument("--check", action="store_true",
                                  help="write nothing; exit 1 if the files differ")  # fmt: skip
     generate_parser.add_argument(
-        "--format", choices=("text", "json"), default="text",
-        help="text: a line per file written (or the --check diff); json: the files with "
-        "plan, version and source checksum (default: text)",
+        "--format", choices=("text", "json", "markdown", "github"), default="text",
+        help="text: a line per file written (with --check: a short diff per file that "
+        "differs); json: the files with plan, version and source checksum; markdown: a table; "
+        "github: a notice per file (with --check: an error per file that differs) "
+        "(default: text)",
     )  # fmt: skip
     generate_parser.add_argument("--no-cache", action="store_true",
                                  help="parse every file again (with --repo)")  # fmt: skip

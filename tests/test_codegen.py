@@ -326,6 +326,13 @@ def test_generate_from_the_lock_is_stamped_deterministic_and_checked(
     assert check.out.startswith("src/shop.ts: differs from the generated code (2 lines)\n")
     assert "-  trackCart(properties" in check.out and "+  trackCartViewed(properties" in check.out
     assert (app / "src" / "shop.ts").read_bytes() != code  # --check writes nothing
+    github = run_cli(
+        "generate", "--lang", "typescript", "--out", "src", "--check", "--format", "github"
+    )
+    assert (github.code, github.out) == (
+        1,
+        "::error file=src/shop.ts::differs from the generated code (2 lines): run trackplan generate\n",
+    )
     # The locked version must satisfy the range asked for; the artifacts their checksums.
     wrong = run_cli("generate", "--lang", "python", "--plan", "shop@^2", "--out", "src")
     assert wrong.code == 2

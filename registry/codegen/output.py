@@ -6,6 +6,7 @@ import difflib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from registry.codegen import CodegenError
@@ -34,15 +35,27 @@ def write_all(out: Path, files: dict[str, str]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def differences(out: Path, files: dict[str, str]) -> list[str]:
-    """For `--check`: a short unified diff per file that is missing or differs on disk."""
-    report: list[str] = []
+@dataclass(frozen=True)
+class Difference:
+    """A generated file that is missing on disk or differs there, with a short diff."""
+
+    path: Path
+    summary: str
+    diff: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}: {self.summary}", *self.diff]
+
+
+def differences(out: Path, files: dict[str, str]) -> list[Difference]:
+    """For `--check`: each file that is missing or differs on disk, with a short diff."""
+    found: list[Difference] = []
     for name, text in sorted(files.items()):
         path = out / name
         try:
             have = path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
-            report.append(f"{path}: missing (run `trackplan generate` without --check)")
+            found.append(Difference(path, "missing (run `trackplan generate` without --check)"))
             continue
         except OSError as exc:
             raise CodegenError(f"{path}: cannot read ({exc.strerror})") from None
@@ -52,8 +65,9 @@ def differences(out: Path, files: dict[str, str]) -> list[str]:
                                          f"{path} (on disk)", f"{path} (generated)",
                                          n=1, lineterm=""))  # fmt: skip
         changed = sum(1 for line in diff[2:] if line[:1] in "+-")
-        report.append(f"{path}: differs from the generated code ({changed} lines)")
-        report += diff[: DIFF_LINES + 2]
-        if len(diff) > DIFF_LINES + 2:
-            report.append(f"... ({len(diff) - DIFF_LINES - 2} more diff lines)")
-    return report
+        shown = diff[: DIFF_LINES + 2]
+        if len(diff) > len(shown):
+            shown.append(f"... ({len(diff) - len(shown)} more diff lines)")
+        found.append(Difference(path, f"differs from the generated code ({changed} lines)",
+                                tuple(shown)))  # fmt: skip
+    return found
