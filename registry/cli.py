@@ -23,8 +23,8 @@ from registry.approvals import (
 from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
+from registry.codegen.model import build_model
 from registry.codegen.output import Difference, differences, write_all
-from registry.codegen.source import PlanRequest, from_lock, from_registry
 from registry.findings import ERROR
 from registry.history import Subject, history
 from registry.history import render_markdown as render_history_markdown
@@ -32,6 +32,7 @@ from registry.history import render_text as render_history_text
 from registry.loader import load_registry
 from registry.notes import notes_from_file_text
 from registry.ownership import ownership, ownership_rows, render_ownership
+from registry.plan_source import PlanRequest, PlanSourceError, from_lock, from_registry
 from registry.pull import PullError, PullInputError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import (
@@ -379,7 +380,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.check:
             return _report_check(args, made, differences(Path(args.out), files))
         write_all(Path(args.out), files)
-    except CodegenError as exc:
+    except (CodegenError, PlanSourceError) as exc:
         raise UsageError(str(exc)) from None
     rows = [(str(m["file"]), str(m["plan"]), str(m["version"]), str(m["events"]),
              str(m["sha256"])) for m in made]  # fmt: skip
@@ -400,7 +401,7 @@ def _generate(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, 
     when the plans of --repo have validation errors."""
     wanted = PlanRequest.parse(args.plan) if args.plan else None
     if args.repo is not None:
-        models, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
+        found, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
         if errors:
             shown = render_findings(errors[:SHOWN_ERRORS], "text", 0).rsplit("\n", 2)[0]
             sys.stdout.write(shown + "\n")
@@ -410,9 +411,10 @@ def _generate(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, 
                   "plan before generating code from it", file=sys.stderr)  # fmt: skip
             return None
     else:
-        models = from_lock(Path(args.lock), Path(args.plans), wanted)
-    if not models:
+        found = from_lock(Path(args.lock), Path(args.plans), wanted)
+    if not found:
         raise CodegenError("no plans to generate code for")
+    models = [build_model(a.document, a.bundle, a.name, a.sha256) for a in found]
     files: dict[str, str] = {}
     made: list[dict[str, Any]] = []
     for model in models:

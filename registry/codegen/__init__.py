@@ -17,4 +17,4 @@ LANGUAGES: dict[str, Generator] = {
 
 
 class CodegenError(Exception):
-    """Input generation cannot use: no such plan, an unreadable lock or artifact (exit 2)."""
+    """Output generation cannot write: an unwritable or unreadable folder (exit 2)."""
