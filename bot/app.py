@@ -11,9 +11,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from bot import readapi
+from bot.body import read_body
 from bot.config import Config
 from bot.intake import PayloadError, classify, parse_json
 from bot.queue import SqliteQueue
@@ -49,7 +50,7 @@ def healthz() -> ResponseReturnValue:
 @webhook.post("/webhook")
 def receive() -> ResponseReturnValue:
     bot = state()
-    body = _body(bot.config.max_body_bytes)
+    body = read_body(bot.config.max_body_bytes)
     # The signature is checked over the raw bytes before anything else reads them.
     if not is_valid(bot.config.webhook_secret, body, request.headers.get("X-Hub-Signature-256")):
         log.warning("webhook rejected: bad or missing signature from %s", request.remote_addr)
@@ -78,23 +79,6 @@ def receive() -> ResponseReturnValue:
     else:
         log.info("delivery %s event=%s outcome=duplicate", delivery, event)
     return jsonify(queued=stored, duplicate=not stored), 202
-
-
-def _body(limit: int) -> bytes:
-    """The raw body, at most `limit` bytes: 413 past it, with a Content-Length or chunked
-    (werkzeug would cut a chunked body short silently, and the signature would fail)."""
-    if request.content_length is not None:
-        return request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
-    stream = request.environ.get("wsgi.input")
-    if stream is None or not request.environ.get("wsgi.input_terminated"):
-        return b""
-    chunks, size = [], 0
-    while chunk := stream.read(min(65536, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise RequestEntityTooLarge()
-    return b"".join(chunks)
 
 
 def _json_error(exc: HTTPException) -> ResponseReturnValue:

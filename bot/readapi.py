@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -12,7 +13,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
+from bot.body import read_body
 from registry.artifacts import artifact_names
+from registry.eventcheck.calls import read_calls
+from registry.eventcheck.checker import Checker
+from registry.eventcheck.history import renames_released
+from registry.eventcheck.report import Report, render, run
+from registry.plan_source import PlanRequest
 from registry.pull import GitSource, PullError
 from registry.snapshot import SnapshotError
 from registry.versions import tag_pattern
@@ -24,6 +31,8 @@ log = logging.getLogger("trackplan.readapi")
 read_api = Blueprint("read_api", __name__, url_prefix="/v1")
 FORMATS = {"plan": "plan", "schema": "schema", "changelog": "changelog"}
 IMMUTABLE = "public, max-age=31536000, immutable"
+CHECK_MAX_BYTES = 10 * 1024 * 1024  # a batch of calls to check; 413 above
+CHECKERS_KEPT = 8
 
 
 class ReleaseStore:
@@ -33,6 +42,7 @@ class ReleaseStore:
         self.repo = repo
         self._lock = threading.Lock()
         self._artifacts: dict[tuple[str, str], dict[str, bytes]] = {}
+        self._checkers: dict[tuple[str, str], Checker] = {}
 
     def source(self) -> GitSource:
         # Tags are read again on each request: a new release shows up without a restart.
@@ -63,6 +73,22 @@ class ReleaseStore:
             with self._lock:
                 self._artifacts[key] = cached
         return cached
+
+    def checker(self, plan: str, version: str, files: dict[str, bytes]) -> Checker:
+        """The compiled checker of a version (kept for the few most recently used)."""
+        key = (plan, version)
+        with self._lock:
+            found = self._checkers.pop(key, None)
+        if found is None:
+            names = artifact_names(plan, version)
+            renamed_in = renames_released(self.repo, PlanRequest(plan, version))
+            found = Checker(json.loads(files[names["plan"]]), json.loads(files[names["schema"]]),
+                            renamed_in)  # fmt: skip
+        with self._lock:
+            self._checkers[key] = found  # most recent last
+            while len(self._checkers) > CHECKERS_KEPT:
+                self._checkers.pop(next(iter(self._checkers)))
+        return found
 
 
 def _store() -> ReleaseStore:
@@ -133,6 +159,27 @@ def get_version(plan: str, version: str) -> ResponseReturnValue:
     # A concrete version never changes; `latest` moves with each release.
     cache = "no-cache" if version == "latest" else IMMUTABLE
     return _send(files[name], mimetype, cache, concrete)
+
+
+@read_api.post("/plans/<plan>/versions/<version>/check")
+def check_calls(plan: str, version: str) -> ResponseReturnValue:
+    """Check a batch of calls (JSON lines or a JSON array, gzip allowed) against a release:
+    the same JSON report as `trackplan check --format json`."""
+    body = read_body(CHECK_MAX_BYTES)
+    source = _store().source()
+    versions = source.versions(plan)
+    if not versions:
+        return _error(404, f"unknown plan '{plan}'")
+    if version not in versions:
+        return _error(404, f"plan '{plan}' has no version '{version}'", versions=versions)
+    files = _store().artifacts(source, plan, version)
+    if files is None:
+        return _error(404, f"plan '{plan}' has no readable release '{version}'")
+    checker = _store().checker(plan, version, files)
+    report = Report(plan, version, artifact_names(plan, version)["schema"])
+    for _ in run(checker, read_calls(io.BufferedReader(io.BytesIO(body))), report.source, report):
+        pass
+    return Response(render(report, "json"), mimetype="application/json")
 
 
 def install(app: Flask, repo: Path) -> None:

@@ -1,0 +1,82 @@
+"""Benchmark `trackplan check`: calls per second and peak memory against a 2,000-event plan.
+
+The plan is a pulled release (trackplan.lock and artifacts, as `trackplan pull` leaves
+them) of 2,000 events x 25 properties. N calls are written as JSON lines (95 % valid, 5 %
+with a violation, events round-robin), then `trackplan check --lock` runs on them in a
+fresh process per size; printed: calls/s over the whole run (loading the plan and
+compiling the validators included) and the process's peak RSS: streaming means the peak
+does not grow with the input. The baseline in the same run is `json.loads` of every line
+alone, the floor of any JSON-lines checker in Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.codegen import pulled_release  # noqa: E402
+from tests.codegen_kit import conforming  # noqa: E402
+
+# The child reports its own peak RSS (resource.getrusage of a process is its lifetime peak).
+CHILD = ("import resource, sys; from registry.cli import main; code = main(sys.argv[1:]); "
+         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")  # fmt: skip
+
+
+def write_calls(path: Path, schema: Path, count: int) -> None:
+    events = json.loads(schema.read_bytes())["$defs"]["events"]
+    lines = []
+    for name, schema in events.items():
+        good = {
+            "type": "track",
+            "event": name,
+            "properties": conforming(schema),
+            "timestamp": "2026-11-25T10:00:00Z",
+            "context": {"library": {"name": "w"}},
+        }
+        lines.append(json.dumps(good, separators=(",", ":")))
+    bad = json.loads(lines[0])
+    bad["properties"]["prop_0"] = "tvos"
+    with path.open("w") as out:
+        for i in range(count):
+            out.write((json.dumps(bad) if i % 20 == 19 else lines[i % len(lines)]) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Path(tmp)
+        schema = next(p for p in pulled_release(app, 2000, 25) if p.name.endswith("schema.json"))
+        for size in (int(s) for s in args.sizes.split(",")):
+            calls = app / f"calls-{size}.jsonl"
+            write_calls(calls, schema, size)
+            start = time.perf_counter()
+            with calls.open() as handle:
+                for line in handle:
+                    json.loads(line)
+            floor = time.perf_counter() - start
+            command = [sys.executable, "-c", CHILD, "check", str(calls), "--lock",
+                       str(app / "trackplan.lock"), "--plans", str(app / "trackplan-plans"),
+                       "--format", "json", "--fail-on", "never"]  # fmt: skip
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+            seconds = time.perf_counter() - start
+            peak = int(done.stderr.strip().splitlines()[-1])
+            report = json.loads(done.stdout)
+            print(f"{size:>9,} calls ({calls.stat().st_size / 1e6:.0f} MB): {seconds:.1f} s, "
+                  f"{size / seconds:,.0f} calls/s (json.loads alone: {size / floor:,.0f}/s), "
+                  f"peak RSS {peak / 1024:.0f} MB; "
+                  f"{report['violations']} violations")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Checking real analytics calls against a plan: kinds, compiled validators, reports."""

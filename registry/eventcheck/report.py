@@ -1,0 +1,169 @@
+"""The check report: counts by kind, event and property, with the first example lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.eventcheck import kinds as k
+from registry.eventcheck.calls import Malformed
+from registry.eventcheck.checker import Checker, Finding
+from registry.render import clean, escape_data, escape_property, plural
+
+EXAMPLES = 3  # example line numbers kept per row
+Line = int | str  # a line number, or file:line when several files are checked
+MALFORMED_LISTED = 20
+FAIL_ON = ("violation", "warning", "never")
+
+
+@dataclass
+class Row:
+    kind: str
+    subject: str
+    property: str
+    detail: str  # of the first occurrence
+    count: int = 0
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    plan: str
+    version: str
+    source: str
+    calls: int = 0
+    checked: int = 0
+    clean: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0
+    malformed_lines: list[tuple[Line, str]] = field(default_factory=list)
+    rows: dict[tuple[str, str, str], Row] = field(default_factory=dict)
+
+    def add(self, line: Line, subject: str, findings: list[Finding]) -> None:
+        self.calls += 1
+        self.checked += 1
+        if not findings:
+            self.clean += 1
+        for f in findings:
+            key = (f.kind, f.subject, f.property)
+            row = self.rows.get(key)
+            if row is None:
+                row = self.rows[key] = Row(f.kind, f.subject, f.property, f.detail)
+            row.count += 1
+            if len(row.lines) < EXAMPLES:
+                row.lines.append(line)
+
+    def skip(self, kind: str) -> None:
+        self.calls += 1
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
+
+    def bad(self, line: Line, reason: str) -> None:
+        self.malformed += 1
+        if len(self.malformed_lines) < MALFORMED_LISTED:
+            self.malformed_lines.append((line, reason))
+
+    def count(self, level: str) -> int:
+        return sum(r.count for r in self.rows.values() if k.KIND_BY_ID[r.kind].level == level)
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "violation":
+            return self.count(k.VIOLATION) > 0
+        if fail_on == "warning":
+            return self.count(k.VIOLATION) + self.count(k.WARNING) > 0
+        return False
+
+    def sorted_rows(self) -> list[Row]:
+        order = {kind.id: i for i, kind in enumerate(k.KINDS)}
+        return sorted(self.rows.values(), key=lambda r: (
+            k.LEVELS.index(k.KIND_BY_ID[r.kind].level), order[r.kind], -r.count, r.subject,
+            r.property))  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan, "version": self.version, "source": self.source,
+            "calls": self.calls, "checked": self.checked, "clean": self.clean,
+            "skipped": dict(sorted(self.skipped.items())),
+            "violations": self.count(k.VIOLATION), "warnings": self.count(k.WARNING),
+            "malformed": {"count": self.malformed,
+                          "lines": [{"line": n, "reason": r} for n, r in self.malformed_lines]},
+            "findings": [{"kind": r.kind, "level": k.KIND_BY_ID[r.kind].level,
+                          "event": r.subject, "property": r.property, "count": r.count,
+                          "lines": r.lines, "detail": r.detail} for r in self.sorted_rows()],
+        }  # fmt: skip
+
+    def summary(self) -> str:
+        return (f"{plural(self.calls, 'call')}: {self.clean} clean, "
+                f"{plural(self.count(k.VIOLATION), 'violation')}, "
+                f"{plural(self.count(k.WARNING), 'warning')}, {self.malformed} malformed"
+                + (", " + ", ".join(f"{n} {t} skipped" for t, n in sorted(self.skipped.items()))
+                   if self.skipped else ""))  # fmt: skip
+
+
+def run(checker: Checker, calls: Iterable[tuple[Line, Any]], source: str,
+        report: Report | None = None) -> Iterator[Report]:  # fmt: skip
+    """Check every call, adding to `report` (a new one by default); yields the report after
+    each call (the caller may show progress). Malformed calls are counted, never stop it."""
+    report = report or Report(checker.plan, checker.version, source)
+    for line, value in calls:
+        if isinstance(value, Malformed):
+            report.bad(line, value.reason)
+        else:
+            result = checker.check(value)
+            if isinstance(result, Malformed):
+                report.bad(line, result.reason)
+            elif result[0] in ("track", "identify", "group"):
+                report.add(line, result[1], result[2])
+            else:
+                report.skip(result[0])
+        yield report
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    rows = report.sorted_rows()
+    if fmt == "github":
+        out = []
+        for r in rows:
+            kind = "error" if k.KIND_BY_ID[r.kind].level == k.VIOLATION else "warning"
+            said = f"{r.subject}{' ' + r.property if r.property else ''}: {r.detail} " \
+                   f"({r.count}x, first at line {r.lines[0]})"  # fmt: skip
+            out.append(f"::{kind} title={escape_property(r.kind)}::{escape_data(said)}\n")
+        return "".join(out)
+    if fmt == "markdown":
+        lines = [f"**trackplan check** against `{report.plan}` {report.version}: "
+                 f"{report.summary()}", ""]  # fmt: skip
+        if rows:
+            lines += ["| Kind | Level | Event | Property | Calls | First lines | Detail |",
+                      "| --- | --- | --- | --- | ---: | --- | --- |"]  # fmt: skip
+            lines += [f"| `{r.kind}` | {k.KIND_BY_ID[r.kind].level} | {_cell(r.subject)} | "
+                      f"{_cell(r.property) or '—'} | {r.count} | "
+                      f"{', '.join(map(str, r.lines))} | {_cell(r.detail)} |"
+                      for r in rows]  # fmt: skip
+        lines += _malformed(report)
+        return "\n".join(lines) + "\n"
+    table = [("KIND", "EVENT", "PROPERTY", "CALLS", "FIRST LINES", "DETAIL")]
+    table += [(r.kind, clean(r.subject), clean(r.property) or "-", str(r.count),
+               ",".join(map(str, r.lines)), clean(r.detail)) for r in rows]  # fmt: skip
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < 5 else cell for i, cell in enumerate(row))
+             .rstrip() for row in table] if rows else []  # fmt: skip
+    lines += _malformed(report)
+    lines.append(f"{report.plan} {report.version}: {report.summary()}")
+    return "\n".join(lines) + "\n"
+
+
+def _malformed(report: Report) -> list[str]:
+    if not report.malformed:
+        return []
+    lines = [f"malformed: {plural(report.malformed, 'line')} (not checked):"]
+    lines += [f"  line {n}: {clean(reason)}" for n, reason in report.malformed_lines]
+    if report.malformed > len(report.malformed_lines):
+        lines.append(f"  ...and {report.malformed - len(report.malformed_lines)} more")
+    return lines
+
+
+def _cell(text: str) -> str:
+    return clean(text).replace("|", "\\|")

@@ -1,0 +1,209 @@
+"""`trackplan check`: real calls against a plan, every violation kind at its line."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_read_app
+from registry.eventcheck.kinds import KINDS
+from tests.conftest import CliResult, write_files
+from tests.test_snapshot import git
+
+Cli = Callable[..., CliResult]
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "calls" / "corpus.jsonl"
+PLAN = """plan:
+  id: web
+identify:
+  traits:
+    email: {type: string, format: email, required: true}
+    plan: {type: string, enum: [free, pro]}
+events:
+  Signed Up:
+    renamed_from: [Signup]
+    additional_properties: false
+    properties:
+      method: {type: string, enum: [email, google], required: true}
+      age: {type: integer, minimum: 13}
+      referrer: {type: string, pattern: '^https?://'}
+      at: {type: string, format: date-time}
+  Page Scrolled:
+    properties:
+      depth: {type: number, maximum: 100}
+  Legacy Clicked:
+    deprecated: {reason: The old UI., replaced_by: Button Clicked, sunset: 2027-01-31}
+"""
+# (kind, event, property, first lines): every kind, where the corpus commits it.
+EXPECTED = {
+    ("unplanned-event", "Signed In", "", (2,)),
+    ("renamed-event", "Signup", "", (3,)),
+    ("deprecated-event", "Legacy Clicked", "", (4,)),
+    ("required-property-missing", "Signed Up", "method", (5,)),
+    ("required-property-missing", "identify", "email", (15,)),
+    ("datatype-mismatch", "Signed Up", "age", (6,)),
+    ("enum-value-not-allowed", "Signed Up", "method", (7,)),
+    ("enum-value-not-allowed", "identify", "plan", (15,)),
+    ("additional-property-not-allowed", "Signed Up", "utm", (8,)),
+    ("unplanned-property", "Page Scrolled", "dpth", (9,)),
+    ("format-mismatch", "Signed Up", "at", (10,)),
+    ("format-mismatch", "Signed Up", "referrer", (10,)),
+    ("value-out-of-range", "Signed Up", "age", (11,)),
+    ("value-out-of-range", "Page Scrolled", "depth", (16,)),
+    ("unknown-trait", "identify", "favourite", (12,)),
+}
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "registry", {"plans/web/plan.yaml": PLAN})
+
+
+def _found(report: dict[str, object]) -> set[tuple[str, str, str, tuple[object, ...]]]:
+    return {(f["kind"], f["event"], f["property"], tuple(f["lines"]))  # type: ignore[index]
+            for f in report["findings"]}  # type: ignore[attr-defined]  # fmt: skip
+
+
+def test_every_kind_is_reported_at_its_line(run_cli: Cli, registry: Path) -> None:
+    result = run_cli("check", str(CORPUS), "--repo", str(registry), "--format", "json")
+    assert result.code == 1, result.err
+    report = result.json()
+    assert _found(report) == EXPECTED
+    assert {kind for kind, *_ in EXPECTED} == {kind.id for kind in KINDS}  # none left out
+    assert report["malformed"] == {"count": 1, "lines": [
+        {"line": 13, "reason": "not JSON (Expecting property name enclosed in double quotes: "
+                               "line 1 column 2 (char 1))"}]}  # fmt: skip
+    assert (report["calls"], report["clean"], report["skipped"]) == (15, 1, {"page": 1})
+    assert (report["violations"], report["warnings"]) == (13, 2)
+    details = {(f["kind"], f["property"]): f["detail"] for f in report["findings"]}
+    assert details[("renamed-event", "")] == (
+        "renamed to 'Signed Up' in web 0.0.0-unreleased; send that name"
+    )
+    assert details[("deprecated-event", "")] == (
+        "deprecated; The old UI; use 'Button Clicked' instead; sunset 2027-01-31"
+    )
+    assert details[("datatype-mismatch", "age")] == "expected integer, got string"
+    assert details[("enum-value-not-allowed", "method")] == (
+        '"facebook" is not one of ["email", "google"]'
+    )
+    assert details[("format-mismatch", "at")] == '"yesterday" is not a date-time'
+    assert details[("value-out-of-range", "depth")] == "120, maximum 100"
+
+
+def test_text_report_and_exit_codes(run_cli: Cli, registry: Path, tmp_path: Path) -> None:
+    text = run_cli("check", str(CORPUS), "--repo", str(registry))
+    assert text.code == 1
+    lines = text.out.splitlines()
+    assert lines[0].split() == ["KIND", "EVENT", "PROPERTY", "CALLS", "FIRST", "LINES", "DETAIL"]
+    assert lines[1].startswith("unplanned-event ") and "Signed In" in lines[1]
+    assert "  line 13: not JSON" in text.out
+    assert lines[-1] == ("web 0.0.0-unreleased: 15 calls: 1 clean, 13 violations, 2 warnings, "
+                         "1 malformed, 1 page skipped")  # fmt: skip
+    assert run_cli("check", str(CORPUS), "--repo", str(registry), "--fail-on", "never").code == 0
+    warned = tmp_path / "warned.jsonl"
+    warned.write_text('{"event": "Legacy Clicked"}\n')
+    assert run_cli("check", str(warned), "--repo", str(registry)).code == 0
+    assert run_cli("check", str(warned), "--repo", str(registry), "--fail-on", "warning").code == 1
+    github = run_cli("check", str(warned), "--repo", str(registry), "--format", "github").out
+    assert github.startswith("::warning title=deprecated-event::Legacy Clicked: deprecated;")
+    markdown = run_cli("check", str(CORPUS), "--repo", str(registry), "--format", "markdown").out
+    assert (
+        "| `unknown-trait` | violation | identify | favourite | 1 | 12 | not in the plan |"
+        in markdown
+    )
+
+
+def test_arrays_gzip_stdin_and_several_files_give_the_same_findings(
+    run_cli: Cli, registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = [json.loads(line) for line in CORPUS.read_text().splitlines() if line != "{not json"]
+    array = tmp_path / "calls.json"
+    array.write_text("[\n" + ",\n".join(json.dumps(c) for c in calls) + "\n]\n")
+    packed = tmp_path / "calls.log"  # gzip is recognised by its bytes, not its name
+    packed.write_bytes(gzip.compress(CORPUS.read_bytes()))
+    by_array = run_cli("check", str(array), "--repo", str(registry), "--format", "json").json()
+    kinds = {(f["kind"], f["event"], f["property"]) for f in by_array["findings"]}
+    assert kinds == {(kind, event, prop) for kind, event, prop, _ in EXPECTED}
+    assert by_array["malformed"]["count"] == 0 and by_array["calls"] == 15
+    by_gzip = run_cli("check", str(packed), "--repo", str(registry), "--format", "json").json()
+    assert _found(by_gzip) == EXPECTED
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(CORPUS.read_bytes())))
+    by_stdin = run_cli("check", "-", "--repo", str(registry), "--format", "json").json()
+    assert _found(by_stdin) == EXPECTED
+    both = run_cli("check", str(CORPUS), str(packed), "--repo", str(registry), "--format", "json")
+    unknown = next(f for f in both.json()["findings"] if f["kind"] == "unknown-trait")
+    assert unknown["count"] == 2
+    assert unknown["lines"] == [f"{CORPUS}:12", f"{packed}:12"]
+
+
+def test_unreadable_input_and_plans_exit_2(run_cli: Cli, registry: Path, tmp_path: Path) -> None:
+    missing = run_cli("check", str(tmp_path / "none.jsonl"), "--repo", str(registry))
+    assert missing.code == 2 and "none.jsonl: cannot read the calls" in missing.err
+    nowhere = run_cli("check", str(CORPUS), "--repo", str(registry), "--plan", "ios")
+    assert nowhere.code == 2 and "has no plan 'ios' (plans: web)" in nowhere.err
+    nolock = run_cli("check", str(CORPUS), "--lock", str(tmp_path / "trackplan.lock"))
+    assert nolock.code == 2 and "no lock file" in nolock.err
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\xff\xfe\x00garbage\n" * 3)
+    result = run_cli("check", str(garbage), "--repo", str(registry), "--format", "json")
+    assert result.code == 0  # malformed lines are counted, never a crash
+    assert result.json()["malformed"]["count"] == 1
+
+
+def _released(root: Path, run_cli: Cli) -> Path:
+    """web 1.0.0 sends Signup; 2.0.0 renames it to Signed Up; 2.1.0 adds an event."""
+    v1 = PLAN.replace("  Signed Up:\n    renamed_from: [Signup]\n", "  Signup:\n")
+    repo = write_files(root, {"plans/web/plan.yaml": v1})
+    git(repo, "init", "-q", "-b", "main")
+    for message, text in (("v1", v1), ("rename", PLAN),
+                          ("more", PLAN + "  Button Clicked: {}\n")):  # fmt: skip
+        (repo / "plans/web/plan.yaml").write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--allow-empty", "-m", message)
+        assert run_cli("release", "--repo", str(repo)).code == 0
+    return repo
+
+
+def test_a_release_names_the_version_that_renamed_the_event(run_cli: Cli, tmp_path: Path) -> None:
+    repo = _released(tmp_path / "repo", run_cli)
+    assert git(repo, "tag", "-l").split() == ["web/v1.0.0", "web/v2.0.0", "web/v2.1.0"]
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('{"event": "Signup", "properties": {"method": "email"}}\n'
+                     '{"event": "Button Clicked"}\n')  # fmt: skip
+    report = run_cli("check", str(calls), "--repo", str(repo), "--plan", "web@2.1.0",
+                     "--format", "json").json()  # fmt: skip
+    assert report["version"] == "2.1.0" and report["source"] == "web-2.1.0.schema.json"
+    (renamed,) = report["findings"]
+    assert renamed["detail"] == "renamed to 'Signed Up' in web 2.0.0; send that name"
+    old = run_cli("check", str(calls), "--repo", str(repo), "--plan", "web@1.0.0",
+                  "--format", "json").json()  # fmt: skip
+    assert [(f["kind"], f["event"]) for f in old["findings"]] == [
+        ("unplanned-event", "Button Clicked")
+    ]
+    none = run_cli("check", str(calls), "--repo", str(repo), "--plan", "web@9.0.0")
+    assert none.code == 2 and "has no release web 9.0.0 (released: 1.0.0, 2.0.0, 2.1.0)" in none.err
+
+
+def test_the_read_api_checks_a_batch(run_cli: Cli, tmp_path: Path) -> None:
+    repo = _released(tmp_path / "repo", run_cli)
+    client = create_read_app(repo).test_client()
+    response = client.post("/v1/plans/web/versions/2.1.0/check", data=CORPUS.read_bytes())
+    assert response.status_code == 200
+    report = response.get_json()
+    cli = run_cli("check", str(CORPUS), "--repo", str(repo), "--plan", "web@2.1.0",
+                  "--format", "json").json()  # fmt: skip
+    assert report == cli  # the same report as the CLI's
+    assert ("renamed-event", "Signup", "", (3,)) in _found(report)
+    packed = client.post(
+        "/v1/plans/web/versions/2.1.0/check", data=gzip.compress(CORPUS.read_bytes())
+    )
+    assert packed.get_json() == report
+    assert client.post("/v1/plans/web/versions/7.0.0/check", data=b"").status_code == 404
+    assert client.post("/v1/plans/ios/versions/1.0.0/check", data=b"").status_code == 404
+    big = b'{"event": "Signed Up"}\n' * (10 * 1024 * 1024 // 23 + 1)
+    assert client.post("/v1/plans/web/versions/2.1.0/check", data=big).status_code == 413
