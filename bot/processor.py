@@ -18,8 +18,8 @@ from registry.about import installed_version
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
-from registry.changes import BREAKING
-from registry.check_text import breaking_text, validation_summary
+from registry.changes import BREAKING, INFO
+from registry.check_text import bounded, breaking_text, validation_summary, waiting_for
 from registry.findings import ERROR, Finding
 from registry.loader import load_registry
 from registry.model import Registry
@@ -27,6 +27,7 @@ from registry.notes import extract_migration_notes
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release_steps import HeldRelease, fingerprint, looks_complete
 from registry.render import plural
+from registry.render_diff import head_location
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
 from registry.settings import settings_of
@@ -322,13 +323,14 @@ class Processor:
         elif missing and conclusion == "success":
             conclusion, title = "failure", f"Waiting for {plural(len(missing), 'approval')}"
         if missing:
-            summary += "\n\nWaiting for approval from " + ", ".join(
-                f"{owner} ({why})" for owner, why in missing) + "."  # fmt: skip
+            summary += "\n\n" + waiting_for(missing)
         if problems:
             summary += "\n\n" + _problems_section(problems)
         command = f"trackplan review {report.base_label} {report.head_label} --format json"
         text = breaking_text(report, links, command)
-        repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title, summary, text)
+        repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title,
+                       bounded(summary.split("\n")), text,
+                       annotations=_change_annotations(report))  # fmt: skip
 
     def push(self, payload: dict[str, Any]) -> str:
         """Release every plan changed since its last release, at the pushed commit, and
@@ -491,6 +493,22 @@ def _problems_section(problems: Sequence[str]) -> str:
     lines = ["### Problems the bot met", ""]
     lines += [f"- {problem}" for problem in problems]
     return "\n".join(lines)
+
+
+def _change_annotations(report: DiffReport) -> list[Annotation]:
+    """Every breaking change and warning on the HEAD line it concerns (for a removal, the
+    nearest part of it HEAD still has): the full list, beyond what the check text holds."""
+    out = []
+    for change in report.changes:
+        if change.level == INFO:
+            continue
+        where = head_location(report.head, change)
+        if where is None or where.line < 1:
+            continue
+        level = "failure" if change.level == BREAKING else "warning"
+        message = f"{change.message}\nMigration: {change.migration}"
+        out.append(Annotation(where.file, where.line, level, change.rule, message))
+    return out
 
 
 def _annotation(finding: Finding) -> Annotation:

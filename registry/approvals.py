@@ -197,20 +197,60 @@ def evaluate(
     return ApprovalStatus(statuses)
 
 
-def _by_owner(status: ApprovalStatus) -> dict[str, tuple[list[str], bool, bool, GroupStatus]]:
-    """Each owner once: (every reason, whether any reason needs every owner, whether any is
-    breaking, the first group naming them: whose approvals are the same for all groups)."""
-    owners: dict[str, tuple[list[str], bool, bool, GroupStatus]] = {}
+# A row lists at most this many reasons, and the table at most this many owners: a change
+# that touches thousands of owned events must still fit GitHub's 65,536-character comment.
+MAX_REASONS = 5
+MAX_ROWS = 100
+
+
+@dataclass
+class OwnerRow:
+    """One owner's row: every reason they must approve, and every group naming them."""
+
+    owner: str
+    whys: list[str] = field(default_factory=list)
+    every: bool = False  # some reason needs every owner
+    breaking: bool = False
+    groups: list[GroupStatus] = field(default_factory=list)
+
+    def why(self) -> str:
+        shown = self.whys[:MAX_REASONS]
+        more = len(self.whys) - len(shown)
+        return "; ".join(shown) + (f"; and {more} more" if more else "")
+
+    def need(self) -> str:
+        return ("every owner" if self.every else "any owner") + (
+            " (breaking)" if self.breaking else ""
+        )
+
+    def state(self, asked: set[str], offline: bool) -> str:
+        """Approved, blocked, not needed (every group naming them is satisfied), or awaited."""
+        for status in self.groups:
+            if self.owner in status.approved_by:
+                return f"✅ approved by @{status.approved_by[self.owner]}"
+        blocking = sorted({u for s in self.groups for u in s.changes_requested_by})
+        if blocking:
+            return "⛔ changes requested by " + ", ".join(f"@{u}" for u in blocking)
+        if all(s.satisfied for s in self.groups):
+            return "✅ not needed (the groups are satisfied)"
+        if offline:
+            return "needs approval"
+        return "⏳ review requested" if self.owner in asked else "⏳ waiting"
+
+
+def owner_rows(status: ApprovalStatus) -> list[OwnerRow]:
+    """Each owner once, in the order the groups first name them."""
+    rows: dict[str, OwnerRow] = {}
     for group_status in status.groups:
         group = group_status.group
-        every = group_status.policy == ALL_OWNERS
         for owner in group.owners:
-            whys, all_needed, breaking, first = owners.get(owner, ([], False, False,
-                                                                   group_status))  # fmt: skip
-            if group.why not in whys:
-                whys.append(group.why)
-            owners[owner] = (whys, all_needed or every, breaking or group.breaking, first)
-    return owners
+            row = rows.setdefault(owner, OwnerRow(owner))
+            if group.why not in row.whys:
+                row.whys.append(group.why)
+            row.every = row.every or group_status.policy == ALL_OWNERS
+            row.breaking = row.breaking or group.breaking
+            row.groups.append(group_status)
+    return list(rows.values())
 
 
 def stakeholder_table(
@@ -220,11 +260,13 @@ def stakeholder_table(
     they must approve merged into it."""
     asked = set(requested)
     rows = ["### Stakeholders", "", "| Owner | Why | Status |", "| --- | --- | --- |"]
-    for owner, (whys, every, breaking, group_status) in _by_owner(status).items():
-        need = "every owner" if every else "any owner"
-        why = "; ".join(whys) + f" — {need}" + (" (breaking)" if breaking else "")
-        rows.append(f"| `{owner}` | {why} | {_state(group_status, owner, asked, offline)} |")
-    if len(rows) == 4:
+    owners = owner_rows(status)
+    for row in owners[:MAX_ROWS]:
+        rows.append(f"| `{row.owner}` | {row.why()} — {row.need()} | "
+                    f"{row.state(asked, offline)} |")  # fmt: skip
+    if len(owners) > MAX_ROWS:
+        rows.append(f"| … | and {len(owners) - MAX_ROWS} more owners | — |")
+    if not owners:
         rows.append("| — | No owners: CODEOWNERS and the plans name nobody | — |")
     return "\n".join(rows)
 
@@ -232,22 +274,7 @@ def stakeholder_table(
 def stakeholder_lines(status: ApprovalStatus) -> str:
     """The stakeholders as plain text, one line per owner (offline: no reviews yet)."""
     lines = ["Stakeholders:"]
-    for owner, (whys, every, breaking, _group) in _by_owner(status).items():
-        need = "every owner" if every else "any owner"
-        lines.append(f"  {owner}: {'; '.join(whys)}, {need}" + (" (breaking)" if breaking
-                                                                  else ""))  # fmt: skip
+    lines += [f"  {row.owner}: {'; '.join(row.whys)}, {row.need()}" for row in owner_rows(status)]
     if len(lines) == 1:
         lines.append("  nobody: CODEOWNERS and the plans name no owner")
     return "\n".join(lines)
-
-
-def _state(status: GroupStatus, owner: str, asked: set[str], offline: bool) -> str:
-    if owner in status.approved_by:
-        return f"✅ approved by @{status.approved_by[owner]}"
-    if status.changes_requested_by:
-        return "⛔ changes requested by " + ", ".join(f"@{u}" for u in status.changes_requested_by)
-    if status.satisfied:
-        return "✅ not needed (the group is satisfied)"
-    if offline:
-        return "needs approval"
-    return "⏳ review requested" if owner in asked else "⏳ waiting"

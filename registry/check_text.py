@@ -56,6 +56,33 @@ def breaking_text(report: DiffReport, links: Links, command: str) -> str:
     return _bounded(out)
 
 
+WAITING_OWNERS = 50  # owners named in the check summary's "Waiting for" line
+WAITING_REASONS = 3
+
+
+def waiting_for(missing: Sequence[tuple[str, str]]) -> str:
+    """`Waiting for approval from …`: each owner once with their first reasons, however
+    many groups name them (thousands of owned events still make one short line)."""
+    reasons: dict[str, list[str]] = {}
+    for owner, why in missing:
+        whys = reasons.setdefault(owner, [])
+        if why not in whys:
+            whys.append(why)
+    parts = []
+    for owner, whys in list(reasons.items())[:WAITING_OWNERS]:
+        more = len(whys) - WAITING_REASONS
+        said = ", ".join(whys[:WAITING_REASONS]) + (f" and {more} more" if more > 0 else "")
+        parts.append(f"{owner} ({said})")
+    rest = len(reasons) - WAITING_OWNERS
+    return ("Waiting for approval from " + ", ".join(parts)
+            + (f", and {plural(rest, 'more owner')}" if rest > 0 else "") + ".")  # fmt: skip
+
+
+def bounded(lines: Sequence[str]) -> str:
+    """Lines joined, cut at a line end to fit a check run's summary or text."""
+    return _bounded(lines)
+
+
 def _bounded(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     if len(text) <= MAX_OUTPUT:

@@ -32,7 +32,7 @@ def rule_link(rule: str, links: Links) -> str:
     return f"[`{rule}`]({links.rules}#{rule})" if links.rules else f"`{rule}`"
 
 
-def verdict(report: DiffReport, notes: str | None) -> str:
+def verdict(report: DiffReport, notes: str | None, waiting_for: Sequence[str] = ()) -> str:
     errors = sum(1 for f in report.head_findings if f.level == ERROR)
     breaking = report.count(BREAKING)
     if errors:
@@ -44,6 +44,9 @@ def verdict(report: DiffReport, notes: str | None) -> str:
     if breaking:
         return (f"⚠️ **{plural(breaking, 'breaking change')}** — migration notes are in; "
                 "the affected owners must approve.")  # fmt: skip
+    if report.changes and waiting_for:
+        return (f"⏳ **No breaking changes, waiting for {plural(len(waiting_for), 'owner')}** — "
+                f"{_counts_text(report)}; see Stakeholders.")  # fmt: skip
     if report.changes:
         return f"✅ **No breaking changes** — {_counts_text(report)}."
     return "✅ **No changes to the tracking plans.**"
@@ -182,16 +185,25 @@ def render_review_text(report: DiffReport, notes: str | None, stakeholders: str)
     from registry.render import clean, render_findings
     from registry.render_diff import render_text
 
-    head = verdict(report, notes).replace("**", "").replace("`", "'")
-    for mark, word in (("❌ ", "FAIL: "), ("⚠️ ", "WARN: "), ("✅ ", "OK: ")):
-        head = head.replace(mark, word)
-    out = [clean(head), "", "Changes:", render_text(report).rstrip("\n")]
+    def plain(markdown: str) -> str:
+        text = markdown.replace("**", "").replace("`", "'")
+        for mark, word in (("❌ ", "FAIL: "), ("⚠️ ", "WARN: "), ("✅ ", "OK: ")):
+            text = text.replace(mark, word)
+        return clean(text)
+
+    out = [plain(verdict(report, notes))]
+    blocking = blockers(report, notes, ())
+    if blocking:
+        out += ["", "What blocks the merge:", *(plain(item) for item in blocking)]
+    out += ["", "Changes:", render_text(report).rstrip("\n")]
     if report.head_findings:
         out += ["", "Validation problems:",
                 render_findings(report.head_findings, "text", 0).rstrip("\n").rsplit(
                     "\n", 1)[0]]  # fmt: skip
     out += ["", stakeholders.rstrip("\n")]
-    out += ["", "Migration notes:", clean(notes) if notes else "(none)"]
+    # Each line cleaned on its own: the notes' line breaks are kept, not escaped.
+    said = [clean(line) for line in notes.splitlines()] if notes else ["(none)"]
+    out += ["", "Migration notes:", *said]
     return "\n".join(out) + "\n"
 
 
@@ -248,7 +260,7 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     breaking = [c for c in report.changes if c.level == BREAKING]
     warnings = [c for c in report.changes if c.level == WARNING]
     others = [c for c in report.changes if c.level == INFO]
-    out = [MARKER, "## trackplan review", "", verdict(report, notes), ""]
+    out = [MARKER, "## trackplan review", "", verdict(report, notes, waiting_for), ""]
     blocking = blockers(report, notes, waiting_for) if with_validation else []
     if blocking:
         out += ["### What blocks the merge", "", *blocking, ""]

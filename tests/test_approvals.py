@@ -8,6 +8,7 @@ from registry.approvals import (
     Review,
     evaluate,
     owner_groups,
+    stakeholder_table,
 )
 from registry.report import compare
 from registry.snapshot import MemorySnapshot
@@ -97,3 +98,39 @@ def test_any_owner_policy_is_satisfied_by_one_owner() -> None:
         members=lambda t: TEAMS.get(t, []),
     )  # fmt: skip
     assert result.satisfied
+
+
+def test_an_owner_still_needed_by_one_group_is_never_shown_as_not_needed() -> None:
+    # Group A (@x, @y) is satisfied by @y; group B (@x alone) still needs @x.
+    groups = [OwnerGroup(("@x", "@y"), "event 'A'"), OwnerGroup(("@x",), "event 'B'")]
+    result = evaluate(
+        groups, [Review("y", "APPROVED", "h")], author="alice", head_sha="h",
+        breaking_policy="all-owners", default_policy="any-owner", fresh_only=True,
+        members=lambda t: [],
+    )  # fmt: skip
+    table = stakeholder_table(result, requested=["@x"])
+    row_x = next(line for line in table.splitlines() if line.startswith("| `@x`"))
+    assert "event 'A'; event 'B'" in row_x
+    assert row_x.endswith("| ⏳ review requested |")
+    row_y = next(line for line in table.splitlines() if line.startswith("| `@y`"))
+    assert row_y.endswith("| ✅ approved by @y |")
+    done = evaluate(
+        groups, [Review("y", "APPROVED", "h"), Review("x", "APPROVED", "h")], author="alice",
+        head_sha="h", breaking_policy="all-owners", default_policy="any-owner",
+        fresh_only=True, members=lambda t: [],
+    )  # fmt: skip
+    assert "| ✅ approved by @x |" in stakeholder_table(done)
+
+
+def test_the_stakeholder_table_stays_small_for_thousands_of_owned_events() -> None:
+    groups = [OwnerGroup((f"@team{i % 300}",), f"event 'Event {i}'", True) for i in range(5000)]
+    result = evaluate(
+        groups, [], author="alice", head_sha="h", breaking_policy="all-owners",
+        default_policy="any-owner", fresh_only=True, members=lambda t: [],
+    )  # fmt: skip
+    table = stakeholder_table(result)
+    lines = table.splitlines()
+    assert len(lines) == 4 + 100 + 1 and lines[-1] == "| … | and 200 more owners | — |"
+    assert lines[4].startswith("| `@team0` | event 'Event 0'; event 'Event 300'; ")
+    assert "; and 12 more — every owner (breaking) |" in lines[4]
+    assert len(table) < 20_000

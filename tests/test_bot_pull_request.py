@@ -148,3 +148,36 @@ def test_a_50000_finding_change_stays_within_github_s_limits(tmp_path: Path) -> 
         assert "trackplan validate --format json" in summary  # where the full list is
         review = runs["trackplan/review"]["output"]
         assert len(review["summary"]) <= 65_535 and len(review.get("text") or "") <= 65_535
+
+
+def test_thousands_of_owned_removals_stay_within_limits_and_are_annotated(
+    tmp_path: Path,
+) -> None:
+    """3,000 removed events, each with its own owner: each owner once with a few reasons,
+    the review summary and the comment within GitHub's limits with their footer, and every
+    breaking change an annotation on a line HEAD has."""
+    repo = plan_repo(tmp_path / "repo")
+    owned = "events:\n" + "".join(
+        f"  Thing {i} Viewed:\n    owners: ['@owner{i % 700}']\n" for i in range(3000)
+    )
+    path = "plans/shop/events/owned.yaml"
+    push_commit(repo, "main", path, owned, "owned events")
+    git(repo, "checkout", "-q", "-b", "drop", "main")
+    git(repo, "checkout", "-q", "main")
+    head = push_commit(repo, "drop", path, "events:\n  Thing 0 Viewed:\n    owners: ['@owner0']\n",
+                       "drop them")  # fmt: skip
+    with FakeGitHub(repo) as gh:
+        review_opened_pull(gh, tmp_path / "data", head="drop")
+        (comment,) = gh.comments(1)
+        body = comment["json"]["body"]
+        assert len(body) < 65_536
+        assert "[Rules documentation](" in body.splitlines()[-1]  # the footer survives
+        assert body.count("| `@owner1` |") == 1
+        review = {r["name"]: r for r in gh.check_runs(head)}["trackplan/review"]
+        summary = review["output"]["summary"]
+        assert len(summary) <= 65_535
+        assert summary.count("@owner1 (") == 1 and "more owners." in summary
+        removed = [a for a in review["annotations"] if a["title"] == "event-removed"]
+        assert len(removed) == 2999
+        # A removal points at what HEAD still has (the plan's `plan:` line), never BASE's.
+        assert {(a["path"], a["start_line"]) for a in removed} == {("plans/shop/plan.yaml", 3)}

@@ -107,6 +107,13 @@ def test_output_formats_match_their_commands(run_cli: Cli) -> None:
     assert text.startswith("FAIL: 5 breaking changes, no migration notes")
     assert "|" not in text and "**" not in text and "<!--" not in text
     assert "Stakeholders:\n  @acme/growth: " in text
+    assert "\nWhat blocks the merge:\n- No migration notes for 5 breaking changes: " in text
+    noted = run_cli("review", base, head, "--format", "text", "--notes",
+                    str(EXAMPLES / "pr-description.md")).out  # fmt: skip
+    notes = noted.split("\nMigration notes:\n", 1)[1]
+    assert "\\x0a" not in notes  # line breaks kept, not escaped
+    assert notes.splitlines()[0].startswith("- Web 5.2 sends `Signed Up`")
+    assert len(notes.splitlines()) == 5
 
 
 def test_annotations_of_removals_point_at_lines_head_has(run_cli: Cli, tmp_path: Path) -> None:
