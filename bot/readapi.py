@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from bot.body import read_body
 from registry.artifacts import artifact_names
-from registry.eventcheck.calls import read_calls
+from registry.eventcheck.calls import InputTooLarge, read_calls
 from registry.eventcheck.checker import Checker
 from registry.eventcheck.history import renames_released
 from registry.eventcheck.report import Report, render, run
@@ -31,7 +31,7 @@ log = logging.getLogger("trackplan.readapi")
 read_api = Blueprint("read_api", __name__, url_prefix="/v1")
 FORMATS = {"plan": "plan", "schema": "schema", "changelog": "changelog"}
 IMMUTABLE = "public, max-age=31536000, immutable"
-CHECK_MAX_BYTES = 10 * 1024 * 1024  # a batch of calls to check; 413 above
+CHECK_MAX_BYTES = 10 * 1024 * 1024  # a batch of calls to check, decompressed too; 413 above
 CHECKERS_KEPT = 8
 
 
@@ -177,8 +177,14 @@ def check_calls(plan: str, version: str) -> ResponseReturnValue:
         return _error(404, f"plan '{plan}' has no readable release '{version}'")
     checker = _store().checker(plan, version, files)
     report = Report(plan, version, artifact_names(plan, version)["schema"])
-    for _ in run(checker, read_calls(io.BufferedReader(io.BytesIO(body))), report.source, report):
-        pass
+    calls = read_calls(io.BufferedReader(io.BytesIO(body)), max_bytes=CHECK_MAX_BYTES)
+    try:
+        for _ in run(checker, calls, report.source, report):
+            pass
+    except InputTooLarge:
+        limit = CHECK_MAX_BYTES >> 20
+        return _error(413, f"the batch is larger than {limit} MiB after decompression: send "
+                      "smaller batches")  # fmt: skip
     return Response(render(report, "json"), mimetype="application/json")
 
 

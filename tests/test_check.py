@@ -6,12 +6,16 @@ import gzip
 import io
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app import create_read_app
+from registry.eventcheck.calls import Malformed
+from registry.eventcheck.checker import Checker
 from registry.eventcheck.kinds import KINDS
 from tests.conftest import CliResult, write_files
 from tests.test_snapshot import git
@@ -152,7 +156,7 @@ def test_unreadable_input_and_plans_exit_2(run_cli: Cli, registry: Path, tmp_pat
     garbage.write_bytes(b"\xff\xfe\x00garbage\n" * 3)
     result = run_cli("check", str(garbage), "--repo", str(registry), "--format", "json")
     assert result.code == 0  # malformed lines are counted, never a crash
-    assert result.json()["malformed"]["count"] == 1
+    assert [m["line"] for m in result.json()["malformed"]["lines"]] == [1, 2, 3]
 
 
 def _released(root: Path, run_cli: Cli) -> Path:
@@ -207,3 +211,148 @@ def test_the_read_api_checks_a_batch(run_cli: Cli, tmp_path: Path) -> None:
     assert client.post("/v1/plans/ios/versions/1.0.0/check", data=b"").status_code == 404
     big = b'{"event": "Signed Up"}\n' * (10 * 1024 * 1024 // 23 + 1)
     assert client.post("/v1/plans/web/versions/2.1.0/check", data=big).status_code == 413
+
+
+def _check_bytes(run_cli: Cli, registry: Path, tmp_path: Path, data: bytes) -> dict[str, Any]:
+    path = tmp_path / "input.bin"
+    path.write_bytes(data)
+    result = run_cli("check", str(path), "--repo", str(registry), "--format", "json",
+                     "--fail-on", "never")  # fmt: skip
+    assert result.code == 0 and "Traceback" not in result.err, result.err
+    report: dict[str, Any] = result.json()
+    return report
+
+
+GOOD = b'{"event": "Page Scrolled", "properties": {"depth": 5}}\n'
+BAD = b'{"event": "Signed In"}\n'
+
+
+def test_odd_input_is_counted_at_its_line_and_never_stops_the_run(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    def malformed(report: dict[str, Any]) -> list[tuple[object, str]]:
+        return [(m["line"], m["reason"]) for m in report["malformed"]["lines"]]
+
+    # A line that is not UTF-8 is one malformed line: the calls after it are still checked.
+    report = _check_bytes(run_cli, registry, tmp_path, GOOD * 100 + b"\xff\n" + GOOD * 4 + BAD)
+    assert malformed(report) == [(101, "not UTF-8 (invalid start byte at byte 0)")]
+    assert (report["calls"], report["violations"]) == (105, 1)
+    assert report["findings"][0]["lines"] == [106]
+    # NaN and Infinity are not JSON.
+    report = _check_bytes(run_cli, registry, tmp_path, b'{"event": "Page Scrolled", '
+                          b'"properties": {"depth": NaN}}\n' + BAD)  # fmt: skip
+    assert malformed(report)[0][0] == 1 and "NaN is not JSON" in malformed(report)[0][1]
+    # Blank lines before an array; what follows the array is reported, not ignored.
+    array = b"\n" * 100 + b"[" + GOOD.strip() + b",\n" + BAD.strip() + b"]\n" + BAD
+    report = _check_bytes(run_cli, registry, tmp_path, array)
+    assert report["calls"] == 2 and report["findings"][0]["lines"] == [102]
+    assert malformed(report) == [(103, "content after the array's closing ']' (not read)")]
+    # Bad UTF-8 inside an array: the rest cannot be read, and that is said at its line.
+    report = _check_bytes(run_cli, registry, tmp_path, b"[\n" + GOOD.strip() + b",\n\xff]")
+    assert report["calls"] == 1
+    assert malformed(report) == [(3, "not UTF-8 (invalid start byte); the rest of the array "
+                                     "cannot be read")]  # fmt: skip
+    # A truncated gzip: what could be read is checked, the rest is one malformed entry.
+    packed = gzip.compress(GOOD * 2000 + BAD)
+    report = _check_bytes(run_cli, registry, tmp_path, packed[: len(packed) // 2])
+    assert 0 < report["calls"] < 2001 and report["malformed"]["count"] == 1
+    assert "the rest cannot be read" in malformed(report)[0][1]
+    corrupt = packed[:20] + bytes(b ^ 0x55 for b in packed[20:60]) + packed[60:]
+    assert _check_bytes(run_cli, registry, tmp_path, corrupt)["malformed"]["count"] == 1
+
+
+HOSTILE = """plan:
+  id: web
+events:
+  Odd Thing:
+    properties:
+      id: {type: string, format: uuid}
+      size: {type: number, maximum: .inf}
+      word: {type: string, pattern: '^\\p{L}+$'}
+      year: {type: string, pattern: '(?<year>[0-9]{4})'}
+      one: {const: 1}
+      "it's \\"odd\\"\\n": {type: integer}
+"""
+ODD_CALL = (b'{"event": "Odd Thing", "properties": {"id": "not-a-uuid", "size": 1e308, '
+            b'"word": "abc", "year": "x", "one": 1.0, "it\'s \\"odd\\"\\n": "a"}}\n')  # fmt: skip
+
+
+def test_odd_plans_compile_to_checks_that_run(run_cli: Cli, tmp_path: Path) -> None:
+    settings = "conventions:\n  property_name: any\n"  # the odd name is the point
+    registry = write_files(
+        tmp_path / "odd", {"plans/web/plan.yaml": HOSTILE, "trackplan.yaml": settings}
+    )
+    report = _check_bytes(run_cli, registry, tmp_path, ODD_CALL)
+    found = {(f["kind"], f["property"]): f["detail"] for f in report["findings"]}
+    assert found == {
+        ("format-mismatch", "id"): '"not-a-uuid" is not a uuid',
+        ("datatype-mismatch", 'it\'s "odd"\n'): "expected integer, got string",
+    }  # 1.0 is the const 1; patterns Python cannot compile are left unchecked
+
+
+def test_a_forged_release_never_runs_as_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Artifacts come from tags and locks anyone may have edited: whatever they hold, the
+    checker compiles only JSON types, quoted strings and bound constants."""
+    monkeypatch.chdir(tmp_path)
+    evil = "x' + str(__import__('os').system('touch PWNED')) + '"
+    bundle = {
+        "$defs": {
+            "events": {
+                "Odd Thing": {
+                    "type": "object",
+                    "required": 5,
+                    "properties": {
+                        "kind": {"type": ["string", evil, 3, {"a": 1}]},
+                        "size": {
+                            "maximum": float("nan"),
+                            "minimum": float("-inf"),
+                            "minLength": True,
+                        },
+                        "list": {"items": [1, 2], "enum": [[1], {"a": [1.0]}]},
+                    },
+                },
+                "Listed": [1, 2],
+            },
+            "identify": "nonsense",
+        }
+    }
+    document = {"plan": "web", "version": "1.0.0", "events": {"Odd Thing": {}, "Listed": 5}}
+    checker = Checker(document, bundle)
+    call = {"event": "Odd Thing", "properties": {"kind": 5, "size": 7, "list": {"a": [1]}}}
+    result = checker.check(call)
+    assert not (tmp_path / "PWNED").exists()
+    assert not isinstance(result, Malformed)
+    assert [(f.kind, f.property, f.detail) for f in result[2]] == [
+        ("datatype-mismatch", "kind", "expected string, got integer"),
+    ]
+    assert not isinstance(checker.check({"event": "Listed"}), Malformed)
+    assert not isinstance(checker.check({"type": "identify", "traits": {"a": 1}}), Malformed)
+
+
+def test_the_read_api_refuses_what_it_cannot_read_and_shares_checkers_safely(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    repo = _released(tmp_path / "repo", run_cli)
+    app = create_read_app(repo)
+    url = "/v1/plans/web/versions/2.1.0/check"
+    bomb = gzip.compress(b" " * (64 << 20))  # 64 KB that inflate past the 10 MiB limit
+    assert len(bomb) < 10 << 20
+    response = app.test_client().post(url, data=bomb)
+    assert response.status_code == 413 and "after decompression" in response.get_json()["error"]
+    truncated = gzip.compress(CORPUS.read_bytes())[:40]
+    report = app.test_client().post(url, data=truncated).get_json()
+    assert report["malformed"]["count"] == 1
+    expected = app.test_client().post(url, data=CORPUS.read_bytes()).get_json()
+    results: list[object] = []
+
+    def post() -> None:
+        results.append(app.test_client().post(url, data=CORPUS.read_bytes()).get_json())
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 8

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 CHUNK = 1 << 20
-MAX_ELEMENT = 64 << 20  # one array element this long is not a call
+MAX_ELEMENT = 64 << 20  # one line or array element this long is not a call
+BOM = b"\xef\xbb\xbf"
+WHITESPACE = b" \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -20,87 +24,181 @@ class Malformed:
     reason: str
 
 
-def read_calls(raw: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    """(line number, decoded JSON value or Malformed) for each call in `raw`, in order,
-    holding one chunk at a time in memory."""
-    stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
-    if stream.peek(2)[:2] == b"\x1f\x8b":  # gzip, whatever the file is called
-        stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))
-    first = stream.peek(64)[:64].lstrip()
-    if first.startswith(b"\xef\xbb\xbf"):
-        first = first[3:].lstrip()
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
-    if first.startswith(b"["):
-        yield from _array(text)
-    else:
-        yield from _lines(text)
+class InputTooLarge(Exception):
+    """The input, decompressed, is larger than the reader was allowed to take."""
 
 
-def _lines(text: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
-    number = 0
-    while True:
-        try:
-            line = text.readline()
-        except UnicodeDecodeError as exc:
-            number += 1
-            yield number, Malformed(f"not UTF-8 ({exc.reason}); the rest cannot be read")
-            return
-        if not line:
-            return
-        number += 1
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except ValueError as exc:
-            yield number, Malformed(f"not JSON ({_short(exc)})")
+class _Capped(io.RawIOBase):
+    """A stream that raises InputTooLarge once more than `limit` bytes were read from it
+    (a small gzip body can inflate to gigabytes)."""
 
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
+        self.inner, self.left = inner, limit
 
-def _array(text: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
-    buffer, line, pos, done = "", 1, 0, False
-
-    def more() -> bool:
-        nonlocal buffer, line, pos, done
-        if done:
-            return False
-        try:
-            chunk = text.read(CHUNK)
-        except UnicodeDecodeError:
-            chunk, done = "", True
-        if not chunk:
-            done = True
-            return False
-        line += buffer.count("\n", 0, pos)  # drop what is read, keep the line count
-        buffer, pos = buffer[pos:] + chunk, 0
+    def readable(self) -> bool:
         return True
 
-    more()
-    pos = buffer.index("[") + 1
-    while True:
-        while True:  # skip blanks and commas between elements
-            while pos < len(buffer) and buffer[pos] in " \t\r\n,":
-                pos += 1
-            if pos < len(buffer) or not more():
-                break
-        if pos >= len(buffer):
-            yield line + buffer.count("\n", 0, pos), Malformed("the array is not closed")
-            return
-        if buffer[pos] == "]":
-            return
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(min(len(buffer), self.left + 1))
+        self.left -= len(data)
+        if self.left < 0:
+            raise InputTooLarge()
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_calls(raw: IO[bytes], max_bytes: int | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded JSON value or Malformed) for each call in `raw`, in order,
+    holding one line or chunk at a time in memory. Nothing in the input stops the run
+    before its end, except what makes the rest unreadable (truncated gzip, an array whose
+    syntax breaks), which comes out as one last Malformed. With `max_bytes`, more than that
+    many bytes (after decompression) raise InputTooLarge."""
+    return _Reader(raw, max_bytes).calls()
+
+
+class _Reader:
+    def __init__(self, raw: IO[bytes], max_bytes: int | None) -> None:
+        stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
+        if stream.peek(2)[:2] == b"\x1f\x8b":  # gzip, whatever the file is called
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))
+        if max_bytes is not None:
+            stream = io.BufferedReader(_Capped(stream, max_bytes))
+        self.stream = stream
+        self.line = 0  # lines read so far
+
+    def calls(self) -> Iterator[tuple[int, Any]]:
         try:
-            value, end = decoder.raw_decode(buffer, pos)
-        except ValueError as exc:
-            if len(buffer) - pos < MAX_ELEMENT and more():
+            first = self._skip_blanks()
+            if first == b"[":
+                yield from self._array()
+            elif first:
+                yield from self._lines()
+        except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip
+            reason = str(exc) or type(exc).__name__
+            yield self.line + 1, Malformed(f"unreadable ({reason}); the rest cannot be read")
+
+    def _skip_blanks(self) -> bytes:
+        """Read past a byte order mark and blank space; the first byte left, or b"" at end."""
+        start = True
+        while True:
+            head = self.stream.peek(CHUNK)[:CHUNK]
+            if not head:
+                return b""
+            if start and head.startswith(BOM):
+                self.stream.read(len(BOM))
+                start = False
                 continue
-            where = line + buffer.count("\n", 0, pos)
-            reason = f"not JSON ({_short(exc)}); the rest of the array cannot be read"
-            yield where, Malformed(reason)
-            return
-        if end == len(buffer) and not done and more():
-            continue  # a number may go on in the next chunk: decode it whole
-        yield line + buffer.count("\n", 0, pos), value
-        pos = end
+            start = False
+            rest = head.lstrip(WHITESPACE)
+            blank = head[: len(head) - len(rest)]
+            self.line += blank.count(b"\n")
+            self.stream.read(len(blank))
+            if rest:
+                return rest[:1]
+
+    def _lines(self) -> Iterator[tuple[int, Any]]:
+        while True:
+            raw = self.stream.readline(MAX_ELEMENT + 1)
+            if not raw:
+                return
+            self.line += 1
+            if len(raw) > MAX_ELEMENT:
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                    raw = self.stream.readline(CHUNK)
+                yield self.line, Malformed(f"longer than {MAX_ELEMENT >> 20} MiB: not a call")
+                continue
+            if not raw.strip(WHITESPACE):
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield self.line, Malformed(f"not UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
+            try:
+                yield self.line, json.loads(text, parse_constant=_no_constant)
+            except ValueError as exc:
+                yield self.line, Malformed(f"not JSON ({_short(exc)})")
+
+    def _array(self) -> Iterator[tuple[int, Any]]:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        parse = json.JSONDecoder(parse_constant=_no_constant).raw_decode
+        buffer, pos, counted, done = "", 0, 0, False
+        broken = ""  # why the input cannot be read past what is buffered
+        base = self.line + 1  # the line the array starts on
+
+        def line_at(at: int) -> int:
+            nonlocal counted, base
+            base += buffer.count("\n", counted, at)
+            counted = at
+            return base
+
+        def more() -> bool:
+            nonlocal buffer, pos, counted, done, broken
+            if done:
+                if broken:
+                    raise _Broken(broken)
+                return False
+            chunk = self.stream.read(CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:  # keep the calls before the bad byte
+                text = chunk[: max(exc.start, 0)].decode("utf-8", "ignore")
+                broken, chunk = f"not UTF-8 ({exc.reason})", b""
+            if not chunk:
+                done = True
+            line_at(pos)  # keep the count of what is dropped
+            buffer, counted, pos = buffer[pos:] + text, 0, 0
+            return bool(text) or not done
+
+        try:
+            more()
+            pos = buffer.index("[") + 1
+            while True:
+                while True:  # skip blanks and commas between elements
+                    while pos < len(buffer) and buffer[pos] in " \t\r\n,":
+                        pos += 1
+                    if pos < len(buffer) or not more():
+                        break
+                if pos >= len(buffer):
+                    yield line_at(pos), Malformed("the array is not closed")
+                    return
+                if buffer[pos] == "]":
+                    pos += 1
+                    break
+                try:
+                    value, end = parse(buffer, pos)
+                except ValueError as exc:
+                    if len(buffer) - pos < MAX_ELEMENT and more():
+                        continue
+                    raise _Broken(f"not JSON ({_short(exc)})") from None
+                if end == len(buffer) and more():
+                    continue  # a number may go on in the next chunk: decode it whole
+                yield line_at(pos), value
+                pos = end
+            while True:  # after the closing bracket only blank space may follow
+                rest = buffer[pos:].lstrip(" \t\r\n")
+                if rest:
+                    yield (
+                        line_at(len(buffer) - len(rest)),
+                        Malformed("content after the array's closing ']' (not read)"),
+                    )
+                    return
+                pos = len(buffer)
+                if not more():
+                    return
+        except _Broken as exc:
+            yield (
+                line_at(min(pos, len(buffer))),
+                Malformed(f"{exc}; the rest of the array cannot be read"),
+            )
+
+
+class _Broken(Exception):
+    """The array cannot be read on from here."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _short(exc: Exception) -> str:

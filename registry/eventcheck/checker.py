@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,22 +35,34 @@ class Checker:
                  renamed_in: dict[str, str] | None = None) -> None:  # fmt: skip
         self.plan = str(document.get("plan", ""))
         self.version = str(document.get("version", ""))
-        defs = bundle.get("$defs", {})
-        self.schemas: dict[str, dict[str, Any]] = defs.get("events", {})
-        self.traits = {"identify": defs.get("identify", {}), "group": defs.get("group", {})}
-        self.events: dict[str, dict[str, Any]] = document.get("events", {})
+        defs = _mapping(bundle.get("$defs"))
+        self.schemas: dict[str, dict[str, Any]] = _mapping(defs.get("events"))
+        self.traits = {"identify": _mapping(defs.get("identify")),
+                       "group": _mapping(defs.get("group"))}  # fmt: skip
+        self.events: dict[str, dict[str, Any]] = {
+            name: spec for name, spec in _mapping(document.get("events")).items()
+            if isinstance(spec, dict)
+        }  # fmt: skip
         self.renames: dict[str, Rename] = {}
         for name, spec in sorted(self.events.items()):
-            for old in spec.get("renamed_from") or ():
+            olds = spec.get("renamed_from")
+            for old in olds if isinstance(olds, list) else ():
                 when = (renamed_in or {}).get(old, self.version)
                 self.renames.setdefault(str(old), Rename(name, when))
         self._validators: dict[str, Validator] = {}
         self._compiler = Compiler()
+        self._lock = threading.Lock()  # the read API shares a checker between threads
 
     def validator(self, key: str) -> Validator:
-        """The compiled validator of an event (or of `identify` / `group` traits)."""
+        """The compiled validator of an event (or of `identify` / `group` traits), compiled
+        when first needed: most calls name a few events of a large plan."""
         found = self._validators.get(key)
-        if found is None:
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._validators.get(key)
+            if found is not None:
+                return found
             if key in self.traits:
                 found = self._compiler.compile_object(self.traits[key], k.UNKNOWN_TRAIT)
             else:
@@ -106,6 +119,10 @@ class Checker:
         self.validator(name)(properties, out)
         findings += [Finding(f[0], event, f[1], f[3]) for f in out]
         return "track", event, findings
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _deprecation(value: Any) -> str:

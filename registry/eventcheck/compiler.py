@@ -7,6 +7,7 @@ becomes one function `check(value, out)` appending `(kind, path, value, detail)`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ Validator = Callable[[Any, Found], None]
 # The formats JSON Schema validators check, with the same patterns as fastjsonschema (what
 # the release's schema bundle is validated with elsewhere); others are not checked.
 FORMATS = dict(CodeGeneratorDraft07.FORMAT_REGEXS)
+FORMATS["uuid"] = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 _TYPE_TESTS = {
     "string": "type({v}) is str",
     "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
@@ -41,8 +43,10 @@ class Compiler:
     object (an event's properties, or traits) calling them."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_show": _text, "_type": _type, "MISSING": _MISSING}
+        self.namespace: dict[str, Any] = {"_show": _text, "_type": _type, "_same": _same,
+                                          "MISSING": _MISSING}  # fmt: skip
         self.functions: dict[str, str] = {}
+        self._count = 0
 
     def constant(self, value: Any, prefix: str) -> str:
         name = f"_{prefix}{len(self.namespace)}"  # never a function's name (_check_N)
@@ -54,11 +58,13 @@ class Compiler:
         key = json.dumps(schema, sort_keys=True, default=str)
         name = self.functions.get(key)
         if name is None:
-            name = self.functions[key] = f"_check_{len(self.functions)}"
+            self._count += 1
+            name = f"_check_{self._count}"
             w = _Writer(self)
             w.emit(0, f"def {name}(v, path, out):")
             _value(w, schema, "v", "path", 1)
             self._define(w)
+            self.functions[key] = name  # only once defined: a failed compile leaves no name
         return name
 
     def compile_object(self, schema: dict[str, Any], unplanned: str) -> Validator:
@@ -67,7 +73,7 @@ class Compiler:
         else as additional-property-not-allowed."""
         w = _Writer(self)
         w.emit(0, "def check(d, out):")
-        _object(w, schema, "d", "''", 1, unplanned, top=True)
+        _object(w, schema if isinstance(schema, dict) else {}, "d", "''", 1, unplanned, top=True)
         w.emit(1, "return None")
         defined = self._define(w)
         validator: Validator = defined["check"]
@@ -109,56 +115,56 @@ def _path(path: str, key: str) -> str:
 
 
 def _value(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) -> None:
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
-    tests = [_TYPE_TESTS[t].format(v=v) for t in kinds if t in _TYPE_TESTS]
-    if tests:
-        expected = " or ".join(kinds)
-        w.emit(depth, f"if not ({' or '.join(tests)}):")
+    found = schema.get("type")
+    found = [found] if isinstance(found, str) else found if isinstance(found, list) else []
+    # Only the seven JSON types become code; anything else in the plan is never pasted in.
+    kinds = [t for t in found if isinstance(t, str) and t in _TYPE_TESTS]
+    if kinds:
+        expected = "expected " + " or ".join(kinds) + ", got "
+        w.emit(depth, f"if not ({' or '.join(_TYPE_TESTS[t].format(v=v) for t in kinds)}):")
         w.emit(depth + 1, f"out.append(({k.DATATYPE_MISMATCH!r}, {path}, {v}, "
-                          f"'expected {expected}, got ' + _type({v})))")  # fmt: skip
+                          f"{expected!r} + _type({v})))")  # fmt: skip
         w.emit(depth + 1, "return")
     start = len(w.lines)
     if "const" in schema:
         allowed = w.constant([schema["const"]], "E")
-        w.emit(depth, f"if not any({v} == a and type({v}) is type(a) for a in {allowed}):")
+        w.emit(depth, f"if not any(_same({v}, a) for a in {allowed}):")
         w.emit(depth + 1, f"out.append(({k.ENUM_NOT_ALLOWED!r}, {path}, {v}, "
                           f"_show({v}) + {_json(' is not ', schema['const'])}))")  # fmt: skip
     if isinstance(schema.get("enum"), list):
         allowed = w.constant(schema["enum"], "E")
         hashable = w.constant({(_tag(a), a) for a in schema["enum"] if _hashable(a)}, "H")
         w.emit(depth, f"if not (({_hashable_test(v)}) and ({_TAG.format(v=v)}, {v}) in "
-                      f"{hashable}) and not any({v} == a and type({v}) is type(a) "
-                      f"for a in {allowed}):")  # fmt: skip
+                      f"{hashable}) and not any(_same({v}, a) for a in {allowed}):")  # fmt: skip
         w.emit(depth + 1, f"out.append(({k.ENUM_NOT_ALLOWED!r}, {path}, {v}, "
                           f"_show({v}) + {_json(' is not one of ', schema['enum'])}))")  # fmt: skip
-    strings = [key for key in ("pattern", "format", "minLength", "maxLength") if key in schema]
+    strings = _string_checks(schema)
     if strings:
         w.emit(depth, f"if type({v}) is str:")
-        if isinstance(schema.get("pattern"), str):
-            regex = w.constant(re.compile(schema["pattern"]), "P")
+        if "pattern" in strings:
+            regex = w.constant(strings["pattern"], "P")
             said = " does not match " + schema["pattern"]
             w.emit(depth + 1, f"if not {regex}.search({v}):")
             w.emit(depth + 2, f"out.append(({k.FORMAT_MISMATCH!r}, {path}, {v}, "
                               f"_show({v}) + {said!r}))")  # fmt: skip
-        fmt = schema.get("format")
-        if isinstance(fmt, str) and fmt in FORMATS:
-            regex = w.constant(re.compile(FORMATS[fmt]), "P")
+        fmt = str(schema.get("format"))
+        if "format" in strings:
+            regex = w.constant(strings["format"], "P")
             w.emit(depth + 1, f"if not {regex}.match({v}):")
             w.emit(depth + 2, f"out.append(({k.FORMAT_MISMATCH!r}, {path}, {v}, "
                               f"_show({v}) + {(' is not a ' + fmt)!r}))")  # fmt: skip
         for key, op in (("minLength", "<"), ("maxLength", ">")):
-            if isinstance(schema.get(key), int):
+            if key in strings:
                 w.emit(depth + 1, f"if len({v}) {op} {schema[key]}:")
                 w.emit(depth + 2, f"out.append(({k.OUT_OF_RANGE!r}, {path}, {v}, "
                                   f"'length ' + str(len({v})) + "
                                   f"{(', ' + key + ' ' + str(schema[key]))!r}))")  # fmt: skip
-    bounds = [(key, op) for key, op in _BOUNDS if isinstance(schema.get(key), (int, float))]
+    bounds = [(key, op) for key, op in _BOUNDS if _number(schema.get(key))]
     if bounds:
         w.emit(depth, f"if type({v}) in (int, float):")
         for key, op in bounds:
             said = f", {key} {_text(schema[key])}"
-            w.emit(depth + 1, f"if {v} {op} {schema[key]!r}:")
+            w.emit(depth + 1, f"if {v} {op} {w.constant(schema[key], 'B')}:")
             w.emit(depth + 2, f"out.append(({k.OUT_OF_RANGE!r}, {path}, {v}, "
                               f"_show({v}) + {said!r}))")  # fmt: skip
     if isinstance(schema.get("items"), dict):
@@ -173,11 +179,47 @@ def _value(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) ->
         w.emit(depth, "pass")
 
 
+def _string_checks(schema: dict[str, Any]) -> dict[str, Any]:
+    """The string checks of a schema that can run: a compiled pattern (JSON Schema's
+    ECMA-262 regexes that Python cannot compile, like `\\p{L}`, are left unchecked), a
+    known format, whole-number length bounds."""
+    out: dict[str, Any] = {}
+    if isinstance(schema.get("pattern"), str):
+        with contextlib.suppress(re.error, OverflowError, RecursionError):
+            out["pattern"] = re.compile(schema["pattern"])
+    fmt = schema.get("format")
+    if isinstance(fmt, str) and fmt in FORMATS:
+        out["format"] = re.compile(FORMATS[fmt])
+    for key in ("minLength", "maxLength"):
+        value = schema.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[key] = value
+    return out
+
+
+def _number(value: Any) -> bool:
+    """A bound that compares: a number, not a boolean, not NaN."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _same(value: Any, allowed: Any) -> bool:
+    """JSON equality: 1 and 1.0 alike, true and 1 not (nested lists and objects too)."""
+    if _tag(value) != _tag(allowed):
+        return False
+    if isinstance(value, list):
+        return len(value) == len(allowed) and all(map(_same, value, allowed))
+    if isinstance(value, dict):
+        return value.keys() == allowed.keys() and all(_same(value[k], allowed[k]) for k in value)
+    return bool(value == allowed)
+
+
 def _object(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int,
             unplanned: str, top: bool) -> None:  # fmt: skip
     found = schema.get("properties")
     props: dict[str, Any] = found if isinstance(found, dict) else {}
-    for name in schema.get("required") or ():
+    required = schema.get("required")
+    required = [r for r in required if isinstance(r, str)] if isinstance(required, list) else []
+    for name in required:
         w.emit(depth, f"if {name!r} not in {v}:")
         w.emit(depth + 1, f"out.append(({k.REQUIRED_MISSING!r}, {_path(path, name)}, None, "
                           "'required, missing'))")  # fmt: skip
