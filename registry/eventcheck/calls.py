@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import orjson
+
 CHUNK = 1 << 20
 MAX_ELEMENT = 64 << 20  # one line or array element this long is not a call
 BOM = b"\xef\xbb\xbf"
@@ -110,12 +112,17 @@ class _Reader:
             if not raw.strip(WHITESPACE):
                 continue
             try:
+                yield self.line, orjson.loads(raw)  # strict JSON, strict UTF-8, 3x json's speed
+                continue
+            except orjson.JSONDecodeError:
+                pass  # json says why, and takes what orjson cannot hold (64-bit+ integers)
+            try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 yield self.line, Malformed(f"not UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
             try:
-                yield self.line, json.loads(text, parse_constant=_no_constant)
+                yield self.line, _decode(text)
             except ValueError as exc:
                 yield self.line, Malformed(f"not JSON ({_short(exc)})")
 
@@ -193,12 +200,15 @@ class _Reader:
             )
 
 
-class _Broken(Exception):
-    """The array cannot be read on from here."""
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_decode = json.JSONDecoder(parse_constant=_no_constant).decode  # one decoder for every line
+
+
+class _Broken(Exception):
+    """The array cannot be read on from here."""
 
 
 def _short(exc: Exception) -> str:
