@@ -48,6 +48,7 @@ STRUCTURED_META = {
     "lifecycle": "plan-lifecycle-changed",
     "sources": "plan-sources-changed",
     "owners": "plan-owners-changed",
+    "conventions": "plan-conventions-changed",
 }
 
 
@@ -87,7 +88,7 @@ def _describe(key: str, path: list[str]) -> str:
     if key == "objectives" and len(path) >= 3 and path[1] == "kpis":
         return " ".join([f"KPI '{path[0]}/{path[2]}'", *path[3:]])
     head = {"objectives": "objective", "lifecycle": "stage", "sources": "source",
-            "owners": "owner"}[key]  # fmt: skip
+            "owners": "owner", "conventions": "convention"}[key]  # fmt: skip
     return " ".join([f"{head} '{path[0]}'", *path[1:]]) if path else key
 
 
@@ -109,12 +110,14 @@ def _meta_changes(key: str, kind: str, path: list[str], before: Any,
         if after is True:  # a name added to a list
             return [(f" {_describe(key, path[:-1])} gained {quoted(path[-1])}", None, path[-1],
                      path[:-1])]  # fmt: skip
-        return [(f" gained {_describe(key, path)}", None, _plain(after), path)]
+        said = f" ({quoted(after)})" if isinstance(after, (str, int, float)) else ""
+        return [(f" gained {_describe(key, path)}{said}", None, _plain(after), path)]
     if kind == "dictionary_item_removed":
         if before is True:
             return [(f" {_describe(key, path[:-1])} lost {quoted(path[-1])}", path[-1], None,
                      path[:-1])]  # fmt: skip
-        return [(f" lost {_describe(key, path)}", _plain(before), None, path)]
+        said = f" ({quoted(before)})" if isinstance(before, (str, int, float)) else ""
+        return [(f" lost {_describe(key, path)}{said}", _plain(before), None, path)]
     return [(f" {_describe(key, path)} changed from {quoted(before)} to {quoted(after)}",
              _plain(before), _plain(after), path)]  # fmt: skip
 

@@ -84,6 +84,14 @@ DIFF_RULES: tuple[DiffRule, ...] = (
         "Nothing to migrate.",
         "  owners: ['@acme/growth']\n", "  owners: ['@acme/growth', '@acme/data']\n", 3,
     ),
+    DiffRule(
+        "plan-conventions-changed", "A naming convention of the plan was added, removed or "
+        "changed.", (), PATCH,
+        "Rename what the new convention rejects (validation lists it), keeping the old names "
+        "in renamed_from.",
+        "  conventions: {event_name: title-case}\n",
+        "  conventions: {event_name: snake-case}\n", 3,
+    ),
     # --- events -------------------------------------------------------------------------
     DiffRule(
         "event-added", "An event was added.", (), MINOR,

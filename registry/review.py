@@ -347,32 +347,49 @@ def _rename_hint(change: Change, links: Links,
 
 
 def impact(report: DiffReport, change: Change) -> str:
-    """Who sends the event a change touches, and what in the plan counts it: KPIs and
-    lifecycle stages (in BASE, and whether this change updates them in HEAD)."""
-    parts = change.subject.split("/")
-    if parts[0] != "events" or len(parts) < 2:
-        return ""
-    name = parts[1]
-    old_name = str(change.old) if change.rule == "event-renamed" else name
+    """Who sends what a change touches, and what in the plan counts it: KPIs and lifecycle
+    stages (in BASE), and what this change does to those references (in HEAD)."""
     head_plan, base_plan = report.head.plans.get(change.plan), report.base.plans.get(change.plan)
     plan = head_plan or base_plan
     if plan is None:
         return ""
+    plan_sources = plan.meta.get("sources")
+    sources = list(plan_sources) if isinstance(plan_sources, dict) else []
+    parts = change.subject.split("/")
+    if parts[0] != "events" or len(parts) < 2:
+        # Traits and common properties go with every call of the plan's sources.
+        return ("sent by " + ", ".join(f"'{s}'" for s in sources)) if sources else ""
+    name = parts[1]
     event = (head_plan.events.get(name) if head_plan else None) or (
-        base_plan.events.get(old_name) if base_plan else None)  # fmt: skip
+        base_plan.events.get(name) if base_plan else None)  # fmt: skip
+    former = event.spec.get("renamed_from") if event is not None else None
+    names = (
+        {name} | {n for n in former if isinstance(n, str)} if isinstance(former, list) else {name}
+    )
+    if change.rule == "event-renamed":
+        names.add(str(change.old))
     declared = event.spec.get("sources") if event is not None else None
-    if not isinstance(declared, list):
-        declared = list(plan.meta.get("sources") or {}) if isinstance(
-            plan.meta.get("sources"), dict) else []  # fmt: skip
     said = []
-    if declared:
-        said.append("sent by " + ", ".join(f"'{s}'" for s in declared if isinstance(s, str)))
-    before = _counted_by(base_plan, {old_name, name}) if base_plan else []
-    after = set(_counted_by(head_plan, {name})) if head_plan else set()
+    shown = [s for s in declared if isinstance(s, str)] if isinstance(declared, list) else sources
+    if shown:
+        said.append("sent by " + ", ".join(f"'{s}'" for s in shown))
+    before = _counted_by(base_plan, names) if base_plan else []
+    after = set(_counted_by(head_plan, names)) if head_plan else set()
     if before:
-        updated = all(item in after for item in before) and name != old_name
-        said.append("counted by " + ", ".join(before)
-                    + (" (updated here to the new name)" if updated else ""))  # fmt: skip
+        kept = [item for item in before if item in after]
+        if change.rule == "event-renamed" and len(kept) == len(before):
+            how = ("updated here to the new name: dashboards computing them must include both "
+                   "names for history")  # fmt: skip
+        elif change.rule == "event-renamed":
+            how = "not all updated here: " + ", ".join(i for i in before if i not in after) + \
+                  " still name the old one"  # fmt: skip
+        elif change.rule in ("event-removed", "event-sunset-removed") and not kept:
+            how = "dropped from them here: their history changes meaning"
+        elif change.rule in ("event-removed", "event-sunset-removed"):
+            how = "still named by " + ", ".join(kept) + ", which now count nothing"
+        else:
+            how = ""
+        said.append("counted by " + ", ".join(before) + (f" ({how})" if how else ""))
     return "; ".join(said)
 
 

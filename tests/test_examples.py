@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, write_files
 
 Cli = Callable[..., CliResult]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -149,7 +149,10 @@ def test_the_review_leads_with_blockers_and_shows_each_break_s_impact(run_cli: C
             "`@acme/payments` (see Stakeholders).") in out  # fmt: skip
     assert "#### Plan `segment`" in out and "#### Plan `shop`" in out
     assert ("> Impact: sent by 'web'; counted by KPI 'activation/signup\\_to\\_source', "
-            "lifecycle stage 'Subscriber' (updated here to the new name)") in out  # fmt: skip
+            "lifecycle stage 'Subscriber' (updated here to the new name: dashboards computing "
+            "them must include both names for history)") in out  # fmt: skip
+    # A property change of the renamed event still finds what counted it under its old name.
+    assert out.count("counted by KPI 'activation/signup\\_to\\_source'") == 2
     footer = out.rstrip().rsplit("\n", 1)[1]
     assert footer.startswith(f"Compared `{EXAMPLES / 'acme-base'}` with `{EXAMPLES / 'acme'}`")
     assert " · trackplan " in footer
@@ -183,3 +186,24 @@ def test_readme_example_output_is_what_the_command_prints(
             continue
         assert line in printed[at:], f"{command!r} no longer prints {line!r}"
         at = printed.index(line, at) + 1
+
+
+def test_the_impact_of_a_removal_says_what_happened_to_the_kpis_counting_it(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    def plan(kpi_events: str, events: str) -> str:
+        return ("plan:\n  id: web\n  sources: {web: {platform: web}}\n  objectives:\n"
+                "    growth:\n      kpis:\n        views: {events: [" + kpi_events + "]}\n"
+                "events:\n" + events)  # fmt: skip
+
+    both = "  A Viewed: {}\n  B Viewed: {}\n"
+    dropped = "(dropped from them here: their history changes meaning)"
+    kept = "(still named by KPI 'growth/views', which now count nothing)"
+    for name, kpi, expected in (("dropped", "B Viewed", dropped),
+                                ("kept", "A Viewed, B Viewed", kept)):  # fmt: skip
+        base = write_files(tmp_path / name / "base",
+                           {"plans/web/plan.yaml": plan("A Viewed, B Viewed", both)})  # fmt: skip
+        head = write_files(tmp_path / name / "head",
+                           {"plans/web/plan.yaml": plan(kpi, "  B Viewed: {}\n")})  # fmt: skip
+        out = run_cli("review", str(base), str(head)).out
+        assert f"> Impact: sent by 'web'; counted by KPI 'growth/views' {expected}" in out
