@@ -511,6 +511,68 @@ def _one(found: list[Artifacts], where: str) -> Artifacts:
     return found[0]
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from registry.formats.base import FormatError
+    from registry.formats.transfer import import_plan
+
+    try:
+        result = import_plan(args.format_name, Path(args.source), args.plan, Path(args.repo),
+                             force=args.force)  # fmt: skip
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+    for said in result.left_out:
+        print(f"trackplan: warning: {args.source}: left out {said}", file=sys.stderr)
+    wrote = f"wrote {result.path}: plan {args.plan}, {plural(result.events, 'event')}"
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"file": result.path, "plan": args.plan,
+                                     "events": result.events, "left_out": result.left_out,
+                                     "findings": [f.to_dict() for f in result.findings]},
+                                    indent=2, sort_keys=True) + "\n")  # fmt: skip
+    else:
+        print(wrote)
+        if result.findings:  # names imported as they are: the lint says what to rename
+            sys.stdout.write(render_findings(result.findings, "text", 1))
+    return EXIT_FINDINGS if any(f.level == ERROR for f in result.findings) else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from registry.formats import FORMATS
+    from registry.formats.base import FormatError
+    from registry.formats.transfer import export_files, write_export
+
+    wanted = PlanRequest.parse(args.plan)
+    folder = bool(FORMATS[args.format_name].FOLDER)
+    if folder and args.out is None:
+        raise UsageError(f"{args.format_name} exports a folder of files: pass --out DIR")
+    try:
+        if wanted.range:
+            document = from_release(Path(args.repo), wanted.plan, wanted.range).document
+        else:
+            found, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
+            if errors:
+                raise UsageError(f"{plural(len(errors), 'validation error')} in plan "
+                                 f"'{wanted.plan}': run `trackplan validate` and fix them, or "
+                                 "export a release (--plan ID@VERSION)")  # fmt: skip
+            document = found[0].document
+        options = {"vendor": args.vendor} if args.format_name == "iglu" and args.vendor else {}
+        files, dropped = export_files(args.format_name, document, **options)
+    except (PlanSourceError, FormatError) as exc:
+        raise UsageError(str(exc)) from None
+    if dropped:
+        print(f"trackplan: warning: {dropped}", file=sys.stderr)
+    if args.out is None:
+        (data,) = files.values()
+        sys.stdout.buffer.write(data)
+        return EXIT_OK
+    try:
+        written = write_export(files, Path(args.out), folder)
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write ({exc.strerror})") from None
+    print(f"wrote {plural(len(written), 'file')} for plan {wanted.plan} to {args.out}",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -864,6 +926,61 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--no-cache", action="store_true",
                               help="parse every plan file again (a registry folder)")  # fmt: skip
     check_parser.set_defaults(handler=cmd_check)
+
+    from registry.formats import FORMATS, IMPORTERS
+
+    formats_help = "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    import_parser = sub.add_parser(
+        "import",
+        help="bring a plan in from Segment, RudderStack, Snowplow Iglu or a spreadsheet",
+        description="Read a tracking plan in another tool's format and write it as "
+        "plans/ID/plan.yaml of the registry. The result must validate or nothing is written "
+        "(exit 2, naming the file and line or row of the input); names that break the "
+        "registry's conventions are imported as they are and listed by the naming lint "
+        "(exit 1), never renamed. What the format has that a plan cannot hold is named in "
+        f"one warning. Formats: {formats_help}.",
+    )
+    import_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(IMPORTERS),
+                               help=f"one of {', '.join(sorted(IMPORTERS))}")  # fmt: skip
+    import_parser.add_argument(
+        "source", metavar="SOURCE", help="the file (segment, csv) or folder (rudderstack, iglu)"
+    )
+    import_parser.add_argument("--plan", required=True, metavar="ID",
+                               help="the id of the new plan (its folder under plans/)")  # fmt: skip
+    import_parser.add_argument("--repo", default=".", metavar="PATH",
+                               help="the registry to import into (default: .)")  # fmt: skip
+    import_parser.add_argument("--force", action="store_true",
+                               help="replace plans/ID if it exists")  # fmt: skip
+    import_parser.add_argument("--format", choices=("text", "json", "markdown", "github"),
+                               default="text",
+                               help="text: the file written and the naming findings; json: "
+                               "the same as data (default: text)")  # fmt: skip
+    import_parser.set_defaults(handler=cmd_import)
+
+    export_parser = sub.add_parser(
+        "export",
+        help="write a plan in Segment, RudderStack, Iglu, CSV or Mixpanel Lexicon format",
+        description="Write a plan of the registry (--plan ID: as it is; --plan ID@VERSION: "
+        "a release tag) in another tool's format, to standard output or --out. Whatever the "
+        "format cannot carry (lifecycle stages into Segment, owners into Iglu, ...) is named "
+        "in one warning on stderr, never dropped silently. Files are staged, then moved into "
+        f"place. Formats: {formats_help}.",
+    )
+    export_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(FORMATS),
+                               help=f"one of {', '.join(sorted(FORMATS))}")  # fmt: skip
+    export_parser.add_argument("--plan", required=True, metavar="ID[@VERSION]",
+                               help="the plan, and a released version of it")  # fmt: skip
+    export_parser.add_argument("--repo", default=".", metavar="PATH",
+                               help="the registry folder or repository (default: .)")  # fmt: skip
+    export_parser.add_argument("--out", metavar="FILE|DIR",
+                               help="where to write (a folder for rudderstack and iglu); "
+                               "default: standard output")  # fmt: skip
+    export_parser.add_argument(
+        "--vendor", metavar="VENDOR", help="iglu: the schemas' vendor (default io.trackplan.ID)"
+    )
+    export_parser.add_argument("--no-cache", action="store_true",
+                               help="parse every plan file again")  # fmt: skip
+    export_parser.set_defaults(handler=cmd_export)
 
     serve_parser = sub.add_parser(
         "serve",

@@ -1,0 +1,246 @@
+"""The tracking-plan spreadsheet: one row per event and property, as every guide starts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from registry.formats.base import Carries, Document, FormatError, Imported
+
+NAME = "csv"
+SUMMARY = "a spreadsheet saved as CSV: one row per event x property"
+FOLDER = False
+# Column names as written on export; on import they are matched without regard to case,
+# spaces, underscores or order, and the aliases below are accepted too.
+COLUMNS = (
+    "event",
+    "event description",
+    "property",
+    "property description",
+    "type",
+    "required",
+    "allowed values",
+    "example",
+    "owner",
+    "sources",
+    "stage",
+)
+ALIASES = {
+    "event name": "event",
+    "name": "event",
+    "description": "event description",
+    "property name": "property",
+    "data type": "type",
+    "property type": "type",
+    "enum": "allowed values",
+    "values": "allowed values",
+    "allowed": "allowed values",
+    "examples": "example",
+    "owners": "owner",
+    "source": "sources",
+    "platforms": "sources",
+    "lifecycle stage": "stage",
+}
+CARRIES = Carries(
+    event=("description", "owners", "sources", "stage"),
+    property=("type", "required", "enum", "description", "examples"),
+)
+TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+TRUE = {"true", "yes", "y", "1", "required", "x"}
+FALSE = {"false", "no", "n", "0", "optional", ""}
+
+
+def _key(column: str) -> str:
+    key = " ".join(column.strip().lower().replace("_", " ").replace("-", " ").split())
+    return ALIASES.get(key, key)
+
+
+def _list_cell(values: list[Any]) -> str:
+    """Allowed values: `a|b|c` when that reads back the same, else a JSON list."""
+    if all(
+        isinstance(v, str)
+        and v
+        and "|" not in v
+        and "," not in v
+        and v == v.strip()
+        and not v.startswith("[")
+        for v in values
+    ):
+        return "|".join(values)
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _value_cell(value: Any) -> str:
+    if isinstance(value, str) and not value.startswith(("[", "{", '"')) and value == value.strip():
+        try:
+            json.loads(value)
+        except ValueError:
+            return value  # plain text that is no JSON reads back as itself
+    return json.dumps(value, ensure_ascii=False)
+
+
+def export(document: Document) -> dict[str, bytes]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for name, event in sorted((document.get("events") or {}).items()):
+        base = [name, event.get("description", "")]
+        tail = [
+            " ".join(event.get("owners") or []),
+            "|".join(event.get("sources") or []),
+            event.get("stage", ""),
+        ]
+        props = event.get("properties") or {}
+        if not props:
+            writer.writerow([*base, "", "", "", "", "", "", *tail])
+        for prop, spec in sorted(props.items()):
+            kinds = spec.get("type")
+            kinds = "|".join(kinds) if isinstance(kinds, list) else (kinds or "")
+            examples = spec.get("examples") or []
+            writer.writerow(
+                [
+                    *base,
+                    prop,
+                    spec.get("description", ""),
+                    kinds,
+                    "true" if spec.get("required") is True else "false",
+                    _list_cell(spec["enum"]) if spec.get("enum") else "",
+                    _value_cell(examples[0]) if examples else "",
+                    *tail,
+                ]
+            )
+    return {f"{document['plan']}.csv": out.getvalue().encode()}
+
+
+def read(path: Path, plan_id: str) -> Imported:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FormatError(f"{path}:{line}: not UTF-8 text; save the sheet as CSV UTF-8") from None
+    # The delimiter is the one the header row uses most (spreadsheets in some locales save
+    # with ';'); quoting is always the standard double quote.
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FormatError(
+            f"{path}: the sheet is empty; the first row names the columns ({', '.join(COLUMNS)})"
+        ) from None
+    except csv.Error as exc:
+        raise FormatError(f"{path}:1: {exc}") from None
+    columns: dict[str, int] = {}
+    for index, column in enumerate(header):
+        key = _key(column)
+        if key in COLUMNS:
+            if key in columns:
+                raise FormatError(
+                    f"{path}:1: columns {columns[key] + 1} and {index + 1} are "
+                    f"both '{key}': keep one"
+                )
+            columns[key] = index
+    if "event" not in columns:
+        raise FormatError(
+            f"{path}:1: no 'event' column; the first row names the columns "
+            f"({', '.join(COLUMNS)}, in any order)"
+        )
+    ignored = [c for c in header if c.strip() and _key(c) not in COLUMNS]
+    imported = Imported({"plan": plan_id, "events": {}})
+    if ignored:
+        imported.left_out.append(
+            "columns trackplan does not read: " + ", ".join(repr(c) for c in ignored)
+        )
+    events: dict[str, dict[str, Any]] = imported.document["events"]
+    try:
+        for row in reader:
+            _row(path, reader.line_num, row, columns, events)
+    except csv.Error as exc:
+        raise FormatError(f"{path}:{reader.line_num}: {exc}") from None
+    return imported
+
+
+def _row(
+    path: Path,
+    line: int,
+    row: list[str],
+    columns: dict[str, int],
+    events: dict[str, dict[str, Any]],
+) -> None:
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    def fail(column: str, message: str) -> FormatError:
+        number = columns.get(column, 0) + 1
+        return FormatError(f"{path}:{line}: column {number} ({column}): {message}")
+
+    if not any(c.strip() for c in row):
+        return
+    name = cell("event")
+    if not name:
+        raise fail("event", "no event name; every row names its event")
+    event = events.setdefault(name, {})
+    for column, key in (("event description", "description"), ("stage", "stage")):
+        if cell(column):
+            if event.get(key, cell(column)) != cell(column):
+                raise fail(
+                    column,
+                    f"'{cell(column)}' differs from '{event[key]}' in an earlier row of '{name}'",
+                )
+            event[key] = cell(column)
+    for column, key in (("owner", "owners"), ("sources", "sources")):
+        if cell(column):  # owners and source ids hold no spaces, commas or bars
+            values = cell(column).replace(",", " ").replace("|", " ").split()
+            merged = event.setdefault(key, [])
+            merged += [v.strip() for v in values if v.strip() not in merged]
+    prop = cell("property")
+    if not prop:
+        return
+    props = event.setdefault("properties", {})
+    if prop in props:
+        raise fail("property", f"'{prop}' of '{name}' is on an earlier row too")
+    spec: dict[str, Any] = {}
+    if cell("type"):
+        kinds = [t.strip().lower() for t in cell("type").replace(",", "|").split("|") if t.strip()]
+        wrong = [t for t in kinds if t not in TYPES]
+        if wrong:
+            raise fail(
+                "type",
+                f"unknown type '{wrong[0]}'; use one of {', '.join(TYPES)} (several: string|null)",
+            )
+        spec["type"] = kinds[0] if len(kinds) == 1 else kinds
+    required = cell("required").lower()
+    if required not in TRUE | FALSE:
+        raise fail("required", f"'{cell('required')}' is not yes or no")
+    if required in TRUE:
+        spec["required"] = True
+    if cell("allowed values"):
+        listed = cell("allowed values")
+        try:
+            spec["enum"] = (
+                json.loads(listed)
+                if listed.startswith("[")
+                else [v.strip() for v in listed.split("|" if "|" in listed else ",") if v.strip()]
+            )
+        except ValueError:
+            raise fail("allowed values", "starts with '[' but is not a JSON list") from None
+        if not isinstance(spec["enum"], list) or not spec["enum"]:
+            raise fail("allowed values", "should list at least one value")
+    if cell("property description"):
+        spec["description"] = cell("property description")
+    if cell("example"):
+        example = cell("example")
+        try:
+            spec["examples"] = [json.loads(example)]
+        except ValueError:
+            spec["examples"] = [example]
+    props[prop] = spec

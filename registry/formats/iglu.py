@@ -1,0 +1,112 @@
+"""Snowplow Iglu: a folder of self-describing JSON Schemas, vendor/name/jsonschema/M-R-A."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from registry.artifacts import canonical_json
+from registry.formats.base import Carries, Document, FormatError, Imported
+from registry.formats.schema_props import CARRIED, from_object_schema, object_schema
+from registry.formats.source import Source, mapping
+
+NAME = "iglu"
+SUMMARY = (
+    "Snowplow Iglu schemas: a folder of self-describing JSON Schemas (vendor/name/jsonschema/1-0-0)"
+)
+FOLDER = True
+META_SCHEMA = (
+    "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/jsonschema/1-0-0#"
+)
+CARRIES = Carries(event=("description", "additional_properties"), property=CARRIED)
+SCHEMAVER = re.compile(r"^([1-9][0-9]*)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$")
+
+
+def _schema_name(event: str) -> str:
+    """An Iglu name (letters, digits, - and _) for an event: `Signed Up` -> `signed_up`."""
+    return re.sub(r"[^a-zA-Z0-9]+", "_", event).strip("_").lower() or "event"
+
+
+def export(document: Document, vendor: str | None = None) -> dict[str, bytes]:
+    vendor = vendor or f"io.trackplan.{document['plan']}"
+    out, taken = {}, set()
+    for name, event in sorted((document.get("events") or {}).items()):
+        schema_name, n = _schema_name(name), 1
+        while schema_name in taken:
+            n += 1
+            schema_name = f"{_schema_name(name)}_{n}"
+        taken.add(schema_name)
+        body = object_schema(
+            event.get("properties") or {}, closed=event.get("additional_properties") is False
+        )
+        schema = {
+            "$schema": META_SCHEMA,
+            "self": {
+                "vendor": vendor,
+                "name": schema_name,
+                "format": "jsonschema",
+                "version": "1-0-0",
+            },
+            "title": name,  # the event's exact name: Iglu names cannot hold it
+            **({"description": event["description"]} if event.get("description") else {}),
+            **body,
+        }
+        out[f"{vendor}/{schema_name}/jsonschema/1-0-0"] = canonical_json(schema)
+    return out
+
+
+def read(path: Path, plan_id: str) -> Imported:
+    """Every self-describing schema below `path` is an event (its newest SchemaVer)."""
+    if not path.is_dir():
+        raise FormatError(f"{path}: not a folder; point at the Iglu repository's schemas/ folder")
+    found: dict[tuple[str, str], list[tuple[tuple[int, int, int], Path]]] = {}
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        parts = file.relative_to(path).parts
+        if len(parts) < 4 or parts[-2] != "jsonschema" or not SCHEMAVER.match(parts[-1]):
+            continue
+        match = SCHEMAVER.match(parts[-1])
+        assert match is not None
+        version = (int(match[1]), int(match[2]), int(match[3]))
+        found.setdefault((parts[-4], parts[-3]), []).append((version, file))
+    if not found:
+        raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
+    imported = Imported({"plan": plan_id, "events": {}})
+    unknown: set[str] = set()
+    for (vendor, name), versions in sorted(found.items()):
+        versions.sort()
+        version, file = versions[-1]
+        source = Source(file, str(file.relative_to(path.parent)))
+        schema = mapping(source, source.data, (), "an Iglu schema")
+        described = mapping(source, schema.get("self"), ("self",), "`self`")
+        if described and (described.get("vendor"), described.get("name")) != (vendor, name):
+            said = f"{described.get('vendor')}/{described.get('name')}"
+            raise source.fail(
+                ("self",), f"`self` says {said} but the file is under {vendor}/{name}"
+            )
+        title = schema.get("title")
+        event = title if isinstance(title, str) and title.strip() else name
+        try:
+            props, closed = from_object_schema(
+                {k: v for k, v in schema.items() if k != "title"}, source.at(), unknown
+            )
+        except ValueError as exc:
+            raise source.fail((), str(exc)) from None
+        body: dict[str, Any] = {}
+        if isinstance(schema.get("description"), str) and schema["description"]:
+            body["description"] = schema["description"]
+        if closed:
+            body["additional_properties"] = False
+        if props:
+            body["properties"] = props
+        if event in imported.document["events"]:
+            raise source.fail(("title",), f"event '{event}' is also the title of another schema")
+        imported.document["events"][event] = body
+        history = ", ".join("-".join(map(str, v)) for v, _ in versions)
+        imported.comments[event] = f"Iglu iglu:{vendor}/{name}/jsonschema: SchemaVer {history}"
+    unknown.discard("self")
+    if unknown:
+        imported.left_out.append(
+            "JSON Schema keywords trackplan has no place for: " + ", ".join(sorted(unknown))
+        )
+    return imported

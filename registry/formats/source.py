@@ -1,0 +1,71 @@
+"""Reading an importer's input: JSON or YAML with the place of every value, errors by line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from registry.formats.base import FormatError
+from registry.yamlsafe import Limits, YamlDocument, YamlError, load_yaml
+
+# Exports of large plans are bigger than registry files; still bounded (an importer holds
+# the whole source in memory).
+IMPORT_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=64, max_alias_nodes=100_000)
+
+
+class Source:
+    """One file of an importer's input: its data, and `at(path)` naming a value's line."""
+
+    def __init__(self, path: Path, shown: str | None = None) -> None:
+        self.name = shown or str(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise FormatError(f"{self.name}: cannot read ({exc.strerror})") from None
+        try:
+            # JSON is YAML 1.2: one safe, positioned, bounded loader for both.
+            self.doc: YamlDocument = load_yaml(raw, IMPORT_LIMITS)
+        except YamlError as exc:
+            raise FormatError(f"{self.name}:{exc.line}:{exc.column}: {exc.message}") from None
+        self.data: Any = self.doc.data
+
+    def at(self, *path: str | int) -> str:
+        line, _column = self.doc.position(tuple(path))
+        return f"{self.name}:{line}" if line else self.name
+
+    def fail(self, path: tuple[str | int, ...], message: str) -> FormatError:
+        return FormatError(f"{self.at(*path)}: {message}")
+
+
+def mapping(source: Source, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise source.fail(path, f"{what} should be an object, not {_kind(value)}")
+    return value
+
+
+def sequence(source: Source, value: Any, path: tuple[str | int, ...], what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise source.fail(path, f"{what} should be a list, not {_kind(value)}")
+    return value
+
+
+def text(source: Source, value: Any, path: tuple[str | int, ...], what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise source.fail(path, f"{what} should be a non-empty string")
+    return value
+
+
+def _kind(value: Any) -> str:
+    names = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "an object",
+    }
+    return "null" if value is None else names.get(type(value), type(value).__name__)

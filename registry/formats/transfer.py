@@ -1,0 +1,168 @@
+"""Import a plan into a registry and export one out of it: checked, staged, then moved."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from registry.findings import ERROR, Finding
+from registry.formats import FORMATS, IMPORTERS
+from registry.formats.base import Document, FormatError, Imported, left_out
+from registry.formats.plan_yaml import plan_yaml
+from registry.snapshot import FolderSnapshot, MemorySnapshot
+from registry.validate import validate
+
+PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+# Findings an import may leave for the user to act on: names are imported as they are and
+# the naming lint says what breaks the conventions; anything else means a broken import.
+NAMING_RULES = frozenset(
+    {
+        "event-name-case",
+        "property-name-case",
+        "event-name-grammar",
+        "event-name-dynamic",
+        "property-name-dynamic",
+    }
+)
+
+
+@dataclass
+class ImportResult:
+    path: str  # the written file, relative to the registry
+    events: int
+    findings: list[Finding] = field(default_factory=list)  # of the new plan (naming lint)
+    left_out: list[str] = field(default_factory=list)
+
+
+def import_plan(
+    fmt: str, source: Path, plan_id: str, repo: Path, force: bool = False
+) -> ImportResult:
+    """Read `source` in format `fmt` as plan `plan_id` of the registry at `repo`; writes
+    plans/{plan_id}/plan.yaml only when the new registry validates (naming aside)."""
+    if fmt not in IMPORTERS:
+        raise FormatError(f"unknown import format '{fmt}'; one of {', '.join(sorted(IMPORTERS))}")
+    if not PLAN_ID.match(plan_id):
+        raise FormatError(
+            f"--plan {plan_id!r}: a plan id is lower case letters, digits and "
+            "dashes, starting with a letter (e.g. web)"
+        )
+    if not source.exists():
+        raise FormatError(f"{source}: no such file or folder")
+    folder = repo / "plans" / plan_id
+    if folder.exists() and not force:
+        raise FormatError(f"{folder}: the plan exists already; pass --force to replace it")
+    imported = IMPORTERS[fmt].read(source, plan_id)
+    document = _with_references(imported.document)
+    relative = f"plans/{plan_id}/plan.yaml"
+    header = (
+        f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
+        "Edit freely: this file is the plan now."
+    )
+    text = plan_yaml(plan_id, document, imported.comments, header)
+    findings = _validated(repo, plan_id, relative, text)
+    _write(folder, text)
+    return ImportResult(relative, len(document.get("events") or {}), findings, imported.left_out)
+
+
+def _with_references(document: Document) -> Document:
+    """The plan-level parts events refer to: the sources they name and the lifecycle stages
+    they enter (in the order first met), so the imported plan validates."""
+    document = dict(document)
+    events = document.get("events") or {}
+    sources = dict(document.get("sources") or {})
+    stages = list(document.get("lifecycle") or [])
+    known = {s.get("stage") for s in stages if isinstance(s, dict)}
+    for event in events.values():
+        for source in event.get("sources") or []:
+            sources.setdefault(source, {})
+        stage = event.get("stage")
+        if stage and stage not in known:
+            stages.append({"stage": stage})
+            known.add(stage)
+    if sources:
+        document["sources"] = sources
+    if stages:
+        document["lifecycle"] = stages
+    return document
+
+
+def _validated(repo: Path, plan_id: str, relative: str, text: str) -> list[Finding]:
+    files: dict[str, bytes] = {}
+    if repo.exists():
+        snapshot = FolderSnapshot(repo)
+        if snapshot.is_registry():
+            paths = [p for p in snapshot.paths() if not p.startswith(f"plans/{plan_id}/")]
+            files = snapshot.read_many(paths)
+    files[relative] = text.encode()
+    report = validate(MemorySnapshot(files))
+    mine = [f for f in report.findings if f.location.file.startswith(f"plans/{plan_id}/")]
+    broken = [f for f in mine if f.level == ERROR and f.rule not in NAMING_RULES]
+    if broken:
+        said = "; ".join(f"{f.rule}: {f.message}" for f in broken[:5])
+        more = f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""
+        raise FormatError(
+            f"the imported plan would not validate, so nothing was written: {said}{more}"
+        )
+    return mine
+
+
+def _write(folder: Path, text: str) -> None:
+    """plans/{id}/plan.yaml staged beside the plans, then moved into place whole."""
+    write_folder(folder, {"plan.yaml": text.encode()})
+
+
+def write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """`files` (relative paths) as the whole content of folder `target`: written into a
+    staging folder beside it, then swapped in, so no reader sees half of them."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, data in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if target.exists():
+            old = target.with_name(f".{target.name}.replaced")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def export_files(
+    fmt: str, document: Document, **options: Any
+) -> tuple[dict[str, bytes], str | None]:
+    """The files of `document` in format `fmt`, and the one warning of what it leaves out."""
+    if fmt not in FORMATS:
+        raise FormatError(f"unknown export format '{fmt}'; one of {', '.join(sorted(FORMATS))}")
+    module = FORMATS[fmt]
+    files: dict[str, bytes] = module.export(document, **options)
+    return files, left_out(document, module.CARRIES, fmt)
+
+
+def write_export(files: dict[str, bytes], out: Path, folder: bool) -> list[Path]:
+    """Write an export: one file at `out`, or a folder's files below `out`, staged first."""
+    if not folder:
+        (data,) = files.values()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, out)
+        return [out]
+    write_folder(out, files)
+    return [out / name for name in sorted(files)]
+
+
+def imported_document(imported: Imported) -> Document:
+    """What an importer read, with the references the plan needs (for tests and tools)."""
+    return _with_references(imported.document)

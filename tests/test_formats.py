@@ -1,0 +1,289 @@
+"""`trackplan import` and `export` on realistic files of each format, and on broken ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry.cache import ParseCache
+from registry.plan_source import from_registry
+from tests.conftest import CliResult, write_files
+
+Cli = Callable[..., CliResult]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def plan_of(repo: Path, plan: str) -> dict[str, Any]:
+    (found,), errors = from_registry(repo, None, ParseCache(None))
+    assert found.plan == plan and not errors
+    return found.document
+
+
+def test_segment_config_api_keeps_the_newest_version_and_former_names(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "import",
+        "segment",
+        str(FIXTURES / "segment_config_api.json"),
+        "--plan",
+        "web",
+        "--repo",
+        str(tmp_path),
+    )
+    assert result.code == 0, result.err
+    assert result.out == "wrote plans/web/plan.yaml: plan web, 2 events\n"
+    assert "left out JSON Schema keywords trackplan has no place for: anyOf" in result.err
+    plan = plan_of(tmp_path, "web")
+    assert (plan["title"], plan["description"]) == ("Acme web", "Events of the web app.")
+    order = plan["events"]["Order Completed"]
+    assert order["description"] == "A customer paid for an order (v2)."  # version 2 wins
+    assert order["renamed_from"] == ["Purchase"] and order["additional_properties"] is False
+    assert order["properties"]["currency"] == {
+        "type": "string",
+        "enum": ["EUR", "USD"],
+        "required": True,
+    }
+    assert plan["common"]["properties"]["app_version"]["required"] is True
+    assert plan["identify"]["traits"]["email"]["format"] == "email"
+    text = (tmp_path / "plans/web/plan.yaml").read_text()
+    assert "  # Segment event version 2\n  Order Completed:\n" in text
+
+
+def test_segment_public_api_rules(run_cli: Cli, tmp_path: Path) -> None:
+    result = run_cli(
+        "import",
+        "segment",
+        str(FIXTURES / "segment_public_api.json"),
+        "--plan",
+        "media",
+        "--repo",
+        str(tmp_path),
+    )
+    assert result.code == 0, result.err
+    assert "segment_public_api.json:32: rules of type PAGE" in result.err
+    plan = plan_of(tmp_path, "media")
+    assert plan["events"]["Video Played"]["properties"]["video_id"]["required"] is True
+    assert plan["group"]["traits"]["plan_tier"]["enum"] == ["free", "pro"]
+
+
+def test_rudderstack_project_folder(run_cli: Cli, tmp_path: Path) -> None:
+    result = run_cli(
+        "import",
+        "rudderstack",
+        str(FIXTURES / "rudderstack"),
+        "--plan",
+        "app",
+        "--repo",
+        str(tmp_path),
+    )
+    assert result.code == 0, result.err
+    assert "event categories (1 events): trackplan has no categories" in result.err
+    plan = plan_of(tmp_path, "app")
+    assert plan["title"] == "First tracking plan"
+    signed = plan["events"]["User Signed Up"]
+    assert signed["additional_properties"] is False
+    assert signed["properties"]["write_key"] == {
+        "type": "string",
+        "required": True,
+        "minLength": 24,
+        "maxLength": 48,
+        "description": "KSUID identifier for the source embedded in the SDKs",
+    }
+    assert plan["events"]["Product Viewed"]["properties"]["price"]["type"] == ["number", "null"]
+    assert plan["identify"]["traits"]["email"] == {
+        "type": "string",
+        "format": "email",
+        "required": True,
+    }
+
+
+def test_iglu_keeps_the_newest_schemaver_and_names_as_they_are(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "import",
+        "iglu",
+        str(FIXTURES / "iglu" / "schemas"),
+        "--plan",
+        "site",
+        "--repo",
+        str(tmp_path),
+    )
+    # Snowplow names are snake_case: imported as they are, the naming lint says so (exit 1).
+    assert result.code == 1
+    assert "plans/site/plan.yaml:7:3: error event-name-case event name 'link_click'" in result.out
+    text = (tmp_path / "plans/site/plan.yaml").read_text()
+    assert "  # Iglu iglu:com.acme/link_click/jsonschema: SchemaVer 1-0-0, 1-0-1\n" in text
+    (tmp_path / "trackplan.yaml").write_text("conventions:\n  event_name: snake-case\n")
+    link = plan_of(tmp_path, "site")["events"]["link_click"]
+    assert set(link["properties"]) == {"target_url", "element_id"}  # 1-0-1's
+    assert link["additional_properties"] is False
+
+
+def test_a_spreadsheet_in_any_column_order_and_case(run_cli: Cli, tmp_path: Path) -> None:
+    result = run_cli(
+        "import", "csv", str(FIXTURES / "sheet.csv"), "--plan", "web", "--repo", str(tmp_path)
+    )
+    assert result.code == 0, result.err
+    assert "columns trackplan does not read: 'Notes'" in result.err
+    plan = plan_of(tmp_path, "web")
+    assert plan["lifecycle"] == [{"stage": "Subscriber"}, {"stage": "Customer"}]
+    assert set(plan["sources"]) == {"web", "ios", "server"}
+    signed = plan["events"]["Signed Up"]
+    assert (signed["owners"], signed["sources"], signed["stage"]) == (
+        ["@acme/growth"],
+        ["web", "ios"],
+        "Subscriber",
+    )
+    assert signed["properties"]["method"] == {
+        "type": "string",
+        "required": True,
+        "enum": ["email", "google"],
+        "examples": ["email"],
+    }
+    order = plan["events"]["Order Completed"]["properties"]
+    assert order["currency"]["enum"] == ["EUR, the default", "USD"]
+    assert order["revenue"]["examples"] == [19.99]
+    assert plan["events"]["Page Viewed"] == {
+        "description": "A page was shown.",
+        "sources": ["web"],
+        "properties": {},
+    }
+
+
+BROKEN = [
+    (
+        "segment",
+        "plan.json",
+        '{"rules": {"events": [\n  {"name": "A Viewed"},\n  {"desc": 1}\n]}}',
+        "plan.json:3: an event's `name` should be a non-empty string",
+    ),
+    (
+        "segment",
+        "plan.json",
+        '{"rules": {"events": [\n  {"name": "A Viewed",,}\n]}}',
+        "plan.json:2:",
+    ),
+    ("segment", "plan.json", '{"a": 1, "a": 2}', "plan.json:1:"),  # duplicate key
+    (
+        "csv",
+        "sheet.csv",
+        "event,property,type\nA Viewed,x,strng\n",
+        "sheet.csv:2: column 3 (type): unknown type 'strng'",
+    ),
+    (
+        "csv",
+        "sheet.csv",
+        "event,property,required\nA Viewed,x,maybe\n",
+        "sheet.csv:2: column 3 (required): 'maybe' is not yes or no",
+    ),
+    ("csv", "sheet.csv", "name,property\n,x\n", "sheet.csv:2: column 1 (event): no event name"),
+    ("csv", "sheet.csv", "property,type\nx,string\n", "sheet.csv:1: no 'event' column"),
+    (
+        "csv",
+        "sheet.csv",
+        "event,property\nA Viewed,x\nA Viewed,x\n",
+        "sheet.csv:3: column 2 (property): 'x' of 'A Viewed' is on an earlier row too",
+    ),
+    ("csv", "sheet.csv", b"event\nA \xff Viewed\n", "sheet.csv:2: not UTF-8 text"),
+    ("csv", "sheet.csv", "event,owner\nA Viewed,Growth team\n", "would not validate"),
+    (
+        "rudderstack",
+        "tp.yaml",
+        "version: rudder/v0.1\nkind: tp\nmetadata: {name: x}\nspec:\n"
+        "  id: x\n  rules:\n    - type: event_rule\n      event: {$ref: '#/events/e/missing'}\n",
+        "tp.yaml:8: no event #/events/e/missing in the project",
+    ),
+    ("rudderstack", "tp.yaml", "kind: tp\nmetadata: {name: x}\nspec: [1\n", "tp.yaml:3:"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "content", "said"), BROKEN, ids=[f"{f}-{i}" for i, (f, *_) in enumerate(BROKEN)]
+)
+def test_broken_input_exits_2_naming_the_place_and_writes_nothing(
+    run_cli: Cli, tmp_path: Path, fmt: str, name: str, content: str | bytes, said: str
+) -> None:
+    source = write_files(tmp_path / "in", {name: content}) / name
+    repo = tmp_path / "repo"
+    result = run_cli("import", fmt, str(source), "--plan", "web", "--repo", str(repo))
+    assert result.code == 2, (result.out, result.err)
+    assert said in result.err and "Traceback" not in result.err
+    assert not (repo / "plans").exists() or not any((repo / "plans").iterdir())
+
+
+def test_an_existing_plan_is_replaced_only_with_force(run_cli: Cli, tmp_path: Path) -> None:
+    sheet = str(FIXTURES / "sheet.csv")
+    assert run_cli("import", "csv", sheet, "--plan", "web", "--repo", str(tmp_path)).code == 0
+    again = run_cli("import", "csv", sheet, "--plan", "web", "--repo", str(tmp_path))
+    assert again.code == 2 and "the plan exists already; pass --force" in again.err
+    forced = run_cli("import", "csv", sheet, "--plan", "web", "--repo", str(tmp_path), "--force")
+    assert forced.code == 0
+    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == ["web"]  # nothing left over
+    bad = run_cli("import", "csv", sheet, "--plan", "Web!", "--repo", str(tmp_path))
+    assert bad.code == 2 and "a plan id is lower case letters" in bad.err
+
+
+def test_export_names_what_the_format_cannot_carry(run_cli: Cli, tmp_path: Path) -> None:
+    repo = str(EXAMPLES / "acme")
+    segment = run_cli("export", "segment", "--plan", "shop", "--repo", repo)
+    assert segment.code == 0
+    assert json.loads(segment.out)["display_name"] == "Acme shop"
+    (warning,) = segment.err.splitlines()
+    assert warning.startswith("trackplan: warning: segment cannot carry, so the export leaves out:")
+    assert "plan lifecycle (1)" in warning and "event owners (4)" in warning
+    iglu = run_cli("export", "iglu", "--plan", "shop", "--repo", repo)
+    assert iglu.code == 2 and "iglu exports a folder of files: pass --out DIR" in iglu.err
+    out = tmp_path / "schemas"
+    iglu = run_cli(
+        "export",
+        "iglu",
+        "--plan",
+        "shop",
+        "--repo",
+        repo,
+        "--out",
+        str(out),
+        "--vendor",
+        "com.acme",
+    )
+    assert iglu.code == 0 and "event owners (4)" in iglu.err
+    schema = json.loads((out / "com.acme/order_completed/jsonschema/1-0-0").read_text())
+    assert schema["self"]["name"] == "order_completed" and schema["title"] == "Order Completed"
+    again = run_cli(
+        "export",
+        "iglu",
+        "--plan",
+        "shop",
+        "--repo",
+        repo,
+        "--out",
+        str(out),
+        "--vendor",
+        "com.acme",
+    )
+    assert again.code == 0 and sorted(out.parent.iterdir()) == [out]  # replaced whole
+    lexicon = json.loads(run_cli("export", "mixpanel", "--plan", "shop", "--repo", repo).out)
+    assert {e["entityType"] for e in lexicon["entries"]} == {"event", "profile"}
+    missing = run_cli("export", "csv", "--plan", "nope", "--repo", repo)
+    assert missing.code == 2 and "has no plan 'nope'" in missing.err
+
+
+def test_export_is_byte_deterministic(run_cli: Cli, tmp_path: Path) -> None:
+    repo = str(EXAMPLES / "acme")
+    for fmt in ("segment", "csv", "mixpanel"):
+        first = run_cli("export", fmt, "--plan", "segment", "--repo", repo).out
+        assert first == run_cli("export", fmt, "--plan", "segment", "--repo", repo).out
+    for fmt in ("rudderstack", "iglu"):
+        a, b = tmp_path / f"{fmt}-a", tmp_path / f"{fmt}-b"
+        run_cli("export", fmt, "--plan", "segment", "--repo", repo, "--out", str(a))
+        run_cli("export", fmt, "--plan", "segment", "--repo", repo, "--out", str(b))
+        files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        assert files and files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+        assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
