@@ -573,6 +573,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from registry.formats.transfer import write_new_files
+    from registry.starters import TEMPLATES, starter_files
+
+    root = Path(args.path)
+    if root.is_dir() and FolderSnapshot(root).is_registry():
+        raise UsageError(f"{root}: a trackplan registry is there already (plans/ or "
+                         "trackplan.yaml); init makes a new one")  # fmt: skip
+    files = starter_files(args.template)
+    taken = sorted(name for name in files if (root / name).exists())
+    if taken:
+        raise UsageError(f"{root}: {', '.join(taken)} exist already; nothing was written")
+    try:
+        write_new_files(root, files)
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot write ({exc.strerror}); nothing was written") from None
+    report = validate(FolderSnapshot(root))
+    print(f"created a registry in {root} from template {args.template} "
+          f"({TEMPLATES[args.template]}): {plural(len(files), 'file')}, "
+          f"{plural(len(report.registry.plans), 'plan')}")  # fmt: skip
+    for name in sorted(files):
+        print(f"  {name}")
+    print("next: replace @your-org with your teams (CODEOWNERS and owners:), then "
+          f"`trackplan validate --repo {root}`")  # fmt: skip
+    return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -981,6 +1008,23 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--no-cache", action="store_true",
                                help="parse every plan file again")  # fmt: skip
     export_parser.set_defaults(handler=cmd_export)
+
+    from registry.starters import TEMPLATES
+
+    init_parser = sub.add_parser(
+        "init",
+        help="start a new registry from a template (trackplan.yaml, CODEOWNERS, CI, a plan)",
+        description="Write a new registry into PATH: trackplan.yaml with the conventions and "
+        "review policy, .github/CODEOWNERS, a GitHub Actions workflow that validates and "
+        "reviews every pull request, and a starter plan with its objectives, KPIs and "
+        "lifecycle stages. It refuses a folder that holds a registry or any of these files. "
+        "Templates: " + "; ".join(f"{n}: {d}" for n, d in TEMPLATES.items()) + ".",
+    )
+    init_parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                             help="the folder (created if missing; default: .)")  # fmt: skip
+    init_parser.add_argument("--template", choices=list(TEMPLATES), default="blank",
+                             help="the starter plan (default: blank)")  # fmt: skip
+    init_parser.set_defaults(handler=cmd_init)
 
     serve_parser = sub.add_parser(
         "serve",

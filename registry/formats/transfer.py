@@ -138,6 +138,30 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def write_new_files(root: Path, files: dict[str, bytes]) -> None:
+    """New files below `root` (none of which exist): all written into a staging folder
+    first, then moved in, so a failure leaves nothing behind."""
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".trackplan-init.", dir=root))
+    moved: list[Path] = []
+    try:
+        for name, data in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for name in sorted(files):
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            moved.append(target)
+    except OSError:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def export_files(
     fmt: str, document: Document, **options: Any
 ) -> tuple[dict[str, bytes], str | None]:
