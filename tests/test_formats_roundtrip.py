@@ -18,7 +18,9 @@ from registry.formats import FORMATS, IMPORTERS
 from registry.formats.base import project
 from registry.formats.plan_yaml import plan_yaml
 from registry.formats.transfer import export_files, import_plan, write_export
+from registry.formats.yaml_writer import dump_with_positions
 from registry.plan_source import from_registry
+from registry.yamlsafe import load_yaml
 
 EXAMPLES = int(os.environ.get("TRACKPLAN_FORMAT_EXAMPLES", "15"))
 OBJECTS = ["Order", "Cart", "Product", "Video", "Account", "Page", "Coupon", "Search"]
@@ -166,3 +168,40 @@ def test_mixpanel_entries_are_draft_7_schemas_that_accept_the_plans_calls(
         jsonschema.Draft7Validator.check_schema(entry["schemaJson"])
         required = entry["schemaJson"].get("required", [])
         assert set(required) <= set(entry["schemaJson"]["properties"])
+
+
+SCALARS = (st.none() | st.booleans() | st.integers(-(10**30), 10**30)
+           | st.floats(allow_nan=False) | st.text(max_size=20))  # fmt: skip
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None)
+@given(data=st.dictionaries(st.text(max_size=10), VALUES, max_size=5))
+def test_the_yaml_writer_reads_back_as_written_with_the_parser_s_positions(
+    data: dict[str, Any],
+) -> None:
+    text, positions = dump_with_positions(data)
+    parsed = load_yaml(text.encode())
+    assert parsed.data == data
+    assert positions == parsed.positions
+
+
+def test_a_large_import_is_split_into_event_files(run_cli: Any, tmp_path: Path) -> None:
+    rows = "".join(f"Thing {chr(65 + i // 26)}{chr(97 + i % 26)} Viewed,prop_a,string\n"
+                   for i in range(450))  # fmt: skip
+    sheet = tmp_path / "big.csv"
+    sheet.write_text("event,property,type\n" + rows)
+    result = run_cli("import", "csv", str(sheet), "--plan", "big", "--repo", str(tmp_path / "r"))
+    assert result.code == 0, result.err
+    assert result.out == "wrote plans/big/: plan big, 450 events\n"
+    folder = tmp_path / "r/plans/big"
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.yaml")) == [
+        "events/events-001.yaml", "events/events-002.yaml", "events/events-003.yaml",
+        "plan.yaml"]  # fmt: skip
+    assert len(_registry_document(tmp_path / "r", "big")["events"]) == 450

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,27 @@ def read(path: Path, plan_id: str) -> Imported:
             _row(path, reader.line_num, row, columns, events)
     except csv.Error as exc:
         raise FormatError(f"{path}:{reader.line_num}: {exc}") from None
+    for event in events.values():
+        event.pop(_SAID, None)
     return imported
+
+
+_SAID = "\0said"  # an event's own columns as last read (removed once the sheet is read)
+
+
+def _event_columns(event: dict[str, Any], name: str, cell: Callable[[str], str],
+                   fail: Callable[[str, str], FormatError]) -> None:  # fmt: skip
+    for column, key in (("event description", "description"), ("stage", "stage")):
+        if cell(column):
+            if event.get(key, cell(column)) != cell(column):
+                raise fail(column, f"'{cell(column)}' differs from '{event[key]}' in an "
+                                   f"earlier row of '{name}'")  # fmt: skip
+            event[key] = cell(column)
+    for column, key in (("owner", "owners"), ("sources", "sources")):
+        if cell(column):  # owners and source ids hold no spaces, commas or bars
+            values = cell(column).replace(",", " ").replace("|", " ").split()
+            merged = event.setdefault(key, [])
+            merged += [v for v in values if v not in merged]
 
 
 def _row(
@@ -175,33 +196,25 @@ def _row(
     columns: dict[str, int],
     events: dict[str, dict[str, Any]],
 ) -> None:
+    cells = {name: row[i].strip() for name, i in columns.items() if i < len(row)}
+
     def cell(name: str) -> str:
-        index = columns.get(name)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        return cells.get(name, "")
 
     def fail(column: str, message: str) -> FormatError:
         number = columns.get(column, 0) + 1
         return FormatError(f"{path}:{line}: column {number} ({column}): {message}")
 
-    if not any(c.strip() for c in row):
+    if not any(cells.values()):
         return
     name = cell("event")
     if not name:
         raise fail("event", "no event name; every row names its event")
     event = events.setdefault(name, {})
-    for column, key in (("event description", "description"), ("stage", "stage")):
-        if cell(column):
-            if event.get(key, cell(column)) != cell(column):
-                raise fail(
-                    column,
-                    f"'{cell(column)}' differs from '{event[key]}' in an earlier row of '{name}'",
-                )
-            event[key] = cell(column)
-    for column, key in (("owner", "owners"), ("sources", "sources")):
-        if cell(column):  # owners and source ids hold no spaces, commas or bars
-            values = cell(column).replace(",", " ").replace("|", " ").split()
-            merged = event.setdefault(key, [])
-            merged += [v.strip() for v in values if v.strip() not in merged]
+    said = (cell("event description"), cell("stage"), cell("owner"), cell("sources"))
+    if event.get(_SAID) != said:  # the event's columns repeat on each of its rows
+        event[_SAID] = said
+        _event_columns(event, name, cell, fail)
     prop = cell("property")
     if not prop:
         return

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.cache import ParseCache
 from registry.findings import ERROR, Finding
 from registry.formats import FORMATS, IMPORTERS
 from registry.formats.base import Document, FormatError, Imported, left_out
-from registry.formats.plan_yaml import plan_yaml
+from registry.formats.plan_yaml import PlanFile, plan_files
 from registry.snapshot import FolderSnapshot, MemorySnapshot
 from registry.validate import validate
 
@@ -33,7 +34,7 @@ NAMING_RULES = frozenset(
 
 @dataclass
 class ImportResult:
-    path: str  # the written file, relative to the registry
+    path: str  # the written file (or the plan folder, when split), relative to the registry
     events: int
     findings: list[Finding] = field(default_factory=list)  # of the new plan (naming lint)
     left_out: list[str] = field(default_factory=list)
@@ -58,15 +59,15 @@ def import_plan(
         raise FormatError(f"{folder}: the plan exists already; pass --force to replace it")
     imported = IMPORTERS[fmt].read(source, plan_id)
     document = _with_references(imported.document)
-    relative = f"plans/{plan_id}/plan.yaml"
     header = (
         f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
         "Edit freely: this file is the plan now."
     )
-    text = plan_yaml(plan_id, document, imported.comments, header)
-    findings = _validated(repo, plan_id, relative, text)
-    _write(folder, text)
-    return ImportResult(relative, len(document.get("events") or {}), findings, imported.left_out)
+    made = plan_files(plan_id, document, imported.comments, header)
+    findings = _validated(repo, plan_id, {f"plans/{plan_id}/{n}": f for n, f in made.items()})
+    write_folder(folder, {name: file.text.encode() for name, file in made.items()})
+    written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
+    return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out)
 
 
 def _with_references(document: Document) -> Document:
@@ -91,15 +92,18 @@ def _with_references(document: Document) -> Document:
     return document
 
 
-def _validated(repo: Path, plan_id: str, relative: str, text: str) -> list[Finding]:
+def _validated(repo: Path, plan_id: str, new: dict[str, PlanFile]) -> list[Finding]:
     files: dict[str, bytes] = {}
     if repo.exists():
         snapshot = FolderSnapshot(repo)
         if snapshot.is_registry():
             paths = [p for p in snapshot.paths() if not p.startswith(f"plans/{plan_id}/")]
             files = snapshot.read_many(paths)
-    files[relative] = text.encode()
-    report = validate(MemorySnapshot(files))
+    parse = ParseCache(None)
+    for path, file in new.items():
+        data = files[path] = file.text.encode()
+        parse.remember(data, file.document())  # just written: no need to parse it again
+    report = validate(MemorySnapshot(files), parse=parse)
     mine = [f for f in report.findings if f.location.file.startswith(f"plans/{plan_id}/")]
     broken = [f for f in mine if f.level == ERROR and f.rule not in NAMING_RULES]
     if broken:
@@ -109,11 +113,6 @@ def _validated(repo: Path, plan_id: str, relative: str, text: str) -> list[Findi
             f"the imported plan would not validate, so nothing was written: {said}{more}"
         )
     return mine
-
-
-def _write(folder: Path, text: str) -> None:
-    """plans/{id}/plan.yaml staged beside the plans, then moved into place whole."""
-    write_folder(folder, {"plan.yaml": text.encode()})
 
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:
