@@ -540,11 +540,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from registry.formats.base import FormatError
     from registry.formats.transfer import export_files, write_export
 
-    wanted = PlanRequest.parse(args.plan)
     folder = bool(FORMATS[args.format_name].FOLDER)
     if folder and args.out is None:
         raise UsageError(f"{args.format_name} exports a folder of files: pass --out DIR")
     try:
+        wanted = PlanRequest.parse(args.plan)
         if wanted.range:
             document = from_release(Path(args.repo), wanted.plan, wanted.range).document
         else:
@@ -566,14 +566,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     try:
         written = write_export(files, Path(args.out), folder)
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"{args.out}: cannot write ({exc.strerror})") from None
+        raise UsageError(
+            f"{args.out}: cannot write ({exc.strerror}); nothing was written"
+        ) from None
     print(f"wrote {plural(len(written), 'file')} for plan {wanted.plan} to {args.out}",
           file=sys.stderr)  # fmt: skip
     return EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from registry.formats.base import FormatError
     from registry.formats.transfer import write_new_files
     from registry.starters import TEMPLATES, starter_files
 
@@ -587,6 +592,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{root}: {', '.join(taken)} exist already; nothing was written")
     try:
         write_new_files(root, files)
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"{root}: cannot write ({exc.strerror}); nothing was written") from None
     report = validate(FolderSnapshot(root))

@@ -38,7 +38,7 @@ def test_segment_config_api_keeps_the_newest_version_and_former_names(
     )
     assert result.code == 0, result.err
     assert result.out == "wrote plans/web/plan.yaml: plan web, 2 events\n"
-    assert "left out JSON Schema keywords trackplan has no place for: anyOf" in result.err
+    assert "left out what trackplan has no place for: anyOf" in result.err
     plan = plan_of(tmp_path, "web")
     assert (plan["title"], plan["description"]) == ("Acme web", "Events of the web app.")
     order = plan["events"]["Order Completed"]
@@ -201,6 +201,25 @@ BROKEN = [
         "tp.yaml:8: no event #/events/e/missing in the project",
     ),
     ("rudderstack", "tp.yaml", "kind: tp\nmetadata: {name: x}\nspec: [1\n", "tp.yaml:3:"),
+    # An unclosed quote must not swallow the rows after it.
+    (
+        "csv",
+        "sheet.csv",
+        'event,event description\nA Viewed,"oops\nB Viewed,fine\nC Viewed,x\n',
+        "is a quote opened in an earlier row never closed?",
+    ),
+    (
+        "csv",
+        "sheet.csv",
+        "event,event description\nA Viewed,a\0b\n",
+        "sheet.csv:2: column 2 (event description): holds a NUL character",
+    ),
+    (
+        "csv",
+        "sheet.csv",
+        "event,property,allowed values\nA Viewed,x,[NaN]\n",
+        "sheet.csv:2: column 3 (allowed values): starts with '[' but is not a JSON list",
+    ),
 ]
 
 
@@ -287,3 +306,60 @@ def test_export_is_byte_deterministic(run_cli: Cli, tmp_path: Path) -> None:
         files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
         assert files and files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
         assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def test_a_sheet_s_examples_keep_their_type_and_the_warning_counts_what_is_left_out(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    rows = (
+        "event,property,type,example\nA Viewed,code,string,12345\n"
+        "A Viewed,flag,string,true\nA Viewed,count,integer,7\nA Viewed,ratio,number,NaN\n"
+    )
+    sheet = write_files(tmp_path, {"s.csv": rows})
+    assert run_cli("import", "csv", str(sheet / "s.csv"), "--plan", "web", "--repo",
+                   str(tmp_path / "r")).code == 0  # fmt: skip
+    props = plan_of(tmp_path / "r", "web")["events"]["A Viewed"]["properties"]
+    examples = {name: spec["examples"] for name, spec in props.items()}
+    assert examples == {"code": ["12345"], "flag": ["true"], "count": [7], "ratio": ["NaN"]}
+    plan = ("plan:\n  id: web\nidentify:\n  traits:\n    email: {type: string, pii: true}\n"
+            "events:\n  A Viewed:\n    additional_properties: false\n    properties:\n"
+            "      n: {type: integer, minimum: 0, examples: [1, 2]}\n")  # fmt: skip
+    repo = write_files(tmp_path / "p", {"plans/web/plan.yaml": plan})
+    err = run_cli("export", "csv", "--plan", "web", "--repo", str(repo)).err
+    for part in ("identify traits (1)", "event additional_properties (1)",
+                 "property minimum (1)", "property examples past the first (1)"):  # fmt: skip
+        assert part in err, err
+    err = run_cli("export", "segment", "--plan", "web", "--repo", str(repo)).err
+    assert "trait pii (1)" in err
+
+
+def test_exports_write_only_their_own_files_and_stay_inside_out(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    repo = str(EXAMPLES / "acme")
+    out = write_files(tmp_path / "schemas", {"com.other/x/jsonschema/1-0-0": "{}"})
+    assert run_cli("export", "iglu", "--plan", "shop", "--repo", repo, "--out", str(out),
+                   "--vendor", "com.acme").code == 0  # fmt: skip
+    assert (out / "com.other/x/jsonschema/1-0-0").read_text() == "{}"  # left alone
+    assert (out / "com.acme/cart_viewed/jsonschema/1-0-0").is_file()
+    evil = run_cli("export", "iglu", "--plan", "shop", "--repo", repo, "--out", str(out),
+                   "--vendor", "../../evil")  # fmt: skip
+    assert evil.code == 2 and "an Iglu vendor is a reverse domain name" in evil.err
+    assert not (tmp_path.parent / "evil").exists()
+    a_file = write_files(tmp_path, {"f.txt": "keep"}) / "f.txt"
+    as_folder = run_cli("export", "rudderstack", "--plan", "shop", "--repo", repo,
+                        "--out", str(a_file))  # fmt: skip
+    assert as_folder.code == 2 and "is not a folder" in as_folder.err
+    assert a_file.read_text() == "keep"
+    for plan in ("", "@1"):
+        bad = run_cli("export", "segment", "--plan", plan, "--repo", repo)
+        assert bad.code == 2 and "Traceback" not in bad.err and "--plan" in bad.err
+
+
+def test_odd_source_names_still_make_a_plan_that_parses(run_cli: Cli, tmp_path: Path) -> None:
+    sheet = write_files(tmp_path, {"odd\x01name.csv": "event\nA Viewed\n"}) / "odd\x01name.csv"
+    assert (
+        run_cli("import", "csv", str(sheet), "--plan", "web", "--repo", str(tmp_path / "r")).code
+        == 0
+    )
+    assert run_cli("validate", "--repo", str(tmp_path / "r")).code == 0

@@ -57,3 +57,10 @@ def test_init_never_writes_over_a_registry_or_a_file(run_cli: Cli, tmp_path: Pat
     assert (other / ".github/CODEOWNERS").read_text() == "* @me\n"
     unknown = run_cli("init", str(tmp_path / "c"), "--template", "nope")
     assert unknown.code == 2 and not (tmp_path / "c").exists()
+
+
+def test_a_failed_init_leaves_no_folder_behind(run_cli: Cli, tmp_path: Path) -> None:
+    root = write_files(tmp_path / "k", {"plans": "a file where the plans folder goes"})
+    failed = run_cli("init", str(root))
+    assert failed.code == 2 and "nothing was written" in failed.err
+    assert sorted(p.name for p in root.iterdir()) == ["plans"]

@@ -41,6 +41,7 @@ class Carries:
     sections: tuple[str, ...] = ()
     event: tuple[str, ...] = ()
     property: tuple[str, ...] = ()
+    first_example_only: bool = False
 
 
 @dataclass
@@ -53,35 +54,40 @@ class Imported:
     comments: dict[str, str] = field(default_factory=dict)
 
 
-def _present(value: Any) -> bool:
-    return value not in (None, "", [], {}, False)
+# Values that mean "not set": a property is not required unless `required: true`, an event
+# is open unless `additional_properties: false`. Anything else present is information.
+_DEFAULTS: dict[str, Any] = {"required": False, "additional_properties": True}
 
 
-def _property(spec: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def _present(key: str, spec: dict[str, Any]) -> bool:
+    if key not in spec or spec[key] is None:
+        return False
+    value = spec[key]
+    if key in _DEFAULTS:
+        return bool(value != _DEFAULTS[key])
+    if key in ("description", "title"):
+        return bool(value != "")
+    if key in ("owners", "sources", "objectives", "renamed_from", "examples", "lifecycle"):
+        return value not in ([], {})
+    return True  # 0, false and [] are values: `minimum: 0`, `const: false`
+
+
+def _property(spec: dict[str, Any], carries: Carries, item: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in keys:
-        value = spec.get(key)
-        if key == "required":
-            if value is True:
-                out[key] = True
-        elif key == "items" and isinstance(value, dict):
-            out[key] = _property(value, tuple(k for k in keys if k != "required"))  # no meaning
+    for key in carries.property:
+        if key == "required" and item:
+            continue  # no meaning for an array's items
+        if not _present(key, spec):
+            continue
+        value = spec[key]
+        if key == "items" and isinstance(value, dict):
+            out[key] = _property(value, carries, item=True)
         elif key == "properties" and isinstance(value, dict):
             if value:
-                out[key] = {n: _property(s, keys) for n, s in sorted(value.items())}
-        elif key in spec and (
-            _present(value)
-            or key
-            in (
-                "const",
-                "minimum",
-                "maximum",
-                "exclusiveMinimum",
-                "exclusiveMaximum",
-                "minLength",
-                "maxLength",
-            )
-        ):
+                out[key] = {n: _property(s, carries) for n, s in sorted(value.items())}
+        elif key == "examples" and carries.first_example_only and isinstance(value, list):
+            out[key] = value[:1]
+        else:
             out[key] = value
     return out
 
@@ -91,27 +97,18 @@ def project(document: Document, carries: Carries) -> Document:
     documents compare equal when they agree on everything the format can hold."""
     out: Document = {"plan": document.get("plan")}
     for key in carries.meta:
-        if _present(document.get(key)):
+        if _present(key, document):
             out[key] = document[key]
     for section in carries.sections:
         props = (document.get(section) or {}).get(SECTIONS[section]) or {}
         if props:
-            out[section] = {n: _property(s, carries.property) for n, s in sorted(props.items())}
+            out[section] = {n: _property(s, carries) for n, s in sorted(props.items())}
     events = {}
     for name, event in sorted((document.get("events") or {}).items()):
-        body: dict[str, Any] = {}
-        for key in carries.event:
-            value = event.get(key)
-            if key == "additional_properties":
-                if value is False:
-                    body[key] = False
-            elif _present(value):
-                body[key] = value
+        body: dict[str, Any] = {k: event[k] for k in carries.event if _present(k, event)}
         props = event.get("properties") or {}
         if props:
-            body["properties"] = {
-                n: _property(s, carries.property) for n, s in sorted(props.items())
-            }
+            body["properties"] = {n: _property(s, carries) for n, s in sorted(props.items())}
         events[name] = body
     out["events"] = events
     return out
@@ -121,28 +118,34 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
     """One warning listing what the document has that the format cannot carry, or None."""
     found: dict[str, int] = {}
 
-    def count(what: str, n: int = 1) -> None:
-        found[what] = found.get(what, 0) + n
+    def count(what: str) -> None:
+        found[what] = found.get(what, 0) + 1
+
+    def walk(specs: Iterable[dict[str, Any]], whose: str) -> None:
+        for spec in specs:
+            for key in PROPERTY_KEYS:
+                if key not in carries.property and _present(key, spec):
+                    count(f"{whose} {key}")
+            examples = spec.get("examples")
+            if carries.first_example_only and isinstance(examples, list) and len(examples) > 1:
+                count(f"{whose} examples past the first")
 
     for key in META_KEYS:
-        if key not in carries.meta and _present(document.get(key)):
+        if key not in carries.meta and _present(key, document):
             count(f"plan {key}")
     for section, inner in SECTIONS.items():
         props = (document.get(section) or {}).get(inner) or {}
-        if props and section not in carries.sections:
-            count(f"{section} {inner}", len(props))
+        if not props:
+            continue
+        if section not in carries.sections:
+            found[f"{section} {inner}"] = len(props)
+        else:
+            walk(_all_properties(props), "trait" if inner == "traits" else "common property")
     for event in (document.get("events") or {}).values():
         for key in EVENT_KEYS:
-            if key not in carries.event and _present(
-                False
-                if key == "additional_properties" and event.get(key) is not False
-                else event.get(key)
-            ):
+            if key not in carries.event and _present(key, event):
                 count(f"event {key}")
-        for spec in _all_properties(event.get("properties") or {}):
-            for key in PROPERTY_KEYS:
-                if key not in carries.property and _present(spec.get(key)):
-                    count(f"property {key}")
+        walk(_all_properties(event.get("properties") or {}), "property")
     if not found:
         return None
     parts = [f"{what} ({n})" for what, n in sorted(found.items())]
@@ -156,3 +159,4 @@ def _all_properties(props: dict[str, Any]) -> Iterable[dict[str, Any]]:
             yield from _all_properties(spec.get("properties") or {})
             if isinstance(spec.get("items"), dict):
                 yield spec["items"]
+                yield from _all_properties(spec["items"].get("properties") or {})

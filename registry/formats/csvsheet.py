@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ ALIASES = {
 CARRIES = Carries(
     event=("description", "owners", "sources", "stage"),
     property=("type", "required", "enum", "description", "examples"),
+    first_example_only=True,  # one example column
 )
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 TRUE = {"true", "yes", "y", "1", "required", "x"}
@@ -74,13 +76,37 @@ def _list_cell(values: list[Any]) -> str:
     return json.dumps(values, ensure_ascii=False)
 
 
-def _value_cell(value: Any) -> str:
-    if isinstance(value, str) and not value.startswith(("[", "{", '"')) and value == value.strip():
-        try:
-            json.loads(value)
-        except ValueError:
-            return value  # plain text that is no JSON reads back as itself
+def _texts(kinds: Any) -> bool:
+    """Whether a property's example cell is text as it stands (a string property)."""
+    listed = kinds if isinstance(kinds, list) else [kinds]
+    return bool(listed) and set(listed) <= {"string", "null"} and "string" in listed
+
+
+def _value_cell(value: Any, kinds: Any) -> str:
+    """An example as a cell: a string property's text as it is (JSON-quoted if it starts
+    with a quote or has outer spaces), anything else as JSON."""
+    text_as_is = isinstance(value, str) and not value.startswith('"') and value == value.strip()
+    if text_as_is and _texts(kinds):
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _example(text: str, kinds: Any) -> Any:
+    """An example cell read back by the property's type: `12345` stays text for a string
+    property; for others it is JSON when it reads as JSON (no NaN or Infinity)."""
+    if _texts(kinds) and not text.startswith('"'):
+        return text
+    try:
+        value = json.loads(text, parse_constant=_refuse)
+    except ValueError:
+        return text
+    if isinstance(value, float) and not math.isfinite(value):  # 1e400
+        return text
+    return value
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(name)
 
 
 def export(document: Document) -> dict[str, bytes]:
@@ -109,7 +135,7 @@ def export(document: Document) -> dict[str, bytes]:
                     kinds,
                     "true" if spec.get("required") is True else "false",
                     _list_cell(spec["enum"]) if spec.get("enum") else "",
-                    _value_cell(examples[0]) if examples else "",
+                    _value_cell(examples[0], spec.get("type")) if examples else "",
                     *tail,
                 ]
             )
@@ -130,7 +156,9 @@ def read(path: Path, plan_id: str) -> Imported:
     # with ';'); quoting is always the standard double quote.
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True
+    )  # an unclosed quote must not swallow the rows after it
     try:
         header = next(reader)
     except StopIteration:
@@ -165,7 +193,8 @@ def read(path: Path, plan_id: str) -> Imported:
         for row in reader:
             _row(path, reader.line_num, row, columns, events)
     except csv.Error as exc:
-        raise FormatError(f"{path}:{reader.line_num}: {exc}") from None
+        raise FormatError(f"{path}:{reader.line_num}: {exc}: is a quote opened in an earlier "
+                          "row never closed?") from None  # fmt: skip
     for event in events.values():
         event.pop(_SAID, None)
     return imported
@@ -207,6 +236,9 @@ def _row(
 
     if not any(cells.values()):
         return
+    for column, value in cells.items():
+        if "\0" in value:
+            raise fail(column, "holds a NUL character; save the sheet as plain CSV text")
     name = cell("event")
     if not name:
         raise fail("event", "no event name; every row names its event")
@@ -240,7 +272,7 @@ def _row(
         listed = cell("allowed values")
         try:
             spec["enum"] = (
-                json.loads(listed)
+                json.loads(listed, parse_constant=_refuse)
                 if listed.startswith("[")
                 else [v.strip() for v in listed.split("|" if "|" in listed else ",") if v.strip()]
             )
@@ -251,9 +283,5 @@ def _row(
     if cell("property description"):
         spec["description"] = cell("property description")
     if cell("example"):
-        example = cell("example")
-        try:
-            spec["examples"] = [json.loads(example)]
-        except ValueError:
-            spec["examples"] = [example]
+        spec["examples"] = [_example(cell("example"), spec.get("type"))]
     props[prop] = spec

@@ -20,6 +20,7 @@ META_SCHEMA = (
     "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/jsonschema/1-0-0#"
 )
 CARRIES = Carries(event=("description", "additional_properties"), property=CARRIED)
+VENDOR = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 SCHEMAVER = re.compile(r"^([1-9][0-9]*)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$")
 
 
@@ -30,6 +31,9 @@ def _schema_name(event: str) -> str:
 
 def export(document: Document, vendor: str | None = None) -> dict[str, bytes]:
     vendor = vendor or f"io.trackplan.{document['plan']}"
+    if not VENDOR.match(vendor):
+        raise FormatError(f"--vendor {vendor!r}: an Iglu vendor is a reverse domain name of "
+                          "letters, digits, '-', '_' and '.' (e.g. com.acme)")  # fmt: skip
     out, taken = {}, set()
     for name, event in sorted((document.get("events") or {}).items()):
         schema_name, n = _schema_name(name), 1
@@ -88,7 +92,7 @@ def read(path: Path, plan_id: str) -> Imported:
         event = title if isinstance(title, str) and title.strip() else name
         try:
             props, closed = from_object_schema(
-                {k: v for k, v in schema.items() if k != "title"}, source.at(), unknown
+                {k: v for k, v in schema.items() if k != "title"}, "", unknown
             )
         except ValueError as exc:
             raise source.fail((), str(exc)) from None
@@ -106,7 +110,5 @@ def read(path: Path, plan_id: str) -> Imported:
         imported.comments[event] = f"Iglu iglu:{vendor}/{name}/jsonschema: SchemaVer {history}"
     unknown.discard("self")
     if unknown:
-        imported.left_out.append(
-            "JSON Schema keywords trackplan has no place for: " + ", ".join(sorted(unknown))
-        )
+        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
     return imported

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.formats.base import EVENT_KEYS, META_KEYS, PROPERTY_KEYS, SECTIONS, Document
-from registry.formats.yaml_writer import dump_with_positions
+from registry.formats.yaml_writer import comment_lines, dump_with_positions
 from registry.yamlsafe import Path as YamlPath
 from registry.yamlsafe import YamlDocument
 
@@ -55,7 +55,7 @@ def _head(document: Document, plan_id: str) -> dict[str, Any]:
 
 
 def _comment(header: str) -> str:
-    return "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    return "".join(f"# {line}\n" if line else "#\n" for line in comment_lines(header))
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class PlanFile:
 
 def _file(data: dict[str, Any], comments: dict[YamlPath, str], header: str) -> PlanFile:
     text, positions = dump_with_positions(data, comments)
-    shift = header.count("\n")  # the header's comment lines come first
+    shift = header.count("\n")  # the header's comment lines come first (one per line)
     moved = {path: (line + shift, column) for path, (line, column) in positions.items()}
     return PlanFile(header + text, data, moved)
 

@@ -131,7 +131,13 @@ def export(document: Document) -> dict[str, bytes]:
 def read(path: Path, plan_id: str) -> Imported:
     """A folder of rudder-cli YAML files (or one file): events, properties and one tp."""
     files = (
-        sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in (".yaml", ".yml")
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
         if path.is_dir()
         else [path]
     )
@@ -180,6 +186,7 @@ def read(path: Path, plan_id: str) -> Imported:
         document["description"] = str(tp["description"])
     imported = Imported(document)
     categories = 0
+    unknown: set[str] = set()
     for index, rule in enumerate(
         sequence(source, tp.get("rules"), ("spec", "rules"), "`spec.rules`")
     ):
@@ -203,8 +210,13 @@ def read(path: Path, plan_id: str) -> Imported:
                 raise source.fail((*p_at, "$ref"), f"no property {p_ref} in the project")
             p_source, p_where, prop = entities["properties"][p_ref]
             p_name = str(prop.get("name") or prop.get("display_name") or prop["id"])
-            props[p_name] = _property(p_source, p_where, prop, use.get("required") is True)
+            props[p_name] = _property(p_source, p_where, prop, use.get("required") is True,
+                                      unknown)  # fmt: skip
         kind = str(event.get("event_type") or "track")
+        if kind not in ("track", "identify", "group"):
+            imported.left_out.append(f"{kind} rule {rule.get('id')} (trackplan plans track, "
+                                     "identify and group calls)")  # fmt: skip
+            continue
         if kind in ("identify", "group"):
             if props:
                 document[kind] = {"traits": props}
@@ -217,6 +229,8 @@ def read(path: Path, plan_id: str) -> Imported:
         if props:
             body["properties"] = props
         document["events"][name] = body
+    if unknown:
+        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
     if categories:
         imported.left_out.append(
             f"event categories ({categories} events): trackplan has "
@@ -226,7 +240,11 @@ def read(path: Path, plan_id: str) -> Imported:
 
 
 def _property(
-    source: Source, at: tuple[str | int, ...], prop: dict[str, Any], required: bool
+    source: Source,
+    at: tuple[str | int, ...],
+    prop: dict[str, Any],
+    required: bool,
+    unknown: set[str],
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     kinds = [t.strip() for t in str(prop.get("type") or "").split(",") if t.strip()]
@@ -247,4 +265,7 @@ def _property(
         source, prop.get("propConfig", prop.get("config")), (*at, "propConfig"), "`propConfig`"
     )
     spec.update((k, config[k]) for k in CONFIG_KEYS if k in config)
+    others = sorted(k for k in config if k not in CONFIG_KEYS)
+    if others:
+        unknown.update(f"propConfig {k}" for k in others)
     return spec

@@ -10,7 +10,7 @@ from registry.formats.base import CONSTRAINTS
 # `properties`, `items` and `required`, which are walked.
 KEYWORDS = ("type", *CONSTRAINTS, "description", "examples")
 CARRIED = (*KEYWORDS, "required", "items", "properties")
-IGNORED = frozenset({"$schema", "$id", "id", "self", "title", "$comment", "default"})
+IGNORED = frozenset({"$schema", "$id", "id", "self", "title", "$comment"})
 
 
 def object_schema(props: dict[str, Any], closed: bool = False) -> dict[str, Any]:
@@ -41,7 +41,9 @@ def property_schema(spec: dict[str, Any]) -> dict[str, Any]:
 
 def from_object_schema(schema: Any, where: str, unknown: set[str]) -> tuple[dict[str, Any], bool]:
     """(property map, closed) of a JSON Schema object; keywords trackplan has no place for
-    go into `unknown` (reported once by the importer)."""
+    go into `unknown` (reported once by the importer). `where` is the object's path inside
+    the file, for messages (the importer adds the file and line)."""
+    where = where or "the schema"
     if schema in (None, True, {}):
         return {}, False
     if not isinstance(schema, dict):
@@ -93,4 +95,6 @@ def from_property_schema(schema: Any, where: str, unknown: set[str]) -> dict[str
     for key in schema:
         if key not in (*CARRIED, *IGNORED, "additionalProperties"):
             unknown.add(key)
+    if schema.get("additionalProperties") is False:
+        unknown.add("additionalProperties: false (on a nested object)")
     return spec

@@ -114,9 +114,7 @@ def read(path: Path, plan_id: str) -> Imported:
             if rules.get(key) is not None:
                 _add_section(source, imported, section, rules[key], (*at, "rules", key), unknown)
     if unknown:
-        imported.left_out.append(
-            "JSON Schema keywords trackplan has no place for: " + ", ".join(sorted(unknown))
-        )
+        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
     return imported
 
 
@@ -177,12 +175,18 @@ def _add_event(
             return  # an older version of an event already read: the newest is kept
     part, where = _part(source, schema, "properties", at)
     try:
-        props, closed = from_object_schema(part, source.at(*where), unknown)
+        props, closed = from_object_schema(part, "/".join(map(str, where)), unknown)
     except ValueError as exc:
         raise source.fail(where, str(exc)) from None
     event: dict[str, Any] = {}
     if isinstance(description, str) and description:
         event["description"] = description
+    others = sorted(k for k in labels if k != RENAMED_LABEL) if isinstance(labels, dict) else []
+    if others:
+        unknown.add("event labels (" + ", ".join(map(str, others)) + ")")
+    rule_parts = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(rule_parts, dict) and rule_parts.get("context") not in (None, {}):
+        unknown.add("rules on `context`")
     renamed = (labels or {}).get(RENAMED_LABEL) if isinstance(labels, dict) else None
     if isinstance(renamed, str) and renamed:
         try:
@@ -209,9 +213,11 @@ def _add_section(
 ) -> None:
     part, where = _part(source, schema, "properties" if section == "common" else "traits", at)
     try:
-        props, _closed = from_object_schema(part, source.at(*where), unknown)
+        props, closed = from_object_schema(part, "/".join(map(str, where)), unknown)
     except ValueError as exc:
         raise source.fail(where, str(exc)) from None
+    if closed:
+        unknown.add(f"additionalProperties: false on {section}")
     if props:
         inner = "properties" if section == "common" else "traits"
         imported.document[section] = {inner: props}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -63,7 +64,10 @@ def import_plan(
         f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
         "Edit freely: this file is the plan now."
     )
-    made = plan_files(plan_id, document, imported.comments, header)
+    try:
+        made = plan_files(plan_id, document, imported.comments, header)
+    except ValueError as exc:  # a value YAML and JSON cannot hold (NaN)
+        raise FormatError(f"{source}: {exc}; nothing was written") from None
     findings = _validated(repo, plan_id, {f"plans/{plan_id}/{n}": f for n, f in made.items()})
     write_folder(folder, {name: file.text.encode() for name, file in made.items()})
     written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
@@ -137,28 +141,51 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_new_files(root: Path, files: dict[str, bytes]) -> None:
-    """New files below `root` (none of which exist): all written into a staging folder
-    first, then moved in, so a failure leaves nothing behind."""
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".trackplan-init.", dir=root))
+def _inside(root: Path, name: str) -> Path:
+    """`root / name`, refusing a name that would land outside `root`."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        raise FormatError(f"{name!r}: a file name that would be written outside {root}")
+    return root / name
+
+
+def write_new_files(root: Path, files: dict[str, bytes], replace: bool = False) -> None:
+    """Files below `root`: all written into a staging folder first, then moved in one by
+    one, so a failure leaves nothing behind (no file, no folder made for them). Other files
+    in `root` are never touched; with `replace`, files of the same names are replaced."""
+    targets = {name: _inside(root, name) for name in files}
+    for target in targets.values():
+        if target.exists() and not (replace and target.is_file() and not target.is_symlink()):
+            raise FormatError(f"{target}: exists already and is not a file trackplan may "
+                              "replace; choose another place")  # fmt: skip
+    made: list[Path] = []  # folders created, to take back on failure
     moved: list[Path] = []
+    staging: Path | None = None
     try:
+        for folder in sorted({t.parent for t in targets.values()} | {root}):
+            for missing in reversed([folder, *folder.parents]):
+                if not missing.exists():
+                    missing.mkdir()
+                    made.append(missing)
+        staging = Path(tempfile.mkdtemp(prefix=".trackplan-new.", dir=root))
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        for name in sorted(files):
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+        for name, target in sorted(targets.items()):
             os.replace(staging / name, target)
             moved.append(target)
     except OSError:
-        for path in moved:
-            path.unlink(missing_ok=True)
+        if not replace:
+            for path in moved:
+                path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if still empty
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def export_files(
@@ -173,16 +200,19 @@ def export_files(
 
 
 def write_export(files: dict[str, bytes], out: Path, folder: bool) -> list[Path]:
-    """Write an export: one file at `out`, or a folder's files below `out`, staged first."""
+    """Write an export: one file at `out`, or the export's files below the folder `out`
+    (others there are left alone; earlier exports' files of the same names are replaced).
+    Each file is written whole: staged, then moved into place."""
     if not folder:
         (data,) = files.values()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, out)
+        target = out.resolve() if out.is_symlink() else out  # write what the link names
+        if target.exists() and not target.is_file():
+            raise FormatError(f"{out}: exists and is not a regular file; choose another --out")
+        write_new_files(target.parent, {target.name: data}, replace=True)
         return [out]
-    write_folder(out, files)
+    if out.exists() and not out.is_dir():
+        raise FormatError(f"{out}: exists and is not a folder; --out names a folder here")
+    write_new_files(out, files, replace=True)
     return [out / name for name in sorted(files)]
 
 

@@ -46,9 +46,9 @@ def scalar(value: Any, flow: bool = False) -> str:
         return str(value)
     if isinstance(value, float):
         if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
+            raise ValueError("NaN has no place in a plan (JSON has no NaN)")
+        if math.isinf(value):  # what the registry's loader reads back as infinity
+            return "1e999" if value > 0 else "-1e999"
         return repr(value)
     return _string(str(value), flow)
 
@@ -61,10 +61,19 @@ def _string(text: str, flow: bool) -> str:
     return _quoted(text)
 
 
+def comment_lines(text: str) -> list[str]:
+    """The lines of a comment, with what YAML cannot hold (control characters) escaped."""
+    return [_UNPRINTABLE.sub(_escape, line) for line in text.splitlines()]
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _quoted(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
     # JSON leaves DEL and the C1 controls as they are; YAML wants them escaped.
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+    return _UNPRINTABLE.sub(_escape, quoted)
 
 
 def _key(value: Any) -> str:
@@ -106,9 +115,8 @@ class _Writer:
             for key, item in value.items():
                 here = (*path, key)
                 if here in self.comments:
-                    lines += [
-                        f"{pad}# {line}".rstrip() for line in self.comments[here].splitlines()
-                    ]
+                    said = comment_lines(self.comments[here])
+                    lines += [f"{pad}# {line}".rstrip() for line in said]
                 head = f"{pad}{_key(key)}:"
                 self.positions[here] = (len(lines) + 1, indent + 1)
                 if (isinstance(item, dict) and item) or (
