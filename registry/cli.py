@@ -20,7 +20,7 @@ from registry.approvals import (
     stakeholder_lines,
     stakeholder_table,
 )
-from registry.artifacts import ReleaseInfo
+from registry.artifacts import ReleaseInfo, artifact_names
 from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
@@ -607,6 +607,49 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from registry.catalog.model import Release, plan_page
+    from registry.catalog.render import MARKER, catalog_files
+    from registry.formats.transfer import write_folder
+    from registry.pull import GitSource, PullError
+
+    repo, out = Path(args.repo), Path(args.out)
+    try:
+        found, errors = from_registry(repo, None, parse_cache(args))
+    except PlanSourceError as exc:
+        raise UsageError(str(exc)) from None
+    if errors:
+        raise UsageError(f"{plural(len(errors), 'validation error')} in the plans: run "
+                         "`trackplan validate` and fix them first")  # fmt: skip
+    try:
+        source: GitSource | None = GitSource(repo)
+    except PullError:
+        source = None  # a folder that is no git repository: plans without releases
+    pages = []
+    for artifacts in found:
+        releases = []
+        for version in source.versions(artifacts.plan) if source is not None else []:
+            try:
+                files = source.artifacts(artifacts.plan, version)  # type: ignore[union-attr]
+            except PullError:
+                continue
+            name = artifact_names(artifacts.plan, version)["changelog"]
+            releases.append(Release(version, files.get(name, b"").decode("utf-8", "replace")))
+        pages.append(plan_page(artifacts.document, releases))
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise UsageError(f"{out}: not empty and not an earlier catalog; pass a new folder "
+                         "(the catalog replaces --out whole)")  # fmt: skip
+    files = catalog_files(pages, installed_version())
+    try:
+        write_folder(out, files)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write ({exc.strerror}); nothing was written") from None
+    events = sum(len(p.events) for p in pages)
+    print(f"wrote the catalog to {out}: {plural(len(pages), 'plan')}, {plural(events, 'event')}, "
+          f"{plural(len(files) - 1, 'page')}; open {out / 'index.html'}")  # fmt: skip
+    return EXIT_OK
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -1015,6 +1058,26 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--no-cache", action="store_true",
                                help="parse every plan file again")  # fmt: skip
     export_parser.set_defaults(handler=cmd_export)
+
+    catalog_parser = sub.add_parser(
+        "catalog",
+        help="write a static HTML catalog of the plans for the people who own them",
+        description="Write a static catalog of the registry's plans into --out: an index of "
+        "every plan (owners, sources, latest version, events), a page per plan (objectives "
+        "and the KPIs and events they count, the lifecycle drawn as a funnel, traits, common "
+        "properties, every event with search and filters, each release's changelog) and a "
+        "page per event (properties, deprecation, former names, the KPIs and stages that use "
+        "it, its history by version). Pages work from file:// and any static host: no "
+        "network, no CDN. Releases come from the repository's tags when --repo is a git "
+        "repository. --out is replaced whole, so it must be new, empty or an earlier catalog.",
+    )
+    catalog_parser.add_argument("--repo", default=".", metavar="PATH",
+                                help="the registry folder or repository (default: .)")  # fmt: skip
+    catalog_parser.add_argument("--out", required=True, metavar="DIR",
+                                help="the folder to write the site into")  # fmt: skip
+    catalog_parser.add_argument("--no-cache", action="store_true",
+                                help="parse every plan file again")  # fmt: skip
+    catalog_parser.set_defaults(handler=cmd_catalog)
 
     from registry.starters import TEMPLATES
 

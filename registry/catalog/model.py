@@ -1,0 +1,207 @@
+"""What the catalog pages show, built from plan documents and their releases (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.versions import parse_version
+
+
+@dataclass
+class PropertyRow:
+    name: str
+    type: str
+    required: bool
+    allowed: str  # enum values, const, or ""
+    constraints: str  # format, pattern, bounds
+    description: str
+    pii: bool
+
+
+@dataclass
+class EventPage:
+    name: str
+    slug: str
+    description: str
+    owners: list[str]
+    sources: list[str]
+    stage: str
+    properties: list[PropertyRow]
+    deprecated: dict[str, str] | None
+    renamed_from: list[str]
+    kpis: list[str] = field(default_factory=list)  # "objective/kpi"
+    stages: list[str] = field(default_factory=list)  # lifecycle stages it enters
+    history: list[tuple[str, list[str]]] = field(default_factory=list)  # version, lines
+
+
+@dataclass
+class Release:
+    version: str
+    changelog: str
+
+
+@dataclass
+class PlanPage:
+    id: str
+    title: str
+    description: str
+    owners: list[str]
+    sources: dict[str, dict[str, Any]]
+    objectives: list[tuple[str, str, list[tuple[str, str, list[str]]]]]  # id, text, kpis
+    lifecycle: list[tuple[str, str, list[str]]]  # stage, condition, events
+    common: list[PropertyRow]
+    identify: list[PropertyRow]
+    group: list[PropertyRow]
+    events: list[EventPage]
+    releases: list[Release]  # newest first
+
+    @property
+    def latest(self) -> str:
+        return self.releases[0].version if self.releases else "unreleased"
+
+    def event(self, name: str) -> EventPage | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+BOUNDS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+          "minLength", "maxLength")  # fmt: skip
+
+
+def slug(name: str) -> str:
+    """A file name for an event: readable, unique and stable (a hash of the exact name)."""
+    readable = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "event"
+    return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _names(value: Any) -> list[str]:
+    return (
+        [str(v) for v in value if isinstance(v, (str, int, float))]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _type(spec: dict[str, Any]) -> str:
+    kinds = spec.get("type")
+    text = " | ".join(map(str, kinds)) if isinstance(kinds, list) else str(kinds or "any")
+    if isinstance(spec.get("items"), dict):
+        text += f" of {_type(spec['items'])}"
+    return text
+
+
+def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
+    rows = []
+    for name, spec in sorted((props or {}).items()) if isinstance(props, dict) else []:
+        if not isinstance(spec, dict):
+            continue
+        allowed = ""
+        if isinstance(spec.get("enum"), list):
+            allowed = ", ".join(map(str, spec["enum"]))
+        elif "const" in spec:
+            allowed = str(spec["const"])
+        bounds = [f"{k} {spec[k]}" for k in BOUNDS if k in spec]
+        rows.append(
+            PropertyRow(
+                prefix + str(name),
+                _type(spec),
+                spec.get("required") is True,
+                allowed,
+                "; ".join(bounds),
+                _text(spec.get("description")),
+                spec.get("pii") is True,
+            )
+        )
+        nested = spec.get("properties")
+        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
+            nested = spec["items"].get("properties")
+        rows += _rows(nested, f"{prefix}{name}.")
+    return rows
+
+
+def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
+    plan_id = str(document.get("plan"))
+    owners = _names(document.get("owners"))
+    found = document.get("sources")
+    sources: dict[str, dict[str, Any]] = found if isinstance(found, dict) else {}
+    events: list[EventPage] = []
+    for name, spec in sorted((document.get("events") or {}).items()):
+        deprecated = spec.get("deprecated")
+        events.append(
+            EventPage(
+                name=name,
+                slug=slug(name),
+                description=_text(spec.get("description")),
+                owners=_names(spec.get("owners")) or owners,
+                sources=_names(spec.get("sources")) or sorted(sources),
+                stage=_text(spec.get("stage")),
+                properties=_rows(spec.get("properties")),
+                deprecated=(
+                    {k: str(v) for k, v in deprecated.items()}
+                    if isinstance(deprecated, dict)
+                    else {}
+                    if deprecated
+                    else None
+                ),
+                renamed_from=_names(spec.get("renamed_from")),
+            )
+        )
+    by_name = {e.name: e for e in events}
+    objectives = []
+    for objective, ospec in sorted((document.get("objectives") or {}).items()):
+        kpis = []
+        for kpi, kspec in sorted(((ospec or {}).get("kpis") or {}).items()):
+            counted = _names((kspec or {}).get("events"))
+            kpis.append((kpi, _text((kspec or {}).get("description")), counted))
+            for name in counted:
+                if name in by_name:
+                    by_name[name].kpis.append(f"{objective}/{kpi}")
+        objectives.append((objective, _text((ospec or {}).get("description")), kpis))
+    lifecycle = []
+    for stage in document.get("lifecycle") or []:
+        if not isinstance(stage, dict):
+            continue
+        named = str(stage.get("stage"))
+        entering = sorted(
+            set(_names(stage.get("events"))) | {e.name for e in events if e.stage == named}
+        )
+        lifecycle.append((named, _text(stage.get("condition")), entering))
+        for name in entering:
+            if name in by_name:
+                by_name[name].stages.append(named)
+    ordered = sorted(releases, key=lambda r: parse_version(r.version) or (0, 0, 0), reverse=True)
+    for event in events:
+        names = [event.name, *event.renamed_from]
+        for release in ordered:
+            lines = [
+                line.strip("- ").strip()
+                for line in release.changelog.splitlines()
+                if line.startswith("- ") and any(f"'{n}'" in line for n in names)
+            ]
+            if lines:
+                event.history.append((release.version, lines))
+
+    def section(key: str, inner: str) -> list[PropertyRow]:
+        part = document.get(key)
+        return _rows(part.get(inner)) if isinstance(part, dict) else []
+
+    return PlanPage(
+        id=plan_id,
+        title=_text(document.get("title")) or plan_id,
+        description=_text(document.get("description")),
+        owners=owners,
+        sources=sources,
+        objectives=objectives,
+        lifecycle=lifecycle,
+        common=section("common", "properties"),
+        identify=section("identify", "traits"),
+        group=section("group", "traits"),
+        events=events,
+        releases=ordered,
+    )

@@ -1,0 +1,109 @@
+"""The catalog's pages as files: Jinja2 templates (autoescaped), a funnel drawn as SVG."""
+
+from __future__ import annotations
+
+import json
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from registry.catalog.model import PlanPage
+
+MARKER = ".trackplan-catalog"  # names a folder as a catalog `trackplan catalog` may replace
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("registry.catalog", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def funnel(plan: PlanPage) -> Markup:
+    """The lifecycle as a funnel: one band per stage, in order, narrowing."""
+    stages = plan.lifecycle
+    width, band = 640, 54
+    parts = [
+        f'<svg role="img" aria-labelledby="funnel-title" viewBox="0 0 {width} '
+        f'{band * len(stages) + 4}" width="100%" style="max-width:{width}px">',
+        f'<title id="funnel-title">Lifecycle of {escape(plan.title)}: '
+        f"{escape(' → '.join(s for s, _, _ in stages))}</title>",
+    ]
+    for index, (stage, condition, entering) in enumerate(stages):
+        inset_top = index * 24
+        inset_bottom = (index + 1) * 24
+        y = index * band + 2
+        points = (
+            f"{inset_top},{y} {width - inset_top},{y} {width - inset_bottom},{y + band - 4} "
+            f"{inset_bottom},{y + band - 4}"
+        )
+        shade = 92 - min(index * 8, 50)
+        parts.append(
+            f'<g class="stage"><polygon points="{points}" fill="hsl(210, 60%, {shade}%)" '
+            'stroke="#0b5cad"/>'
+        )
+        label = escape(stage) + (Markup(" — ") + escape(condition) if condition else "")
+        parts.append(
+            f'<text x="{width // 2}" y="{y + 22}" text-anchor="middle" font-weight="600"'
+            f' fill="#1b1f24">{escape(stage)}</text>'
+        )
+        said = escape(", ".join(entering)) if entering else escape(condition)
+        parts.append(
+            f'<text x="{width // 2}" y="{y + 40}" text-anchor="middle" fill="#1b1f24">'
+            f"{said}</text><desc>{label}</desc></g>"
+        )
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
+
+
+def _search_text(plan: PlanPage) -> dict[str, str]:
+    out = {}
+    for event in plan.events:
+        words = [event.name, event.description, *event.renamed_from]
+        words += [w for row in event.properties for w in (row.name, row.description)]
+        out[event.name] = " ".join(words).lower()
+    return out
+
+
+def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
+    """Every file of the catalog by path (same plans, same bytes)."""
+    env = _environment()
+    common = {"version": version}
+    files = {
+        "index.html": env.get_template("index.html.j2").render(
+            title="Tracking plans", root="", plans=plans, **common
+        ),
+        MARKER: json.dumps({"generator": "trackplan", "version": version}) + "\n",
+    }
+    plan_template, event_template = (
+        env.get_template("plan.html.j2"),
+        env.get_template("event.html.j2"),
+    )
+    for plan in plans:
+        owners = sorted({o for e in plan.events for o in e.owners})
+        sources = sorted({s for e in plan.events for s in e.sources})
+        stages = [s for s, _, _ in plan.lifecycle] or sorted(
+            {e.stage for e in plan.events if e.stage}
+        )
+        files[f"plans/{plan.id}/index.html"] = plan_template.render(
+            title=plan.title,
+            root="../../",
+            plan=plan,
+            funnel=funnel(plan),
+            owners=owners,
+            sources=sources,
+            stages=stages,
+            search=_search_text(plan),
+            **common,
+        )
+        for event in plan.events:
+            files[f"plans/{plan.id}/events/{event.slug}.html"] = event_template.render(
+                title=f"{event.name} · {plan.title}",
+                root="../../../",
+                plan=plan,
+                event=event,
+                **common,
+            )
+    return {path: text.encode() for path, text in files.items()}

@@ -1,0 +1,154 @@
+"""`trackplan catalog`: a static site of the plans, every link working, every string escaped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tests.conftest import CliResult, write_files
+from tests.test_snapshot import git
+
+Cli = Callable[..., CliResult]
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+VOID = {
+    "meta",
+    "input",
+    "br",
+    "link",
+    "img",
+    "area",
+    "base",
+    "col",
+    "hr",
+    "source",
+    "wbr",
+    "polygon",
+}
+
+
+class _Page(HTMLParser):
+    """Links, ids and whether every element closes (a malformed page fails the test)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.open: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "a" and found.get("href"):
+            self.links.append(str(found["href"]))
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1:]}>"
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _pages(out: Path) -> dict[Path, _Page]:
+    pages = {}
+    for path in sorted(out.rglob("*.html")):
+        page = _Page()
+        page.feed(path.read_text(encoding="utf-8"))
+        page.close()
+        assert page.open == [], f"{path}: unclosed {page.open}"
+        pages[path] = page
+    return pages
+
+
+def test_the_catalog_of_the_examples_links_everything(run_cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out))
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"wrote the catalog to {out}: 2 plans, 24 events, 27 pages")
+    pages = _pages(out)
+    assert len(pages) == 27
+    for path, page in pages.items():
+        for link in page.links:
+            target, _, anchor = link.partition("#")
+            file = (path.parent / target).resolve() if target else path
+            assert file.is_file(), f"{path}: {link} goes nowhere"
+            if anchor:
+                assert anchor in pages[file].ids, f"{path}: {link}: no id {anchor!r}"
+    shop = (out / "plans/shop/index.html").read_text()
+    assert "http" not in re.sub(r'href="[^"]*"|<meta[^>]*>', "", shop)  # nothing fetched
+    assert shop.count("<polygon") == 3  # the funnel: one band per lifecycle stage
+    for stage in ("Browser", "Shopper", "Customer"):
+        assert f">{stage}</text>" in shop
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first  # same bytes
+
+
+EVIL = "<script>alert(1)</script> Clicked"
+
+
+def test_every_string_of_a_plan_is_escaped(run_cli: Cli, tmp_path: Path) -> None:
+    plan = (
+        f"plan:\n  id: web\n  title: '<img src=x onerror=alert(1)>'\n"
+        f"  lifecycle:\n    - {{stage: '</svg><script>x</script>', events: ['{EVIL}']}}\n"
+        f"events:\n  '{EVIL}':\n    description: '\"><b>bold</b>'\n"
+        f"    properties:\n      '<p>': {{type: string, description: '&amp; <i>'}}\n"
+    )
+    repo = write_files(
+        tmp_path / "r",
+        {
+            "plans/web/plan.yaml": plan,
+            "trackplan.yaml": "conventions:\n  event_name: any\n"
+            "  property_name: any\n  event_grammar: any\n"
+            "  forbid_dynamic_names: false\n",
+        },
+    )
+    result = run_cli("catalog", "--repo", str(repo), "--out", str(tmp_path / "site"))
+    assert result.code == 0, result.err
+    pages = _pages(tmp_path / "site")
+    for path in pages:
+        html = path.read_text()
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold" not in html
+        assert "<script>x</script>" not in html and "<i>" not in html and "<code><p>" not in html
+    texts = {p.name: "".join(page.text) for p, page in pages.items()}
+    assert any(EVIL in text for text in texts.values())  # shown as text
+    event = next(p for p in pages if "/events/" in str(p))
+    assert "<code>&lt;p&gt;</code>" in event.read_text()
+
+
+def test_releases_give_versions_and_each_event_s_history(run_cli: Cli, tmp_path: Path) -> None:
+    repo = write_files(
+        tmp_path / "repo", {"plans/web/plan.yaml": "plan:\n  id: web\nevents:\n  Signup: {}\n"}
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    (repo / "plans/web/plan.yaml").write_text(
+        "plan:\n  id: web\nevents:\n  Signed Up:\n    renamed_from: [Signup]\n"
+    )
+    git(repo, "commit", "-qam", "rename")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    plan = (out / "plans/web/index.html").read_text()
+    assert 'id="v2.0.0"' in plan and 'id="v1.0.0"' in plan and "changes since 1.0.0" in plan
+    (event,) = (out / "plans/web/events").iterdir()
+    html = unescape(event.read_text())
+    assert "event 'Signup' was renamed to 'Signed Up'" in html and ">2.0.0</a>" in html
+
+
+def test_the_catalog_never_writes_over_another_folder(run_cli: Cli, tmp_path: Path) -> None:
+    taken = write_files(tmp_path / "docs", {"notes.txt": "mine"})
+    refused = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(taken))
+    assert refused.code == 2 and "not empty and not an earlier catalog" in refused.err
+    assert (taken / "notes.txt").read_text() == "mine"
