@@ -20,7 +20,7 @@ from registry.approvals import (
     stakeholder_lines,
     stakeholder_table,
 )
-from registry.artifacts import ReleaseInfo, artifact_names
+from registry.artifacts import ReleaseInfo, artifact_names, plan_document
 from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
@@ -614,28 +614,30 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     from registry.pull import GitSource, PullError
 
     repo, out = Path(args.repo), Path(args.out)
-    try:
-        found, errors = from_registry(repo, None, parse_cache(args))
-    except PlanSourceError as exc:
-        raise UsageError(str(exc)) from None
-    if errors:
-        raise UsageError(f"{plural(len(errors), 'validation error')} in the plans: run "
+    snapshot = FolderSnapshot(repo)
+    if not snapshot.is_registry():
+        raise UsageError(f"{repo}: not a trackplan registry (no plans/ folder and no "
+                         "trackplan.yaml); pass the registry folder with --repo")  # fmt: skip
+    report = validate(snapshot, parse=parse_cache(args))
+    if report.errors:
+        raise UsageError(f"{plural(len(report.errors), 'validation error')} in the plans: run "
                          "`trackplan validate` and fix them first")  # fmt: skip
+    plans = report.registry.plans
     try:
         source: GitSource | None = GitSource(repo)
     except PullError:
         source = None  # a folder that is no git repository: plans without releases
     pages = []
-    for artifacts in found:
+    for plan_id in sorted(plans):
         releases = []
-        for version in source.versions(artifacts.plan) if source is not None else []:
+        for version in source.versions(plan_id) if source is not None else []:
             try:
-                files = source.artifacts(artifacts.plan, version)  # type: ignore[union-attr]
+                files = source.artifacts(plan_id, version)  # type: ignore[union-attr]
             except PullError:
                 continue
-            name = artifact_names(artifacts.plan, version)["changelog"]
+            name = artifact_names(plan_id, version)["changelog"]
             releases.append(Release(version, files.get(name, b"").decode("utf-8", "replace")))
-        pages.append(plan_page(artifacts.document, releases))
+        pages.append(plan_page(plan_document(plans[plan_id], "unreleased"), releases))
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise UsageError(f"{out}: not empty and not an earlier catalog; pass a new folder "
                          "(the catalog replaces --out whole)")  # fmt: skip
