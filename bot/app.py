@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from bot import readapi
+from bot import catalog_pages, readapi
 from bot.body import read_body
 from bot.config import Config
 from bot.intake import PayloadError, classify, parse_json
@@ -125,6 +125,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _json_error)
     if settings.registry_path is not None:
         readapi.install(app, settings.registry_path)
+        catalog_pages.install(app, settings.registry_path)
     if settings.start_worker:
         worker.start()
     return app
@@ -134,6 +135,7 @@ def create_read_app(repo: Path) -> Flask:
     """Only the read API (`trackplan serve --registry PATH` without GitHub settings)."""
     app = Flask("trackplan")
     readapi.install(app, repo)
+    catalog_pages.install(app, repo)
 
     @app.get("/healthz")
     def health() -> ResponseReturnValue:

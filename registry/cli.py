@@ -20,7 +20,7 @@ from registry.approvals import (
     stakeholder_lines,
     stakeholder_table,
 )
-from registry.artifacts import ReleaseInfo, artifact_names, plan_document
+from registry.artifacts import ReleaseInfo
 from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
@@ -608,8 +608,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    from registry.catalog.model import Release, plan_page
-    from registry.catalog.render import MARKER, catalog_files
+    from registry.catalog.build import build_catalog
+    from registry.catalog.render import MARKER
     from registry.formats.transfer import write_folder
     from registry.pull import GitSource, PullError
 
@@ -618,37 +618,25 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     if not snapshot.is_registry():
         raise UsageError(f"{repo}: not a trackplan registry (no plans/ folder and no "
                          "trackplan.yaml); pass the registry folder with --repo")  # fmt: skip
-    report = validate(snapshot, parse=parse_cache(args))
-    if report.errors:
-        raise UsageError(f"{plural(len(report.errors), 'validation error')} in the plans: run "
-                         "`trackplan validate` and fix them first")  # fmt: skip
-    plans = report.registry.plans
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise UsageError(f"{out}: not empty and not an earlier catalog; pass a new folder "
+                         "(the catalog replaces --out whole)")  # fmt: skip
     try:
         source: GitSource | None = GitSource(repo)
     except PullError:
         source = None  # a folder that is no git repository: plans without releases
-    pages = []
-    for plan_id in sorted(plans):
-        releases = []
-        for version in source.versions(plan_id) if source is not None else []:
-            try:
-                files = source.artifacts(plan_id, version)  # type: ignore[union-attr]
-            except PullError:
-                continue
-            name = artifact_names(plan_id, version)["changelog"]
-            releases.append(Release(version, files.get(name, b"").decode("utf-8", "replace")))
-        pages.append(plan_page(plan_document(plans[plan_id], "unreleased"), releases))
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise UsageError(f"{out}: not empty and not an earlier catalog; pass a new folder "
-                         "(the catalog replaces --out whole)")  # fmt: skip
-    files = catalog_files(pages, installed_version())
+    catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args))
+    if catalog.errors:
+        raise UsageError(f"{plural(len(catalog.errors), 'validation error')} in the plans: run "
+                         "`trackplan validate` and fix them first")  # fmt: skip
     try:
-        write_folder(out, files)
+        write_folder(out, catalog.files)
     except OSError as exc:
         raise UsageError(f"{out}: cannot write ({exc.strerror}); nothing was written") from None
-    events = sum(len(p.events) for p in pages)
-    print(f"wrote the catalog to {out}: {plural(len(pages), 'plan')}, {plural(events, 'event')}, "
-          f"{plural(len(files) - 1, 'page')}; open {out / 'index.html'}")  # fmt: skip
+    events = sum(len(p.events) for p in catalog.pages)
+    print(f"wrote the catalog to {out}: {plural(len(catalog.pages), 'plan')}, "
+          f"{plural(events, 'event')}, {plural(len(catalog.files) - 1, 'page')}; open "
+          f"{out / 'index.html'}")  # fmt: skip
     return EXIT_OK
 
 

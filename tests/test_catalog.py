@@ -152,3 +152,41 @@ def test_the_catalog_never_writes_over_another_folder(run_cli: Cli, tmp_path: Pa
     refused = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(taken))
     assert refused.code == 2 and "not empty and not an earlier catalog" in refused.err
     assert (taken / "notes.txt").read_text() == "mine"
+
+
+def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    from bot.app import create_read_app
+
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml":
+                       "plan:\n  id: web\nevents:\n  Signup: {}\n"})  # fmt: skip
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    client = create_read_app(repo).test_client()
+    index = client.get("/")
+    assert index.status_code == 200 and index.mimetype == "text/html"
+    assert "default-src 'none'" in index.headers["Content-Security-Policy"]
+    assert 'href="plans/web/index.html"' in index.get_data(as_text=True)
+    plan = client.get("/plans/web/index.html").get_data(as_text=True)
+    assert 'id="v1.0.0"' in plan and "Signup" in plan
+    slug = re.search(r'href="events/([^"]+)"', plan)
+    assert slug and client.get(f"/plans/web/events/{slug[1]}").status_code == 200
+    assert client.get("/plans/web/nope.html").status_code == 404
+    assert client.get("/.trackplan-catalog").status_code == 404  # pages only
+    assert client.get("/v1/plans").status_code == 200  # the read API beside it
+    etag = client.get("/").headers["ETag"]
+    assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
+    # A new commit and release: the pages follow without a restart.
+    (repo / "plans/web/plan.yaml").write_text("plan:\n  id: web\nevents:\n  Signup: {}\n"
+                                              "  Order Completed: {}\n")  # fmt: skip
+    git(repo, "commit", "-qam", "more")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    plan = client.get("/plans/web/index.html").get_data(as_text=True)
+    assert 'id="v1.1.0"' in plan and "Order Completed" in plan
+    (repo / "plans/web/plan.yaml").write_text("plan: [broken\n")
+    git(repo, "commit", "-qam", "broken")
+    broken = client.get("/")
+    assert broken.status_code == 503 and "validation error" in broken.get_data(as_text=True)

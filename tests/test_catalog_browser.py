@@ -50,6 +50,11 @@ def test_the_examples_catalog_in_a_browser(run_cli: Cli, tmp_path: Path) -> None
         plan.click("a[href*='#kpi-conversion-checkout_completion']")  # event -> its KPI
         plan.wait_for_url("**/plans/shop/index.html#kpi-conversion-checkout_completion")
         assert plan.locator("#kpi-conversion-checkout_completion").is_visible()
+        plan.click("#kpi-conversion-checkout_completion a:text-is('Checkout Started')")  # KPI ->
+        plan.wait_for_url("**/plans/shop/events/checkout-started-*.html")  # the event it counts
+        assert plan.locator("h1").inner_text() == "Checkout Started"
+        plan.go_back()
+        plan.wait_for_url("**/plans/shop/index.html#kpi-conversion-checkout_completion")
         plan.screenshot(path=str(shots / "catalog-plan.png"), full_page=True)
         plan.set_viewport_size({"width": 390, "height": 844})  # a phone
         plan.screenshot(path=str(shots / "catalog-plan-phone.png"), full_page=True)

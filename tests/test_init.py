@@ -26,6 +26,8 @@ def test_every_template_validates_and_shows_in_a_review(
         assert (root / name).is_file()
     workflow = YAML(typ="safe").load((root / ".github/workflows/trackplan.yml").read_text())
     assert "trackplan validate --format github" in str(workflow["jobs"])
+    pages = YAML(typ="safe").load((root / ".github/workflows/trackplan-catalog.yml").read_text())
+    assert "trackplan catalog --out site" in str(pages["jobs"]) and "pages" in pages["permissions"]
     validated = run_cli("validate", "--repo", str(root))
     assert validated.code == 0 and validated.out.startswith("0 errors, 0 warnings"), validated.out
     plan = next((root / "plans").iterdir()).name

@@ -18,6 +18,7 @@ COMMON = {
     "trackplan.yaml": "trackplan.yaml",
     "CODEOWNERS": ".github/CODEOWNERS",
     "trackplan-workflow.yml": ".github/workflows/trackplan.yml",
+    "trackplan-catalog-workflow.yml": ".github/workflows/trackplan-catalog.yml",
 }
 
 
