@@ -30,6 +30,10 @@ class Route:
     essentials: dict[str, Any] | None = None
 
 
+# The webhook events the bot works on (the App manifest subscribes to exactly these).
+HANDLED_EVENTS = ("pull_request", "pull_request_review", "push")
+
+
 def classify(event: str, payload: dict[str, Any]) -> Route:
     """Decide from the event name and payload whether the bot has work to do.
 
@@ -38,7 +42,7 @@ def classify(event: str, payload: dict[str, Any]) -> Route:
     """
     if event == "ping":
         return Route(False, reason="ping")
-    if event not in ("pull_request", "pull_request_review", "push"):
+    if event not in HANDLED_EVENTS:
         return Route(False, reason=f"{event} is not handled")
     action = _field(payload, "action", str, required=event != "push")
     repo = _repository(payload)

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,31 @@ def test_startup_errors_name_every_bad_setting(tmp_path: Path) -> None:
 def test_healthz(gh: FakeGitHub, tmp_path: Path) -> None:
     response = app_for(gh, tmp_path / "data").test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+def test_the_app_manifest_asks_for_what_the_bot_handles(run_cli: Any, tmp_path: Path) -> None:
+    from bot.intake import PayloadError, classify
+
+    result = run_cli("app-manifest", "--webhook-url", "https://bot.example.com/webhook")
+    assert result.code == 0
+    manifest = result.json()
+    assert manifest["hook_attributes"] == {"url": "https://bot.example.com/webhook",
+                                           "active": True}  # fmt: skip
+    assert manifest["default_permissions"] == {"contents": "write", "pull_requests": "write",
+                                               "checks": "write", "metadata": "read",
+                                               "members": "read"}  # fmt: skip
+    # Every event it subscribes to is one the intake works on, and no other is.
+    for event in manifest["default_events"]:
+        with pytest.raises(PayloadError):  # read as work: its fields are checked
+            classify(event, {})
+    assert classify("issues", {}).reason == "issues is not handled"
+    assert set(manifest["default_events"]) == {"pull_request", "pull_request_review", "push"}
+    page = tmp_path / "create-app.html"
+    made = run_cli("app-manifest", "--webhook-url", "https://bot.example.com/webhook",
+                   "--org", "acme", "--html", str(page))  # fmt: skip
+    assert made.code == 0
+    html = page.read_text()
+    assert 'action="https://github.com/organizations/acme/settings/apps/new"' in html
+    assert "&#34;default_events&#34;" in html  # the JSON, escaped into the form
+    bad = run_cli("app-manifest", "--webhook-url", "bot.example.com")
+    assert bad.code == 2 and "the URL GitHub posts events to" in bad.err
