@@ -50,6 +50,11 @@ class Config:
     reconcile_seconds: float = 3600.0
     # A git repository whose release tags the read API serves under /v1 (optional).
     registry_path: Path | None = None
+    # A token instead of the App's key (the GitHub Action's GITHUB_TOKEN): every
+    # repository is reached with it; app_id and private_key are then unused.
+    token: str = field(default="", repr=False)
+    # Whether the review is also posted as the pull request comment (the checks always are).
+    post_comment: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -238,12 +238,17 @@ class ReviewRequests:
     refused: dict[str, str]
 
 
+TOKEN_INSTALLATION = 0  # the one "installation" of a token: all it may reach
+
+
 class GitHub:
-    """Authenticated access as the App: a JWT for /app, installation tokens for the rest."""
+    """Authenticated access as the App: a JWT for /app, installation tokens for the rest
+    (or, for the GitHub Action, one token for everything)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._app_auth = Auth.AppAuth(config.app_id, config.private_key)
+        # With a token (the GitHub Action) there is no App: one client for every repository.
+        self._app_auth = None if config.token else Auth.AppAuth(config.app_id, config.private_key)
         self._clients: dict[int, Github] = {}
         self._lock = threading.Lock()
         self.blobs = BlobCache(config.data_dir / "blobs")
@@ -265,6 +270,8 @@ class GitHub:
 
     @_github
     def installation_id(self, full_name: str) -> int:
+        if self._app_auth is None:
+            return TOKEN_INSTALLATION
         owner, name = full_name.split("/", 1)
         integration = GithubIntegration(auth=self._app_auth, **self._kwargs())
         return int(integration.get_repo_installation(owner, name).id)
@@ -273,13 +280,19 @@ class GitHub:
         return self._clients[repo.installation_id]
 
     def repo(self, full_name: str, installation_id: int | None) -> RepoGateway:
-        if installation_id is None:
+        if self._app_auth is None:
+            installation_id = TOKEN_INSTALLATION
+        elif installation_id is None:
             installation_id = self.installation_id(full_name)
         with self._lock:
             client = self._clients.get(installation_id)
             if client is None:
                 # PyGithub caches the installation token and renews it shortly before expiry.
-                auth = self._app_auth.get_installation_auth(installation_id)
+                auth: Any = (
+                    Auth.Token(self.config.token)
+                    if self._app_auth is None
+                    else self._app_auth.get_installation_auth(installation_id)
+                )
                 client = Github(auth=auth, lazy=True, **self._kwargs())
                 self._clients[installation_id] = client
         return RepoGateway(client.get_repo(full_name), self, installation_id)  # lazy: no request

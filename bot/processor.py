@@ -104,6 +104,10 @@ class Processor:
         self.github = GitHub(config)
         self.parse = ParseCache(config.data_dir / "cache")
         self.verified = Fingerprints(config.data_dir / "verified-releases.txt")
+        # What the last review published: check name -> conclusion, and its report (the
+        # GitHub Action sets its job status from them).
+        self.outcome: dict[str, str] = {}
+        self.last_report: DiffReport | None = None
 
     def process(self, delivery: Delivery) -> str:
         payload: dict[str, Any] = json.loads(delivery.payload)
@@ -171,7 +175,9 @@ class Processor:
                   f"(head) · trackplan {installed_version()}")  # fmt: skip
         body = render_review(report, notes, links, extra_sections=sections,
                              waiting_for=waiting, footer=footer)  # fmt: skip
-        steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        if self.config.post_comment:
+            steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        self.last_report = report
         steps.run("validate check", lambda: self.publish_validation(repo, pull, report, links))
         steps.run("review check", lambda: self.publish_review(
             repo, pull, report, links, notes, approvals, problems))  # fmt: skip
@@ -218,7 +224,9 @@ class Processor:
             "`trackplan review BASE HEAD` shows the same error offline. Please report it.\n"
         )
         steps = _Steps()
-        steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        if self.config.post_comment:
+            steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
+        self.outcome.update({VALIDATE_CHECK: "failure", REVIEW_CHECK: "failure"})
         for name in (VALIDATE_CHECK, REVIEW_CHECK):
             steps.run(
                 name,
@@ -282,6 +290,7 @@ class Processor:
         findings = report.head_findings
         errors = sum(1 for f in findings if f.level == ERROR)
         summary = validation_summary(findings, links, "trackplan validate --format json")
+        self.outcome[VALIDATE_CHECK] = "failure" if errors else "success"
         repo.check_run(
             pull.head_sha, VALIDATE_CHECK, "failure" if errors else "success",
             "Invalid plan files" if errors else "Plan files are valid", summary,
@@ -328,6 +337,7 @@ class Processor:
             summary += "\n\n" + _problems_section(problems)
         command = f"trackplan review {report.base_label} {report.head_label} --format json"
         text = breaking_text(report, links, command)
+        self.outcome[REVIEW_CHECK] = conclusion
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title,
                        bounded(summary.split("\n")), text,
                        annotations=_change_annotations(report))  # fmt: skip

@@ -658,6 +658,17 @@ def cmd_app_manifest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_action(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.action import ActionError, run  # the Action runs the bot: imported only here
+
+    try:
+        return run(os.environ)
+    except ActionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     subject = Subject.parse(args.subject)
     snapshot = GitSnapshot(args.repo, "HEAD")
@@ -1066,6 +1077,20 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--no-cache", action="store_true",
                                help="parse every plan file again")  # fmt: skip
     export_parser.set_defaults(handler=cmd_export)
+
+    action_parser = sub.add_parser(
+        "action",
+        help="the GitHub Action's entry point (run by action.yml in a workflow)",
+        description="Review the pull request or release the push a GitHub Actions workflow "
+        "runs on, as the bot does, with GITHUB_TOKEN: the environment GitHub Actions sets "
+        "(GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL, "
+        "GITHUB_TOKEN) and the action's inputs (INPUT_FAIL-ON breaking|warning|never, "
+        "INPUT_COMMENT, INPUT_RELEASE true|false). Exits 1 when the change fails by fail-on.",
+    )
+    action_parser.add_argument("--format", choices=("text", "json", "markdown", "github"),
+                               default="github",
+                               help="the log lines are workflow commands (github)")  # fmt: skip
+    action_parser.set_defaults(handler=cmd_action)
 
     manifest_parser = sub.add_parser(
         "app-manifest",

@@ -1,0 +1,105 @@
+"""The GitHub Action's entry point with the environment GitHub Actions sets, against the
+fake GitHub, fed with GitHub's example payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.botkit import payload, plan_repo
+from tests.conftest import CliResult
+from tests.fake_github import FakeGitHub
+from tests.test_bot_release import push_payload
+
+Cli = Callable[..., CliResult]
+TOKEN = "ghs_workflow_token"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment(monkeypatch: pytest.MonkeyPatch, gh: FakeGitHub, tmp_path: Path, event: str,
+                 body: dict[str, Any], **inputs: str) -> None:  # fmt: skip
+    body = {k: v for k, v in body.items() if k != "installation"}  # no App in a workflow
+    path = tmp_path / f"{event}.json"
+    path.write_text(json.dumps(body))
+    env = {
+        "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": gh.full_name, "GITHUB_API_URL": gh.url, "GITHUB_TOKEN": TOKEN,
+        "RUNNER_TEMP": str(tmp_path), "TRACKPLAN_SECONDS_BETWEEN_REQUESTS": "0",
+        "TRACKPLAN_SECONDS_BETWEEN_WRITES": "0",
+        **{f"INPUT_{name.upper().replace('_', '-')}": value for name, value in inputs.items()},
+    }  # fmt: skip
+    for name in ("INPUT_FAIL-ON", "INPUT_COMMENT", "INPUT_RELEASE", "INPUT_REPO-PATH"):
+        monkeypatch.delenv(name, raising=False)  # inputs of an earlier run
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_a_breaking_pull_request_gets_the_review_and_fails_the_job(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.tokens.add(TOKEN)
+        gh.add_pull(1, head="rename")
+        opened = payload("pull_request", "opened.payload.json", gh)
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened, fail_on="breaking")
+        result = run_cli("action")
+        assert result.code == 1, result.err
+        assert "::error title=trackplan::the change fails: trackplan/review" in result.out
+        (comment,) = gh.comments(1)
+        assert comment["json"]["body"].startswith("<!-- trackplan:review -->")
+        runs = {r["name"]: r for r in gh.check_runs(gh.sha("rename"))}
+        assert runs["trackplan/review"]["conclusion"] == "failure"
+        assert any(a["title"] == "event-renamed" for a in runs["trackplan/review"]["annotations"])
+        assert gh.received("POST", "/app/") == []  # the workflow's token, no App
+        # Run again (a new push to the branch): the same comment, edited, never repeated.
+        assert run_cli("action").code == 1
+        assert len(gh.comments(1)) == 1
+        # fail-on never passes the job; comment false leaves the comment alone.
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened, fail_on="never",
+                     comment="false")  # fmt: skip
+        edits = len(gh.received("PATCH", "/repos/acme/plans/issues/comments/"))
+        assert run_cli("action").code == 0
+        assert len(gh.received("PATCH", "/repos/acme/plans/issues/comments/")) == edits
+
+
+def test_a_push_to_the_default_branch_releases(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.tokens.add(TOKEN)
+        _environment(monkeypatch, gh, tmp_path, "push", push_payload(gh, "base"), release="false")
+        assert run_cli("action").code == 0 and gh.state.releases == []
+        _environment(monkeypatch, gh, tmp_path, "push", push_payload(gh, "base"))
+        result = run_cli("action")
+        assert result.code == 0, result.err
+        tags = sorted(r["tag_name"] for r in gh.state.releases)
+        assert tags == ["segment/v1.0.0", "shop/v1.0.0"]
+        assert all(len(gh.state.assets[r["id"]]) == 4 for r in gh.state.releases)
+
+
+def test_bad_inputs_exit_2(run_cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        opened = payload("pull_request", "opened.payload.json", gh)
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened, fail_on="sometimes")
+        bad = run_cli("action")
+        assert bad.code == 2 and "input fail-on: 'sometimes' is not one of" in bad.err
+        monkeypatch.delenv("GITHUB_TOKEN")
+        assert "GITHUB_TOKEN is not set" in run_cli("action").err
+
+
+def test_action_yml_runs_the_entry_point_with_every_input() -> None:
+    action = YAML(typ="safe").load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    assert 'pip install --quiet "${{ github.action_path }}"' in steps[1]["run"]  # its version
+    assert steps[-1]["run"] == "trackplan action"
+    passed = {k.removeprefix("INPUT_").lower() for k in steps[-1]["env"] if k.startswith("INPUT_")}
+    assert passed == set(action["inputs"]) - {"github-token"}
