@@ -73,8 +73,9 @@ def _common(payload: dict[str, Any]) -> dict[str, Any]:
     """The repository and installation, as checked by `_repository`."""
     repository = payload["repository"]
     kept: dict[str, Any] = {"repository": {"full_name": repository["full_name"]}}
-    if isinstance(repository.get("default_branch"), str):
-        kept["repository"]["default_branch"] = repository["default_branch"]
+    for key in ("default_branch", "html_url"):  # html_url: links in notices
+        if isinstance(repository.get(key), str):
+            kept["repository"][key] = repository[key]
     if isinstance(payload.get("installation"), dict):
         kept["installation"] = {"id": payload["installation"]["id"]}
     return kept

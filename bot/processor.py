@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence, Set
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
+from bot.notifier import NotifyRefused, send
 from bot.queue import Delivery, DeliveryQueue
 from bot.worker import Cancelled, TransientError, raise_if_cancelled
 from registry.about import installed_version
@@ -24,13 +26,14 @@ from registry.findings import ERROR, Finding
 from registry.loader import load_registry
 from registry.model import Registry
 from registry.notes import extract_migration_notes
+from registry.notify import Notice, pull_request_notice, release_notice
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release_steps import HeldRelease, fingerprint, looks_complete
 from registry.render import plural
 from registry.render_diff import head_location
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
-from registry.settings import settings_of
+from registry.settings import Receiver, settings_of
 from registry.versions import latest_by_plan, tag_name, tag_pattern
 
 VALIDATE_CHECK = "trackplan/validate"
@@ -41,6 +44,7 @@ T = TypeVar("T")
 
 
 BOT_CHECK = "trackplan/bot"
+NOTIFY = "notify"  # an event of our own: one notice to one receiver (queued, retried)
 RECONCILE = "reconcile"  # an event of our own: check and complete a repository's releases
 
 
@@ -117,6 +121,8 @@ class Processor:
             return self.push(payload)
         if delivery.event == RECONCILE:
             return self.reconcile(payload)
+        if delivery.event == NOTIFY:
+            return self.send_notice(payload, delivery.id)
         return "ignored"
 
     def _repo(self, payload: dict[str, Any]) -> RepoGateway:
@@ -181,6 +187,17 @@ class Processor:
         steps.run("validate check", lambda: self.publish_validation(repo, pull, report, links))
         steps.run("review check", lambda: self.publish_review(
             repo, pull, report, links, notes, approvals, problems))  # fmt: skip
+        # Announced once per pull request, when a review first finds it ready (not a draft)
+        # with breaking changes: opened, or marked ready (bursts are coalesced, so the
+        # webhook's action cannot say which).
+        if not pull.draft:
+            breaking = [c.message for c in report.changes if c.level == BREAKING]
+            if breaking:
+                notice = pull_request_notice(repo.full_name, pull.number, pull.title,
+                                             pull.html_url, pull.head_sha, breaking,
+                                             approvals.owners_to_request())  # fmt: skip
+                receivers = policy.settings.notify  # the base tip's, like the review policy
+                steps.run("notify", lambda: self.notify(receivers, notice))
         if not steps.failed and not steps.broken:
             done = "A later delivery for this commit succeeded."
             steps.run("bot check", lambda: repo.clear_check(
@@ -374,6 +391,7 @@ class Processor:
             return "refused"
         steps = _Steps()
         published, blocked = [], []
+        site = str(payload["repository"].get("html_url") or f"https://github.com/{repo.full_name}")
         for release in planned:
             if release.blocked:
                 blocked.append(release)
@@ -382,6 +400,13 @@ class Processor:
             if steps.run(release.tag, lambda r=release, t=title: repo.publish_release(  # type: ignore[misc]
                     r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
                 published.append(release.tag)
+                notice = release_notice(
+                    repo.full_name, release.plan, release.version,
+                    f"{site}/releases/tag/{release.tag}",
+                    [c.message for c in release.changes if c.level == BREAKING],
+                )  # fmt: skip
+                steps.run("notify", lambda n=notice: self.notify(  # type: ignore[misc]
+                    settings_of(head).notify, n))  # fmt: skip
         done = {r.tag for r in planned}
         repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
         published += repaired
@@ -402,6 +427,37 @@ class Processor:
                 "Released " + ", ".join(sorted(here)) + "."))  # fmt: skip
         steps.raise_if_failed()
         return "released" if published else ("blocked" if blocked else "nothing-to-release")
+
+    def notify(self, receivers: Sequence[Receiver], notice: Notice) -> None:
+        """Queue the notice for every receiver that wants it: each one a delivery of its
+        own (retried with backoff, never in the way of a review or a release), its id made
+        from the notice's key, so a redelivered webhook never sends it twice. Without a
+        queue (the GitHub Action) it is sent now, and a failure is only logged."""
+        for receiver in receivers:
+            if notice.event not in receiver.on:
+                continue
+            body = json.dumps({"receiver": receiver.__dict__ | {"on": list(receiver.on)},
+                               "notice": notice.__dict__}, sort_keys=True)  # fmt: skip
+            delivery_id = f"notify:{receiver.id}:{notice.key}"
+            if self.queue is not None:
+                self.queue.put(delivery_id, NOTIFY, None, False, body.encode())
+            else:
+                try:
+                    self.send_notice(json.loads(body), delivery_id)
+                except TransientError as exc:
+                    log.warning("notice %s not sent: %s", delivery_id, exc)
+
+    def send_notice(self, payload: dict[str, Any], delivery_id: str) -> str:
+        raw = payload["receiver"]
+        receiver = Receiver(raw["kind"], raw["url_env"], raw.get("secret_env", ""),
+                            tuple(raw.get("on") or ()))  # fmt: skip
+        notice = Notice(**payload["notice"])
+        try:
+            status = send(receiver, notice, delivery_id, os.environ)
+        except NotifyRefused as exc:
+            log.warning("notice %s dropped: %s", delivery_id, exc)
+            return "notify-refused"
+        return f"notified ({status})"
 
     def reconcile(self, payload: dict[str, Any]) -> str:
         """The periodic pass over one repository: complete every unfinished release."""

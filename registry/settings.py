@@ -35,6 +35,23 @@ class Release:
     first_version: str = "1.0.0"
 
 
+NOTIFY_EVENTS = ("release", "breaking-pull-request")
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A place `notify:` sends to; the URL (and secret) are read from the environment."""
+
+    kind: str  # slack | webhook
+    url_env: str
+    secret_env: str = ""
+    on: tuple[str, ...] = NOTIFY_EVENTS
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.url_env}"
+
+
 @dataclass(frozen=True)
 class Settings:
     conventions: Conventions = field(default_factory=Conventions)
@@ -42,6 +59,7 @@ class Settings:
     fail_on: str = "breaking"
     review: Review = field(default_factory=Review)
     release: Release = field(default_factory=Release)
+    notify: tuple[Receiver, ...] = ()
 
     @classmethod
     def from_data(cls, data: Any) -> Settings:
@@ -54,6 +72,16 @@ class Settings:
             fail_on=str(data.get("fail_on", cls.fail_on)),
             review=Review(**_known(data.get("review"), Review)),
             release=Release(**_known(data.get("release"), Release)),
+            notify=tuple(
+                Receiver(
+                    str(r["kind"]),
+                    str(r["url_env"]),
+                    str(r.get("secret_env", "")),
+                    tuple(r.get("on") or NOTIFY_EVENTS),
+                )
+                for r in data.get("notify") or ()
+                if isinstance(r, dict) and "kind" in r and "url_env" in r
+            ),
         )
 
 

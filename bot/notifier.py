@@ -1,0 +1,43 @@
+"""Sending notices to Slack and webhooks: HTTPS POSTs whose failures never touch a review."""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+
+from bot.worker import TransientError
+from registry.notify import Notice, request_for
+from registry.settings import Receiver
+
+log = logging.getLogger("trackplan.notify")
+TIMEOUT = 10.0
+
+
+class NotifyRefused(Exception):
+    """The receiver refused for good (4xx) or is not configured: retrying cannot help."""
+
+
+def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str, str]) -> int:
+    """POST the notice; TransientError on 5xx, 429 and network failures (the queue retries
+    with backoff), NotifyRefused on any other refusal. Returns the HTTP status."""
+    url = environ.get(receiver.url_env, "")
+    if not url.startswith(("https://", "http://")):
+        raise NotifyRefused(f"{receiver.url_env} is not set to an http(s) URL in the bot's "
+                            "environment")  # fmt: skip
+    secret = environ.get(receiver.secret_env, "") if receiver.secret_env else ""
+    if receiver.secret_env and not secret:
+        raise NotifyRefused(f"{receiver.secret_env} (the signing secret) is not set")
+    body, headers = request_for(receiver, notice, delivery, secret)
+    request = urllib.request.Request(url, data=body, headers={**headers,
+                                     "User-Agent": "trackplan-notify"}, method="POST")  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500 or exc.code == 429:
+            raise TransientError(f"{receiver.id} answered {exc.code}") from None
+        raise NotifyRefused(f"{receiver.id} refused the notice: HTTP {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise TransientError(f"{receiver.id} could not be reached: {exc}") from None

@@ -1,0 +1,173 @@
+"""Notifications through the bot's queue to a local HTTP receiver: shape, signature, retry
+after a 500, nothing sent twice on redelivery, never in the way of a review or a release."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.botkit import app_for, deliver, payload, plan_repo, push_commit
+from tests.fake_github import FakeGitHub
+from tests.test_bot_release import push_payload
+
+SECRET = "s3cret"
+NOTIFY = """
+notify:
+  - kind: slack
+    url_env: TRACKPLAN_TEST_SLACK_URL
+    on: [release]
+  - kind: webhook
+    url_env: TRACKPLAN_TEST_HOOK_URL
+    secret_env: TRACKPLAN_TEST_HOOK_SECRET
+"""
+
+
+class Receiver:
+    """Records every POST; answers the statuses queued in `fail` first, then 200."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.fail: list[int] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = owner.fail.pop(0) if owner.fail else 200
+                owner.received.append({"path": self.path, "headers": dict(self.headers),
+                                       "body": body, "status": status})  # fmt: skip
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ok(self, path: str) -> list[dict[str, Any]]:
+        return [r for r in self.received if r["path"] == path and r["status"] == 200]
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    found = Receiver()
+    monkeypatch.setenv("TRACKPLAN_TEST_SLACK_URL", f"{found.url}/slack")
+    monkeypatch.setenv("TRACKPLAN_TEST_HOOK_URL", f"{found.url}/hook")
+    monkeypatch.setenv("TRACKPLAN_TEST_HOOK_SECRET", SECRET)
+    yield found
+    found.server.shutdown()
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = plan_repo(tmp_path / "repo")
+    settings = (repo / "trackplan.yaml").read_text() + NOTIFY
+    push_commit(repo, "main", "trackplan.yaml", settings, "notify")
+    return repo
+
+
+def _run_all(app: Any, timeout: float = 30.0) -> None:
+    """Work off the queue, waiting out retry backoff, until nothing is left to do."""
+    import time
+
+    worker = app.extensions["trackplan"].worker
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not worker.run_once():
+            health = app.extensions["trackplan"].queue.health()
+            if health.backlog == 0:
+                return
+            time.sleep(0.05)
+
+
+def test_releases_are_announced_signed_retried_and_never_twice(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        receiver.fail = [500]  # the first notice fails: it is retried, the release is not
+        deliver(client, "push", push_payload(gh, "notify"), delivery="push-1")
+        _run_all(app)
+        assert sorted(r["tag_name"] for r in gh.state.releases) == ["segment/v1.0.0",
+                                                                    "shop/v1.0.0"]  # fmt: skip
+        slack = receiver.ok("/slack")
+        hook = receiver.ok("/hook")
+        assert len(slack) == 2 and len(hook) == 2
+        assert receiver.received[0]["status"] == 500  # and then it was sent again
+        texts = sorted(json.loads(r["body"])["text"] for r in slack)
+        assert texts[0].startswith("trackplan: segment 1.0.0 was released in acme/plans")
+        for request in hook:
+            expected = hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
+            assert request["headers"]["X-Trackplan-Signature-256"] == f"sha256={expected}"
+            assert request["headers"]["X-Trackplan-Event"] == "release"
+        data = sorted((json.loads(r["body"]) for r in hook), key=lambda d: d["plan"])
+        assert data[1] == {"event": "release", "repository": "acme/plans", "plan": "shop",
+                           "version": "1.0.0", "breaking": [],
+                           "url": data[1]["url"]}  # fmt: skip
+        assert data[1]["url"].endswith("/releases/tag/shop/v1.0.0")
+        # GitHub redelivers the push, and sends it again: nothing is announced twice.
+        deliver(client, "push", push_payload(gh, "notify"), delivery="push-1")
+        deliver(client, "push", push_payload(gh, "notify"), delivery="push-2")
+        _run_all(app)
+        assert len(receiver.ok("/slack")) == 2 and len(receiver.ok("/hook")) == 2
+
+
+def test_a_breaking_pull_request_is_announced_once_with_its_owners(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        opened = payload("pull_request", "opened.payload.json", gh)
+        deliver(client, "pull_request", opened)
+        deliver(client, "pull_request", opened)  # sent again with a new delivery id
+        deliver(client, "pull_request", payload("pull_request", "synchronize.payload.json", gh))
+        _run_all(app)
+        assert receiver.ok("/slack") == []  # this receiver wants releases only
+        (hook,) = receiver.ok("/hook")
+        notice = json.loads(hook["body"])
+        assert notice["event"] == "breaking-pull-request" and notice["number"] == 1
+        assert "event 'Signup' was renamed to 'Signed Up'" in notice["breaking"]
+        assert "@acme/growth" in notice["owners"]
+        assert len(gh.comments(1)) == 1  # the review itself as ever
+
+
+def test_a_receiver_that_refuses_never_blocks_the_review(
+    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver.fail = [404] * 5  # refused for good: dropped after one try, not retried
+    repo = _repo(tmp_path)
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        deliver(app.test_client(), "pull_request",
+                payload("pull_request", "opened.payload.json", gh))  # fmt: skip
+        _run_all(app)
+        assert [r["status"] for r in receiver.received] == [404]
+        runs = {r["name"]: r["conclusion"] for r in gh.check_runs(gh.sha("rename"))}
+        assert runs["trackplan/review"] == "failure" and "trackplan/bot" not in runs
+        assert len(gh.comments(1)) == 1
+    # Without its signing secret a webhook gets nothing: no unsigned notice goes out.
+    monkeypatch.delenv("TRACKPLAN_TEST_HOOK_SECRET")
+    receiver.received.clear()
+    repo = _repo(tmp_path / "again")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data-again")
+        deliver(app.test_client(), "pull_request",
+                payload("pull_request", "opened.payload.json", gh))  # fmt: skip
+        _run_all(app)
+        assert receiver.received == [] and len(gh.comments(1)) == 1
