@@ -61,10 +61,16 @@ def run(env: Mapping[str, str]) -> int:
     if not token:
         raise ActionError("GITHUB_TOKEN is not set: pass `github-token: ${{ github.token }}` "
                           "(the default) and give the job the README's permissions")  # fmt: skip
+    event_path = env.get("GITHUB_EVENT_PATH", "")
+    if not event_path:
+        raise ActionError("GITHUB_EVENT_PATH is not set: `trackplan action` runs in a GitHub "
+                          "Actions workflow, which sets it")  # fmt: skip
     try:
-        payload = json.loads(Path(env.get("GITHUB_EVENT_PATH", "")).read_text(encoding="utf-8"))
+        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ActionError(f"GITHUB_EVENT_PATH: cannot read the event ({exc})") from None
+    if not isinstance(payload, dict):
+        raise ActionError(f"GITHUB_EVENT_PATH: the event is not a JSON object ({event_path})")
     given = inputs(env)
     try:
         route = classify(event, payload)

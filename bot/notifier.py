@@ -40,4 +40,7 @@ def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str
             raise TransientError(f"{receiver.id} answered {exc.code}") from None
         raise NotifyRefused(f"{receiver.id} refused the notice: HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise TransientError(f"{receiver.id} could not be reached: {exc}") from None
+        reason = getattr(exc, "reason", None) or exc.__class__.__name__
+        raise TransientError(f"{receiver.id} could not be reached ({reason})") from None
+    except ValueError:  # http.client.InvalidURL and kin: never repeat the URL (a secret)
+        raise NotifyRefused(f"{receiver.url_env} does not hold a valid URL") from None

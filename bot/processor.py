@@ -190,7 +190,10 @@ class Processor:
         # Announced once per pull request, when a review first finds it ready (not a draft)
         # with breaking changes: opened, or marked ready (bursts are coalesced, so the
         # webhook's action cannot say which).
-        if not pull.draft:
+        # The Action has no queue to remember what it sent: it announces on the events that
+        # make a pull request ready (opened, reopened, marked ready) only.
+        ready = str(payload.get("action") or "") in ("opened", "reopened", "ready_for_review")
+        if not pull.draft and (self.queue is not None or ready):
             breaking = [c.message for c in report.changes if c.level == BREAKING]
             if breaking:
                 notice = pull_request_notice(repo.full_name, pull.number, pull.title,
@@ -400,13 +403,6 @@ class Processor:
             if steps.run(release.tag, lambda r=release, t=title: repo.publish_release(  # type: ignore[misc]
                     r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
                 published.append(release.tag)
-                notice = release_notice(
-                    repo.full_name, release.plan, release.version,
-                    f"{site}/releases/tag/{release.tag}",
-                    [c.message for c in release.changes if c.level == BREAKING],
-                )  # fmt: skip
-                steps.run("notify", lambda n=notice: self.notify(  # type: ignore[misc]
-                    settings_of(head).notify, n))  # fmt: skip
         done = {r.tag for r in planned}
         repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
         published += repaired
@@ -425,6 +421,21 @@ class Processor:
             steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "success", "Released",
                 "Released " + ", ".join(sorted(here)) + "."))  # fmt: skip
+        if here and not steps.failed:
+            # Announced once complete, also when an earlier try made the tag: the notices'
+            # ids keep a release from being announced twice.
+            breaking = {r.tag: [c.message for c in r.changes if c.level == BREAKING]
+                        for r in planned}  # fmt: skip
+            pattern = tag_pattern(template)
+            for name in sorted(here):
+                match = pattern.fullmatch(name)
+                if match is None:
+                    continue
+                url = f"{site}/releases/tag/{name}"
+                notice = release_notice(repo.full_name, match["plan"], match["version"], url,
+                                        breaking.get(name, []))  # fmt: skip
+                steps.run("notify", lambda n=notice: self.notify(  # type: ignore[misc]
+                    settings_of(head).notify, n))  # fmt: skip
         steps.raise_if_failed()
         return "released" if published else ("blocked" if blocked else "nothing-to-release")
 
@@ -444,7 +455,7 @@ class Processor:
             else:
                 try:
                     self.send_notice(json.loads(body), delivery_id)
-                except TransientError as exc:
+                except Exception as exc:  # best effort without a queue; never fails the run
                     log.warning("notice %s not sent: %s", delivery_id, exc)
 
     def send_notice(self, payload: dict[str, Any], delivery_id: str) -> str:

@@ -190,3 +190,34 @@ def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
     git(repo, "commit", "-qam", "broken")
     broken = client.get("/")
     assert broken.status_code == 503 and "validation error" in broken.get_data(as_text=True)
+
+
+def test_odd_objective_and_kpi_ids_get_unique_anchors_that_links_find(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    stages = "".join(f"    - {{stage: Stage {chr(65 + i)}}}\n" for i in range(15))
+    plan = ("plan:\n  id: web\n  objectives:\n"
+            "    a-b: {kpis: {c: {events: [A Viewed]}}}\n"
+            "    a: {kpis: {b-c: {events: [A Viewed]}}}\n"
+            "    'grow/revenue': {kpis: {'m r\"r': {events: [A Viewed]}}}\n"
+            "  lifecycle:\n" + stages + "events:\n  A Viewed:\n    properties:\n"
+            "      kind: {enum: [1, null, true, x]}\n")  # fmt: skip
+    repo = write_files(tmp_path / "r", {"plans/web/plan.yaml": plan})
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    pages = _pages(out)
+    plan_page = pages[out / "plans/web/index.html"]
+    kpi_ids = [i for i in plan_page.ids if i.startswith("kpi-")]
+    assert len(kpi_ids) == 3  # a-b/c and a/b-c no longer collide
+    for path, page in pages.items():  # every link and fragment resolves (the event's too)
+        for link in page.links:
+            target, _, fragment = link.partition("#")
+            file = (path.parent / target).resolve() if target else path
+            assert not fragment or fragment in pages[file].ids, link
+    event = next(p for p in pages if "/events/" in str(p))
+    assert sum(1 for link in pages[event].links if "#kpi-" in link) == 3
+    assert "1, null, true, x" in event.read_text()  # values as JSON writes them
+    html = (out / "plans/web/index.html").read_text()
+    for points in re.findall(r'points="([^"]+)"', html):  # 15 stages: the funnel narrows
+        (x1, _), (x2, _), (x3, _), (x4, _) = (p.split(",") for p in points.split())
+        assert float(x1) < float(x2) and float(x4) < float(x3)

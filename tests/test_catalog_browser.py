@@ -47,14 +47,16 @@ def test_the_examples_catalog_in_a_browser(run_cli: Cli, tmp_path: Path) -> None
         assert stages == ["Browser", "Shopper", "Customer"]  # every stage, in order
         plan.click("#event-list a:text-is('Order Completed')")
         plan.wait_for_url("**/plans/shop/events/order-completed-*.html")
-        plan.click("a[href*='#kpi-conversion-checkout_completion']")  # event -> its KPI
-        plan.wait_for_url("**/plans/shop/index.html#kpi-conversion-checkout_completion")
-        assert plan.locator("#kpi-conversion-checkout_completion").is_visible()
-        plan.click("#kpi-conversion-checkout_completion a:text-is('Checkout Started')")  # KPI ->
-        plan.wait_for_url("**/plans/shop/events/checkout-started-*.html")  # the event it counts
+        plan.click("a:text-is('conversion/checkout_completion')")  # event -> its KPI
+        plan.wait_for_url("**/plans/shop/index.html#kpi-*")
+        kpi = plan.url.rsplit("#", 1)[1]
+        assert plan.locator(f"[id='{kpi}']").is_visible()
+        assert "checkout_completion" in plan.locator(f"[id='{kpi}']").inner_text()
+        plan.click(f"[id='{kpi}'] a:text-is('Checkout Started')")  # KPI -> the event it counts
+        plan.wait_for_url("**/plans/shop/events/checkout-started-*.html")
         assert plan.locator("h1").inner_text() == "Checkout Started"
         plan.go_back()
-        plan.wait_for_url("**/plans/shop/index.html#kpi-conversion-checkout_completion")
+        plan.wait_for_url(f"**/plans/shop/index.html#{kpi}")
         plan.screenshot(path=str(shots / "catalog-plan.png"), full_page=True)
         plan.set_viewport_size({"width": 390, "height": 844})  # a phone
         plan.screenshot(path=str(shots / "catalog-plan-phone.png"), full_page=True)

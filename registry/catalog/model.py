@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,7 @@ class EventPage:
     properties: list[PropertyRow]
     deprecated: dict[str, str] | None
     renamed_from: list[str]
-    kpis: list[str] = field(default_factory=list)  # "objective/kpi"
+    kpis: list[tuple[str, str]] = field(default_factory=list)  # ("objective/kpi", anchor)
     stages: list[str] = field(default_factory=list)  # lifecycle stages it enters
     history: list[tuple[str, list[str]]] = field(default_factory=list)  # version, lines
 
@@ -50,7 +51,8 @@ class PlanPage:
     description: str
     owners: list[str]
     sources: dict[str, dict[str, Any]]
-    objectives: list[tuple[str, str, list[tuple[str, str, list[str]]]]]  # id, text, kpis
+    # objective id, its anchor, text, and its KPIs: (id, anchor, text, events counted)
+    objectives: list[tuple[str, str, str, list[tuple[str, str, str, list[str]]]]]
     lifecycle: list[tuple[str, str, list[str]]]  # stage, condition, events
     common: list[PropertyRow]
     identify: list[PropertyRow]
@@ -68,6 +70,12 @@ class PlanPage:
 
 BOUNDS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
           "minLength", "maxLength")  # fmt: skip
+
+
+def anchor(kind: str, *names: str) -> str:
+    """An id for a page fragment: readable, unique (a hash of the exact names) and safe in
+    an id and a URL fragment, whatever the plan's keys hold."""
+    return f"{kind}-{slug(chr(0).join(names))}"
 
 
 def slug(name: str) -> str:
@@ -88,6 +96,11 @@ def _names(value: Any) -> list[str]:
     )
 
 
+def _value(value: Any) -> str:
+    """A value as the plan's JSON has it: strings as they are, others as JSON (null, true)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _type(spec: dict[str, Any]) -> str:
     kinds = spec.get("type")
     text = " | ".join(map(str, kinds)) if isinstance(kinds, list) else str(kinds or "any")
@@ -103,9 +116,9 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
             continue
         allowed = ""
         if isinstance(spec.get("enum"), list):
-            allowed = ", ".join(map(str, spec["enum"]))
+            allowed = ", ".join(map(_value, spec["enum"]))
         elif "const" in spec:
-            allowed = str(spec["const"])
+            allowed = _value(spec["const"])
         bounds = [f"{k} {spec[k]}" for k in BOUNDS if k in spec]
         rows.append(
             PropertyRow(
@@ -158,11 +171,13 @@ def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
         kpis = []
         for kpi, kspec in sorted(((ospec or {}).get("kpis") or {}).items()):
             counted = _names((kspec or {}).get("events"))
-            kpis.append((kpi, _text((kspec or {}).get("description")), counted))
+            here = anchor("kpi", str(objective), str(kpi))
+            kpis.append((str(kpi), here, _text((kspec or {}).get("description")), counted))
             for name in counted:
                 if name in by_name:
-                    by_name[name].kpis.append(f"{objective}/{kpi}")
-        objectives.append((objective, _text((ospec or {}).get("description")), kpis))
+                    by_name[name].kpis.append((f"{objective}/{kpi}", here))
+        objectives.append((str(objective), anchor("objective", str(objective)),
+                           _text((ospec or {}).get("description")), kpis))  # fmt: skip
     lifecycle = []
     for stage in document.get("lifecycle") or []:
         if not isinstance(stage, dict):

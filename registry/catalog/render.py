@@ -31,9 +31,10 @@ def funnel(plan: PlanPage) -> Markup:
         f'<title id="funnel-title">Lifecycle of {escape(plan.title)}: '
         f"{escape(' → '.join(s for s, _, _ in stages))}</title>",
     ]
+    step = min(24, width // (2 * (len(stages) + 1)))  # narrowing, never past the middle
     for index, (stage, condition, entering) in enumerate(stages):
-        inset_top = index * 24
-        inset_bottom = (index + 1) * 24
+        inset_top = index * step
+        inset_bottom = (index + 1) * step
         y = index * band + 2
         points = (
             f"{inset_top},{y} {width - inset_top},{y} {width - inset_bottom},{y + band - 4} "
