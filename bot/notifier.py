@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.error
 import urllib.request
@@ -23,9 +24,12 @@ def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str
     """POST the notice; TransientError on 5xx, 429 and network failures (the queue retries
     with backoff), NotifyRefused on any other refusal. Returns the HTTP status."""
     url = environ.get(receiver.url_env, "")
-    if not url.startswith(("https://", "http://")):
-        raise NotifyRefused(f"{receiver.url_env} is not set to an http(s) URL in the bot's "
+    local = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+    if not url.startswith("https://") and not local:  # plain http only to this machine
+        raise NotifyRefused(f"{receiver.url_env} is not set to an https URL in the bot's "
                             "environment")  # fmt: skip
+    if receiver.kind == "webhook" and not receiver.secret_env:
+        raise NotifyRefused(f"{receiver.id}: a webhook needs secret_env (notices are signed)")
     secret = environ.get(receiver.secret_env, "") if receiver.secret_env else ""
     if receiver.secret_env and not secret:
         raise NotifyRefused(f"{receiver.secret_env} (the signing secret) is not set")
@@ -42,5 +46,7 @@ def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc.__class__.__name__
         raise TransientError(f"{receiver.id} could not be reached ({reason})") from None
-    except ValueError:  # http.client.InvalidURL and kin: never repeat the URL (a secret)
+    except (ValueError, http.client.InvalidURL):  # never repeat the URL: it is a secret
         raise NotifyRefused(f"{receiver.url_env} does not hold a valid URL") from None
+    except http.client.HTTPException as exc:  # a broken answer: worth another try
+        raise TransientError(f"{receiver.id} answered badly ({exc.__class__.__name__})") from None

@@ -171,3 +171,19 @@ def test_a_receiver_that_refuses_never_blocks_the_review(
                 payload("pull_request", "opened.payload.json", gh))  # fmt: skip
         _run_all(app)
         assert receiver.received == [] and len(gh.comments(1)) == 1
+
+
+def test_unsigned_webhooks_and_plain_http_elsewhere_are_refused() -> None:
+    from bot.notifier import NotifyRefused, send
+    from registry.notify import release_notice
+    from registry.settings import Receiver
+
+    notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
+    env = {"URL": "https://hooks.example.com/x", "PLAIN": "http://hooks.example.com/x"}
+    with pytest.raises(NotifyRefused, match="a webhook needs secret_env"):
+        send(Receiver("webhook", "URL"), notice, "d", env)
+    with pytest.raises(NotifyRefused, match="is not set to an https URL"):
+        send(Receiver("slack", "PLAIN"), notice, "d", env)
+    with pytest.raises(NotifyRefused, match="does not hold a valid URL") as refused:
+        send(Receiver("slack", "BAD"), notice, "d", {"BAD": "https://h/SECRET TOKEN\n"})
+    assert "SECRET" not in str(refused.value)  # the URL is a secret: never repeated
