@@ -28,7 +28,7 @@ class Inputs:
     fail_on: str = "breaking"
     comment: bool = True
     release: bool = True
-    repo_path: str = "."
+    repo_path: str = ""  # the registry's folder in the repository, "" or ending in "/"
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -46,10 +46,12 @@ def inputs(env: Mapping[str, str]) -> Inputs:
     if fail_on not in FAIL_ON:
         raise ActionError(f"input fail-on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
     repo_path = env.get("INPUT_REPO-PATH", env.get("INPUT_REPO_PATH", "")).strip() or "."
-    if repo_path not in (".", "./"):
-        raise ActionError(f"input repo-path: {repo_path!r}: the action reviews a registry at "
-                          "the repository's root (plans/, trackplan.yaml) for now")  # fmt: skip
-    return Inputs(fail_on, _flag(env, "comment", True), _flag(env, "release", True), repo_path)
+    parts = [p for p in repo_path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if repo_path.startswith("/") or ".." in parts:
+        raise ActionError(f"input repo-path: {repo_path!r}: a folder inside the repository, "
+                          "e.g. analytics/tracking")  # fmt: skip
+    prefix = "".join(f"{p}/" for p in parts)
+    return Inputs(fail_on, _flag(env, "comment", True), _flag(env, "release", True), prefix)
 
 
 def run(env: Mapping[str, str]) -> int:
@@ -88,6 +90,7 @@ def run(env: Mapping[str, str]) -> int:
             app_id=0, private_key="", webhook_secret="", token=token,
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
             data_dir=Path(data), start_worker=False, post_comment=given.comment,
+            registry_prefix=given.repo_path,
             seconds_between_requests=float(env.get("TRACKPLAN_SECONDS_BETWEEN_REQUESTS", 0.25)),
             seconds_between_writes=float(env.get("TRACKPLAN_SECONDS_BETWEEN_WRITES", 1.0)),
         )  # fmt: skip

@@ -55,6 +55,9 @@ class Config:
     token: str = field(default="", repr=False)
     # Whether the review is also posted as the pull request comment (the checks always are).
     post_comment: bool = True
+    # The registry's folder inside the repository ("" the root, else e.g. "analytics/"):
+    # plan files are read below it, annotations and links point into it.
+    registry_prefix: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

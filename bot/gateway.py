@@ -344,13 +344,17 @@ class RepoGateway:
         GitHub cuts off at 3,000 files.
         """
         tree = self._repo.get_git_tree(sha, recursive=True)
+        prefix = self._github.config.registry_prefix
         files, total = {}, 0
         for element in tree.tree:
             if element.type != "blob":
                 continue
             total += element.size or 0
-            if is_registry_file(element.path):
-                files[element.path] = element.sha
+            if not element.path.startswith(prefix):
+                continue
+            path = element.path[len(prefix) :]  # registry paths are relative to its folder
+            if is_registry_file(path):
+                files[path] = element.sha
         if tree.raw_data.get("truncated"):
             # Files missing from a cut-off listing would look deleted: never guess.
             raise TreeTooLarge(
@@ -393,7 +397,8 @@ class RepoGateway:
                     continue
                 # GitHub's tarballs hold one top folder, `owner-repo-sha/`.
                 path = member.name.split("/", 1)[1] if "/" in member.name else member.name
-                blob = wanted.get(path)
+                prefix = self._github.config.registry_prefix
+                blob = wanted.get(path[len(prefix) :]) if path.startswith(prefix) else None
                 handle = archive.extractfile(member) if blob else None
                 if blob and handle is not None:
                     data = handle.read()

@@ -228,9 +228,10 @@ class Processor:
         released = latest_by_plan(tags, settings_of(head).release.tag)
         report = compare(base, head, released=released, parse=self.parse)
         policy = load_registry(tip, parse=self.parse).registry
+        prefix = self.config.registry_prefix
         links = Links(
-            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/",
-            base=f"{pull.repo_html_url}/blob/{base_sha}/",
+            head=f"{pull.repo_html_url}/blob/{pull.head_sha}/{prefix}",
+            base=f"{pull.repo_html_url}/blob/{base_sha}/{prefix}",
             rules=policy.settings.review.rules_url,
         )
         return report, policy, touched, reviews, links
@@ -314,7 +315,7 @@ class Processor:
         repo.check_run(
             pull.head_sha, VALIDATE_CHECK, "failure" if errors else "success",
             "Invalid plan files" if errors else "Plan files are valid", summary,
-            annotations=[_annotation(f) for f in findings],
+            annotations=[_annotation(f, self.config.registry_prefix) for f in findings],
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
@@ -358,9 +359,9 @@ class Processor:
         command = f"trackplan review {report.base_label} {report.head_label} --format json"
         text = breaking_text(report, links, command)
         self.outcome[REVIEW_CHECK] = conclusion
+        annotations = _change_annotations(report, self.config.registry_prefix)
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title,
-                       bounded(summary.split("\n")), text,
-                       annotations=_change_annotations(report))  # fmt: skip
+                       bounded(summary.split("\n")), text, annotations=annotations)  # fmt: skip
 
     def push(self, payload: dict[str, Any]) -> str:
         """Release every plan changed since its last release, at the pushed commit, and
@@ -572,7 +573,7 @@ def _problems_section(problems: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _change_annotations(report: DiffReport) -> list[Annotation]:
+def _change_annotations(report: DiffReport, prefix: str = "") -> list[Annotation]:
     """Every breaking change and warning on the HEAD line it concerns (for a removal, the
     nearest part of it HEAD still has): the full list, beyond what the check text holds."""
     out = []
@@ -584,11 +585,12 @@ def _change_annotations(report: DiffReport) -> list[Annotation]:
             continue
         level = "failure" if change.level == BREAKING else "warning"
         message = f"{change.message}\nMigration: {change.migration}"
-        out.append(Annotation(where.file, where.line, level, change.rule, message))
+        out.append(Annotation(prefix + where.file, where.line, level, change.rule, message))
     return out
 
 
-def _annotation(finding: Finding) -> Annotation:
+def _annotation(finding: Finding, prefix: str = "") -> Annotation:
     level = "failure" if finding.level == ERROR else "warning"
     message = finding.message + (f"\n{finding.hint}" if finding.hint else "")
-    return Annotation(finding.location.file, finding.location.line, level, finding.rule, message)
+    return Annotation(prefix + finding.location.file, finding.location.line, level, finding.rule,
+                      message)  # fmt: skip

@@ -103,3 +103,46 @@ def test_action_yml_runs_the_entry_point_with_every_input() -> None:
     assert steps[-1]["run"] == "trackplan action"
     passed = {k.removeprefix("INPUT_").lower() for k in steps[-1]["env"] if k.startswith("INPUT_")}
     assert passed == set(action["inputs"]) - {"github-token"}
+
+
+def test_a_registry_in_a_folder_of_the_repository(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    from tests.botkit import EXAMPLES
+    from tests.test_snapshot import git
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "acme-base", root / "analytics")
+    (root / "README.md").write_text("an app repository\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "plans in a folder")
+    git(root, "checkout", "-q", "-b", "rename")
+    shutil.rmtree(root / "analytics/plans")
+    shutil.copytree(EXAMPLES / "acme/plans", root / "analytics/plans")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "rename")
+    git(root, "checkout", "-q", "main")
+    with FakeGitHub(root) as gh:
+        gh.tokens.add(TOKEN)
+        gh.add_pull(1, head="rename")
+        opened = payload("pull_request", "opened.payload.json", gh)
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened, repo_path="analytics")
+        assert run_cli("action").code == 1
+        (comment,) = gh.comments(1)
+        assert "event 'Signup' was renamed to 'Signed Up'" in comment["json"]["body"]
+        assert f"/blob/{gh.sha('rename')}/analytics/plans/segment/" in comment["json"]["body"]
+        runs = {r["name"]: r for r in gh.check_runs(gh.sha("rename"))}
+        paths = {a["path"] for a in runs["trackplan/review"]["annotations"]}
+        assert paths and all(p.startswith("analytics/plans/") for p in paths)
+        _environment(monkeypatch, gh, tmp_path, "push", push_payload(gh, "base"),
+                     repo_path="analytics/")  # fmt: skip
+        assert run_cli("action").code == 0
+        assert sorted(r["tag_name"] for r in gh.state.releases) == ["segment/v1.0.0",
+                                                                    "shop/v1.0.0"]  # fmt: skip
+        _environment(monkeypatch, gh, tmp_path, "push", push_payload(gh, "base"),
+                     repo_path="../elsewhere")  # fmt: skip
+        bad = run_cli("action")
+        assert bad.code == 2 and "a folder inside the repository" in bad.err
