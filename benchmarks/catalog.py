@@ -13,7 +13,6 @@ The registry is the synthetic one of the code generation benchmark. Printed:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.runs import best  # noqa: E402
 from registry.cache import ParseCache  # noqa: E402
 from registry.catalog.model import plan_page  # noqa: E402
 from registry.catalog.render import catalog_files  # noqa: E402
@@ -32,15 +32,6 @@ from tests.conftest import write_files  # noqa: E402
 
 TARGET = 3.0
 QUERIES = ["prop", "thing 1999", "nothing matches this", ""]
-
-
-def best(command: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

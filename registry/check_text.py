@@ -30,7 +30,7 @@ def validation_summary(findings: Sequence[Finding], links: Links, command: str) 
         for (rule, level), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"| {rule_link(rule, links)} | {level} | {count} |")
     out += ["", f"The full report: `{command}` on this commit."]
-    return _bounded(out)
+    return bounded(out)
 
 
 def breaking_text(report: DiffReport, links: Links, command: str) -> str:
@@ -53,7 +53,7 @@ def breaking_text(report: DiffReport, links: Links, command: str) -> str:
             break
         out.append(line)
         size += len(line) + 1
-    return _bounded(out)
+    return bounded(out)
 
 
 WAITING_OWNERS = 50  # owners named in the check summary's "Waiting for" line
@@ -80,10 +80,6 @@ def waiting_for(missing: Sequence[tuple[str, str]]) -> str:
 
 def bounded(lines: Sequence[str]) -> str:
     """Lines joined, cut at a line end to fit a check run's summary or text."""
-    return _bounded(lines)
-
-
-def _bounded(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     if len(text) <= MAX_OUTPUT:
         return text

@@ -187,3 +187,25 @@ def test_unsigned_webhooks_and_plain_http_elsewhere_are_refused() -> None:
     with pytest.raises(NotifyRefused, match="does not hold a valid URL") as refused:
         send(Receiver("slack", "BAD"), notice, "d", {"BAD": "https://h/SECRET TOKEN\n"})
     assert "SECRET" not in str(refused.value)  # the URL is a secret: never repeated
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_releases_under_failing_github_calls_are_announced_once_each(
+    receiver: Receiver, tmp_path: Path, seed: int
+) -> None:
+    """30 % of GitHub calls fail, half of them after the write was applied (a 502 from a
+    proxy): the release is finished over retries, and announced once, when it is complete."""
+    from tests.fake_github import Faults
+
+    repo = _repo(tmp_path)
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        gh.inject(Faults(fail_before=0.15, fail_after=0.15, seed=seed))
+        deliver(app.test_client(), "push", push_payload(gh, "notify"), delivery="push-1")
+        _run_all(app, timeout=60)
+        gh.inject(None)
+        assert sorted(r["tag_name"] for r in gh.state.releases) == ["segment/v1.0.0",
+                                                                    "shop/v1.0.0"]  # fmt: skip
+        assert all(len(gh.state.assets[r["id"]]) == 4 for r in gh.state.releases)
+        announced = sorted(json.loads(r["body"])["plan"] for r in receiver.ok("/hook"))
+        assert announced == ["segment", "shop"]

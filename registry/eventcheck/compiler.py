@@ -136,11 +136,6 @@ class _Writer:
         self.lines.append("    " * depth + line)
 
 
-def compile_object(schema: dict[str, Any], unplanned: str) -> Validator:
-    """One object schema compiled on its own (see `Compiler.compile_object`)."""
-    return Compiler().compile_object(schema, unplanned)
-
-
 def _path(path: str, key: str) -> str:
     """A path expression: the key, or the run-time path of the parent and the key."""
     return f"{path} + '/' + {key!r}" if path != "''" else repr(key)
@@ -221,7 +216,7 @@ def _value(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) ->
         w.emit(depth + 3, f"{check}(item, {path} + '[]', out)")
     if isinstance(schema.get("properties"), dict) or "required" in schema:
         w.emit(depth, f"if type({v}) is dict:")
-        _object(w, schema, v, path, depth + 1, k.ADDITIONAL_NOT_ALLOWED, top=False)
+        _object(w, schema, v, path, depth + 1)
     if len(w.lines) == start:
         if kinds:
             w.lines.pop()  # the `else:` with nothing under it
@@ -282,8 +277,8 @@ def _same(value: Any, allowed: Any) -> bool:
     return bool(value == allowed)
 
 
-def _object(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int,
-            unplanned: str, top: bool) -> None:  # fmt: skip
+def _object(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) -> None:
+    """A nested object's checks (an event's own properties are `Compiler.compile_object`'s)."""
     found = schema.get("properties")
     props: dict[str, Any] = found if isinstance(found, dict) else {}
     required = schema.get("required")
@@ -300,10 +295,9 @@ def _object(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int,
         w.emit(depth, f"{x} = {v}.get({name!r}, MISSING)")
         w.emit(depth, f"if {x} is not MISSING:")
         w.emit(depth + 1, f"{check}({x}, {_path(path, name)}, out)")
-    closed = schema.get("additionalProperties") is False
-    if closed or top:
+    if schema.get("additionalProperties") is False:
         known = w.constant(frozenset(props), "K")
-        kind = k.ADDITIONAL_NOT_ALLOWED if closed else unplanned
+        kind = k.ADDITIONAL_NOT_ALLOWED
         w.emit(depth, f"if len({v}) > {len(props)} or not {known}.issuperset({v}):")
         w.emit(depth + 1, f"for key in {v}:")
         w.emit(depth + 2, f"if key not in {known}:")

@@ -189,18 +189,15 @@ def read(path: Path, plan_id: str) -> Imported:
             "columns trackplan does not read: " + ", ".join(repr(c) for c in ignored)
         )
     events: dict[str, dict[str, Any]] = imported.document["events"]
+    # An event's own columns as last read: they repeat on each of its rows, read once.
+    seen: dict[str, tuple[str, ...]] = {}
     try:
         for row in reader:
-            _row(path, reader.line_num, row, columns, events)
+            _row(path, reader.line_num, row, columns, events, seen)
     except csv.Error as exc:
         raise FormatError(f"{path}:{reader.line_num}: {exc}: is a quote opened in an earlier "
                           "row never closed?") from None  # fmt: skip
-    for event in events.values():
-        event.pop(_SAID, None)
     return imported
-
-
-_SAID = "\0said"  # an event's own columns as last read (removed once the sheet is read)
 
 
 def _event_columns(event: dict[str, Any], name: str, cell: Callable[[str], str],
@@ -224,6 +221,7 @@ def _row(
     row: list[str],
     columns: dict[str, int],
     events: dict[str, dict[str, Any]],
+    seen: dict[str, tuple[str, ...]],
 ) -> None:
     cells = {name: row[i].strip() for name, i in columns.items() if i < len(row)}
 
@@ -244,8 +242,8 @@ def _row(
         raise fail("event", "no event name; every row names its event")
     event = events.setdefault(name, {})
     said = (cell("event description"), cell("stage"), cell("owner"), cell("sources"))
-    if event.get(_SAID) != said:  # the event's columns repeat on each of its rows
-        event[_SAID] = said
+    if seen.get(name) != said:
+        seen[name] = said
         _event_columns(event, name, cell, fail)
     prop = cell("property")
     if not prop:

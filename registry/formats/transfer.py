@@ -14,7 +14,7 @@ from typing import Any
 from registry.cache import ParseCache
 from registry.findings import ERROR, Finding
 from registry.formats import FORMATS, IMPORTERS
-from registry.formats.base import Document, FormatError, Imported, left_out
+from registry.formats.base import Document, FormatError, left_out
 from registry.formats.plan_yaml import PlanFile, plan_files
 from registry.snapshot import FolderSnapshot, MemorySnapshot
 from registry.validate import validate
@@ -214,8 +214,3 @@ def write_export(files: dict[str, bytes], out: Path, folder: bool) -> list[Path]
         raise FormatError(f"{out}: exists and is not a folder; --out names a folder here")
     write_new_files(out, files, replace=True)
     return [out / name for name in sorted(files)]
-
-
-def imported_document(imported: Imported) -> Document:
-    """What an importer read, with the references the plan needs (for tests and tools)."""
-    return _with_references(imported.document)
