@@ -17,9 +17,10 @@ from bot import catalog_pages, readapi
 from bot.body import read_body
 from bot.config import Config
 from bot.intake import PayloadError, classify, parse_json
-from bot.queue import SqliteQueue
+from bot.queue import DeliveryQueue
+from bot.service import assemble
 from bot.signature import is_valid
-from bot.worker import RetryPolicy, Worker
+from bot.worker import Worker
 
 log = logging.getLogger("trackplan.bot")
 webhook = Blueprint("webhook", __name__)
@@ -28,7 +29,7 @@ webhook = Blueprint("webhook", __name__)
 @dataclass
 class BotState:
     config: Config
-    queue: SqliteQueue
+    queue: DeliveryQueue
     worker: Worker
 
 
@@ -73,7 +74,12 @@ def receive() -> ResponseReturnValue:
         log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
         return jsonify(ignored=route.reason), 202
     kept = json.dumps(route.essentials, separators=(",", ":")).encode()
-    stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
+    try:
+        stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
+    except Exception as exc:  # the database is down or full: GitHub may redeliver later
+        log.error("delivery %s event=%s outcome=not-stored (%s: %s)", delivery, event,
+                  exc.__class__.__name__, exc)  # fmt: skip
+        return jsonify(error="the delivery queue is unavailable; redeliver it later"), 503
     if stored:
         bot.worker.wake.set()
     else:
@@ -85,7 +91,7 @@ def _json_error(exc: HTTPException) -> ResponseReturnValue:
     return jsonify(error=exc.description or exc.name), exc.code or 500
 
 
-def _configure_logging() -> None:
+def configure_logging() -> None:
     """One line per delivery outcome on stderr, unless the host (tests, gunicorn
     --log-config) set up logging already."""
     logger = logging.getLogger("trackplan")
@@ -97,29 +103,14 @@ def _configure_logging() -> None:
     logger.setLevel(logging.INFO)
 
 
-def queue_path(settings: Config) -> Path:
-    return settings.data_dir / "queue.sqlite3"
-
-
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """The bot's WSGI app. `config`: a Config, a mapping of its fields, or None to read the
     TRACKPLAN_* environment now (never at import)."""
-    from bot.processor import Processor  # the GitHub side loads only with an app
-
     settings = Config.coerce(config)
-    _configure_logging()
+    configure_logging()
     app = Flask("trackplan")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    queue = SqliteQueue(queue_path(settings), lease_seconds=settings.lease_seconds,
-                        settle_seconds=settings.settle_seconds)  # fmt: skip
-    processor = Processor(settings, queue)
-    policy = RetryPolicy(settings.retry_base_seconds, settings.retry_max_delay_seconds,
-                         settings.give_up_after_seconds)  # fmt: skip
-    worker = Worker(
-        queue, processor.process, retry=policy, give_up=processor.give_up,
-        retention_seconds=settings.retention_days * 86400, periodic=processor.reconcile_all,
-        periodic_seconds=settings.reconcile_seconds,
-    )  # fmt: skip
+    queue, worker = assemble(settings)
     app.extensions["trackplan"] = BotState(settings, queue, worker)
     app.register_blueprint(webhook)
     app.register_error_handler(HTTPException, _json_error)

@@ -58,6 +58,9 @@ class Config:
     # The registry's folder inside the repository ("" the root, else e.g. "analytics/"):
     # plan files are read below it, annotations and links point into it.
     registry_prefix: str = ""
+    # PostgreSQL for a queue shared by several hosts (postgresql://…); "" = SQLite in
+    # `data_dir`, for one host.
+    database_url: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -79,6 +82,8 @@ class Config:
         give_up_hours = _seconds(env, "TRACKPLAN_GIVE_UP_HOURS", 12.0, problems)
         retention_days = _seconds(env, "TRACKPLAN_RETENTION_DAYS", 7.0, problems)
         reconcile_minutes = _seconds(env, "TRACKPLAN_RECONCILE_MINUTES", 60.0, problems)
+        database_url = database_url_from(env, problems)
+        embedded = _flag(env, "TRACKPLAN_EMBEDDED_WORKER", True, problems)
         if problems:
             raise ConfigError("cannot start the trackplan bot:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -92,6 +97,8 @@ class Config:
             give_up_after_seconds=give_up_hours * 3600,
             retention_days=retention_days,
             reconcile_seconds=reconcile_minutes * 60,
+            database_url=database_url,
+            start_worker=embedded,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])
             if env.get("TRACKPLAN_REGISTRY_PATH")
             else None,
@@ -126,6 +133,30 @@ def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[s
         problems.append(f"{name} must be a number of seconds >= 0, not {text!r}")
         return default
     return value
+
+
+def database_url_from(env: Mapping[str, str], problems: list[str]) -> str:
+    url = env.get("TRACKPLAN_DATABASE_URL", "").strip()
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        problems.append(
+            f"TRACKPLAN_DATABASE_URL must be a postgresql:// URL (leave it unset for SQLite "
+            f"in the data folder), not one with {scheme}"
+        )  # never repeat the URL: it may hold a password
+        return ""
+    return url
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{name} must be 1 or 0, not {text!r}")
+    return default
 
 
 def _app_id(text: str, problems: list[str]) -> int:

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import Any, ParamSpec, Protocol, Self, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Repository import Repository
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from bot.config import Config
 from bot.worker import TransientError
@@ -120,9 +121,12 @@ class _RequestRetry(GithubRetry):
         kwargs.setdefault("max_rate_limit_wait", max_wait)
         super().__init__(**kwargs)
 
+    pacing: Pacing | None = None  # read by the connection each client makes (_Paced)
+
     def new(self, **kw: Any) -> Self:
         retry = super().new(**kw)
         retry.max_wait = self.max_wait
+        retry.pacing = self.pacing
         return retry
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -132,6 +136,56 @@ class _RequestRetry(GithubRetry):
             raise RateLimitExceededExceedsMaxWait(response.status, {"message": "Retry-After"},
                                                   headers, wait=wait)  # fmt: skip
         return None if wait is None else float(wait)
+
+
+class WritePacer(Protocol):
+    """Shared write slots (the queue's database): `reserve_write` returns the wait."""
+
+    def reserve_write(self, key: str, interval: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """GitHub's secondary rate limits count an installation's writes from every host: each
+    write takes the next slot of its installation from the shared pacer first."""
+
+    pacer: WritePacer
+    key: str
+    interval: float
+
+    def before_write(self) -> None:
+        try:
+            wait = self.pacer.reserve_write(self.key, self.interval)
+        except Exception as exc:  # the database is away: pace this process alone, cautiously
+            log.warning("shared write pacing unavailable (%s); waiting %.2f s",
+                        exc.__class__.__name__, self.interval)  # fmt: skip
+            wait = self.interval
+        if wait > 0:
+            time.sleep(wait)
+
+
+class _Paced:
+    """A PyGithub connection that waits for its installation's write slot before a write.
+    PyGithub hands every connection its client's retry object, which carries the pacing."""
+
+    verb: str
+
+    def __init__(self, *args: Any, retry: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, retry=retry, **kwargs)  # type: ignore[call-arg]
+        self.pacing: Pacing | None = getattr(retry, "pacing", None)
+
+    def getresponse(self) -> Any:
+        if self.pacing is not None and self.verb not in ("GET", "HEAD"):
+            self.pacing.before_write()
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _PacedHTTP(_Paced, HTTPRequestsConnectionClass):
+    pass
+
+
+class _PacedHTTPS(_Paced, HTTPSRequestsConnectionClass):
+    pass
 
 
 _depth = threading.local()
@@ -245,8 +299,12 @@ class GitHub:
     """Authenticated access as the App: a JWT for /app, installation tokens for the rest
     (or, for the GitHub Action, one token for everything)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, pacer: WritePacer | None = None) -> None:
         self.config = config
+        # Writes take shared slots when there is a pacer (the bot's queue), else PyGithub
+        # paces each client on its own (the GitHub Action: one process).
+        self.pacer = pacer if config.seconds_between_writes > 0 else None
+        Requester.injectConnectionClasses(_PacedHTTP, _PacedHTTPS)  # plain without pacing
         # With a token (the GitHub Action) there is no App: one client for every repository.
         self._app_auth = None if config.token else Auth.AppAuth(config.app_id, config.private_key)
         self._clients: dict[int, Github] = {}
@@ -255,17 +313,22 @@ class GitHub:
         self.step_retry = StepRetry(config.request_retries, config.request_backoff_seconds,
                                     config.max_wait_seconds)  # fmt: skip
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self, installation_id: int | None = None) -> dict[str, Any]:
         retry = _RequestRetry(
             max_wait=self.config.max_wait_seconds, total=self.config.request_retries,
             backoff_factor=self.config.request_backoff_seconds, backoff_jitter=0.5,
         )  # fmt: skip
+        write_pacing = self.config.seconds_between_writes
+        if self.pacer is not None and installation_id is not None:
+            key = f"{self.config.api_url}#installation-{installation_id}"
+            retry.pacing = Pacing(self.pacer, key, write_pacing)
+            write_pacing = 0.0  # the shared slots pace writes; PyGithub's own would add up
         return {
             "base_url": self.config.api_url,
             "timeout": int(self.config.request_timeout),
             "retry": retry,
             "seconds_between_requests": self.config.seconds_between_requests,
-            "seconds_between_writes": self.config.seconds_between_writes,
+            "seconds_between_writes": write_pacing,
         }
 
     @_github
@@ -293,7 +356,7 @@ class GitHub:
                     if self._app_auth is None
                     else self._app_auth.get_installation_auth(installation_id)
                 )
-                client = Github(auth=auth, lazy=True, **self._kwargs())
+                client = Github(auth=auth, lazy=True, **self._kwargs(installation_id))
                 self._clients[installation_id] = client
         return RepoGateway(client.get_repo(full_name), self, installation_id)  # lazy: no request
 

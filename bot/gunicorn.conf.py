@@ -10,7 +10,8 @@ import os
 from typing import Any
 
 bind = os.environ.get("TRACKPLAN_BIND", "0.0.0.0:8000")
-# Each worker process acknowledges webhooks and drains the shared SQLite queue.
+# Each worker process acknowledges webhooks and, unless TRACKPLAN_EMBEDDED_WORKER=0, works
+# off the shared queue (SQLite in the data folder, or PostgreSQL: TRACKPLAN_DATABASE_URL).
 workers = int(os.environ.get("TRACKPLAN_WORKERS", "2"))
 # Threads are cheap while they wait on a socket: 32 per process keep acks fast with dozens
 # of slow or idle clients connected.
@@ -27,11 +28,10 @@ keepalive = 5
 
 def on_starting(server: Any) -> None:
     """Create or migrate the queue once, before workers boot: never in a request."""
-    from bot.app import queue_path
+    from bot.backend import migrate
     from bot.config import Config
-    from bot.queue import migrate
 
-    migrate(queue_path(Config.from_env()))
+    migrate(Config.from_env())
 
 
 def worker_exit(server: Any, worker: Any) -> None:

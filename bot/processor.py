@@ -105,7 +105,7 @@ class Processor:
     def __init__(self, config: Config, queue: DeliveryQueue | None = None) -> None:
         self.config = config
         self.queue = queue
-        self.github = GitHub(config)
+        self.github = GitHub(config, queue)
         self.parse = ParseCache(config.data_dir / "cache")
         self.verified = Fingerprints(config.data_dir / "verified-releases.txt")
         # What the last review published: check name -> conclusion, and its report (the

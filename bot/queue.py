@@ -87,11 +87,30 @@ class DeliveryQueue(ABC):
     def latest_payloads(self, event: str) -> list[bytes]:
         """The newest stored payload of each key for one event (repositories seen lately)."""
 
+    @abstractmethod
+    def reserve_write(self, key: str, interval: float) -> float:
+        """Take the next slot for a GitHub write of `key` (an installation), `interval`
+        seconds after the one before, shared by every process of the backend; returns the
+        seconds to wait until the slot starts."""
+
+    def subscribe(self, wake: threading.Event) -> None:
+        """Set `wake` whenever a delivery is stored by any process (where the backend can
+        tell); the worker polls as well, so a backend may do nothing here."""
+        return None
+
+    def unsubscribe(self) -> None:
+        """Stop setting the event given to `subscribe`."""
+        return None
+
+    def close(self) -> None:
+        """Let go of connections (a worker process that stops)."""
+        return None
+
     def counts(self) -> dict[str, int]:
         return self.health().counts
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -109,6 +128,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, not_before);
 CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (key, status, received);
+CREATE TABLE IF NOT EXISTS pacing (key TEXT PRIMARY KEY, next_at REAL NOT NULL);
 """
 # Columns added since the first release: migrate() adds what an older file lacks.
 ADDED_COLUMNS = {
@@ -151,7 +171,7 @@ def _start_time(pid: int) -> str:
     return fields[19] if fields else "?"  # field 22: start time in clock ticks
 
 
-def _owner_is_gone(owner: str) -> bool:
+def owner_is_gone(owner: str) -> bool:
     """True when `owner` was a process of this host that is not running any more."""
     host, _, rest = owner.partition("/")
     pid_text, _, start = rest.partition("/")
@@ -399,7 +419,7 @@ class SqliteQueue(DeliveryQueue):
                 "SELECT DISTINCT owner FROM deliveries WHERE status = ? AND owner IS NOT NULL",
                 (PROCESSING,),
             )]  # fmt: skip
-            gone = [owner for owner in owners if owner != self.owner and _owner_is_gone(owner)]
+            gone = [owner for owner in owners if owner != self.owner and owner_is_gone(owner)]
             taken = 0
             for owner in gone:
                 taken += db.execute(
@@ -447,6 +467,21 @@ class SqliteQueue(DeliveryQueue):
             (event,),
         )
         return [bytes(row[0]) for row in rows]
+
+    def reserve_write(self, key: str, interval: float) -> float:
+        now = time.time()  # one host: its clock is every process's clock
+        with self._write:
+            row = (
+                self._db()
+                .execute(
+                    "INSERT INTO pacing (key, next_at) VALUES (:key, :now + :interval)"
+                    " ON CONFLICT (key) DO UPDATE SET next_at = MAX(next_at, :now) + :interval"
+                    " RETURNING next_at - :interval",
+                    {"key": key, "now": now, "interval": interval},
+                )
+                .fetchone()
+            )
+        return max(0.0, float(row[0]) - now) if row else 0.0
 
     def health(self) -> Health:
         db = self._db()

@@ -120,6 +120,7 @@ class Worker:
             taken = self.queue.recover()
             if taken:
                 log.warning("took back %d deliveries from processes that stopped", taken)
+            self.queue.subscribe(self.wake)  # another host's ack wakes this worker at once
             self._thread = threading.Thread(target=self._run, name="trackplan-worker", daemon=True)
             self._thread.start()
             _running.add(self)
@@ -132,6 +133,7 @@ class Worker:
         _running.discard(self)
         if thread is None:
             return
+        self.queue.unsubscribe()
         thread.join(timeout)
         current = self._current
         if thread.is_alive() and current is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -703,21 +702,61 @@ def cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_bot_migrate(args: argparse.Namespace) -> int:
+def _queue_settings(args: argparse.Namespace) -> Any:
+    """Where the queue lives, from --database-url / --data-dir or the environment; the
+    GitHub settings are not needed to migrate it."""
     import os
 
-    from bot.queue import SCHEMA_VERSION, migrate
+    from bot.config import Config, database_url_from
 
-    data = Path(args.data_dir or os.environ.get("TRACKPLAN_DATA_DIR") or "trackplan-data")
-    path = data / "queue.sqlite3"
+    env = dict(os.environ)
+    if args.database_url is not None:
+        env["TRACKPLAN_DATABASE_URL"] = args.database_url
+    problems: list[str] = []
+    url = database_url_from(env, problems)
+    if problems:
+        raise UsageError(problems[0])
+    data = Path(args.data_dir or env.get("TRACKPLAN_DATA_DIR") or "trackplan-data")
+    return Config(app_id=0, private_key="", webhook_secret="", data_dir=data, database_url=url)
+
+
+def cmd_bot_migrate(args: argparse.Namespace) -> int:
+    from bot.backend import BackendError, migrate
+
     try:
-        before = migrate(path)
-    except (OSError, sqlite3.Error) as exc:
-        raise UsageError(f"{path}: cannot create or migrate the queue: {exc}") from None
-    if before >= SCHEMA_VERSION:
-        print(f"{path}: schema {before}, up to date")
+        done = migrate(_queue_settings(args))
+    except BackendError as exc:
+        raise UsageError(str(exc)) from None
+    if done.before >= done.after:
+        print(f"{done.where}: schema {done.before}, up to date")
     else:
-        print(f"{path}: schema {before} -> {SCHEMA_VERSION}")
+        print(f"{done.where}: schema {done.before} -> {done.after}")
+    return EXIT_OK
+
+
+def cmd_bot_worker(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.backend import BackendError, migrate, where
+    from bot.config import Config, ConfigError
+    from bot.service import run_worker
+
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    queue = _queue_settings(args)
+    config = Config(**{**config.__dict__, "data_dir": queue.data_dir,
+                       "database_url": queue.database_url})  # fmt: skip
+    try:
+        migrate(config)  # idempotent: a worker may start before anything else
+    except BackendError as exc:
+        raise UsageError(str(exc)) from None
+    from bot.app import configure_logging
+
+    configure_logging()
+    print(f"trackplan: worker {os.getpid()} working off {where(config)}", file=sys.stderr)
+    run_worker(config, graceful_seconds=args.graceful_seconds)
     return EXIT_OK
 
 
@@ -1174,20 +1213,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.set_defaults(handler=cmd_serve)
 
-    bot_parser = sub.add_parser("bot", help="the bot's own state: create or migrate its queue")
+    bot_parser = sub.add_parser(
+        "bot", help="the bot's queue and worker processes: migrate, worker",
+        description="The bot's own state. Its queue is SQLite in the data folder (one host), "
+        "or PostgreSQL when TRACKPLAN_DATABASE_URL (or --database-url) names one: then any "
+        "number of web and worker processes on any number of hosts share it.",
+    )  # fmt: skip
     bot_sub = bot_parser.add_subparsers(dest="bot_command", metavar="COMMAND", required=True)
+    where_help = {
+        "--data-dir": "the bot's data folder (default: $TRACKPLAN_DATA_DIR, else trackplan-data)",
+        "--database-url": "a postgresql:// URL for the queue (default: $TRACKPLAN_DATABASE_URL; "
+        "unset: SQLite in the data folder)",
+    }
     migrate_parser = bot_sub.add_parser(
         "migrate",
-        help="create or upgrade the delivery queue's database",
-        description="Create the SQLite delivery queue in the data folder, or upgrade an older "
-        "one, once, before any bot process starts (gunicorn does this itself in its master "
-        "process; run it by hand before starting several processes some other way). Safe "
-        "to run again: an up-to-date queue is left as it is.",
+        help="create or upgrade the delivery queue's schema",
+        description="Create the delivery queue (SQLite in the data folder, or the tables in "
+        "PostgreSQL), or upgrade an older one, before the bot's processes start. gunicorn "
+        "does this itself in its master process and `trackplan bot worker` at its start; "
+        "run it as a deploy step when processes start some other way. Safe to run again "
+        "and from several hosts at once: an up-to-date schema is left as it is.",
     )
-    migrate_parser.add_argument(
-        "--data-dir", metavar="DIR",
-        help="the bot's data folder (default: $TRACKPLAN_DATA_DIR, else trackplan-data)",
+    worker_parser = bot_sub.add_parser(
+        "worker",
+        help="a process that only works off the queue (reviews, releases, notices)",
+        description="Work off the delivery queue until SIGTERM or SIGINT, then finish the "
+        "delivery in hand or give it back. Run any number on any host against one "
+        "PostgreSQL queue (TRACKPLAN_DATABASE_URL), beside web processes started with "
+        "TRACKPLAN_EMBEDDED_WORKER=0. Needs the bot's GitHub settings (TRACKPLAN_GITHUB_*).",
+    )
+    worker_parser.add_argument(
+        "--graceful-seconds", type=float, default=20.0, metavar="S",
+        help="on SIGTERM, how long the delivery in hand may take before it is given back "
+        "(default: 20)",
     )  # fmt: skip
+    worker_parser.set_defaults(handler=cmd_bot_worker)
+    for sub_parser in (migrate_parser, worker_parser):
+        for flag, text in where_help.items():
+            sub_parser.add_argument(flag, metavar=flag[2:].upper().replace("-", "_"), help=text)
     migrate_parser.set_defaults(handler=cmd_bot_migrate)
     return parser
 

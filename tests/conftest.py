@@ -83,3 +83,21 @@ def gh(tmp_path: Path) -> Iterator[Any]:
     with FakeGitHub(repo) as fake:
         fake.add_pull(1, head="rename")
         yield fake
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One database on the machine's PostgreSQL for the session's tests; dropped at the end."""
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The session's database with the bot's tables dropped: each test starts from nothing."""
+    from tests.postgres import reset
+
+    reset(postgres_database)
+    return postgres_database

@@ -1,19 +1,75 @@
-"""The delivery queue: durable, deduplicated, coalesced per pull request, restart-safe."""
+"""The delivery queue contract, on both backends (SQLite in a file, PostgreSQL on the
+machine's server): durable, deduplicated, coalesced per pull request, restart-safe."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.queue import SqliteQueue, migrate
+import psycopg
+import pytest
+
+from bot.pgqueue import PostgresQueue
+from bot.queue import DeliveryQueue, SqliteQueue, migrate
 
 
-def test_duplicate_delivery_is_stored_once_but_a_failed_one_can_come_again(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "q.sqlite3")
+class Backend:
+    """Opens queues on one backend's storage; several opened queues are several processes
+    (or hosts) sharing it."""
+
+    def __init__(self, name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+        self.name = name
+        self.path = tmp_path / "q.sqlite3"
+        self.url = request.getfixturevalue("postgres_url") if name == "postgres" else ""
+        self.opened: list[DeliveryQueue] = []
+
+    def open(self, **settings: Any) -> DeliveryQueue:
+        queue: DeliveryQueue = (
+            PostgresQueue(self.url, **settings) if self.url else SqliteQueue(self.path, **settings)
+        )
+        self.opened.append(queue)
+        return queue
+
+    def open_code(self, lease_seconds: float) -> str:
+        """Python that opens the same queue as `q` in another process."""
+        if self.url:
+            opened = f"PostgresQueue({self.url!r}, lease_seconds={lease_seconds})"
+            return f"from bot.pgqueue import PostgresQueue\nq = {opened}\n"
+        opened = f"SqliteQueue(Path({str(self.path)!r}), lease_seconds={lease_seconds})"
+        return f"from pathlib import Path; from bot.queue import SqliteQueue\nq = {opened}\n"
+
+    def sql(self, statement: str) -> None:
+        """Run SQL on the backend's storage as an operator would (tables: see the backend)."""
+        if self.url:
+            with psycopg.connect(self.url, autocommit=True) as db:
+                db.execute(statement.replace("deliveries", "trackplan_deliveries").encode())
+        else:
+            db = sqlite3.connect(self.path)
+            db.execute(statement)
+            db.commit()
+            db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    made = Backend(request.param, tmp_path, request)
+    yield made
+    for queue in made.opened:
+        queue.close()
+
+
+def test_duplicate_delivery_is_stored_once_but_a_failed_one_can_come_again(
+    backend: Backend,
+) -> None:
+    queue = backend.open()
     assert queue.put("d1", "push", None, False, b"{}")
     assert not queue.put("d1", "push", None, False, b"{}")
     claimed = queue.claim()
@@ -24,8 +80,8 @@ def test_duplicate_delivery_is_stored_once_but_a_failed_one_can_come_again(tmp_p
     assert again is not None and again.id == "d1" and again.attempts == 1
 
 
-def test_burst_for_one_pull_request_is_coalesced_to_the_latest(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "q.sqlite3")
+def test_burst_for_one_pull_request_is_coalesced_to_the_latest(backend: Backend) -> None:
+    queue = backend.open()
     for i in range(20):
         queue.put(f"sync-{i}", "pull_request", "acme/plans#1", True, f'{{"i": {i}}}'.encode())
     queue.put("other", "pull_request", "acme/plans#2", True, b"{}")
@@ -37,8 +93,8 @@ def test_burst_for_one_pull_request_is_coalesced_to_the_latest(tmp_path: Path) -
     assert queue.counts()["superseded"] == 19
 
 
-def test_one_pull_request_at_a_time(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "q.sqlite3")
+def test_one_pull_request_at_a_time(backend: Backend) -> None:
+    queue = backend.open()
     queue.put("a", "pull_request", "acme/plans#1", True, b"{}")
     working = queue.claim()
     assert working is not None
@@ -49,9 +105,8 @@ def test_one_pull_request_at_a_time(tmp_path: Path) -> None:
     assert nxt is not None and nxt.id == "b"
 
 
-def test_retry_waits_and_work_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "q.sqlite3"
-    queue = SqliteQueue(path, lease_seconds=0.2)
+def test_retry_waits_and_work_survives_a_restart(backend: Backend) -> None:
+    queue = backend.open(lease_seconds=0.2)
     queue.put("a", "push", None, False, b"{}")
     queue.put("b", "push", None, False, b"{}")
     claimed = queue.claim()
@@ -60,9 +115,9 @@ def test_retry_waits_and_work_survives_a_restart(tmp_path: Path) -> None:
     claimed_b = queue.claim()
     assert claimed_b is not None and claimed_b.id == "b"
     # The process dies while working on b; a new one opens the same database.
-    del queue
+    queue.close()
     time.sleep(0.3)
-    reopened = SqliteQueue(path, lease_seconds=0.2)
+    reopened = backend.open(lease_seconds=0.2)
     assert reopened.claim() is None  # taken back, after a short pause (crash loops back off)
     deadline = time.monotonic() + 5
     while (again := reopened.claim()) is None and time.monotonic() < deadline:
@@ -72,33 +127,27 @@ def test_retry_waits_and_work_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_a_delivery_that_kills_its_process_every_time_is_failed_in_the_end(
-    tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    path = tmp_path / "q.sqlite3"
-    queue = SqliteQueue(path, lease_seconds=0.01)
+    queue = backend.open(lease_seconds=0.01)
     queue.put("poison", "pull_request", "acme/plans#1", True, b"{}")
     for crash in range(1, 9):
         claimed = queue.claim()
         assert claimed is not None, crash
         time.sleep(0.02)  # its process "dies": the lease runs out unrenewed
         assert queue.claim() is None  # taken back, with a pause that grows each time
-        db = sqlite3.connect(path)
-        db.execute("UPDATE deliveries SET not_before = 0")  # skip the pause
-        db.commit()
-        db.close()
+        backend.sql("UPDATE deliveries SET not_before = 0")  # skip the pause
     health = queue.health()
     assert health.failed == 1 and health.backlog == 0
 
 
-def test_a_dead_process_s_delivery_is_taken_back_at_the_next_start(tmp_path: Path) -> None:
-    path = tmp_path / "q.sqlite3"
+def test_a_dead_process_s_delivery_is_taken_back_at_the_next_start(backend: Backend) -> None:
     # A child process claims a delivery and is killed while working on it.
     code = (
-        "import os, sys, signal; from pathlib import Path; from bot.queue import SqliteQueue\n"
-        f"q = SqliteQueue(Path({str(path)!r}), lease_seconds=600)\n"
-        "assert q.claim() is not None\nos.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    queue = SqliteQueue(path, lease_seconds=600)
+        "import os, signal\n" + backend.open_code(lease_seconds=600)
+        + "assert q.claim() is not None\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )  # fmt: skip
+    queue = backend.open(lease_seconds=600)
     queue.put("a", "pull_request", "acme/plans#1", True, b"{}")
     subprocess.run([sys.executable, "-c", code], check=False, cwd=Path(__file__).parent.parent)
     queue.put("b", "pull_request", "acme/plans#1", True, b"{}")
@@ -108,24 +157,23 @@ def test_a_dead_process_s_delivery_is_taken_back_at_the_next_start(tmp_path: Pat
     assert claimed is not None and claimed.id == "b"  # coalesced with a, at once
 
 
-def test_a_lease_is_renewed_while_work_runs_and_released_on_shutdown(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=0.3)
+def test_a_lease_is_renewed_while_work_runs_and_released_on_shutdown(backend: Backend) -> None:
+    queue = backend.open(lease_seconds=0.3)
     queue.put("a", "push", "acme/plans@release", False, b"{}")
     claimed = queue.claim()
     assert claimed is not None
     for _ in range(4):
         time.sleep(0.15)
         assert queue.renew("a")
-    other = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=0.3)
+    other = backend.open(lease_seconds=0.3)
     assert other.claim() is None  # still ours after 0.6 s: renewed
     queue.release("a")
     again = other.claim()
     assert again is not None and again.id == "a" and again.attempts == 1  # not counted twice
 
 
-def test_retention_forgets_old_deliveries_and_keeps_the_file_bounded(tmp_path: Path) -> None:
-    path = tmp_path / "q.sqlite3"
-    queue = SqliteQueue(path)
+def test_retention_forgets_old_deliveries_and_keeps_storage_bounded(backend: Backend) -> None:
+    queue = backend.open()
     payload = b"x" * 20_000
     sizes = []
     for round_ in range(3):
@@ -137,13 +185,15 @@ def test_retention_forgets_old_deliveries_and_keeps_the_file_bounded(tmp_path: P
         assert not queue.put(f"{round_}-0", "pull_request", "acme/plans#0", True, payload)
         assert queue.prune(0) == 500
         queue.checkpoint()  # the worker does this every second
-        sizes.append(path.stat().st_size + Path(f"{path}-wal").stat().st_size)
+        if backend.name == "sqlite":
+            sizes.append(backend.path.stat().st_size + Path(f"{backend.path}-wal").stat().st_size)
     assert queue.health().counts == {}
-    assert sizes[2] <= sizes[0] * 1.2, sizes  # space is reused, not grown
+    if sizes:
+        assert sizes[2] <= sizes[0] * 1.2, sizes  # space is reused, not grown
 
 
-def test_health_reports_backlog_age_and_failures(tmp_path: Path) -> None:
-    queue = SqliteQueue(tmp_path / "q.sqlite3")
+def test_health_reports_backlog_age_and_failures(backend: Backend) -> None:
+    queue = backend.open()
     queue.put("a", "push", None, False, b"{}")
     queue.put("b", "push", None, False, b"{}")
     time.sleep(0.2)
@@ -164,7 +214,7 @@ def test_an_old_queue_file_is_migrated(tmp_path: Path) -> None:
     db.commit()
     db.close()
     assert migrate(path) == 0
-    assert migrate(path) == 2  # once only
+    assert migrate(path) == 3  # once only
     claimed = SqliteQueue(path).claim()
     assert claimed is not None and claimed.id == "old"
 
@@ -183,10 +233,125 @@ CREATE TABLE deliveries (
 def test_trackplan_bot_migrate_creates_the_queue_once(tmp_path: Path, run_cli: Any) -> None:
     data = tmp_path / "data"
     first = run_cli("bot", "migrate", "--data-dir", str(data))
-    assert first.code == 0 and "schema 0 -> 2" in first.out
+    assert first.code == 0 and "schema 0 -> 3" in first.out
     again = run_cli("bot", "migrate", "--data-dir", str(data))
     assert again.code == 0 and "up to date" in again.out
     (tmp_path / "file").write_text("not a folder")
     bad = run_cli("bot", "migrate", "--data-dir", str(tmp_path / "file"))
     assert bad.code == 2 and "cannot create or migrate the queue" in bad.err
     assert "Traceback" not in bad.err
+
+
+CLAIMER = """
+import json, sys, time
+{open}
+deadline = time.time() + 30
+idle = 0
+while time.time() < deadline and idle < 20:
+    d = q.claim()
+    if d is None:
+        idle += 1
+        time.sleep(0.02)
+        continue
+    idle = 0
+    start = time.time()
+    time.sleep(0.005)  # work, while the others claim
+    print(json.dumps([d.id, d.key, start, time.time()]), flush=True)
+    q.finish(d.id)
+"""
+
+
+def test_processes_claiming_at_once_take_each_delivery_once_and_each_key_alone(
+    backend: Backend,
+) -> None:
+    queue = backend.open()
+    for i in range(60):
+        queue.put(f"push-{i}", "push", None, False, b"{}")
+        queue.put(f"review-{i}", "pull_request_review", f"acme/plans#{i % 4}", False, b"{}")
+    code = CLAIMER.format(open=backend.open_code(lease_seconds=30))
+    root = Path(__file__).parent.parent
+    children = [subprocess.Popen([sys.executable, "-c", code], cwd=root, text=True,
+                                 stdout=subprocess.PIPE) for _ in range(3)]  # fmt: skip
+    outputs = [child.communicate(timeout=60)[0] for child in children]
+    claims = [json.loads(line) for out in outputs for line in out.splitlines()]
+    assert all(child.returncode == 0 for child in children)
+    assert Counter(c[0] for c in claims) == Counter(
+        [f"push-{i}" for i in range(60)] + [f"review-{i}" for i in range(60)]
+    )  # every delivery once, none twice
+    for key in {c[1] for c in claims if c[1]}:
+        spans = sorted((c[2], c[3]) for c in claims if c[1] == key)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), key
+    assert queue.health().counts == {"done": 120}
+
+
+PACER = """
+import json, time
+{open}
+slots = []
+for _ in range(6):
+    wait = q.reserve_write("api#installation-1", 0.05)
+    slots.append(time.time() + wait)
+    time.sleep(wait)
+print(json.dumps(slots))
+"""
+
+
+def test_write_slots_are_shared_by_every_process(backend: Backend) -> None:
+    queue = backend.open()
+    code = PACER.format(open=backend.open_code(lease_seconds=30))
+    root = Path(__file__).parent.parent
+    children = [subprocess.Popen([sys.executable, "-c", code], cwd=root, text=True,
+                                 stdout=subprocess.PIPE) for _ in range(3)]  # fmt: skip
+    slots = sorted(s for child in children for s in json.loads(child.communicate(timeout=60)[0]))
+    assert len(slots) == 18
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert min(gaps) >= 0.05 - 0.005, gaps  # one installation's writes, 50 ms apart at least
+    assert queue.reserve_write("api#installation-2", 0.05) == 0.0  # another one: no wait
+
+
+def test_latest_payload_of_each_key(backend: Backend) -> None:
+    queue = backend.open()
+    queue.put("a", "push", "acme/plans@release", False, b'{"n": 1}')
+    queue.put("b", "push", "acme/plans@release", False, b'{"n": 2}')
+    queue.put("c", "push", "acme/other@release", False, b'{"n": 3}')
+    queue.put("d", "pull_request", "acme/plans#1", True, b'{"n": 4}')
+    assert sorted(queue.latest_payloads("push")) == [b'{"n": 2}', b'{"n": 3}']
+
+
+def test_one_key_in_hand_is_kept_by_the_server_whatever_a_process_does(postgres_url: str) -> None:
+    queue = PostgresQueue(postgres_url)
+    try:
+        queue.put("a", "pull_request", "acme/plans#1", True, b"{}")
+        queue.put("b", "pull_request_review", "acme/plans#1", False, b"{}")
+        assert queue.claim() is not None
+        with (
+            psycopg.connect(postgres_url, autocommit=True) as db,
+            pytest.raises(psycopg.errors.UniqueViolation),
+        ):
+            db.execute("UPDATE trackplan_deliveries SET status = 'processing' WHERE id = 'b'")
+    finally:
+        queue.close()
+
+
+def test_trackplan_bot_migrate_on_postgres_is_idempotent_and_safe_at_once(
+    postgres_url: str, run_cli: Any
+) -> None:
+    cli = [sys.executable, "-m", "registry.cli", "bot", "migrate", "--database-url", postgres_url]
+    root = Path(__file__).parent.parent
+    both = [subprocess.Popen(cli, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]  # fmt: skip
+    outs = [child.communicate(timeout=60) for child in both]
+    assert [child.returncode for child in both] == [0, 0], outs
+    again = run_cli("bot", "migrate", "--database-url", postgres_url)
+    assert again.code == 0 and "schema 1, up to date" in again.out
+
+
+def test_trackplan_bot_migrate_explains_a_bad_database_url(run_cli: Any) -> None:
+    wrong = run_cli("bot", "migrate", "--database-url", "mysql://root:hunter2@db/x")
+    assert wrong.code == 2 and "must be a postgresql:// URL" in wrong.err
+    assert "hunter2" not in wrong.err
+    away = run_cli("bot", "migrate", "--database-url",
+                   "postgresql://bot:hunter2@127.0.0.1:1/trackplan")  # fmt: skip
+    assert away.code == 2 and "cannot create or migrate the queue" in away.err
+    assert "postgresql://bot:***@127.0.0.1:1/trackplan" in away.err
+    assert "hunter2" not in away.err and "Traceback" not in away.err
