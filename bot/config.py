@@ -82,6 +82,8 @@ class Config:
         give_up_hours = _seconds(env, "TRACKPLAN_GIVE_UP_HOURS", 12.0, problems)
         retention_days = _seconds(env, "TRACKPLAN_RETENTION_DAYS", 7.0, problems)
         reconcile_minutes = _seconds(env, "TRACKPLAN_RECONCILE_MINUTES", 60.0, problems)
+        # How long a dead worker's delivery waits before another host takes it over.
+        lease = _seconds(env, "TRACKPLAN_LEASE_SECONDS", 30.0, problems)
         database_url = database_url_from(env, problems)
         embedded = _flag(env, "TRACKPLAN_EMBEDDED_WORKER", True, problems)
         if problems:
@@ -97,6 +99,7 @@ class Config:
             give_up_after_seconds=give_up_hours * 3600,
             retention_days=retention_days,
             reconcile_seconds=reconcile_minutes * 60,
+            lease_seconds=max(lease, 1.0),
             database_url=database_url,
             start_worker=embedded,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])

@@ -31,7 +31,7 @@ log = logging.getLogger("trackplan.bot")
 
 SCHEMA_VERSION = 1
 # The server's clock, never a host's: leases and pacing slots are compared across hosts.
-NOW = "extract(epoch from clock_timestamp())"
+NOW = "extract(epoch from clock_timestamp())::double precision"
 CHANNEL = "trackplan_deliveries"  # NOTIFY on every stored delivery: idle workers wake at once
 # One lock id for migrations: two hosts starting at once migrate one after the other.
 MIGRATION_LOCK = 0x7472_6163_6B70  # "trackp"

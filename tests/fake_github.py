@@ -33,6 +33,7 @@ class Recorded:
     path: str
     query: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -222,11 +223,13 @@ class FakeGitHub:
         return app
 
     def _before(self) -> Response | None:
+        arrived = time.monotonic()  # before the body is read: a big upload takes a while
         body: Any = request.get_data()
         if request.is_json:
             body = request.get_json(silent=True)
         with self._lock:
-            self.requests.append(Recorded(request.method, request.path, dict(request.args), body))
+            self.requests.append(Recorded(request.method, request.path, dict(request.args), body,
+                                          arrived))  # fmt: skip
             status = self._fail.pop(0) if self._fail else None
             fault = self.faults.draw(request.path) if self.faults else None
             delay = self.faults.delay if self.faults else 0.0

@@ -355,3 +355,27 @@ def test_trackplan_bot_migrate_explains_a_bad_database_url(run_cli: Any) -> None
     assert away.code == 2 and "cannot create or migrate the queue" in away.err
     assert "postgresql://bot:***@127.0.0.1:1/trackplan" in away.err
     assert "hunter2" not in away.err and "Traceback" not in away.err
+
+
+def test_a_burst_is_worked_on_once_it_is_quiet_or_has_waited_long_enough(
+    backend: Backend,
+) -> None:
+    queue = backend.open(settle_seconds=0.3, max_settle_seconds=1.0)
+    queue.put("s-0", "pull_request", "acme/plans#1", True, b"{}")
+    queue.put("other", "push", None, False, b"{}")
+    first = queue.claim()
+    assert first is not None and first.id == "other"  # #1's burst goes on: looked past
+    assert queue.claim() is None
+    time.sleep(0.35)
+    quiet = queue.claim()
+    assert quiet is not None and quiet.id == "s-0"
+    queue.finish("s-0")
+    started = time.monotonic()
+    claimed = None
+    for i in range(1, 40):  # a flood: a push every 50 ms, never quiet for 0.3 s
+        queue.put(f"s-{i}", "pull_request", "acme/plans#1", True, b"{}")
+        if claimed is None:
+            claimed = queue.claim()
+            waited = time.monotonic() - started
+        time.sleep(0.05)
+    assert claimed is not None and 0.9 <= waited < 1.5, waited  # taken after max_settle

@@ -27,16 +27,25 @@ def stop_midway(service: Service, sig: int) -> None:
         assert service.stop() == 0  # a deploy: SIGTERM, graceful
 
 
+def queue_env(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """gunicorn as the Dockerfile runs it, on SQLite in the data folder or on PostgreSQL."""
+    if backend == "sqlite":
+        return {}
+    return {"TRACKPLAN_DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_review_interrupted_by_a_stop_finishes_after_the_restart(
-    tmp_path: Path, sig: int
+    tmp_path: Path, sig: int, backend: str, request: pytest.FixtureRequest
 ) -> None:
     repo = plan_repo(tmp_path / "repo")
     data = tmp_path / "data"
+    queue = queue_env(backend, request)
     with FakeGitHub(repo) as gh:
         gh.add_pull(1, head="rename")
         gh.inject(SLOW)
-        service = Service(gh, data, TRACKPLAN_GRACEFUL_SECONDS="4").start()
+        service = Service(gh, data, TRACKPLAN_GRACEFUL_SECONDS="4", **queue).start()
         assert (
             service.deliver("pull_request", payload("pull_request", "opened.payload.json", gh))
             == 202
@@ -47,7 +56,7 @@ def test_a_review_interrupted_by_a_stop_finishes_after_the_restart(
         assert gh.comments(1) == []
         stop_midway(service, sig)
         gh.inject(None)
-        with Service(gh, data):
+        with Service(gh, data, **queue):
             took = wait_until(
                 lambda: gh.comments(1) and len(gh.check_runs(gh.sha("rename"))) >= 2, 30,
                 "the review finishes after the restart",
