@@ -6,12 +6,14 @@ bot; sends each the same 2,000 signed deliveries from a second process with 8 co
 clients and prints throughput and ack latency p50/p99 of both, side by side; then times a
 pull_request delivery until its comment appears on the fake. Targets (issue 9): the bot's
 p99 within 4x the bare app's and its throughput at least half of it; delivery -> comment
-< 1 s.
+< 1 s. `--backend postgres` adds the bot on a PostgreSQL queue (a database of its own on
+127.0.0.1:5432, dropped afterwards; issue 17) beside the SQLite one, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.signature import sign  # noqa: E402
 from tests.botkit import SECRET, payload, plan_repo, private_key  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
+from tests.postgres import fresh_database  # noqa: E402
 
 LOADER = r"""
 import http.client, json, sys, time
@@ -124,59 +127,80 @@ def main() -> None:
         default="pull_request_review",
         help="event of the load deliveries (issue_comment: acked, not stored)",
     )
+    parser.add_argument(
+        "--backend", choices=("sqlite", "postgres"), default="sqlite",
+        help="postgres: also the bot on a PostgreSQL queue (TRACKPLAN_TEST_POSTGRES_URL, "
+        "default postgresql://postgres@127.0.0.1:5432/postgres, creates its own database)",
+    )  # fmt: skip
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
         repo = plan_repo(root / "repo")
-        with FakeGitHub(repo) as gh:
-            gh.add_pull(1, head="rename")
-            env = {**os.environ, "TRACKPLAN_GITHUB_APP_ID": "1",
-                   "TRACKPLAN_GITHUB_PRIVATE_KEY": private_key(),
-                   "TRACKPLAN_WEBHOOK_SECRET": SECRET, "TRACKPLAN_GITHUB_API_URL": gh.url,
-                   "TRACKPLAN_DATA_DIR": str(root / "data"),
-                   "TRACKPLAN_WORKERS": str(args.workers), "TRACKPLAN_LOG_LEVEL": "warning",
-                   # The fake needs no pacing; GitHub does (DESIGN.md §10).
-                   "TRACKPLAN_SECONDS_BETWEEN_REQUESTS": "0",
-                   "TRACKPLAN_SECONDS_BETWEEN_WRITES": "0"}  # fmt: skip
-            # Handled deliveries are stored before the ack: pull_request_review of other PRs.
-            review = payload("pull_request_review", "submitted.payload.json", gh, number=99)
-            body_path = root / "body.json"
-            body = json.dumps(review).encode()
-            body_path.write_bytes(body)
-            results = {}
-            for name, app in (("bare Flask", "benchmarks.bare_app:create_app()"),
-                              ("trackplan bot", "bot.app:create_app()")):  # fmt: skip
-                port = free_port()
-                server = start(app, env, port)
-                try:
-                    results[name] = load(port, args, body_path, sign(SECRET, body))
-                    if name == "trackplan bot":
-                        took = comment_time(f"http://127.0.0.1:{port}", gh)
-                finally:
-                    server.terminate()
-                    server.wait(30)
-            threads = os.environ.get("TRACKPLAN_THREADS", "32")
-            print(f"{args.deliveries} signed {args.event} deliveries, {args.clients} clients, "
-                  f"gunicorn {args.workers} workers x {threads} threads")  # fmt: skip
-            print(f"  {'':16}{'throughput':>12}{'ack p50':>12}{'ack p99':>12}")
-            for name, r in results.items():
-                print(f"  {name:16}{r['throughput']:10.0f}/s{r['p50']:9.2f} ms{r['p99']:9.2f} ms")
-            bare, bot = results["bare Flask"], results["trackplan bot"]
-            print(
-                f"  bot p99 / bare p99            {bot['p99'] / bare['p99']:6.2f}x  (target <= 4x)"
-            )
-            print(f"  bot / bare throughput         {bot['throughput'] / bare['throughput']:6.2f}"
-                  "   (target >= 0.5)")  # fmt: skip
-            print(f"  delivery -> comment     {took * 1000:8.0f} ms   (target < 1000 ms)")
+        gh = stack.enter_context(FakeGitHub(repo))
+        env = {**os.environ, "TRACKPLAN_GITHUB_APP_ID": "1",
+               "TRACKPLAN_GITHUB_PRIVATE_KEY": private_key(),
+               "TRACKPLAN_WEBHOOK_SECRET": SECRET, "TRACKPLAN_GITHUB_API_URL": gh.url,
+               "TRACKPLAN_WORKERS": str(args.workers), "TRACKPLAN_LOG_LEVEL": "warning",
+               # The fake needs no pacing; GitHub does (DESIGN.md §10).
+               "TRACKPLAN_SECONDS_BETWEEN_REQUESTS": "0",
+               "TRACKPLAN_SECONDS_BETWEEN_WRITES": "0"}  # fmt: skip
+        env.pop("TRACKPLAN_DATABASE_URL", None)
+        runs = [("bare Flask", "benchmarks.bare_app:create_app()", {}),
+                ("bot, SQLite", "bot.app:create_app()", {})]  # fmt: skip
+        if args.backend == "postgres":
+            url = stack.enter_context(fresh_database("trackplan_bench"))
+            runs.append(("bot, PostgreSQL", "bot.app:create_app()",
+                         {"TRACKPLAN_DATABASE_URL": url}))  # fmt: skip
+            # Split roles: web processes only acknowledge, a `trackplan bot worker` works.
+            split = {"TRACKPLAN_DATABASE_URL": url, "TRACKPLAN_EMBEDDED_WORKER": "0"}
+            runs.append(("  web + worker", "bot.app:create_app()", split))
+        # Handled deliveries are stored before the ack: pull_request_review of other PRs.
+        review = payload("pull_request_review", "submitted.payload.json", gh, number=99)
+        body_path = root / "body.json"
+        body = json.dumps(review).encode()
+        body_path.write_bytes(body)
+        results, comments = {}, {}
+        for number, (name, app, extra) in enumerate(runs):
+            port = free_port()
+            data = {"TRACKPLAN_DATA_DIR": str(root / f"data-{number}")}
+            server = start(app, {**env, **data, **extra}, port)
+            worker = None
+            if extra.get("TRACKPLAN_EMBEDDED_WORKER") == "0":
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "registry.cli", "bot", "worker"], cwd=ROOT,
+                    env={**env, **data, **extra}, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+            try:
+                results[name] = load(port, args, body_path, sign(SECRET, body))
+                if number:  # the bots: each reviews a pull request of its own
+                    gh.add_pull(number, head="rename")
+                    comments[name] = comment_time(f"http://127.0.0.1:{port}", gh, number)
+            finally:
+                for process in (server, worker):
+                    if process is not None:
+                        process.terminate()
+                        process.wait(30)
+        threads = os.environ.get("TRACKPLAN_THREADS", "32")
+        print(f"{args.deliveries} signed {args.event} deliveries, {args.clients} clients, "
+              f"gunicorn {args.workers} workers x {threads} threads")  # fmt: skip
+        print(f"  {'':18}{'throughput':>12}{'ack p50':>12}{'ack p99':>12}"
+              f"{'p99/bare':>10}{'tput/bare':>11}{'-> comment':>12}")  # fmt: skip
+        bare = results["bare Flask"]
+        for name, r in results.items():
+            ratios = (f"{r['p99'] / bare['p99']:9.2f}x{r['throughput'] / bare['throughput']:10.2f}"
+                      f"{comments[name] * 1000:9.0f} ms" if name in comments else "")  # fmt: skip
+            print(f"  {name:18}{r['throughput']:10.0f}/s{r['p50']:9.2f} ms{r['p99']:9.2f} ms"
+                  f"{ratios}")  # fmt: skip
+        print("  targets: p99/bare <= 4x, tput/bare >= 0.5, delivery -> comment < 1000 ms")
 
 
-def comment_time(base: str, gh: FakeGitHub) -> float:
+def comment_time(base: str, gh: FakeGitHub, number: int) -> float:
     """A pull_request delivery until its comment is on the fake (the example registry)."""
-    opened = json.dumps(payload("pull_request", "opened.payload.json", gh)).encode()
+    opened = json.dumps(payload("pull_request", "opened.payload.json", gh, number=number))
     time.sleep(1.0)  # let the worker settle the burst (other PR numbers)
     start = time.perf_counter()
-    post(base, "pull_request", opened, "bench-pr")
-    while not gh.comments(1) and time.perf_counter() - start < 30:
+    post(base, "pull_request", opened.encode(), f"bench-pr-{number}")
+    while not gh.comments(number) and time.perf_counter() - start < 30:
         time.sleep(0.005)
     return time.perf_counter() - start
 
