@@ -139,9 +139,13 @@ class PostgresQueue(DeliveryQueue):
         with self._pool_lock:
             if self._pool is None or self._pool_pid != os.getpid():
                 # Never share connections across a fork (gunicorn's workers): a new pool.
+                # An ack waits at most 5 s for a connection: GitHub gives up after 10. Each
+                # is checked as it is handed out (one empty round trip): after a restart or
+                # failover of the server the pool's connections are all dead at once.
                 self._pool = ConnectionPool(
-                    self.url, min_size=1, max_size=self.pool_size, timeout=10,
+                    self.url, min_size=1, max_size=self.pool_size, timeout=5,
                     kwargs={"autocommit": True}, open=True, name="trackplan-queue",
+                    check=ConnectionPool.check_connection,
                 )  # fmt: skip
                 self.owner = process_identity()
                 self._pool_pid = os.getpid()

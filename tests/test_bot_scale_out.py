@@ -15,8 +15,9 @@ import psycopg
 import pytest
 
 from bot.config import Config, ConfigError
-from tests.botkit import payload, private_key, push_commit
+from tests.botkit import ROOT, app_for, deliver, payload, private_key, push_commit
 from tests.fake_github import FakeGitHub, Faults
+from tests.postgres import ADMIN_URL
 from tests.service import Service, WorkerProcess, wait_until
 from tests.test_bot_faults import assert_releases_complete, three_plan_repo
 from tests.test_bot_release import push_payload
@@ -193,3 +194,56 @@ def test_worker_and_settings_errors_are_explained(run_cli: Any, monkeypatch: Any
     assert "pw@" not in str(bad.value)
     helped = run_cli("bot", "worker", "--help")
     assert helped.code == 0 and "TRACKPLAN_EMBEDDED_WORKER=0" in helped.out
+
+
+def test_the_compose_example_runs_two_acknowledging_webs_and_two_workers_on_postgres(
+    run_cli: Any,
+) -> None:
+    from ruamel.yaml import YAML
+
+    compose = YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    webs = [s for s in services.values() if "ports" in s]
+    workers = [s for s in services.values() if s.get("command", [""])[0] == "trackplan"]
+    assert len(webs) == 2 and len(workers) == 2
+    database = services["postgres"]["environment"]
+    url = (f"postgresql://{database['POSTGRES_USER']}:{database['POSTGRES_PASSWORD']}"
+           f"@postgres:5432/{database['POSTGRES_DB']}")  # fmt: skip
+    for service in webs + workers:
+        assert service["environment"]["TRACKPLAN_DATABASE_URL"] == url
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert service["env_file"] == "bot.env"
+    assert all(s["environment"]["TRACKPLAN_EMBEDDED_WORKER"] == "0" for s in webs)
+    command = workers[0]["command"]
+    assert run_cli(*command[1:], "--help").code == 0  # the command the workers run exists
+    example = (ROOT / "bot.env.example").read_text()
+    for name in ("TRACKPLAN_GITHUB_APP_ID", "TRACKPLAN_GITHUB_PRIVATE_KEY",
+                 "TRACKPLAN_WEBHOOK_SECRET"):  # fmt: skip
+        assert f"\n{name}=" in example
+
+
+def test_a_delivery_the_database_cannot_take_gets_503_and_the_next_one_is_stored(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    repo = three_plan_repo(tmp_path / "repo")
+    name = postgres_url.rsplit("/", 1)[1]
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data", database_url=postgres_url)
+        client = app.test_client()
+        body = push_payload(gh, "Three plans")
+        assert deliver(client, "push", body, delivery="before").status_code == 202
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'.encode())
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = %s", (name,))  # fmt: skip
+        try:
+            down = deliver(client, "push", body, delivery="during")
+        finally:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'.encode())
+        assert down.status_code == 503  # not acknowledged: GitHub shows it failed, to redeliver
+        assert "redeliver" in down.get_json()["error"]
+        assert deliver(client, "push", body, delivery="after").status_code == 202
+        assert deliver(client, "push", body, delivery="during").status_code == 202  # redelivered
+        assert app.extensions["trackplan"].queue.health().counts == {"queued": 3}
+        app.extensions["trackplan"].queue.close()
