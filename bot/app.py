@@ -18,6 +18,7 @@ from bot.body import read_body
 from bot.config import Config
 from bot.intake import PayloadError, classify, parse_json
 from bot.queue import DeliveryQueue
+from bot.redact import scrub
 from bot.service import assemble
 from bot.signature import is_valid
 from bot.worker import Worker
@@ -78,7 +79,7 @@ def receive() -> ResponseReturnValue:
         stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
     except Exception as exc:  # the database is down or full: GitHub may redeliver later
         log.error("delivery %s event=%s outcome=not-stored (%s: %s)", delivery, event,
-                  exc.__class__.__name__, exc)  # fmt: skip
+                  exc.__class__.__name__, scrub(str(exc), bot.config.database_url))  # fmt: skip
         return jsonify(error="the delivery queue is unavailable; redeliver it later"), 503
     if stored:
         bot.worker.wake.set()

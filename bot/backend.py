@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.queue import DeliveryQueue, SqliteQueue
+from bot.redact import redacted, scrub
 
 
 class BackendError(Exception):
@@ -28,8 +29,6 @@ def queue_path(settings: Config) -> Path:
 
 def where(settings: Config) -> str:
     if settings.database_url:
-        from bot.pgqueue import redacted
-
         return redacted(settings.database_url)
     return str(queue_path(settings))
 
@@ -54,7 +53,8 @@ def migrate(settings: Config) -> Migration:
         try:
             before = pgqueue.migrate(settings.database_url)
         except psycopg.Error as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            text = str(exc).strip() or exc.__class__.__name__
+            message = scrub(text.splitlines()[0], settings.database_url)
             raise BackendError(f"{where(settings)}: cannot create or migrate the queue: "
                                f"{message}") from None  # fmt: skip
         return Migration(where(settings), before, max(before, pgqueue.SCHEMA_VERSION))

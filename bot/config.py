@@ -147,6 +147,17 @@ def database_url_from(env: Mapping[str, str], problems: list[str]) -> str:
             f"in the data folder), not one with {scheme}"
         )  # never repeat the URL: it may hold a password
         return ""
+    if url:
+        import psycopg  # only here: settings without a database never load the driver
+
+        from bot.redact import scrub
+
+        try:
+            psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            problems.append(f"TRACKPLAN_DATABASE_URL is not a valid PostgreSQL URL: "
+                            f"{scrub(str(exc).strip(), url)}")  # fmt: skip
+            return ""
     return url
 
 

@@ -129,6 +129,14 @@ class _RequestRetry(GithubRetry):
         retry.pacing = self.pacing
         return retry
 
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)
+        # A write retried here (PUT, DELETE) takes a slot of its own, like any other write.
+        if self.pacing is not None and self.history and self.history[-1].method not in (
+            "GET", "HEAD",
+        ):  # fmt: skip
+            self.pacing.before_write()
+
     def get_retry_after(self, response: Any) -> float | None:
         wait = super().get_retry_after(response)
         if wait is not None and wait > self.max_wait:
@@ -305,6 +313,9 @@ class GitHub:
         # paces each client on its own (the GitHub Action: one process).
         self.pacer = pacer if config.seconds_between_writes > 0 else None
         Requester.injectConnectionClasses(_PacedHTTP, _PacedHTTPS)  # plain without pacing
+        # Injecting also turns off keeping a connection per client (meant for test doubles):
+        # turned back on, or every request would pay a new TCP and TLS handshake.
+        Requester._Requester__persist = True  # type: ignore[attr-defined]
         # With a token (the GitHub Action) there is no App: one client for every repository.
         self._app_auth = None if config.token else Auth.AppAuth(config.app_id, config.private_key)
         self._clients: dict[int, Github] = {}

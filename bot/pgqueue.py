@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors
@@ -26,6 +25,7 @@ from bot.queue import (
     owner_is_gone,
     process_identity,
 )
+from bot.redact import scrub
 
 log = logging.getLogger("trackplan.bot")
 
@@ -77,16 +77,6 @@ _TAKE_BACK = (
 _COLUMNS = "seq, id, event, key, coalesce_, payload, attempts, received"
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-
 def migrate(url: str) -> int:
     """Create or upgrade the queue's tables; returns the schema version they had."""
     with psycopg.connect(url, autocommit=True, connect_timeout=10) as db, db.transaction():
@@ -132,11 +122,14 @@ class PostgresQueue(DeliveryQueue):
         self._pool_pid = 0
         self._pool_lock = threading.Lock()
         self._listening = threading.Event()
+        self._closed = False
         if schema_version(url) < SCHEMA_VERSION:
             migrate(url)  # a plain `create_app()` without `trackplan bot migrate` first
 
     def _connections(self) -> ConnectionPool[Any]:
         with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the delivery queue is closed")
             if self._pool is None or self._pool_pid != os.getpid():
                 # Never share connections across a fork (gunicorn's workers): a new pool.
                 # An ack waits at most 5 s for a connection: GitHub gives up after 10. Each
@@ -146,6 +139,9 @@ class PostgresQueue(DeliveryQueue):
                     self.url, min_size=1, max_size=self.pool_size, timeout=5,
                     kwargs={"autocommit": True}, open=True, name="trackplan-queue",
                     check=ConnectionPool.check_connection,
+                    # Reconnection backs off 1, 2, 4 ... s; starting over every 10 s keeps
+                    # the wait after the server is back to seconds, not minutes.
+                    reconnect_timeout=10,
                 )  # fmt: skip
                 self.owner = process_identity()
                 self._pool_pid = os.getpid()
@@ -371,12 +367,14 @@ class PostgresQueue(DeliveryQueue):
                         for _ in db.notifies(timeout=1.0, stop_after=1):
                             wake.set()
             except psycopg.Error as exc:
-                log.warning("listening for new deliveries failed (%s); polling meanwhile", exc)
+                log.warning("listening for new deliveries failed (%s); polling meanwhile",
+                            scrub(str(exc), self.url))  # fmt: skip
                 threading.Event().wait(5)
 
     def close(self) -> None:
         self.unsubscribe()
         with self._pool_lock:
+            self._closed = True
             if self._pool is not None and self._pool_pid == os.getpid():
                 self._pool.close()
             self._pool = None

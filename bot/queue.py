@@ -151,10 +151,20 @@ _TAKE_BACK = (
 )
 
 
+def this_host() -> str:
+    """The host name and the pid namespace: containers that share a host name (host
+    networking, a fixed `hostname:`) still see different processes under one pid."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        namespace = "?"
+    return f"{socket.gethostname()}#{namespace}"
+
+
 def process_identity(pid: int | None = None) -> str:
-    """`host/pid/start`: names one process for good, even after its pid is reused."""
+    """`host#pidns/pid/start`: names one process for good, even after its pid is reused."""
     pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}/{pid}/{_start_time(pid)}"
+    return f"{this_host()}/{pid}/{_start_time(pid)}"
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -175,7 +185,7 @@ def owner_is_gone(owner: str) -> bool:
     """True when `owner` was a process of this host that is not running any more."""
     host, _, rest = owner.partition("/")
     pid_text, _, start = rest.partition("/")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != this_host() or not pid_text.isdigit():
         return False  # another host's process: only its lease running out tells
     pid = int(pid_text)
     try:

@@ -4,6 +4,7 @@ and `trackplan bot worker`, a process that only works off the queue."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -47,7 +48,7 @@ def run_worker(settings: Config, graceful_seconds: float = 20.0,
         signal.signal(signal.SIGINT, on_signal)
     queue, worker = assemble(settings)
     worker.start()
-    log.info("worker: working off the queue at %s", where(settings))
+    log.info("worker %d: working off the queue at %s", os.getpid(), where(settings))
     try:
         stop.wait()
     finally:

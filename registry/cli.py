@@ -735,9 +735,7 @@ def cmd_bot_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bot_worker(args: argparse.Namespace) -> int:
-    import os
-
-    from bot.backend import BackendError, migrate, where
+    from bot.backend import BackendError, migrate
     from bot.config import Config, ConfigError
     from bot.service import run_worker
 
@@ -755,8 +753,7 @@ def cmd_bot_worker(args: argparse.Namespace) -> int:
     from bot.app import configure_logging
 
     configure_logging()
-    print(f"trackplan: worker {os.getpid()} working off {where(config)}", file=sys.stderr)
-    run_worker(config, graceful_seconds=args.graceful_seconds)
+    run_worker(config, graceful_seconds=args.graceful_seconds)  # logs where it works
     return EXIT_OK
 
 
@@ -1223,7 +1220,8 @@ def build_parser() -> argparse.ArgumentParser:
     where_help = {
         "--data-dir": "the bot's data folder (default: $TRACKPLAN_DATA_DIR, else trackplan-data)",
         "--database-url": "a postgresql:// URL for the queue (default: $TRACKPLAN_DATABASE_URL; "
-        "unset: SQLite in the data folder)",
+        "unset: SQLite in the data folder); prefer the variable for a URL with a password, "
+        "which others on the host can read from a command line",
     }
     migrate_parser = bot_sub.add_parser(
         "migrate",

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,7 @@ class Recorded:
     query: dict[str, str]
     body: Any
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    client: str = ""  # the client's address and port: one per TCP connection
 
 
 @dataclass
@@ -94,11 +96,51 @@ class FakeState:
     collaborators: set[str] | None = None
 
 
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with persistent connections, each request handed to the Flask app."""
+
+    protocol_version = "HTTP/1.1"
+    server: _KeepAliveServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        skip = {"host", "content-length", "connection"}
+        answer = self.server.app.test_client().open(
+            self.path, method=self.command, data=body,
+            headers=[(k, v) for k, v in self.headers.items() if k.lower() not in skip],
+            environ_overrides={"REMOTE_ADDR": self.client_address[0],
+                               "REMOTE_PORT": str(self.client_address[1])},
+        )  # fmt: skip
+        data = answer.get_data()
+        self.send_response(answer.status_code)
+        for key, value in answer.headers.items():
+            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request is noise
+
+
+class _KeepAliveServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler)
+        self.app = app
+
+
 class FakeGitHub:
     """`with FakeGitHub(repo) as gh:` serves the API at `gh.url` until the block ends."""
 
     def __init__(self, repo: Path, owner: str = "acme", name: str = "plans",
-                 installation_id: int = 42) -> None:  # fmt: skip
+                 installation_id: int = 42, keep_alive: bool = False) -> None:  # fmt: skip
         self.repo = repo
         self.owner, self.name = owner, name
         self.full_name = f"{owner}/{name}"
@@ -114,7 +156,12 @@ class FakeGitHub:
         self._write_lock = threading.Lock()  # writes one at a time, like GitHub per resource
         self.app = self._build()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        # werkzeug's server closes every connection; GitHub keeps them alive, which tests of
+        # connection reuse need (keep_alive=True).
+        self._server: Any = (
+            _KeepAliveServer(self.app) if keep_alive
+            else make_server("127.0.0.1", 0, self.app, threaded=True)
+        )  # fmt: skip
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -228,8 +275,9 @@ class FakeGitHub:
         if request.is_json:
             body = request.get_json(silent=True)
         with self._lock:
+            client = f"{request.remote_addr}:{request.environ.get('REMOTE_PORT')}"
             self.requests.append(Recorded(request.method, request.path, dict(request.args), body,
-                                          arrived))  # fmt: skip
+                                          arrived, client))  # fmt: skip
             status = self._fail.pop(0) if self._fail else None
             fault = self.faults.draw(request.path) if self.faults else None
             delay = self.faults.delay if self.faults else 0.0

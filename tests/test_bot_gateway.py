@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,37 @@ def test_a_run_found_again_is_resumed_or_replaced_never_mixed(tmp_path: Path) ->
         github.check_run(sha, "trackplan/validate", "success", "Good", "s",
                          annotations=notes(3, "other"))  # fmt: skip
         assert len(gh.check_runs(sha)) == 2 and gh.check_runs(sha)[-1]["conclusion"] == "success"
+
+
+def test_requests_of_one_client_share_a_connection_and_writes_take_shared_slots(
+    tmp_path: Path,
+) -> None:
+    class Slots:
+        """A pacer that records what it was asked (the queue's database in production)."""
+
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, float]] = []
+
+        def reserve_write(self, key: str, interval: float) -> float:
+            self.asked.append((key, interval))
+            return 0.0
+
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo, keep_alive=True) as gh:
+        pacer = Slots()
+        settings = Config(**{**config(gh, tmp_path / "data"), "seconds_between_writes": 0.01})
+        github = GitHub(settings, pacer)
+        repo_gateway = github.repo(gh.full_name, gh.installation_id)
+        sha = gh.sha("main")
+        for name in ("one", "two", "three"):
+            repo_gateway.check_run(sha, f"trackplan/{name}", "success", "Fine", "ok")
+        api = [r for r in gh.requests if not r.path.startswith("/app/")]
+        writes = [r for r in api if r.method != "GET"]
+        assert len(writes) >= 3 and len(api) > len(writes)
+        # Kept-alive: a new TCP (and in production TLS) connection per request is costly.
+        assert len({r.client for r in api}) <= 2, Counter(r.client for r in api)
+        key = f"{gh.url}#installation-{gh.installation_id}"
+        # Every write takes a slot, reads none (the token request is a write too: PyGithub
+        # makes it with the client's settings).
+        every_write = [r for r in gh.requests if r.method != "GET"]
+        assert pacer.asked == [(key, 0.01)] * len(every_write)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import signal
-import socket
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,6 +14,7 @@ import psycopg
 import pytest
 
 from bot.config import Config, ConfigError
+from bot.queue import this_host
 from tests.botkit import ROOT, app_for, deliver, payload, private_key, push_commit
 from tests.fake_github import FakeGitHub, Faults
 from tests.postgres import ADMIN_URL
@@ -23,15 +23,17 @@ from tests.test_bot_faults import assert_releases_complete, three_plan_repo
 from tests.test_bot_release import push_payload
 
 PULLS = (1, 2, 3, 4, 5, 6)
-WRITE_SECONDS = 0.2  # the pacing under test: one write per installation every 200 ms
+WRITE_SECONDS = 0.25  # the pacing under test: one write per installation every 250 ms
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 
-def in_hand(url: str) -> list[tuple[str, str]]:
+def in_hand(url: str, event: str = "%") -> list[tuple[str, str]]:
     """(delivery id, owner) of what the workers hold now, as the queue's table says."""
     with psycopg.connect(url, autocommit=True) as db:
         rows = db.execute(
             "SELECT id, owner FROM trackplan_deliveries WHERE status = 'processing'"
+            " AND event LIKE %s",
+            (event,),
         ).fetchall()
     return [(str(a), str(b)) for a, b in rows]
 
@@ -85,6 +87,8 @@ def test_two_web_and_two_worker_processes_share_the_work_through_a_worker_crash(
             holder, held = wait_until_holder(postgres_url, pids)
             killed = pids[holder]
             assert killed.kill(signal.SIGKILL) == -signal.SIGKILL
+            owner = dict(in_hand(postgres_url)).get(held, "")
+            assert owner.split("/")[1:2] == [str(holder)], "killed mid-job: still its lease"
             # Its lease runs out (2 s) and the other worker takes the job over; then the
             # orchestrator's replacement comes up, and two workers share the rest again.
             time.sleep(3)
@@ -137,26 +141,30 @@ def test_two_web_and_two_worker_processes_share_the_work_through_a_worker_crash(
               f"(pacing {WRITE_SECONDS * 1000:.0f} ms)")  # fmt: skip
         window = 10 * WRITE_SECONDS
         busiest = max(sum(1 for t in writes if start <= t < start + window) for start in writes)
-        print(f"at most {busiest} writes in {window:.0f} s (pacing allows 10)")
+        print(f"at most {busiest} writes in {window:.2f} s (pacing allows 10)")
         assert len(writes) >= 30
-        assert busiest <= 10 + 1  # a window may hold the slots at both of its ends
-        # Scheduling may send a request a little after its slot starts, never two in one.
-        assert min(gaps) >= WRITE_SECONDS * 0.75, sorted(gaps)[:5]
+        # A window may hold the slots at both of its ends, and a request sent (or seen by
+        # the busy fake) late may slip into the next window: 12. Unshared, 15 and more.
+        assert busiest <= 10 + 2
+        # Scheduling may send a request a little after its slot starts, never two in one
+        # (unshared pacing: 30 ms apart).
+        assert min(gaps) >= WRITE_SECONDS * 0.6, sorted(gaps)[:5]
         survivor = next(w for w in workers if w is not killed)
         assert "Traceback" not in survivor.output(), survivor.output()[-3000:]
 
 
 def wait_until_holder(url: str, pids: dict[int, WorkerProcess]) -> tuple[int, str]:
-    """The pid of a worker process holding a delivery, and the delivery, once one does."""
-    host = socket.gethostname()
-    deadline = time.monotonic() + 30
+    """The pid of the worker process releasing the merge (a job of many paced writes,
+    seconds long: killed well inside it), and that delivery, once one holds it."""
+    host = this_host()
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        for delivery, owner in in_hand(url):
+        for delivery, owner in in_hand(url, event="push"):
             owner_host, pid, _ = owner.split("/")
             if owner_host == host and int(pid) in pids:
                 return int(pid), delivery
         time.sleep(0.02)
-    raise AssertionError("no worker took a delivery within 30 s")
+    raise AssertionError("no worker took the release within 60 s")
 
 
 def git_branch(repo: Path, name: str) -> None:
