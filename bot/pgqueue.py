@@ -157,11 +157,14 @@ class PostgresQueue(DeliveryQueue):
     def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
             payload: bytes) -> bool:  # fmt: skip
         # One statement: a known id is taken again only when its processing failed (a
-        # redelivery); a stored one wakes the idle workers of every host.
+        # redelivery); a stored one wakes the idle workers of every host. It holds its key's
+        # lock until it commits, as a claim does: a claim coalescing the key's burst never
+        # misses a delivery that took its number but has not committed yet.
         rows, _ = self._run(
             "WITH stored AS (INSERT INTO trackplan_deliveries"
             " (id, event, key, coalesce_, payload, status, received)"
-            f" VALUES (%(id)s, %(event)s, %(key)s, %(coalesce)s, %(payload)s, %(queued)s, {NOW})"
+            " SELECT %(id)s, %(event)s, %(key)s, %(coalesce)s, %(payload)s, %(queued)s,"
+            f" {NOW} FROM (SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))) AS held"
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = 0,"
             " not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
             " received = excluded.received WHERE trackplan_deliveries.status = %(failed)s"

@@ -255,3 +255,23 @@ def test_a_delivery_the_database_cannot_take_gets_503_and_the_next_one_is_stored
         assert deliver(client, "push", body, delivery="during").status_code == 202  # redelivered
         assert app.extensions["trackplan"].queue.health().counts == {"queued": 3}
         app.extensions["trackplan"].queue.close()
+
+
+def test_a_worker_process_works_off_the_sqlite_queue_of_its_host_too(tmp_path: Path) -> None:
+    repo = three_plan_repo(tmp_path / "repo")
+    data = tmp_path / "data"
+    git_branch(repo, "pr-1")
+    text = (repo / "plans/web/plan.yaml").read_text() + "      ref1: {type: string}\n"
+    push_commit(repo, "pr-1", "plans/web/plan.yaml", text, "Add ref1")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="pr-1")
+        app = app_for(gh, data)  # acknowledges only: its worker is not started
+        opened = payload("pull_request", "opened.payload.json", gh, number=1)
+        assert deliver(app.test_client(), "pull_request", opened).status_code == 202
+        env = Service(gh, data).env
+        with WorkerProcess(env, tmp_path / "worker.log") as worker:
+            wait_until(lambda: gh.comments(1), 30, "the worker process reviews the pull request")
+            wait_until(lambda: app.extensions["trackplan"].queue.health().backlog == 0, 10,
+                       "the delivery is settled")  # fmt: skip
+        assert "queue.sqlite3" in worker.output()
+        assert app.extensions["trackplan"].queue.health().counts == {"done": 1}
