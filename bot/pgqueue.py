@@ -35,6 +35,16 @@ NOW = "extract(epoch from clock_timestamp())::double precision"
 CHANNEL = "trackplan_deliveries"  # NOTIFY on every stored delivery: idle workers wake at once
 # One lock id for migrations: two hosts starting at once migrate one after the other.
 MIGRATION_LOCK = 0x7472_6163_6B70  # "trackp"
+# Every connection gives up on a server that vanished without a word (a failover to another
+# address, a dead host): connecting in 5 s, a silent peer noticed by keepalives and unacked
+# data by the TCP user timeout, instead of the kernel's minutes.
+LINK: dict[str, Any] = {
+    "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+    "keepalives_count": 3, "tcp_user_timeout": 15_000,
+}  # fmt: skip
+# Queue statements never wait long for a lock (a claim of the same key held by a process that
+# was stopped mid-transaction): an ack fails with 503 instead of hanging.
+POOLED: dict[str, Any] = {**LINK, "autocommit": True, "options": "-c lock_timeout=3000"}
 MIGRATIONS = {
     1: f"""
 CREATE TABLE trackplan_deliveries (
@@ -79,7 +89,7 @@ _COLUMNS = "seq, id, event, key, coalesce_, payload, attempts, received"
 
 def migrate(url: str) -> int:
     """Create or upgrade the queue's tables; returns the schema version they had."""
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as db, db.transaction():
+    with psycopg.connect(url, autocommit=True, **LINK) as db, db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         db.execute("CREATE TABLE IF NOT EXISTS trackplan_schema (version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM trackplan_schema").fetchone()
@@ -94,7 +104,7 @@ def migrate(url: str) -> int:
 
 
 def schema_version(url: str) -> int:
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as db:
+    with psycopg.connect(url, autocommit=True, **LINK) as db:
         exists = db.execute("SELECT to_regclass('trackplan_schema')").fetchone()
         if exists is None or exists[0] is None:
             return 0
@@ -137,7 +147,7 @@ class PostgresQueue(DeliveryQueue):
                 # failover of the server the pool's connections are all dead at once.
                 self._pool = ConnectionPool(
                     self.url, min_size=1, max_size=self.pool_size, timeout=5,
-                    kwargs={"autocommit": True}, open=True, name="trackplan-queue",
+                    kwargs=POOLED, open=True, name="trackplan-queue",
                     check=ConnectionPool.check_connection,
                     # Reconnection backs off 1, 2, 4 ... s; starting over every 10 s keeps
                     # the wait after the server is back to seconds, not minutes.
@@ -364,7 +374,7 @@ class PostgresQueue(DeliveryQueue):
         """Wake the worker on every stored delivery; polling covers a lost connection."""
         while self._listening.is_set():
             try:
-                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as db:
+                with psycopg.connect(self.url, autocommit=True, **LINK) as db:
                     db.execute(f"LISTEN {CHANNEL}")
                     while self._listening.is_set():
                         for _ in db.notifies(timeout=1.0, stop_after=1):

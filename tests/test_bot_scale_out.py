@@ -146,9 +146,9 @@ def test_two_web_and_two_worker_processes_share_the_work_through_a_worker_crash(
         # A window may hold the slots at both of its ends, and a request sent (or seen by
         # the busy fake) late may slip into the next window: 12. Unshared, 15 and more.
         assert busiest <= 10 + 2
-        # Scheduling may send a request a little after its slot starts, never two in one
-        # (unshared pacing: 30 ms apart).
-        assert min(gaps) >= WRITE_SECONDS * 0.6, sorted(gaps)[:5]
+        # Scheduling may send a request (or the busy fake see it) a little after its slot
+        # starts, never two in one (unshared pacing: 1 ms apart).
+        assert min(gaps) >= WRITE_SECONDS * 0.4, sorted(gaps)[:5]
         survivor = next(w for w in workers if w is not killed)
         assert "Traceback" not in survivor.output(), survivor.output()[-3000:]
 
