@@ -40,6 +40,7 @@ log = logging.getLogger("trackplan.bot")
 T = TypeVar("T")
 P = ParamSpec("P")
 MAX_ANNOTATIONS = 50  # GitHub's limit per check run request
+READS = ("GET", "HEAD")  # every other request is a write: it takes a pacing slot
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,7 @@ class _RequestRetry(GithubRetry):
     def sleep(self, response: Any = None) -> None:
         super().sleep(response)
         # A write retried here (PUT, DELETE) takes a slot of its own, like any other write.
-        if self.pacing is not None and self.history and self.history[-1].method not in (
-            "GET", "HEAD",
-        ):  # fmt: skip
+        if self.pacing is not None and self.history and self.history[-1].method not in READS:
             self.pacing.before_write()
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -183,7 +182,7 @@ class _Paced:
         self.pacing: Pacing | None = getattr(retry, "pacing", None)
 
     def getresponse(self) -> Any:
-        if self.pacing is not None and self.verb not in ("GET", "HEAD"):
+        if self.pacing is not None and self.verb not in READS:
             self.pacing.before_write()
         return super().getresponse()  # type: ignore[misc]
 

@@ -22,6 +22,7 @@ from bot.queue import (
     Delivery,
     DeliveryQueue,
     Health,
+    burst_goes_on,
     owner_is_gone,
     process_identity,
 )
@@ -215,11 +216,10 @@ class PostgresQueue(DeliveryQueue):
 
     def _unsettled(self, row: tuple[Any, ...]) -> bool:
         key, coalesce, received, now, newest = row[3], row[4], row[7], row[8], row[9]
-        if key is None or not coalesce or self.settle_seconds <= 0:
+        if key is None or not coalesce:
             return False
-        if received <= now - self.max_settle_seconds:
-            return False  # waited long enough: a flood must not starve it
-        return bool(newest > now - self.settle_seconds)
+        return burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now,
+                             lambda: float(newest))  # fmt: skip
 
     def _take(self, db: psycopg.Connection[Any], row: tuple[Any, ...]) -> Delivery | None:
         """Lease the newest queued delivery of the row's key (or the row itself); None when

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,16 @@ _TAKE_BACK = (
     "   'the process working on it stopped ' || (crashes + 1) || ' times' ELSE error END,"
     " not_before = :now + MIN(600, 1 << MIN(crashes + 1, 10))"
 )
+
+
+def burst_goes_on(settle: float, max_settle: float, received: float, now: float,
+                  newest: Callable[[], float]) -> bool:  # fmt: skip
+    """Whether a coalescing key's burst, whose oldest queued delivery arrived at `received`,
+    is still to be waited for: its newest (asked only when it matters) arrived less than
+    `settle` seconds ago, and the oldest has not waited `max_settle` yet."""
+    if settle <= 0 or received <= now - max_settle:
+        return False  # no settling, or waited long enough: a flood must not starve it
+    return newest() > now - settle
 
 
 def this_host() -> str:
@@ -350,14 +361,16 @@ class SqliteQueue(DeliveryQueue):
         if row is None:
             return None
         key, coalesce, received = row[3], row[4], row[7]
-        if key is None or not coalesce or self.settle_seconds <= 0:
+        if key is None or not coalesce:
             return row, None
-        if received <= now - self.max_settle_seconds:
-            return row, None  # waited long enough: a flood must not starve it
-        newest = db.execute(
-            "SELECT MAX(received) FROM deliveries WHERE key = ? AND status = ?", (key, QUEUED)
-        ).fetchone()[0]
-        return row, (key if newest > now - self.settle_seconds else None)
+
+        def newest() -> float:
+            return float(db.execute(
+                "SELECT MAX(received) FROM deliveries WHERE key = ? AND status = ?", (key, QUEUED)
+            ).fetchone()[0])  # fmt: skip
+
+        goes_on = burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now, newest)
+        return row, (key if goes_on else None)
 
     def _take(self, row: tuple[Any, ...]) -> Delivery | None:
         """Lease the newest queued delivery of the row's key (or the row itself); None when

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from registry import gitrepo
 from registry.about import installed_version
@@ -78,6 +78,9 @@ from registry.snapshot import (
 )
 from registry.validate import validate
 from registry.versions import released_versions
+
+if TYPE_CHECKING:  # the bot's settings load only with a `trackplan bot` command
+    from bot.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -702,9 +705,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _queue_settings(args: argparse.Namespace) -> Any:
-    """Where the queue lives, from --database-url / --data-dir or the environment; the
-    GitHub settings are not needed to migrate it."""
+def _queue_settings(args: argparse.Namespace, base: Config | None = None) -> Config:
+    """`base` (default: settings without GitHub, enough to migrate) with the queue's place
+    from --database-url / --data-dir, else from the environment."""
+    import dataclasses
     import os
 
     from bot.config import Config, database_url_from
@@ -717,7 +721,8 @@ def _queue_settings(args: argparse.Namespace) -> Any:
     if problems:
         raise UsageError(problems[0])
     data = Path(args.data_dir or env.get("TRACKPLAN_DATA_DIR") or "trackplan-data")
-    return Config(app_id=0, private_key="", webhook_secret="", data_dir=data, database_url=url)
+    base = base or Config(app_id=0, private_key="", webhook_secret="")
+    return dataclasses.replace(base, data_dir=data, database_url=url)
 
 
 def cmd_bot_migrate(args: argparse.Namespace) -> int:
@@ -743,9 +748,7 @@ def cmd_bot_worker(args: argparse.Namespace) -> int:
         config = Config.from_env()
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    queue = _queue_settings(args)
-    config = Config(**{**config.__dict__, "data_dir": queue.data_dir,
-                       "database_url": queue.database_url})  # fmt: skip
+    config = _queue_settings(args, config)
     try:
         migrate(config)  # idempotent: a worker may start before anything else
     except BackendError as exc:
@@ -1248,7 +1251,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser.set_defaults(handler=cmd_bot_worker)
     for sub_parser in (migrate_parser, worker_parser):
         for flag, text in where_help.items():
-            sub_parser.add_argument(flag, metavar=flag[2:].upper().replace("-", "_"), help=text)
+            sub_parser.add_argument(flag, help=text)
     migrate_parser.set_defaults(handler=cmd_bot_migrate)
     return parser
 
