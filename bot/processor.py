@@ -27,6 +27,7 @@ from registry.loader import load_registry
 from registry.model import Registry
 from registry.notes import extract_migration_notes
 from registry.notify import Notice, pull_request_notice, release_notice
+from registry.policy import BASE, Policy
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release_steps import HeldRelease, fingerprint, looks_complete
 from registry.render import plural
@@ -225,9 +226,11 @@ class Processor:
         tip = base if base_tip == base_sha else repo.snapshot(base_tip)
         tags = repo.tags()
         reviews = repo.reviews(pull.number)
-        released = latest_by_plan(tags, settings_of(head).release.tag)
-        report = compare(base, head, released=released, parse=self.parse)
+        # Every rule that judges the PR is the base tip's: settings and plan conventions.
         policy = load_registry(tip, parse=self.parse).registry
+        released = latest_by_plan(tags, policy.settings.release.tag)
+        report = compare(base, head, released=released, parse=self.parse,
+                         policy=Policy.of(policy, BASE))  # fmt: skip
         prefix = self.config.registry_prefix
         links = Links(
             head=f"{pull.repo_html_url}/blob/{pull.head_sha}/{prefix}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,8 @@ from typing import Any
 from registry import naming
 from registry.findings import Location
 from registry.model import SHARED, Plan, Registry, walk_properties
+from registry.patterns import PatternError, pattern_problem
+from registry.policy import HEAD, Policy
 from registry.settings import Conventions
 
 
@@ -284,21 +285,25 @@ def codeowners_problems(registry: Registry) -> Iterator[Hit]:
 
 
 def _conventions(registry: Registry, plan: Plan) -> Conventions:
-    """The registry's conventions, with the plan's own `conventions:` laid over them."""
-    base = registry.settings.conventions
-    override = plan.meta.get("conventions")
-    if not isinstance(override, dict):
-        return base
-    fields = {k: v for k, v in override.items() if k in Conventions.__dataclass_fields__}
-    return Conventions(**{**base.__dict__, **fields})
+    """The conventions `plan` is judged by: its registry's policy (BASE's, in a review)."""
+    return registry.policy.conventions(plan)
+
+
+def _written_conventions(registry: Registry, plan: Plan) -> Conventions:
+    """The conventions as this registry's own files write them (they must be valid too)."""
+    return Policy.of(registry, HEAD).conventions(plan)
 
 
 def _valid_casing(casing: str) -> bool:
+    return _casing_problem(casing) is None
+
+
+def _casing_problem(casing: str) -> str | None:
     try:
         naming.casing_pattern(casing)
-    except re.error:
-        return False
-    return True
+    except PatternError as exc:
+        return str(exc)
+    return None
 
 
 def invalid_conventions(registry: Registry) -> Iterator[Hit]:
@@ -308,16 +313,21 @@ def invalid_conventions(registry: Registry) -> Iterator[Hit]:
     ]
     for plan in _plans(registry):
         if isinstance(plan.meta.get("conventions"), dict) and plan.meta_file:
-            checks.append((plan.meta_file, ("plan", "conventions"), _conventions(registry, plan)))
+            checks.append(
+                (plan.meta_file, ("plan", "conventions"), _written_conventions(registry, plan))
+            )
     for file, at, conv in checks:
         for key in ("event_name", "property_name"):
             casing = getattr(conv, key)
-            if not _valid_casing(casing):
+            problem = _casing_problem(casing)
+            if problem is not None:
                 yield Hit(
                     None,
                     registry.locate(file, (*at, key)),
-                    f"conventions.{key} '{casing}' is not a valid regular expression",
-                    "Fix the expression, or use a named casing such as snake-case.",
+                    f"conventions.{key} '{casing}' is not a regular expression RE2 takes "
+                    f"({problem})",
+                    "Fix the expression (RE2 syntax: no backreferences or lookaround), or "
+                    "use a named casing such as snake-case.",
                 )
 
 
@@ -397,6 +407,30 @@ def _property_keys(plan: Plan) -> Iterator[tuple[_Described, str, str, tuple[Any
                 if nested.name is not None and nested.spec is not spec:
                     yield (_Described(kind, prop.name, suffix, nested.name), nested.name,
                            prop.file, nested.path)  # fmt: skip
+
+
+def unsupported_patterns(registry: Registry) -> Iterator[Hit]:
+    """A property `pattern` RE2 cannot take (backreferences, lookaround, bad syntax): every
+    pattern of a plan runs in RE2, so it would check nothing."""
+    for plan in _plans(registry):
+        for _section, event, props in plan.property_maps():
+            for prop in props.values():
+                for found in walk_properties({prop.name: prop.spec}, prop.path[:-1]):
+                    pattern = found.spec.get("pattern")
+                    if not isinstance(pattern, str):
+                        continue
+                    problem = pattern_problem(pattern)
+                    if problem is None:
+                        continue
+                    owner = f" of event '{event}'" if event is not None else ""
+                    yield Hit(
+                        plan.id,
+                        registry.locate(prop.file, (*found.path, "pattern")),
+                        f"pattern of '{found.name or prop.name}'{owner} is not a regular "
+                        f"expression RE2 takes ({problem})",
+                        "Rewrite it in RE2 syntax (no backreferences or lookaround): trackplan "
+                        "runs every pattern in linear time, so a pattern cannot stall a check.",
+                    )
 
 
 def event_grammar(registry: Registry) -> Iterator[Hit]:

@@ -46,6 +46,7 @@ from registry.plan_source import (
     from_registry,
     from_release,
 )
+from registry.policy import BASE, HEAD, POLICY_RULES, SIDES
 from registry.pull import PullError, PullInputError, ReleaseSource, open_source, pull
 from registry.release import ReleaseError, plan_releases, pull_request_number
 from registry.render import (
@@ -145,16 +146,28 @@ def _compare(args: argparse.Namespace, validate_head: bool) -> DiffReport:
     base = _open(args.base, args.repo)
     head = _open(args.head, args.repo)
     released: dict[str, str] = {}
+    policy_side = head if args.policy == HEAD else base
     if isinstance(base, GitSnapshot):
         released = released_versions(
-            base.git_root, settings_of(head).release.tag, merged_into=base.commit
+            base.git_root, settings_of(policy_side).release.tag, merged_into=base.commit
         )
-    return compare(base, head, released=released, parse=parse_cache(args),
-                   validate_head=validate_head)  # fmt: skip
+    report = compare(base, head, released=released, parse=parse_cache(args),
+                     validate_head=validate_head, policy=args.policy)  # fmt: skip
+    if args.policy == HEAD or any(c.rule in POLICY_RULES for c in report.changes):
+        # The sides' policies differ: say which one judged (the other takes effect on merge).
+        side = {
+            BASE: f"BASE ({args.base}); HEAD's takes effect after merge (preview it "
+            "with --policy head)",
+            HEAD: f"HEAD ({args.head}), as --policy head asks",
+        }
+        print(f"trackplan: note: judged by the policy of {clean(side[args.policy])}: "
+              f"compatibility {report.head.policy.settings.compatibility}, fail_on "
+              f"{_fail_on(args, report)}", file=sys.stderr)  # fmt: skip
+    return report
 
 
 def _fail_on(args: argparse.Namespace, report: DiffReport) -> str:
-    return str(args.fail_on or report.head.settings.fail_on)
+    return str(args.fail_on or report.fail_on)
 
 
 def _blocked(report: DiffReport, args: argparse.Namespace) -> int | None:
@@ -235,7 +248,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def offline_approvals(report: DiffReport) -> ApprovalStatus:
     """Who must approve, with no reviews yet (the policy is the base's: it cannot be edited
     away by the change under review)."""
-    policy = report.base.settings.review
+    policy = report.head.policy.settings.review
     groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
     return evaluate(
         groups, [], author="", head_sha="", breaking_policy=policy.breaking,
@@ -817,8 +830,8 @@ def _read_notes(path: str | None) -> str | None:
 
 
 def _links(args: argparse.Namespace, report: DiffReport) -> Links:
-    # The base's settings: the change under review does not choose where its rules link.
-    rules = report.base.settings.review.rules_url
+    # The policy's settings: the change under review does not choose where its rules link.
+    rules = report.head.policy.settings.review.rules_url
     return Links(head=args.link or "", base=args.base_link or "", rules=rules)
 
 
@@ -830,7 +843,15 @@ def _diff_arguments(parser: argparse.ArgumentParser, formats: Mapping[str, str])
         "--fail-on",
         choices=FAIL_ON,
         help="exit 1 on breaking changes, on warnings too, or never "
-        "(default: fail_on of HEAD's trackplan.yaml, else breaking)",
+        "(default: fail_on of the policy's trackplan.yaml, else breaking)",
+    )
+    parser.add_argument(
+        "--policy",
+        choices=SIDES,
+        default=BASE,
+        help="whose settings and plan conventions judge the change (default: base, as the bot "
+        "does: a change never loosens the rules that judge it; a policy change is reported "
+        "and takes effect after merge). 'head' previews the change under its own policy",
     )
     parser.add_argument(
         "--link",

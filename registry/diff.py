@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from registry.diff_rules import DIFF_BY_ID
 from registry.findings import Location
 from registry.model import Event, Plan, Property, Registry
 from registry.resolve import ResolveError, is_required, property_schema
+from registry.snapshot import SETTINGS_FILE
 
 META_FIELDS = (
     "title",
@@ -163,7 +164,7 @@ class _Diff:
 
     @property
     def compatibility(self) -> str:
-        return self.head.settings.compatibility
+        return self.head.policy.settings.compatibility  # BASE's, in a review
 
     def add(
         self,
@@ -183,7 +184,7 @@ class _Diff:
         rule = DIFF_BY_ID[rule_id]
         wanted = set(rule.breaks if breaks is None else breaks)
         audiences = tuple(a for a in (PRODUCERS, CONSUMERS) if a in wanted)
-        level = level_for(audiences, self.compatibility)
+        level = rule.level or level_for(audiences, self.compatibility)
         if rule.max_level == WARNING and level == BREAKING:
             level = WARNING
         migration = rule.migration.format(name=name, old=show(old), new=show(new))
@@ -196,6 +197,7 @@ class _Diff:
     # --- plans ----------------------------------------------------------------------------
 
     def run(self) -> list[Change]:
+        self.settings()
         for plan_id in sorted(set(self.base.plans) | set(self.head.plans)):
             old, new = self.base.plans.get(plan_id), self.head.plans.get(plan_id)
             if old is None and new is not None:
@@ -207,6 +209,21 @@ class _Diff:
             elif old is not None and new is not None:
                 self.plan(old, new)
         return sorted(self.changes, key=Change.sort_key)
+
+    def settings(self) -> None:
+        """trackplan.yaml compared setting by setting, as each side takes effect (defaults
+        filled in): a policy change is reported, never applied to the change that makes it."""
+        before, after = _settings_items(self.base), _settings_items(self.head)
+        for key in sorted(set(before) | set(after)):
+            old, new = before.get(key), after.get(key)
+            if old == new:
+                continue
+            at = tuple(key.split("."))
+            written = SETTINGS_FILE in self.head.documents
+            where = (self.head if written else self.base).locate(SETTINGS_FILE, at)
+            self.add("settings-changed", "", f"settings/{key}",
+                     f"setting '{key}' changed" + _from_to(old, new) + " (takes effect after "
+                     "merge)", old, new, where, name=key, in_base=not written)  # fmt: skip
 
     def plan(self, old: Plan, new: Plan) -> None:
         for key in META_FIELDS:
@@ -685,10 +702,27 @@ def diff_registries(base: Registry, head: Registry, today: date | None = None) -
     return _Diff(base, head, today or date.today()).run()
 
 
+def _settings_items(registry: Registry) -> dict[str, Any]:
+    """A registry's settings as it applies them, one entry per setting: `compatibility`,
+    `review.breaking`, `notify` (receivers as a list)."""
+    items: dict[str, Any] = {}
+    for key, value in asdict(registry.settings).items():
+        if isinstance(value, dict):
+            items.update({f"{key}.{k}": v for k, v in value.items()})
+        elif isinstance(value, (list, tuple)):
+            items[key] = json.loads(json.dumps(value))  # receivers as plain data
+        else:
+            items[key] = value
+    return items
+
+
 def plan_bumps(changes: Iterable[Change]) -> dict[str, str]:
-    """The version bump each changed plan needs: the largest bump among its changes."""
+    """The version bump each changed plan needs: the largest bump among its changes (a
+    registry-wide change, such as a setting, versions no plan)."""
     bumps: dict[str, str] = {}
     for change in changes:
+        if not change.plan:
+            continue
         current = bumps.get(change.plan, NONE)
         if BUMP_ORDER.index(change.bump) > BUMP_ORDER.index(current):
             bumps[change.plan] = change.bump

@@ -30,6 +30,8 @@ class DiffRule:
     line: int
     in_base: bool = False
     max_level: str | None = None  # a cap, e.g. removing an event past its sunset is a warning
+    level: str | None = None  # a fixed level, whatever the compatibility mode
+    file: str = PLAN  # the file `before` and `after` are (a plan.yaml body unless it is PLAN)
 
 
 def _events(body: str) -> str:
@@ -42,6 +44,15 @@ def _prop(spec: str, name: str = "method") -> str:
 
 
 DIFF_RULES: tuple[DiffRule, ...] = (
+    # --- the registry's policy -----------------------------------------------------------
+    DiffRule(
+        "settings-changed", "A setting of trackplan.yaml (compatibility, fail_on, conventions, "
+        "review, release, notify) was added, removed or changed: the change is judged by the "
+        "settings it replaces and takes effect once merged.", (), NONE,
+        "Nothing to migrate; the owners of trackplan.yaml approve the new policy.",
+        "compatibility: full\n", "compatibility: none\n", 1, level="warning",
+        file="trackplan.yaml",
+    ),
     # --- plans --------------------------------------------------------------------------
     DiffRule(
         "plan-added", "A plan was added.", (), MINOR,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from registry.changes import BREAKING, PROTECTED, WARNING, level_for
-from registry.diff_rules import DIFF_RULES, DiffRule
+from registry.diff_rules import DIFF_RULES, PLAN, DiffRule
 from registry.rules import RULES, Rule
 
 DOC_PATH = Path("docs/rules.md")
@@ -14,6 +14,8 @@ MODES = tuple(PROTECTED)
 
 
 def _level(rule: DiffRule, mode: str) -> str:
+    if rule.level is not None:
+        return rule.level
     level = level_for(rule.breaks, mode)
     return WARNING if rule.max_level == WARNING and level == BREAKING else level
 
@@ -52,8 +54,8 @@ def _diff_section(rule: DiffRule) -> list[str]:
         where = "before" if rule.in_base else "after"
         lines += [f"Before → after (reported at line {rule.line} of the {where} file):", ""]
         for label, body in (("before", rule.before), ("after", rule.after)):
-            text = "plan:\n  id: web\n" + body
-            lines += [f"{label}:", "", "```yaml", text.rstrip("\n"), "```", ""]
+            text = "plan:\n  id: web\n" + body if rule.file == PLAN else body
+            lines += [f"{label} (`{rule.file}`):", "", "```yaml", text.rstrip("\n"), "```", ""]
     return lines
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.codeowners import CodeOwners
 from registry.findings import Location
 from registry.settings import Settings
 from registry.yamlsafe import Path, YamlDocument
+
+if TYPE_CHECKING:
+    from registry.policy import Policy
 
 
 @dataclass
@@ -98,6 +101,17 @@ class Registry:
     # The CODEOWNERS file GitHub uses (first of .github/, root, docs/) and its text.
     codeowners_path: str | None = None
     codeowners_text: str = ""
+    # The policy this registry is judged by when it is not its own (a pull request's HEAD
+    # is judged by BASE's: registry.policy); None: its own settings and plan conventions.
+    policy_from: Policy | None = None
+
+    @property
+    def policy(self) -> Policy:
+        from registry.policy import HEAD, Policy
+
+        if self.policy_from is None:
+            self.policy_from = Policy.of(self, HEAD)
+        return self.policy_from
 
     @cached_property
     def codeowners(self) -> CodeOwners:

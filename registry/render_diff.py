@@ -56,6 +56,12 @@ def report_dict(report: DiffReport) -> dict[str, Any]:
         "summary": {level: report.count(level) for level in (BREAKING, WARNING, INFO)},
         "unreadable_plans": report.unreadable,
         "blocking": [{"side": side, **f.to_dict()} for side, f in report.blocking],
+        # Whose settings and conventions judged the change: "base" unless asked otherwise.
+        "policy": {
+            "side": report.policy,
+            "compatibility": report.head.policy.settings.compatibility,
+            "fail_on": report.fail_on,
+        },
     }
 
 

@@ -12,6 +12,7 @@ from registry.diff import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
 from registry.loader import ParseCache, load_registry
 from registry.model import Registry
+from registry.policy import BASE, SIDES, Policy, judged_by
 from registry.rules import blocking_checks, blocks_diff, fold_cascades, run_checks
 from registry.snapshot import Snapshot
 from registry.versions import next_version
@@ -47,6 +48,13 @@ class DiffReport:
     unreadable: list[str] = field(default_factory=list)
     # Why: the blocking findings of BASE and HEAD, as ("BASE" | "HEAD", finding).
     blocking: list[tuple[str, Finding]] = field(default_factory=list)
+    # Which side's policy judged the change ("base" unless HEAD's was asked for).
+    policy: str = BASE
+
+    @property
+    def fail_on(self) -> str:
+        """The fail level of the policy that judged the change."""
+        return self.head.policy.settings.fail_on
 
     def count(self, level: str) -> int:
         return sum(1 for c in self.changes if c.level == level)
@@ -67,14 +75,24 @@ def compare(
     parse: ParseCache | None = None,
     validate_head: bool = True,
     today: date | None = None,
+    policy: str | Policy = BASE,
 ) -> DiffReport:
     """Load both snapshots (sharing one parse cache) and diff them.
 
+    HEAD is judged by `policy`'s side: BASE's settings and plan conventions unless "head" is
+    asked for (a preview of a policy change), or a Policy given (the bot's: the base branch's
+    tip); a change to them is itself reported.
     `released` maps plan ids to their latest released version (from git tags); plans absent
-    from it are released at `release.first_version` of the head's trackplan.yaml.
+    from it are released at `release.first_version` of the policy's trackplan.yaml.
     """
+    if not isinstance(policy, Policy) and policy not in SIDES:
+        raise ValueError(f"policy must be one of {', '.join(SIDES)}, not {policy!r}")
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
+    if isinstance(policy, Policy):
+        judged_by(new.registry, policy)
+    elif policy == BASE:
+        judged_by(new.registry, Policy.of(old.registry, BASE))
     files = changed_files(base, head)
     # Only plans whose files changed can have changes: the (costly) checks that decide
     # whether a plan can be compared at all run on those alone.
@@ -88,7 +106,7 @@ def compare(
     unreadable = sorted({f.plan for _, f in blocking if f.plan})
     changes = [c for c in diff_registries(old.registry, new.registry, today)
                if c.plan not in unreadable]  # fmt: skip
-    first = new.registry.settings.release.first_version
+    first = new.registry.policy.settings.release.first_version
     summaries = []
     bumps = plan_bumps(changes)
     for plan in sorted(bumps):
@@ -104,6 +122,7 @@ def compare(
         base.label, head.label, old.registry, new.registry, changes, summaries,
         sort_findings(findings), files, unreadable,
         sorted(blocking, key=lambda item: (item[0] == "HEAD", item[1].sort_key())),
+        new.registry.policy.side,
     )  # fmt: skip
 
 

@@ -132,7 +132,8 @@ def test_rule_ids_link_to_the_rules_docs_that_base_names(run_cli: Cli, tmp_path:
     (head / "trackplan.yaml").write_text("review:\n  rules_url: https://evil.example/\n")
     out = run_cli("review", str(base), str(head)).out
     assert f"[`enum-value-removed`]({ours}#enum-value-removed)" in out
-    assert "evil" not in out and default not in out  # BASE's setting, not the PR's
+    assert "](https://evil" not in out and default not in out  # BASE's setting, not the PR's
+    assert "setting 'review.rules\\_url' changed" in out  # the policy change is reported
     assert f"[`event-renamed`]({ours}#event-renamed)" in run_cli(
         "diff", str(base), str(head), "--format", "markdown").out  # fmt: skip
 

@@ -42,6 +42,11 @@ def _sides(rule: DiffRule, tmp_path: Path) -> tuple[Path, Path]:
         before, after = _sides(DIFF_BY_ID["plan-added"], tmp_path)
         return after, before
     head = "plan:\n  id: web\n"
+    if rule.file != PLAN:  # a registry file of its own beside an unchanged plan
+        return (
+            write_files(tmp_path / "before", {PLAN: head, rule.file: rule.before}),
+            write_files(tmp_path / "after", {PLAN: head, rule.file: rule.after}),
+        )
     return (
         write_files(tmp_path / "before", {PLAN: head + rule.before}),
         write_files(tmp_path / "after", {PLAN: head + rule.after}),
@@ -55,10 +60,10 @@ def test_example_reports_the_rule_at_its_line(rule: DiffRule, run_cli: Cli, tmp_
     assert result.code == 0, result.err
     changes = result.json()["changes"]
     found = {(c["rule"], c["level"], c["location"]["file"], c["location"]["line"]) for c in changes}
-    level = level_for(rule.breaks, "full")  # the default compatibility
+    level = rule.level or level_for(rule.breaks, "full")  # the default compatibility
     if rule.max_level == "warning" and level == "breaking":
         level = "warning"
-    assert (rule.id, level, PLAN, rule.line) in found, sorted(found)
+    assert (rule.id, level, rule.file, rule.line) in found, sorted(found)
     for change in changes:
         assert change["rule"] in DIFF_BY_ID
         assert change["level"] in CHANGE_LEVELS
@@ -69,9 +74,16 @@ def test_levels_follow_the_compatibility_setting(
     rule: DiffRule, run_cli: Cli, tmp_path: Path
 ) -> None:
     before, after = _sides(rule, tmp_path)
+    if rule.level is not None:  # a fixed level (its example changes trackplan.yaml itself)
+        result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+        assert {c["level"] for c in result.json()["changes"] if c["rule"] == rule.id} == {
+            rule.level
+        }
+        return
     levels = {}
     for mode in ("backward", "forward", "full", "none"):
-        (after / "trackplan.yaml").write_text(f"compatibility: {mode}\n")
+        for side in (before, after):  # the policy is BASE's: a change cannot pick its own
+            (side / "trackplan.yaml").write_text(f"compatibility: {mode}\n")
         result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
         mine = [c for c in result.json()["changes"] if c["rule"] == rule.id]
         levels[mode] = {c["level"] for c in mine}
