@@ -35,6 +35,8 @@ from typing import Any
 
 import jsonschema
 
+from registry import patterns
+
 Schema = Any  # any JSON value: a dict or a bool is a schema; anything else is treated as unknown
 
 # Keywords that annotate and never constrain an instance.
@@ -852,10 +854,10 @@ def _fallback(schema: dict[str, Any], name: str) -> Schema:
     """What applies to property `name` when `properties` does not list it."""
     matching = []
     for regex, sub in _dict(schema.get("patternProperties")).items():
-        try:
-            if re.search(regex, name):
+        try:  # RE2: a schema's pattern runs in linear time, whatever it is
+            if patterns.search(regex, name):
                 matching.append(sub)
-        except (re.error, TypeError, RecursionError):
+        except patterns.PatternError:
             return {"x-unknown-pattern": regex}
     if matching:
         return matching[0] if len(matching) == 1 else {"allOf": matching}

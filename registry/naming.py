@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
+
+from registry.patterns import compile_pattern
 
 # Short connecting words may stay lowercase in Title Case ("Created a Source").
 _MINOR_WORDS = frozenset(
@@ -47,13 +50,14 @@ def convert(name: str, casing: str) -> str:
 
 
 @cache
-def casing_pattern(casing: str) -> re.Pattern[str] | None:
-    """The pattern a casing setting stands for; None for `any`. Raises re.error on a bad regex."""
+def casing_pattern(casing: str) -> Any:
+    """The pattern a casing setting stands for; None for `any`. A custom regex comes from a
+    plan or settings, so it runs in RE2 (linear time); raises PatternError when RE2 refuses it."""
     if casing == "any":
         return None
     if casing in CASINGS:
         return CASINGS[casing]
-    return re.compile(casing)
+    return compile_pattern(casing)
 
 
 def matches_casing(name: str, casing: str) -> bool:

@@ -370,11 +370,28 @@ RULES: tuple[Rule, ...] = (
         check=checks.codeowners_problems,
         doc="Negation, escaped '#', and owners that are not @user, @org/team or an email.",
     ),
+    Rule(
+        "pattern-unsupported",
+        ERROR,
+        "A property's `pattern` is not a regular expression RE2 takes.",
+        _plan(
+            "events:\n  Order Completed:\n    properties:\n      code: {type: string, "
+            "pattern: '^(a)\\1$'}\n"
+        ),
+        (PLAN, 6),
+        _plan(
+            "events:\n  Order Completed:\n    properties:\n      code: {type: string, "
+            "pattern: '^(a)a$'}\n"
+        ),
+        check=checks.unsupported_patterns,
+        doc="Every pattern from a plan runs in RE2, in time linear in the text, so no pattern "
+        "can stall `validate`, `check` or the bot. RE2 has no backreferences and no lookaround.",
+    ),
     # --- naming -----------------------------------------------------------------------------
     Rule(
         "convention-invalid",
         ERROR,
-        "A custom naming convention is not a valid regex.",
+        "A custom naming convention is not a regular expression RE2 takes.",
         {"trackplan.yaml": "conventions:\n  event_name: '^[A-Z'\n"},
         ("trackplan.yaml", 2),
         {"trackplan.yaml": "conventions:\n  event_name: '^[A-Z]'\n"},

@@ -287,7 +287,9 @@ def test_odd_plans_compile_to_checks_that_run(run_cli: Cli, tmp_path: Path) -> N
     assert found == {
         ("format-mismatch", "id"): '"not-a-uuid" is not a uuid',
         ("datatype-mismatch", 'it\'s "odd"\n'): "expected integer, got string",
-    }  # 1.0 is the const 1; patterns Python cannot compile are left unchecked
+        ("format-mismatch", "year"): '"x" does not match (?<year>[0-9]{4})',
+    }  # 1.0 is the const 1; RE2 takes ECMA-262's \\p{L} and (?<name>...), which Python's re
+    # could not compile: both are checked now
 
 
 def test_a_forged_release_never_runs_as_code(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.codegen.names import Collision, Namer, pascal
+from registry.patterns import backtracking_safe
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,23 @@ def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
         title=str(document.get("title") or document.get("plan", "")), source=source,
         sha256=sha256, events=tuple(events), identify=traits["identify"],
         group=traits["group"],
-        schemas={**schemas, "$identify": defs.get("identify", {}), "$group": defs.get("group", {})},
+        schemas=_runtime_safe({**schemas, "$identify": defs.get("identify", {}),
+                               "$group": defs.get("group", {})}),
         collisions=tuple(idents.collisions() + namer.collisions()),
     )  # fmt: skip
+
+
+def _runtime_safe(value: Any) -> Any:
+    """The schemas generated code checks calls against, less the patterns a backtracking
+    engine (JavaScript's RegExp, Python's re) could take exponential time on: a plan's
+    pattern must not be able to stall the app that embeds the code. `trackplan check` runs
+    every pattern in RE2 and still checks those."""
+    if isinstance(value, list):
+        return [_runtime_safe(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: _runtime_safe(v) for k, v in value.items()
+            if k != "pattern" or not isinstance(v, str) or backtracking_safe(v)}  # fmt: skip
 
 
 class _Docs:

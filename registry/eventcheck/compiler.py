@@ -16,6 +16,7 @@ from typing import Any
 from fastjsonschema.draft07 import CodeGeneratorDraft07
 
 from registry.eventcheck import kinds as k
+from registry.patterns import PatternError, compile_pattern
 
 Found = list[tuple[str, str, Any, str]]
 Validator = Callable[[Any, Found], None]
@@ -244,13 +245,13 @@ def _accepted(schema: Any) -> frozenset[type]:
 
 
 def _string_checks(schema: dict[str, Any]) -> dict[str, Any]:
-    """The string checks of a schema that can run: a compiled pattern (JSON Schema's
-    ECMA-262 regexes that Python cannot compile, like `\\p{L}`, are left unchecked), a
-    known format, whole-number length bounds."""
+    """The string checks of a schema that can run: a pattern compiled by RE2 (linear time
+    whatever the pattern: a plan's pattern cannot stall a check; one RE2 refuses, which
+    validation reports, is left unchecked), a known format, whole-number length bounds."""
     out: dict[str, Any] = {}
     if isinstance(schema.get("pattern"), str):
-        with contextlib.suppress(re.error, OverflowError, RecursionError):
-            out["pattern"] = re.compile(schema["pattern"])
+        with contextlib.suppress(PatternError):
+            out["pattern"] = compile_pattern(schema["pattern"])
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt in FORMATS:
         out["format"] = re.compile(FORMATS[fmt])
