@@ -53,6 +53,10 @@ class Config:
     # A token instead of the App's key (the GitHub Action's GITHUB_TOKEN): every
     # repository is reached with it; app_id and private_key are then unused.
     token: str = field(default="", repr=False)
+    # Who the bot's comment is by when it works with a token (the Action: the workflow
+    # token's user); with the App, its comments are those GitHub marks as made by app_id.
+    # A comment carrying the marker by anyone else is never taken for the bot's.
+    comment_author: str = "github-actions[bot]"
     # Whether the review is also posted as the pull request comment (the checks always are).
     post_comment: bool = True
     # The registry's folder inside the repository ("" the root, else e.g. "analytics/"):

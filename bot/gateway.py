@@ -650,11 +650,22 @@ class RepoGateway:
 
     @_github
     def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
-        """The bot's comment on the PR: every page is read (it may not be on the first)."""
+        """The bot's comment on the PR: its marker *and* its author, the bot (anyone can
+        paste the marker into a comment of theirs: the bot never edits it). Every page is
+        read (it may not be on the first)."""
         for comment in self._repo.get_issue(number).get_comments():
-            if marker in (comment.body or ""):
+            if marker in (comment.body or "") and self._by_the_bot(comment):
                 return int(comment.id), str(comment.body)
         return None
+
+    def _by_the_bot(self, comment: Any) -> bool:
+        config = self._github.config
+        raw = comment.raw_data  # as GitHub sent it: no request
+        if not config.token:  # the App: GitHub marks what an installation token wrote
+            app = raw.get("performed_via_github_app") or {}
+            return isinstance(app, dict) and app.get("id") == config.app_id
+        user = raw.get("user") or {}
+        return isinstance(user, dict) and user.get("login") == config.comment_author
 
     @_github
     def upsert_comment(self, number: int, marker: str, body: str) -> int:

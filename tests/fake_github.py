@@ -203,6 +203,27 @@ class FakeGitHub:
             self._limit = (wait, primary)
         self.fail_next(count, status=403)
 
+    def add_comment(self, number: int, body: str, login: str) -> int:
+        """A comment a person wrote on issue or pull request `number`."""
+        cid = next(self._ids)
+        self.state.comments.append(
+            {
+                "issue": number,
+                "id": cid,
+                "json": {
+                    "id": cid,
+                    "body": body,
+                    "user": _user(login),
+                    "performed_via_github_app": None,
+                    "url": f"{self.url}/repos/{self.full_name}/issues/comments/{cid}",
+                    "html_url": "",
+                    "created_at": "2026-11-24T09:00:00Z",
+                    "updated_at": "2026-11-24T09:00:00Z",
+                },
+            }
+        )
+        return cid
+
     def comments(self, number: int) -> list[dict[str, Any]]:
         return [c for c in self.state.comments if c["issue"] == number]
 
@@ -489,7 +510,13 @@ class FakeGitHub:
     def _create_comment(self, n: int) -> Response:
         body = (request.get_json() or {})["body"]
         cid = next(self._ids)
-        comment = {"id": cid, "body": body, "user": _user("trackplan[bot]"),
+        # What GitHub records: an App's installation token writes as the App's bot user and
+        # marks the comment as the App's; a workflow token writes as github-actions[bot].
+        token = request.headers.get("Authorization", "").split(" ", 1)[-1]
+        app = ({"id": 1, "slug": "trackplan"} if token.startswith("ghs_fake")
+               else {"id": 15368, "slug": "github-actions"})  # fmt: skip
+        user = _user(app["slug"] + "[bot]") | {"type": "Bot"}
+        comment = {"id": cid, "body": body, "user": user, "performed_via_github_app": app,
                    "url": f"{self.url}/repos/{self.full_name}/issues/comments/{cid}",
                    "html_url": "", "created_at": "2026-11-24T10:00:00Z",
                    "updated_at": "2026-11-24T10:00:00Z"}  # fmt: skip

@@ -148,3 +148,25 @@ def test_a_delivery_given_up_says_so_on_the_commit(
     assert any("delivery lost-1" in r.getMessage() and "outcome=gave-up" in r.getMessage()
                and r.levelno == logging.ERROR for r in caplog.records)  # fmt: skip
     assert drain(app) == 0
+
+
+def test_a_comment_carrying_the_marker_by_someone_else_is_never_edited(tmp_path: Path) -> None:
+    from registry.review import MARKER
+
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        forged = f"{MARKER}\n## trackplan review\n\n✅ **No breaking changes** — ship it."
+        human = gh.add_comment(1, forged, "mallory")
+        app = app_for(gh, tmp_path / "data")
+        for _ in range(2):  # the second review edits the bot's own comment again
+            deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh))
+            drain(app)
+        comments = gh.comments(1)
+    assert len(comments) == 2
+    mine = next(c for c in comments if c["id"] == human)
+    assert mine["json"]["body"] == forged  # untouched
+    (bot,) = [c for c in comments if c["id"] != human]
+    assert bot["json"]["user"]["login"] == "trackplan[bot]"
+    assert "breaking change" in bot["json"]["body"]
+    assert not gh.received("PATCH", f"/repos/{gh.full_name}/issues/comments/{human}")
