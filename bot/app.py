@@ -14,13 +14,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from bot import catalog_pages, readapi
-from bot.body import read_body
+from bot.body import read_signed_body
 from bot.config import Config
 from bot.intake import PayloadError, classify, parse_json
 from bot.queue import DeliveryQueue
 from bot.redact import scrub
 from bot.service import assemble
-from bot.signature import is_valid
 from bot.worker import Worker
 
 log = logging.getLogger("trackplan.bot")
@@ -52,9 +51,12 @@ def healthz() -> ResponseReturnValue:
 @webhook.post("/webhook")
 def receive() -> ResponseReturnValue:
     bot = state()
-    body = read_body(bot.config.max_body_bytes)
-    # The signature is checked over the raw bytes before anything else reads them.
-    if not is_valid(bot.config.webhook_secret, body, request.headers.get("X-Hub-Signature-256")):
+    # The signature is checked over the raw bytes as they are read, before anything else
+    # reads them: an unsigned body is not read at all, a forged one never held whole.
+    body = read_signed_body(bot.config.webhook_secret,
+                            request.headers.get("X-Hub-Signature-256"),
+                            bot.config.max_body_bytes)  # fmt: skip
+    if body is None:
         log.warning("webhook rejected: bad or missing signature from %s", request.remote_addr)
         return jsonify(error="invalid signature"), 401
     event = request.headers.get("X-GitHub-Event", "")
@@ -109,7 +111,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     TRACKPLAN_* environment now (never at import)."""
     settings = Config.coerce(config)
     configure_logging()
-    app = Flask("trackplan")
+    app = Flask("trackplan", static_folder=None)  # no /static/: it would serve the cwd
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     queue, worker = assemble(settings)
     app.extensions["trackplan"] = BotState(settings, queue, worker)
@@ -125,7 +127,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
 
 def create_read_app(repo: Path) -> Flask:
     """Only the read API (`trackplan serve --registry PATH` without GitHub settings)."""
-    app = Flask("trackplan")
+    app = Flask("trackplan", static_folder=None)
     readapi.install(app, repo)
     catalog_pages.install(app, repo)
 
