@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from bot.worker import TransientError
 from registry.notify import Notice, request_for
-from registry.settings import Receiver
+from registry.settings import NOTIFY_ENV_PREFIX, Receiver
 
 log = logging.getLogger("trackplan.notify")
 TIMEOUT = 10.0
@@ -23,6 +23,10 @@ class NotifyRefused(Exception):
 def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str, str]) -> int:
     """POST the notice; TransientError on 5xx, 429 and network failures (the queue retries
     with backoff), NotifyRefused on any other refusal. Returns the HTTP status."""
+    for name in (receiver.url_env, receiver.secret_env):
+        if name and (not name.startswith(NOTIFY_ENV_PREFIX) or name == NOTIFY_ENV_PREFIX):
+            raise NotifyRefused(f"{receiver.id}: {name} is not a {NOTIFY_ENV_PREFIX}* variable "
+                                "(the only ones a registry may name)")  # fmt: skip
     url = environ.get(receiver.url_env, "")
     local = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
     if not url.startswith("https://") and not local:  # plain http only to this machine

@@ -36,6 +36,9 @@ class Release:
 
 
 NOTIFY_EVENTS = ("release", "breaking-pull-request")
+# A receiver names its URL and secret by environment variable, only ever under this prefix:
+# a registry cannot make the bot send the App's key or webhook secret anywhere.
+NOTIFY_ENV_PREFIX = "TRACKPLAN_NOTIFY_"
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,19 @@ def _known(section: Any, kind: Any) -> dict[str, Any]:
 
 def settings_of(snapshot: Snapshot) -> Settings:
     """A registry's settings without loading its plans (defaults when unreadable)."""
+    from registry.schema_check import check_document
     from registry.snapshot import SETTINGS_FILE
     from registry.yamlsafe import YamlError, load_yaml
+    from schemas import SETTINGS_SCHEMA
 
     if SETTINGS_FILE not in snapshot.paths():
         return Settings()
     try:
-        return Settings.from_data(load_yaml(snapshot.read(SETTINGS_FILE)).data)
+        doc = load_yaml(snapshot.read(SETTINGS_FILE))
+        # Settings that fail their schema (a tag template git would read as an option, a
+        # receiver's variable outside TRACKPLAN_NOTIFY_) are the defaults, as when loading.
+        if not isinstance(doc.data, dict) or check_document(SETTINGS_FILE, doc, SETTINGS_SCHEMA):
+            return Settings()
+        return Settings.from_data(doc.data)
     except (YamlError, TypeError):
         return Settings()

@@ -54,7 +54,11 @@ def tag_pattern(template: str) -> re.Pattern[str]:
 
 
 def tag_name(template: str, plan: str, version: str) -> str:
-    return template.replace("{plan}", plan).replace("{version}", version)
+    name = template.replace("{plan}", plan).replace("{version}", version)
+    if name.startswith(("-", ".")) or any(c.isspace() for c in name):
+        # The settings' schema refuses such a template; never hand git an option as a name.
+        raise ValueError(f"release tag {name!r} is not a name git takes")
+    return name
 
 
 def released_versions(repo: Path, template: str, merged_into: str | None = None) -> dict[str, str]:
@@ -65,7 +69,7 @@ def released_versions(repo: Path, template: str, merged_into: str | None = None)
     """
     args = ["git", "tag", "--list"]
     if merged_into is not None:
-        args += ["--merged", merged_into]
+        args.append(f"--merged={merged_into}")  # never read as an option of its own
     proc = subprocess.run(args, cwd=repo, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {}

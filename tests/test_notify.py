@@ -22,11 +22,11 @@ SECRET = "s3cret"
 NOTIFY = """
 notify:
   - kind: slack
-    url_env: TRACKPLAN_TEST_SLACK_URL
+    url_env: TRACKPLAN_NOTIFY_TEST_SLACK_URL
     on: [release]
   - kind: webhook
-    url_env: TRACKPLAN_TEST_HOOK_URL
-    secret_env: TRACKPLAN_TEST_HOOK_SECRET
+    url_env: TRACKPLAN_NOTIFY_TEST_HOOK_URL
+    secret_env: TRACKPLAN_NOTIFY_TEST_HOOK_SECRET
 """
 
 
@@ -61,9 +61,9 @@ class Receiver:
 @pytest.fixture
 def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     found = Receiver()
-    monkeypatch.setenv("TRACKPLAN_TEST_SLACK_URL", f"{found.url}/slack")
-    monkeypatch.setenv("TRACKPLAN_TEST_HOOK_URL", f"{found.url}/hook")
-    monkeypatch.setenv("TRACKPLAN_TEST_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_SLACK_URL", f"{found.url}/slack")
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_HOOK_URL", f"{found.url}/hook")
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_HOOK_SECRET", SECRET)
     yield found
     found.server.shutdown()
 
@@ -161,7 +161,7 @@ def test_a_receiver_that_refuses_never_blocks_the_review(
         assert runs["trackplan/review"] == "failure" and "trackplan/bot" not in runs
         assert len(gh.comments(1)) == 1
     # Without its signing secret a webhook gets nothing: no unsigned notice goes out.
-    monkeypatch.delenv("TRACKPLAN_TEST_HOOK_SECRET")
+    monkeypatch.delenv("TRACKPLAN_NOTIFY_TEST_HOOK_SECRET")
     receiver.received.clear()
     repo = _repo(tmp_path / "again")
     with FakeGitHub(repo) as gh:
@@ -179,14 +179,38 @@ def test_unsigned_webhooks_and_plain_http_elsewhere_are_refused() -> None:
     from registry.settings import Receiver
 
     notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
-    env = {"URL": "https://hooks.example.com/x", "PLAIN": "http://hooks.example.com/x"}
+    url, plain, bad = "TRACKPLAN_NOTIFY_URL", "TRACKPLAN_NOTIFY_PLAIN", "TRACKPLAN_NOTIFY_BAD"
+    env = {url: "https://hooks.example.com/x", plain: "http://hooks.example.com/x"}
     with pytest.raises(NotifyRefused, match="a webhook needs secret_env"):
-        send(Receiver("webhook", "URL"), notice, "d", env)
+        send(Receiver("webhook", url), notice, "d", env)
     with pytest.raises(NotifyRefused, match="is not set to an https URL"):
-        send(Receiver("slack", "PLAIN"), notice, "d", env)
+        send(Receiver("slack", plain), notice, "d", env)
     with pytest.raises(NotifyRefused, match="does not hold a valid URL") as refused:
-        send(Receiver("slack", "BAD"), notice, "d", {"BAD": "https://h/SECRET TOKEN\n"})
+        send(Receiver("slack", bad), notice, "d", {bad: "https://h/SECRET TOKEN\n"})
     assert "SECRET" not in str(refused.value)  # the URL is a secret: never repeated
+
+
+def test_a_registry_cannot_name_the_bots_own_secrets(run_cli: Any, tmp_path: Path) -> None:
+    from bot.notifier import NotifyRefused, send
+    from registry.notify import release_notice
+    from registry.settings import Receiver
+    from tests.conftest import write_files
+
+    notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
+    env = {"TRACKPLAN_WEBHOOK_SECRET": "s3cret", "TRACKPLAN_NOTIFY_URL": "https://h.example/x"}
+    for receiver in (Receiver("webhook", "TRACKPLAN_NOTIFY_URL", "TRACKPLAN_WEBHOOK_SECRET"),
+                     Receiver("slack", "TRACKPLAN_GITHUB_PRIVATE_KEY")):  # fmt: skip
+        with pytest.raises(NotifyRefused, match="is not a TRACKPLAN_NOTIFY_\\* variable"):
+            send(receiver, notice, "d", env)
+    settings = (
+        "notify:\n  - kind: webhook\n    url_env: TRACKPLAN_NOTIFY_URL\n"
+        "    secret_env: TRACKPLAN_WEBHOOK_SECRET\n"
+    )
+    repo = write_files(
+        tmp_path / "r", {"trackplan.yaml": settings, "plans/web/plan.yaml": "plan: {id: web}\n"}
+    )
+    result = run_cli("validate", "--repo", str(repo))
+    assert result.code == 1 and "trackplan.yaml:4:" in result.out
 
 
 @pytest.mark.parametrize("seed", [1, 2])
