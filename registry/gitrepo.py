@@ -61,7 +61,7 @@ class Commit:
 
 
 def commit(repo: Path, revision: str) -> Commit:
-    out = git(repo, "log", "-1", "--format=%H%x00%an%x00%B", revision, "--")
+    out = git(repo, "log", "-1", "--format=%H%x00%an%x00%B", "--end-of-options", revision, "--")
     sha, author, message = out.split("\0", 2)
     return Commit(sha, author, message.strip())
 
@@ -72,7 +72,8 @@ def create_annotated_tag(repo: Path, name: str, target: str, message: str) -> No
     if not _configured(repo, "user.email"):  # a fresh machine: still sign the tag with a name
         env.setdefault("GIT_COMMITTER_NAME", "trackplan")
         env.setdefault("GIT_COMMITTER_EMAIL", "trackplan@localhost")
-    git(repo, "tag", "--annotate", "--cleanup=verbatim", "--file=-", name, target, stdin=message,
+    git(repo, "tag", "--annotate", "--cleanup=verbatim", "--file=-", "--end-of-options", name,
+        target, stdin=message,
         env=env)  # fmt: skip
 
 
@@ -83,4 +84,4 @@ def _configured(repo: Path, key: str) -> bool:
 
 def tags_merged_into(repo: Path, revision: str) -> set[str]:
     """Names of the tags reachable from `revision`: the releases in its history."""
-    return set(git(repo, "tag", "--list", "--merged", revision).split())
+    return set(git(repo, "tag", "--list", f"--merged={revision}").split())

@@ -16,6 +16,7 @@ from registry import gitrepo
 from registry.artifacts import build_artifacts
 from registry.cache import ParseCache
 from registry.loader import load_registry
+from registry.outpaths import OutsideOut, inside
 from registry.semver_range import best_match
 from registry.settings import settings_of
 from registry.snapshot import GitSnapshot, SnapshotError
@@ -75,7 +76,8 @@ class GitSource(ReleaseSource):
         registry = load_registry(GitSnapshot(self.repo, tag.commit), parse=self.parse).registry
         if plan not in registry.plans:
             raise PullError(f"{name} does not contain plan '{plan}'")
-        message = gitrepo.git(self.repo, "tag", "-l", "--format=%(contents)", name)
+        message = gitrepo.git(self.repo, "tag", "-l", "--format=%(contents)", "--end-of-options",
+                               name)  # fmt: skip
         return build_artifacts(registry.plans[plan], version, message.rstrip("\n") + "\n")
 
 
@@ -135,7 +137,12 @@ def pull(source: ReleaseSource, plan: str, spec: str, out: Path, lock_path: Path
             f"--frozen: the artifacts of {plan} {version} from {source.label} differ from "
             f"{lock_path}; someone changed a released version or the lock"
         )
-    target = out / plan
+    try:  # the plan and file names come from the source: none may leave `out`
+        target = inside(out, plan)
+        for name in files:
+            inside(target, name)
+    except OutsideOut as exc:
+        raise PullError(f"{source.label}: {exc}") from None
     _write_atomically(target, files)
     lock["plans"][plan] = {
         "version": version, "range": spec, "source": source.label, "artifacts": digests,
@@ -189,7 +196,7 @@ def _clone(url: str, cache_dir: Path) -> Path:
             gitrepo.git(folder, "fetch", "--quiet", "--tags", "--force", "origin")
         else:
             folder.parent.mkdir(parents=True, exist_ok=True)
-            gitrepo.git(folder.parent, "clone", "--quiet", "--mirror", url, str(folder))
+            gitrepo.git(folder.parent, "clone", "--quiet", "--mirror", "--", url, str(folder))
     except SnapshotError as exc:
         raise PullInputError(f"{url}: cannot fetch ({exc})") from None
     return folder

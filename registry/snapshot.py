@@ -135,7 +135,12 @@ class GitSnapshot(Snapshot):
             self.prefix = _git(self.repo, "rev-parse", "--show-prefix").strip()
         try:
             self.commit = _git(
-                self.repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"
+                self.repo,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{revision}^{{commit}}",
             )
         except SnapshotError:
             raise SnapshotError(

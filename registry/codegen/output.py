@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.codegen import CodegenError
+from registry.outpaths import OutsideOut, inside
 
 DIFF_LINES = 20  # of each differing file, in --check's report
 
@@ -24,15 +25,23 @@ def write_all(out: Path, files: dict[str, str]) -> None:
         raise CodegenError(f"{out}: cannot write the generated code there ({exc.strerror})"
                            ) from None  # fmt: skip
     try:
+        targets = {name: _inside(out, name) for name in files}
         for name, text in sorted(files.items()):
             (staging / name).write_bytes(text.encode("utf-8"))
         for name in sorted(files):
-            os.replace(staging / name, out / name)
+            os.replace(staging / name, targets[name])
     except OSError as exc:
         raise CodegenError(f"{out}: cannot write the generated code there ({exc.strerror})"
                            ) from None  # fmt: skip
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _inside(out: Path, name: str) -> Path:
+    try:
+        return inside(out, name)
+    except OutsideOut as exc:
+        raise CodegenError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def differences(out: Path, files: dict[str, str]) -> list[Difference]:
     """For `--check`: each file that is missing or differs on disk, with a short diff."""
     found: list[Difference] = []
     for name, text in sorted(files.items()):
-        path = out / name
+        path = _inside(out, name)
         try:
             have = path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
