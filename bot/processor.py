@@ -22,6 +22,7 @@ from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
 from registry.changes import BREAKING, INFO
 from registry.check_text import bounded, breaking_text, validation_summary, waiting_for
+from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
 from registry.loader import load_registry
 from registry.model import Registry
@@ -178,7 +179,8 @@ class Processor:
         sections = [table] + ([_problems_section(problems)] if problems else [])
         # What people wait for goes first: the comment, then the checks.
         waiting = sorted({owner for g in approvals.groups for owner in g.missing})
-        footer = (f"Compared `{report.base_label}` (merge base) with `{report.head_label}` "
+        footer = (f"Compared {md_code(report.base_label)} (merge base) with "
+                  f"{md_code(report.head_label)} "
                   f"(head) · trackplan {installed_version()}")  # fmt: skip
         body = render_review(report, notes, links, extra_sections=sections,
                              waiting_for=waiting, footer=footer)  # fmt: skip
@@ -275,7 +277,7 @@ class Processor:
                 found = repo.team_members(org, slug)
                 if found is None:
                     problems.append(
-                        f"team `{team}` does not exist, or the App cannot see it (it needs "
+                        f"team {md_code(team)} does not exist, or the App cannot see it (it needs "
                         "the Members: read permission): nobody can approve for it"
                     )
                 teams[team] = found or []
@@ -305,7 +307,7 @@ class Processor:
         refused = repo.request_reviewers(pull.number, new_users, new_teams)
         for name, why in sorted(refused.items()):
             owner = f"@{org}/{name}" if name in new_teams else f"@{name}"
-            problems.append(f"could not request a review from `{owner}`: {why}")
+            problems.append(f"could not request a review from {md_code(owner)}: {md_text(why)}")
         asked |= {f"@{u}" for u in new_users if u not in refused}
         return asked | {f"@{org}/{t}" for t in new_teams if t not in refused}
 
@@ -342,7 +344,7 @@ class Processor:
             conclusion, title = "success", "No breaking changes"
             summary = "Nothing in this pull request breaks producers or consumers."
         if report.unreadable:
-            names = ", ".join(f"`{plan}`" for plan in report.unreadable)
+            names = ", ".join(md_code(plan) for plan in report.unreadable)
             conclusion, title = "failure", "Plans not compared"
             summary = (
                 f"Plans {names} could not be compared: a file does not parse or a definition "
@@ -351,8 +353,8 @@ class Processor:
             )
         if blocked:
             conclusion, title = "failure", "Changes requested by an owner"
-            summary += "\n\nChanges requested by " + ", ".join(
-                f"@{user} ({why})" for user, why in blocked) + "."  # fmt: skip
+            said = [f"{md_code('@' + user)} ({md_text(why)})" for user, why in blocked]
+            summary += "\n\nChanges requested by " + ", ".join(said) + "."
         elif missing and conclusion == "success":
             conclusion, title = "failure", f"Waiting for {plural(len(missing), 'approval')}"
         if missing:

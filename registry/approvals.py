@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from registry.changes import BREAKING, Change
+from registry.escape import md_code, md_text
 from registry.model import Plan, Registry
 
 ALL_OWNERS = "all-owners"
@@ -226,11 +227,11 @@ class OwnerRow:
     def state(self, asked: set[str], offline: bool) -> str:
         """Approved, blocked, not needed (every group naming them is satisfied), or awaited."""
         for status in self.groups:
-            if self.owner in status.approved_by:
-                return f"✅ approved by @{status.approved_by[self.owner]}"
+            if self.owner in status.approved_by:  # a login as a code span: shown, not pinged
+                return f"✅ approved by {md_code('@' + status.approved_by[self.owner])}"
         blocking = sorted({u for s in self.groups for u in s.changes_requested_by})
         if blocking:
-            return "⛔ changes requested by " + ", ".join(f"@{u}" for u in blocking)
+            return "⛔ changes requested by " + ", ".join(md_code(f"@{u}") for u in blocking)
         if all(s.satisfied for s in self.groups):
             return "✅ not needed (the groups are satisfied)"
         if offline:
@@ -262,7 +263,7 @@ def stakeholder_table(
     rows = ["### Stakeholders", "", "| Owner | Why | Status |", "| --- | --- | --- |"]
     owners = owner_rows(status)
     for row in owners[:MAX_ROWS]:
-        rows.append(f"| `{row.owner}` | {row.why()} — {row.need()} | "
+        rows.append(f"| {md_code(row.owner)} | {md_text(row.why())} — {row.need()} | "
                     f"{row.state(asked, offline)} |")  # fmt: skip
     if len(owners) > MAX_ROWS:
         rows.append(f"| … | and {len(owners) - MAX_ROWS} more owners | — |")

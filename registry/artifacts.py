@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
+from registry.escape import md_block, md_code, md_text
 from registry.model import Plan, Property
 from registry.resolve import event_schema, is_required, resolved_spec, traits_schema
 
@@ -119,14 +120,14 @@ def changelog(plan: str, version: str, changes: Sequence[Change], notes: str | N
               info: ReleaseInfo) -> str:  # fmt: skip
     """The changelog Markdown (also the annotated tag's message)."""
     lines = [f"# {plan} {version}", ""]
-    origin = f"Released from commit {info.commit[:12]}"
+    origin = f"Released from commit {md_code(info.commit[:12])}"
     if info.pull_request is not None:
         origin += f", pull request #{info.pull_request}"
-        if info.author:
-            origin += f" by @{info.author}"
+        if info.author:  # people are named as code, never pinged by a release
+            origin += f" by {md_code('@' + info.author)}"
     lines += [origin + ".", ""]
     if info.approvers:
-        lines += ["Approved by " + ", ".join(f"@{a}" for a in info.approvers) + ".", ""]
+        lines += ["Approved by " + ", ".join(md_code("@" + a) for a in info.approvers) + ".", ""]
     if info.previous is None:
         lines += ["First release.", ""]
     sections = ((BREAKING, "Breaking changes"), (WARNING, "Warnings"), (INFO, "Other changes"))
@@ -135,12 +136,12 @@ def changelog(plan: str, version: str, changes: Sequence[Change], notes: str | N
         if picked:
             lines += [f"## {title}", ""]
             for change in picked:
-                lines.append(f"- {change.message} (`{change.rule}`)")
+                lines.append(f"- {md_text(change.message)} (`{change.rule}`)")
                 if level != INFO:
-                    lines.append(f"  - Migration: {change.migration}")
+                    lines.append(f"  - Migration: {md_text(change.migration)}")
             lines.append("")
     if notes:
-        lines += ["## Migration notes", "", notes.strip(), ""]
+        lines += ["## Migration notes", "", md_block(notes.strip()), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from registry.changes import BREAKING
+from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
 from registry.render import plural
 from registry.report import DiffReport
@@ -42,11 +43,12 @@ def breaking_text(report: DiffReport, links: Links, command: str) -> str:
         counts = Counter((c.rule, c.plan) for c in breaking)
         out += ["| Rule | Plan | Breaking changes |", "| --- | --- | ---: |"]
         for (rule, plan), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.append(f"| {rule_link(rule, links)} | `{plan}` | {count} |")
+            out.append(f"| {rule_link(rule, links)} | {md_code(plan or '-')} | {count} |")
         out.append("")
     size = sum(len(line) + 1 for line in out)
     for shown, change in enumerate(breaking):
-        line = f"- {rule_link(change.rule, links)} {change.message}: {change.migration}"
+        line = (f"- {rule_link(change.rule, links)} {md_text(change.message)}: "
+                f"{md_text(change.migration)}")  # fmt: skip
         if size + len(line) + 1 > MAX_OUTPUT - _ROOM:
             out += ["", f"…and {len(breaking) - shown} more: the full report is "
                     f"`{command}`."]  # fmt: skip
@@ -72,7 +74,7 @@ def waiting_for(missing: Sequence[tuple[str, str]]) -> str:
     for owner, whys in list(reasons.items())[:WAITING_OWNERS]:
         more = len(whys) - WAITING_REASONS
         said = ", ".join(whys[:WAITING_REASONS]) + (f" and {more} more" if more > 0 else "")
-        parts.append(f"{owner} ({said})")
+        parts.append(f"{md_code(owner)} ({md_text(said)})")
     rest = len(reasons) - WAITING_OWNERS
     return ("Waiting for approval from " + ", ".join(parts)
             + (f", and {plural(rest, 'more owner')}" if rest > 0 else "") + ".")  # fmt: skip

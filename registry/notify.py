@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from registry.escape import slack_text
 from registry.settings import Receiver
 
 SIGNATURE_HEADER = "X-Trackplan-Signature-256"
@@ -24,13 +25,14 @@ class Notice:
 
 def release_notice(repository: str, plan: str, version: str, url: str,
                    breaking: list[str]) -> Notice:  # fmt: skip
-    said = f"trackplan: {plan} {version} was released in {repository}"
+    said = (f"trackplan: {slack_text(plan)} {slack_text(version)} was released in "
+            f"{slack_text(repository)}")  # fmt: skip
     if breaking:
         said += f" with {len(breaking)} breaking change{'s' if len(breaking) != 1 else ''}"
     data = {"event": "release", "repository": repository, "plan": plan, "version": version,
             "url": url, "breaking": breaking}  # fmt: skip
     return Notice("release", f"release:{repository}:{plan}:{version}", data,
-                  f"{said}: {url}")  # fmt: skip
+                  f"{said}: {slack_text(url)}")  # fmt: skip
 
 
 def pull_request_notice(repository: str, number: int, title: str, url: str, head_sha: str,
@@ -38,9 +40,11 @@ def pull_request_notice(repository: str, number: int, title: str, url: str, head
     data = {"event": "breaking-pull-request", "repository": repository, "number": number,
             "title": title, "url": url, "head_sha": head_sha, "breaking": breaking,
             "owners": owners}  # fmt: skip
-    who = f" — approval needed from {', '.join(owners)}" if owners else ""
-    text = (f"trackplan: pull request #{number} in {repository} makes {len(breaking)} breaking "
-            f"change{'s' if len(breaking) != 1 else ''}: {title}{who}: {url}")  # fmt: skip
+    # The title is the PR author's: Slack text, never markup, a mention or a disguised link.
+    who = f" — approval needed from {slack_text(', '.join(owners))}" if owners else ""
+    text = (f"trackplan: pull request #{number} in {slack_text(repository)} makes "
+            f"{len(breaking)} breaking change{'s' if len(breaking) != 1 else ''}: "
+            f"{slack_text(title)}{who}: {slack_text(url)}")  # fmt: skip
     return Notice("breaking-pull-request", f"pr:{repository}#{number}", data, text)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
+from registry.escape import md_block, md_code, md_text, md_url_path
 from registry.findings import ERROR, Finding, Location
 from registry.render import plural
 from registry.report import DiffReport
@@ -62,18 +63,16 @@ def _counts_text(report: DiffReport) -> str:
 
 
 def _escape(text: str) -> str:
-    """Keep names from being read as Markdown or HTML."""
-    for char in ("\\", "`", "*", "_", "<", ">", "|", "[", "]"):
-        text = text.replace(char, "\\" + char)
-    return text
+    """Plan strings in the comment: Markdown text, never markup, a mention or a link."""
+    return md_text(text)
 
 
 def _where(location: Location, links: Links, base: bool) -> str:
-    label = f"{location.file}:{location.line}"
+    label = md_code(f"{location.file}:{location.line}")  # a file name is the PR's too
     prefix = links.base if base else links.head
     if not prefix:
-        return f"`{label}`"
-    return f"[`{label}`]({prefix}{location.file}#L{location.line})"
+        return label
+    return f"[{label}]({prefix}{md_url_path(location.file)}#L{location.line})"
 
 
 def _plans_table(report: DiffReport) -> list[str]:
@@ -83,7 +82,7 @@ def _plans_table(report: DiffReport) -> list[str]:
     ]
     for s in report.plans:
         upcoming = f"**{s.next}**" if s.next else "—"
-        rows.append(f"| `{s.plan}` | {s.current or 'unreleased'} | {upcoming} | {s.bump} | "
+        rows.append(f"| {md_code(s.plan)} | {s.current or 'unreleased'} | {upcoming} | {s.bump} | "
                     f"{s.breaking} | {s.warnings} | {s.info} |")  # fmt: skip
     return rows
 
@@ -97,7 +96,7 @@ def _by_rule(changes: Sequence[Change], links: Links) -> list[str]:
     rows = ["| Rule | Plan | Changes | First at |", "| --- | --- | ---: | --- |"]
     for (rule, plan), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         where = _where(first[(rule, plan)].location, links, first[(rule, plan)].in_base)
-        rows.append(f"| {rule_link(rule, links)} | `{plan}` | {count} | {where} |")
+        rows.append(f"| {rule_link(rule, links)} | {md_code(plan or '-')} | {count} | {where} |")
     return [*rows, ""]
 
 
@@ -163,7 +162,7 @@ def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
                       + (f", {_counts_text(report)}" if len(report.changes) > report.count(
                           BREAKING) else ""))  # fmt: skip
         for plan in report.unreadable:
-            out += [f"> Plan `{plan}` is not compared: it does not parse or validate.", ""]
+            out += [f"> Plan {md_code(plan)} is not compared: it does not parse or validate.", ""]
         if report.plans:
             out += [*_plans_table(report), ""]
         for title, level in (("Breaking changes", BREAKING), ("Warnings", WARNING)):
@@ -241,7 +240,7 @@ def blockers(report: DiffReport, notes: str | None, waiting_for: Sequence[str]) 
         items.append(f"**{plural(errors, 'validation error')}** in the plan files: fix them "
                      "(listed below, and annotated on the lines in the Files tab).")  # fmt: skip
     for plan in report.unreadable:
-        items.append(f"**Plan `{plan}` is not compared**: a file of it does not parse or a "
+        items.append(f"**Plan {md_code(plan)} is not compared**: a file of it does not parse or a "
                      "definition does not validate: its changes are unknown.")  # fmt: skip
     breaking = report.count(BREAKING)
     if breaking and not notes:
@@ -249,7 +248,7 @@ def blockers(report: DiffReport, notes: str | None, waiting_for: Sequence[str]) 
                      "`## Migration notes` section to the description saying what producers "
                      "and consumers must change, and when.")  # fmt: skip
     if waiting_for:
-        items.append("**Waiting for approval** from " + ", ".join(f"`{o}`" for o in waiting_for)
+        items.append("**Waiting for approval** from " + ", ".join(md_code(o) for o in waiting_for)
                      + " (see Stakeholders).")  # fmt: skip
     return [f"- {item}" for item in items]
 
@@ -282,7 +281,7 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
         out += [f"<details><summary>{plural(len(others), 'other change')}</summary>", "",
                 *_other_table(others, links, limit), "", "</details>", ""]  # fmt: skip
     if notes:
-        out += ["### Migration notes", "", notes, ""]
+        out += ["### Migration notes", "", md_block(notes), ""]
     if links.rules:
         footer += (" · " if footer else "") + f"[Rules documentation]({links.rules})"
     if footer:
@@ -299,7 +298,7 @@ def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
     for plan in sorted({c.plan for c in changes}):
         mine = sorted((c for c in changes if c.plan == plan),
                       key=lambda c: (c.subject.split("/")[:2], c.sort_key()))  # fmt: skip
-        out += [f"#### Plan `{plan}`", ""]
+        out += [f"#### Plan {md_code(plan)}" if plan else "#### Registry settings", ""]
         for change in mine:
             if shown >= limit:
                 break
@@ -342,7 +341,7 @@ def _rename_hint(change: Change, links: Links,
     after, before = str(other.new), str(change.old)
     where = _where(other.location, links, False)
     return (f"Renamed? '{_escape(after)}' looks like '{_escape(before)}' renamed: add "
-            f"`renamed_from: [{before}]` to '{_escape(after)}' ({where}) and this "
+            f"{md_code(f'renamed_from: [{before}]')} to '{_escape(after)}' ({where}) and this "
             "becomes a rename.")  # fmt: skip
 
 

@@ -113,13 +113,13 @@ def test_an_owner_still_needed_by_one_group_is_never_shown_as_not_needed() -> No
     assert "event 'A'; event 'B'" in row_x
     assert row_x.endswith("| ⏳ review requested |")
     row_y = next(line for line in table.splitlines() if line.startswith("| `@y`"))
-    assert row_y.endswith("| ✅ approved by @y |")
+    assert row_y.endswith("| ✅ approved by `@y` |")
     done = evaluate(
         groups, [Review("y", "APPROVED", "h"), Review("x", "APPROVED", "h")], author="alice",
         head_sha="h", breaking_policy="all-owners", default_policy="any-owner",
         fresh_only=True, members=lambda t: [],
     )  # fmt: skip
-    assert "| ✅ approved by @x |" in stakeholder_table(done)
+    assert "| ✅ approved by `@x` |" in stakeholder_table(done)
 
 
 def test_the_stakeholder_table_stays_small_for_thousands_of_owned_events() -> None:

@@ -74,7 +74,7 @@ def test_two_teams_must_approve_a_breaking_change(tmp_path: Path) -> None:
         check = review_check(gh, head)
         assert check["conclusion"] == "failure"
         assert (
-            "Waiting for approval from @acme/payments (event 'Signup')"
+            "Waiting for approval from `@acme/payments` (event 'Signup')"
             in (check["output"]["summary"])
         )
         (comment,) = gh.comments(1)
@@ -82,7 +82,7 @@ def test_two_teams_must_approve_a_breaking_change(tmp_path: Path) -> None:
         rows = [r for r in comment["json"]["body"].splitlines() if r.startswith("| `@acme/")]
         (growth,) = [r for r in rows if r.startswith("| `@acme/growth` |")]
         assert "CODEOWNERS .github/CODEOWNERS:1 (/plans/web/)" in growth
-        assert "event 'Signup'" in growth and growth.endswith("| ✅ approved by @gina |")
+        assert "event 'Signup'" in growth and growth.endswith("| ✅ approved by `@gina` |")
         assert len(rows) == len({r.split("|")[1] for r in rows})
 
         gh.add_review(1, "paula", "APPROVED", head)
@@ -123,7 +123,7 @@ def test_editing_codeowners_does_not_remove_an_owner(tmp_path: Path) -> None:
         check = review_check(gh, gh.sha("drop-owner"))
         assert check["conclusion"] == "failure"
         assert (
-            "@acme/growth (CODEOWNERS .github/CODEOWNERS:1 (/plans/web/))"
+            "`@acme/growth` (CODEOWNERS .github/CODEOWNERS:1 (/plans/web/))"
             in (check["output"]["summary"])
         )
 

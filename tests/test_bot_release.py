@@ -52,8 +52,8 @@ def test_merging_a_pr_releases_once_even_when_the_push_comes_twice(tmp_path: Pat
         assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0", "web/v2.0.0"]
         release = gh.state.releases[1]
         assert release["name"] == "web v2.0.0"
-        assert "pull request #7 by @alice" in release["body"]
-        assert "Approved by @gina, @paula." in release["body"]
+        assert "pull request #7 by `@alice`" in release["body"]
+        assert "Approved by `@gina`, `@paula`." in release["body"]
         assert "Send both names from app 5.2 on." in release["body"]
         assets = gh.state.assets[release["id"]]
         assert sorted(assets) == ["SHA256SUMS", "web-2.0.0.changelog.md", "web-2.0.0.plan.json",
@@ -63,7 +63,7 @@ def test_merging_a_pr_releases_once_even_when_the_push_comes_twice(tmp_path: Pat
         assert jsonschema.Draft202012Validator(schema).is_valid(ok)
         assert len(gh.received("POST", "/repos/acme/plans/git/refs")) == 2
         tag = git(repo, "tag", "-l", "--format=%(contents)", "web/v2.0.0")
-        assert tag.startswith("# web 2.0.0") and "Approved by @gina, @paula." in tag
+        assert tag.startswith("# web 2.0.0") and "Approved by `@gina`, `@paula`." in tag
 
 
 def test_a_plan_failing_validation_is_not_released(tmp_path: Path) -> None:

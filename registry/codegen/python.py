@@ -19,6 +19,7 @@ from registry.codegen.model import (
 )
 from registry.codegen.names import Namer, snake_ident
 from registry.codegen.render import comment_safe, compact_json, environment, one_line
+from registry.escape import py_docstring
 
 LANGUAGE = "python"
 
@@ -105,7 +106,7 @@ def _event(event: EventModel, methods: Namer) -> dict[str, object]:
 
 
 def _docstring_safe(text: str) -> str:
-    return " ".join(text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').split())
+    return py_docstring(text)
 
 
 def type_of(ref: TypeRef) -> str:

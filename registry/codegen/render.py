@@ -7,6 +7,8 @@ from typing import Any
 
 import jinja2
 
+from registry.escape import code_comment, js_string, py_docstring
+
 _ENV: jinja2.Environment | None = None
 
 
@@ -20,22 +22,23 @@ def environment() -> jinja2.Environment:
             trim_blocks=True, lstrip_blocks=True,
         )  # fmt: skip
         _ENV.filters["js"] = js
+        _ENV.filters["comment"] = comment_safe
+        _ENV.filters["pydoc"] = py_docstring
     return _ENV
 
 
 def js(value: Any) -> str:
-    """A JavaScript (and JSON) literal; U+2028/9 escaped, since older engines end strings there."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    """A JavaScript (and JSON) literal (registry.escape.js_string)."""
+    return js_string(value)
 
 
 def one_line(lines: tuple[str, ...] | list[str]) -> str:
     return " ".join(line.strip() for line in lines if line.strip())
 
 
-def comment_safe(text: str) -> str:
+def comment_safe(text: object) -> str:
     """Text that cannot end the comment it sits in (`*/`) nor break a line."""
-    return " ".join(text.replace("*/", "*\\/").split())
+    return code_comment(text)
 
 
 def compact_json(value: Any) -> str:
