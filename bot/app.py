@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,12 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from bot import catalog_pages, readapi
+from bot import catalog_pages, readaccess, readapi
 from bot.body import read_signed_body
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.intake import PayloadError, classify, parse_json
 from bot.queue import DeliveryQueue
+from bot.readaccess import ReadAccess
 from bot.redact import scrub
 from bot.service import assemble
 from bot.worker import Worker
@@ -118,16 +120,31 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhook)
     app.register_error_handler(HTTPException, _json_error)
     if settings.registry_path is not None:
-        readapi.install(app, settings.registry_path)
-        catalog_pages.install(app, settings.registry_path)
+        # The read API and catalog answer on their own address (create_read_app), never on
+        # the webhook's: who may read plans is not who may post deliveries.
+        log.info("TRACKPLAN_REGISTRY_PATH is served by create_read_app() on its own bind")
     if settings.start_worker:
         worker.start()
     return app
 
 
-def create_read_app(repo: Path) -> Flask:
-    """Only the read API (`trackplan serve --registry PATH` without GitHub settings)."""
+def create_read_app(repo: Path | None = None, read_access: ReadAccess | None = None) -> Flask:
+    """The read API and the catalog of `repo`'s releases, on an address of their own
+    (`trackplan serve`, or `gunicorn 'bot.app:create_read_app()'`). None: the environment,
+    read now (TRACKPLAN_REGISTRY_PATH, TRACKPLAN_READ_TOKEN, TRACKPLAN_READ_CACHE,
+    TRACKPLAN_CATALOG_HEAD)."""
+    if repo is None:
+        found = os.environ.get("TRACKPLAN_REGISTRY_PATH", "")
+        if not found:
+            raise ConfigError("TRACKPLAN_REGISTRY_PATH is not set (the clone whose releases "
+                              "the read API serves)")  # fmt: skip
+        repo = Path(found)
+    try:
+        given = read_access if read_access is not None else ReadAccess.from_env()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     app = Flask("trackplan", static_folder=None)
+    readaccess.install(app, given)
     readapi.install(app, repo)
     catalog_pages.install(app, repo)
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
+from bot.readaccess import access, cache_control
 from registry import gitrepo
 from registry.about import installed_version
-from registry.catalog.build import Catalog, build_catalog
+from registry.catalog.build import Catalog, build_catalog, released_snapshot
 from registry.pull import GitSource, PullError
 from registry.render import plural
 from registry.snapshot import GitSnapshot, SnapshotError
@@ -35,14 +36,20 @@ class CatalogStore:
         self._key: tuple[object, ...] | None = None
         self._catalog: Catalog | None = None
 
-    def current(self) -> Catalog:
+    def current(self, head_wanted: bool) -> Catalog:
+        """The catalog of each plan's latest release, or of HEAD when `head_wanted`."""
         source = GitSource(self.repo)  # PullError: not a repository
         head = gitrepo.git(self.repo, "rev-parse", "--verify", "HEAD^{commit}").strip()
-        key = (head, tuple(sorted((t.name, t.commit) for t in source.tags.values())))
+        key = (head, head_wanted, tuple(sorted((t.name, t.commit) for t in source.tags.values())))
         with self._lock:
             if key == self._key and self._catalog is not None:
                 return self._catalog
-            catalog = build_catalog(GitSnapshot(self.repo, head), source, installed_version())
+            branch = GitSnapshot(self.repo, head)
+            if head_wanted:
+                catalog = build_catalog(branch, source, installed_version())
+            else:  # unreleased events stay unseen until they are released
+                snapshot, versions = released_snapshot(source, branch)
+                catalog = build_catalog(snapshot, source, installed_version(), labels=versions)
             self._key, self._catalog = key, catalog
             return catalog
 
@@ -56,12 +63,12 @@ def _store() -> CatalogStore:
 @pages.get("/<path:name>")
 def page(name: str = "index.html") -> ResponseReturnValue:
     try:
-        catalog = _store().current()
+        catalog = _store().current(access().catalog_head)
     except (PullError, SnapshotError) as exc:
         return _html(503, "The catalog is not available", str(exc))
     if catalog.errors:
         said = (
-            f"{plural(len(catalog.errors), 'validation error')} at HEAD: run `trackplan "
+            f"{plural(len(catalog.errors), 'validation error')} in the plans shown: run `trackplan "
             "validate` and fix them; the catalog shows again then."
         )
         return _html(503, "The plans do not validate", said)
@@ -72,7 +79,8 @@ def page(name: str = "index.html") -> ResponseReturnValue:
         return _html(404, "No such page", f"The catalog has no page {name!r}.")
     response = Response(body, mimetype="text/html")
     response.set_etag(hashlib.sha256(body).hexdigest())
-    response.headers["Cache-Control"] = "no-cache"  # revalidate: the plans move with the branch
+    # Revalidate: the plans move with the branch; private unless the deployment says public.
+    response.headers["Cache-Control"] = cache_control("no-cache")
     response.headers["Content-Security-Policy"] = POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response.make_conditional(request)

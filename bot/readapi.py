@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
 from bot.body import read_body
+from bot.readaccess import cache_control
 from registry.artifacts import artifact_names
 from registry.eventcheck.calls import InputTooLarge, read_calls
 from registry.eventcheck.checker import Checker
@@ -104,7 +105,7 @@ def _error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
 def _send(body: bytes, mimetype: str, cache: str, version: str | None = None) -> Response:
     response = Response(body, mimetype=mimetype)
     response.set_etag(hashlib.sha256(body).hexdigest())
-    response.headers["Cache-Control"] = cache
+    response.headers["Cache-Control"] = cache_control(cache)
     if version is not None:
         response.headers["X-Trackplan-Version"] = version
     response.make_conditional(request)  # 304 when If-None-Match matches

@@ -24,6 +24,7 @@ from registry.cache import ParseCache, default_cache_dir
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
 from registry.codegen.output import Difference, differences, write_all
+from registry.escape import md_code
 from registry.eventcheck.calls import read_calls
 from registry.eventcheck.checker import Checker
 from registry.eventcheck.history import renames_released
@@ -235,7 +236,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     else:
         table = stakeholder_table(stakeholders, offline=True)
         waiting = sorted({owner for g in stakeholders.groups for owner in g.missing})
-        footer = f"Compared `{args.base}` with `{args.head}` · trackplan {installed_version()}"
+        footer = (f"Compared {md_code(args.base)} with {md_code(args.head)} · trackplan "
+                  f"{installed_version()}")  # fmt: skip
         sys.stdout.write(render_review(report, notes, _links(args, report), extra_sections=[table],
                                        waiting_for=waiting, footer=footer))  # fmt: skip
     if blocked is not None:
@@ -373,7 +375,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
         if args.format == "github":
             sys.stdout.write(notice(line, args.lock))
         elif args.format == "markdown":
-            rows = [(name, f"`{digest}`") for name, digest in sorted(result.files.items())]
+            rows = [(name, digest) for name, digest in sorted(result.files.items())]
             sys.stdout.write(f"**{line}**\n\n" + markdown_table(("File", "sha256"), rows))
         else:
             print(line)
@@ -780,29 +782,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.app import create_app, create_read_app
     from bot.config import Config, ConfigError
+    from bot.devserver import serve, server
 
     bot_configured = bool(os.environ.get("TRACKPLAN_GITHUB_APP_ID"))
     if args.registry and not Path(args.registry).is_dir():
         raise UsageError(f"{args.registry}: no such folder")
-    if bot_configured:
-        try:
-            config = Config.from_env()
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
-        if args.registry:
-            config = Config(**{**config.__dict__, "registry_path": Path(args.registry)})
-        app = create_app(config)
-        print(f"trackplan: bot on http://{args.host}:{args.port}/webhook", file=sys.stderr)
-    elif args.registry:
-        app = create_read_app(Path(args.registry))
-        print("trackplan: no TRACKPLAN_GITHUB_APP_ID: serving the read API only",
-              file=sys.stderr)  # fmt: skip
-    else:
+    if not bot_configured and not args.registry:
         raise UsageError("set the TRACKPLAN_* environment for the bot, or give --registry PATH")
-    if args.registry:
-        print(f"trackplan: read API on http://{args.host}:{args.port}/v1/plans", file=sys.stderr)
+    servers = []
     try:
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        if bot_configured:
+            servers.append(
+                ("bot (POST /webhook)", server(args.host, args.port, create_app(Config.from_env())))
+            )
+        if args.registry:
+            # The read API never shares the webhook's address: --read-port, or the port +1.
+            port = args.read_port if args.read_port is not None else (
+                args.port + 1 if bot_configured else args.port)  # fmt: skip
+            read_app = create_read_app(Path(args.registry))
+            servers.append(
+                (
+                    "read API (/v1/plans) and catalog (/)",
+                    server(args.read_host or args.host, port, read_app),
+                )
+            )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen: {exc.strerror or exc}") from None
+    try:
+        serve(servers)
+    except KeyboardInterrupt:
+        pass
     finally:
         from bot.worker import stop_all
 
@@ -1224,14 +1235,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the GitHub bot (settings from the TRACKPLAN_* environment: "
         "TRACKPLAN_GITHUB_APP_ID, TRACKPLAN_GITHUB_PRIVATE_KEY or _PATH, "
         "TRACKPLAN_WEBHOOK_SECRET, TRACKPLAN_GITHUB_API_URL, TRACKPLAN_DATA_DIR) and, with "
-        "--registry, the read API of that git repository's releases under /v1/plans. For "
-        "production run gunicorn -c bot/gunicorn.conf.py 'bot.app:create_app()'.",
+        "--registry, the read API of that git repository's releases under /v1/plans and its "
+        "catalog at / on an address of their own (each plan's latest release; "
+        "TRACKPLAN_CATALOG_HEAD=1 shows the branch; TRACKPLAN_READ_TOKEN asks for a bearer "
+        "token; TRACKPLAN_READ_CACHE=public lets shared caches keep answers). For production "
+        "run gunicorn -c bot/gunicorn.conf.py 'bot.app:create_app()' and, on another bind, "
+        "gunicorn 'bot.app:create_read_app()'.",
     )
     serve_parser.add_argument(
         "--registry", metavar="PATH", help="a git repository whose release tags the API serves"
     )
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--host", default="127.0.0.1", help="where the bot listens")
+    serve_parser.add_argument("--port", type=int, default=8000,
+                              help="the bot's port (default: 8000)")  # fmt: skip
+    serve_parser.add_argument(
+        "--read-host", metavar="HOST",
+        help="where the read API and catalog listen (default: --host); set "
+        "TRACKPLAN_READ_TOKEN to ask readers for a bearer token")  # fmt: skip
+    serve_parser.add_argument(
+        "--read-port", type=int, metavar="PORT",
+        help="their port (default: --port + 1 beside the bot, else --port): never the "
+        "webhook's")  # fmt: skip
     serve_parser.set_defaults(handler=cmd_serve)
 
     bot_parser = sub.add_parser(

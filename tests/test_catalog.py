@@ -158,6 +158,7 @@ def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
     run_cli: Cli, tmp_path: Path
 ) -> None:
     from bot.app import create_read_app
+    from bot.readaccess import ReadAccess
 
     repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml":
                        "plan:\n  id: web\nevents:\n  Signup: {}\n"})  # fmt: skip
@@ -183,12 +184,17 @@ def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
     (repo / "plans/web/plan.yaml").write_text("plan:\n  id: web\nevents:\n  Signup: {}\n"
                                               "  Order Completed: {}\n")  # fmt: skip
     git(repo, "commit", "-qam", "more")
+    # Unreleased: readers see the released plan only, unless the branch is asked for.
+    assert "Order Completed" not in client.get("/plans/web/index.html").get_data(as_text=True)
+    branch = create_read_app(repo, ReadAccess(catalog_head=True)).test_client()
+    assert "Order Completed" in branch.get("/plans/web/index.html").get_data(as_text=True)
     assert run_cli("release", "--repo", str(repo)).code == 0
     plan = client.get("/plans/web/index.html").get_data(as_text=True)
     assert 'id="v1.1.0"' in plan and "Order Completed" in plan
     (repo / "plans/web/plan.yaml").write_text("plan: [broken\n")
     git(repo, "commit", "-qam", "broken")
-    broken = client.get("/")
+    assert client.get("/").status_code == 200  # the releases are still what they were
+    broken = branch.get("/")
     assert broken.status_code == 503 and "validation error" in broken.get_data(as_text=True)
 
 

@@ -34,7 +34,7 @@ def test_plans_versions_and_artifacts(run_cli: Cli, tmp_path: Path) -> None:
     }  # fmt: skip
     plan = client.get("/v1/plans/web/versions/1.0.0")
     assert plan.status_code == 200
-    assert plan.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert plan.headers["Cache-Control"] == "private, max-age=31536000, immutable"
     assert plan.get_json()["version"] == "1.0.0"
     again = client.get(
         "/v1/plans/web/versions/1.0.0", headers={"If-None-Match": plan.headers["ETag"]}
@@ -42,7 +42,7 @@ def test_plans_versions_and_artifacts(run_cli: Cli, tmp_path: Path) -> None:
     assert again.status_code == 304
     latest = client.get("/v1/plans/web/versions/latest?format=schema")
     assert latest.headers["X-Trackplan-Version"] == "1.1.0"
-    assert latest.headers["Cache-Control"] == "no-cache"
+    assert latest.headers["Cache-Control"] == "private, no-cache"
     schema = latest.get_json()
     assert jsonschema.Draft202012Validator(schema).is_valid(
         {"event": "Signup", "properties": {"type": "organic", "app_version": "2.0.0"}}
@@ -113,3 +113,33 @@ def test_broken_tags_are_skipped_and_latest_still_served(run_cli: Cli, tmp_path:
     assert latest.status_code == 200 and latest.headers["X-Trackplan-Version"] == "1.1.0"
     assert client.get("/v1/plans/web/versions/5.0.0").status_code == 404
     assert client.get("/v1/plans").status_code == 200
+
+
+def test_a_read_token_guards_every_page_and_caches_stay_private_unless_said(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    from bot.readaccess import ReadAccess
+
+    repo = released_repo(run_cli, tmp_path / "repo")
+    client = create_read_app(repo, ReadAccess(token="s3cret-read")).test_client()
+    for path in ("/v1/plans", "/v1/plans/web/versions/1.0.0", "/", "/plans/web/index.html"):
+        refused = client.get(path)
+        assert refused.status_code == 401, path
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "web" not in refused.get_data(as_text=True)
+        assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        shown = client.get(path, headers={"Authorization": "Bearer s3cret-read"})
+        assert shown.status_code == 200, path
+        assert shown.headers["Cache-Control"].startswith("private")
+    public = create_read_app(repo, ReadAccess(public_cache=True)).test_client()
+    answer = public.get("/v1/plans/web/versions/1.0.0")
+    assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_read_api_is_never_on_the_webhooks_app(gh: object, tmp_path: Path) -> None:
+    from tests.botkit import app_for
+
+    app = app_for(gh, tmp_path / "data", registry_path=tmp_path)  # type: ignore[arg-type]
+    client = app.test_client()
+    assert client.get("/v1/plans").status_code == 404
+    assert client.get("/").status_code == 404

@@ -78,3 +78,42 @@ def _empty_repo(tmp_path: Path) -> Path:
     from tests.botkit import plan_repo
 
     return plan_repo(tmp_path / "repo")
+
+
+def test_serve_drops_a_half_sent_request_and_keeps_answering(
+    run_cli: object, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.test_read_api import released_repo
+
+    repo = released_repo(run_cli, tmp_path / "repo")  # type: ignore[arg-type]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKPLAN_")}
+    env["TRACKPLAN_SERVE_READ_TIMEOUT"] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "registry", "serve", "--registry", str(repo),
+                             "--port", str(port)], env=env, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as slow:
+            slow.sendall(b"GET /v1/plans HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            assert slow.recv(100) == b""  # the server gave up on it and closed
+        url = f"http://127.0.0.1:{port}/v1/plans"
+        with urllib.request.urlopen(url, timeout=60) as answer:
+            assert answer.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

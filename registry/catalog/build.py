@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from registry.artifacts import artifact_names, plan_document
@@ -9,9 +10,10 @@ from registry.cache import ParseCache
 from registry.catalog.model import PlanPage, Release, plan_page
 from registry.catalog.render import catalog_files
 from registry.findings import Finding
-from registry.pull import PullError, ReleaseSource
-from registry.snapshot import Snapshot
+from registry.pull import GitSource, PullError, ReleaseSource
+from registry.snapshot import PLANS_DIR, GitSnapshot, MemorySnapshot, Snapshot
 from registry.validate import validate
+from registry.versions import tag_name, tag_pattern
 
 
 @dataclass
@@ -22,9 +24,11 @@ class Catalog:
 
 
 def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: str,
-                  parse: ParseCache | None = None) -> Catalog:  # fmt: skip
+                  parse: ParseCache | None = None,
+                  labels: Mapping[str, str] | None = None) -> Catalog:  # fmt: skip
     """The pages of every plan of `snapshot`, with the versions and changelogs `releases`
-    holds (None: plans without releases)."""
+    holds (None: plans without releases); `labels` names each plan's version (default
+    "unreleased": the snapshot is a branch, not a release)."""
     report = validate(snapshot, parse=parse)
     if report.errors:
         return Catalog({}, [], report.errors)
@@ -39,5 +43,29 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
                 continue  # an unreadable release is left out, the others shown
             text = files.get(artifact_names(plan_id, released)["changelog"], b"")
             found.append(Release(released, text.decode("utf-8", "replace")))
-        pages.append(plan_page(plan_document(plans[plan_id], "unreleased"), found))
+        label = (labels or {}).get(plan_id, "unreleased")
+        pages.append(plan_page(plan_document(plans[plan_id], label), found))
     return Catalog(catalog_files(pages, version), pages, [])
+
+
+def released_snapshot(
+    source: GitSource, head: GitSnapshot
+) -> tuple[MemorySnapshot, dict[str, str]]:
+    """Each plan as its latest release tag has it (plans never released are left out), with
+    HEAD's settings and CODEOWNERS: what a reader may see without asking for the branch.
+    Returns the snapshot and each plan's version."""
+    files = {p: head.read(p) for p in head.paths() if not p.startswith(PLANS_DIR + "/")}
+    versions: dict[str, str] = {}
+    pattern = tag_pattern(source.template)
+    plans = {m["plan"] for m in map(pattern.fullmatch, source.tags) if m}
+    for plan in sorted(plans):
+        released = source.versions(plan)
+        if not released:
+            continue
+        tag = source.tags[tag_name(source.template, plan, released[-1])]
+        tagged = GitSnapshot(source.repo, tag.commit)
+        prefix = f"{PLANS_DIR}/{plan}/"
+        wanted = [p for p in tagged.paths() if p.startswith(prefix)]
+        files.update(tagged.read_many(wanted))
+        versions[plan] = released[-1]
+    return MemorySnapshot(files, label="latest releases"), versions
