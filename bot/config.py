@@ -26,6 +26,11 @@ class Config:
     seconds_between_requests: float = 0.25
     seconds_between_writes: float = 1.0
     max_body_bytes: int = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+    # What one delivery may cost: the registry files it reads (a pull request that makes
+    # them larger is refused with a verdict, before any is fetched) and its running time
+    # (past it the delivery stops at its next step and fails for good, saying why).
+    max_registry_bytes: int = 64 * 1024 * 1024
+    max_delivery_seconds: float = 600.0
     start_worker: bool = True
     # A delivery that fails transiently is retried with exponential backoff and jitter,
     # from `retry_base_seconds` up to `retry_max_delay_seconds` apart, for
@@ -88,6 +93,7 @@ class Config:
         reconcile_minutes = _seconds(env, "TRACKPLAN_RECONCILE_MINUTES", 60.0, problems)
         # How long a dead worker's delivery waits before another host takes it over.
         lease = _seconds(env, "TRACKPLAN_LEASE_SECONDS", 30.0, problems)
+        budget = _seconds(env, "TRACKPLAN_MAX_DELIVERY_SECONDS", 600.0, problems)
         database_url = database_url_from(env, problems)
         embedded = _flag(env, "TRACKPLAN_EMBEDDED_WORKER", True, problems)
         if problems:
@@ -104,6 +110,7 @@ class Config:
             retention_days=retention_days,
             reconcile_seconds=reconcile_minutes * 60,
             lease_seconds=max(lease, 1.0),
+            max_delivery_seconds=max(budget, 1.0),
             database_url=database_url,
             start_worker=embedded,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])

@@ -285,6 +285,7 @@ class Tree:
 
     files: dict[str, str]
     total_bytes: int
+    registry_bytes: int = 0  # of the registry files alone: what a review reads and parses
 
 
 class TreeTooLarge(Exception):
@@ -418,7 +419,7 @@ class RepoGateway:
         """
         tree = self._repo.get_git_tree(sha, recursive=True)
         prefix = self._github.config.registry_prefix
-        files, total = {}, 0
+        files, total, registry = {}, 0, 0
         for element in tree.tree:
             if element.type != "blob":
                 continue
@@ -428,13 +429,14 @@ class RepoGateway:
             path = element.path[len(prefix) :]  # registry paths are relative to its folder
             if is_registry_file(path):
                 files[path] = element.sha
+                registry += element.size or 0
         if tree.raw_data.get("truncated"):
             # Files missing from a cut-off listing would look deleted: never guess.
             raise TreeTooLarge(
                 f"GitHub cut off the file list of commit {sha[:12]} (over 100,000 entries "
                 "or 7 MB): trackplan reads registries from repositories below that size"
             )
-        return Tree(files, total)
+        return Tree(files, total, registry)
 
     @_github
     def snapshot(self, sha: str, tree: Tree | None = None) -> MemorySnapshot:

@@ -50,6 +50,10 @@ NOTIFY = "notify"  # an event of our own: one notice to one receiver (queued, re
 RECONCILE = "reconcile"  # an event of our own: check and complete a repository's releases
 
 
+class RegistryTooLarge(Exception):
+    """A side of the pull request holds more registry bytes than one review may read."""
+
+
 class _Steps:
     """Runs publishing steps so that the failure of one never silences the rest. Afterwards
     a transient failure retries the delivery (every step is idempotent); a permanent one
@@ -162,6 +166,8 @@ class Processor:
             fetched = self._fetch_and_compare(repo, pull)
         except (TransientError, Cancelled):
             raise
+        except RegistryTooLarge as exc:  # refused before anything is fetched or parsed
+            return self._crashed(repo, pull, exc, str(exc))
         except Exception as exc:  # a bug of ours, or a repository we cannot read whole:
             log.exception("could not review %s#%d", repo.full_name, pull.number)
             return self._crashed(repo, pull, exc)  # never leave a PR without a verdict
@@ -220,6 +226,16 @@ class Processor:
         base_tip = repo.branch_sha(pull.base_ref)
         base_sha = repo.merge_base(base_tip, pull.head_sha)
         base_tree, head_tree = repo.tree(base_sha), repo.tree(pull.head_sha)
+        limit = self.config.max_registry_bytes
+        for side, tree in (("head", head_tree), ("base", base_tree)):
+            if tree.registry_bytes > limit:
+                raise RegistryTooLarge(
+                    f"The registry files at the {side} of this pull request come to "
+                    f"{tree.registry_bytes / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB "
+                    "one review may read (TRACKPLAN_MAX_REGISTRY_BYTES of the bot). Split the "
+                    "plans or remove what is not a plan; `trackplan review BASE HEAD` runs "
+                    "offline without this limit."
+                )
         touched = changed_paths(base_tree.files, head_tree.files)
         if not touched and repo.find_comment(pull.number, MARKER) is None:
             return None
@@ -241,14 +257,16 @@ class Processor:
         )
         return report, policy, touched, reviews, links
 
-    def _crashed(self, repo: RepoGateway, pull: PullInfo, exc: Exception) -> str:
-        reason = f"{exc.__class__.__name__}: {str(exc)[:300]}"
-        body = (
-            f"{MARKER}\n## trackplan review\n\n**trackplan could not review this pull "
-            f"request.** Reading or comparing its plans failed with an internal error "
-            f"(`{reason}`). The checks stay failing until a fixed trackplan can review it; "
-            "`trackplan review BASE HEAD` shows the same error offline. Please report it.\n"
+    def _crashed(self, repo: RepoGateway, pull: PullInfo, exc: Exception,
+                 refusal: str = "") -> str:  # fmt: skip
+        reason = md_code(f"{exc.__class__.__name__}: {str(exc)[:300]}")
+        said = refusal or (
+            f"Reading or comparing its plans failed with an internal error ({reason}). The "
+            "checks stay failing until a fixed trackplan can review it; `trackplan review "
+            "BASE HEAD` shows the same error offline. Please report it."
         )
+        body = (f"{MARKER}\n## trackplan review\n\n**trackplan could not review this pull "
+                f"request.** {said}\n")  # fmt: skip
         steps = _Steps()
         if self.config.post_comment:
             steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))

@@ -28,7 +28,7 @@ def assemble(settings: Config) -> tuple[DeliveryQueue, Worker]:
     worker = Worker(
         queue, processor.process, retry=policy, give_up=processor.give_up,
         retention_seconds=settings.retention_days * 86400, periodic=processor.reconcile_all,
-        periodic_seconds=settings.reconcile_seconds,
+        periodic_seconds=settings.reconcile_seconds, max_seconds=settings.max_delivery_seconds,
     )  # fmt: skip
     return queue, worker
 

@@ -89,6 +89,7 @@ class Worker:
         periodic: Callable[[], None] | None = None,
         periodic_seconds: float = 3600.0,
         seed: int | None = None,
+        max_seconds: float = 600.0,
     ) -> None:
         self.queue = queue
         self.process = process
@@ -100,6 +101,9 @@ class Worker:
         self.settle_seconds = settle_seconds
         self.retention_seconds = retention_seconds
         self.prune_every_seconds = prune_every_seconds
+        # One delivery's time budget: past it, it stops at its next step and fails for good
+        # (a retry would take as long): no input can keep a worker from the others' work.
+        self.max_seconds = max_seconds
         self.wake = threading.Event()
         self._rng = random.Random(seed)
         self._stop = threading.Event()
@@ -185,14 +189,22 @@ class Worker:
             return False
         self._current = delivery
         self._cancelled.clear()
-        heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled)
+        _cancel.event = self._cancelled  # the thread working on it (tests drive run_once too)
+        heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled,
+                               self.max_seconds)  # fmt: skip
         started = time.monotonic()
         try:
             outcome = self.process(delivery)
         except Cancelled:
-            log.warning("delivery %s event=%s key=%s outcome=given-back attempts=%d ms=%d",
-                        delivery.id, delivery.event, delivery.key, delivery.attempts,
-                        _ms(started))  # fmt: skip
+            if heartbeat.over_budget:
+                log.error("delivery %s event=%s key=%s outcome=over-budget ms=%d",
+                          delivery.id, delivery.event, delivery.key, _ms(started))  # fmt: skip
+                self._give_up(delivery, f"it took longer than {self.max_seconds:g} s, the most "
+                              "one delivery may take (TRACKPLAN_MAX_DELIVERY_SECONDS)")  # fmt: skip
+            else:
+                log.warning("delivery %s event=%s key=%s outcome=given-back attempts=%d ms=%d",
+                            delivery.id, delivery.event, delivery.key, delivery.attempts,
+                            _ms(started))  # fmt: skip
         except TransientError as exc:
             self._retry(delivery, exc, started)
         except Exception as exc:
@@ -249,15 +261,21 @@ class _Heartbeat:
     a long but live job, and a dead process's lease runs out quickly."""
 
     def __init__(self, queue: DeliveryQueue, delivery_id: str, every: float,
-                 lost: threading.Event) -> None:  # fmt: skip
-        self._queue, self._id, self._every = queue, delivery_id, max(every, 0.05)
+                 lost: threading.Event, budget: float = float("inf")) -> None:  # fmt: skip
+        self._queue, self._id, self._every = queue, delivery_id, max(min(every, budget), 0.05)
         self._lost = lost
+        self._deadline = time.monotonic() + budget
+        self.over_budget = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="trackplan-lease", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._done.wait(self._every):
+            if time.monotonic() > self._deadline and not self.over_budget:
+                log.error("delivery %s is over its time budget: stopping its work", self._id)
+                self.over_budget = True
+                self._lost.set()  # it stops at its next step; the lease is still renewed
             try:
                 if not self._queue.renew(self._id):
                     log.warning("lost the lease of delivery %s: stopping its work", self._id)

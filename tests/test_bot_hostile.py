@@ -170,3 +170,48 @@ def test_a_comment_carrying_the_marker_by_someone_else_is_never_edited(tmp_path:
     assert bot["json"]["user"]["login"] == "trackplan[bot]"
     assert "breaking change" in bot["json"]["body"]
     assert not gh.received("PATCH", f"/repos/{gh.full_name}/issues/comments/{human}")
+
+
+def test_a_delivery_over_its_time_budget_fails_and_the_next_one_runs(tmp_path: Path) -> None:
+    """Whatever makes one delivery's work endless, it stops at its next step once over
+    TRACKPLAN_MAX_DELIVERY_SECONDS, fails for good with the reason, and the worker goes on."""
+    from bot.queue import Delivery, SqliteQueue
+    from bot.worker import Worker, raise_if_cancelled
+
+    queue = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=30, settle_seconds=0)
+    queue.put("stuck", "pull_request", "acme/a#1", True, b"{}")
+    queue.put("next", "pull_request", "acme/b#1", True, b"{}")
+    done: list[str] = []
+    failures: list[tuple[str, str]] = []
+
+    def process(delivery: Delivery) -> str:
+        while delivery.id == "stuck":  # endless work, checking in between steps
+            raise_if_cancelled()
+        done.append(delivery.id)
+        return "reviewed"
+
+    worker = Worker(queue, process, give_up=lambda d, why: failures.append((d.id, why)),
+                    max_seconds=0.5)  # fmt: skip
+    assert worker.run_once() and worker.run_once()
+    assert done == ["next"]
+    assert failures and failures[0][0] == "stuck"
+    assert "TRACKPLAN_MAX_DELIVERY_SECONDS" in failures[0][1]
+    assert queue.counts().get("failed") == 1 and queue.counts().get("done") == 1
+
+
+def test_a_registry_larger_than_a_review_may_read_gets_a_verdict(tmp_path: Path) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    push_commit(repo, "rename", "plans/shop/events/huge.yaml",
+                "# " + "x" * (3 << 20) + "\n", "A 3 MiB file")  # fmt: skip
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data", max_registry_bytes=2 << 20)
+        deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh))
+        drain(app)
+        (comment,) = gh.comments(1)
+        runs = {r["name"]: r for r in gh.check_runs(gh.sha("rename"))}
+        blobs = gh.received("GET", f"/repos/{gh.full_name}/git/blobs")
+        tarballs = gh.received("GET", f"/repos/{gh.full_name}/tarball")
+    assert "over the 2 MiB one review may read" in comment["json"]["body"]
+    assert runs["trackplan/review"]["conclusion"] == "failure"
+    assert not blobs and not tarballs  # nothing of it was fetched

@@ -176,7 +176,7 @@ def test_thousands_of_owned_removals_stay_within_limits_and_are_annotated(
         review = {r["name"]: r for r in gh.check_runs(head)}["trackplan/review"]
         summary = review["output"]["summary"]
         assert len(summary) <= 65_535
-        assert summary.count("@owner1 (") == 1 and "more owners." in summary
+        assert summary.count("`@owner1` (") == 1 and "more owners." in summary
         removed = [a for a in review["annotations"] if a["title"] == "event-removed"]
         assert len(removed) == 2999
         # A removal points at what HEAD still has (the plan's `plan:` line), never BASE's.
