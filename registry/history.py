@@ -12,6 +12,7 @@ from registry import gitrepo
 from registry.cache import ParseCache
 from registry.changes import Change
 from registry.diff import diff_registries
+from registry.escape import md_code, md_text
 from registry.loader import load_registry
 from registry.release import pull_request_number
 from registry.render import clean
@@ -247,9 +248,9 @@ def render_markdown(entries: list[Entry]) -> str:
         "| Date | Commit | PR | Author | Release | Changes |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for e in entries:
-        changes = "<br>".join(f"`{c.rule}` {c.message}" for c in e.changes) or "—"
+    for e in entries:  # authors, tags and messages come from git: text, never markup
+        changes = "<br>".join(f"`{c.rule}` {md_text(c.message)}" for c in e.changes) or "—"
         pr = f"#{e.pull_request}" if e.pull_request is not None else ""
-        rows.append(f"| {e.date[:10]} | `{e.commit[:12]}` | {pr} | {e.author} | "
-                    f"{', '.join(e.tags)} | {changes} |")  # fmt: skip
+        rows.append(f"| {e.date[:10]} | {md_code(e.commit[:12])} | {pr} | {md_text(e.author)} | "
+                    f"{md_text(', '.join(e.tags))} | {changes} |")  # fmt: skip
     return "\n".join(rows) + "\n"

@@ -6,6 +6,7 @@ import json
 import unicodedata
 from collections.abc import Sequence
 
+from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -76,8 +77,9 @@ def notice(message: str, file: str | None = None) -> str:
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A table whose every cell is text (plan strings and paths: escaped, never markup)."""
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -98,10 +100,6 @@ def _markdown(findings: Sequence[Finding], files: int) -> str:
         return f"**No problems** in {files} files.\n"
     rows = ["| Level | Rule | Where | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
     for f in findings:
-        cells = [f.level, f"`{f.rule}`", f"`{f.location}`", f.message, f.hint]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        cells = [f.level, md_code(f.rule), md_code(f.location), md_text(f.message), md_text(f.hint)]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join([f"**{summary_line(findings, files)}**", "", *rows]) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

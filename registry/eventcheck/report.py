@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.escape import md_code, md_text
 from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.checker import Checker, Finding
@@ -137,7 +138,7 @@ def render(report: Report, fmt: str) -> str:
             out.append(f"::{kind} title={escape_property(r.kind)}::{escape_data(said)}\n")
         return "".join(out)
     if fmt == "markdown":
-        lines = [f"**trackplan check** against `{report.plan}` {report.version}: "
+        lines = [f"**trackplan check** against {md_code(report.plan)} {md_text(report.version)}: "
                  f"{report.summary()}", ""]  # fmt: skip
         if rows:
             lines += ["| Kind | Level | Event | Property | Calls | First lines | Detail |",
@@ -170,4 +171,5 @@ def _malformed(report: Report) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return clean(text).replace("|", "\\|")
+    """Event names and details come from the calls checked: Markdown text, never markup."""
+    return md_text(clean(text))
