@@ -1,5 +1,8 @@
 # trackplan bot: gunicorn serving bot.app:create_app() as a non-root user.
-FROM python:3.11-slim
+# The base image by digest: a tag moves to new builds, a digest never does. To update it,
+# read the digest of the newest python:3.11-slim (docker buildx imagetools inspect
+# python:3.11-slim, or Dependabot's docker updates), replace it here, rebuild, run the tests.
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,11 +16,15 @@ RUN apt-get update \
     && mkdir -p /data && chown trackplan /data
 
 WORKDIR /app
+# Every dependency pinned by hash (requirements/action.txt, generated from pyproject.toml),
+# then trackplan itself with nothing resolved at build time.
+COPY requirements/action.txt ./requirements/action.txt
+RUN pip install --require-hashes --no-deps -r requirements/action.txt
 COPY pyproject.toml README.md ./
 COPY registry ./registry
 COPY bot ./bot
 COPY schemas ./schemas
-RUN pip install .
+RUN pip install --no-deps --no-build-isolation .
 
 USER trackplan
 VOLUME ["/data"]

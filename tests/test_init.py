@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
+from registry.about import installed_version
 from registry.starters import TEMPLATES
 from tests.conftest import CliResult, write_files
 
@@ -27,7 +29,18 @@ def test_every_template_validates_and_shows_in_a_review(
     workflow = YAML(typ="safe").load((root / ".github/workflows/trackplan.yml").read_text())
     assert "trackplan validate --format github" in str(workflow["jobs"])
     pages = YAML(typ="safe").load((root / ".github/workflows/trackplan-catalog.yml").read_text())
-    assert "trackplan catalog --out site" in str(pages["jobs"]) and "pages" in pages["permissions"]
+    assert "trackplan catalog --out site" in str(pages["jobs"])
+    assert pages["jobs"]["deploy"]["permissions"]["pages"] == "write"
+    for flow in (workflow, pages):  # supply chain: nothing moves under a job's token
+        assert flow["permissions"] == {"contents": "read"}
+        for job in flow["jobs"].values():
+            runs = " ".join(str(step.get("run", "")) for step in job["steps"])
+            if "pip install" in runs:  # code we install never runs beside a write token
+                assert "permissions" not in job, job
+                assert f'pip install "trackplan=={installed_version()}"' in runs
+            for step in job["steps"]:
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
     validated = run_cli("validate", "--repo", str(root))
     assert validated.code == 0 and validated.out.startswith("0 errors, 0 warnings"), validated.out
     plan = next((root / "plans").iterdir()).name

@@ -33,9 +33,18 @@ def _walk(folder: Traversable, prefix: str) -> dict[str, bytes]:
     return files
 
 
+# Where the workflows install trackplan: this very version, never whatever is newest (the
+# jobs hold a token; an unpinned install would run any later release's code with it).
+VERSION_MARK = b"{trackplan_version}"
+
+
 def starter_files(template: str) -> dict[str, bytes]:
     """Every file of a new registry from `template`, by path inside the registry."""
+    from registry.about import installed_version
+
     root = resources.files(__name__)
-    files = {target: (root / "common" / name).read_bytes() for name, target in COMMON.items()}
+    version = installed_version().encode()
+    files = {target: (root / "common" / name).read_bytes().replace(VERSION_MARK, version)
+             for name, target in COMMON.items()}  # fmt: skip
     files.update(_walk(root / template, ""))
     return files
