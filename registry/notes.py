@@ -4,8 +4,28 @@ from __future__ import annotations
 
 import re
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_TITLE = re.compile(r"migration\s+notes?\s*:?", re.IGNORECASE)
+# The description is the pull request's: only patterns that cannot backtrack run on it (a
+# lazy group before optional closing marks took cubic time on a long line of spaces).
+_HASHES = re.compile(r"(#{1,6})(?:[ \t]|$)")
+_TITLE = re.compile(r"migration[ \t]+notes?[ \t]*:?", re.IGNORECASE)
+
+
+class _Heading:
+    """An ATX heading line: its level and its text without the closing #s."""
+
+    def __init__(self, level: int, text: str) -> None:
+        self.level, self.text = level, text
+
+
+def _heading(line: str) -> _Heading | None:
+    found = _HASHES.match(line)
+    if found is None:
+        return None
+    text = line[found.end() :].strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):  # closing #s follow a space
+        text = bare.strip()
+    return _Heading(len(found[1]), text)
 
 
 def extract_migration_notes(text: str | None) -> str | None:
@@ -15,13 +35,13 @@ def extract_migration_notes(text: str | None) -> str | None:
         return None
     lines = text.replace("\r\n", "\n").split("\n")
     for index, line in enumerate(lines):
-        found = _HEADING.match(line)
-        if found and _TITLE.fullmatch(found[2].strip("*_ ")):
-            level = len(found[1])
+        found = _heading(line)
+        if found and _TITLE.fullmatch(found.text.strip("*_ ")):
+            level = found.level
             body = []
             for rest in lines[index + 1 :]:
-                nxt = _HEADING.match(rest)
-                if nxt and len(nxt[1]) <= level:
+                nxt = _heading(rest)
+                if nxt and nxt.level <= level:
                     break
                 body.append(rest)
             notes = "\n".join(body).strip()
