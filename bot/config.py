@@ -30,7 +30,7 @@ class Config:
     # them larger is refused with a verdict, before any is fetched) and its running time
     # (past it the delivery stops at its next step and fails for good, saying why).
     max_registry_bytes: int = 64 * 1024 * 1024
-    max_delivery_seconds: float = 600.0
+    max_delivery_seconds: float = 1800.0  # a release paced at 1 write/s needs minutes
     start_worker: bool = True
     # A delivery that fails transiently is retried with exponential backoff and jitter,
     # from `retry_base_seconds` up to `retry_max_delay_seconds` apart, for
@@ -93,7 +93,8 @@ class Config:
         reconcile_minutes = _seconds(env, "TRACKPLAN_RECONCILE_MINUTES", 60.0, problems)
         # How long a dead worker's delivery waits before another host takes it over.
         lease = _seconds(env, "TRACKPLAN_LEASE_SECONDS", 30.0, problems)
-        budget = _seconds(env, "TRACKPLAN_MAX_DELIVERY_SECONDS", 600.0, problems)
+        budget = _seconds(env, "TRACKPLAN_MAX_DELIVERY_SECONDS", 1800.0, problems)
+        registry_mib = _seconds(env, "TRACKPLAN_MAX_REGISTRY_MIB", 64.0, problems, "MiB")
         database_url = database_url_from(env, problems)
         embedded = _flag(env, "TRACKPLAN_EMBEDDED_WORKER", True, problems)
         if problems:
@@ -111,6 +112,7 @@ class Config:
             reconcile_seconds=reconcile_minutes * 60,
             lease_seconds=max(lease, 1.0),
             max_delivery_seconds=max(budget, 1.0),
+            max_registry_bytes=int(max(registry_mib, 1.0) * 2**20),
             database_url=database_url,
             start_worker=embedded,
             registry_path=Path(env["TRACKPLAN_REGISTRY_PATH"])
@@ -135,7 +137,8 @@ class Config:
             raise ConfigError(f"bad bot configuration: {exc}") from None
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[str],
+             unit: str = "seconds") -> float:  # fmt: skip
     text = env.get(name, "")
     if not text:
         return default
@@ -144,7 +147,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[s
     except ValueError:
         value = -1.0
     if value < 0:
-        problems.append(f"{name} must be a number of seconds >= 0, not {text!r}")
+        problems.append(f"{name} must be a number of {unit} >= 0, not {text!r}")
         return default
     return value
 

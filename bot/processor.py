@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from bot.config import Config
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
-from bot.notifier import NotifyRefused, send
+from bot.notifier import NotifyRefused, notify_scope, send
 from bot.queue import Delivery, DeliveryQueue
 from bot.worker import Cancelled, TransientError, raise_if_cancelled
 from registry.about import installed_version
@@ -29,13 +29,14 @@ from registry.model import Registry
 from registry.notes import extract_migration_notes
 from registry.notify import Notice, pull_request_notice, release_notice
 from registry.policy import BASE, Policy
+from registry.progress import checkpoints
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release_steps import HeldRelease, fingerprint, looks_complete
 from registry.render import plural
 from registry.render_diff import head_location
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
-from registry.settings import Receiver, settings_of
+from registry.settings import NOTIFY_ENV_PREFIX, Receiver, settings_of
 from registry.versions import latest_by_plan, tag_name, tag_pattern
 
 VALIDATE_CHECK = "trackplan/validate"
@@ -120,6 +121,12 @@ class Processor:
         self.last_report: DiffReport | None = None
 
     def process(self, delivery: Delivery) -> str:
+        # The domain's long work (loading, checks, the diff) checks in between its steps: a
+        # delivery past its time budget or given back stops there, not only before a write.
+        with checkpoints(raise_if_cancelled):
+            return self._process(delivery)
+
+    def _process(self, delivery: Delivery) -> str:
         payload: dict[str, Any] = json.loads(delivery.payload)
         if delivery.event in ("pull_request", "pull_request_review"):
             return self.pull_request(payload)
@@ -149,7 +156,8 @@ class Processor:
         hours = self.config.give_up_after_seconds / 3600
         summary = (
             f"trackplan could not finish its work on this {delivery.event} delivery "
-            f"({delivery.id}) after {plural(delivery.attempts, 'attempt')}: {error}\n\n"
+            f"({md_code(delivery.id)}) after {plural(delivery.attempts, 'attempt')}: "
+            f"{md_text(error)}\n\n"
             f"It retried for up to {hours:g} hours. Push a new commit, or redeliver the "
             "webhook from the App's settings, to try again."
         )
@@ -232,7 +240,7 @@ class Processor:
                 raise RegistryTooLarge(
                     f"The registry files at the {side} of this pull request come to "
                     f"{tree.registry_bytes / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB "
-                    "one review may read (TRACKPLAN_MAX_REGISTRY_BYTES of the bot). Split the "
+                    "one review may read (TRACKPLAN_MAX_REGISTRY_MIB of the bot). Split the "
                     "plans or remove what is not a plan; `trackplan review BASE HEAD` runs "
                     "offline without this limit."
                 )
@@ -414,7 +422,7 @@ class Processor:
             planned = plan_releases(head, commit, tags, repo.snapshot, notes=notes, info=info,
                                     parse=self.parse)  # fmt: skip
         except ReleaseError as exc:
-            repo.check_run(commit, RELEASE_CHECK, "failure", "Release refused", str(exc))
+            repo.check_run(commit, RELEASE_CHECK, "failure", "Release refused", md_text(exc))
             return "refused"
         steps = _Steps()
         published, blocked = [], []
@@ -434,8 +442,8 @@ class Processor:
         here = {t.name for t in tags if t.commit == commit} | set(published) - set(repaired)
         if blocked:
             lines = "\n".join(
-                f"- {r.plan}: {plural(len(r.blocked), 'validation error')}, e.g. "
-                f"{r.blocked[0].location}: {r.blocked[0].message}"
+                f"- {md_code(r.plan)}: {plural(len(r.blocked), 'validation error')}, e.g. "
+                f"{md_code(r.blocked[0].location)}: {md_text(r.blocked[0].message)}"
                 for r in blocked
             )
             steps.run("release check", lambda: repo.check_run(
@@ -444,7 +452,7 @@ class Processor:
         elif here and not steps.failed:
             steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "success", "Released",
-                "Released " + ", ".join(sorted(here)) + "."))  # fmt: skip
+                "Released " + ", ".join(md_code(t) for t in sorted(here)) + "."))  # fmt: skip
         if here and not steps.failed:
             # Announced once complete, also when an earlier try made the tag: the notices'
             # ids keep a release from being announced twice.
@@ -488,7 +496,11 @@ class Processor:
                             tuple(raw.get("on") or ()))  # fmt: skip
         notice = Notice(**payload["notice"])
         try:
-            status = send(receiver, notice, delivery_id, os.environ)
+            # The App serves many owners: each names only its own variables. The Action's
+            # environment is its own repository's: any TRACKPLAN_NOTIFY_* of it.
+            scope = "" if self.config.token else notify_scope(str(notice.data["repository"]))
+            status = send(receiver, notice, delivery_id, os.environ,
+                          scope or NOTIFY_ENV_PREFIX)  # fmt: skip
         except NotifyRefused as exc:
             log.warning("notice %s dropped: %s", delivery_id, exc)
             return "notify-refused"

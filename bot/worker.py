@@ -28,15 +28,23 @@ class Cancelled(Exception):
     """The delivery in hand was given back (shutdown) or its lease was lost: stop writing."""
 
 
+class OverBudget(Cancelled):
+    """The delivery in hand ran past its time budget: stop, and fail it for good."""
+
+
 _cancel = threading.local()
 
 
 def raise_if_cancelled() -> None:
-    """Handlers call this between steps: a delivery given back must not write any more,
-    since another process may be working on it now."""
+    """Handlers (and the domain's checkpoints) call this between steps: a delivery given
+    back must not write any more, since another process may be working on it now, and one
+    past its time budget stops."""
     event: threading.Event | None = getattr(_cancel, "event", None)
     if event is not None and event.is_set():
         raise Cancelled("the delivery was given back to the queue")
+    deadline: float | None = getattr(_cancel, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise OverBudget("the delivery ran past its time budget")
 
 
 Processor = Callable[[Delivery], str]
@@ -89,7 +97,7 @@ class Worker:
         periodic: Callable[[], None] | None = None,
         periodic_seconds: float = 3600.0,
         seed: int | None = None,
-        max_seconds: float = 600.0,
+        max_seconds: float = 1800.0,
     ) -> None:
         self.queue = queue
         self.process = process
@@ -190,13 +198,14 @@ class Worker:
         self._current = delivery
         self._cancelled.clear()
         _cancel.event = self._cancelled  # the thread working on it (tests drive run_once too)
+        _cancel.deadline = time.monotonic() + self.max_seconds
         heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled,
                                self.max_seconds)  # fmt: skip
         started = time.monotonic()
         try:
             outcome = self.process(delivery)
-        except Cancelled:
-            if heartbeat.over_budget:
+        except Cancelled as exc:
+            if isinstance(exc, OverBudget) or heartbeat.over_budget:
                 log.error("delivery %s event=%s key=%s outcome=over-budget ms=%d",
                           delivery.id, delivery.event, delivery.key, _ms(started))  # fmt: skip
                 self._give_up(delivery, f"it took longer than {self.max_seconds:g} s, the most "
@@ -223,6 +232,7 @@ class Worker:
         finally:
             heartbeat.stop()
             self._current = None
+            _cancel.deadline = None
         return True
 
     def queue_lease(self) -> float:
@@ -256,6 +266,10 @@ class Worker:
                         delivery.id, exc)  # fmt: skip
 
 
+# How long a delivery over its budget may take to reach its next checkpoint.
+OVERRUN_GRACE_SECONDS = 60.0
+
+
 class _Heartbeat:
     """Renews a delivery's lease while it is worked on, so a short lease never runs out on
     a long but live job, and a dead process's lease runs out quickly."""
@@ -272,10 +286,16 @@ class _Heartbeat:
 
     def _run(self) -> None:
         while not self._done.wait(self._every):
-            if time.monotonic() > self._deadline and not self.over_budget:
+            now = time.monotonic()
+            if now > self._deadline and not self.over_budget:
                 log.error("delivery %s is over its time budget: stopping its work", self._id)
                 self.over_budget = True
-                self._lost.set()  # it stops at its next step; the lease is still renewed
+                self._lost.set()  # it stops at its next step (the domain checks in often)
+            if self.over_budget and now > self._deadline + OVERRUN_GRACE_SECONDS:
+                # Still running: stuck where it cannot check in. The lease is left to run
+                # out, so the queue takes it back and, after a few take-backs, fails it.
+                log.error("delivery %s did not stop: its lease is no longer renewed", self._id)
+                return
             try:
                 if not self._queue.renew(self._id):
                     log.warning("lost the lease of delivery %s: stopping its work", self._id)

@@ -26,6 +26,7 @@ from registry.changes import (
 from registry.diff_rules import DIFF_BY_ID
 from registry.findings import Location
 from registry.model import Event, Plan, Property, Registry
+from registry.progress import checkpoint
 from registry.resolve import ResolveError, is_required, property_schema
 from registry.snapshot import SETTINGS_FILE
 
@@ -199,6 +200,7 @@ class _Diff:
     def run(self) -> list[Change]:
         self.settings()
         for plan_id in sorted(set(self.base.plans) | set(self.head.plans)):
+            checkpoint()
             old, new = self.base.plans.get(plan_id), self.head.plans.get(plan_id)
             if old is None and new is not None:
                 self.add("plan-added", plan_id, "plan", f"plan '{plan_id}' was added", None,
@@ -302,6 +304,7 @@ class _Diff:
         return isinstance(sunset, str) and sunset < self.today.isoformat()
 
     def event(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event) -> None:
+        checkpoint()
         if self.same_shared and old.spec == new.spec and old.name == new.name:
             return  # most events of a change are untouched: dict equality is C-fast
         subject, plan = f"events/{new.name}", new_plan.id

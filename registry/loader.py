@@ -9,6 +9,7 @@ from typing import Any
 
 from registry.findings import ERROR, WARNING, Finding, Location
 from registry.model import COMMON, GROUP, IDENTIFY, SHARED, Event, Plan, Property, Registry
+from registry.progress import checkpoint
 from registry.schema_check import check_document
 from registry.settings import Settings
 from registry.snapshot import CODEOWNERS_PATHS, PLANS_DIR, SETTINGS_FILE, Snapshot
@@ -44,6 +45,7 @@ def load_registry(
     raw = snapshot.read_many(paths)
     documents: dict[str, YamlDocument] = {}
     for path in paths:
+        checkpoint()
         doc = _parse(path, raw[path], limits, parse, findings)
         if doc is not None:
             documents[path] = doc

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from registry import checks, loader, schema_check, yamlsafe
 from registry.findings import ERROR, WARNING, Finding
 from registry.model import Registry
+from registry.progress import checkpoint
 
 Check = Callable[[Registry], Iterable[checks.Hit]]
 
@@ -41,7 +42,9 @@ class Rule:
     def run(self, registry: Registry) -> Iterator[Finding]:
         if self.check is None:
             return
+        checkpoint()
         for hit in self.check(registry):
+            checkpoint()  # a hit can cost (suggestions): long checks stop here when asked
             yield Finding(self.id, self.level, hit.location, hit.message, hit.hint, hit.plan)
 
 

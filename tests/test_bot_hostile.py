@@ -215,3 +215,22 @@ def test_a_registry_larger_than_a_review_may_read_gets_a_verdict(tmp_path: Path)
     assert "over the 2 MiB one review may read" in comment["json"]["body"]
     assert runs["trackplan/review"]["conclusion"] == "failure"
     assert not blobs and not tarballs  # nothing of it was fetched
+
+
+def test_a_review_past_its_budget_stops_in_the_middle_and_says_so(tmp_path: Path) -> None:
+    """The domain checks in between its steps: a review over TRACKPLAN_MAX_DELIVERY_SECONDS
+    stops while loading the plans, writes nothing more, and the commit says why."""
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data", max_delivery_seconds=1e-9)
+        deliver(app.test_client(), "pull_request", payload("pull_request", OPENED, gh))
+        drain(app)
+        comments = gh.comments(1)
+        runs = gh.check_runs(gh.sha("rename"))
+        counts = app.extensions["trackplan"].queue.counts()
+    assert comments == []  # stopped before the comment
+    (bot,) = [r for r in runs if r["name"] not in ("trackplan/validate", "trackplan/review")]
+    assert bot["conclusion"] == "failure"
+    assert "TRACKPLAN_MAX_DELIVERY_SECONDS" in bot["output"]["summary"].replace("\\", "")
+    assert counts.get("failed") == 1

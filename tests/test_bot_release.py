@@ -77,7 +77,7 @@ def test_a_plan_failing_validation_is_not_released(tmp_path: Path) -> None:
         (check,) = [r for r in gh.check_runs(gh.sha("main")) if r["name"] == "trackplan/release"]
         assert check["conclusion"] == "failure"
         assert "property-type-unknown" not in check["output"]["summary"]
-        assert "web: 1 validation error" in check["output"]["summary"]
+        assert "`web`: 1 validation error" in check["output"]["summary"]
 
 
 def test_a_release_interrupted_after_the_tag_is_finished(tmp_path: Path) -> None:
