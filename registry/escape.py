@@ -81,29 +81,33 @@ def md_url_path(path: str) -> str:
                    for b in one_line(path).encode())  # fmt: skip
 
 
+# Lines that would make structure of their own in the author's notes: an ATX heading, a
+# setext underline or thematic break (`---`, `===`, `* * *`), a code fence (a fence's
+# bounds are easy to misjudge, and an unclosed one swallows what follows).
+_STRUCTURE_LINE = re.compile(
+    r"(?:[ \t]*(?:[-*+]|[0-9]{1,9}[.)])(?=[ \t]))*[ \t]*"
+    r"(#|[-=*_][-=*_ \t]*$|`{3}|~{3})"
+)  # after list markers too
+
+
 def md_block(markdown: str) -> str:
-    """The PR author's own Markdown (migration notes): lists, emphasis and code stay, but no
-    HTML (a `<!--` would hide what follows), no headings (they would forge the bot's
-    sections), and no mentions or references (the bot does not ping for them)."""
+    """The PR author's own Markdown (migration notes): lists, emphasis, links and inline code
+    stay; no HTML (a `<!--` would hide what follows), no headings, rules or fences (they
+    would forge or swallow the bot's sections), no mentions or issue references (the bot
+    does not ping for them). Every line is treated alike: nothing depends on telling where
+    a code block starts or ends."""
     lines = []
-    fenced = False
-    for raw in _CONTROLS.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
-        line = raw.replace("\u2028", " ").replace("\u2029", " ")
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            lines.append(line)
-            continue
-        if fenced:
-            lines.append(line)  # inside a code block nothing is rendered or linked
-            continue
-        line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        line = _unlinked(line)
-        stripped = line.lstrip()
-        if stripped.startswith(("#", "=", "-" * 3, "_" * 3, "*" * 3)):  # headings, rules
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
+    text = _CONTROLS.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n"))
+    for raw in re.split("[\n\u2028\u2029\x85\x0b\x0c]", text):
+        line = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        line = re.sub(r"@(?=[A-Za-z0-9])", "@" + WORD_JOINER, line)
+        line = re.sub(r"#(?=[0-9])", "#" + WORD_JOINER, line)
+        line = re.sub(r"\b(GH)-(?=[0-9])", r"\1" + WORD_JOINER + "-", line, flags=re.IGNORECASE)
+        found = _STRUCTURE_LINE.match(line)
+        if found:
+            at = found.start(1)
+            line = line[:at] + "\\" + line[at:]
         lines.append(line)
-    if fenced:
-        lines.append("```")  # an unclosed fence would swallow the bot's footer
     return "\n".join(lines)
 
 
