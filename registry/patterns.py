@@ -68,39 +68,44 @@ def fullmatch(pattern: str, text: str) -> bool:
 
 def backtracking_safe(pattern: str) -> bool:
     """Whether `pattern` is safe for the backtracking engines generated code runs in
-    (JavaScript's RegExp, Python's re): RE2 takes it, and no repetition holds another
-    repetition or an alternation (`(a+)+`, `(a|a)*`: exponential time on a near match).
-    Generated validators leave a pattern that is not out; `trackplan check` still checks it."""
+    (JavaScript's RegExp, Python's re): RE2 takes it, it has at most one repetition of
+    variable length, and no repetition holds another repetition or an alternation. Anything
+    more can take exponential (`(a+)+`, `(a?){25}a{25}`) or polynomial (`\\d*\\d*\\d*x`)
+    time on a near match. Generated validators leave such a pattern out; `trackplan check`
+    still checks it, in RE2."""
     if pattern_problem(pattern) is not None:
         return False
     try:
         import re._parser as sre  # type: ignore[import-not-found]
 
         parsed = sre.parse(pattern)
-    except Exception:
+    except Exception:  # any refusal of Python's parser means "not safe"
         return False
-    return not _nested_repeat(parsed, inside=False)
+    variable: list[int] = []
+    return _simple(parsed, inside=False, variable=variable) and len(variable) <= 1
 
 
-def _nested_repeat(items: Any, inside: bool) -> bool:
+def _simple(items: Any, inside: bool, variable: list[int]) -> bool:
+    """No repetition or alternation inside a repetition; counts the variable repetitions."""
     import re._constants as c  # type: ignore[import-not-found]
 
     repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None))
     for op, arg in items:
         if op in repeats:
-            _low, high, body = arg
-            grows = high is c.MAXREPEAT or high > 1
-            if grows and inside:
-                return True
-            if _nested_repeat(body, inside or grows):
-                return True
+            low, high, body = arg
+            if inside:
+                return False
+            if low != high:
+                variable.append(1)
+            if not _simple(body, inside=high is c.MAXREPEAT or high > 1, variable=variable):
+                return False
         elif op is c.BRANCH:
             if inside:
-                return True
-            if any(_nested_repeat(branch, inside) for branch in arg[1]):
-                return True
-        elif op in (c.SUBPATTERN, c.ASSERT, c.ASSERT_NOT):
-            body = arg[-1]  # a group's or an assertion's body is its last part
-            if _nested_repeat(body, inside):
-                return True
-    return False
+                return False
+            if not all(_simple(branch, inside, variable) for branch in arg[1]):
+                return False
+        elif op in (c.SUBPATTERN, c.ASSERT, c.ASSERT_NOT) and not _simple(
+            arg[-1], inside, variable
+        ):
+            return False  # a group's (or an assertion's) body is its last part
+    return True
