@@ -227,3 +227,22 @@ def test_odd_objective_and_kpi_ids_get_unique_anchors_that_links_find(
     for points in re.findall(r'points="([^"]+)"', html):  # 15 stages: the funnel narrows
         (x1, _), (x2, _), (x3, _), (x4, _) = (p.split(",") for p in points.split())
         assert float(x1) < float(x2) and float(x4) < float(x3)
+
+
+def test_the_served_releases_are_not_judged_by_the_branchs_newer_settings(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    from bot.app import create_read_app
+
+    repo = write_files(tmp_path / "repo", {"plans/app/plan.yaml":
+                       "plan:\n  id: app\nevents:\n  Page Viewed: {}\n"})  # fmt: skip
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    # The branch moves to snake_case; app/v1.0.0 keeps the names of its day.
+    (repo / "trackplan.yaml").write_text("conventions: {event_name: snake-case}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "snake case from now on")
+    page = create_read_app(repo).test_client().get("/plans/app/index.html")
+    assert page.status_code == 200 and "Page Viewed" in page.get_data(as_text=True)

@@ -9,8 +9,10 @@ from registry.artifacts import artifact_names, plan_document
 from registry.cache import ParseCache
 from registry.catalog.model import PlanPage, Release, plan_page
 from registry.catalog.render import catalog_files
-from registry.findings import Finding
+from registry.findings import ERROR, Finding
+from registry.loader import load_registry
 from registry.pull import GitSource, PullError, ReleaseSource
+from registry.rules import blocking_checks
 from registry.snapshot import PLANS_DIR, GitSnapshot, MemorySnapshot, Snapshot
 from registry.validate import validate
 from registry.versions import tag_name, tag_pattern
@@ -28,11 +30,21 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
                   labels: Mapping[str, str] | None = None) -> Catalog:  # fmt: skip
     """The pages of every plan of `snapshot`, with the versions and changelogs `releases`
     holds (None: plans without releases); `labels` names each plan's version (default
-    "unreleased": the snapshot is a branch, not a release)."""
-    report = validate(snapshot, parse=parse)
-    if report.errors:
-        return Catalog({}, [], report.errors)
-    plans = report.registry.plans
+    "unreleased": the snapshot is a branch, not a release, and must validate whole).
+
+    With `labels`, the plans are releases: each was validated when it was released (under
+    the settings of its day, which the branch's may have changed since), so only a plan that
+    cannot be read at all is left out, and the others are shown."""
+    if labels is None:
+        report = validate(snapshot, parse=parse)
+        if report.errors:
+            return Catalog({}, [], report.errors)
+        plans = report.registry.plans
+    else:
+        loaded = load_registry(snapshot, parse=parse)
+        broken = {f.plan for f in loaded.findings + blocking_checks(loaded.registry)
+                  if f.level == ERROR}  # fmt: skip
+        plans = {p: plan for p, plan in loaded.registry.plans.items() if p not in broken}
     pages = []
     for plan_id in sorted(plans):
         found = []
