@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class Inputs:
     comment: bool = True
     release: bool = True
     repo_path: str = ""  # the registry's folder in the repository, "" or ending in "/"
+    # Who the token writes as: the bot's comment is the one by this login carrying the marker.
+    comment_author: str = "github-actions[bot]"
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -51,7 +54,12 @@ def inputs(env: Mapping[str, str]) -> Inputs:
         raise ActionError(f"input repo-path: {repo_path!r}: a folder inside the repository, "
                           "e.g. analytics/tracking")  # fmt: skip
     prefix = "".join(f"{p}/" for p in parts)
-    return Inputs(fail_on, _flag(env, "comment", True), _flag(env, "release", True), prefix)
+    author = env.get("INPUT_COMMENT-AUTHOR", env.get("INPUT_COMMENT_AUTHOR", "")).strip()
+    if author and not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?", author):
+        raise ActionError(f"input comment-author: {author!r} is not a GitHub login "
+                          "(e.g. octocat, or my-app[bot])")  # fmt: skip
+    return Inputs(fail_on, _flag(env, "comment", True), _flag(env, "release", True), prefix,
+                  author or Inputs.comment_author)  # fmt: skip
 
 
 def run(env: Mapping[str, str]) -> int:
@@ -90,7 +98,7 @@ def run(env: Mapping[str, str]) -> int:
             app_id=0, private_key="", webhook_secret="", token=token,
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
             data_dir=Path(data), start_worker=False, post_comment=given.comment,
-            registry_prefix=given.repo_path,
+            registry_prefix=given.repo_path, comment_author=given.comment_author,
             seconds_between_requests=float(env.get("TRACKPLAN_SECONDS_BETWEEN_REQUESTS", 0.25)),
             seconds_between_writes=float(env.get("TRACKPLAN_SECONDS_BETWEEN_WRITES", 1.0)),
         )  # fmt: skip

@@ -148,6 +148,7 @@ class FakeGitHub:
         self.state = FakeState()
         self.requests: list[Recorded] = []
         self.tokens: set[str] = set()
+        self.token_logins: dict[str, str] = {}  # personal tokens, and whose they are
         self._ids = itertools.count(1000)
         self._fail: list[int] = []  # statuses to answer with, one per request
         self.faults: Faults | None = None
@@ -513,9 +514,11 @@ class FakeGitHub:
         # What GitHub records: an App's installation token writes as the App's bot user and
         # marks the comment as the App's; a workflow token writes as github-actions[bot].
         token = request.headers.get("Authorization", "").split(" ", 1)[-1]
-        app = ({"id": 1, "slug": "trackplan"} if token.startswith("ghs_fake")
-               else {"id": 15368, "slug": "github-actions"})  # fmt: skip
+        app: dict[str, Any] | None = ({"id": 1, "slug": "trackplan"} if token.startswith(
+            "ghs_fake") else {"id": 15368, "slug": "github-actions"})  # fmt: skip
         user = _user(app["slug"] + "[bot]") | {"type": "Bot"}
+        if token in self.token_logins:  # a person's token writes as that person
+            app, user = None, _user(self.token_logins[token])
         comment = {"id": cid, "body": body, "user": user, "performed_via_github_app": app,
                    "url": f"{self.url}/repos/{self.full_name}/issues/comments/{cid}",
                    "html_url": "", "created_at": "2026-11-24T10:00:00Z",

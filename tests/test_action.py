@@ -33,7 +33,13 @@ def _environment(monkeypatch: pytest.MonkeyPatch, gh: FakeGitHub, tmp_path: Path
         "TRACKPLAN_SECONDS_BETWEEN_WRITES": "0",
         **{f"INPUT_{name.upper().replace('_', '-')}": value for name, value in inputs.items()},
     }  # fmt: skip
-    for name in ("INPUT_FAIL-ON", "INPUT_COMMENT", "INPUT_RELEASE", "INPUT_REPO-PATH"):
+    for name in (
+        "INPUT_FAIL-ON",
+        "INPUT_COMMENT",
+        "INPUT_RELEASE",
+        "INPUT_REPO-PATH",
+        "INPUT_COMMENT-AUTHOR",
+    ):
         monkeypatch.delenv(name, raising=False)  # inputs of an earlier run
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -146,3 +152,26 @@ def test_a_registry_in_a_folder_of_the_repository(
                      repo_path="../elsewhere")  # fmt: skip
         bad = run_cli("action")
         assert bad.code == 2 and "a folder inside the repository" in bad.err
+
+
+def test_with_a_personal_token_the_action_edits_its_own_comment_only(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = plan_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.tokens.add(TOKEN)
+        gh.token_logins[TOKEN] = "release-bot"
+        gh.add_pull(1, head="rename")
+        forged = gh.add_comment(1, "<!-- trackplan:review -->\nAll fine.", "mallory")
+        opened = payload("pull_request", "opened.payload.json", gh)
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened, fail_on="never",
+                     comment_author="release-bot")  # fmt: skip
+        for _ in range(2):
+            assert run_cli("action").code == 0
+        comments = gh.comments(1)
+        assert len(comments) == 2  # mallory's, untouched, and the action's, edited once
+        assert {c["json"]["user"]["login"] for c in comments} == {"mallory", "release-bot"}
+        assert next(c for c in comments if c["id"] == forged)["json"]["body"].endswith("fine.")
+        _environment(monkeypatch, gh, tmp_path, "pull_request", opened,
+                     comment_author="not a login!")  # fmt: skip
+        assert run_cli("action").code == 2
