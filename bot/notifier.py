@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -20,13 +21,23 @@ class NotifyRefused(Exception):
     """The receiver refused for good (4xx) or is not configured: retrying cannot help."""
 
 
-def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str, str]) -> int:
+def notify_scope(repository: str) -> str:
+    """The variables a repository's receivers may name on a bot serving many repositories:
+    TRACKPLAN_NOTIFY_<OWNER>_*, so one owner's registry can neither post into another's
+    channel nor have its own receiver sign with another's secret."""
+    owner = repository.split("/", 1)[0]
+    return NOTIFY_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", owner.upper()) + "_"
+
+
+def send(receiver: Receiver, notice: Notice, delivery: str, environ: Mapping[str, str],
+         scope: str = NOTIFY_ENV_PREFIX) -> int:  # fmt: skip
     """POST the notice; TransientError on 5xx, 429 and network failures (the queue retries
-    with backoff), NotifyRefused on any other refusal. Returns the HTTP status."""
+    with backoff), NotifyRefused on any other refusal. Returns the HTTP status. `scope` is
+    the prefix the receiver's variables must have (notify_scope on the bot)."""
     for name in (receiver.url_env, receiver.secret_env):
-        if name and (not name.startswith(NOTIFY_ENV_PREFIX) or name == NOTIFY_ENV_PREFIX):
-            raise NotifyRefused(f"{receiver.id}: {name} is not a {NOTIFY_ENV_PREFIX}* variable "
-                                "(the only ones a registry may name)")  # fmt: skip
+        if name and (not name.startswith(scope) or name == scope):
+            raise NotifyRefused(f"{receiver.id}: {name} is not a {scope}* variable (the only "
+                                "ones this registry may name)")  # fmt: skip
     url = environ.get(receiver.url_env, "")
     local = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
     if not url.startswith("https://") and not local:  # plain http only to this machine

@@ -22,11 +22,11 @@ SECRET = "s3cret"
 NOTIFY = """
 notify:
   - kind: slack
-    url_env: TRACKPLAN_NOTIFY_TEST_SLACK_URL
+    url_env: TRACKPLAN_NOTIFY_ACME_TEST_SLACK_URL
     on: [release]
   - kind: webhook
-    url_env: TRACKPLAN_NOTIFY_TEST_HOOK_URL
-    secret_env: TRACKPLAN_NOTIFY_TEST_HOOK_SECRET
+    url_env: TRACKPLAN_NOTIFY_ACME_TEST_HOOK_URL
+    secret_env: TRACKPLAN_NOTIFY_ACME_TEST_HOOK_SECRET
 """
 
 
@@ -61,9 +61,9 @@ class Receiver:
 @pytest.fixture
 def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     found = Receiver()
-    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_SLACK_URL", f"{found.url}/slack")
-    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_HOOK_URL", f"{found.url}/hook")
-    monkeypatch.setenv("TRACKPLAN_NOTIFY_TEST_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_ACME_TEST_SLACK_URL", f"{found.url}/slack")
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_ACME_TEST_HOOK_URL", f"{found.url}/hook")
+    monkeypatch.setenv("TRACKPLAN_NOTIFY_ACME_TEST_HOOK_SECRET", SECRET)
     yield found
     found.server.shutdown()
 
@@ -161,7 +161,7 @@ def test_a_receiver_that_refuses_never_blocks_the_review(
         assert runs["trackplan/review"] == "failure" and "trackplan/bot" not in runs
         assert len(gh.comments(1)) == 1
     # Without its signing secret a webhook gets nothing: no unsigned notice goes out.
-    monkeypatch.delenv("TRACKPLAN_NOTIFY_TEST_HOOK_SECRET")
+    monkeypatch.delenv("TRACKPLAN_NOTIFY_ACME_TEST_HOOK_SECRET")
     receiver.received.clear()
     repo = _repo(tmp_path / "again")
     with FakeGitHub(repo) as gh:
@@ -233,3 +233,20 @@ def test_releases_under_failing_github_calls_are_announced_once_each(
         assert all(len(gh.state.assets[r["id"]]) == 4 for r in gh.state.releases)
         announced = sorted(json.loads(r["body"])["plan"] for r in receiver.ok("/hook"))
         assert announced == ["segment", "shop"]
+
+
+def test_on_a_bot_serving_many_owners_each_names_only_its_own_variables() -> None:
+    from bot.notifier import NotifyRefused, notify_scope, send
+    from registry.notify import release_notice
+    from registry.settings import Receiver
+
+    assert notify_scope("acme/plans") == "TRACKPLAN_NOTIFY_ACME_"
+    assert notify_scope("big-co/plans") == "TRACKPLAN_NOTIFY_BIG_CO_"
+    notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
+    env = {"TRACKPLAN_NOTIFY_OTHER_URL": "https://other.example/x",
+           "TRACKPLAN_NOTIFY_OTHER_SECRET": "theirs"}  # fmt: skip
+    for receiver in (Receiver("slack", "TRACKPLAN_NOTIFY_OTHER_URL"),
+                     Receiver("webhook", "TRACKPLAN_NOTIFY_ACME_URL",
+                              "TRACKPLAN_NOTIFY_OTHER_SECRET")):  # fmt: skip
+        with pytest.raises(NotifyRefused, match="is not a TRACKPLAN_NOTIFY_ACME_\\* variable"):
+            send(receiver, notice, "d", env, notify_scope("acme/plans"))
