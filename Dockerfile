@@ -21,6 +21,7 @@ WORKDIR /app
 COPY requirements/action.txt ./requirements/action.txt
 RUN pip install --require-hashes --no-deps -r requirements/action.txt
 COPY pyproject.toml README.md ./
+COPY trackplan ./trackplan
 COPY registry ./registry
 COPY bot ./bot
 COPY schemas ./schemas

@@ -26,7 +26,7 @@ from benchmarks.codegen import pulled_release  # noqa: E402
 from tests.codegen_kit import conforming  # noqa: E402
 
 # The child reports its own peak RSS (resource.getrusage of a process is its lifetime peak).
-CHILD = ("import resource, sys; from registry.cli import main; code = main(sys.argv[1:]); "
+CHILD = ("import resource, sys; from trackplan.cli import main; code = main(sys.argv[1:]); "
          "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")  # fmt: skip
 
 

@@ -167,7 +167,7 @@ def main() -> None:
             worker = None
             if extra.get("TRACKPLAN_EMBEDDED_WORKER") == "0":
                 worker = subprocess.Popen(
-                    [sys.executable, "-m", "registry.cli", "bot", "worker"], cwd=ROOT,
+                    [sys.executable, "-m", "trackplan", "bot", "worker"], cwd=ROOT,
                     env={**env, **data, **extra}, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
             try:

@@ -1,7 +1,8 @@
-"""`python -m registry` runs the trackplan command line."""
+"""`python -m registry` runs the trackplan command line (DESIGN.md §5): the program's entry,
+imported by nothing, so the shell above the domain is reached from here only."""
 
 import sys
 
-from registry.cli import main
+from trackplan.cli import main
 
 sys.exit(main())

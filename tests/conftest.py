@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from registry.cli import main
+from trackplan.cli import main
 
 # CI runs the property and fuzz tests on a fixed sequence of examples (same input, same
 # result); locally each run explores new ones.

@@ -129,7 +129,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "registry.cli", "bot", "worker", "--graceful-seconds", "4"],
+            [sys.executable, "-m", "trackplan", "bot", "worker", "--graceful-seconds", "4"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

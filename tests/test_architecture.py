@@ -31,17 +31,30 @@ def test_only_the_gateway_imports_pygithub() -> None:
     assert users == ["bot/gateway.py"]
 
 
-def test_the_registry_core_imports_no_web_or_network_code() -> None:
-    banned = {"flask", "werkzeug", "github", "requests", "urllib", "http", "socket", "bot"}
+def test_the_registry_core_imports_no_web_or_network_code_nor_a_layer_above() -> None:
+    banned = {"flask", "werkzeug", "github", "requests", "urllib", "http", "socket", "bot",
+              "gunicorn", "psycopg", "psycopg_pool", "trackplan"}  # fmt: skip
     for path in (ROOT / "registry").rglob("*.py"):
-        if path.name == "cli.py":
-            continue  # the CLI loads bot/ lazily for `serve` and read-API pulls only
+        if path.relative_to(ROOT).as_posix() == "registry/__main__.py":
+            continue  # `python -m registry` is the console script under another name
         assert not imported_modules(path) & banned, path
+
+
+def test_the_layers_import_only_downward() -> None:
+    """The shell (trackplan/) over the bot (bot/) over the domain (registry/): nothing
+    imports the shell, and the bot never imports it."""
+    for folder in ("bot", "registry", "schemas"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.relative_to(ROOT).as_posix() == "registry/__main__.py":
+                continue
+            assert "trackplan" not in imported_modules(path), path
+    commands = sorted(p.stem for p in (ROOT / "trackplan/cli").glob("*.py"))
+    assert len(commands) > 15  # one module per command (plus common, comparing, __init__)
 
 
 def test_importing_the_cli_and_the_app_module_loads_no_flask_and_reads_no_environment() -> None:
     code = (
-        "import sys, os; os.environ.clear(); import registry.cli; "
+        "import sys, os; os.environ.clear(); import trackplan.cli; "
         "assert 'flask' not in sys.modules and 'github' not in sys.modules, 'core'; "
         "import bot.app; print('ok')"
     )

@@ -339,7 +339,7 @@ def test_one_key_in_hand_is_kept_by_the_server_whatever_a_process_does(postgres_
 def test_trackplan_bot_migrate_on_postgres_is_idempotent_and_safe_at_once(
     postgres_url: str, run_cli: Any
 ) -> None:
-    cli = [sys.executable, "-m", "registry.cli", "bot", "migrate", "--database-url", postgres_url]
+    cli = [sys.executable, "-m", "trackplan", "bot", "migrate", "--database-url", postgres_url]
     root = Path(__file__).parent.parent
     both = [subprocess.Popen(cli, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(2)]  # fmt: skip

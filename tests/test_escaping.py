@@ -192,7 +192,7 @@ def _plan_with(names: list[str]) -> bytes:
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(HOSTILE, min_size=1, max_size=6, unique=True))
 def test_generated_code_compiles_and_runs_with_no_side_effect(names: list[str]) -> None:
-    from registry.cli import main
+    from trackplan.cli import main
 
     tsc_path = tsc()
     with tempfile.TemporaryDirectory() as folder:

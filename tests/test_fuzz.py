@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.cli import main
+from trackplan.cli import main
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "acme"
 FILES = sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.rglob("*.yaml"))

@@ -74,3 +74,10 @@ def test_the_image_is_pinned_by_digest_and_installs_by_hash() -> None:
     base = re.search(r"^FROM\s+(\S+)", text, re.MULTILINE)
     assert base and re.fullmatch(r"[\w./:-]+@sha256:[0-9a-f]{64}", base[1]), base
     assert "--require-hashes" in text and "requirements/action.txt" in text
+
+
+def test_the_image_copies_every_package_it_installs() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
+    copied = re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert sorted(packages) == sorted(copied)

@@ -1,0 +1,1 @@
+"""The shell: the `trackplan` console script (trackplan/cli/), over registry/ and bot/."""

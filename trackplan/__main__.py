@@ -1,0 +1,7 @@
+"""`python -m trackplan` runs the trackplan command line."""
+
+import sys
+
+from trackplan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,69 @@
+"""`trackplan catalog --out DIR`: a static HTML catalog of the plans."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from registry.about import installed_version
+from registry.pull import PullError
+from registry.render import plural
+from trackplan.cli.common import (
+    EXIT_OK,
+    UsageError,
+    open_registry,
+    parse_cache,
+)
+
+
+def run(args: argparse.Namespace) -> int:
+    from registry.catalog.build import build_catalog
+    from registry.catalog.render import MARKER
+    from registry.formats.transfer import write_folder
+    from registry.pull import GitSource
+
+    repo, out = Path(args.repo), Path(args.out)
+    snapshot = open_registry(repo)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise UsageError(f"{out}: not empty and not an earlier catalog; pass a new folder "
+                         "(the catalog replaces --out whole)")  # fmt: skip
+    try:
+        source: GitSource | None = GitSource(repo)
+    except PullError:
+        source = None  # a folder that is no git repository: plans without releases
+    catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args))
+    if catalog.errors:
+        raise UsageError(f"{plural(len(catalog.errors), 'validation error')} in the plans: run "
+                         "`trackplan validate` and fix them first")  # fmt: skip
+    try:
+        write_folder(out, catalog.files)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write ({exc.strerror}); nothing was written") from None
+    events = sum(len(p.events) for p in catalog.pages)
+    print(f"wrote the catalog to {out}: {plural(len(catalog.pages), 'plan')}, "
+          f"{plural(events, 'event')}, {plural(len(catalog.files) - 1, 'page')}; open "
+          f"{out / 'index.html'}")  # fmt: skip
+    return EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    catalog_parser = sub.add_parser(
+        "catalog",
+        help="write a static HTML catalog of the plans for the people who own them",
+        description="Write a static catalog of the registry's plans into --out: an index of "
+        "every plan (owners, sources, latest version, events), a page per plan (objectives "
+        "and the KPIs and events they count, the lifecycle drawn as a funnel, traits, common "
+        "properties, every event with search and filters, each release's changelog) and a "
+        "page per event (properties, deprecation, former names, the KPIs and stages that use "
+        "it, its history by version). Pages work from file:// and any static host: no "
+        "network, no CDN. Releases come from the repository's tags when --repo is a git "
+        "repository. --out is replaced whole, so it must be new, empty or an earlier catalog.",
+    )
+    catalog_parser.add_argument("--repo", default=".", metavar="PATH",
+                                help="the registry folder or repository (default: .)")  # fmt: skip
+    catalog_parser.add_argument("--out", required=True, metavar="DIR",
+                                help="the folder to write the site into")  # fmt: skip
+    catalog_parser.add_argument("--no-cache", action="store_true",
+                                help="parse every plan file again")  # fmt: skip
+    catalog_parser.set_defaults(handler=run)

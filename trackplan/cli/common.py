@@ -1,0 +1,79 @@
+"""What every command shares: exit codes, the usage error, the common options, the one
+"not a registry" message, notes files and release sources."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from registry.cache import ParseCache, default_cache_dir
+from registry.notes import notes_from_file_text
+from registry.pull import ReleaseSource, open_source
+from registry.snapshot import FolderSnapshot
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Input the command cannot read at all: exit 2 with the message."""
+
+
+def add_common(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> None:
+    """--repo, --format (each format with what it prints; the first is the default) and
+    --no-cache."""
+    default = next(iter(formats))
+    parser.add_argument(
+        "--repo",
+        default=".",
+        metavar="PATH",
+        help="the registry: a folder with plans/ and/or trackplan.yaml (default: .)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=tuple(formats),
+        default=default,
+        help="; ".join(f"{name}: {what}" for name, what in formats.items())
+        + f" (default: {default})",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again instead of using the parse cache "
+        "($TRACKPLAN_CACHE_DIR, default ~/.cache/trackplan)",
+    )
+
+
+def parse_cache(args: argparse.Namespace) -> ParseCache:
+    """One cache per command run; on disk unless --no-cache."""
+    return ParseCache(None if args.no_cache else default_cache_dir())
+
+
+def open_registry(path: str | Path) -> FolderSnapshot:
+    """The registry folder `path`, or the one message every command gives when it is none."""
+    snapshot = FolderSnapshot(path)
+    if not snapshot.is_registry():
+        raise UsageError(f"{path}: not a trackplan registry (no plans/ folder and no "
+                         "trackplan.yaml); pass the registry folder with --repo")  # fmt: skip
+    return snapshot
+
+
+def read_notes(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the notes file ({exc})") from None
+    return notes_from_file_text(text)
+
+
+def release_source(spec: str) -> ReleaseSource:
+    """A git repository (path or URL), or a read API (http(s) URL not ending in .git)."""
+    if spec.startswith(("http://", "https://")) and not spec.rstrip("/").endswith(".git"):
+        from bot.readclient import HttpSource  # network I/O lives in bot/, not the core
+
+        return HttpSource(spec)
+    return open_source(spec, default_cache_dir())

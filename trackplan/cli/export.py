@@ -1,0 +1,93 @@
+"""`trackplan export FORMAT --plan ID[@VERSION]`: a plan in another tool's format."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from registry.plan_source import (
+    PlanRequest,
+    PlanSourceError,
+    from_registry,
+    from_release,
+)
+from registry.render import plural
+from trackplan.cli.common import (
+    EXIT_OK,
+    UsageError,
+    parse_cache,
+)
+
+
+def run(args: argparse.Namespace) -> int:
+    from registry.formats import FORMATS
+    from registry.formats.base import FormatError
+    from registry.formats.transfer import export_files, write_export
+
+    folder = bool(FORMATS[args.format_name].FOLDER)
+    if folder and args.out is None:
+        raise UsageError(f"{args.format_name} exports a folder of files: pass --out DIR")
+    try:
+        wanted = PlanRequest.parse(args.plan)
+        if wanted.range:
+            document = from_release(Path(args.repo), wanted.plan, wanted.range).document
+        else:
+            found, errors = from_registry(Path(args.repo), wanted, parse_cache(args))
+            if errors:
+                raise UsageError(f"{plural(len(errors), 'validation error')} in plan "
+                                 f"'{wanted.plan}': run `trackplan validate` and fix them, or "
+                                 "export a release (--plan ID@VERSION)")  # fmt: skip
+            document = found[0].document
+        options = {"vendor": args.vendor} if args.format_name == "iglu" and args.vendor else {}
+        files, dropped = export_files(args.format_name, document, **options)
+    except (PlanSourceError, FormatError) as exc:
+        raise UsageError(str(exc)) from None
+    if dropped:
+        print(f"trackplan: warning: {dropped}", file=sys.stderr)
+    if args.out is None:
+        (data,) = files.values()
+        sys.stdout.buffer.write(data)
+        return EXIT_OK
+    try:
+        written = write_export(files, Path(args.out), folder)
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(
+            f"{args.out}: cannot write ({exc.strerror}); nothing was written"
+        ) from None
+    print(f"wrote {plural(len(written), 'file')} for plan {wanted.plan} to {args.out}",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    from registry.formats import FORMATS
+
+    formats_help = "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    export_parser = sub.add_parser(
+        "export",
+        help="write a plan in Segment, RudderStack, Iglu, CSV or Mixpanel Lexicon format",
+        description="Write a plan of the registry (--plan ID: as it is; --plan ID@VERSION: "
+        "a release tag) in another tool's format, to standard output or --out. Whatever the "
+        "format cannot carry (lifecycle stages into Segment, owners into Iglu, ...) is named "
+        "in one warning on stderr, never dropped silently. Files are staged, then moved into "
+        f"place. Formats: {formats_help}.",
+    )
+    export_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(FORMATS),
+                               help=f"one of {', '.join(sorted(FORMATS))}")  # fmt: skip
+    export_parser.add_argument("--plan", required=True, metavar="ID[@VERSION]",
+                               help="the plan, and a released version of it")  # fmt: skip
+    export_parser.add_argument("--repo", default=".", metavar="PATH",
+                               help="the registry folder or repository (default: .)")  # fmt: skip
+    export_parser.add_argument("--out", metavar="FILE|DIR",
+                               help="where to write (a folder for rudderstack and iglu); "
+                               "default: standard output")  # fmt: skip
+    export_parser.add_argument(
+        "--vendor", metavar="VENDOR", help="iglu: the schemas' vendor (default io.trackplan.ID)"
+    )
+    export_parser.add_argument("--no-cache", action="store_true",
+                               help="parse every plan file again")  # fmt: skip
+    export_parser.set_defaults(handler=run)

@@ -1,0 +1,76 @@
+"""`trackplan import FORMAT SOURCE --plan ID`: a plan from another tool's format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from registry.findings import ERROR
+from registry.render import (
+    plural,
+    render_findings,
+)
+from trackplan.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    UsageError,
+)
+
+
+def run(args: argparse.Namespace) -> int:
+    from registry.formats.base import FormatError
+    from registry.formats.transfer import import_plan
+
+    try:
+        result = import_plan(args.format_name, Path(args.source), args.plan, Path(args.repo),
+                             force=args.force)  # fmt: skip
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+    for said in result.left_out:
+        print(f"trackplan: warning: {args.source}: left out {said}", file=sys.stderr)
+    wrote = f"wrote {result.path}: plan {args.plan}, {plural(result.events, 'event')}"
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"file": result.path, "plan": args.plan,
+                                     "events": result.events, "left_out": result.left_out,
+                                     "findings": [f.to_dict() for f in result.findings]},
+                                    indent=2, sort_keys=True) + "\n")  # fmt: skip
+    else:
+        print(wrote)
+        if result.findings:  # names imported as they are: the lint says what to rename
+            sys.stdout.write(render_findings(result.findings, "text", 1))
+    return EXIT_FINDINGS if any(f.level == ERROR for f in result.findings) else EXIT_OK
+
+
+def add_parser(sub: Any) -> None:
+    from registry.formats import FORMATS, IMPORTERS
+
+    formats_help = "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    import_parser = sub.add_parser(
+        "import",
+        help="bring a plan in from Segment, RudderStack, Snowplow Iglu or a spreadsheet",
+        description="Read a tracking plan in another tool's format and write it as "
+        "plans/ID/plan.yaml of the registry. The result must validate or nothing is written "
+        "(exit 2, naming the file and line or row of the input); names that break the "
+        "registry's conventions are imported as they are and listed by the naming lint "
+        "(exit 1), never renamed. What the format has that a plan cannot hold is named in "
+        f"one warning. Formats: {formats_help}.",
+    )
+    import_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(IMPORTERS),
+                               help=f"one of {', '.join(sorted(IMPORTERS))}")  # fmt: skip
+    import_parser.add_argument(
+        "source", metavar="SOURCE", help="the file (segment, csv) or folder (rudderstack, iglu)"
+    )
+    import_parser.add_argument("--plan", required=True, metavar="ID",
+                               help="the id of the new plan (its folder under plans/)")  # fmt: skip
+    import_parser.add_argument("--repo", default=".", metavar="PATH",
+                               help="the registry to import into (default: .)")  # fmt: skip
+    import_parser.add_argument("--force", action="store_true",
+                               help="replace plans/ID if it exists")  # fmt: skip
+    import_parser.add_argument("--format", choices=("text", "json", "markdown", "github"),
+                               default="text",
+                               help="text: the file written and the naming findings; json: "
+                               "the same as data (default: text)")  # fmt: skip
+    import_parser.set_defaults(handler=run)
