@@ -29,18 +29,8 @@ def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _defined(plan: Plan, section: str) -> dict[str, Any]:
-    value = plan.meta.get(section)
-    return value if isinstance(value, dict) else {}
-
-
 def _stages(plan: Plan) -> list[str]:
-    lifecycle = plan.meta.get("lifecycle")
-    if not isinstance(lifecycle, list):
-        return []
-    return [
-        s["stage"] for s in lifecycle if isinstance(s, dict) and isinstance(s.get("stage"), str)
-    ]
+    return [s.name for s in plan.stages() if isinstance(s.name, str)]
 
 
 # Suggestions compare a name with this many candidates at most, of lengths that could be
@@ -123,7 +113,7 @@ def unknown_sources(registry: Registry) -> Iterator[Hit]:
     yield from _unknown_names(
         registry,
         "sources",
-        lambda p: sorted(_defined(p, "sources")),
+        lambda p: sorted(p.section("sources")),
         "source",
         "sources",
         "plan.sources",
@@ -135,7 +125,7 @@ def unknown_objectives(registry: Registry) -> Iterator[Hit]:
     yield from _unknown_names(
         registry,
         "objectives",
-        lambda p: sorted(_defined(p, "objectives")),
+        lambda p: sorted(p.section("objectives")),
         "objective",
         "objectives",
         "plan.objectives",
@@ -176,42 +166,31 @@ def unknown_kpi_events(registry: Registry) -> Iterator[Hit]:
     """A KPI lists an event the plan does not define."""
     for plan in _plans(registry):
         events = sorted(plan.events)
-        for objective_id, objective in sorted(_defined(plan, "objectives").items()):
-            kpis = objective.get("kpis") if isinstance(objective, dict) else None
-            if not isinstance(kpis, dict):
-                continue
-            for kpi_id, kpi in sorted(kpis.items()):
-                listed = _names(kpi.get("events")) if isinstance(kpi, dict) else []
-                for index, name in enumerate(listed):
-                    if name not in plan.events:
-                        at = ("plan", "objectives", objective_id, "kpis", kpi_id, "events", index)
-                        yield Hit(
-                            plan.id,
-                            registry.locate(plan.meta_file or "", at),
-                            f"KPI '{kpi_id}' of objective '{objective_id}' lists event "
-                            f"'{name}', which plan '{plan.id}' does not define",
-                            _did_you_mean(name, events)
-                            + "Define the event or remove it from the KPI.",
-                        )
+        for kpi in sorted(plan.kpis(), key=lambda k: (k.objective, k.id)):
+            for index, name in enumerate(kpi.events):
+                if name not in plan.events:
+                    at = ("plan", "objectives", kpi.objective, "kpis", kpi.id, "events", index)
+                    yield Hit(
+                        plan.id,
+                        registry.locate(plan.meta_file or "", at),
+                        f"KPI '{kpi.id}' of objective '{kpi.objective}' lists event "
+                        f"'{name}', which plan '{plan.id}' does not define",
+                        _did_you_mean(name, events) + "Define the event or remove it from the KPI.",
+                    )
 
 
 def unknown_lifecycle_events(registry: Registry) -> Iterator[Hit]:
     """A lifecycle stage lists an event the plan does not define."""
     for plan in _plans(registry):
         events = sorted(plan.events)
-        lifecycle = plan.meta.get("lifecycle")
-        if not isinstance(lifecycle, list):
-            continue
-        for index, stage in enumerate(lifecycle):
-            if not isinstance(stage, dict):
-                continue
-            for i, name in enumerate(_names(stage.get("events"))):
+        for stage in plan.stages():
+            for i, name in enumerate(stage.events):
                 if name not in plan.events:
-                    at = ("plan", "lifecycle", index, "events", i)
+                    at = ("plan", "lifecycle", stage.index, "events", i)
                     yield Hit(
                         plan.id,
                         registry.locate(plan.meta_file or "", at),
-                        f"lifecycle stage '{stage.get('stage')}' lists event '{name}', "
+                        f"{stage.label} lists event '{name}', "
                         f"which plan '{plan.id}' does not define",
                         _did_you_mean(name, events)
                         + "Define the event or remove it from the stage.",

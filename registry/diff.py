@@ -361,22 +361,26 @@ class _Diff:
 
     def references_to_removed(self, old: Plan, new: Plan, removed: set[str]) -> None:
         """KPIs and lifecycle stages of the base that used an event now removed."""
-        for objective, kpi, events in _kpis(old):
-            for name in sorted(set(events) & removed):
+        for kpi in sorted(old.kpis(), key=lambda k: (k.objective, k.id)):
+            for name in sorted(set(kpi.events) & removed):
                 where, in_base = self.place(
-                    new, old, ("plan", "objectives", objective, "kpis", kpi)
+                    new, old, ("plan", "objectives", kpi.objective, "kpis", kpi.id)
                 )
-                self.add("kpi-event-removed", new.id, f"plan/objectives/{objective}/kpis/{kpi}",
-                         f"KPI '{kpi}' was computed from event '{name}', which was removed",
-                         name, None, where, name=kpi, in_base=in_base)  # fmt: skip
-        new_stages = {stage: index for index, stage, _ in _stages(new)}
-        for index, stage, events in _stages(old):
-            for name in sorted(set(events) & removed):
-                at = ("plan", "lifecycle", new_stages.get(stage, -1))
-                where, in_base = self.place(new, old, at, base_at=("plan", "lifecycle", index))
-                self.add("lifecycle-event-removed", new.id, f"plan/lifecycle/{stage}",
-                         f"lifecycle stage '{stage}' was reached by event '{name}', which was "
-                         "removed", name, None, where, name=stage, in_base=in_base)  # fmt: skip
+                self.add("kpi-event-removed", new.id,
+                         f"plan/objectives/{kpi.objective}/kpis/{kpi.id}",
+                         f"KPI '{kpi.id}' was computed from event '{name}', which was removed",
+                         name, None, where, name=kpi.id, in_base=in_base)  # fmt: skip
+        new_stages = {s.name: s.index for s in new.stages() if isinstance(s.name, str)}
+        for stage in old.stages():
+            if not isinstance(stage.name, str):
+                continue
+            for name in sorted(set(stage.events) & removed):
+                at = ("plan", "lifecycle", new_stages.get(stage.name, -1))
+                where, in_base = self.place(new, old, at,
+                                            base_at=("plan", "lifecycle", stage.index))  # fmt: skip
+                self.add("lifecycle-event-removed", new.id, f"plan/lifecycle/{stage.name}",
+                         f"{stage.label} was reached by event '{name}', which was removed",
+                         name, None, where, name=stage.name, in_base=in_base)  # fmt: skip
 
     def place(self, new: Plan, old: Plan, at: tuple[Any, ...],
               base_at: tuple[Any, ...] | None = None) -> tuple[Location, bool]:  # fmt: skip
@@ -591,26 +595,6 @@ def _suggest_property_renames(
             if old_schema == new_schema and likeness >= 0.5:
                 scored.append((-likeness, before, after, ""))
     return [(b, a) for b, a, _ in _pair_once(scored)]
-
-
-def _kpis(plan: Plan) -> list[tuple[str, str, list[str]]]:
-    found = []
-    objectives = plan.meta.get("objectives")
-    for objective, body in sorted(objectives.items() if isinstance(objectives, dict) else []):
-        kpis = body.get("kpis") if isinstance(body, dict) else None
-        for kpi, spec in sorted(kpis.items() if isinstance(kpis, dict) else []):
-            found.append((objective, kpi, _names(spec.get("events") if isinstance(spec, dict)
-                                                 else None)))  # fmt: skip
-    return found
-
-
-def _stages(plan: Plan) -> list[tuple[int, str, list[str]]]:
-    lifecycle = plan.meta.get("lifecycle")
-    stages = []
-    for index, stage in enumerate(lifecycle if isinstance(lifecycle, list) else []):
-        if isinstance(stage, dict) and isinstance(stage.get("stage"), str):
-            stages.append((index, stage["stage"], _names(stage.get("events"))))
-    return stages
 
 
 def _unescape(segment: str) -> str:

@@ -61,6 +61,37 @@ GROUP = "group"
 SHARED = "properties"
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI of an objective, and the events it counts (names only, as written)."""
+
+    objective: str
+    id: str
+    events: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"KPI '{self.objective}/{self.id}'"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A lifecycle stage: its place in `lifecycle:` (for locations), its name as written
+    (None when it has none) and the events that enter it."""
+
+    index: int
+    name: Any
+    events: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"lifecycle stage '{self.name}'"
+
+
 @dataclass
 class Plan:
     """One plan folder, its files merged."""
@@ -89,6 +120,33 @@ class Plan:
     @property
     def location(self) -> Location:
         return self.meta_location or Location(f"{self.folder}/plan.yaml")
+
+    # Typed views of the plan's metadata, which is kept as written (the diff compares it
+    # whole): what is not of the expected shape is simply not there.
+
+    def section(self, key: str) -> dict[str, Any]:
+        """`sources:` or `objectives:` of the plan, by name ({} when absent or malformed)."""
+        value = self.meta.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def kpis(self) -> list[Kpi]:
+        """Every KPI of every objective, in the order the plan writes them."""
+        found = []
+        for objective, spec in self.section("objectives").items():
+            kpis = spec.get("kpis") if isinstance(spec, dict) else None
+            for kpi, kpi_spec in kpis.items() if isinstance(kpis, dict) else []:
+                events = kpi_spec.get("events") if isinstance(kpi_spec, dict) else None
+                found.append(Kpi(str(objective), str(kpi), _strings(events)))
+        return found
+
+    def stages(self) -> list[Stage]:
+        """The lifecycle stages in their order (entries that are no mapping left out)."""
+        lifecycle = self.meta.get("lifecycle")
+        return [
+            Stage(index, stage.get("stage"), _strings(stage.get("events")))
+            for index, stage in enumerate(lifecycle if isinstance(lifecycle, list) else [])
+            if isinstance(stage, dict)
+        ]
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 from registry.changes import BREAKING, INFO, WARNING, Change
 from registry.escape import md_block, md_code, md_text, md_url_path
 from registry.findings import ERROR, Finding, Location
+from registry.model import Plan
 from registry.render import plural
 from registry.report import DiffReport
 
@@ -352,8 +353,7 @@ def impact(report: DiffReport, change: Change) -> str:
     plan = head_plan or base_plan
     if plan is None:
         return ""
-    plan_sources = plan.meta.get("sources")
-    sources = list(plan_sources) if isinstance(plan_sources, dict) else []
+    sources = list(plan.section("sources"))
     parts = change.subject.split("/")
     if parts[0] != "events" or len(parts) < 2:
         # Traits and common properties go with every call of the plan's sources.
@@ -392,19 +392,9 @@ def impact(report: DiffReport, change: Change) -> str:
     return "; ".join(said)
 
 
-def _counted_by(plan: Any, names: set[str]) -> list[str]:
+def _counted_by(plan: Plan | None, names: set[str]) -> list[str]:
     """KPIs and lifecycle stages of a plan whose `events` name any of `names`."""
-    found = []
-    objectives = plan.meta.get("objectives") if plan is not None else None
-    for objective, spec in (objectives or {}).items() if isinstance(objectives, dict) else []:
-        kpis = spec.get("kpis") if isinstance(spec, dict) else None
-        for kpi, kpi_spec in (kpis or {}).items() if isinstance(kpis, dict) else []:
-            events = kpi_spec.get("events") if isinstance(kpi_spec, dict) else None
-            if isinstance(events, list) and names & {e for e in events if isinstance(e, str)}:
-                found.append(f"KPI '{objective}/{kpi}'")
-    stages = plan.meta.get("lifecycle") if plan is not None else None
-    for stage in stages if isinstance(stages, list) else []:
-        events = stage.get("events") if isinstance(stage, dict) else None
-        if isinstance(events, list) and names & {e for e in events if isinstance(e, str)}:
-            found.append(f"lifecycle stage '{stage.get('stage')}'")
-    return found
+    if plan is None:
+        return []
+    kpis = [kpi.label for kpi in plan.kpis() if names & set(kpi.events)]
+    return kpis + [stage.label for stage in plan.stages() if names & set(stage.events)]
