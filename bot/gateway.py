@@ -24,7 +24,7 @@ from github.Repository import Repository
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from bot.config import Config
-from bot.worker import TransientError
+from bot.errors import TransientError
 from registry.release_steps import (
     CREATE_RELEASE,
     CREATE_TAG,

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 
-from bot.worker import TransientError
+from bot.errors import TransientError
 from registry.notify import Notice, request_for
 from registry.settings import NOTIFY_ENV_PREFIX, Receiver
 

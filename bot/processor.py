@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.config import Config
+from bot.errors import Cancelled, TransientError
 from bot.gateway import Annotation, GitHub, PullInfo, RepoGateway
 from bot.notifier import NotifyRefused, notify_scope, send
 from bot.queue import Delivery, DeliveryQueue
-from bot.worker import Cancelled, TransientError, raise_if_cancelled
+from bot.worker import raise_if_cancelled
 from registry.about import installed_version
 from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
 from registry.artifacts import ReleaseInfo, build_artifacts

@@ -62,3 +62,10 @@ def test_importing_the_cli_and_the_app_module_loads_no_flask_and_reads_no_enviro
                           text=True, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_the_gateway_and_notifier_name_failures_from_bot_errors_not_the_worker() -> None:
+    for name in ("gateway.py", "notifier.py"):
+        tree = ast.parse((ROOT / "bot" / name).read_text())
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "bot.worker" not in modules and "bot.errors" in modules, name
