@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from registry.cache import ParseCache
 from registry.changes import Change
 from registry.diff import diff_registries
 from registry.escape import md_code, md_text
+from registry.git import BlobReader
 from registry.loader import load_registry
 from registry.release import pull_request_number
 from registry.render import clean
@@ -22,7 +22,6 @@ from registry.snapshot import (
     GitSnapshot,
     MemorySnapshot,
     Snapshot,
-    SnapshotError,
     is_registry_file,
 )
 from registry.versions import tag_pattern
@@ -151,39 +150,6 @@ def _parse_raw_log(out: str, prefix: str) -> list[_Commit]:
             files.append((path[len(prefix) :], None if status == "D" else new))
         commits.append(_Commit(sha.strip(), author, date, message.strip(), files))
     return commits
-
-
-class BlobReader:
-    """One long-lived `git cat-file --batch`: blobs by sha, each read once."""
-
-    def __init__(self, repo: Path) -> None:
-        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
-        self._cache: dict[str, bytes] = {}
-
-    def __enter__(self) -> BlobReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._proc.stdin is not None
-        self._proc.stdin.close()
-        self._proc.wait(10)
-
-    def read(self, sha: str) -> bytes:
-        cached = self._cache.get(sha)
-        if cached is not None:
-            return cached
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(sha.encode() + b"\n")
-        stdin.flush()
-        header = stdout.readline().split()
-        if len(header) != 3:
-            raise SnapshotError(f"git cat-file: no blob {sha}")
-        data = stdout.read(int(header[2]))
-        stdout.read(1)  # the newline after the content
-        self._cache[sha] = data
-        return data
 
 
 class BlobSnapshot(Snapshot):

@@ -5,19 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
+
+from registry import git
+from registry.errors import SnapshotError as SnapshotError  # where callers have long found it
 
 PLANS_DIR = "plans"
 SETTINGS_FILE = "trackplan.yaml"
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-class SnapshotError(Exception):
-    """A registry that cannot be read at all (missing folder, unknown revision, not a registry)."""
 
 
 def is_registry_file(path: str) -> bool:
@@ -127,14 +125,14 @@ class GitSnapshot(Snapshot):
         self.git_root: Path
         self.prefix: str
         self._blob_cache: dict[str, bytes] = {}
-        if _git(self.repo, "rev-parse", "--is-bare-repository").strip() == "true":
+        if git.run(self.repo, "rev-parse", "--is-bare-repository").strip() == "true":
             self.git_root, self.prefix = self.repo, ""  # a mirror, e.g. a pulled source
         else:
-            self.git_root = Path(_git(self.repo, "rev-parse", "--show-toplevel").strip())
+            self.git_root = Path(git.run(self.repo, "rev-parse", "--show-toplevel").strip())
             # The registry may live in a sub-folder of the repository.
-            self.prefix = _git(self.repo, "rev-parse", "--show-prefix").strip()
+            self.prefix = git.run(self.repo, "rev-parse", "--show-prefix").strip()
         try:
-            self.commit = _git(
+            self.commit = git.run(
                 self.repo,
                 "rev-parse",
                 "--verify",
@@ -151,7 +149,7 @@ class GitSnapshot(Snapshot):
         self._blobs = self._list_blobs()
 
     def _list_blobs(self) -> dict[str, str]:
-        out = _git(
+        out = git.run(
             self.git_root,
             "ls-tree",
             "-r",
@@ -190,47 +188,7 @@ class GitSnapshot(Snapshot):
         return {p: cache[self._blobs[p]] for p in paths}
 
     def _cat(self, wanted: list[str]) -> Iterable[bytes]:
-        request = "".join(self._blobs[p] + "\n" for p in wanted).encode()
-        proc = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.git_root,
-            input=request,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise SnapshotError(
-                f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
-            )
-        return list(_parse_batch(proc.stdout))
-
-
-def _parse_batch(out: bytes) -> Iterable[bytes]:
-    """Split `git cat-file --batch` output: a header line `<sha> <type> <size>`, then the bytes."""
-    pos = 0
-    while pos < len(out):
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        if len(header) != 3:
-            raise SnapshotError(f"git cat-file: unexpected answer {out[pos:end]!r}")
-        size = int(header[2])
-        yield out[end + 1 : end + 1 + size]
-        pos = end + 1 + size + 1  # the content is followed by a newline
-
-
-def _git(cwd: Path, *args: str) -> str:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise SnapshotError("git is not installed (needed to read revisions)") from None
-    except NotADirectoryError:
-        raise SnapshotError(f"{cwd}: not a folder") from None
-    if proc.returncode != 0:
-        text = " ".join(proc.stderr.strip().split()) or f"git {' '.join(args)} failed"
-        if "not a git repository" in text:
-            raise SnapshotError(f"{cwd}: not a git repository (revisions are read with git)")
-        raise SnapshotError(f"{cwd}: git {args[0]} failed: {text.removeprefix('fatal: ')}")
-    return proc.stdout
+        return git.cat_blobs(self.git_root, (self._blobs[p] for p in wanted))
 
 
 def open_snapshot(spec: str, repo: str | os.PathLike[str]) -> Snapshot:

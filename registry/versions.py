@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
+from registry import git
 from registry.changes import MAJOR, MINOR, NONE, PATCH
+from registry.errors import SnapshotError
 
 Version = tuple[int, int, int]
 _VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
@@ -67,13 +68,14 @@ def released_versions(repo: Path, template: str, merged_into: str | None = None)
     With `merged_into`, only tags reachable from that revision count: the versions that had
     been released as of that commit.
     """
-    args = ["git", "tag", "--list"]
+    args = ["tag", "--list"]
     if merged_into is not None:
         args.append(f"--merged={merged_into}")  # never read as an option of its own
-    proc = subprocess.run(args, cwd=repo, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
+    try:
+        out = git.run(repo, *args)
+    except SnapshotError:
         return {}
-    return latest_by_plan(proc.stdout.split(), template)
+    return latest_by_plan(out.split(), template)
 
 
 def latest_by_plan(tags: list[str], template: str) -> dict[str, str]:

@@ -69,3 +69,9 @@ def test_the_gateway_and_notifier_name_failures_from_bot_errors_not_the_worker()
         tree = ast.parse((ROOT / "bot" / name).read_text())
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert "bot.worker" not in modules and "bot.errors" in modules, name
+
+
+def test_every_git_call_of_the_domain_is_in_registry_git() -> None:
+    runners = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "registry").rglob("*.py")
+                     if "subprocess" in imported_modules(p))  # fmt: skip
+    assert runners == ["registry/git.py"]
