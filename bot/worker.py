@@ -181,7 +181,10 @@ class Worker:
             return False
         self._current = delivery
         self._cancelled.clear()
-        _cancel.event = self._cancelled  # the thread working on it (tests drive run_once too)
+        # The thread working on it (tests drive run_once too) checks this delivery's cancel
+        # event and deadline until it is done, then whatever it checked before.
+        before = getattr(_cancel, "event", None)
+        _cancel.event = self._cancelled
         _cancel.deadline = time.monotonic() + self.max_seconds
         heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled,
                                self.max_seconds)  # fmt: skip
@@ -217,6 +220,7 @@ class Worker:
             heartbeat.stop()
             self._current = None
             _cancel.deadline = None
+            _cancel.event = before
         return True
 
     def queue_lease(self) -> float:
