@@ -18,7 +18,14 @@ from bot.notifier import NotifyRefused, notify_scope, send
 from bot.queue import Delivery, DeliveryQueue
 from bot.worker import raise_if_cancelled
 from registry.about import installed_version
-from registry.approvals import ApprovalStatus, Review, evaluate, owner_groups, stakeholder_table
+from registry.approvals import (
+    ApprovalStatus,
+    Review,
+    evaluate,
+    owner_groups,
+    stakeholder_table,
+    teams_of,
+)
 from registry.artifacts import ReleaseInfo, build_artifacts
 from registry.cache import ParseCache
 from registry.changes import BREAKING, INFO
@@ -296,20 +303,16 @@ class Processor:
         """Owner groups (CODEOWNERS and policy from the base tip) against the PR's reviews."""
         policy = tip.settings.review
         groups = owner_groups(report.base, report.head, touched, report.changes, policy_from=tip)
-        teams: dict[str, list[str]] = {}
-
-        def members(team: str) -> list[str]:
-            if team not in teams:
-                org, _, slug = team.lstrip("@").partition("/")
-                found = repo.team_members(org, slug)
-                if found is None:
-                    problems.append(
-                        f"team {md_code(team)} does not exist, or the App cannot see it (it needs "
-                        "the Members: read permission): nobody can approve for it"
-                    )
-                teams[team] = found or []
-            return teams[team]
-
+        members: dict[str, list[str]] = {}
+        for team in teams_of(groups):  # fetched first: the decision itself never calls out
+            org, _, slug = team.lstrip("@").partition("/")
+            found = repo.team_members(org, slug)
+            if found is None:
+                problems.append(
+                    f"team {md_code(team)} does not exist, or the App cannot see it (it needs "
+                    "the Members: read permission): nobody can approve for it"
+                )
+            members[team] = found or []
         return evaluate(
             groups, [Review(user, state, commit) for user, state, commit in reviews],
             author=pull.author, head_sha=pull.head_sha,

@@ -10,7 +10,7 @@ group must approve. A team owner is satisfied by any member's approval.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from registry.changes import BREAKING, Change
@@ -151,6 +151,13 @@ def _event_of(
     return None
 
 
+def teams_of(groups: Sequence[OwnerGroup]) -> list[str]:
+    """The teams (`@org/team`) the groups name, each once, in order: whose members to fetch."""
+    return list(
+        dict.fromkeys(o for g in groups for o in g.owners if o.startswith("@") and "/" in o)
+    )
+
+
 def evaluate(
     groups: Sequence[OwnerGroup],
     reviews: Sequence[Review],
@@ -160,9 +167,11 @@ def evaluate(
     breaking_policy: str,
     default_policy: str,
     fresh_only: bool,
-    members: Callable[[str], Iterable[str]],
+    members: Mapping[str, Iterable[str]],
 ) -> ApprovalStatus:
-    """Match the reviews against the groups. `members("@org/team")` lists a team's logins."""
+    """Match the reviews against the groups. `members["@org/team"]` lists a team's logins
+    (the caller fetches them first, for teams_of(groups): the decision never calls out); a
+    team missing from it has nobody who can approve for it."""
     latest: dict[str, Review] = {}
     for review in reviews:
         if review.state == COMMENTED:
@@ -180,7 +189,7 @@ def evaluate(
         """The users among `users` that act for `owner`."""
         if owner.startswith("@") and "/" in owner:
             if owner not in team_cache:
-                team_cache[owner] = {m.lower() for m in members(owner)}
+                team_cache[owner] = {m.lower() for m in members.get(owner, ())}
             return sorted(users & team_cache[owner])
         login = owner[1:].lower() if owner.startswith("@") else owner.lower()
         return [login] if login in users else []

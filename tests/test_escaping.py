@@ -130,7 +130,7 @@ def test_the_review_comment_keeps_its_sections_whatever_the_names(
         breaking_policy="all-owners",
         default_policy="any-owner",
         fresh_only=False,
-        members=lambda t: (),
+        members={},
     )
     body = render_review(
         report,
