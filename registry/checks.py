@@ -11,7 +11,6 @@ from registry import naming
 from registry.findings import Location
 from registry.model import SHARED, Plan, Registry, walk_properties
 from registry.patterns import PatternError, pattern_problem
-from registry.policy import HEAD, Policy
 from registry.settings import Conventions
 
 
@@ -276,7 +275,7 @@ def _conventions(registry: Registry, plan: Plan) -> Conventions:
 
 def _written_conventions(registry: Registry, plan: Plan) -> Conventions:
     """The conventions as this registry's own files write them (they must be valid too)."""
-    return Policy.of(registry, HEAD).conventions(plan)
+    return registry.own_policy.conventions(plan)
 
 
 def _valid_casing(casing: str) -> bool:

@@ -165,11 +165,15 @@ class Registry:
 
     @property
     def policy(self) -> Policy:
+        """The policy this registry is judged by: `policy_from`, else its own."""
+        return self.policy_from or self.own_policy
+
+    @cached_property
+    def own_policy(self) -> Policy:
+        """The settings and plan conventions as this registry's own files write them."""
         from registry.policy import HEAD, Policy
 
-        if self.policy_from is None:
-            self.policy_from = Policy.of(self, HEAD)
-        return self.policy_from
+        return Policy.of(self, HEAD)
 
     @cached_property
     def codeowners(self) -> CodeOwners:

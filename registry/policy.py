@@ -52,8 +52,3 @@ class Policy:
             return base
         fields = {k: v for k, v in override.items() if k in Conventions.__dataclass_fields__}
         return Conventions(**{**base.__dict__, **fields})
-
-
-def judged_by(registry: Registry, policy: Policy) -> None:
-    """Make `registry` be judged by `policy` (its own settings stay as written)."""
-    registry.policy_from = policy

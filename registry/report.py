@@ -12,7 +12,7 @@ from registry.diff import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
 from registry.loader import ParseCache, load_registry
 from registry.model import Registry
-from registry.policy import BASE, SIDES, Policy, judged_by
+from registry.policy import BASE, SIDES, Policy
 from registry.rules import blocking_checks, blocks_diff, fold_cascades, run_checks
 from registry.snapshot import Snapshot
 from registry.versions import next_version
@@ -90,9 +90,9 @@ def compare(
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
     if isinstance(policy, Policy):
-        judged_by(new.registry, policy)
+        new.registry.policy_from = policy
     elif policy == BASE:
-        judged_by(new.registry, Policy.of(old.registry, BASE))
+        new.registry.policy_from = Policy.of(old.registry, BASE)
     files = changed_files(base, head)
     # Only plans whose files changed can have changes: the (costly) checks that decide
     # whether a plan can be compared at all run on those alone.
