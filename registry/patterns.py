@@ -62,10 +62,6 @@ def search(pattern: str, text: str) -> bool:
     return compile_pattern(pattern).search(text) is not None
 
 
-def fullmatch(pattern: str, text: str) -> bool:
-    return compile_pattern(pattern).fullmatch(text) is not None
-
-
 def backtracking_safe(pattern: str) -> bool:
     """Whether `pattern` is safe for the backtracking engines generated code runs in
     (JavaScript's RegExp, Python's re): RE2 takes it, it has at most one repetition of

@@ -63,11 +63,6 @@ def _counts_text(report: DiffReport) -> str:
     return ", ".join(parts) or "nothing to review"
 
 
-def _escape(text: str) -> str:
-    """Plan strings in the comment: Markdown text, never markup, a mention or a link."""
-    return md_text(text)
-
-
 def _where(location: Location, links: Links, base: bool) -> str:
     label = md_code(f"{location.file}:{location.line}")  # a file name is the PR's too
     prefix = links.base if base else links.head
@@ -104,11 +99,11 @@ def _by_rule(changes: Sequence[Change], links: Links) -> list[str]:
 def _change_items(changes: Sequence[Change], links: Links, limit: int) -> list[str]:
     lines = _by_rule(changes, links) if len(changes) > GROUP_OVER else []
     for number, change in enumerate(changes[:limit], 1):
-        lines.append(f"{number}. **{_escape(change.message)}** — "
+        lines.append(f"{number}. **{md_text(change.message)}** — "
                      f"{_where(change.location, links, change.in_base)}")  # fmt: skip
         breaks = f" · breaks **{', '.join(change.breaks)}**" if change.breaks else ""
         lines.append(f"   {rule_link(change.rule, links)}{breaks}")
-        lines.append(f"   > Migration: {_escape(change.migration)}")
+        lines.append(f"   > Migration: {md_text(change.migration)}")
     if len(changes) > limit:
         lines.append(f"\n…and {len(changes) - limit} more: {FULL_LIST}")
     return lines
@@ -117,7 +112,7 @@ def _change_items(changes: Sequence[Change], links: Links, limit: int) -> list[s
 def _other_table(changes: Sequence[Change], links: Links, limit: int) -> list[str]:
     rows = ["| Change | Rule | Where |", "| --- | --- | --- |"]
     for change in changes[:limit]:
-        rows.append(f"| {_escape(change.message)} | {rule_link(change.rule, links)} | "
+        rows.append(f"| {md_text(change.message)} | {rule_link(change.rule, links)} | "
                     f"{_where(change.location, links, change.in_base)} |")  # fmt: skip
     if len(changes) > limit:
         rows.append(f"| …and {len(changes) - limit} more | | |")
@@ -142,7 +137,7 @@ def _findings_table(findings: Sequence[Finding], links: Links, limit: int) -> li
     rows += ["| Where | Level | Rule | Problem | Fix |", "| --- | --- | --- | --- | --- |"]
     for f in findings[:limit]:
         where, rule = _where(f.location, links, False), rule_link(f.rule, links)
-        rows.append(f"| {where} | {f.level} | {rule} | {_escape(f.message)} | {_escape(f.hint)} |")
+        rows.append(f"| {where} | {f.level} | {rule} | {md_text(f.message)} | {md_text(f.hint)} |")
     if len(findings) > limit:
         rows.append(f"| …and {len(findings) - limit} more | | | | |")
     return rows
@@ -304,17 +299,17 @@ def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
             if shown >= limit:
                 break
             shown += 1
-            out.append(f"{shown}. **{_escape(change.message)}** — "
+            out.append(f"{shown}. **{md_text(change.message)}** — "
                        f"{_where(change.location, links, change.in_base)}")  # fmt: skip
             breaks = f" · breaks **{', '.join(change.breaks)}**" if change.breaks else ""
             out.append(f"   {rule_link(change.rule, links)}{breaks}")
             effect = impact(report, change)
             if effect:
-                out.append(f"   > Impact: {_escape(effect)}")
+                out.append(f"   > Impact: {md_text(effect)}")
             hint = _rename_hint(change, links, suggestions)
             if hint:
                 out.append(f"   > {hint}")
-            out.append(f"   > Migration: {_escape(change.migration)}")
+            out.append(f"   > Migration: {md_text(change.migration)}")
         out.append("")
     if len(changes) > limit:
         out.append(f"…and {len(changes) - limit} more: {FULL_LIST}")
@@ -341,8 +336,8 @@ def _rename_hint(change: Change, links: Links,
         return ""
     after, before = str(other.new), str(change.old)
     where = _where(other.location, links, False)
-    return (f"Renamed? '{_escape(after)}' looks like '{_escape(before)}' renamed: add "
-            f"{md_code(f'renamed_from: [{before}]')} to '{_escape(after)}' ({where}) and this "
+    return (f"Renamed? '{md_text(after)}' looks like '{md_text(before)}' renamed: add "
+            f"{md_code(f'renamed_from: [{before}]')} to '{md_text(after)}' ({where}) and this "
             "becomes a rename.")  # fmt: skip
 
 

@@ -18,8 +18,8 @@ from registry.codegen.model import (
     Unknown,
 )
 from registry.codegen.names import Namer, snake_ident
-from registry.codegen.render import comment_safe, compact_json, environment, one_line
-from registry.escape import py_docstring
+from registry.codegen.render import compact_json, environment, one_line
+from registry.escape import code_comment, py_docstring
 
 LANGUAGE = "python"
 
@@ -50,7 +50,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
             group=plan.group.name,
             schemas=py(compact_json(plan.schemas)),
             collisions=[
-                comment_safe(c.message()) for c in (*plan.collisions, *methods.collisions())
+                code_comment(c.message()) for c in (*plan.collisions, *methods.collisions())
             ],
         )
     )
@@ -83,7 +83,7 @@ def _nested(ref: TypeRef) -> list[Obj]:
 def _field(f: Field) -> dict[str, object]:
     kind = type_of(f.type)
     return {"key": py(f.name), "type": f"Required[{kind}]" if f.required else kind,
-            "doc": comment_safe(one_line(f.doc))}  # fmt: skip
+            "doc": code_comment(one_line(f.doc))}  # fmt: skip
 
 
 def _event(event: EventModel, methods: Namer) -> dict[str, object]:
@@ -96,17 +96,13 @@ def _event(event: EventModel, methods: Namer) -> dict[str, object]:
     if event.deprecated is not None:
         deprecated = f"{event.name!r} is deprecated: {event.deprecated.text()}"
         lines.append("Deprecated: " + event.deprecated.text())
-    docstring = "\n\n        ".join(_docstring_safe(line) for line in lines)
+    docstring = "\n\n        ".join(py_docstring(line) for line in lines)
     function = methods.give("track_" + snake_ident(event.ident), event.name)
     return {
         "name": event.name, "function": function,
         "type": event.shape.name, "closed": event.closed, "deprecated": deprecated,
         "docstring": docstring,
     }  # fmt: skip
-
-
-def _docstring_safe(text: str) -> str:
-    return py_docstring(text)
 
 
 def type_of(ref: TypeRef) -> str:

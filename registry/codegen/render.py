@@ -1,4 +1,4 @@
-"""What every generator shares: the Jinja2 environment and comment-safe text."""
+"""What every generator shares: the Jinja2 environment, its escaping filters, compact JSON."""
 
 from __future__ import annotations
 
@@ -21,24 +21,14 @@ def environment() -> jinja2.Environment:
             autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=True, lstrip_blocks=True,
         )  # fmt: skip
-        _ENV.filters["js"] = js
-        _ENV.filters["comment"] = comment_safe
+        _ENV.filters["js"] = js_string
+        _ENV.filters["comment"] = code_comment
         _ENV.filters["pydoc"] = py_docstring
     return _ENV
 
 
-def js(value: Any) -> str:
-    """A JavaScript (and JSON) literal (registry.escape.js_string)."""
-    return js_string(value)
-
-
 def one_line(lines: tuple[str, ...] | list[str]) -> str:
     return " ".join(line.strip() for line in lines if line.strip())
-
-
-def comment_safe(text: object) -> str:
-    """Text that cannot end the comment it sits in (`*/`) nor break a line."""
-    return code_comment(text)
 
 
 def compact_json(value: Any) -> str:

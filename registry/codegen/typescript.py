@@ -17,7 +17,8 @@ from registry.codegen.model import (
     Union,
     Unknown,
 )
-from registry.codegen.render import comment_safe, compact_json, environment, js, one_line
+from registry.codegen.render import compact_json, environment, one_line
+from registry.escape import code_comment, js_string
 
 LANGUAGE = "typescript"
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -37,7 +38,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
         identify=_traits(plan.identify),
         group=_traits(plan.group),
         schemas=compact_json(plan.schemas),
-        collisions=[comment_safe(c.message()) for c in plan.collisions],
+        collisions=[code_comment(c.message()) for c in plan.collisions],
     )
     return {file_name(plan): text}
 
@@ -50,8 +51,8 @@ def _event(event: EventModel) -> dict[str, object]:
         notes.append("@deprecated " + event.deprecated.text())
     return {
         "name": event.name, "function": "track" + event.ident, "type": event.shape.name,
-        "closed": event.closed, "doc": [comment_safe(line) for line in event.doc],
-        "notes": [comment_safe(n) for n in notes], "fields": _fields(event.shape.fields),
+        "closed": event.closed, "doc": [code_comment(line) for line in event.doc],
+        "notes": [code_comment(n) for n in notes], "fields": _fields(event.shape.fields),
     }  # fmt: skip
 
 
@@ -62,13 +63,13 @@ def _traits(shape: Obj) -> dict[str, object]:
 def _fields(fields: tuple[Field, ...]) -> list[dict[str, object]]:
     return [
         {"key": _key(f.name), "required": f.required, "type": type_of(f.type),
-         "doc": comment_safe(one_line(f.doc))}
+         "doc": code_comment(one_line(f.doc))}
         for f in fields
     ]  # fmt: skip
 
 
 def _key(name: str) -> str:
-    return name if _IDENTIFIER.fullmatch(name) else js(name)
+    return name if _IDENTIFIER.fullmatch(name) else js_string(name)
 
 
 def type_of(ref: TypeRef) -> str:
@@ -76,7 +77,7 @@ def type_of(ref: TypeRef) -> str:
     if isinstance(ref, Prim):
         return {"integer": "number"}.get(ref.kind, ref.kind)
     if isinstance(ref, Literals):
-        return " | ".join(dict.fromkeys(js(v) for v in ref.values))
+        return " | ".join(dict.fromkeys(js_string(v) for v in ref.values))
     if isinstance(ref, ArrayOf):
         return f"Array<{type_of(ref.item)}>"
     if isinstance(ref, Obj):
