@@ -3,15 +3,13 @@ a signed body is checked while it is read, and a forged one is never held whole.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import tempfile
 from collections.abc import Iterator
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.signature import PREFIX
+from bot.signature import matches, new_mac, well_formed
 
 # A signed body is spooled to disk past this size while its signature is unknown: a
 # stranger's 25 MB bodies cost a worker 1 MiB each, not 25.
@@ -21,20 +19,7 @@ SPOOL_BYTES = 1 << 20
 def read_body(limit: int) -> bytes:
     """The raw body, at most `limit` bytes: 413 past it, with a Content-Length or chunked
     (werkzeug would cut a chunked body short silently, and a signature would then fail)."""
-    if request.content_length is not None:
-        if request.content_length > limit:
-            raise RequestEntityTooLarge()
-        return request.get_data(cache=False)  # also 413 past MAX_CONTENT_LENGTH
-    stream = request.environ.get("wsgi.input")
-    if stream is None or not request.environ.get("wsgi.input_terminated"):
-        return b""
-    chunks, size = [], 0
-    while chunk := stream.read(min(65536, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise RequestEntityTooLarge()
-    return b"".join(chunks)
+    return b"".join(_chunks(limit))
 
 
 def _chunks(limit: int) -> Iterator[bytes]:
@@ -60,15 +45,14 @@ def read_signed_body(secret: str, header: str | None, limit: int) -> bytes | Non
     """The body when `header` is its HMAC-SHA256 under `secret`, else None. Without a
     well-formed header nothing is read; otherwise the MAC is computed as the body streams
     in, spooled to disk past SPOOL_BYTES, and a forged body is dropped unread by anyone."""
-    if not header or not header.startswith(PREFIX) or len(header.strip()) != len(PREFIX) + 64:
+    if header is None or not well_formed(header):  # nothing is read for it
         return None
-    mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    mac = new_mac(secret)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         for chunk in _chunks(limit):
             mac.update(chunk)
             spool.write(chunk)
-        expected = (PREFIX + mac.hexdigest()).encode()
-        if not hmac.compare_digest(expected, header.strip().encode()):
+        if not matches(mac, header):
             return None
         spool.seek(0)
         return spool.read()

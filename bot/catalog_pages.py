@@ -14,6 +14,7 @@ from bot.readaccess import access, cache_control
 from registry import gitrepo
 from registry.about import installed_version
 from registry.catalog.build import Catalog, build_catalog, released_snapshot
+from registry.escape import html_text
 from registry.pull import GitSource, PullError
 from registry.render import plural
 from registry.snapshot import GitSnapshot, SnapshotError
@@ -87,10 +88,9 @@ def page(name: str = "index.html") -> ResponseReturnValue:
 
 
 def _html(status: int, title: str, detail: str) -> ResponseReturnValue:
-    from markupsafe import escape
-
-    body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{escape(title)}"
-            f"</title><h1>{escape(title)}</h1><p>{escape(detail)}</p></html>")  # fmt: skip
+    body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>"
+            f"{html_text(title)}</title><h1>{html_text(title)}</h1><p>{html_text(detail)}</p>"
+            "</html>")  # fmt: skip
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = POLICY
     return response
