@@ -502,9 +502,9 @@ class Processor:
         try:
             # The App serves many owners: each names only its own variables. The Action's
             # environment is its own repository's: any TRACKPLAN_NOTIFY_* of it.
-            scope = "" if self.config.token else notify_scope(str(notice.data["repository"]))
-            status = send(receiver, notice, delivery_id, os.environ,
-                          scope or NOTIFY_ENV_PREFIX)  # fmt: skip
+            scope = (NOTIFY_ENV_PREFIX if self.config.token
+                     else notify_scope(str(notice.data["repository"])))  # fmt: skip
+            status = send(receiver, notice, delivery_id, os.environ, scope)
         except NotifyRefused as exc:
             log.warning("notice %s dropped: %s", delivery_id, exc)
             return "notify-refused"

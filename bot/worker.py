@@ -187,12 +187,12 @@ class Worker:
         _cancel.event = self._cancelled
         _cancel.deadline = time.monotonic() + self.max_seconds
         heartbeat = _Heartbeat(self.queue, delivery.id, self.queue_lease() / 3, self._cancelled,
-                               self.max_seconds)  # fmt: skip
+                               _cancel.deadline + OVERRUN_GRACE_SECONDS)  # fmt: skip
         started = time.monotonic()
         try:
             outcome = self.process(delivery)
         except Cancelled as exc:
-            if isinstance(exc, OverBudget) or heartbeat.over_budget:
+            if isinstance(exc, OverBudget):
                 log.error("delivery %s event=%s key=%s outcome=over-budget ms=%d",
                           delivery.id, delivery.event, delivery.key, _ms(started))  # fmt: skip
                 self._give_up(delivery, f"it took longer than {self.max_seconds:g} s, the most "
@@ -260,28 +260,23 @@ OVERRUN_GRACE_SECONDS = 60.0
 
 class _Heartbeat:
     """Renews a delivery's lease while it is worked on, so a short lease never runs out on
-    a long but live job, and a dead process's lease runs out quickly."""
+    a long but live job, and a dead process's lease runs out quickly. Past `renew_until`
+    (its time budget and a grace to reach a checkpoint) the work is stuck where it cannot
+    check in: the lease is left to run out, so the queue takes the delivery back and, after
+    a few take-backs, fails it."""
 
     def __init__(self, queue: DeliveryQueue, delivery_id: str, every: float,
-                 lost: threading.Event, budget: float = float("inf")) -> None:  # fmt: skip
-        self._queue, self._id, self._every = queue, delivery_id, max(min(every, budget), 0.05)
+                 lost: threading.Event, renew_until: float = float("inf")) -> None:  # fmt: skip
+        self._queue, self._id, self._every = queue, delivery_id, max(every, 0.05)
         self._lost = lost
-        self._deadline = time.monotonic() + budget
-        self.over_budget = False
+        self._renew_until = renew_until
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="trackplan-lease", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._done.wait(self._every):
-            now = time.monotonic()
-            if now > self._deadline and not self.over_budget:
-                log.error("delivery %s is over its time budget: stopping its work", self._id)
-                self.over_budget = True
-                self._lost.set()  # it stops at its next step (the domain checks in often)
-            if self.over_budget and now > self._deadline + OVERRUN_GRACE_SECONDS:
-                # Still running: stuck where it cannot check in. The lease is left to run
-                # out, so the queue takes it back and, after a few take-backs, fails it.
+            if time.monotonic() > self._renew_until:
                 log.error("delivery %s did not stop: its lease is no longer renewed", self._id)
                 return
             try:
