@@ -77,3 +77,10 @@ def release_source(spec: str) -> ReleaseSource:
 
         return HttpSource(spec)
     return open_source(spec, default_cache_dir())
+
+
+def formats_help() -> str:
+    """The formats `import` and `export` know, each with what it is, for their --help."""
+    from registry.formats import FORMATS
+
+    return "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())

@@ -17,6 +17,7 @@ from registry.render import plural
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,
+    formats_help,
     parse_cache,
 )
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(sub: Any) -> None:
     from registry.formats import FORMATS
 
-    formats_help = "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    said = formats_help()
     export_parser = sub.add_parser(
         "export",
         help="write a plan in Segment, RudderStack, Iglu, CSV or Mixpanel Lexicon format",
@@ -74,7 +75,7 @@ def add_parser(sub: Any) -> None:
         "a release tag) in another tool's format, to standard output or --out. Whatever the "
         "format cannot carry (lifecycle stages into Segment, owners into Iglu, ...) is named "
         "in one warning on stderr, never dropped silently. Files are staged, then moved into "
-        f"place. Formats: {formats_help}.",
+        f"place. Formats: {said}.",
     )
     export_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(FORMATS),
                                help=f"one of {', '.join(sorted(FORMATS))}")  # fmt: skip

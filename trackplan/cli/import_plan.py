@@ -17,6 +17,7 @@ from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    formats_help,
 )
 
 
@@ -45,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    from registry.formats import FORMATS, IMPORTERS
+    from registry.formats import IMPORTERS
 
-    formats_help = "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    said = formats_help()
     import_parser = sub.add_parser(
         "import",
         help="bring a plan in from Segment, RudderStack, Snowplow Iglu or a spreadsheet",
@@ -56,7 +57,7 @@ def add_parser(sub: Any) -> None:
         "(exit 2, naming the file and line or row of the input); names that break the "
         "registry's conventions are imported as they are and listed by the naming lint "
         "(exit 1), never renamed. What the format has that a plan cannot hold is named in "
-        f"one warning. Formats: {formats_help}.",
+        f"one warning. Formats: {said}.",
     )
     import_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(IMPORTERS),
                                help=f"one of {', '.join(sorted(IMPORTERS))}")  # fmt: skip
