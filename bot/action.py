@@ -13,10 +13,9 @@ from pathlib import Path
 
 from bot.config import DEFAULT_API_URL, Config
 from bot.intake import PayloadError, classify
-from bot.processor import REVIEW_CHECK, VALIDATE_CHECK, Processor
-from registry.changes import WARNING
+from bot.processor import Processor
+from registry.verdict import FAIL_ON, FAILURE, REVIEW_CHECK, VALIDATE_CHECK
 
-FAIL_ON = ("breaking", "warning", "never")
 log = logging.getLogger("trackplan.action")
 
 
@@ -107,12 +106,12 @@ def run(env: Mapping[str, str]) -> int:
         print(f"trackplan: {event}: {said}")
         if event == "push" or given.fail_on == "never":
             return 0
-        failed = [name for name in (VALIDATE_CHECK, REVIEW_CHECK)
-                  if processor.outcome.get(name) == "failure"]  # fmt: skip
-        report = processor.last_report
-        warnings = report.count(WARNING) if report is not None else 0
-        if given.fail_on == "warning" and warnings:
-            failed.append(f"{warnings} warning(s)")
+        verdict = processor.last_verdict
+        if verdict is not None:
+            failed = verdict.failures(given.fail_on)
+        else:  # no review: a crash published failing checks, or no plan file changed
+            failed = [name for name in (VALIDATE_CHECK, REVIEW_CHECK)
+                      if processor.outcome.get(name) == FAILURE]  # fmt: skip
         if failed:
             print(f"::error title=trackplan::the change fails: {', '.join(failed)} (see the "
                   "checks and the comment)")  # fmt: skip

@@ -45,10 +45,9 @@ from registry.render_diff import head_location
 from registry.report import DiffReport, compare
 from registry.review import MARKER, Links, render_review
 from registry.settings import NOTIFY_ENV_PREFIX, Receiver, settings_of
+from registry.verdict import REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict, judge
 from registry.versions import latest_by_plan, tag_name, tag_pattern
 
-VALIDATE_CHECK = "trackplan/validate"
-REVIEW_CHECK = "trackplan/review"
 RELEASE_CHECK = "trackplan/release"
 log = logging.getLogger("trackplan.bot")
 T = TypeVar("T")
@@ -123,10 +122,10 @@ class Processor:
         self.github = GitHub(config, queue)
         self.parse = ParseCache(config.data_dir / "cache")
         self.verified = Fingerprints(config.data_dir / "verified-releases.txt")
-        # What the last review published: check name -> conclusion, and its report (the
-        # GitHub Action sets its job status from them).
+        # What the last review published: check name -> conclusion, and its verdict (the
+        # GitHub Action sets its job status from them; a crash leaves no verdict).
         self.outcome: dict[str, str] = {}
-        self.last_report: DiffReport | None = None
+        self.last_verdict: Verdict | None = None
 
     def process(self, delivery: Delivery) -> str:
         # The domain's long work (loading, checks, the diff) checks in between its steps: a
@@ -200,18 +199,19 @@ class Processor:
         table = stakeholder_table(approvals, asked or set())
         sections = [table] + ([_problems_section(problems)] if problems else [])
         # What people wait for goes first: the comment, then the checks.
-        waiting = sorted({owner for g in approvals.groups for owner in g.missing})
+        verdict = judge(report, notes, approvals)
         footer = (f"Compared {md_code(report.base_label)} (merge base) with "
                   f"{md_code(report.head_label)} "
                   f"(head) · trackplan {installed_version()}")  # fmt: skip
         body = render_review(report, notes, links, extra_sections=sections,
-                             waiting_for=waiting, footer=footer)  # fmt: skip
+                             verdict=verdict, footer=footer)  # fmt: skip
         if self.config.post_comment:
             steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
-        self.last_report = report
-        steps.run("validate check", lambda: self.publish_validation(repo, pull, report, links))
+        self.last_verdict = verdict
+        steps.run("validate check",
+                  lambda: self.publish_validation(repo, pull, report, links, verdict))  # fmt: skip
         steps.run("review check", lambda: self.publish_review(
-            repo, pull, report, links, notes, approvals, problems))  # fmt: skip
+            repo, pull, report, links, verdict, problems))  # fmt: skip
         # Announced once per pull request, when a review first finds it ready (not a draft)
         # with breaking changes: opened, or marked ready (bursts are coalesced, so the
         # webhook's action cannot say which).
@@ -342,53 +342,44 @@ class Processor:
         return asked | {f"@{org}/{t}" for t in new_teams if t not in refused}
 
     def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
-                           links: Links) -> None:  # fmt: skip
+                           links: Links, verdict: Verdict) -> None:  # fmt: skip
         findings = report.head_findings
-        errors = sum(1 for f in findings if f.level == ERROR)
         summary = validation_summary(findings, links, "trackplan validate --format json")
-        self.outcome[VALIDATE_CHECK] = "failure" if errors else "success"
+        conclusion = verdict.validation_check()
+        self.outcome[VALIDATE_CHECK] = conclusion
         repo.check_run(
-            pull.head_sha, VALIDATE_CHECK, "failure" if errors else "success",
-            "Invalid plan files" if errors else "Plan files are valid", summary,
+            pull.head_sha, VALIDATE_CHECK, conclusion,
+            "Plan files are valid" if conclusion == SUCCESS else "Invalid plan files", summary,
             annotations=[_annotation(f, self.config.registry_prefix) for f in findings],
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
-                       notes: str | None, approvals: ApprovalStatus,
-                       problems: Sequence[str] = ()) -> None:  # fmt: skip
-        breaking = report.count(BREAKING)
-        missing = [(owner, g.group.why) for g in approvals.groups for owner in g.missing]
-        blocked = [(user, g.group.why) for g in approvals.groups
-                   for user in g.changes_requested_by]  # fmt: skip
-        if breaking and not notes:
-            conclusion, title = "failure", f"{plural(breaking, 'breaking change')}, no notes"
+                       verdict: Verdict, problems: Sequence[str] = ()) -> None:  # fmt: skip
+        conclusion, title = verdict.review_check()
+        breaking = verdict.breaking
+        if breaking and not verdict.has_notes:
             summary = (
                 f"This pull request makes {plural(breaking, 'breaking change')} and its "
                 "description has no `Migration notes` section. Add one: what producers and "
                 "consumers must change, and when."
             )
         elif breaking:
-            conclusion, title = "success", f"{plural(breaking, 'breaking change')} with notes"
             summary = "Breaking changes come with migration notes."
         else:
-            conclusion, title = "success", "No breaking changes"
             summary = "Nothing in this pull request breaks producers or consumers."
-        if report.unreadable:
-            names = ", ".join(md_code(plan) for plan in report.unreadable)
-            conclusion, title = "failure", "Plans not compared"
+        if verdict.unreadable:
+            names = ", ".join(md_code(plan) for plan in verdict.unreadable)
             summary = (
                 f"Plans {names} could not be compared: a file does not parse or a definition "
                 "does not validate (see `trackplan/validate`). Their changes are unknown, so "
                 "this review cannot pass until they are fixed.\n\n" + summary
             )
-        if blocked:
-            conclusion, title = "failure", "Changes requested by an owner"
-            said = [f"{md_code('@' + user)} ({md_text(why)})" for user, why in blocked]
+        if verdict.changes_requested:
+            said = [f"{md_code('@' + user)} ({md_text(why)})"
+                    for user, why in verdict.changes_requested]  # fmt: skip
             summary += "\n\nChanges requested by " + ", ".join(said) + "."
-        elif missing and conclusion == "success":
-            conclusion, title = "failure", f"Waiting for {plural(len(missing), 'approval')}"
-        if missing:
-            summary += "\n\n" + waiting_for(missing)
+        if verdict.waiting_for:
+            summary += "\n\n" + waiting_for(verdict.waiting_for)
         if problems:
             summary += "\n\n" + _problems_section(problems)
         command = f"trackplan review {report.base_label} {report.head_label} --format json"

@@ -17,8 +17,6 @@ from registry.rules import blocking_checks, blocks_diff, fold_cascades, run_chec
 from registry.snapshot import Snapshot
 from registry.versions import next_version
 
-FAIL_ON = ("breaking", "warning", "never")
-
 
 @dataclass(frozen=True)
 class PlanSummary:
@@ -58,13 +56,6 @@ class DiffReport:
 
     def count(self, level: str) -> int:
         return sum(1 for c in self.changes if c.level == level)
-
-    def fails(self, fail_on: str) -> bool:
-        """Whether the changes reach the fail level (`breaking`, `warning` or `never`)."""
-        if fail_on == "never":
-            return False
-        levels = {BREAKING} if fail_on == "breaking" else {BREAKING, WARNING}
-        return any(c.level in levels for c in self.changes)
 
 
 def compare(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.changes import BREAKING, INFO, WARNING, Change
@@ -13,6 +13,7 @@ from registry.findings import ERROR, Finding, Location
 from registry.model import Plan
 from registry.render import plural
 from registry.report import DiffReport
+from registry.verdict import Verdict, judge, waiting
 
 MARKER = "<!-- trackplan:review -->"
 # GitHub refuses comment bodies over 65,536 characters; leave room for the bot's additions.
@@ -32,35 +33,6 @@ class Links:
 def rule_link(rule: str, links: Links) -> str:
     """A rule id, linked to its entry in the rules documentation when there is one."""
     return f"[`{rule}`]({links.rules}#{rule})" if links.rules else f"`{rule}`"
-
-
-def verdict(report: DiffReport, notes: str | None, waiting_for: Sequence[str] = ()) -> str:
-    errors = sum(1 for f in report.head_findings if f.level == ERROR)
-    breaking = report.count(BREAKING)
-    if errors:
-        return (f"❌ **The plan files have {plural(errors, 'validation error')}** — "
-                "fix them before this can merge.")  # fmt: skip
-    if breaking and not notes:
-        return (f"❌ **{plural(breaking, 'breaking change')}, no migration notes** — add a "
-                "`## Migration notes` section to the description.")  # fmt: skip
-    if breaking:
-        return (f"⚠️ **{plural(breaking, 'breaking change')}** — migration notes are in; "
-                "the affected owners must approve.")  # fmt: skip
-    if report.changes and waiting_for:
-        return (f"⏳ **No breaking changes, waiting for {plural(len(waiting_for), 'owner')}** — "
-                f"{_counts_text(report)}; see Stakeholders.")  # fmt: skip
-    if report.changes:
-        return f"✅ **No breaking changes** — {_counts_text(report)}."
-    return "✅ **No changes to the tracking plans.**"
-
-
-def _counts_text(report: DiffReport) -> str:
-    parts = []
-    if report.count(WARNING):
-        parts.append(plural(report.count(WARNING), "warning"))
-    if report.count(INFO):
-        parts.append(plural(report.count(INFO), "other change"))
-    return ", ".join(parts) or "nothing to review"
 
 
 def _where(location: Location, links: Links, base: bool) -> str:
@@ -151,11 +123,11 @@ def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
     """`diff --format markdown`: the plans table and the changes, nothing of the review
     (no marker, no validation, no migration notes: `diff` takes none)."""
     for limit in (500, 100, 25, 5):
-        out = [f"## trackplan diff: {_counts_text(report) if report.changes else 'no changes'}",
-               ""]  # fmt: skip
+        counted = judge(report, None).counts() if report.changes else "no changes"
+        out = [f"## trackplan diff: {counted}", ""]
         if report.changes and report.count(BREAKING):
             out[0] = (f"## trackplan diff: {plural(report.count(BREAKING), 'breaking change')}"
-                      + (f", {_counts_text(report)}" if len(report.changes) > report.count(
+                      + (f", {judge(report, None).counts()}" if len(report.changes) > report.count(
                           BREAKING) else ""))  # fmt: skip
         for plan in report.unreadable:
             out += [f"> Plan {md_code(plan)} is not compared: it does not parse or validate.", ""]
@@ -186,8 +158,9 @@ def render_review_text(report: DiffReport, notes: str | None, stakeholders: str)
             text = text.replace(mark, word)
         return clean(text)
 
-    out = [plain(verdict(report, notes))]
-    blocking = blockers(report, notes, ())
+    gate = judge(report, notes)
+    out = [plain(gate.headline())]
+    blocking = gate.blockers()
     if blocking:
         out += ["", "What blocks the merge:", *(plain(item) for item in blocking)]
     out += ["", "Changes:", render_text(report).rstrip("\n")]
@@ -211,52 +184,35 @@ def render_review(
     extra_sections: Sequence[str] = (),
     waiting_for: Sequence[str] = (),
     footer: str = "",
+    verdict: Verdict | None = None,
 ) -> str:
     """The review comment; shortened (fewer items listed) when it would be too long.
 
     In the order a reviewer acts on it: the verdict, what blocks the merge and the next
-    step for each (`waiting_for`: owners whose approval is missing), the validation
+    step for each (`verdict`: the gate's, from `registry.verdict.judge`; or, offline, only
+    the `waiting_for` owners whose approval is missing), the validation
     problems, the stakeholders (`extra_sections`), the breaking changes by plan and event
     with the sources that send them and the KPIs and lifecycle stages that count them, the
     warnings, the other changes folded, the migration notes and `footer`.
     """
+    if verdict is None:
+        verdict = replace(judge(report, notes), waiting_for=waiting(waiting_for))
     for limit in (500, 100, 25, 5):
         body = _render(report, notes, links, limit, with_validation, extra_sections,
-                       waiting_for, footer)  # fmt: skip
+                       verdict, footer)  # fmt: skip
         if len(body) <= MAX_BODY:
             return body
     return body[: MAX_BODY - 100] + "\n\n…(cut: run `trackplan review` locally)\n"
 
 
-def blockers(report: DiffReport, notes: str | None, waiting_for: Sequence[str]) -> list[str]:
-    """What keeps the pull request from merging, each with its next step."""
-    errors = sum(1 for f in report.head_findings if f.level == ERROR)
-    items = []
-    if errors:
-        items.append(f"**{plural(errors, 'validation error')}** in the plan files: fix them "
-                     "(listed below, and annotated on the lines in the Files tab).")  # fmt: skip
-    for plan in report.unreadable:
-        items.append(f"**Plan {md_code(plan)} is not compared**: a file of it does not parse or a "
-                     "definition does not validate: its changes are unknown.")  # fmt: skip
-    breaking = report.count(BREAKING)
-    if breaking and not notes:
-        items.append(f"**No migration notes** for {plural(breaking, 'breaking change')}: add a "
-                     "`## Migration notes` section to the description saying what producers "
-                     "and consumers must change, and when.")  # fmt: skip
-    if waiting_for:
-        items.append("**Waiting for approval** from " + ", ".join(md_code(o) for o in waiting_for)
-                     + " (see Stakeholders).")  # fmt: skip
-    return [f"- {item}" for item in items]
-
-
 def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
-            with_validation: bool, extra_sections: Sequence[str], waiting_for: Sequence[str],
+            with_validation: bool, extra_sections: Sequence[str], verdict: Verdict,
             footer: str) -> str:  # fmt: skip
     breaking = [c for c in report.changes if c.level == BREAKING]
     warnings = [c for c in report.changes if c.level == WARNING]
     others = [c for c in report.changes if c.level == INFO]
-    out = [MARKER, "## trackplan review", "", verdict(report, notes, waiting_for), ""]
-    blocking = blockers(report, notes, waiting_for) if with_validation else []
+    out = [MARKER, "## trackplan review", "", verdict.headline(), ""]
+    blocking = verdict.blockers() if with_validation else []
     if blocking:
         out += ["### What blocks the merge", "", *blocking, ""]
     if with_validation and report.head_findings:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from registry.policy import BASE, HEAD, POLICY_RULES, SIDES
 from registry.render import clean
-from registry.report import FAIL_ON, DiffReport, compare
+from registry.report import DiffReport, compare
 from registry.review import Links
 from registry.rules import unparsed
 from registry.settings import settings_of
@@ -17,6 +17,7 @@ from registry.snapshot import (
     Snapshot,
     open_snapshot,
 )
+from registry.verdict import FAIL_ON
 from registry.versions import released_versions
 from trackplan.cli.common import (
     EXIT_FINDINGS,

@@ -8,6 +8,7 @@ from typing import Any
 
 from registry.render_diff import render_github, render_json, render_text
 from registry.review import render_changes_markdown
+from registry.verdict import judge
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(report))
     if blocked is not None:
         return blocked
-    return EXIT_FINDINGS if report.fails(fail_on(args, report)) else EXIT_OK
+    return EXIT_FINDINGS if judge(report, None).reaches(fail_on(args, report)) else EXIT_OK
 
 
 def add_parser(sub: Any) -> None:

@@ -16,15 +16,14 @@ from registry.approvals import (
     stakeholder_table,
 )
 from registry.escape import md_code
-from registry.findings import ERROR
 from registry.render import render_findings
 from registry.render_diff import render_github, report_dict
 from registry.report import DiffReport
 from registry.review import (
     render_review,
     render_review_text,
-    verdict,
 )
+from registry.verdict import judge
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -48,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         data = report_dict(report)
         data["findings"] = [f.to_dict() for f in report.head_findings]
         data["migration_notes"] = notes
-        data["verdict"] = verdict(report, notes)
+        data["verdict"] = judge(report, notes).headline()
         data["stakeholders"] = [
             {"owners": list(g.group.owners), "why": g.group.why, "policy": g.policy,
              "breaking": g.group.breaking}
@@ -69,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
                                        waiting_for=waiting, footer=footer))  # fmt: skip
     if blocked is not None:
         return blocked
-    errors = any(f.level == ERROR for f in report.head_findings)
-    failing = report.fails(fail_on(args, report)) or errors
+    failing = judge(report, notes).fails_offline(fail_on(args, report))
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
