@@ -28,11 +28,11 @@ from bot.errors import TransientError
 from registry.release_steps import (
     CREATE_RELEASE,
     CREATE_TAG,
-    DELETE_ASSET,
+    UPLOAD_ASSET,
     HeldAsset,
     HeldRelease,
     Step,
-    missing_steps,
+    asset_problem,
 )
 from registry.snapshot import MemorySnapshot, is_registry_file
 
@@ -596,31 +596,30 @@ class RepoGateway:
             return HeldRelease(commit)
 
     @_github
-    def publish_release(self, tag: str, commit: str, title: str, changelog: str,
-                        assets: dict[str, bytes]) -> list[Step]:  # fmt: skip
-        """Tag, release and assets, each only if missing or wrong: a retry, a redelivery or
-        a reconcile pass finishes what an earlier attempt started and duplicates nothing.
-        Returns the steps it took."""
-        steps = missing_steps(tag, commit, assets, self.release_state(tag))
-        release = None
-        for step in steps:
-            if step.kind == CREATE_TAG:
-                self._create_tag(tag, commit, changelog)
-            elif step.kind == CREATE_RELEASE:
-                release = self._repo.create_git_release(tag, name=title, message=changelog)
-            else:
-                release = release or self._repo.get_release(tag)
-                if step.kind == DELETE_ASSET:
-                    for asset in release.assets:
-                        if asset.name == step.name:
-                            _delete_asset(asset)
-                else:
-                    data = assets[step.name]
-                    # Follows the release's upload_url (another host on github.com).
-                    kind = _content_type(step.name)
-                    release.upload_asset_from_memory(io.BytesIO(data), len(data), step.name,
-                                                     content_type=kind)  # fmt: skip
-        return steps
+    def take_release_step(self, tag: str, commit: str, step: Step, title: str, changelog: str,
+                          data: bytes = b"") -> None:  # fmt: skip
+        """One step of a release (planned by registry.release_steps), itself idempotent: a
+        retry whose first answer was lost finds what it wrote and does not write it twice."""
+        if step.kind == CREATE_TAG:
+            self._create_tag(tag, commit, changelog)
+        elif step.kind == CREATE_RELEASE:
+            try:
+                self._repo.create_git_release(tag, name=title, message=changelog)
+            except GithubException as exc:
+                if exc.status != 422 or self.release_state(tag).release_id is None:
+                    raise
+        else:
+            release = self._repo.get_release(tag)
+            held = _held_assets(release).get(step.name)
+            if step.kind == UPLOAD_ASSET and held and asset_problem(held, data) is None:
+                return  # an earlier try uploaded it
+            for asset in release.assets:
+                if asset.name == step.name:
+                    _delete_asset(asset)
+            if step.kind == UPLOAD_ASSET:
+                # Follows the release's upload_url (another host on github.com).
+                release.upload_asset_from_memory(io.BytesIO(data), len(data), step.name,
+                                                 content_type=_content_type(step.name))  # fmt: skip
 
     def _create_tag(self, tag: str, commit: str, message: str) -> None:
         tag_object = self._repo.create_git_tag(tag, message, commit, "commit")

@@ -39,7 +39,7 @@ from registry.notify import Notice, pull_request_notice, release_notice
 from registry.policy import BASE, Policy
 from registry.progress import checkpoints
 from registry.release import ReleaseError, Tag, plan_releases, pull_request_number
-from registry.release_steps import HeldRelease, fingerprint, looks_complete
+from registry.release_steps import HeldRelease, Step, fingerprint, looks_complete, missing_steps
 from registry.render import plural
 from registry.render_diff import head_location
 from registry.report import DiffReport, compare
@@ -111,6 +111,17 @@ class Fingerprints:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a") as handle:  # O_APPEND: whole lines from any process
                 handle.write(value + "\n")
+
+
+def publish_release(repo: RepoGateway, tag: str, commit: str, title: str, changelog: str,
+                    assets: dict[str, bytes]) -> list[Step]:  # fmt: skip
+    """Tag, release and assets, each only if missing or wrong: the steps are computed from
+    what GitHub holds (registry.release_steps), so a retry, a redelivery or a reconcile pass
+    finishes what an earlier attempt started and duplicates nothing. Returns the steps."""
+    steps = missing_steps(tag, commit, assets, repo.release_state(tag))
+    for step in steps:
+        repo.take_release_step(tag, commit, step, title, changelog, assets.get(step.name, b""))
+    return steps
 
 
 class Processor:
@@ -427,8 +438,8 @@ class Processor:
                 blocked.append(release)
                 continue
             title = f"{release.plan} v{release.version}"
-            if steps.run(release.tag, lambda r=release, t=title: repo.publish_release(  # type: ignore[misc]
-                    r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
+            if steps.run(release.tag, lambda r=release, t=title: publish_release(  # type: ignore[misc]
+                    repo, r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
                 published.append(release.tag)
         done = {r.tag for r in planned}
         repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
@@ -547,7 +558,7 @@ class Processor:
             return False
         text = repo.tag_message(name)
         files = build_artifacts(registry.plans[plan], version, text)
-        steps = repo.publish_release(name, commit, f"{plan} v{version}", text, files)
+        steps = publish_release(repo, name, commit, f"{plan} v{version}", text, files)
         if steps:
             log.info("completed release %s of %s", name, repo.full_name)
         self.verified.add(fingerprint(repo.release_state(name)))
