@@ -34,4 +34,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
 
 # The same command the tests run (tests/test_bot_gunicorn.py).
-CMD ["gunicorn", "-c", "bot/gunicorn.conf.py", "bot.app:create_app()"]
+CMD ["gunicorn", "-c", "bot/web/gunicorn.conf.py", "bot.app:create_app()"]

@@ -7,7 +7,7 @@ import os
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
-from bot.signature import is_valid
+from bot.web.signature import is_valid
 
 
 def create_app() -> Flask:

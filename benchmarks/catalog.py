@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runs import best  # noqa: E402
-from registry.cache import ParseCache  # noqa: E402
 from registry.catalog.model import plan_page  # noqa: E402
 from registry.catalog.render import catalog_files  # noqa: E402
-from registry.plan_source import from_registry  # noqa: E402
+from registry.load.cache import ParseCache  # noqa: E402
+from registry.pull.sources import from_registry  # noqa: E402
 from tests.browser import Page, browser, chromium_path  # noqa: E402
 from tests.codegen_kit import synthetic_registry  # noqa: E402
 from tests.conftest import write_files  # noqa: E402

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.artifacts import canonical_json, plan_document, schema_bundle  # noqa: E402
 from registry.codegen import LANGUAGES  # noqa: E402
-from registry.loader import load_registry  # noqa: E402
-from registry.snapshot import FolderSnapshot  # noqa: E402
+from registry.load.loader import load_registry  # noqa: E402
+from registry.load.snapshot import FolderSnapshot  # noqa: E402
+from registry.release.artifacts import canonical_json, plan_document, schema_bundle  # noqa: E402
 from tests.codegen_kit import synthetic_registry  # noqa: E402
 from tests.conftest import write_files  # noqa: E402
 from trackplan.cli import main as trackplan  # noqa: E402

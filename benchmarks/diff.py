@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import generate
 from benchmarks.validate import c_parser_floor
-from registry.loader import load_registry
-from registry.snapshot import FolderSnapshot
+from registry.load.loader import load_registry
+from registry.load.snapshot import FolderSnapshot
 
 
 def mutate(head: Path, share: float, seed: int = 11) -> int:

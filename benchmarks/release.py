@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.artifacts import ReleaseInfo, changelog  # noqa: E402
+from registry.release.artifacts import ReleaseInfo, changelog  # noqa: E402
 
 
 def event_file(step: int) -> tuple[str, str]:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import generate  # noqa: E402
-from bot import gateway  # noqa: E402
+from bot.github import api as gateway  # noqa: E402
 from tests.botkit import app_for, deliver, drain, payload, push_commit  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.test_snapshot import git  # noqa: E402

@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import generate
-from registry.loader import load_registry
-from registry.rules import run_checks
-from registry.snapshot import FolderSnapshot
-from registry.yamlsafe import load_yaml
+from registry.lint.rules import run_checks
+from registry.load.loader import load_registry
+from registry.load.snapshot import FolderSnapshot
+from registry.load.yamlsafe import load_yaml
 
 
 def c_parser_floor(blobs: list[bytes]) -> tuple[str, float]:

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.signature import sign  # noqa: E402
+from bot.web.signature import sign  # noqa: E402
 from tests.botkit import SECRET, payload, plan_repo, private_key  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.postgres import fresh_database  # noqa: E402
@@ -94,7 +94,7 @@ def percentile(values: list[float], share: float) -> float:
 def start(app: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
-        [gunicorn, "-c", "bot/gunicorn.conf.py", "--access-logfile", "/dev/null", app],
+        [gunicorn, "-c", "bot/web/gunicorn.conf.py", "--access-logfile", "/dev/null", app],
         cwd=ROOT, env={**env, "TRACKPLAN_BIND": f"127.0.0.1:{port}"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

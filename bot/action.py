@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import DEFAULT_API_URL, Config
-from bot.intake import PayloadError, classify
-from bot.processor import Processor
-from registry.verdict import FAIL_ON, FAILURE, REVIEW_CHECK, VALIDATE_CHECK
+from bot.handlers.processor import Processor
+from bot.web.intake import PayloadError, classify
+from registry.review.verdict import FAIL_ON, FAILURE, REVIEW_CHECK, VALIDATE_CHECK
 
 log = logging.getLogger("trackplan.action")
 

@@ -162,15 +162,12 @@ def database_url_from(env: Mapping[str, str], problems: list[str]) -> str:
         )  # never repeat the URL: it may hold a password
         return ""
     if url:
-        import psycopg  # only here: settings without a database never load the driver
+        # Only here: settings without a database never load the driver.
+        from bot.queue.redact import url_problem
 
-        from bot.redact import scrub
-
-        try:
-            psycopg.conninfo.conninfo_to_dict(url)
-        except psycopg.Error as exc:
-            problems.append(f"TRACKPLAN_DATABASE_URL is not a valid PostgreSQL URL: "
-                            f"{scrub(str(exc).strip(), url)}")  # fmt: skip
+        problem = url_problem(url)
+        if problem is not None:
+            problems.append(f"TRACKPLAN_DATABASE_URL is not a valid PostgreSQL URL: {problem}")
             return ""
     return url
 

@@ -9,17 +9,17 @@ import signal
 import threading
 from types import FrameType
 
-from bot.backend import open_queue, where
 from bot.config import Config
-from bot.queue import DeliveryQueue
-from bot.worker import RetryPolicy, Worker
+from bot.queue.backend import open_queue, where
+from bot.queue.base import DeliveryQueue
+from bot.queue.worker import RetryPolicy, Worker
 
 log = logging.getLogger("trackplan.bot")
 
 
 def assemble(settings: Config) -> tuple[DeliveryQueue, Worker]:
     """The queue and a worker draining it (not started)."""
-    from bot.processor import Processor  # the GitHub side loads only when it is needed
+    from bot.handlers.processor import Processor  # the GitHub side loads only when it is needed
 
     queue = open_queue(settings)
     processor = Processor(settings, queue)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from registry.changes import BREAKING, PROTECTED, WARNING, level_for
-from registry.diff_rules import DIFF_RULES, PLAN, DiffRule
-from registry.rules import RULES, Rule
+from registry.diff.changes import BREAKING, PROTECTED, WARNING, level_for
+from registry.diff.rules import DIFF_RULES, PLAN, DiffRule
+from registry.lint.rules import RULES, Rule
 
 DOC_PATH = Path("docs/rules.md")
 MODES = tuple(PROTECTED)

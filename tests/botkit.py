@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bot.app import create_app
-from bot.signature import sign
+from bot.web.app import create_app
+from bot.web.signature import sign
 from tests.fake_github import FakeGitHub
 from tests.test_snapshot import git
 

@@ -1,4 +1,4 @@
-"""The bot as production runs it: gunicorn with bot/gunicorn.conf.py, in its own process group."""
+"""The bot as production runs it: gunicorn with bot/web/gunicorn.conf.py, in its process group."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bot.signature import sign
+from bot.web.signature import sign
 from tests.botkit import ROOT, SECRET, private_key
 from tests.fake_github import FakeGitHub
 
@@ -53,7 +53,7 @@ class Service:
     def start(self, timeout: float = 30) -> Service:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.proc = subprocess.Popen(
-            [gunicorn, "-c", "bot/gunicorn.conf.py", "bot.app:create_app()"],
+            [gunicorn, "-c", "bot/web/gunicorn.conf.py", "bot.app:create_app()"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

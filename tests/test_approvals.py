@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from registry.approvals import (
+from registry.diff.compare import compare
+from registry.load.snapshot import MemorySnapshot
+from registry.review.approvals import (
     ApprovalStatus,
     OwnerGroup,
     Review,
@@ -10,8 +12,6 @@ from registry.approvals import (
     owner_groups,
     stakeholder_table,
 )
-from registry.report import compare
-from registry.snapshot import MemorySnapshot
 
 TEAMS = {"@acme/growth": ["gina", "gus"], "@acme/payments": ["paula"]}
 PLAN = "plans/web/plan.yaml"

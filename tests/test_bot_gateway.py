@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response
 
 from bot.config import Config
-from bot.gateway import Annotation, GitHub
+from bot.github.api import Annotation, GitHub
 from tests.botkit import config, plan_repo
 from tests.fake_github import FakeGitHub
 

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.signature import sign
+from bot.web.signature import sign
 from tests.botkit import ROOT, SECRET, payload, plan_repo, private_key
 from tests.fake_github import FakeGitHub
 from tests.service import free_port
@@ -27,7 +27,7 @@ def dockerfile_command() -> list[str]:
 
 def test_gunicorn_runs_the_bot_like_the_image(tmp_path: Path) -> None:
     command = dockerfile_command()
-    assert command == ["gunicorn", "-c", "bot/gunicorn.conf.py", "bot.app:create_app()"]
+    assert command == ["gunicorn", "-c", "bot/web/gunicorn.conf.py", "bot.app:create_app()"]
     repo = plan_repo(tmp_path / "repo")
     port = free_port()
     with FakeGitHub(repo) as gh:

@@ -151,7 +151,7 @@ def test_a_delivery_given_up_says_so_on_the_commit(
 
 
 def test_a_comment_carrying_the_marker_by_someone_else_is_never_edited(tmp_path: Path) -> None:
-    from registry.review import MARKER
+    from registry.review.comment import MARKER
 
     repo = plan_repo(tmp_path / "repo")
     with FakeGitHub(repo) as gh:
@@ -175,8 +175,9 @@ def test_a_comment_carrying_the_marker_by_someone_else_is_never_edited(tmp_path:
 def test_a_delivery_over_its_time_budget_fails_and_the_next_one_runs(tmp_path: Path) -> None:
     """Whatever makes one delivery's work endless, it stops at its next step once over
     TRACKPLAN_MAX_DELIVERY_SECONDS, fails for good with the reason, and the worker goes on."""
-    from bot.queue import Delivery, SqliteQueue
-    from bot.worker import Worker, raise_if_cancelled
+    from bot.queue.base import Delivery
+    from bot.queue.sqlite import SqliteQueue
+    from bot.queue.worker import Worker, raise_if_cancelled
 
     queue = SqliteQueue(tmp_path / "q.sqlite3", lease_seconds=30, settle_seconds=0)
     queue.put("stuck", "pull_request", "acme/a#1", True, b"{}")

@@ -17,8 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot.pgqueue import PostgresQueue
-from bot.queue import DeliveryQueue, SqliteQueue, migrate
+from bot.queue.base import DeliveryQueue
+from bot.queue.postgres import PostgresQueue
+from bot.queue.sqlite import SqliteQueue, migrate
 
 
 class Backend:
@@ -42,9 +43,9 @@ class Backend:
         """Python that opens the same queue as `q` in another process."""
         if self.url:
             opened = f"PostgresQueue({self.url!r}, lease_seconds={lease_seconds})"
-            return f"from bot.pgqueue import PostgresQueue\nq = {opened}\n"
+            return f"from bot.queue.postgres import PostgresQueue\nq = {opened}\n"
         opened = f"SqliteQueue(Path({str(self.path)!r}), lease_seconds={lease_seconds})"
-        return f"from pathlib import Path; from bot.queue import SqliteQueue\nq = {opened}\n"
+        return f"from pathlib import Path; from bot.queue.sqlite import SqliteQueue\nq = {opened}\n"
 
     def sql(self, statement: str) -> None:
         """Run SQL on the backend's storage as an operator would (tables: see the backend)."""
@@ -407,7 +408,7 @@ def test_a_database_password_never_reaches_the_terminal(
 
 
 def test_masking_a_password_leaves_the_rest_of_a_message_readable() -> None:
-    from bot.redact import redacted, scrub
+    from bot.queue.redact import redacted, scrub
 
     url = "postgresql://bot:e@db.internal:5433/trackplan"
     assert redacted(url) == "postgresql://bot:***@db.internal:5433/trackplan"

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from bot.config import Config, ConfigError
-from bot.queue import this_host
+from bot.queue.identity import this_host
 from tests.botkit import ROOT, app_for, deliver, payload, private_key, push_commit
 from tests.fake_github import FakeGitHub, Faults
 from tests.postgres import ADMIN_URL

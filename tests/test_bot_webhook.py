@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
 from bot.config import Config, ConfigError
+from bot.web.app import create_app
 from tests.botkit import (
     PAYLOADS,
     SECRET,
@@ -178,7 +178,7 @@ def test_healthz(gh: FakeGitHub, tmp_path: Path) -> None:
 
 
 def test_the_app_manifest_asks_for_what_the_bot_handles(run_cli: Any, tmp_path: Path) -> None:
-    from bot.intake import PayloadError, classify
+    from bot.web.intake import PayloadError, classify
 
     result = run_cli("app-manifest", "--webhook-url", "https://bot.example.com/webhook")
     assert result.code == 0

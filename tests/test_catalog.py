@@ -157,8 +157,8 @@ def test_the_catalog_never_writes_over_another_folder(run_cli: Cli, tmp_path: Pa
 def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    from bot.app import create_read_app
-    from bot.readaccess import ReadAccess
+    from bot.readapi.access import ReadAccess
+    from bot.web.app import create_read_app
 
     repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml":
                        "plan:\n  id: web\nevents:\n  Signup: {}\n"})  # fmt: skip
@@ -232,7 +232,7 @@ def test_odd_objective_and_kpi_ids_get_unique_anchors_that_links_find(
 def test_the_served_releases_are_not_judged_by_the_branchs_newer_settings(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    from bot.app import create_read_app
+    from bot.web.app import create_read_app
 
     repo = write_files(tmp_path / "repo", {"plans/app/plan.yaml":
                        "plan:\n  id: app\nevents:\n  Page Viewed: {}\n"})  # fmt: skip

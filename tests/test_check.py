@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_read_app
+from bot.web.app import create_read_app
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.checker import Checker
 from registry.eventcheck.kinds import KINDS

@@ -183,9 +183,9 @@ def test_a_2000_event_plan_compiles_in_both_languages(
 
 def _bundle(repo: Path, plan: str) -> dict[str, Any]:
     """The schema bundle a release of `plan` carries (`<plan>-<version>.schema.json`)."""
-    from registry.artifacts import schema_bundle
-    from registry.loader import load_registry
-    from registry.snapshot import FolderSnapshot
+    from registry.load.loader import load_registry
+    from registry.load.snapshot import FolderSnapshot
+    from registry.release.artifacts import schema_bundle
 
     return schema_bundle(load_registry(FolderSnapshot(repo)).registry.plans[plan], "0")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from registry.codeowners import CodeOwners
+from registry.load.codeowners import CodeOwners
 
 # GitHub's documented example file (docs: "About code owners", example of a CODEOWNERS file).
 GITHUB_EXAMPLE = """\

@@ -1,4 +1,4 @@
-"""registry.compat.compare: JSON Schema differences and backward compatibility."""
+"""registry.diff.compat.compare: JSON Schema differences and backward compatibility."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from registry.compat import compare
+from registry.diff.compat import compare
 
 
 def kinds(old: Any, new: Any) -> set[tuple[str, str, bool, bool]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.notes import extract_migration_notes
+from registry.review.notes import extract_migration_notes
 from tests.conftest import CliResult, write_files
 from tests.test_snapshot import git
 

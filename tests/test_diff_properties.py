@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.changes import swap_audiences
-from registry.render_diff import render_json
-from registry.report import DiffReport, compare
-from registry.snapshot import MemorySnapshot
+from registry.diff.changes import swap_audiences
+from registry.diff.compare import DiffReport, compare
+from registry.diff.render import render_json
+from registry.load.snapshot import MemorySnapshot
 
 TYPES = ["string", "integer", "number", "boolean"]
 WORDS = ["alpha", "beta", "gamma", "delta"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from registry.changes import CHANGE_LEVELS, CONSUMERS, PRODUCERS, level_for
-from registry.diff_rules import DIFF_BY_ID, DIFF_RULES, DiffRule
+from registry.diff.changes import CHANGE_LEVELS, CONSUMERS, PRODUCERS, level_for
+from registry.diff.rules import DIFF_BY_ID, DIFF_RULES, DiffRule
 from registry.docs import DOC_PATH, render
-from registry.rules import RULES
+from registry.lint.rules import RULES
 from tests.conftest import CliResult, write_files
 
 Cli = Callable[..., CliResult]

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from registry.artifacts import ReleaseInfo, changelog
-from registry.check_text import breaking_text, waiting_for
+from registry.diff.compare import compare
 from registry.escape import md_block, md_code, md_text, slack_text
-from registry.notify import pull_request_notice
-from registry.report import compare
-from registry.review import MARKER, Links, render_review
-from registry.settings import RULES_URL
-from registry.snapshot import MemorySnapshot
+from registry.load.settings import RULES_URL
+from registry.load.snapshot import MemorySnapshot
+from registry.release.artifacts import ReleaseInfo, changelog
+from registry.review.check_runs import breaking_text, waiting_for
+from registry.review.comment import MARKER, Links, render_review
+from registry.review.notices import pull_request_notice
 from tests.codegen_kit import tsc
 
 FRAGMENTS = [
@@ -119,7 +119,7 @@ def test_the_review_comment_keeps_its_sections_whatever_the_names(
     report = compare(base, head)
     assert not report.unreadable and report.changes
     owners = ["@acme/growth", "@" + names[0][:20]]
-    from registry.approvals import evaluate, owner_groups, stakeholder_table
+    from registry.review.approvals import evaluate, owner_groups, stakeholder_table
 
     groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
     status = evaluate(

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from registry.cache import ParseCache
-from registry.plan_source import from_registry
+from registry.load.cache import ParseCache
+from registry.pull.sources import from_registry
 from tests.conftest import CliResult, write_files
 
 Cli = Callable[..., CliResult]

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.cache import ParseCache
 from registry.formats import FORMATS, IMPORTERS
 from registry.formats.base import project
 from registry.formats.plan_yaml import plan_yaml
 from registry.formats.transfer import export_files, import_plan, write_export
 from registry.formats.yaml_writer import dump_with_positions
-from registry.plan_source import from_registry
-from registry.yamlsafe import load_yaml
+from registry.load.cache import ParseCache
+from registry.load.yamlsafe import load_yaml
+from registry.pull.sources import from_registry
 
 EXAMPLES = int(os.environ.get("TRACKPLAN_FORMAT_EXAMPLES", "15"))
 OBJECTS = ["Order", "Cart", "Product", "Video", "Account", "Page", "Coupon", "Search"]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.rules import RULES, example_files
+from registry.lint.rules import RULES, example_files
 from tests.conftest import write_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +21,10 @@ class Block:
         if name.split(".")[0] in ("_ruamel_yaml", "_ruamel_yaml_clibz"):
             raise ImportError("the C extension is blocked for this test")
 sys.meta_path.insert(0, Block())
-from registry import yamlsafe
+from registry.load import yamlsafe
 assert type(yamlsafe._parser(b"a: 1")).__name__ == "_PureParser", "C parser still in use"
-from registry.validate import validate
-from registry.snapshot import FolderSnapshot
+from registry.lint.validate import validate
+from registry.load.snapshot import FolderSnapshot
 out = {}
 for folder in sys.argv[1:]:
     result = validate(FolderSnapshot(folder), parse=None)
@@ -51,8 +51,8 @@ HOSTILE = {
 
 
 def test_the_pure_python_parser_finds_what_the_c_parser_finds(tmp_path: Path) -> None:
-    from registry.snapshot import FolderSnapshot
-    from registry.validate import validate
+    from registry.lint.validate import validate
+    from registry.load.snapshot import FolderSnapshot
 
     folders = []
     cases = {f"{r.id}-{kind}": files for r in RULES

@@ -174,9 +174,9 @@ def test_a_receiver_that_refuses_never_blocks_the_review(
 
 
 def test_unsigned_webhooks_and_plain_http_elsewhere_are_refused() -> None:
-    from bot.notifier import NotifyRefused, send
-    from registry.notify import release_notice
-    from registry.settings import Receiver
+    from bot.handlers.notify import NotifyRefused, send
+    from registry.load.settings import Receiver
+    from registry.review.notices import release_notice
 
     notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
     url, plain, bad = "TRACKPLAN_NOTIFY_URL", "TRACKPLAN_NOTIFY_PLAIN", "TRACKPLAN_NOTIFY_BAD"
@@ -191,9 +191,9 @@ def test_unsigned_webhooks_and_plain_http_elsewhere_are_refused() -> None:
 
 
 def test_a_registry_cannot_name_the_bots_own_secrets(run_cli: Any, tmp_path: Path) -> None:
-    from bot.notifier import NotifyRefused, send
-    from registry.notify import release_notice
-    from registry.settings import Receiver
+    from bot.handlers.notify import NotifyRefused, send
+    from registry.load.settings import Receiver
+    from registry.review.notices import release_notice
     from tests.conftest import write_files
 
     notice = release_notice("acme/plans", "web", "1.0.0", "https://x/releases", [])
@@ -236,9 +236,9 @@ def test_releases_under_failing_github_calls_are_announced_once_each(
 
 
 def test_on_a_bot_serving_many_owners_each_names_only_its_own_variables() -> None:
-    from bot.notifier import NotifyRefused, notify_scope, send
-    from registry.notify import release_notice
-    from registry.settings import Receiver
+    from bot.handlers.notify import NotifyRefused, notify_scope, send
+    from registry.load.settings import Receiver
+    from registry.review.notices import release_notice
 
     assert notify_scope("acme/plans") == "TRACKPLAN_NOTIFY_ACME_"
     assert notify_scope("big-co/plans") == "TRACKPLAN_NOTIFY_BIG_CO_"

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from registry.semver_range import RangeError, best_match, satisfies
+from registry.pull.ranges import RangeError, best_match, satisfies
 from tests.conftest import CliResult
 from tests.test_release import PLAN, V1, commit, make_history
 from tests.test_snapshot import git

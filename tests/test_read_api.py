@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.app import create_read_app
+from bot.web.app import create_read_app
 from tests.conftest import CliResult
 from tests.test_release import PLAN, V1, commit, make_history
 from tests.test_snapshot import git
@@ -118,7 +118,7 @@ def test_broken_tags_are_skipped_and_latest_still_served(run_cli: Cli, tmp_path:
 def test_a_read_token_guards_every_page_and_caches_stay_private_unless_said(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    from bot.readaccess import ReadAccess
+    from bot.readapi.access import ReadAccess
 
     repo = released_repo(run_cli, tmp_path / "repo")
     client = create_read_app(repo, ReadAccess(token="s3cret-read")).test_client()

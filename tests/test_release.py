@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from registry.artifacts import build_artifacts
-from registry.loader import load_registry
-from registry.snapshot import FolderSnapshot, GitSnapshot
+from registry.load.loader import load_registry
+from registry.load.snapshot import FolderSnapshot, GitSnapshot
+from registry.release.artifacts import build_artifacts
 from tests.conftest import CliResult, write_files
 from tests.test_snapshot import git
 

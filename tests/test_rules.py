@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from registry.findings import LEVELS
-from registry.rules import BY_ID, RULES, Rule, example_files
+from registry.lint.rules import BY_ID, RULES, Rule, example_files
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]

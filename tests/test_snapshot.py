@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.snapshot import FolderSnapshot, GitSnapshot, SnapshotError, open_snapshot
-from registry.validate import validate
+from registry.lint.validate import validate
+from registry.load.snapshot import FolderSnapshot, GitSnapshot, SnapshotError, open_snapshot
 from tests.conftest import write_files
 
 FILES = {

@@ -1,10 +1,10 @@
-"""The one pass/fail rule (registry.verdict): offline exit, check runs and the Action's gate."""
+"""The one pass/fail rule (registry.review.verdict): offline exit, checks and the Action gate."""
 
 from __future__ import annotations
 
 import pytest
 
-from registry.verdict import FAILURE, REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict
+from registry.review.verdict import FAILURE, REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict
 
 CLEAN = Verdict(errors=0, breaking=0, warnings=0, others=0, has_notes=False)
 OWNER = (("@shop-team", "event 'Order Completed'"),)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from registry.artifacts import artifact_names, plan_document
-from registry.cache import ParseCache
 from registry.catalog.model import PlanPage, Release, plan_page
 from registry.catalog.render import catalog_files
 from registry.findings import ERROR, Finding
-from registry.loader import load_registry
-from registry.pull import GitSource, PullError, ReleaseSource
-from registry.rules import blocking_checks
-from registry.snapshot import PLANS_DIR, GitSnapshot, MemorySnapshot, Snapshot
-from registry.validate import validate
-from registry.versions import tag_name, tag_pattern
+from registry.lint.rules import blocking_checks
+from registry.lint.validate import validate
+from registry.load.cache import ParseCache
+from registry.load.loader import load_registry
+from registry.load.snapshot import PLANS_DIR, GitSnapshot, MemorySnapshot, Snapshot
+from registry.pull.fetch import GitSource, PullError, ReleaseSource
+from registry.release.artifacts import artifact_names, plan_document
+from registry.release.versions import tag_name, tag_pattern
 
 
 @dataclass

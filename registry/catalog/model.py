@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.versions import parse_version
+from registry.release.versions import parse_version
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.codegen.names import Collision, Namer, pascal
-from registry.patterns import backtracking_safe
+from registry.lint.patterns import backtracking_safe
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 from fastjsonschema.draft07 import CodeGeneratorDraft07
 
 from registry.eventcheck import kinds as k
-from registry.patterns import PatternError, compile_pattern
+from registry.lint.patterns import PatternError, compile_pattern
 
 Found = list[tuple[str, str, Any, str]]
 Validator = Callable[[Any, Found], None]

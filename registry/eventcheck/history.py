@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from registry.artifacts import artifact_names
-from registry.plan_source import PlanRequest
-from registry.pull import GitSource, PullError
-from registry.versions import parse_version
+from registry.pull.fetch import GitSource, PullError
+from registry.pull.sources import PlanRequest
+from registry.release.artifacts import artifact_names
+from registry.release.versions import parse_version
 
 
 def renames_released(repo: Path, wanted: PlanRequest) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from registry.render import plural
+from registry.lint.render import plural
 
 QUIET_SECONDS = 2.0
 

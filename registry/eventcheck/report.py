@@ -11,7 +11,7 @@ from registry.escape import md_code, md_text
 from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.checker import Checker, Finding
-from registry.render import clean, escape_data, escape_property, plural
+from registry.lint.render import clean, escape_data, escape_property, plural
 
 EXAMPLES = 3  # example line numbers kept per row
 Line = int | str  # a line number, or file:line when several files are checked

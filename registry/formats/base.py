@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-# The plan document is the shape of a release's plan artifact (registry.artifacts):
+# The plan document is the shape of a release's plan artifact (registry.release.artifacts):
 # {plan, title, description, owners, sources, objectives, lifecycle,
 #  common: {properties}, identify: {traits}, group: {traits}, events: {name: {...}}}
 Document = dict[str, Any]

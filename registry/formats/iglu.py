@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from registry.artifacts import canonical_json
 from registry.formats.base import Carries, Document, FormatError, Imported
 from registry.formats.schema_props import CARRIED, from_object_schema, object_schema
 from registry.formats.source import Source, mapping
+from registry.release.artifacts import canonical_json
 
 NAME = "iglu"
 SUMMARY = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.artifacts import canonical_json
 from registry.formats.base import Carries, Document
 from registry.formats.schema_props import CARRIED, object_schema
+from registry.release.artifacts import canonical_json
 
 NAME = "mixpanel"
 SUMMARY = "Mixpanel Lexicon schemas (the body of its schemas API: entries of events and profiles)"

@@ -7,8 +7,8 @@ from typing import Any
 
 from registry.formats.base import EVENT_KEYS, META_KEYS, PROPERTY_KEYS, SECTIONS, Document
 from registry.formats.yaml_writer import comment_lines, dump_with_positions
-from registry.yamlsafe import Path as YamlPath
-from registry.yamlsafe import YamlDocument
+from registry.load.yamlsafe import Path as YamlPath
+from registry.load.yamlsafe import YamlDocument
 
 EVENTS_PER_FILE = 200
 

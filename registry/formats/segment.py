@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from registry.artifacts import canonical_json
 from registry.formats.base import Carries, Document, Imported
 from registry.formats.schema_props import (
     CARRIED,
@@ -14,6 +13,7 @@ from registry.formats.schema_props import (
     object_schema,
 )
 from registry.formats.source import Source, mapping, sequence, text
+from registry.release.artifacts import canonical_json
 
 NAME = "segment"
 SUMMARY = "Segment Protocols tracking plan JSON (rules.events[] with JSON Schemas; Typewriter's)"

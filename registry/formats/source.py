@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.base import FormatError
-from registry.yamlsafe import Limits, YamlDocument, YamlError, load_yaml
+from registry.load.yamlsafe import Limits, YamlDocument, YamlError, load_yaml
 
 # Exports of large plans are bigger than registry files; still bounded (an importer holds
 # the whole source in memory).

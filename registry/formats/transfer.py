@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.cache import ParseCache
 from registry.findings import ERROR, Finding
 from registry.formats import FORMATS, IMPORTERS
 from registry.formats.base import Document, FormatError, left_out
 from registry.formats.plan_yaml import PlanFile, plan_files
-from registry.snapshot import FolderSnapshot, MemorySnapshot
-from registry.validate import validate
+from registry.lint.validate import validate
+from registry.load.cache import ParseCache
+from registry.load.snapshot import FolderSnapshot, MemorySnapshot
 
 PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 # Findings an import may leave for the user to act on: names are imported as they are and

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from registry.about import installed_version
-from registry.snapshot import SnapshotError
+from registry.load.snapshot import SnapshotError
 from trackplan.cli import (
     action,
     app_manifest,

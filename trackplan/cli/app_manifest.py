@@ -15,7 +15,7 @@ from trackplan.cli.common import (
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.manifest import app_manifest, manifest_page  # the bot's own list of what it needs
+    from bot.web.manifest import app_manifest, manifest_page  # the bot's own list of what it needs
 
     if not args.webhook_url.startswith(("https://", "http://")):
         raise UsageError(f"--webhook-url {args.webhook_url!r}: the URL GitHub posts events "

@@ -36,7 +36,7 @@ def _queue_settings(args: argparse.Namespace, base: Config | None = None) -> Con
 
 
 def migrate_command(args: argparse.Namespace) -> int:
-    from bot.backend import BackendError, migrate
+    from bot.queue.backend import BackendError, migrate
 
     try:
         done = migrate(_queue_settings(args))
@@ -50,8 +50,8 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 
 def worker_command(args: argparse.Namespace) -> int:
-    from bot.backend import BackendError, migrate
     from bot.config import Config, ConfigError
+    from bot.queue.backend import BackendError, migrate
     from bot.service import run_worker
 
     try:
@@ -63,7 +63,7 @@ def worker_command(args: argparse.Namespace) -> int:
         migrate(config)  # idempotent: a worker may start before anything else
     except BackendError as exc:
         raise UsageError(str(exc)) from None
-    from bot.app import configure_logging
+    from bot.web.app import configure_logging
 
     configure_logging()
     run_worker(config, graceful_seconds=args.graceful_seconds)  # logs where it works

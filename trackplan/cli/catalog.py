@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.about import installed_version
-from registry.pull import PullError
-from registry.render import plural
+from registry.lint.render import plural
+from registry.pull.fetch import PullError
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from registry.catalog.build import build_catalog
     from registry.catalog.render import MARKER
     from registry.formats.transfer import write_folder
-    from registry.pull import GitSource
+    from registry.pull.fetch import GitSource
 
     repo, out = Path(args.repo), Path(args.out)
     snapshot = open_registry(repo)

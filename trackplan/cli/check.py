@@ -15,7 +15,8 @@ from registry.eventcheck.report import FAIL_ON as FAIL_ON_CHECK
 from registry.eventcheck.report import Report
 from registry.eventcheck.report import render as render_report
 from registry.eventcheck.report import run as run_calls
-from registry.plan_source import (
+from registry.lint.render import plural
+from registry.pull.sources import (
     Artifacts,
     PlanRequest,
     PlanSourceError,
@@ -23,7 +24,6 @@ from registry.plan_source import (
     from_registry,
     from_release,
 )
-from registry.render import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

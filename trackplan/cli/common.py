@@ -7,10 +7,10 @@ import argparse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from registry.cache import ParseCache, default_cache_dir
-from registry.notes import notes_from_file_text
-from registry.pull import ReleaseSource, open_source
-from registry.snapshot import FolderSnapshot
+from registry.load.cache import ParseCache, default_cache_dir
+from registry.load.snapshot import FolderSnapshot
+from registry.pull.fetch import ReleaseSource, open_source
+from registry.review.notes import notes_from_file_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -73,7 +73,7 @@ def read_notes(path: str | None) -> str | None:
 def release_source(spec: str) -> ReleaseSource:
     """A git repository (path or URL), or a read API (http(s) URL not ending in .git)."""
     if spec.startswith(("http://", "https://")) and not spec.rstrip("/").endswith(".git"):
-        from bot.readclient import HttpSource  # network I/O lives in bot/, not the core
+        from bot.readapi.client import HttpSource  # network I/O lives in bot/, not the core
 
         return HttpSource(spec)
     return open_source(spec, default_cache_dir())

@@ -6,19 +6,19 @@ import argparse
 import sys
 from collections.abc import Mapping
 
-from registry.policy import BASE, HEAD, POLICY_RULES, SIDES
-from registry.render import clean
-from registry.report import DiffReport, compare
-from registry.review import Links
-from registry.rules import unparsed
-from registry.settings import settings_of
-from registry.snapshot import (
+from registry.diff.compare import DiffReport, compare
+from registry.lint.render import clean
+from registry.lint.rules import unparsed
+from registry.load.policy import BASE, HEAD, POLICY_RULES, SIDES
+from registry.load.settings import settings_of
+from registry.load.snapshot import (
     GitSnapshot,
     Snapshot,
     open_snapshot,
 )
-from registry.verdict import FAIL_ON
-from registry.versions import released_versions
+from registry.release.versions import released_versions
+from registry.review.comment import Links
+from registry.review.verdict import FAIL_ON
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_USAGE,

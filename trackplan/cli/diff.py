@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from registry.render_diff import render_github, render_json, render_text
-from registry.review import render_changes_markdown
-from registry.verdict import judge
+from registry.diff.render import render_github, render_json, render_text
+from registry.review.comment import render_changes_markdown
+from registry.review.verdict import judge
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

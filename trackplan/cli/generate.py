@@ -12,13 +12,7 @@ from registry.about import installed_version
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
 from registry.codegen.output import Difference, differences, write_all
-from registry.plan_source import (
-    PlanRequest,
-    PlanSourceError,
-    from_lock,
-    from_registry,
-)
-from registry.render import (
+from registry.lint.render import (
     clean,
     escape_data,
     escape_property,
@@ -26,6 +20,12 @@ from registry.render import (
     notice,
     plural,
     render_findings,
+)
+from registry.pull.sources import (
+    PlanRequest,
+    PlanSourceError,
+    from_lock,
+    from_registry,
 )
 from trackplan.cli.common import (
     EXIT_FINDINGS,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.findings import ERROR
-from registry.render import (
+from registry.lint.render import (
     plural,
     render_findings,
 )

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.history import Subject, history
-from registry.history import render_markdown as render_history_markdown
-from registry.history import render_text as render_history_text
-from registry.render import (
+from registry.lint.render import (
     clean,
     notice,
 )
-from registry.snapshot import GitSnapshot
+from registry.load.snapshot import GitSnapshot
+from registry.release.history import Subject, history
+from registry.release.history import render_markdown as render_history_markdown
+from registry.release.history import render_text as render_history_text
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.loader import load_registry
-from registry.ownership import ownership, ownership_rows, render_ownership
-from registry.render import (
+from registry.lint.render import (
     markdown_table,
     notice,
 )
+from registry.load.loader import load_registry
+from registry.review.ownership import ownership, ownership_rows, render_ownership
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,

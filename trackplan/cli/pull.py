@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.pull import PullError, PullInputError, pull
-from registry.render import (
+from registry.lint.render import (
     markdown_table,
     notice,
 )
-from registry.semver_range import RangeError
+from registry.pull.fetch import PullError, PullInputError, pull
+from registry.pull.ranges import RangeError
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

@@ -8,22 +8,22 @@ import sys
 from typing import Any
 
 from registry.about import installed_version
-from registry.approvals import (
+from registry.diff.compare import DiffReport
+from registry.diff.render import render_github, report_dict
+from registry.escape import md_code
+from registry.lint.render import render_findings
+from registry.review.approvals import (
     ApprovalStatus,
     evaluate,
     owner_groups,
     stakeholder_lines,
     stakeholder_table,
 )
-from registry.escape import md_code
-from registry.render import render_findings
-from registry.render_diff import render_github, report_dict
-from registry.report import DiffReport
-from registry.review import (
+from registry.review.comment import (
     render_review,
     render_review_text,
 )
-from registry.verdict import judge
+from registry.review.verdict import judge
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

@@ -17,9 +17,9 @@ def run(args: argparse.Namespace) -> int:
     # registry core) never loads Flask or PyGithub.
     import os
 
-    from bot.app import create_app, create_read_app
     from bot.config import Config, ConfigError
-    from bot.devserver import serve, server
+    from bot.web.app import create_app, create_read_app
+    from bot.web.devserver import serve, server
 
     bot_configured = bool(os.environ.get("TRACKPLAN_GITHUB_APP_ID"))
     if args.registry and not Path(args.registry).is_dir():
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        from bot.worker import stop_all
+        from bot.queue.worker import stop_all
 
         stop_all(timeout=10)  # finish the delivery in hand, or give it back to the queue
     return EXIT_OK
@@ -69,7 +69,7 @@ def add_parser(sub: Any) -> None:
         "catalog at / on an address of their own (each plan's latest release; "
         "TRACKPLAN_CATALOG_HEAD=1 shows the branch; TRACKPLAN_READ_TOKEN asks for a bearer "
         "token; TRACKPLAN_READ_CACHE=public lets shared caches keep answers). For production "
-        "run gunicorn -c bot/gunicorn.conf.py 'bot.app:create_app()' and, on another bind, "
+        "run gunicorn -c bot/web/gunicorn.conf.py 'bot.app:create_app()' and, on another bind, "
         "gunicorn 'bot.app:create_read_app()'.",
     )
     serve_parser.add_argument(

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from registry.render import render_findings
-from registry.validate import validate
+from registry.lint.render import render_findings
+from registry.lint.validate import validate
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

@@ -1,0 +1,1 @@
+"""The GitHub gateway: the only code that imports PyGithub and requests."""

@@ -1,0 +1,1 @@
+"""What the bot does per event: pull requests, pushes (releases), notices."""

@@ -1,0 +1,1 @@
+"""The delivery queue: its contract, SQLite and PostgreSQL backends, and the worker."""

@@ -1,0 +1,369 @@
+"""The delivery queue on SQLite: one data folder, any number of processes on one host."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.queue.base import (
+    DONE,
+    FAILED,
+    FINISHED,
+    MAX_CRASHES,
+    PROCESSING,
+    QUEUED,
+    SUPERSEDED,
+    Delivery,
+    DeliveryQueue,
+    Health,
+    burst_goes_on,
+)
+from bot.queue.identity import owner_is_gone, process_identity
+
+SCHEMA_VERSION = 3
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    event TEXT NOT NULL,
+    key TEXT,
+    coalesce_ INTEGER NOT NULL DEFAULT 0,
+    payload BLOB NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    lease_until REAL NOT NULL DEFAULT 0,
+    error TEXT,
+    received REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, not_before);
+CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (key, status, received);
+CREATE TABLE IF NOT EXISTS pacing (key TEXT PRIMARY KEY, next_at REAL NOT NULL);
+"""
+# Columns added since the first release: migrate() adds what an older file lacks.
+ADDED_COLUMNS = {
+    "owner": "TEXT",  # host/pid/start-time of the process holding the lease
+    "finished": "REAL NOT NULL DEFAULT 0",  # when it reached done, failed or superseded
+    "crashes": "INTEGER NOT NULL DEFAULT 0",  # times its process died while working on it
+}
+BUSY_TIMEOUT_MS = 30_000
+_TAKE_BACK = (
+    "UPDATE deliveries SET owner = NULL, lease_until = 0, crashes = crashes + 1,"
+    f" status = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN 'failed' ELSE 'queued' END,"
+    f" finished = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN :now ELSE 0 END,"
+    f" error = CASE WHEN crashes + 1 >= {MAX_CRASHES} THEN"
+    "   'the process working on it stopped ' || (crashes + 1) || ' times' ELSE error END,"
+    " not_before = :now + MIN(600, 1 << MIN(crashes + 1, 10))"
+)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints copy the log into the file: half the cost of an insert when one falls due
+    # in the ack path, so the worker runs them (`checkpoint`) instead of every commit.
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    return db
+
+
+def migrate(path: Path) -> int:
+    """Create or upgrade the queue's database; returns the schema version it had.
+
+    Run once, before the workers start (gunicorn's `on_starting`, `trackplan bot migrate`):
+    switching to WAL needs the database to itself, which a booting worker must not ask for
+    while others write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    try:
+        before = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if before >= SCHEMA_VERSION:
+            return before
+        db.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            have = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE deliveries ADD COLUMN {column} {kind}")
+            # Rows finished before the column existed age from when they arrived.
+            db.execute(
+                "UPDATE deliveries SET finished = received WHERE finished = 0"
+                " AND status IN (?, ?, ?)",
+                FINISHED,
+            )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return before
+    finally:
+        db.close()
+
+
+class SqliteQueue(DeliveryQueue):
+    """SQLite in WAL mode: safe across threads and gunicorn worker processes.
+
+    A claimed delivery is leased for `lease_seconds` and the lease is renewed while the work
+    runs; when its process dies the delivery is taken back at the next start on this host,
+    or when the short lease runs out, so a crash delays work by seconds, not minutes.
+    """
+
+    def __init__(self, path: Path, lease_seconds: float = 30.0, settle_seconds: float = 0.0,
+                 max_settle_seconds: float = 2.0) -> None:  # fmt: skip
+        self.path = path
+        self.lease_seconds = lease_seconds
+        # A burst for one key (pushes to a PR, a flood of reviews) is worked on once it has
+        # been quiet for `settle_seconds`, or `max_settle_seconds` after it began.
+        self.settle_seconds = settle_seconds
+        self.max_settle_seconds = max_settle_seconds
+        self.owner = process_identity()
+        self._local = threading.local()
+        # Threads of one process take turns to write: SQLite's own busy handler sleeps in
+        # steps of milliseconds, which would show in the webhook's ack latency.
+        self._write = threading.Lock()
+        if not path.exists() or self._version() < SCHEMA_VERSION:
+            migrate(path)  # a plain `create_app()` without gunicorn's on_starting hook
+
+    def _version(self) -> int:
+        return int(self._db().execute("PRAGMA user_version").fetchone()[0])
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = connect(self.path)  # never share a connection across a fork
+            self._local.db, self._local.pid = db, os.getpid()
+        return db
+
+    def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
+            payload: bytes) -> bool:  # fmt: skip
+        # One statement, so the write lock is held for microseconds: acks stay fast under
+        # load. A known id is taken again only when its processing failed (a redelivery).
+        with self._write:
+            cursor = self._db().execute(
+                "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET status = excluded.status, attempts = 0,"
+                " not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
+                " received = excluded.received WHERE deliveries.status = ?",
+                (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time(), FAILED),
+            )
+        return cursor.rowcount == 1
+
+    def claim(self) -> Delivery | None:
+        # The search reads a WAL snapshot without the write lock, so acks (inserts) never
+        # wait for it; only the short update that takes the delivery is a write.
+        self._requeue_expired()
+        skip: set[str] = set()
+        for _ in range(32):
+            found = self._candidate(skip)
+            if found is None:
+                return None
+            row, unsettled_key = found
+            if unsettled_key is not None:
+                skip.add(unsettled_key)  # its burst goes on: look past it
+                continue
+            claimed = self._take(row)
+            if claimed is not None:
+                return claimed
+        return None
+
+    def _requeue_expired(self) -> None:
+        """A lease that ran out belongs to a process that died or hangs: work it again."""
+        now = time.time()
+        db = self._db()
+        expired = db.execute(
+            "SELECT 1 FROM deliveries WHERE status = ? AND lease_until < ? LIMIT 1",
+            (PROCESSING, now),
+        ).fetchone()
+        if expired:
+            with self._write:
+                db.execute(
+                    _TAKE_BACK + " WHERE status = 'processing' AND lease_until < :now",
+                    {"now": now},
+                )
+
+    def _candidate(self, skip: set[str]) -> tuple[tuple[Any, ...], str | None] | None:
+        """The oldest ready delivery whose key is not in hand, and its key when that key's
+        burst has not settled yet."""
+        db = self._db()
+        now = time.time()
+        exclude = ",".join("?" * len(skip))
+        row = db.execute(
+            "SELECT seq, id, event, key, coalesce_, payload, attempts, received"
+            " FROM deliveries d WHERE status = ? AND not_before <= ? AND (key IS NULL OR"
+            " NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.key = d.key AND p.status = ?))"
+            + (f" AND (key IS NULL OR key NOT IN ({exclude}))" if skip else "")
+            + " ORDER BY seq LIMIT 1",
+            (QUEUED, now, PROCESSING, *sorted(skip)),
+        ).fetchone()
+        if row is None:
+            return None
+        key, coalesce, received = row[3], row[4], row[7]
+        if key is None or not coalesce:
+            return row, None
+
+        def newest() -> float:
+            return float(db.execute(
+                "SELECT MAX(received) FROM deliveries WHERE key = ? AND status = ?", (key, QUEUED)
+            ).fetchone()[0])  # fmt: skip
+
+        goes_on = burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now, newest)
+        return row, (key if goes_on else None)
+
+    def _take(self, row: tuple[Any, ...]) -> Delivery | None:
+        """Lease the newest queued delivery of the row's key (or the row itself); None when
+        another process took it first."""
+        seq, delivery_id, event, key, coalesce, payload, attempts, received = row
+        now = time.time()
+        with self._write:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if key is not None:
+                    busy = db.execute(
+                        "SELECT 1 FROM deliveries WHERE key = ? AND status = ? LIMIT 1",
+                        (key, PROCESSING),
+                    ).fetchone()
+                    if busy:
+                        db.execute("ROLLBACK")
+                        return None
+                if key is not None and coalesce:
+                    latest = db.execute(
+                        "SELECT seq, id, event, payload, attempts, received FROM deliveries"
+                        " WHERE key = ? AND status = ? AND coalesce_ = 1 ORDER BY seq DESC"
+                        " LIMIT 1",
+                        (key, QUEUED),
+                    ).fetchone()
+                    if latest is not None and latest[0] != seq:
+                        db.execute(
+                            "UPDATE deliveries SET status = ?, finished = ? WHERE key = ?"
+                            " AND status = ? AND coalesce_ = 1 AND seq < ?",
+                            (SUPERSEDED, now, key, QUEUED, latest[0]),
+                        )
+                        # The newest delivery stands for the older ones: it is as old as
+                        # the oldest of them, so retries give up no later than theirs would.
+                        received = min(received, latest[5])
+                        seq, delivery_id, event, payload, attempts = latest[:5]
+                taken = db.execute(
+                    "UPDATE deliveries SET status = ?, lease_until = ?, owner = ?,"
+                    " attempts = attempts + 1, received = ? WHERE seq = ? AND status = ?",
+                    (PROCESSING, now + self.lease_seconds, self.owner, received, seq, QUEUED),
+                ).rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if not taken:
+            return None
+        return Delivery(delivery_id, event, key, bool(coalesce), payload, attempts + 1, received)
+
+    def renew(self, delivery_id: str) -> bool:
+        with self._write:
+            cursor = self._db().execute(
+                "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = ? AND owner = ?",
+                (time.time() + self.lease_seconds, delivery_id, PROCESSING, self.owner),
+            )
+        return cursor.rowcount == 1
+
+    def release(self, delivery_id: str) -> None:
+        with self._write:
+            self._db().execute(
+                "UPDATE deliveries SET status = ?, lease_until = 0, owner = NULL,"
+                " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = ? AND owner = ?",
+                (QUEUED, delivery_id, PROCESSING, self.owner),
+            )
+
+    def recover(self) -> int:
+        with self._write:
+            db = self._db()
+            owners = [row[0] for row in db.execute(
+                "SELECT DISTINCT owner FROM deliveries WHERE status = ? AND owner IS NOT NULL",
+                (PROCESSING,),
+            )]  # fmt: skip
+            gone = [owner for owner in owners if owner != self.owner and owner_is_gone(owner)]
+            taken = 0
+            for owner in gone:
+                taken += db.execute(
+                    _TAKE_BACK + " WHERE status = 'processing' AND owner = :owner",
+                    {"now": time.time(), "owner": owner},
+                ).rowcount
+        return taken
+
+    def _set(self, delivery_id: str, status: str, error: str | None, not_before: float = 0) -> None:
+        """Settle a delivery this process holds; a lease lost meanwhile (taken back, given
+        to another process) is left alone: its new holder settles it."""
+        finished = time.time() if status in FINISHED else 0
+        with self._write:
+            self._db().execute(
+                "UPDATE deliveries SET status = ?, error = ?, not_before = ?, lease_until = 0,"
+                " owner = NULL, finished = ? WHERE id = ? AND status = ? AND owner = ?",
+                (status, error, not_before, finished, delivery_id, PROCESSING, self.owner),
+            )
+
+    def finish(self, delivery_id: str) -> None:
+        self._set(delivery_id, DONE, None)
+
+    def retry(self, delivery_id: str, delay: float, error: str) -> None:
+        self._set(delivery_id, QUEUED, error, time.time() + delay)
+
+    def fail(self, delivery_id: str, error: str) -> None:
+        self._set(delivery_id, FAILED, error)
+
+    def prune(self, older_than_seconds: float) -> int:
+        cutoff = time.time() - older_than_seconds
+        with self._write:
+            cursor = self._db().execute(
+                "DELETE FROM deliveries WHERE status IN (?, ?, ?) AND finished < ?",
+                (*FINISHED, cutoff),
+            )
+        return cursor.rowcount
+
+    def checkpoint(self) -> None:
+        self._db().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def latest_payloads(self, event: str) -> list[bytes]:
+        rows = self._db().execute(
+            "SELECT payload FROM deliveries WHERE seq IN (SELECT MAX(seq) FROM deliveries"
+            " WHERE event = ? AND key IS NOT NULL GROUP BY key)",
+            (event,),
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def reserve_write(self, key: str, interval: float) -> float:
+        now = time.time()  # one host: its clock is every process's clock
+        with self._write:
+            row = (
+                self._db()
+                .execute(
+                    "INSERT INTO pacing (key, next_at) VALUES (:key, :now + :interval)"
+                    " ON CONFLICT (key) DO UPDATE SET next_at = MAX(next_at, :now) + :interval"
+                    " RETURNING next_at - :interval",
+                    {"key": key, "now": now, "interval": interval},
+                )
+                .fetchone()
+            )
+        return max(0.0, float(row[0]) - now) if row else 0.0
+
+    def health(self) -> Health:
+        db = self._db()
+        counts = {s: n for s, n in db.execute(
+            "SELECT status, COUNT(*) FROM deliveries GROUP BY status")}  # fmt: skip
+        oldest = db.execute(
+            "SELECT MIN(received) FROM deliveries WHERE status IN (?, ?)", (QUEUED, PROCESSING)
+        ).fetchone()[0]
+        return Health(
+            counts=counts,
+            backlog=counts.get(QUEUED, 0) + counts.get(PROCESSING, 0),
+            oldest_pending_seconds=round(max(0.0, time.time() - oldest), 1) if oldest else 0.0,
+            failed=counts.get(FAILED, 0),
+        )

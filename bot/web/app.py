@@ -1,0 +1,157 @@
+"""The Flask app factory: `gunicorn 'bot.app:create_app()'` (settings from TRACKPLAN_*)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Config, ConfigError
+from bot.queue.base import DeliveryQueue
+from bot.queue.redact import scrub
+from bot.queue.worker import Worker
+from bot.readapi.access import ReadAccess
+from bot.service import assemble
+from bot.web import catalog_routes, read_routes
+from bot.web.body import read_signed_body
+from bot.web.intake import PayloadError, classify, parse_json
+from bot.web.read_access import install as install_read_access
+
+log = logging.getLogger("trackplan.bot")
+webhook = Blueprint("webhook", __name__)
+
+
+@dataclass
+class BotState:
+    config: Config
+    queue: DeliveryQueue
+    worker: Worker
+
+
+def state() -> BotState:
+    bot: BotState = current_app.extensions["trackplan"]
+    return bot
+
+
+@webhook.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Liveness plus the queue's state: a growing backlog or failed count wants a look."""
+    health = state().queue.health()
+    return jsonify(
+        status="ok", queue=health.counts, backlog=health.backlog,
+        oldest_pending_seconds=health.oldest_pending_seconds, failed=health.failed,
+    )  # fmt: skip
+
+
+@webhook.post("/webhook")
+def receive() -> ResponseReturnValue:
+    bot = state()
+    # The signature is checked over the raw bytes as they are read, before anything else
+    # reads them: an unsigned body is not read at all, a forged one never held whole.
+    body = read_signed_body(bot.config.webhook_secret,
+                            request.headers.get("X-Hub-Signature-256"),
+                            bot.config.max_body_bytes)  # fmt: skip
+    if body is None:
+        log.warning("webhook rejected: bad or missing signature from %s", request.remote_addr)
+        return jsonify(error="invalid signature"), 401
+    event = request.headers.get("X-GitHub-Event", "")
+    delivery = request.headers.get("X-GitHub-Delivery", "")
+    if not event or not delivery:
+        return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery header"), 400
+    payload = parse_json(body)
+    if payload is None:
+        return jsonify(error="the body is not a JSON object"), 400
+    if event == "ping":
+        return jsonify(pong=True, zen=str(payload.get("zen", ""))), 200
+    try:
+        route = classify(event, payload)
+    except PayloadError as exc:
+        log.warning("delivery %s event=%s outcome=rejected (%s)", delivery, event, exc)
+        return jsonify(error=f"malformed {event} payload: {exc}"), 400
+    if not route.handled:
+        log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
+        return jsonify(ignored=route.reason), 202
+    kept = json.dumps(route.essentials, separators=(",", ":")).encode()
+    try:
+        stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
+    except Exception as exc:  # the database is down or full: GitHub may redeliver later
+        log.error("delivery %s event=%s outcome=not-stored (%s: %s)", delivery, event,
+                  exc.__class__.__name__, scrub(str(exc), bot.config.database_url))  # fmt: skip
+        return jsonify(error="the delivery queue is unavailable; redeliver it later"), 503
+    if stored:
+        bot.worker.wake.set()
+    else:
+        log.info("delivery %s event=%s outcome=duplicate", delivery, event)
+    return jsonify(queued=stored, duplicate=not stored), 202
+
+
+def _json_error(exc: HTTPException) -> ResponseReturnValue:
+    return jsonify(error=exc.description or exc.name), exc.code or 500
+
+
+def configure_logging() -> None:
+    """One line per delivery outcome on stderr, unless the host (tests, gunicorn
+    --log-config) set up logging already."""
+    logger = logging.getLogger("trackplan")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """The bot's WSGI app. `config`: a Config, a mapping of its fields, or None to read the
+    TRACKPLAN_* environment now (never at import)."""
+    settings = Config.coerce(config)
+    configure_logging()
+    app = Flask("trackplan", static_folder=None)  # no /static/: it would serve the cwd
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    queue, worker = assemble(settings)
+    app.extensions["trackplan"] = BotState(settings, queue, worker)
+    app.register_blueprint(webhook)
+    app.register_error_handler(HTTPException, _json_error)
+    if settings.registry_path is not None:
+        # The read API and catalog answer on their own address (create_read_app), never on
+        # the webhook's: who may read plans is not who may post deliveries.
+        log.info("TRACKPLAN_REGISTRY_PATH is served by create_read_app() on its own bind")
+    if settings.start_worker:
+        worker.start()
+    return app
+
+
+def create_read_app(repo: Path | None = None, read_access: ReadAccess | None = None) -> Flask:
+    """The read API and the catalog of `repo`'s releases, on an address of their own
+    (`trackplan serve`, or `gunicorn 'bot.app:create_read_app()'`). None: the environment,
+    read now (TRACKPLAN_REGISTRY_PATH, TRACKPLAN_READ_TOKEN, TRACKPLAN_READ_CACHE,
+    TRACKPLAN_CATALOG_HEAD)."""
+    if repo is None:
+        found = os.environ.get("TRACKPLAN_REGISTRY_PATH", "")
+        if not found:
+            raise ConfigError("TRACKPLAN_REGISTRY_PATH is not set (the clone whose releases "
+                              "the read API serves)")  # fmt: skip
+        repo = Path(found)
+    try:
+        given = read_access if read_access is not None else ReadAccess.from_env()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    app = Flask("trackplan", static_folder=None)
+    install_read_access(app, given)
+    read_routes.install(app, repo)
+    catalog_routes.install(app, repo)
+
+    @app.get("/healthz")
+    def health() -> ResponseReturnValue:
+        return jsonify(status="ok")
+
+    app.register_error_handler(HTTPException, _json_error)
+    return app

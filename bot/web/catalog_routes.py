@@ -1,0 +1,71 @@
+"""The plan catalog served at / beside the read API: rebuilt when the branch or tags move."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.typing import ResponseReturnValue
+
+from bot.readapi.catalog import CatalogStore
+from bot.web.read_access import access, cache_control
+from registry.escape import html_text
+from registry.lint.render import plural
+from registry.load.snapshot import SnapshotError
+from registry.pull.fetch import PullError
+
+log = logging.getLogger("trackplan.catalog")
+pages = Blueprint("catalog_pages", __name__)
+# The pages hold no script or style from anywhere but themselves; user strings are escaped
+# and this makes sure nothing else could run.
+POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+          "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
+
+
+def _store() -> CatalogStore:
+    store: CatalogStore = current_app.extensions["trackplan_catalog"]
+    return store
+
+
+@pages.get("/")
+@pages.get("/<path:name>")
+def page(name: str = "index.html") -> ResponseReturnValue:
+    try:
+        catalog = _store().current(access().catalog_head)
+    except (PullError, SnapshotError) as exc:
+        return _html(503, "The catalog is not available", str(exc))
+    if catalog.errors:
+        said = (
+            f"{plural(len(catalog.errors), 'validation error')} in the plans shown: run `trackplan "
+            "validate` and fix them; the catalog shows again then."
+        )
+        return _html(503, "The plans do not validate", said)
+    if name.endswith("/"):
+        name += "index.html"
+    body = catalog.files.get(name)
+    if body is None or not name.endswith(".html"):
+        return _html(404, "No such page", f"The catalog has no page {name!r}.")
+    response = Response(body, mimetype="text/html")
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    # Revalidate: the plans move with the branch; private unless the deployment says public.
+    response.headers["Cache-Control"] = cache_control("no-cache")
+    response.headers["Content-Security-Policy"] = POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+def _html(status: int, title: str, detail: str) -> ResponseReturnValue:
+    body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>"
+            f"{html_text(title)}</title><h1>{html_text(title)}</h1><p>{html_text(detail)}</p>"
+            "</html>")  # fmt: skip
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = POLICY
+    return response
+
+
+def install(app: Flask, repo: Path) -> None:
+    """Serve the catalog of the git repository at `repo` at /."""
+    app.extensions["trackplan_catalog"] = CatalogStore(repo)
+    app.register_blueprint(pages)

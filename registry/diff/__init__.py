@@ -1,0 +1,1 @@
+"""The semantic diff: the engine, the diff-rule catalog, JSON Schema compatibility."""

@@ -1,0 +1,719 @@
+"""The semantic diff: match plans, events, properties and traits by name, then compare them."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from registry.diff import compat
+from registry.diff.changes import (
+    BREAKING,
+    BUMP_ORDER,
+    CONSUMERS,
+    MAJOR,
+    NONE,
+    PRODUCERS,
+    WARNING,
+    Change,
+    level_for,
+)
+from registry.diff.rules import DIFF_BY_ID
+from registry.findings import Location
+from registry.lint import naming
+from registry.load.model import Event, Plan, Property, Registry
+from registry.load.resolve import ResolveError, is_required, property_schema
+from registry.load.snapshot import SETTINGS_FILE
+from registry.progress import checkpoint
+
+META_FIELDS = (
+    "title",
+    "description",
+    "owners",
+    "sources",
+    "objectives",
+    "lifecycle",
+    "conventions",
+)
+EVENT_META_FIELDS = ("description", "owners", "sources", "objectives", "stage")
+# Handled by their own rules, so left out of the JSON Schema comparison.
+ANNOTATIONS = ("deprecated", "x-pii")
+
+
+# Plan metadata compared part by part, each part its own change.
+STRUCTURED_META = {
+    "objectives": "plan-objectives-changed",
+    "lifecycle": "plan-lifecycle-changed",
+    "sources": "plan-sources-changed",
+    "owners": "plan-owners-changed",
+    "conventions": "plan-conventions-changed",
+}
+
+
+def _natural(key: str, value: Any) -> Any:
+    """Metadata keyed by meaning: lifecycle stages by name, lists of names as sets."""
+    if key == "lifecycle" and isinstance(value, list):
+        stages = {}
+        for index, stage in enumerate(value):
+            name = stage.get("stage") if isinstance(stage, dict) else None
+            body = stage
+            if isinstance(stage, dict):
+                body = {k: v for k, v in stage.items() if k != "stage"}
+            stages[str(name) if name is not None else f"#{index + 1}"] = _natural("", body)
+        return stages
+    if isinstance(value, dict):
+        return {str(k): _natural("", v) for k, v in value.items()}
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return {str(v): True for v in value}
+    return value
+
+
+def _stage_order(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(s.get("stage")) for s in value if isinstance(s, dict)]
+
+
+def _plain(value: Any) -> Any:
+    """A DeepDiff side as plain data (its 'not present' marker as None)."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return None
+
+
+def _describe(key: str, path: list[str]) -> str:
+    """A path into plan metadata in the plan's own words: KPI 'activation/signups' events."""
+    if key == "objectives" and len(path) >= 3 and path[1] == "kpis":
+        return " ".join([f"KPI '{path[0]}/{path[2]}'", *path[3:]])
+    head = {"objectives": "objective", "lifecycle": "stage", "sources": "source",
+            "owners": "owner", "conventions": "convention"}[key]  # fmt: skip
+    return " ".join([f"{head} '{path[0]}'", *path[1:]]) if path else key
+
+
+def _meta_changes(key: str, kind: str, path: list[str], before: Any,
+                  after: Any) -> list[tuple[str, Any, Any, list[str]]]:  # fmt: skip
+    """(message tail, old, new, path of what changed) for one DeepDiff item over
+    natural-keyed metadata; a name gained or lost by a list is a change of the list."""
+    names_before, names_after = _names_of(before), _names_of(after)
+    if names_before is not None and names_after is not None:  # a list of names changed
+        what = _describe(key, path)
+        changes: list[tuple[str, Any, Any, list[str]]] = [
+            (f" {what} gained {quoted(n)}", None, n, path)
+            for n in sorted(names_after - names_before)
+        ]
+        changes += [(f" {what} lost {quoted(n)}", n, None, path)
+                    for n in sorted(names_before - names_after)]  # fmt: skip
+        return changes
+    if kind == "dictionary_item_added":
+        if after is True:  # a name added to a list
+            return [(f" {_describe(key, path[:-1])} gained {quoted(path[-1])}", None, path[-1],
+                     path[:-1])]  # fmt: skip
+        said = f" ({quoted(after)})" if isinstance(after, (str, int, float)) else ""
+        return [(f" gained {_describe(key, path)}{said}", None, _plain(after), path)]
+    if kind == "dictionary_item_removed":
+        if before is True:
+            return [(f" {_describe(key, path[:-1])} lost {quoted(path[-1])}", path[-1], None,
+                     path[:-1])]  # fmt: skip
+        said = f" ({quoted(before)})" if isinstance(before, (str, int, float)) else ""
+        return [(f" lost {_describe(key, path)}{said}", _plain(before), None, path)]
+    return [(f" {_describe(key, path)} changed from {quoted(before)} to {quoted(after)}",
+             _plain(before), _plain(after), path)]  # fmt: skip
+
+
+def _names_of(value: Any) -> set[str] | None:
+    if isinstance(value, dict) and value and all(v is True for v in value.values()):
+        return set(value)
+    return None
+
+
+def quoted(value: Any) -> str:
+    """Like `show`, with strings in quotes, in lists too: `removed enum value 'referral'`,
+    `changed type from ['string', 'null'] to 'string'`."""
+    if isinstance(value, list):
+        return "[" + ", ".join(quoted(v) for v in value) + "]"
+    return f"'{value}'" if isinstance(value, str) else show(value)
+
+
+def show(value: Any) -> str:
+    """A value as people read it in a message: strings bare, lists in brackets."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class _Diff:
+    """Collects the changes between one base and one head registry."""
+
+    base: Registry
+    head: Registry
+    today: date
+    changes: list[Change] = field(default_factory=list)
+    # True while the plan being compared has the same shared properties on both sides: then
+    # equal specs resolve equally and can be skipped without resolving them.
+    same_shared: bool = False
+
+    @property
+    def compatibility(self) -> str:
+        return self.head.policy.settings.compatibility  # BASE's, in a review
+
+    def add(
+        self,
+        rule_id: str,
+        plan: str,
+        subject: str,
+        message: str,
+        old: Any,
+        new: Any,
+        location: Location,
+        *,
+        name: str,
+        breaks: Iterable[str] | None = None,
+        in_base: bool | None = None,
+    ) -> None:
+        """Record a change; `in_base` (default: the rule's) says the location is a base file."""
+        rule = DIFF_BY_ID[rule_id]
+        wanted = set(rule.breaks if breaks is None else breaks)
+        audiences = tuple(a for a in (PRODUCERS, CONSUMERS) if a in wanted)
+        level = rule.level or level_for(audiences, self.compatibility)
+        if rule.max_level == WARNING and level == BREAKING:
+            level = WARNING
+        migration = rule.migration.format(name=name, old=show(old), new=show(new))
+        bump = MAJOR if level == BREAKING else rule.bump
+        self.changes.append(
+            Change(rule_id, level, plan, subject, message, old, new, audiences, location,
+                   migration, bump, in_base=rule.in_base if in_base is None else in_base)
+        )  # fmt: skip
+
+    # --- plans ----------------------------------------------------------------------------
+
+    def run(self) -> list[Change]:
+        self.settings()
+        for plan_id in sorted(set(self.base.plans) | set(self.head.plans)):
+            checkpoint()
+            old, new = self.base.plans.get(plan_id), self.head.plans.get(plan_id)
+            if old is None and new is not None:
+                self.add("plan-added", plan_id, "plan", f"plan '{plan_id}' was added", None,
+                         plan_id, new.location, name=plan_id)  # fmt: skip
+            elif new is None and old is not None:
+                self.add("plan-removed", plan_id, "plan", f"plan '{plan_id}' was removed",
+                         plan_id, None, old.location, name=plan_id)  # fmt: skip
+            elif old is not None and new is not None:
+                self.plan(old, new)
+        return sorted(self.changes, key=Change.sort_key)
+
+    def settings(self) -> None:
+        """trackplan.yaml compared setting by setting, as each side takes effect (defaults
+        filled in): a policy change is reported, never applied to the change that makes it."""
+        before, after = _settings_items(self.base), _settings_items(self.head)
+        for key in sorted(set(before) | set(after)):
+            old, new = before.get(key), after.get(key)
+            if old == new:
+                continue
+            at = tuple(key.split("."))
+            written = SETTINGS_FILE in self.head.documents
+            where = (self.head if written else self.base).locate(SETTINGS_FILE, at)
+            self.add("settings-changed", "", f"settings/{key}",
+                     f"setting '{key}' changed" + _from_to(old, new) + " (takes effect after "
+                     "merge)", old, new, where, name=key, in_base=not written)  # fmt: skip
+
+    def plan(self, old: Plan, new: Plan) -> None:
+        for key in META_FIELDS:
+            before, after = old.meta.get(key), new.meta.get(key)
+            if before != after and key in STRUCTURED_META:
+                self.structured_meta(old, new, key)
+            elif before != after:
+                self.add("plan-metadata-changed", new.id, f"plan/{key}",
+                         f"plan '{new.id}' changed {key}" + _from_to(before, after),
+                         before, after, self.head.locate(new.meta_file or "", ("plan", key)),
+                         name=new.id)  # fmt: skip
+        self.same_shared = _specs(old.shared) == _specs(new.shared)
+        removed = self.events(old, new)
+        self.references_to_removed(old, new, removed)
+        for section, label in (("common", "common property"), ("identify", "identify trait"),
+                               ("group", "group trait")):  # fmt: skip
+            self.properties(
+                old, new, getattr(old, section), getattr(new, section),
+                f"{section}/{'properties' if section == 'common' else 'traits'}",
+                _labeller(label),
+            )  # fmt: skip
+
+    # --- events ---------------------------------------------------------------------------
+
+    def events(self, old: Plan, new: Plan) -> set[str]:
+        """Diff the events of a plan; returns the names that were removed (not renamed)."""
+        renames = _renames(old.events, new.events)
+        renamed_to = set(renames.values())
+        removed = sorted(n for n in old.events if n not in new.events and n not in renames)
+        added = sorted(n for n in new.events if n not in old.events and n not in renamed_to)
+        for before, after in sorted(renames.items()):
+            event = new.events[after]
+            self.add("event-renamed", new.id, f"events/{after}",
+                     f"event '{before}' was renamed to '{after}'", before, after,
+                     event.location, name=after)  # fmt: skip
+            self.event(old, new, old.events[before], event)
+        for name in sorted(set(old.events) & set(new.events)):
+            self.event(old, new, old.events[name], new.events[name])
+        for name in removed:
+            event = old.events[name]
+            rule = "event-sunset-removed" if self.past_sunset(event) else "event-removed"
+            self.add(rule, new.id, f"events/{name}", f"event '{name}' was removed", name, None,
+                     event.location, name=name)  # fmt: skip
+        for name in added:
+            self.add("event-added", new.id, f"events/{name}", f"event '{name}' was added", None,
+                     name, new.events[name].location, name=name)  # fmt: skip
+        for before, after, why in _suggest_event_renames(old, new, removed, added):
+            self.add("event-rename-suggested", new.id, f"events/{after}",
+                     f"event '{before}' was removed and '{after}' added: they look alike ({why})",
+                     before, after, new.events[after].location, name=after)  # fmt: skip
+        return set(removed)
+
+    def structured_meta(self, old: Plan, new: Plan, key: str) -> None:
+        """Objectives and KPIs, lifecycle stages, sources and owners: each difference its own
+        change, matched by natural keys (a stage by its name, a list item by its value)."""
+        rule = STRUCTURED_META[key]
+        before, after = _natural(key, old.meta.get(key)), _natural(key, new.meta.get(key))
+        where = self.head.locate(new.meta_file or "", ("plan", key))
+        found = DeepDiff(before, after, view="tree", verbose_level=2)
+        for kind in sorted(found):
+            for item in sorted(found[kind], key=lambda i: str(i.path())):
+                path = [str(p) for p in item.path(output_format="list")]
+                for tail, old_value, new_value, at in _meta_changes(key, kind, path, item.t1,
+                                                                    item.t2):  # fmt: skip
+                    self.add(rule, new.id, "/".join(["plan", key, *at]), f"plan '{new.id}'"
+                             + tail, old_value, new_value, where, name=new.id)  # fmt: skip
+        old_order, new_order = _stage_order(old.meta.get(key)), _stage_order(new.meta.get(key))
+        if key == "lifecycle" and old_order != new_order and set(old_order) == set(new_order):
+            self.add(rule, new.id, "plan/lifecycle", f"plan '{new.id}' lifecycle stages were "
+                     f"reordered from {quoted(old_order)} to {quoted(new_order)}", old_order,
+                     new_order, where, name=new.id)  # fmt: skip
+
+    def past_sunset(self, event: Event) -> bool:
+        deprecated = event.spec.get("deprecated")
+        sunset = deprecated.get("sunset") if isinstance(deprecated, dict) else None
+        return isinstance(sunset, str) and sunset < self.today.isoformat()
+
+    def event(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event) -> None:
+        checkpoint()
+        if self.same_shared and old.spec == new.spec and old.name == new.name:
+            return  # most events of a change are untouched: dict equality is C-fast
+        subject, plan = f"events/{new.name}", new_plan.id
+        closed_before = old.spec.get("additional_properties") is False
+        closed_after = new.spec.get("additional_properties") is False
+        if closed_before != closed_after:
+            rule = "event-closed" if closed_after else "event-opened"
+            verb = "now rejects" if closed_after else "now accepts"
+            self.add(rule, plan, subject, f"event '{new.name}' {verb} unplanned properties",
+                     not closed_before, not closed_after,
+                     self.head.locate(new.file, (*new.path, "additional_properties")),
+                     name=new.name)  # fmt: skip
+        if not old.spec.get("deprecated") and new.spec.get("deprecated"):
+            self.add(
+                "event-deprecated",
+                plan,
+                subject,
+                f"event '{new.name}' was deprecated",
+                None,
+                new.spec.get("deprecated"),
+                self.head.locate(new.file, (*new.path, "deprecated")),
+                name=new.name,
+            )
+        elif old.spec.get("deprecated") != new.spec.get("deprecated"):
+            self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
+                             "deprecated", old.spec, new, new.name)  # fmt: skip
+        for key in EVENT_META_FIELDS:
+            if old.spec.get(key) != new.spec.get(key):
+                self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
+                                 key, old.spec, new, new.name)  # fmt: skip
+        self.properties(
+            old_plan,
+            new_plan,
+            old.properties,
+            new.properties,
+            f"{subject}/properties",
+            lambda n: f"property '{n}' of '{new.name}'",
+        )
+
+    def meta_change(
+        self,
+        rule: str,
+        plan: str,
+        subject: str,
+        what: str,
+        key: str,
+        old_spec: dict[str, Any],
+        new: Property | Event,
+        name: str,
+    ) -> None:
+        before, after = old_spec.get(key), new.spec.get(key)
+        self.add(rule, plan, subject, f"{what} changed {key}" + _from_to(before, after), before,
+                 after, self.head.locate(new.file, (*new.path, key)), name=name)  # fmt: skip
+
+    def references_to_removed(self, old: Plan, new: Plan, removed: set[str]) -> None:
+        """KPIs and lifecycle stages of the base that used an event now removed."""
+        for kpi in sorted(old.kpis(), key=lambda k: (k.objective, k.id)):
+            for name in sorted(set(kpi.events) & removed):
+                where, in_base = self.place(
+                    new, old, ("plan", "objectives", kpi.objective, "kpis", kpi.id)
+                )
+                self.add("kpi-event-removed", new.id,
+                         f"plan/objectives/{kpi.objective}/kpis/{kpi.id}",
+                         f"KPI '{kpi.id}' was computed from event '{name}', which was removed",
+                         name, None, where, name=kpi.id, in_base=in_base)  # fmt: skip
+        new_stages = {s.name: s.index for s in new.stages() if isinstance(s.name, str)}
+        for stage in old.stages():
+            if not isinstance(stage.name, str):
+                continue
+            for name in sorted(set(stage.events) & removed):
+                at = ("plan", "lifecycle", new_stages.get(stage.name, -1))
+                where, in_base = self.place(new, old, at,
+                                            base_at=("plan", "lifecycle", stage.index))  # fmt: skip
+                self.add("lifecycle-event-removed", new.id, f"plan/lifecycle/{stage.name}",
+                         f"{stage.label} was reached by event '{name}', which was removed",
+                         name, None, where, name=stage.name, in_base=in_base)  # fmt: skip
+
+    def place(self, new: Plan, old: Plan, at: tuple[Any, ...],
+              base_at: tuple[Any, ...] | None = None) -> tuple[Location, bool]:  # fmt: skip
+        """Where `at` stands in the head plan file, else (`base_at`, or `at`) in the base one."""
+        doc = self.head.documents.get(new.meta_file or "")
+        if doc is not None and at in doc.positions:
+            return self.head.locate(new.meta_file or "", at), False
+        return self.base.locate(old.meta_file or "", base_at or at), True
+
+    # --- properties -----------------------------------------------------------------------
+
+    def properties(
+        self,
+        old_plan: Plan,
+        new_plan: Plan,
+        old: dict[str, Property],
+        new: dict[str, Property],
+        prefix: str,
+        label: Callable[[str], str],
+    ) -> None:
+        renames = _renames(old, new)
+        renamed_to = set(renames.values())
+        removed = sorted(n for n in old if n not in new and n not in renames)
+        added = sorted(n for n in new if n not in old and n not in renamed_to)
+        plan = new_plan.id
+        for before, after in sorted(renames.items()):
+            self.add("property-renamed", plan, f"{prefix}/{after}",
+                     f"{label(before)} was renamed to '{after}'", before, after,
+                     new[after].location, name=after)  # fmt: skip
+            self.property(old_plan, new_plan, old[before], new[after], prefix, label)
+        for name in sorted(set(old) & set(new)):
+            self.property(old_plan, new_plan, old[name], new[name], prefix, label)
+        for name in removed:
+            self.add("property-removed", plan, f"{prefix}/{name}", f"{label(name)} was removed",
+                     name, None, old[name].location, name=name)  # fmt: skip
+        for name in added:
+            required = _required(new[name].spec, new_plan)
+            rule = "required-property-added" if required else "property-added"
+            what = "required " if required else ""
+            self.add(rule, plan, f"{prefix}/{name}", f"{what}{label(name)} was added", None,
+                     name, new[name].location, name=name)  # fmt: skip
+        for before, after in _suggest_property_renames(old_plan, new_plan, old, new, removed,
+                                                       added):  # fmt: skip
+            self.add("property-rename-suggested", plan, f"{prefix}/{after}",
+                     f"{label(before)} was removed and '{after}' added with the same schema",
+                     before, after, new[after].location, name=after)  # fmt: skip
+
+    def property(
+        self,
+        old_plan: Plan,
+        new_plan: Plan,
+        old: Property,
+        new: Property,
+        prefix: str,
+        label: Callable[[str], str],
+    ) -> None:
+        if self.same_shared and old.spec == new.spec and old.name == new.name:
+            return
+        subject, plan, what = f"{prefix}/{new.name}", new_plan.id, label(new.name)
+        required_before = _required(old.spec, old_plan)
+        required_after = _required(new.spec, new_plan)
+        if required_before != required_after:
+            rule = "property-made-required" if required_after else "property-made-optional"
+            state = "required" if required_after else "optional"
+            self.add(rule, plan, subject, f"{what} became {state}", required_before,
+                     required_after, self.head.locate(new.file, (*new.path, "required")),
+                     name=new.name)  # fmt: skip
+        old_schema = _schema(old.spec, old_plan)
+        new_schema = _schema(new.spec, new_plan)
+        if not old_schema.get("deprecated") and new_schema.get("deprecated"):
+            self.add(
+                "property-deprecated",
+                plan,
+                subject,
+                f"{what} was deprecated",
+                None,
+                True,
+                self.head.locate(new.file, (*new.path, "deprecated")),
+                name=new.name,
+            )
+        if bool(old_schema.get("x-pii")) != bool(new_schema.get("x-pii")):
+            self.meta_change("property-metadata-changed", plan, subject, what, "pii", old.spec,
+                             new, new.name)  # fmt: skip
+        for key in ANNOTATIONS:
+            old_schema.pop(key, None)
+            new_schema.pop(key, None)
+        if old_schema == new_schema:
+            return
+        for difference in compat.compare(old_schema, new_schema).differences:
+            self.schema_difference(plan, prefix, label, new, difference)
+
+    def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
+                          new: Property, difference: compat.Difference) -> None:  # fmt: skip
+        segments = [_unescape(s) for s in difference.pointer.split("/")[1:]]
+        rule = _rule_for(difference)
+        breaks = [PRODUCERS] * difference.narrows + [CONSUMERS] * difference.widens
+        if rule in ("property-metadata-changed", "property-added"):
+            breaks = []  # as for top-level properties: an optional addition breaks nobody
+        elif rule == "property-removed":
+            breaks = [CONSUMERS]
+        structure = _structural(segments)
+        nested_name = new.name + _nested_suffix(structure)
+        message = _schema_message(rule, label(nested_name), difference)
+        at = (*new.path, *(s for s in segments if s != "required"))
+        subject = "/".join([prefix, new.name, *structure])
+        self.add(rule, plan, subject, message, difference.old, difference.new,
+                 self.head.locate(new.file, at), name=nested_name, breaks=breaks,
+                 in_base=False)  # fmt: skip
+
+
+def _specs(definitions: dict[str, Property]) -> dict[str, Any]:
+    return {name: d.spec for name, d in definitions.items()}
+
+
+def _labeller(kind: str) -> Callable[[str], str]:
+    """`_labeller("identify trait")("email")` -> "identify trait 'email'"."""
+    return lambda name: f"{kind} '{name}'"
+
+
+def _from_to(before: Any, after: Any) -> str:
+    """' from 'A' to 'B'' with both values quoted (a description is a sentence of its own),
+    or nothing for structures, which their own changes describe."""
+    if isinstance(before, (dict, list)) or isinstance(after, (dict, list)):
+        return ""
+    return f" from {quoted(before)} to {quoted(after)}"
+
+
+def _required(spec: dict[str, Any], plan: Plan) -> bool:
+    try:
+        return is_required(spec, plan)
+    except ResolveError:
+        return spec.get("required") is True
+
+
+def _schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    try:
+        return property_schema(spec, plan)
+    except ResolveError:  # an invalid head: validation reports the $ref; compare what is written
+        return {k: v for k, v in spec.items() if k not in ("$ref", "required")}
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _renames(old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]:
+    """old name -> new name, from `renamed_from` in the head (only when the old one is gone)."""
+    renames: dict[str, str] = {}
+    for name in sorted(new):
+        if name in old:
+            continue
+        for former in _names(new[name].spec.get("renamed_from")):
+            if former in old and former not in new and former not in renames:
+                renames[former] = name
+                break
+    return renames
+
+
+def _suggest_event_renames(
+    old: Plan, new: Plan, removed: list[str], added: list[str]
+) -> list[tuple[str, str, str]]:
+    """Pairs of a removed and an added event that look alike, best match first, each used once."""
+    scored: list[tuple[float, str, str, str]] = []
+    for before in removed:
+        old_props = set(old.events[before].properties)
+        for after in added:
+            new_props = set(new.events[after].properties)
+            if old_props or new_props:
+                shared = len(old_props & new_props)
+                score = shared / len(old_props | new_props)
+                why = f"{shared} of {len(old_props | new_props)} properties in common"
+            else:
+                score = _name_likeness(before, after)
+                why = "similar names, no properties"
+            if score >= 0.6:
+                scored.append((-score, before, after, why))
+    return _pair_once(scored)
+
+
+def _pair_once(scored: list[tuple[float, str, str, str]]) -> list[tuple[str, str, str]]:
+    used_old: set[str] = set()
+    used_new: set[str] = set()
+    pairs = []
+    for _score, before, after, why in sorted(scored):
+        if before not in used_old and after not in used_new:
+            used_old.add(before)
+            used_new.add(after)
+            pairs.append((before, after, why))
+    return sorted(pairs)
+
+
+def _name_likeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, "".join(naming.words(a)), "".join(naming.words(b))).ratio()
+
+
+def _suggest_property_renames(
+    old_plan: Plan,
+    new_plan: Plan,
+    old: dict[str, Property],
+    new: dict[str, Property],
+    removed: list[str],
+    added: list[str],
+) -> list[tuple[str, str]]:
+    scored = []
+    for before in removed:
+        old_schema = _schema(old[before].spec, old_plan)
+        old_schema.pop("description", None)
+        for after in added:
+            new_schema = _schema(new[after].spec, new_plan)
+            new_schema.pop("description", None)
+            likeness = _name_likeness(before, after)
+            if old_schema == new_schema and likeness >= 0.5:
+                scored.append((-likeness, before, after, ""))
+    return [(b, a) for b, a, _ in _pair_once(scored)]
+
+
+def _unescape(segment: str) -> str:
+    return segment.replace("~1", "/").replace("~0", "~")
+
+
+def _structural(segments: list[str]) -> list[str]:
+    """The leading `properties/<name>` and `items` steps of a pointer into a property schema."""
+    kept: list[str] = []
+    i = 0
+    while i < len(segments):
+        if segments[i] == "properties" and i + 1 < len(segments):
+            kept += segments[i : i + 2]
+            i += 2
+        elif segments[i] == "items":
+            kept.append("items")
+            i += 1
+        else:
+            break
+    return kept
+
+
+def _nested_suffix(structure: list[str]) -> str:
+    """'[].price' for ['items', 'properties', 'price'] (shown after the property's name)."""
+    text = ""
+    i = 0
+    while i < len(structure):
+        if structure[i] == "items":
+            text += "[]"
+            i += 1
+        else:
+            text += "." + structure[i + 1]
+            i += 2
+    return text
+
+
+_KIND_RULES = {
+    "type-narrowed": "property-type-narrowed",
+    "type-widened": "property-type-widened",
+    "type-changed": "property-type-changed",
+    "enum-value-removed": "enum-value-removed",
+    "enum-value-added": "enum-value-added",
+    "property-added": "property-added",
+    "property-removed": "property-removed",
+    "required-added": "property-made-required",
+    "required-removed": "property-made-optional",
+    "unknown": "property-schema-unknown",
+}
+
+
+def _rule_for(difference: compat.Difference) -> str:
+    rule = _KIND_RULES.get(difference.kind)
+    if rule is not None:
+        return rule
+    if difference.narrows and difference.widens:
+        return "property-constraint-changed"
+    if difference.narrows:
+        return "property-constraint-narrowed"
+    if difference.widens:
+        return "property-constraint-widened"
+    return "property-metadata-changed"
+
+
+def _schema_message(rule: str, who: str, difference: compat.Difference) -> str:
+    old, new = difference.old, difference.new
+    if rule.startswith("property-type-"):
+        return f"{who} changed type from {quoted(old)} to {quoted(new)}"
+    if rule == "enum-value-removed":
+        return f"{who} removed enum value {quoted(old)}"
+    if rule == "enum-value-added":
+        return f"{who} added enum value {quoted(new)}"
+    if rule in ("property-added", "property-removed"):
+        return f"{who} was {'added' if rule == 'property-added' else 'removed'}"
+    if rule in ("property-made-required", "property-made-optional"):
+        return f"{who} became {'required' if rule.endswith('required') else 'optional'}"
+    if rule == "property-schema-unknown":
+        keyword = difference.pointer.rsplit("/", 1)[-1]
+        return f"{who} changed {keyword}" + _from_to(old, new) + " (compatibility unknown)"
+    stem, _, how = difference.kind.rpartition("-")
+    keyword = stem.replace("-", " ")
+    if how == "added":
+        return f"{who} gained {keyword} {quoted(new)}"
+    if how == "removed":
+        return f"{who} dropped {keyword} {quoted(old)}"
+    if how in ("tightened", "relaxed"):
+        return f"{who} {how} {keyword} from {quoted(old)} to {quoted(new)}"
+    return f"{who} changed {keyword}" + _from_to(old, new)
+
+
+def diff_registries(base: Registry, head: Registry, today: date | None = None) -> list[Change]:
+    """Every semantic change from `base` to `head`, most severe first, in a stable order."""
+    return _Diff(base, head, today or date.today()).run()
+
+
+def _settings_items(registry: Registry) -> dict[str, Any]:
+    """A registry's settings as it applies them, one entry per setting: `compatibility`,
+    `review.breaking`, `notify` (receivers as a list)."""
+    items: dict[str, Any] = {}
+    for key, value in asdict(registry.settings).items():
+        if isinstance(value, dict):
+            items.update({f"{key}.{k}": v for k, v in value.items()})
+        elif isinstance(value, (list, tuple)):
+            items[key] = json.loads(json.dumps(value))  # receivers as plain data
+        else:
+            items[key] = value
+    return items
+
+
+def plan_bumps(changes: Iterable[Change]) -> dict[str, str]:
+    """The version bump each changed plan needs: the largest bump among its changes (a
+    registry-wide change, such as a setting, versions no plan)."""
+    bumps: dict[str, str] = {}
+    for change in changes:
+        if not change.plan:
+            continue
+        current = bumps.get(change.plan, NONE)
+        if BUMP_ORDER.index(change.bump) > BUMP_ORDER.index(current):
+            bumps[change.plan] = change.bump
+        else:
+            bumps.setdefault(change.plan, current)
+    return bumps

@@ -1,0 +1,1 @@
+"""Validation: the lint rule catalog, its checks, naming conventions and patterns."""

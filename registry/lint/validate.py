@@ -1,0 +1,32 @@
+"""Validation: load a snapshot, run every catalog rule, and report findings in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.findings import ERROR, WARNING, Finding, sort_findings
+from registry.lint.rules import validation_findings
+from registry.load.loader import ParseCache, load_registry
+from registry.load.model import Registry
+from registry.load.snapshot import Snapshot
+
+
+@dataclass
+class Report:
+    registry: Registry
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == WARNING]
+
+
+def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> Report:
+    """Schema, structure, cross-references and naming of every plan in `snapshot`."""
+    loaded = load_registry(snapshot, parse=parse)
+    findings = validation_findings(loaded.findings, loaded.registry)
+    return Report(loaded.registry, sort_findings(findings))

@@ -1,0 +1,1 @@
+"""Loading: snapshots, git, safe YAML, the model, settings, policy and CODEOWNERS."""

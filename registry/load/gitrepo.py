@@ -1,0 +1,58 @@
+"""Local git plumbing for releases and history: tags, commits, annotated tag creation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from registry.load import git as gitcall
+from registry.release.planner import Tag
+
+
+def git(repo: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    return gitcall.run(repo, *args, stdin=stdin, env=env)
+
+
+def tags(repo: Path) -> list[Tag]:
+    """Every tag that points at a commit (annotated tags peeled), with that commit. A tag of
+    a tree or a blob can be no release: it is left out."""
+    out = git(repo, "for-each-ref", "refs/tags", "--format=%(refname:strip=2)%00%(objectname)"
+              "%00%(objecttype)%00%(*objectname)%00%(*objecttype)")  # fmt: skip
+    found = []
+    for line in out.splitlines():
+        name, target, kind, peeled, peeled_kind = line.split("\0")
+        if (peeled_kind or kind) == "commit":
+            found.append(Tag(name, peeled or target))
+    return found
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    message: str
+
+
+def commit(repo: Path, revision: str) -> Commit:
+    out = git(repo, "log", "-1", "--format=%H%x00%an%x00%B", "--end-of-options", revision, "--")
+    sha, author, message = out.split("\0", 2)
+    return Commit(sha, author, message.strip())
+
+
+def create_annotated_tag(repo: Path, name: str, target: str, message: str) -> None:
+    """An annotated tag whose message is kept verbatim (Markdown headings start with '#')."""
+    env = dict(os.environ)
+    if not gitcall.configured(
+        repo, "user.email"
+    ):  # a fresh machine: still sign the tag with a name
+        env.setdefault("GIT_COMMITTER_NAME", "trackplan")
+        env.setdefault("GIT_COMMITTER_EMAIL", "trackplan@localhost")
+    git(repo, "tag", "--annotate", "--cleanup=verbatim", "--file=-", "--end-of-options", name,
+        target, stdin=message,
+        env=env)  # fmt: skip
+
+
+def tags_merged_into(repo: Path, revision: str) -> set[str]:
+    """Names of the tags reachable from `revision`: the releases in its history."""
+    return set(git(repo, "tag", "--list", f"--merged={revision}").split())

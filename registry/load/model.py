@@ -1,0 +1,215 @@
+"""The registry model: plans, events, properties and traits keyed by name, with their places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from registry.findings import Location
+from registry.load.codeowners import CodeOwners
+from registry.load.settings import Settings
+from registry.load.yamlsafe import Path, YamlDocument
+
+if TYPE_CHECKING:
+    from registry.load.policy import Policy
+
+
+@dataclass
+class Definition:
+    """Something defined in one place of one file: where, and the mapping as written."""
+
+    name: str
+    spec: dict[str, Any]
+    file: str
+    path: Path  # where the definition's key stands inside the file
+    doc: YamlDocument = field(repr=False, compare=False)
+
+    @property
+    def location(self) -> Location:
+        """Looked up when asked for: most definitions are never reported."""
+        line, column = self.doc.position(self.path)
+        return Location(self.file, line, column)
+
+
+@dataclass
+class Property(Definition):
+    """A property or trait; `spec` keeps the YAML sugar (`required`, `$ref`, ...)."""
+
+
+@dataclass
+class Event(Definition):
+    @cached_property
+    def properties(self) -> dict[str, Property]:
+        """The event's own properties, built when first asked for (a diff skips most events)."""
+        props = self.spec.get("properties")
+        if not isinstance(props, dict):
+            return {}
+        at = (*self.path, "properties")
+        return {
+            name: Property(name, spec, self.file, (*at, name), self.doc)
+            for name, spec in props.items()
+            if isinstance(spec, dict)
+        }
+
+
+# The kinds of property map a plan has, keyed by the section they come from.
+COMMON = "common"
+IDENTIFY = "identify"
+GROUP = "group"
+SHARED = "properties"
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI of an objective, and the events it counts (names only, as written)."""
+
+    objective: str
+    id: str
+    events: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"KPI '{self.objective}/{self.id}'"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A lifecycle stage: its place in `lifecycle:` (for locations), its name as written
+    (None when it has none) and the events that enter it."""
+
+    index: int
+    name: Any
+    events: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"lifecycle stage '{self.name}'"
+
+
+@dataclass
+class Plan:
+    """One plan folder, its files merged."""
+
+    id: str
+    folder: str
+    files: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    meta_file: str | None = None
+    meta_location: Location | None = None
+    common: dict[str, Property] = field(default_factory=dict)
+    identify: dict[str, Property] = field(default_factory=dict)
+    group: dict[str, Property] = field(default_factory=dict)
+    shared: dict[str, Property] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+
+    def property_maps(self) -> Iterator[tuple[str, str | None, dict[str, Property]]]:
+        """Every property map of the plan: (section, event name or None, map)."""
+        yield SHARED, None, self.shared
+        yield COMMON, None, self.common
+        yield IDENTIFY, None, self.identify
+        yield GROUP, None, self.group
+        for name in sorted(self.events):
+            yield "events", name, self.events[name].properties
+
+    @property
+    def location(self) -> Location:
+        return self.meta_location or Location(f"{self.folder}/plan.yaml")
+
+    # Typed views of the plan's metadata, which is kept as written (the diff compares it
+    # whole): what is not of the expected shape is simply not there.
+
+    def section(self, key: str) -> dict[str, Any]:
+        """`sources:` or `objectives:` of the plan, by name ({} when absent or malformed)."""
+        value = self.meta.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def kpis(self) -> list[Kpi]:
+        """Every KPI of every objective, in the order the plan writes them."""
+        found = []
+        for objective, spec in self.section("objectives").items():
+            kpis = spec.get("kpis") if isinstance(spec, dict) else None
+            for kpi, kpi_spec in kpis.items() if isinstance(kpis, dict) else []:
+                events = kpi_spec.get("events") if isinstance(kpi_spec, dict) else None
+                found.append(Kpi(str(objective), str(kpi), _strings(events)))
+        return found
+
+    def stages(self) -> list[Stage]:
+        """The lifecycle stages in their order (entries that are no mapping left out)."""
+        lifecycle = self.meta.get("lifecycle")
+        return [
+            Stage(index, stage.get("stage"), _strings(stage.get("events")))
+            for index, stage in enumerate(lifecycle if isinstance(lifecycle, list) else [])
+            if isinstance(stage, dict)
+        ]
+
+
+@dataclass
+class Registry:
+    """A loaded registry: settings, plans by id, and the parsed files for positions."""
+
+    settings: Settings
+    plans: dict[str, Plan]
+    documents: dict[str, YamlDocument]
+    # The CODEOWNERS file GitHub uses (first of .github/, root, docs/) and its text.
+    codeowners_path: str | None = None
+    codeowners_text: str = ""
+    # The policy this registry is judged by when it is not its own (a pull request's HEAD
+    # is judged by BASE's: registry.load.policy); None: its own settings and plan conventions.
+    policy_from: Policy | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """The policy this registry is judged by: `policy_from`, else its own."""
+        return self.policy_from or self.own_policy
+
+    @cached_property
+    def own_policy(self) -> Policy:
+        """The settings and plan conventions as this registry's own files write them."""
+        from registry.load.policy import HEAD, Policy
+
+        return Policy.of(self, HEAD)
+
+    @cached_property
+    def codeowners(self) -> CodeOwners:
+        return CodeOwners.from_text(self.codeowners_text)
+
+    def locate(self, file: str, path: Path) -> Location:
+        """The place of `path` inside `file` (its nearest recorded ancestor)."""
+        doc = self.documents.get(file)
+        if doc is None:
+            return Location(file)
+        line, column = doc.position(path)
+        return Location(file, line, column)
+
+
+@dataclass(frozen=True)
+class SpecAt:
+    """A property spec found by `walk_properties`; `name` is None for an array's `items`."""
+
+    name: str | None
+    spec: dict[str, Any]
+    path: Path
+
+
+def walk_properties(props: dict[str, Any], path: Path) -> Iterator[SpecAt]:
+    """Each property spec of a map, nested `properties` and array `items` included."""
+    for name, spec in props.items():
+        if isinstance(spec, dict):
+            yield SpecAt(name, spec, (*path, name))
+            yield from _walk_nested(spec, (*path, name))
+
+
+def _walk_nested(spec: dict[str, Any], path: Path) -> Iterator[SpecAt]:
+    nested = spec.get("properties")
+    if isinstance(nested, dict):
+        yield from walk_properties(nested, (*path, "properties"))
+    items = spec.get("items")
+    if isinstance(items, dict):
+        yield SpecAt(None, items, (*path, "items"))
+        yield from _walk_nested(items, (*path, "items"))

@@ -1,0 +1,98 @@
+"""Resolve plan sugar into plain JSON Schema: `$ref` expanded, `required: true` lifted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.load.model import Event, Plan
+
+# Keys copied as they are into JSON Schema.
+SCHEMA_KEYS = (
+    "type", "enum", "const", "pattern", "format", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "description", "examples",
+)  # fmt: skip
+
+
+class ResolveError(Exception):
+    """A `$ref` that cannot be resolved (validation reports these as ref-unknown)."""
+
+
+def resolved_spec(spec: dict[str, Any], plan: Plan, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The spec with its `$ref` chain laid under it: keys written beside `$ref` win."""
+    ref = spec.get("$ref")
+    if not isinstance(ref, str):
+        return spec
+    if ref in _seen or ref not in plan.shared:
+        raise ResolveError(f"$ref '{ref}' cannot be resolved in plan '{plan.id}'")
+    base = resolved_spec(plan.shared[ref].spec, plan, (*_seen, ref))
+    merged = dict(base)
+    merged.update((k, v) for k, v in spec.items() if k != "$ref")
+    return merged
+
+
+def property_schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """JSON Schema (2020-12) for one property spec; `pii` and `deprecated` become annotations."""
+    spec = resolved_spec(spec, plan)
+    schema: dict[str, Any] = {k: spec[k] for k in SCHEMA_KEYS if k in spec}
+    if spec.get("deprecated"):
+        schema["deprecated"] = True
+    if spec.get("pii") is True:
+        schema["x-pii"] = True
+    items = spec.get("items")
+    if isinstance(items, dict):
+        schema["items"] = property_schema(items, plan)
+    nested = spec.get("properties")
+    if isinstance(nested, dict):
+        shape = object_schema(nested, plan, closed=None)
+        del shape["type"]  # keep the property's own type, e.g. [object, null]
+        schema.update(shape)
+        schema.setdefault("type", "object")
+    return schema
+
+
+def is_required(spec: dict[str, Any], plan: Plan) -> bool:
+    """`required: true` on the property, or on its `$ref` target unless the use overrides it."""
+    return resolved_spec(spec, plan).get("required") is True
+
+
+def object_schema(props: dict[str, Any], plan: Plan, closed: bool | None) -> dict[str, Any]:
+    """`properties` and `required` for a map of property specs; closed adds additionalProperties."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            name: property_schema(spec, plan)
+            for name, spec in sorted(props.items())
+            if isinstance(spec, dict)
+        },
+    }
+    required = sorted(n for n, s in props.items() if isinstance(s, dict) and is_required(s, plan))
+    if required:
+        schema["required"] = required
+    if closed is not None:
+        schema["additionalProperties"] = not closed
+    return schema
+
+
+def event_properties(plan: Plan, event: Event) -> dict[str, dict[str, Any]]:
+    """The event's property specs with the plan's `common` ones (the event's own win)."""
+    merged = {name: prop.spec for name, prop in plan.common.items()}
+    merged.update((name, prop.spec) for name, prop in event.properties.items())
+    return merged
+
+
+def event_schema(plan: Plan, event: Event) -> dict[str, Any]:
+    """JSON Schema of an event's `properties` payload, common properties included."""
+    closed = event.spec.get("additional_properties") is False
+    schema = object_schema(event_properties(plan, event), plan, closed=closed)
+    description = event.spec.get("description")
+    if isinstance(description, str):
+        schema = {"description": description, **schema}
+    if event.spec.get("deprecated"):
+        schema["deprecated"] = True
+    return schema
+
+
+def traits_schema(plan: Plan, section: str) -> dict[str, Any]:
+    """JSON Schema of identify or group traits."""
+    traits = plan.identify if section == "identify" else plan.group
+    return object_schema({name: t.spec for name, t in traits.items()}, plan, closed=None)

@@ -1,0 +1,443 @@
+"""Safe YAML loading into plain data plus a position index, with limits against hostile input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+try:  # The C parser is ~5x faster; the pure-Python one yields the same events.
+    from ruamel.yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
+
+    def _parser(raw: bytes) -> Any:
+        return _CParser(raw)
+
+except ImportError:  # without ruamel.yaml.clib (PyPy, platforms with no wheel)
+    from ruamel.yaml.main import YAML as _YAML
+
+    class _PureParser:
+        """The pure-Python parser behind the C parser's interface (`get_event`)."""
+
+        def __init__(self, raw: bytes) -> None:
+            self._events = _YAML(typ="safe", pure=True).parse(raw)
+
+        def get_event(self) -> Any:
+            return next(self._events)
+
+    def _parser(raw: bytes) -> Any:
+        return _PureParser(raw)
+
+
+Path = tuple[str | int, ...]
+
+# Rule ids raised while reading a file (documented in registry.lint.rules).
+YAML_SYNTAX = "yaml-syntax"
+YAML_DUPLICATE_KEY = "yaml-duplicate-key"
+YAML_FORBIDDEN_TAG = "yaml-forbidden-tag"
+YAML_ALIAS_LIMIT = "yaml-alias-limit"
+YAML_TOO_DEEP = "yaml-too-deep"
+YAML_FILE_TOO_LARGE = "yaml-file-too-large"
+YAML_NUMBER_TOO_LARGE = "yaml-number-too-large"
+# Numbers a JSON Schema validator in any language can hold: 2**64 has 20 digits; a float
+# literal beyond this many characters is a mistake or an attack (int() of 5,000 digits
+# raises; of 10**6 digits it takes seconds).
+MAX_NUMBER_CHARS = 100
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost to read: a registry file is small and flat."""
+
+    max_bytes: int = 4 * 1024 * 1024
+    max_depth: int = 64
+    # Aliases may add at most this many nodes beyond the file's own (billion laughs guard).
+    max_alias_nodes: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class YamlError(Exception):
+    """A file that cannot be read as safe YAML; carries the rule id and a 1-based position."""
+
+    def __init__(self, rule: str, line: int, column: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.line = line
+        self.column = column
+        self.message = message
+        self.hint = hint
+
+
+@dataclass
+class YamlDocument:
+    """The data of one YAML file and where each mapping key and sequence item stands."""
+
+    data: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # Schema name -> whether the data is valid under it; filled by schema_check, cached.
+    valid: dict[str, bool] = field(default_factory=dict)
+
+    def position(self, path: Path) -> tuple[int, int]:
+        """Line and column of `path`, or of its nearest ancestor that has one."""
+        while path:
+            found = self.positions.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return (1, 1)
+
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_TAGS: dict[str, Callable[[str], Any]] = {
+    _STR: str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": lambda v: {"true": True, "false": False}[v.lower()],
+    "tag:yaml.org,2002:null": lambda v: None,
+    # Dates stay text: JSON has no date type and ISO text compares and prints the same.
+    "tag:yaml.org,2002:timestamp": str,
+}
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
+
+# YAML 1.2 core schema; yes/no/on/off stay strings (YAML 1.1 surprises are a common bug).
+_PLAIN_WORDS: dict[str, Any] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_NUMERIC_START = frozenset("0123456789-+.")
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _PLAIN_WORDS:
+        return _PLAIN_WORDS[value]
+    if value[0] in _NUMERIC_START:
+        if _INT.match(value):
+            return int(value)
+        if _FLOAT.match(value):
+            return float(value)
+        if value.startswith("0x") and _is_int(value[2:], 16):
+            return int(value[2:], 16)
+        if value.startswith("0o") and _is_int(value[2:], 8):
+            return int(value[2:], 8)
+    return value
+
+
+def _is_int(text: str, base: int) -> bool:
+    try:
+        int(text, base)
+    except ValueError:
+        return False
+    return True
+
+
+def _forbidden_tag(tag: str, line: int, column: int) -> YamlError:
+    return YamlError(
+        YAML_FORBIDDEN_TAG,
+        line,
+        column,
+        f"tag '{tag}' is not allowed: plan files hold plain data only",
+        "Remove the tag; write the value as a plain string, number, list or mapping.",
+    )
+
+
+class _Frame:
+    """A mapping or sequence being built, with the key awaiting its value."""
+
+    __slots__ = (
+        "anchor",
+        "container",
+        "key",
+        "key_is_merge",
+        "key_pos",
+        "merges",
+        "path",
+        "pos",
+        "size",
+    )
+
+    def __init__(self, container: Any, path: Path, pos: tuple[int, int], anchor: str | None):
+        self.container = container
+        self.path = path
+        self.pos = pos
+        self.anchor = anchor
+        self.size = 1
+        self.key: str | None = None
+        self.key_pos = (0, 0)
+        self.key_is_merge = False
+        self.merges: list[dict[str, Any]] = []
+
+
+class _Builder:
+    """Turns the parser's event stream into plain data without recursion (deep input is safe)."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.positions: dict[Path, tuple[int, int]] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.stack: list[_Frame] = []
+        self.alias_nodes = 0
+        self.root: Any = None
+        self.documents = 0
+
+    def run(self, parser: Any) -> Any:
+        stack = self.stack
+        scalar, alias = ev.ScalarEvent, ev.AliasEvent
+        mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
+        mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
+        while True:
+            event = parser.get_event()
+            cls = type(event)
+            if cls is scalar:
+                mark = event.start_mark
+                pos = (mark.line + 1, mark.column + 1)
+                value = self._scalar(event, pos)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1)
+                self._add(value, 1, pos, plain=event.style in ("", None) and event.tag is None)
+            elif cls is mapping_start or cls is sequence_start:
+                mark = event.start_mark
+                pos = (mark.line + 1, mark.column + 1)
+                tag = event.tag
+                if tag is not None and tag not in _COLLECTION_TAGS:
+                    raise _forbidden_tag(tag, *pos)
+                if len(stack) >= self.limits.max_depth:
+                    raise YamlError(
+                        YAML_TOO_DEEP,
+                        *pos,
+                        f"nesting is deeper than {self.limits.max_depth} levels",
+                        "Flatten the structure: plan files never need this much nesting.",
+                    )
+                container: Any = {} if cls is mapping_start else []
+                stack.append(_Frame(container, self._child_path(), pos, event.anchor))
+            elif cls is mapping_end or cls is sequence_end:
+                frame = stack.pop()
+                # Merged keys never override the mapping's own keys, whatever their order.
+                for merged in frame.merges:
+                    for key, value in merged.items():
+                        frame.container.setdefault(key, value)
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = (frame.container, frame.size)
+                self._add(frame.container, frame.size, frame.pos, plain=False)
+            elif cls is alias:
+                self._alias(event)
+            elif cls is ev.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    mark = event.start_mark
+                    raise YamlError(
+                        YAML_SYNTAX,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "a second YAML document starts here ('---')",
+                        "Keep one document per file; move the rest into another file.",
+                    )
+            elif cls is ev.StreamEndEvent:
+                return self.root
+
+    def _child_path(self) -> Path:
+        if not self.stack:
+            return ()
+        parent = self.stack[-1]
+        if isinstance(parent.container, dict):
+            return (*parent.path, parent.key if parent.key is not None else "?")
+        return (*parent.path, len(parent.container))
+
+    def _scalar(self, event: Any, pos: tuple[int, int]) -> Any:
+        tag = event.tag
+        value: str = event.value
+        if tag is None or tag == "!":
+            if event.style not in ("", None) or tag is not None:
+                return value
+            if (
+                len(value) > MAX_NUMBER_CHARS
+                and value[0] in _NUMERIC_START
+                and (_INT.match(value) or _FLOAT.match(value))
+            ):
+                raise YamlError(
+                    YAML_NUMBER_TOO_LARGE,
+                    *pos,
+                    f"a number of {len(value)} characters is longer than any plan needs "
+                    f"(at most {MAX_NUMBER_CHARS})",
+                    "Write a smaller number, or quote it if it is meant as text.",
+                )
+            return _resolve_plain(value)
+        convert = _SCALAR_TAGS.get(tag)
+        if convert is None:
+            raise _forbidden_tag(tag, *pos)
+        try:
+            return convert(value)
+        except (ValueError, KeyError):
+            raise YamlError(
+                YAML_SYNTAX,
+                *pos,
+                f"'{value}' is not a valid {tag.rsplit(':', 1)[-1]}",
+                "Fix the value or remove the explicit tag.",
+            ) from None
+
+    def _alias(self, event: Any) -> None:
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if event.anchor not in self.anchors:
+            raise YamlError(
+                YAML_SYNTAX,
+                *pos,
+                f"alias '*{event.anchor}' names no anchor defined before it",
+                "Define the anchor (&name) before using the alias (*name).",
+            )
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > self.limits.max_alias_nodes:
+            raise YamlError(
+                YAML_ALIAS_LIMIT,
+                *pos,
+                f"aliases expand to more than {self.limits.max_alias_nodes} nodes",
+                "Write the repeated content out, or share definitions with $ref instead.",
+            )
+        self._add(value, size, pos, plain=False)
+
+    def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool) -> None:
+        stack = self.stack
+        if not stack:
+            self.root = value
+            return
+        parent = stack[-1]
+        parent.size += size
+        container = parent.container
+        if type(container) is list:
+            self.positions[(*parent.path, len(container))] = pos
+            container.append(value)
+            return
+        if parent.key is None:
+            self._take_key(parent, value, pos, plain=plain)
+            return
+        key = parent.key
+        parent.key = None
+        if parent.key_is_merge:
+            self._merge(parent, value)
+            return
+        if key in container:
+            raise self._duplicate(key, parent, pos)
+        container[key] = value
+        self.positions[(*parent.path, key)] = parent.key_pos
+
+    def _take_key(self, parent: _Frame, value: Any, pos: tuple[int, int], *, plain: bool) -> None:
+        if isinstance(value, (dict, list)):
+            raise YamlError(
+                YAML_SYNTAX,
+                *pos,
+                "a mapping key must be a plain value, not a list or mapping",
+                "Use a plain name as the key.",
+            )
+        key = value if isinstance(value, str) else _key_text(value)
+        parent.key = key
+        parent.key_pos = pos
+        parent.key_is_merge = key == "<<" and plain
+
+    def _merge(self, parent: _Frame, value: Any) -> None:
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(s, dict) for s in sources):
+            line, column = parent.key_pos
+            raise YamlError(
+                YAML_SYNTAX,
+                line,
+                column,
+                "the merge key '<<' needs a mapping or a list of mappings",
+                "Point '<<' at an anchored mapping (<<: *name).",
+            )
+        parent.merges.extend(sources)
+
+    def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
+        first_line = self.positions.get((*parent.path, key), (0, 0))[0]
+        line, column = parent.key_pos
+        return YamlError(
+            YAML_DUPLICATE_KEY,
+            line,
+            column,
+            f"key '{key}' is defined twice (first at line {first_line}, again at line {line})",
+            "Keep one of the two definitions: YAML would silently drop the first.",
+        )
+
+
+def _key_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def load_yaml(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """Parse one YAML file safely: plain data only, no object-building tags, bounded cost."""
+    if len(raw) > limits.max_bytes:
+        raise YamlError(
+            YAML_FILE_TOO_LARGE,
+            1,
+            1,
+            f"file is {len(raw):,} bytes, over the limit of {limits.max_bytes:,}",
+            "Split the plan into several files below its folder.",
+        )
+    builder = _Builder(limits)
+    try:
+        data = builder.run(_parser(raw))
+    except YamlError:
+        raise
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, raw) from None
+    except YAMLError as exc:  # reader errors (bad encoding) carry no mark
+        raise YamlError(
+            YAML_SYNTAX, 1, 1, _one_line(str(exc)), "Save the file as UTF-8 text."
+        ) from None
+    return YamlDocument(data, builder.positions)
+
+
+def _syntax_error(exc: MarkedYAMLError, raw: bytes) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    column = mark.column + 1 if mark is not None else 1
+    text_lines = raw.split(b"\n")
+    if line > len(text_lines) or not raw.strip() or not b"".join(text_lines[line - 1 :]).strip():
+        # The file ended inside something unclosed: point at its last written line.
+        line = max((i + 1 for i, t in enumerate(text_lines) if t.strip()), default=1)
+        column = 1
+    problem = exc.problem or "invalid YAML"
+    message = problem
+    if exc.context:
+        ctx_mark = exc.context_mark
+        where = f" started at line {ctx_mark.line + 1}" if ctx_mark is not None else ""
+        message = f"{problem} ({exc.context}{where})"
+    hint = (
+        "Fix the YAML syntax here; quote values that contain ': ', '#' or start with '*', '&', '!'."
+    )
+    lines = raw.split(b"\n", line)
+    if line <= len(lines) and b"\t" in lines[line - 1]:
+        hint = "Indent with spaces: YAML does not allow tabs for indentation."
+    return YamlError(YAML_SYNTAX, line, column, _one_line(message), hint)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,1 @@
+"""Pulling released plans: sources, npm version ranges, the lock."""

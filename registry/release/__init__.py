@@ -1,0 +1,1 @@
+"""Releases: the planner, the steps still missing on the host, artifacts, history."""

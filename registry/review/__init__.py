@@ -1,0 +1,1 @@
+"""The review: the verdict, the comment, check-run text, approvals and ownership."""
