@@ -13,7 +13,8 @@ writer never pastes such a string; it calls the function for the context it writ
 - `slack_text`: Slack mrkdwn;
 - `code_comment`: a one-line comment of generated code (`//`, `/* */`, `#`);
 - `py_docstring`: text inside a Python docstring;
-- `js_string`: a string literal of generated TypeScript (Python's: `repr`).
+- `js_string`: a string literal of generated TypeScript (Python's: `repr`);
+- `clean`: a terminal or a log line (control characters shown, never obeyed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 
 # Joins two characters invisibly: placed after '@' or '#', it keeps GitHub from reading a
 # mention or an issue reference in text, and it breaks an autolinked URL or commit sha.
@@ -141,3 +143,18 @@ def py_docstring(value: object) -> str:
     """Text inside a Python docstring: one line, backslashes and every quote escaped (a
     `\"` cannot end the docstring, nor can a quote just before its closing quotes)."""
     return code_comment(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def clean(text: str) -> str:
+    """Text safe for a terminal or a log: control and format characters (ANSI escapes,
+    carriage returns, bidi overrides, zero-width marks) shown as escapes, never obeyed."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or char == " " or unicodedata.category(char) in ("Zs",):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)

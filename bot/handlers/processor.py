@@ -12,8 +12,8 @@ from bot.handlers.push import Pushes
 from bot.queue.base import Delivery
 from bot.queue.worker import raise_if_cancelled
 from registry.escape import md_code, md_text
-from registry.lint.render import plural
 from registry.progress import checkpoints
+from registry.text import plural
 
 log = logging.getLogger("trackplan.bot")
 

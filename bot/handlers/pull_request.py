@@ -16,7 +16,6 @@ from registry.diff.compare import DiffReport, compare
 from registry.diff.render import head_location
 from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
-from registry.lint.render import plural
 from registry.load.loader import load_registry
 from registry.load.model import Registry
 from registry.load.policy import BASE, Policy
@@ -34,6 +33,7 @@ from registry.review.comment import MARKER, Links, render_review
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import pull_request_notice
 from registry.review.verdict import REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict, judge
+from registry.text import plural
 
 log = logging.getLogger("trackplan.bot")
 

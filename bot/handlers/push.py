@@ -15,7 +15,6 @@ from bot.handlers.base import RECONCILE, RELEASE_CHECK, Steps
 from bot.handlers.notify import Notices
 from registry.diff.changes import BREAKING
 from registry.escape import md_code, md_text
-from registry.lint.render import plural
 from registry.load.loader import load_registry
 from registry.load.settings import settings_of
 from registry.release.artifacts import ReleaseInfo, build_artifacts
@@ -24,6 +23,7 @@ from registry.release.steps import HeldRelease, Step, fingerprint, looks_complet
 from registry.release.versions import latest_by_plan, tag_name, tag_pattern
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import release_notice
+from registry.text import plural
 
 log = logging.getLogger("trackplan.bot")
 

@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 from bot.readapi.catalog import CatalogStore
 from bot.web.read_access import access, cache_control
 from registry.escape import html_text
-from registry.lint.render import plural
 from registry.load.snapshot import SnapshotError
 from registry.pull.fetch import PullError
+from registry.text import plural
 
 log = logging.getLogger("trackplan.catalog")
 pages = Blueprint("catalog_pages", __name__)

@@ -16,7 +16,7 @@ from bot.readapi.releases import ReleaseStore
 from bot.web.body import read_body
 from bot.web.read_access import cache_control
 from registry.eventcheck.calls import InputTooLarge, read_calls
-from registry.eventcheck.report import Report, render, run
+from registry.eventcheck.report import CheckReport, render, run
 from registry.load.snapshot import SnapshotError
 from registry.pull.fetch import PullError
 from registry.release.artifacts import artifact_names
@@ -113,7 +113,7 @@ def check_calls(plan: str, version: str) -> ResponseReturnValue:
     if files is None:
         return _error(404, f"plan '{plan}' has no readable release '{version}'")
     checker = _store().checker(plan, version, files)
-    report = Report(plan, version, artifact_names(plan, version)["schema"])
+    report = CheckReport(plan, version, artifact_names(plan, version)["schema"])
     calls = read_calls(io.BufferedReader(io.BytesIO(body)), max_bytes=CHECK_MAX_BYTES)
     try:
         for _ in run(checker, calls, report.source, report):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -23,11 +22,21 @@ from registry.diff.changes import (
     Change,
     level_for,
 )
+from registry.diff.messages import (
+    from_to,
+    nested_suffix,
+    quoted,
+    rule_for,
+    schema_message,
+    show,
+    structural,
+    unescape,
+)
+from registry.diff.renames import declared_renames, suggest_event_renames, suggest_property_renames
 from registry.diff.rules import DIFF_BY_ID
 from registry.findings import Location
-from registry.lint import naming
 from registry.load.model import Event, Plan, Property, Registry
-from registry.load.resolve import ResolveError, is_required, property_schema
+from registry.load.resolve import required_or_written, schema_or_written
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
 
@@ -131,27 +140,6 @@ def _names_of(value: Any) -> set[str] | None:
     return None
 
 
-def quoted(value: Any) -> str:
-    """Like `show`, with strings in quotes, in lists too: `removed enum value 'referral'`,
-    `changed type from ['string', 'null'] to 'string'`."""
-    if isinstance(value, list):
-        return "[" + ", ".join(quoted(v) for v in value) + "]"
-    return f"'{value}'" if isinstance(value, str) else show(value)
-
-
-def show(value: Any) -> str:
-    """A value as people read it in a message: strings bare, lists in brackets."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
 @dataclass
 class _Diff:
     """Collects the changes between one base and one head registry."""
@@ -225,7 +213,7 @@ class _Diff:
             written = SETTINGS_FILE in self.head.documents
             where = (self.head if written else self.base).locate(SETTINGS_FILE, at)
             self.add("settings-changed", "", f"settings/{key}",
-                     f"setting '{key}' changed" + _from_to(old, new) + " (takes effect after "
+                     f"setting '{key}' changed" + from_to(old, new) + " (takes effect after "
                      "merge)", old, new, where, name=key, in_base=not written)  # fmt: skip
 
     def plan(self, old: Plan, new: Plan) -> None:
@@ -235,7 +223,7 @@ class _Diff:
                 self.structured_meta(old, new, key)
             elif before != after:
                 self.add("plan-metadata-changed", new.id, f"plan/{key}",
-                         f"plan '{new.id}' changed {key}" + _from_to(before, after),
+                         f"plan '{new.id}' changed {key}" + from_to(before, after),
                          before, after, self.head.locate(new.meta_file or "", ("plan", key)),
                          name=new.id)  # fmt: skip
         self.same_shared = _specs(old.shared) == _specs(new.shared)
@@ -253,7 +241,7 @@ class _Diff:
 
     def events(self, old: Plan, new: Plan) -> set[str]:
         """Diff the events of a plan; returns the names that were removed (not renamed)."""
-        renames = _renames(old.events, new.events)
+        renames = declared_renames(old.events, new.events)
         renamed_to = set(renames.values())
         removed = sorted(n for n in old.events if n not in new.events and n not in renames)
         added = sorted(n for n in new.events if n not in old.events and n not in renamed_to)
@@ -273,7 +261,7 @@ class _Diff:
         for name in added:
             self.add("event-added", new.id, f"events/{name}", f"event '{name}' was added", None,
                      name, new.events[name].location, name=name)  # fmt: skip
-        for before, after, why in _suggest_event_renames(old, new, removed, added):
+        for before, after, why in suggest_event_renames(old, new, removed, added):
             self.add("event-rename-suggested", new.id, f"events/{after}",
                      f"event '{before}' was removed and '{after}' added: they look alike ({why})",
                      before, after, new.events[after].location, name=after)  # fmt: skip
@@ -357,7 +345,7 @@ class _Diff:
         name: str,
     ) -> None:
         before, after = old_spec.get(key), new.spec.get(key)
-        self.add(rule, plan, subject, f"{what} changed {key}" + _from_to(before, after), before,
+        self.add(rule, plan, subject, f"{what} changed {key}" + from_to(before, after), before,
                  after, self.head.locate(new.file, (*new.path, key)), name=name)  # fmt: skip
 
     def references_to_removed(self, old: Plan, new: Plan, removed: set[str]) -> None:
@@ -402,7 +390,7 @@ class _Diff:
         prefix: str,
         label: Callable[[str], str],
     ) -> None:
-        renames = _renames(old, new)
+        renames = declared_renames(old, new)
         renamed_to = set(renames.values())
         removed = sorted(n for n in old if n not in new and n not in renames)
         added = sorted(n for n in new if n not in old and n not in renamed_to)
@@ -418,12 +406,12 @@ class _Diff:
             self.add("property-removed", plan, f"{prefix}/{name}", f"{label(name)} was removed",
                      name, None, old[name].location, name=name)  # fmt: skip
         for name in added:
-            required = _required(new[name].spec, new_plan)
+            required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
             what = "required " if required else ""
             self.add(rule, plan, f"{prefix}/{name}", f"{what}{label(name)} was added", None,
                      name, new[name].location, name=name)  # fmt: skip
-        for before, after in _suggest_property_renames(old_plan, new_plan, old, new, removed,
+        for before, after in suggest_property_renames(old_plan, new_plan, old, new, removed,
                                                        added):  # fmt: skip
             self.add("property-rename-suggested", plan, f"{prefix}/{after}",
                      f"{label(before)} was removed and '{after}' added with the same schema",
@@ -441,16 +429,16 @@ class _Diff:
         if self.same_shared and old.spec == new.spec and old.name == new.name:
             return
         subject, plan, what = f"{prefix}/{new.name}", new_plan.id, label(new.name)
-        required_before = _required(old.spec, old_plan)
-        required_after = _required(new.spec, new_plan)
+        required_before = required_or_written(old.spec, old_plan)
+        required_after = required_or_written(new.spec, new_plan)
         if required_before != required_after:
             rule = "property-made-required" if required_after else "property-made-optional"
             state = "required" if required_after else "optional"
             self.add(rule, plan, subject, f"{what} became {state}", required_before,
                      required_after, self.head.locate(new.file, (*new.path, "required")),
                      name=new.name)  # fmt: skip
-        old_schema = _schema(old.spec, old_plan)
-        new_schema = _schema(new.spec, new_plan)
+        old_schema = schema_or_written(old.spec, old_plan)
+        new_schema = schema_or_written(new.spec, new_plan)
         if not old_schema.get("deprecated") and new_schema.get("deprecated"):
             self.add(
                 "property-deprecated",
@@ -475,16 +463,16 @@ class _Diff:
 
     def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
                           new: Property, difference: compat.Difference) -> None:  # fmt: skip
-        segments = [_unescape(s) for s in difference.pointer.split("/")[1:]]
-        rule = _rule_for(difference)
+        segments = [unescape(s) for s in difference.pointer.split("/")[1:]]
+        rule = rule_for(difference)
         breaks = [PRODUCERS] * difference.narrows + [CONSUMERS] * difference.widens
         if rule in ("property-metadata-changed", "property-added"):
             breaks = []  # as for top-level properties: an optional addition breaks nobody
         elif rule == "property-removed":
             breaks = [CONSUMERS]
-        structure = _structural(segments)
-        nested_name = new.name + _nested_suffix(structure)
-        message = _schema_message(rule, label(nested_name), difference)
+        structure = structural(segments)
+        nested_name = new.name + nested_suffix(structure)
+        message = schema_message(rule, label(nested_name), difference)
         at = (*new.path, *(s for s in segments if s != "required"))
         subject = "/".join([prefix, new.name, *structure])
         self.add(rule, plan, subject, message, difference.old, difference.new,
@@ -499,190 +487,6 @@ def _specs(definitions: dict[str, Property]) -> dict[str, Any]:
 def _labeller(kind: str) -> Callable[[str], str]:
     """`_labeller("identify trait")("email")` -> "identify trait 'email'"."""
     return lambda name: f"{kind} '{name}'"
-
-
-def _from_to(before: Any, after: Any) -> str:
-    """' from 'A' to 'B'' with both values quoted (a description is a sentence of its own),
-    or nothing for structures, which their own changes describe."""
-    if isinstance(before, (dict, list)) or isinstance(after, (dict, list)):
-        return ""
-    return f" from {quoted(before)} to {quoted(after)}"
-
-
-def _required(spec: dict[str, Any], plan: Plan) -> bool:
-    try:
-        return is_required(spec, plan)
-    except ResolveError:
-        return spec.get("required") is True
-
-
-def _schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
-    try:
-        return property_schema(spec, plan)
-    except ResolveError:  # an invalid head: validation reports the $ref; compare what is written
-        return {k: v for k, v in spec.items() if k not in ("$ref", "required")}
-
-
-def _names(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _renames(old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]:
-    """old name -> new name, from `renamed_from` in the head (only when the old one is gone)."""
-    renames: dict[str, str] = {}
-    for name in sorted(new):
-        if name in old:
-            continue
-        for former in _names(new[name].spec.get("renamed_from")):
-            if former in old and former not in new and former not in renames:
-                renames[former] = name
-                break
-    return renames
-
-
-def _suggest_event_renames(
-    old: Plan, new: Plan, removed: list[str], added: list[str]
-) -> list[tuple[str, str, str]]:
-    """Pairs of a removed and an added event that look alike, best match first, each used once."""
-    scored: list[tuple[float, str, str, str]] = []
-    for before in removed:
-        old_props = set(old.events[before].properties)
-        for after in added:
-            new_props = set(new.events[after].properties)
-            if old_props or new_props:
-                shared = len(old_props & new_props)
-                score = shared / len(old_props | new_props)
-                why = f"{shared} of {len(old_props | new_props)} properties in common"
-            else:
-                score = _name_likeness(before, after)
-                why = "similar names, no properties"
-            if score >= 0.6:
-                scored.append((-score, before, after, why))
-    return _pair_once(scored)
-
-
-def _pair_once(scored: list[tuple[float, str, str, str]]) -> list[tuple[str, str, str]]:
-    used_old: set[str] = set()
-    used_new: set[str] = set()
-    pairs = []
-    for _score, before, after, why in sorted(scored):
-        if before not in used_old and after not in used_new:
-            used_old.add(before)
-            used_new.add(after)
-            pairs.append((before, after, why))
-    return sorted(pairs)
-
-
-def _name_likeness(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, "".join(naming.words(a)), "".join(naming.words(b))).ratio()
-
-
-def _suggest_property_renames(
-    old_plan: Plan,
-    new_plan: Plan,
-    old: dict[str, Property],
-    new: dict[str, Property],
-    removed: list[str],
-    added: list[str],
-) -> list[tuple[str, str]]:
-    scored = []
-    for before in removed:
-        old_schema = _schema(old[before].spec, old_plan)
-        old_schema.pop("description", None)
-        for after in added:
-            new_schema = _schema(new[after].spec, new_plan)
-            new_schema.pop("description", None)
-            likeness = _name_likeness(before, after)
-            if old_schema == new_schema and likeness >= 0.5:
-                scored.append((-likeness, before, after, ""))
-    return [(b, a) for b, a, _ in _pair_once(scored)]
-
-
-def _unescape(segment: str) -> str:
-    return segment.replace("~1", "/").replace("~0", "~")
-
-
-def _structural(segments: list[str]) -> list[str]:
-    """The leading `properties/<name>` and `items` steps of a pointer into a property schema."""
-    kept: list[str] = []
-    i = 0
-    while i < len(segments):
-        if segments[i] == "properties" and i + 1 < len(segments):
-            kept += segments[i : i + 2]
-            i += 2
-        elif segments[i] == "items":
-            kept.append("items")
-            i += 1
-        else:
-            break
-    return kept
-
-
-def _nested_suffix(structure: list[str]) -> str:
-    """'[].price' for ['items', 'properties', 'price'] (shown after the property's name)."""
-    text = ""
-    i = 0
-    while i < len(structure):
-        if structure[i] == "items":
-            text += "[]"
-            i += 1
-        else:
-            text += "." + structure[i + 1]
-            i += 2
-    return text
-
-
-_KIND_RULES = {
-    "type-narrowed": "property-type-narrowed",
-    "type-widened": "property-type-widened",
-    "type-changed": "property-type-changed",
-    "enum-value-removed": "enum-value-removed",
-    "enum-value-added": "enum-value-added",
-    "property-added": "property-added",
-    "property-removed": "property-removed",
-    "required-added": "property-made-required",
-    "required-removed": "property-made-optional",
-    "unknown": "property-schema-unknown",
-}
-
-
-def _rule_for(difference: compat.Difference) -> str:
-    rule = _KIND_RULES.get(difference.kind)
-    if rule is not None:
-        return rule
-    if difference.narrows and difference.widens:
-        return "property-constraint-changed"
-    if difference.narrows:
-        return "property-constraint-narrowed"
-    if difference.widens:
-        return "property-constraint-widened"
-    return "property-metadata-changed"
-
-
-def _schema_message(rule: str, who: str, difference: compat.Difference) -> str:
-    old, new = difference.old, difference.new
-    if rule.startswith("property-type-"):
-        return f"{who} changed type from {quoted(old)} to {quoted(new)}"
-    if rule == "enum-value-removed":
-        return f"{who} removed enum value {quoted(old)}"
-    if rule == "enum-value-added":
-        return f"{who} added enum value {quoted(new)}"
-    if rule in ("property-added", "property-removed"):
-        return f"{who} was {'added' if rule == 'property-added' else 'removed'}"
-    if rule in ("property-made-required", "property-made-optional"):
-        return f"{who} became {'required' if rule.endswith('required') else 'optional'}"
-    if rule == "property-schema-unknown":
-        keyword = difference.pointer.rsplit("/", 1)[-1]
-        return f"{who} changed {keyword}" + _from_to(old, new) + " (compatibility unknown)"
-    stem, _, how = difference.kind.rpartition("-")
-    keyword = stem.replace("-", " ")
-    if how == "added":
-        return f"{who} gained {keyword} {quoted(new)}"
-    if how == "removed":
-        return f"{who} dropped {keyword} {quoted(old)}"
-    if how in ("tightened", "relaxed"):
-        return f"{who} {how} {keyword} from {quoted(old)} to {quoted(new)}"
-    return f"{who} changed {keyword}" + _from_to(old, new)
 
 
 def diff_registries(base: Registry, head: Registry, today: date | None = None) -> list[Change]:

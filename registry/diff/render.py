@@ -7,9 +7,11 @@ from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.diff.compare import DiffReport
+from registry.escape import clean
 from registry.findings import Location
-from registry.lint.render import clean, escape_data, escape_property, plural
+from registry.lint.render import escape_data, escape_property
 from registry.load.model import Registry
+from registry.text import plural
 
 
 def summary_counts(report: DiffReport) -> str:

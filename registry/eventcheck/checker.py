@@ -15,7 +15,9 @@ SKIPPED_TYPES = ("page", "screen", "alias")
 
 
 @dataclass(frozen=True)
-class Finding:
+class Violation:
+    """One problem of one call: its kind (a violation or a warning), subject and detail."""
+
     kind: str
     subject: str  # the event, or `identify` / `group`
     property: str  # a path inside the payload; "" for the call as a whole
@@ -72,7 +74,7 @@ class Checker:
             self._validators[key] = found
         return found
 
-    def check(self, call: Any) -> tuple[str, str, list[Finding]] | Malformed:
+    def check(self, call: Any) -> tuple[str, str, list[Violation]] | Malformed:
         """(call type, subject, findings) of one decoded call, or why it is not a call.
         Page, screen and alias calls come back with no findings: the plan has none."""
         # The fast path, for what most calls are: a track call of a planned, current event.
@@ -82,10 +84,10 @@ class Checker:
             if type(properties) is dict and type(event) is str and event in self._plain:
                 out: list[tuple[str, str, Any, str]] = []
                 self._plain[event](properties, out)
-                return "track", event, [Finding(f[0], event, f[1], f[3]) for f in out]
+                return "track", event, [Violation(f[0], event, f[1], f[3]) for f in out]
         return self._check(call)
 
-    def _check(self, call: Any) -> tuple[str, str, list[Finding]] | Malformed:
+    def _check(self, call: Any) -> tuple[str, str, list[Violation]] | Malformed:
         if not isinstance(call, dict):
             return Malformed("not a JSON object")
         kind = call.get("type")
@@ -105,9 +107,9 @@ class Checker:
             return Malformed("`traits` is not an object")
         out: list[tuple[str, str, Any, str]] = []
         self.validator(kind)(traits, out)
-        return kind, kind, [Finding(f[0], kind, f[1], f[3]) for f in out]
+        return kind, kind, [Violation(f[0], kind, f[1], f[3]) for f in out]
 
-    def _track(self, call: dict[str, Any]) -> tuple[str, str, list[Finding]] | Malformed:
+    def _track(self, call: dict[str, Any]) -> tuple[str, str, list[Violation]] | Malformed:
         event = call.get("event")
         if not isinstance(event, str):
             return Malformed("a track call without an `event` name")
@@ -115,25 +117,25 @@ class Checker:
         properties = {} if properties is None else properties
         if not isinstance(properties, dict):
             return Malformed("`properties` is not an object")
-        findings: list[Finding] = []
+        findings: list[Violation] = []
         name = event
         if event not in self.schemas:
             rename = self.renames.get(event)
             if rename is None:
                 said = f"not in plan {self.plan} {self.version}"
-                return "track", event, [Finding(k.UNPLANNED_EVENT, event, "", said)]
+                return "track", event, [Violation(k.UNPLANNED_EVENT, event, "", said)]
             said = f"renamed to '{rename.new}' in {self.plan} {rename.version}; send that name"
-            findings.append(Finding(k.RENAMED_EVENT, event, "", said))
+            findings.append(Violation(k.RENAMED_EVENT, event, "", said))
             name = rename.new
         deprecated = self.events.get(name, {}).get("deprecated")
         if deprecated:
-            findings.append(Finding(k.DEPRECATED_EVENT, event, "", _deprecation(deprecated)))
+            findings.append(Violation(k.DEPRECATED_EVENT, event, "", _deprecation(deprecated)))
         out: list[tuple[str, str, Any, str]] = []
         validator = self.validator(name)
         if not findings and name == event:
             self._plain[event] = validator  # next time: the fast path
         validator(properties, out)
-        findings += [Finding(f[0], event, f[1], f[3]) for f in out]
+        findings += [Violation(f[0], event, f[1], f[3]) for f in out]
         return "track", event, findings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from registry.lint.render import plural
+from registry.text import plural
 
 QUIET_SECONDS = 2.0
 

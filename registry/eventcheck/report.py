@@ -7,11 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.escape import md_code, md_text
+from registry.escape import clean, md_code, md_text
 from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
-from registry.eventcheck.checker import Checker, Finding
-from registry.lint.render import clean, escape_data, escape_property, plural
+from registry.eventcheck.checker import Checker, Violation
+from registry.lint.render import escape_data, escape_property
+from registry.text import plural
 
 EXAMPLES = 3  # example line numbers kept per row
 Line = int | str  # a line number, or file:line when several files are checked
@@ -31,7 +32,7 @@ class Row:
 
 
 @dataclass
-class Report:
+class CheckReport:
     plan: str
     version: str
     source: str
@@ -43,7 +44,7 @@ class Report:
     malformed_lines: list[tuple[Line, str]] = field(default_factory=list)
     rows: dict[tuple[str, str, str], Row] = field(default_factory=dict)
 
-    def add(self, line: Line, subject: str, findings: list[Finding]) -> None:
+    def add(self, line: Line, subject: str, findings: list[Violation]) -> None:
         self.calls += 1
         self.checked += 1
         if not findings:
@@ -104,11 +105,11 @@ class Report:
 
 
 def run(checker: Checker, calls: Iterable[tuple[Line, Any]], source: str,
-        report: Report | None = None) -> Iterator[Report]:  # fmt: skip
+        report: CheckReport | None = None) -> Iterator[CheckReport]:  # fmt: skip
     """Check every call, adding to `report` (a new one by default); yields the report every
     PROGRESS_EVERY calls and at the end (the caller may show progress). Malformed calls are
     counted, never stop it."""
-    report = report or Report(checker.plan, checker.version, source)
+    report = report or CheckReport(checker.plan, checker.version, source)
     for seen, (line, value) in enumerate(calls, 1):
         if seen % PROGRESS_EVERY == 0:
             yield report
@@ -125,7 +126,7 @@ def run(checker: Checker, calls: Iterable[tuple[Line, Any]], source: str,
     yield report
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: CheckReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     rows = report.sorted_rows()
@@ -160,7 +161,7 @@ def render(report: Report, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _malformed(report: Report) -> list[str]:
+def _malformed(report: CheckReport) -> list[str]:
     if not report.malformed:
         return []
     lines = [f"malformed: {plural(report.malformed, 'line')} (not checked):"]

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 
-from registry.escape import md_code, md_text
+from registry.escape import clean, md_code, md_text
 from registry.findings import ERROR, Finding
+from registry.text import plural
 
 FORMATS = ("text", "json", "markdown", "github")
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def clean(text: str) -> str:
-    """Text safe for a terminal or a log: control and format characters (ANSI escapes,
-    carriage returns, bidi overrides, zero-width marks) shown as escapes, never obeyed."""
-    if text.isprintable():
-        return text
-    out = []
-    for char in text:
-        if char.isprintable() or char == " " or unicodedata.category(char) in ("Zs",):
-            out.append(char)
-        else:
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-    return "".join(out)
 
 
 def summary_line(findings: Sequence[Finding], files: int) -> str:

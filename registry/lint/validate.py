@@ -12,7 +12,7 @@ from registry.load.snapshot import Snapshot
 
 
 @dataclass
-class Report:
+class ValidationReport:
     registry: Registry
     findings: list[Finding]
 
@@ -25,8 +25,8 @@ class Report:
         return [f for f in self.findings if f.level == WARNING]
 
 
-def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> Report:
+def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> ValidationReport:
     """Schema, structure, cross-references and naming of every plan in `snapshot`."""
     loaded = load_registry(snapshot, parse=parse)
     findings = validation_findings(loaded.findings, loaded.registry)
-    return Report(loaded.registry, sort_findings(findings))
+    return ValidationReport(loaded.registry, sort_findings(findings))

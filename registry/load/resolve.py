@@ -96,3 +96,19 @@ def traits_schema(plan: Plan, section: str) -> dict[str, Any]:
     """JSON Schema of identify or group traits."""
     traits = plan.identify if section == "identify" else plan.group
     return object_schema({name: t.spec for name, t in traits.items()}, plan, closed=None)
+
+
+def required_or_written(spec: dict[str, Any], plan: Plan) -> bool:
+    """Whether the property is required; what is written when its `$ref` does not resolve."""
+    try:
+        return is_required(spec, plan)
+    except ResolveError:
+        return spec.get("required") is True
+
+
+def schema_or_written(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """The property's JSON Schema; what is written when its `$ref` does not resolve."""
+    try:
+        return property_schema(spec, plan)
+    except ResolveError:  # an invalid plan: validation reports the $ref; compare what is written
+        return {k: v for k, v in spec.items() if k not in ("$ref", "required")}

@@ -9,8 +9,7 @@ from typing import Any
 
 from registry.diff.changes import Change
 from registry.diff.engine import diff_registries
-from registry.escape import md_code, md_text
-from registry.lint.render import clean
+from registry.escape import clean, md_code, md_text
 from registry.load import gitrepo
 from registry.load.cache import ParseCache
 from registry.load.git import BlobReader

@@ -9,8 +9,8 @@ from registry.diff.changes import BREAKING
 from registry.diff.compare import DiffReport
 from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
-from registry.lint.render import plural
 from registry.review.comment import GROUP_OVER, Links, rule_link
+from registry.text import plural
 
 # GitHub refuses a check run's summary or text over 65,535 characters.
 MAX_OUTPUT = 65_535

@@ -11,9 +11,9 @@ from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.diff.compare import DiffReport
 from registry.escape import md_block, md_code, md_text, md_url_path
 from registry.findings import ERROR, Finding, Location
-from registry.lint.render import plural
 from registry.load.model import Plan
 from registry.review.verdict import Verdict, judge, waiting
+from registry.text import plural
 
 MARKER = "<!-- trackplan:review -->"
 # GitHub refuses comment bodies over 65,536 characters; leave room for the bot's additions.
@@ -150,7 +150,8 @@ def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
 def render_review_text(report: DiffReport, notes: str | None, stakeholders: str) -> str:
     """`review --format text`: the same review as plain lines for a terminal."""
     from registry.diff.render import render_text
-    from registry.lint.render import clean, render_findings
+    from registry.escape import clean
+    from registry.lint.render import render_findings
 
     def plain(markdown: str) -> str:
         text = markdown.replace("**", "").replace("`", "'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.lint.render import clean
+from registry.escape import clean
 from registry.load.model import Registry
 from registry.load.snapshot import PLANS_DIR
 

@@ -16,8 +16,8 @@ from registry.diff.changes import BREAKING, INFO, WARNING
 from registry.diff.compare import DiffReport
 from registry.escape import md_code
 from registry.findings import ERROR
-from registry.lint.render import plural
 from registry.review.approvals import ApprovalStatus
+from registry.text import plural
 
 SUCCESS, FAILURE = "success", "failure"
 # The check runs that carry the gate on a pull request [contract: branch protection names them]

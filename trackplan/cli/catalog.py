@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.about import installed_version
-from registry.lint.render import plural
 from registry.pull.fetch import PullError
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,

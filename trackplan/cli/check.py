@@ -12,10 +12,9 @@ from registry.eventcheck.checker import Checker
 from registry.eventcheck.history import renames_released
 from registry.eventcheck.progress import Progress
 from registry.eventcheck.report import FAIL_ON as FAIL_ON_CHECK
-from registry.eventcheck.report import Report
+from registry.eventcheck.report import CheckReport
 from registry.eventcheck.report import render as render_report
 from registry.eventcheck.report import run as run_calls
-from registry.lint.render import plural
 from registry.pull.sources import (
     Artifacts,
     PlanRequest,
@@ -24,6 +23,7 @@ from registry.pull.sources import (
     from_registry,
     from_release,
 )
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     artifacts, renamed_in = found
     checker = Checker(artifacts.document, artifacts.bundle, renamed_in)
     several = len(args.events) > 1
-    report = Report(checker.plan, checker.version, artifacts.name)
+    report = CheckReport(checker.plan, checker.version, artifacts.name)
     progress = Progress("checked", "call")
     for name in args.events:
         try:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 
 from registry.diff.compare import DiffReport, compare
-from registry.lint.render import clean
+from registry.escape import clean
 from registry.lint.rules import unparsed
 from registry.load.policy import BASE, HEAD, POLICY_RULES, SIDES
 from registry.load.settings import settings_of

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.lint.render import plural
 from registry.pull.sources import (
     PlanRequest,
     PlanSourceError,
     from_registry,
     from_release,
 )
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,

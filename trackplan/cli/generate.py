@@ -12,13 +12,12 @@ from registry.about import installed_version
 from registry.codegen import LANGUAGES, CodegenError
 from registry.codegen.model import build_model
 from registry.codegen.output import Difference, differences, write_all
+from registry.escape import clean
 from registry.lint.render import (
-    clean,
     escape_data,
     escape_property,
     markdown_table,
     notice,
-    plural,
     render_findings,
 )
 from registry.pull.sources import (
@@ -27,6 +26,7 @@ from registry.pull.sources import (
     from_lock,
     from_registry,
 )
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.findings import ERROR
-from registry.lint.render import (
-    plural,
-    render_findings,
-)
+from registry.lint.render import render_findings
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from registry.lint.render import plural
 from registry.lint.validate import validate
 from registry.load.snapshot import FolderSnapshot
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,

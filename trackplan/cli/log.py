@@ -9,10 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.lint.render import (
-    clean,
-    notice,
-)
+from registry.escape import clean
+from registry.lint.render import notice
 from registry.load.snapshot import GitSnapshot
 from registry.release.history import Subject, history
 from registry.release.history import render_markdown as render_history_markdown

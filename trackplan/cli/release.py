@@ -8,15 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.lint.render import (
-    markdown_table,
-    notice,
-    plural,
-)
+from registry.lint.render import markdown_table, notice
 from registry.load import gitrepo
 from registry.load.snapshot import GitSnapshot
 from registry.release.artifacts import ReleaseInfo
 from registry.release.planner import ReleaseError, plan_releases, pull_request_number
+from registry.text import plural
 from trackplan.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
