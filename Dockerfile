@@ -16,8 +16,9 @@ RUN apt-get update \
     && mkdir -p /data && chown trackplan /data
 
 WORKDIR /app
-# Every dependency pinned by hash (requirements/action.txt, generated from pyproject.toml),
-# then trackplan itself with nothing resolved at build time.
+# Every dependency pinned by hash (requirements/action.txt, generated from pyproject.toml
+# with the bot and postgres extras), then trackplan itself with nothing resolved at build
+# time: the image is `trackplan[bot,postgres]`.
 COPY requirements/action.txt ./requirements/action.txt
 RUN pip install --require-hashes --no-deps -r requirements/action.txt
 COPY pyproject.toml README.md ./

@@ -165,7 +165,12 @@ def database_url_from(env: Mapping[str, str], problems: list[str]) -> str:
         # Only here: settings without a database never load the driver.
         from bot.queue.redact import url_problem
 
-        problem = url_problem(url)
+        try:
+            problem = url_problem(url)
+        except ImportError:
+            problems.append("TRACKPLAN_DATABASE_URL needs the PostgreSQL driver, which is not "
+                            "installed: pip install 'trackplan[postgres]'")  # fmt: skip
+            return ""
         if problem is not None:
             problems.append(f"TRACKPLAN_DATABASE_URL is not a valid PostgreSQL URL: {problem}")
             return ""

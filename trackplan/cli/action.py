@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from trackplan.cli.common import UsageError
+from trackplan.cli.common import UsageError, require_extra
 
 
 def run(args: argparse.Namespace) -> int:
     import os
 
+    require_extra("bot", "trackplan action")
     from bot.action import ActionError, run  # the Action runs the bot: imported only here
 
     try:

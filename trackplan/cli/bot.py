@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,
+    require_extra,
 )
 
 if TYPE_CHECKING:  # the bot's settings load only when a bot command runs
@@ -50,6 +51,7 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 
 def worker_command(args: argparse.Namespace) -> int:
+    require_extra("bot", "trackplan bot worker")
     from bot.config import Config, ConfigError
     from bot.queue.backend import BackendError, migrate
     from bot.service import run_worker

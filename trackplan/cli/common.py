@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -19,6 +20,24 @@ Handler = Callable[[argparse.Namespace], int]
 
 class UsageError(Exception):
     """Input the command cannot read at all: exit 2 with the message."""
+
+
+# The optional parts of trackplan (pyproject's extras) and the modules that show each is in.
+EXTRAS = {"bot": ("flask", "werkzeug", "gunicorn", "github", "requests")}
+
+
+def require_extra(extra: str, command: str) -> None:
+    """Stop a command that needs an optional part with the line that installs it (`pip
+    install trackplan` brings the CLI alone)."""
+    missing = []
+    for module in EXTRAS[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise UsageError(f"{command} needs trackplan's {extra} extra ({', '.join(missing)} "
+                         f"not installed): pip install 'trackplan[{extra}]'")  # fmt: skip
 
 
 def add_common(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from trackplan.cli.common import (
     EXIT_OK,
     UsageError,
+    require_extra,
 )
 
 
@@ -17,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
     # registry core) never loads Flask or PyGithub.
     import os
 
+    require_extra("bot", "trackplan serve")
     from bot.config import Config, ConfigError
     from bot.web.app import create_app, create_read_app
     from bot.web.devserver import serve, server
