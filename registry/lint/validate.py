@@ -15,6 +15,7 @@ from registry.load.snapshot import Snapshot
 class ValidationReport:
     registry: Registry
     findings: list[Finding]
+    files: int = 0  # the YAML files read (what the summary line counts)
 
     @property
     def errors(self) -> list[Finding]:
@@ -29,4 +30,5 @@ def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> ValidationR
     """Schema, structure, cross-references and naming of every plan in `snapshot`."""
     loaded = load_registry(snapshot, parse=parse)
     findings = validation_findings(loaded.findings, loaded.registry)
-    return ValidationReport(loaded.registry, sort_findings(findings))
+    files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
+    return ValidationReport(loaded.registry, sort_findings(findings), files)

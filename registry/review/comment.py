@@ -30,6 +30,12 @@ class Links:
     rules: str = ""
 
 
+def links_for(report: DiffReport, head: str = "", base: str = "") -> Links:
+    """Links for a report: the rules documentation is the policy's (the change under review
+    does not choose where its rules link); `head`/`base`: URL prefixes of the files."""
+    return Links(head=head, base=base, rules=report.head.policy.settings.review.rules_url)
+
+
 def rule_link(rule: str, links: Links) -> str:
     """A rule id, linked to its entry in the rules documentation when there is one."""
     return f"[`{rule}`]({links.rules}#{rule})" if links.rules else f"`{rule}`"

@@ -17,7 +17,7 @@ from registry.load.snapshot import (
     open_snapshot,
 )
 from registry.release.versions import released_versions
-from registry.review.comment import Links
+from registry.review.comment import Links, links_for
 from registry.review.verdict import FAIL_ON
 from trackplan.cli.common import (
     EXIT_FINDINGS,
@@ -89,9 +89,7 @@ def blocking_exit(report: DiffReport, args: argparse.Namespace) -> int | None:
 
 
 def links(args: argparse.Namespace, report: DiffReport) -> Links:
-    # The policy's settings: the change under review does not choose where its rules link.
-    rules = report.head.policy.settings.review.rules_url
-    return Links(head=args.link or "", base=args.base_link or "", rules=rules)
+    return links_for(report, head=args.link or "", base=args.base_link or "")
 
 
 def add_diff_arguments(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> None:

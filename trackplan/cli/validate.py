@@ -20,8 +20,7 @@ from trackplan.cli.common import (
 def run(args: argparse.Namespace) -> int:
     snapshot = open_registry(args.repo)
     report = validate(snapshot, parse=parse_cache(args))
-    yaml_files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
-    sys.stdout.write(render_findings(report.findings, args.format, yaml_files))
+    sys.stdout.write(render_findings(report.findings, args.format, report.files))
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
