@@ -49,21 +49,21 @@ def migrate(settings: Config) -> Migration:
     if settings.database_url:
         import psycopg
 
-        from bot.queue import postgres as pgqueue
+        from bot.queue import postgres
 
         try:
-            before = pgqueue.migrate(settings.database_url)
+            before = postgres.migrate(settings.database_url)
         except psycopg.Error as exc:
             text = str(exc).strip() or exc.__class__.__name__
             message = scrub(text.splitlines()[0], settings.database_url)
             raise BackendError(f"{where(settings)}: cannot create or migrate the queue: "
                                f"{message}") from None  # fmt: skip
-        return Migration(where(settings), before, max(before, pgqueue.SCHEMA_VERSION))
-    from bot.queue import sqlite as queue
+        return Migration(where(settings), before, max(before, postgres.SCHEMA_VERSION))
+    from bot.queue import sqlite
 
     path = queue_path(settings)
     try:
-        before = queue.migrate(path)
+        before = sqlite.migrate(path)
     except (OSError, sqlite3.Error) as exc:
         raise BackendError(f"{path}: cannot create or migrate the queue: {exc}") from None
-    return Migration(str(path), before, max(before, queue.SCHEMA_VERSION))
+    return Migration(str(path), before, max(before, sqlite.SCHEMA_VERSION))

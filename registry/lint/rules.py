@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from registry.findings import ERROR, WARNING, Finding
 from registry.lint import checks
-from registry.load import file_schemas as schema_check
-from registry.load import loader, yamlsafe
+from registry.load import file_schemas, loader, yamlsafe
 from registry.load.model import Registry
 from registry.progress import checkpoint
 
@@ -154,7 +153,7 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- format (JSON Schema) ---------------------------------------------------------------
     Rule(
-        schema_check.SCHEMA_UNKNOWN_FIELD,
+        file_schemas.SCHEMA_UNKNOWN_FIELD,
         ERROR,
         "A field the plan format does not know.",
         _plan("events:\n  Order Completed:\n    desciption: typo\n"),
@@ -164,7 +163,7 @@ RULES: tuple[Rule, ...] = (
         blocks_diff=True,
     ),
     Rule(
-        schema_check.PROPERTY_TYPE_UNKNOWN,
+        file_schemas.PROPERTY_TYPE_UNKNOWN,
         ERROR,
         "A property's type is not a JSON type.",
         _plan("events:\n  Order Completed:\n    properties:\n      total: {type: money}\n"),
@@ -174,7 +173,7 @@ RULES: tuple[Rule, ...] = (
         blocks_diff=True,
     ),
     Rule(
-        schema_check.SCHEMA_INVALID_VALUE,
+        file_schemas.SCHEMA_INVALID_VALUE,
         ERROR,
         "A field has a value of the wrong kind.",
         _plan("events:\n  Order Completed:\n    properties:\n      total: {required: yes}\n"),

@@ -79,7 +79,7 @@ class YamlDocument:
 
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    # Schema name -> whether the data is valid under it; filled by schema_check, cached.
+    # Schema name -> whether the data is valid under it; filled by load/file_schemas.py, cached.
     valid: dict[str, bool] = field(default_factory=dict)
 
     def position(self, path: Path) -> tuple[int, int]:
