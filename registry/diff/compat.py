@@ -13,9 +13,12 @@ produced keeps validating). Forward compatibility is the same question the other
 
 The check is sound and total: it accepts any JSON value as either schema and never raises,
 and when it says `backward` no instance valid under OLD fails NEW. Where it cannot decide
-(two different patterns, an unknown format, a keyword it does not model) it reports the
-difference as narrowing and widening (kind `unknown` for what it does not model), never as
-compatible. It knows the keywords of JSON Schema drafts 4 to 2020-12 that constrain
+(two different patterns, an unknown format, a validating keyword it does not model) it
+reports the difference as narrowing and widening (kind `unknown` for what it does not
+model), never as compatible. A keyword no draft validates with (Iglu's `self`, `x-...`,
+`labels`) is an annotation, as JSON Schema has it: `annotation-changed`, neither way. A
+keyword that constrains only some types (`required` objects, `minLength` strings...)
+cannot narrow a schema whose `type` excluded those types, nor widen one that excludes them. It knows the keywords of JSON Schema drafts 4 to 2020-12 that constrain
 instances: types, enum/const, numeric and length bounds, multipleOf, patterns and formats,
 objects (properties, required, additionalProperties, patternProperties, dependencies,
 dependentRequired, dependentSchemas, min/maxProperties), arrays (items as a schema or a
@@ -41,6 +44,14 @@ Schema = Any  # any JSON value: a dict or a bool is a schema; anything else is t
 
 # Keywords that annotate and never constrain an instance.
 ANNOTATION_KEYS = ("title", "description", "examples", "default", "deprecated", "$comment")
+# Keywords that do validate (in some draft, or for this checker: an unresolved `$ref`) but are
+# not modelled: a change to one is `unknown`. Any other keyword it does not know is an
+# annotation, as JSON Schema treats it (Iglu's `self`, vendor `x-...` keys, Segment's
+# `labels`): listed where it changes, never a reason to doubt compatibility.
+UNMODELLED = frozenset({
+    "unevaluatedProperties", "unevaluatedItems", "contentEncoding", "contentMediaType",
+    "contentSchema", "$recursiveRef", "extends", "disallow", "divisibleBy", "x-unresolved-ref",
+})  # fmt: skip
 IGNORED_KEYS = frozenset({
     "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$vocabulary", "definitions",
     "$defs", "readOnly", "writeOnly", "x-pii", "$ref", "$dynamicRef",
@@ -66,6 +77,20 @@ MODELLED = frozenset({
     "if", "then", "else", "propertyNames", "contains", "minContains", "maxContains",
     *(k for k, _, _ in BOUNDS),
 })  # fmt: skip
+# The instance types each keyword constrains: an instance of another type passes it. A change
+# to one cannot narrow what a schema whose `type` excludes those types accepted (it accepted
+# none of them), nor widen what a schema that excludes them accepts.
+APPLIES_TO: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("properties", "required", "additionalProperties", "patternProperties",
+                     "dependencies", "dependentRequired", "dependentSchemas", "minProperties",
+                     "maxProperties", "propertyNames"), frozenset({"object"})),
+    **dict.fromkeys(("items", "additionalItems", "prefixItems", "minItems", "maxItems",
+                     "uniqueItems", "contains", "minContains", "maxContains"),
+                    frozenset({"array"})),
+    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), frozenset({"string"})),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                     "multipleOf"), frozenset({"number", "integer"})),
+}  # fmt: skip
 MAX_DEPTH = 64  # deeper schemas are compared as `unknown` below this depth
 PROOF_BUDGET = 2000  # combinator proofs one comparison may try
 
@@ -271,6 +296,7 @@ class _Walker:
         start = len(self.found)
         self.keywords(old, new, pointer, depth)
         self._settle_finite(old, new, pointer, start)
+        self._by_type(old, new, pointer, start)
         found = self.found[start:]
         combined = any(k in old or k in new for k in COMBINATORS)
         # Keyword by keyword, `{allOf: [{type: string}]}` looks wider than `{type: string}`:
@@ -295,6 +321,29 @@ class _Walker:
             self.add("schema-changed", pointer, old, new, False, True)
         else:  # old is `true` (or {}), new constrains: walk it as an empty schema
             self._schema({}, new, pointer, depth)
+
+    def _by_type(self, old: dict[str, Any], new: dict[str, Any], pointer: str,
+                 start: int) -> None:  # fmt: skip
+        """A keyword that constrains only types the old schema rejected narrows nothing, and
+        one constraining only types the new schema rejects widens nothing: `string` becoming
+        `string | object` with a `required` list is a widening, whatever the object branch
+        requires. A difference left with neither direction only describes values one side
+        never accepted: dropped (the type's own change says what happened)."""
+        before, after = _types(old), _types(new)
+        if before == ALL_TYPES and after == ALL_TYPES:
+            return
+        kept = []
+        for d in self.found[start:]:
+            keyword = d.pointer[len(pointer) + 1 :].split("/", 1)[0]
+            applies = APPLIES_TO.get(keyword)
+            if applies is None or not (d.narrows or d.widens):
+                kept.append(d)
+                continue
+            narrows = d.narrows and (before is None or bool(applies & before))
+            widens = d.widens and (after is None or bool(applies & after))
+            if narrows or widens:
+                kept.append(replace(d, narrows=narrows, widens=widens))
+        self.found[start:] = kept
 
     def _settle_finite(self, old: dict[str, Any], new: dict[str, Any], pointer: str,
                        start: int) -> None:  # fmt: skip
@@ -348,8 +397,10 @@ class _Walker:
         for keyword in sorted((set(old) | set(new)) - MODELLED - IGNORED_KEYS
                               - set(ANNOTATION_KEYS)):  # fmt: skip
             if _canon(old.get(keyword)) != _canon(new.get(keyword)):
-                self.add("unknown", f"{pointer}/{_escape(keyword)}", old.get(keyword),
-                         new.get(keyword), True, True)  # fmt: skip
+                doubt = keyword in UNMODELLED
+                self.add("unknown" if doubt else "annotation-changed",
+                         f"{pointer}/{_escape(keyword)}", old.get(keyword), new.get(keyword),
+                         doubt, doubt)  # fmt: skip
 
     # --- scalars ------------------------------------------------------------------------
 
