@@ -34,6 +34,17 @@ def level_for(breaks: tuple[str, ...], compatibility: str) -> str:
     return WARNING if breaks else INFO
 
 
+def subject_of(*segments: str) -> str:
+    """A change's subject: its path segments joined by `/`, each escaped as in a JSON pointer
+    (RFC 6901: `~` as `~0`, `/` as `~1`), so a name that holds a slash reads back whole."""
+    return "/".join(s.replace("~", "~0").replace("/", "~1") for s in segments)
+
+
+def path_of(subject: str) -> tuple[str, ...]:
+    """The segments of a subject, unescaped: `path_of(subject_of(*s)) == s`."""
+    return tuple(s.replace("~1", "/").replace("~0", "~") for s in subject.split("/"))
+
+
 def swap_audiences(breaks: tuple[str, ...]) -> tuple[str, ...]:
     """Producers <-> consumers: what a change breaks when base and head trade places."""
     swapped = {swap for b in breaks for swap in (PRODUCERS, CONSUMERS) if swap != b}
@@ -57,6 +68,11 @@ class Change:
     bump: str
     in_base: bool = False  # the location is in the base files (a removal)
 
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The subject's segments, names whole (`("events", "A/B", "properties", "x")`)."""
+        return path_of(self.subject)
+
     def sort_key(self) -> tuple[int, str, str, str, str]:
         return (CHANGE_LEVELS.index(self.level), self.plan, self.subject, self.rule, self.message)
 
@@ -66,6 +82,7 @@ class Change:
             "level": self.level,
             "plan": self.plan,
             "subject": self.subject,
+            "path": list(self.path),
             "message": self.message,
             "old": self.old,
             "new": self.new,

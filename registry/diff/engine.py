@@ -15,18 +15,20 @@ from registry.diff.changes import (
     BREAKING,
     BUMP_ORDER,
     CONSUMERS,
+    INFO,
     MAJOR,
     NONE,
     PRODUCERS,
     WARNING,
     Change,
     level_for,
+    subject_of,
 )
 from registry.diff.messages import (
+    attributed,
     from_to,
     nested_suffix,
     quoted,
-    rule_for,
     schema_message,
     show,
     structural,
@@ -40,6 +42,8 @@ from registry.load.resolve import required_or_written, schema_or_written
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
 
+ADDITIVE, STRICT = "additive", "strict"
+ADDITIONS = (ADDITIVE, STRICT)
 META_FIELDS = (
     "title",
     "description",
@@ -147,6 +151,7 @@ class _Diff:
     base: Registry
     head: Registry
     today: date
+    additions: str = "additive"  # how adding an optional property counts: ADDITIONS
     changes: list[Change] = field(default_factory=list)
     # True while the plan being compared has the same shared properties on both sides: then
     # equal specs resolve equally and can be skipped without resolving them.
@@ -178,6 +183,10 @@ class _Diff:
         if rule.max_level == WARNING and level == BREAKING:
             level = WARNING
         migration = rule.migration.format(name=name, old=show(old), new=show(new))
+        if level == INFO and rule.breaks:
+            # The rule usually breaks someone; this instance breaks nobody (an enum already
+            # allowed only integers, a bound the pattern implied): say so, not "will fail".
+            migration = "Nothing to migrate: what was sent and read before stays valid."
         bump = MAJOR if level == BREAKING else rule.bump
         self.changes.append(
             Change(rule_id, level, plan, subject, message, old, new, audiences, location,
@@ -212,7 +221,7 @@ class _Diff:
             at = tuple(key.split("."))
             written = SETTINGS_FILE in self.head.documents
             where = (self.head if written else self.base).locate(SETTINGS_FILE, at)
-            self.add("settings-changed", "", f"settings/{key}",
+            self.add("settings-changed", "", subject_of("settings", key),
                      f"setting '{key}' changed" + from_to(old, new) + " (takes effect after "
                      "merge)", old, new, where, name=key, in_base=not written)  # fmt: skip
 
@@ -222,7 +231,7 @@ class _Diff:
             if before != after and key in STRUCTURED_META:
                 self.structured_meta(old, new, key)
             elif before != after:
-                self.add("plan-metadata-changed", new.id, f"plan/{key}",
+                self.add("plan-metadata-changed", new.id, subject_of("plan", key),
                          f"plan '{new.id}' changed {key}" + from_to(before, after),
                          before, after, self.head.locate(new.meta_file or "", ("plan", key)),
                          name=new.id)  # fmt: skip
@@ -247,7 +256,7 @@ class _Diff:
         added = sorted(n for n in new.events if n not in old.events and n not in renamed_to)
         for before, after in sorted(renames.items()):
             event = new.events[after]
-            self.add("event-renamed", new.id, f"events/{after}",
+            self.add("event-renamed", new.id, subject_of("events", after),
                      f"event '{before}' was renamed to '{after}'", before, after,
                      event.location, name=after)  # fmt: skip
             self.event(old, new, old.events[before], event)
@@ -256,13 +265,14 @@ class _Diff:
         for name in removed:
             event = old.events[name]
             rule = "event-sunset-removed" if self.past_sunset(event) else "event-removed"
-            self.add(rule, new.id, f"events/{name}", f"event '{name}' was removed", name, None,
-                     event.location, name=name)  # fmt: skip
+            self.add(rule, new.id, subject_of("events", name), f"event '{name}' was removed",
+                     name, None, event.location, name=name)  # fmt: skip
         for name in added:
-            self.add("event-added", new.id, f"events/{name}", f"event '{name}' was added", None,
-                     name, new.events[name].location, name=name)  # fmt: skip
+            self.add("event-added", new.id, subject_of("events", name),
+                     f"event '{name}' was added", None, name, new.events[name].location,
+                     name=name)  # fmt: skip
         for before, after, why in suggest_event_renames(old, new, removed, added):
-            self.add("event-rename-suggested", new.id, f"events/{after}",
+            self.add("event-rename-suggested", new.id, subject_of("events", after),
                      f"event '{before}' was removed and '{after}' added: they look alike ({why})",
                      before, after, new.events[after].location, name=after)  # fmt: skip
         return set(removed)
@@ -279,8 +289,9 @@ class _Diff:
                 path = [str(p) for p in item.path(output_format="list")]
                 for tail, old_value, new_value, at in _meta_changes(key, kind, path, item.t1,
                                                                     item.t2):  # fmt: skip
-                    self.add(rule, new.id, "/".join(["plan", key, *at]), f"plan '{new.id}'"
-                             + tail, old_value, new_value, where, name=new.id)  # fmt: skip
+                    self.add(rule, new.id, subject_of("plan", key, *map(str, at)),
+                             f"plan '{new.id}'" + tail, old_value, new_value, where,
+                             name=new.id)  # fmt: skip
         old_order, new_order = _stage_order(old.meta.get(key)), _stage_order(new.meta.get(key))
         if key == "lifecycle" and old_order != new_order and set(old_order) == set(new_order):
             self.add(rule, new.id, "plan/lifecycle", f"plan '{new.id}' lifecycle stages were "
@@ -296,7 +307,7 @@ class _Diff:
         checkpoint()
         if self.same_shared and old.spec == new.spec and old.name == new.name:
             return  # most events of a change are untouched: dict equality is C-fast
-        subject, plan = f"events/{new.name}", new_plan.id
+        subject, plan = subject_of("events", new.name), new_plan.id
         closed_before = old.spec.get("additional_properties") is False
         closed_after = new.spec.get("additional_properties") is False
         if closed_before != closed_after:
@@ -331,6 +342,7 @@ class _Diff:
             new.properties,
             f"{subject}/properties",
             lambda n: f"property '{n}' of '{new.name}'",
+            closed=closed_after,
         )
 
     def meta_change(
@@ -356,7 +368,7 @@ class _Diff:
                     new, old, ("plan", "objectives", kpi.objective, "kpis", kpi.id)
                 )
                 self.add("kpi-event-removed", new.id,
-                         f"plan/objectives/{kpi.objective}/kpis/{kpi.id}",
+                         subject_of("plan", "objectives", kpi.objective, "kpis", kpi.id),
                          f"KPI '{kpi.id}' was computed from event '{name}', which was removed",
                          name, None, where, name=kpi.id, in_base=in_base)  # fmt: skip
         new_stages = {s.name: s.index for s in new.stages() if isinstance(s.name, str)}
@@ -367,7 +379,8 @@ class _Diff:
                 at = ("plan", "lifecycle", new_stages.get(stage.name, -1))
                 where, in_base = self.place(new, old, at,
                                             base_at=("plan", "lifecycle", stage.index))  # fmt: skip
-                self.add("lifecycle-event-removed", new.id, f"plan/lifecycle/{stage.name}",
+                self.add("lifecycle-event-removed", new.id,
+                         subject_of("plan", "lifecycle", stage.name),
                          f"{stage.label} was reached by event '{name}', which was removed",
                          name, None, where, name=stage.name, in_base=in_base)  # fmt: skip
 
@@ -381,6 +394,16 @@ class _Diff:
 
     # --- properties -----------------------------------------------------------------------
 
+    def addition_breaks(self, closed: bool) -> list[str]:
+        """Whom adding an optional property breaks. `additive` (the analytics convention:
+        Segment, Snowplow, Wikimedia): nobody, the property was not planned before. `strict`
+        (Confluent's reading of JSON Schema): in an open object the name was unconstrained,
+        so data already sent under it may now fail (producers); in a closed one, consumers
+        meet a key they never saw."""
+        if self.additions == ADDITIVE:
+            return []
+        return [CONSUMERS] if closed else [PRODUCERS]
+
     def properties(
         self,
         old_plan: Plan,
@@ -389,6 +412,7 @@ class _Diff:
         new: dict[str, Property],
         prefix: str,
         label: Callable[[str], str],
+        closed: bool = False,
     ) -> None:
         renames = declared_renames(old, new)
         renamed_to = set(renames.values())
@@ -396,24 +420,26 @@ class _Diff:
         added = sorted(n for n in new if n not in old and n not in renamed_to)
         plan = new_plan.id
         for before, after in sorted(renames.items()):
-            self.add("property-renamed", plan, f"{prefix}/{after}",
+            self.add("property-renamed", plan, f"{prefix}/{subject_of(after)}",
                      f"{label(before)} was renamed to '{after}'", before, after,
                      new[after].location, name=after)  # fmt: skip
             self.property(old_plan, new_plan, old[before], new[after], prefix, label)
         for name in sorted(set(old) & set(new)):
             self.property(old_plan, new_plan, old[name], new[name], prefix, label)
         for name in removed:
-            self.add("property-removed", plan, f"{prefix}/{name}", f"{label(name)} was removed",
-                     name, None, old[name].location, name=name)  # fmt: skip
+            self.add("property-removed", plan, f"{prefix}/{subject_of(name)}",
+                     f"{label(name)} was removed", name, None, old[name].location,
+                     name=name)  # fmt: skip
         for name in added:
             required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
             what = "required " if required else ""
-            self.add(rule, plan, f"{prefix}/{name}", f"{what}{label(name)} was added", None,
-                     name, new[name].location, name=name)  # fmt: skip
+            breaks = None if required else self.addition_breaks(closed)
+            self.add(rule, plan, f"{prefix}/{subject_of(name)}", f"{what}{label(name)} was added",
+                     None, name, new[name].location, name=name, breaks=breaks)  # fmt: skip
         for before, after in suggest_property_renames(old_plan, new_plan, old, new, removed,
                                                        added):  # fmt: skip
-            self.add("property-rename-suggested", plan, f"{prefix}/{after}",
+            self.add("property-rename-suggested", plan, f"{prefix}/{subject_of(after)}",
                      f"{label(before)} was removed and '{after}' added with the same schema",
                      before, after, new[after].location, name=after)  # fmt: skip
 
@@ -428,7 +454,7 @@ class _Diff:
     ) -> None:
         if self.same_shared and old.spec == new.spec and old.name == new.name:
             return
-        subject, plan, what = f"{prefix}/{new.name}", new_plan.id, label(new.name)
+        subject, plan, what = f"{prefix}/{subject_of(new.name)}", new_plan.id, label(new.name)
         required_before = required_or_written(old.spec, old_plan)
         required_after = required_or_written(new.spec, new_plan)
         if required_before != required_after:
@@ -458,23 +484,30 @@ class _Diff:
             new_schema.pop(key, None)
         if old_schema == new_schema:
             return
-        for difference in compat.compare(old_schema, new_schema).differences:
-            self.schema_difference(plan, prefix, label, new, difference)
+        differences = compat.compare(old_schema, new_schema).differences
+        for difference, member, rule in attributed(differences):
+            self.schema_difference(plan, prefix, label, new, difference, member, rule)
 
     def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
-                          new: Property, difference: compat.Difference) -> None:  # fmt: skip
-        segments = [unescape(s) for s in difference.pointer.split("/")[1:]]
-        rule = rule_for(difference)
+                          new: Property, difference: compat.Difference, member: str,
+                          rule: str) -> None:  # fmt: skip
+        """One difference inside a property's schema, told of the member it is about
+        (`member`: a pointer into the schema) under `rule`."""
+        segments = [unescape(s) for s in member.split("/")[1:]]
         breaks = [PRODUCERS] * difference.narrows + [CONSUMERS] * difference.widens
-        if rule in ("property-metadata-changed", "property-added"):
-            breaks = []  # as for top-level properties: an optional addition breaks nobody
+        if rule == "property-metadata-changed":
+            breaks = []
+        elif rule == "property-added":
+            breaks = self.addition_breaks(difference.widens)
+        elif rule == "required-property-added":
+            breaks = [PRODUCERS]
         elif rule == "property-removed":
             breaks = [CONSUMERS]
         structure = structural(segments)
         nested_name = new.name + nested_suffix(structure)
         message = schema_message(rule, label(nested_name), difference)
         at = (*new.path, *(s for s in segments if s != "required"))
-        subject = "/".join([prefix, new.name, *structure])
+        subject = f"{prefix}/{subject_of(new.name, *structure)}"
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(new.file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
@@ -489,9 +522,14 @@ def _labeller(kind: str) -> Callable[[str], str]:
     return lambda name: f"{kind} '{name}'"
 
 
-def diff_registries(base: Registry, head: Registry, today: date | None = None) -> list[Change]:
-    """Every semantic change from `base` to `head`, most severe first, in a stable order."""
-    return _Diff(base, head, today or date.today()).run()
+def diff_registries(base: Registry, head: Registry, today: date | None = None,
+                    additions: str = ADDITIVE) -> list[Change]:  # fmt: skip
+    """Every semantic change from `base` to `head`, most severe first, in a stable order.
+    `additions`: whether adding an optional property breaks anyone (`additive`: no, the
+    default; `strict`: as JSON Schema has it, see `_Diff.addition_breaks`)."""
+    if additions not in ADDITIONS:
+        raise ValueError(f"additions must be one of {', '.join(ADDITIONS)}, not {additions!r}")
+    return _Diff(base, head, today or date.today(), additions=additions).run()
 
 
 def _settings_items(registry: Registry) -> dict[str, Any]:

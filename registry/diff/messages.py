@@ -4,6 +4,7 @@ difference a JSON Schema comparison finds inside a property."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from registry.diff import compat
@@ -11,31 +12,47 @@ from registry.diff import compat
 
 def quoted(value: Any) -> str:
     """Like `show`, with strings in quotes, in lists too: `removed enum value 'referral'`,
-    `changed type from ['string', 'null'] to 'string'`."""
+    `changed type from ['string', 'null'] to 'string'`; JSON's null is `null`, the string
+    "none" is `'none'`."""
     if isinstance(value, list):
         return "[" + ", ".join(quoted(v) for v in value) + "]"
     return f"'{value}'" if isinstance(value, str) else show(value)
 
 
 def show(value: Any) -> str:
-    """A value as people read it in a message: strings bare, lists in brackets."""
+    """A value as people read it in a message: strings bare, lists in brackets, everything
+    else as JSON writes it (`null`, `true`, `1.5`)."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def types_text(value: Any) -> str:
+    """A `type` keyword's value: absent is "any type", an empty list "no type"."""
+    if value is None:
+        return "any type"
+    if value == []:
+        return "no type"
+    return quoted(value)
 
 
 def from_to(before: Any, after: Any) -> str:
     """' from 'A' to 'B'' with both values quoted (a description is a sentence of its own),
-    or nothing for structures, which their own changes describe."""
+    or nothing for structures, which their own changes describe; a side that is not set
+    (None) is said so, never shown as a value."""
     if isinstance(before, (dict, list)) or isinstance(after, (dict, list)):
         return ""
+    if before is None:
+        return f" to {quoted(after)} (not set before)"
+    if after is None:
+        return f" from {quoted(before)} (no longer set)"
     return f" from {quoted(before)} to {quoted(after)}"
+
+
+def escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
 
 
 def unescape(segment: str) -> str:
@@ -86,6 +103,36 @@ _KIND_RULES = {
 }
 
 
+def attributed(
+    differences: Iterable[compat.Difference],
+) -> list[tuple[compat.Difference, str, str]]:
+    """Each difference with the pointer of the member it is about and its rule. A `required`
+    change is about the member it names (`order.total`, never `order`); a member added and
+    made required at once is one `required-property-added`, a member removed with its
+    requirement one `property-removed` (never also "became optional")."""
+    found = list(differences)
+
+    def member(d: compat.Difference) -> str:
+        name = d.new if d.kind == "required-added" else d.old
+        return d.pointer[: -len("required")] + "properties/" + escape(str(name))
+
+    added = {d.pointer for d in found if d.kind == "property-added"}
+    removed = {d.pointer for d in found if d.kind == "property-removed"}
+    made_required = {member(d) for d in found if d.kind == "required-added"}
+    out = []
+    for d in found:
+        if d.kind in ("required-added", "required-removed"):
+            at = member(d)
+            if at in (added if d.kind == "required-added" else removed):
+                continue  # told by the addition or the removal itself
+            out.append((d, at, rule_for(d)))
+        elif d.kind == "property-added" and d.pointer in made_required:
+            out.append((d, d.pointer, "required-property-added"))
+        else:
+            out.append((d, d.pointer, rule_for(d)))
+    return out
+
+
 def rule_for(difference: compat.Difference) -> str:
     rule = _KIND_RULES.get(difference.kind)
     if rule is not None:
@@ -102,7 +149,9 @@ def rule_for(difference: compat.Difference) -> str:
 def schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     old, new = difference.old, difference.new
     if rule.startswith("property-type-"):
-        return f"{who} changed type from {quoted(old)} to {quoted(new)}"
+        return f"{who} changed type from {types_text(old)} to {types_text(new)}"
+    if rule == "required-property-added":
+        return f"required {who} was added"
     if rule == "enum-value-removed":
         return f"{who} removed enum value {quoted(old)}"
     if rule == "enum-value-added":
@@ -114,6 +163,16 @@ def schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     if rule == "property-schema-unknown":
         keyword = difference.pointer.rsplit("/", 1)[-1]
         return f"{who} changed {keyword}" + from_to(old, new) + " (compatibility unknown)"
+    if difference.kind == "annotation-changed":
+        keyword = unescape(difference.pointer.rsplit("/", 1)[-1])
+        return f"{who} changed annotation {quoted(keyword)}" + from_to(old, new)
+    if difference.kind == "schema-changed":
+        if old is False:
+            return f"{who} now accepts values (it accepted none before)"
+        if new is False:
+            return f"{who} now accepts no value"
+        if new is True or new == {}:
+            return f"{who} no longer constrains its values"
     stem, _, how = difference.kind.rpartition("-")
     keyword = stem.replace("-", " ")
     if how == "added":

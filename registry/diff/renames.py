@@ -4,6 +4,7 @@ property look alike (shared properties, the same schema, similar names)."""
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from registry.lint import naming
@@ -31,22 +32,48 @@ def declared_renames(old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]
 def suggest_event_renames(
     old: Plan, new: Plan, removed: list[str], added: list[str]
 ) -> list[tuple[str, str, str]]:
-    """Pairs of a removed and an added event that look alike, best match first, each used once."""
+    """Pairs of a removed and an added event that look alike, best match first, each used once.
+
+    Properties are weighed by how rare they are in the plan (inverse document frequency):
+    the super-properties most events carry (a user id, a page context) say little about
+    which event is which. A pair is suggested when the properties that distinguish events
+    agree, or when the names agree and the properties do not contradict them.
+    """
+    carried, total = _carriers(old, new)
+    weight = {p: math.log((total + 1) / (len(names) + 0.5)) for p, names in carried.items()}
     scored: list[tuple[float, str, str, str]] = []
     for before in removed:
         old_props = set(old.events[before].properties)
         for after in added:
             new_props = set(new.events[after].properties)
-            if old_props or new_props:
-                shared = len(old_props & new_props)
-                score = shared / len(old_props | new_props)
-                why = f"{shared} of {len(old_props | new_props)} properties in common"
+            likeness = _name_likeness(before, after)
+            if not old_props and not new_props:
+                if likeness >= 0.6:
+                    scored.append((-likeness, before, after, "similar names, no properties"))
+                continue
+            shared, union = old_props & new_props, old_props | new_props
+            agreement = sum(weight[p] for p in shared) / sum(weight[p] for p in union)
+            telling = sorted(p for p in shared if len(carried[p]) * 2 <= total)
+            if agreement >= 0.6 and telling:
+                why = (f"{len(telling)} of their distinguishing properties in common: "
+                       + ", ".join(telling[:3]) + ("…" if len(telling) > 3 else ""))  # fmt: skip
+            elif likeness >= 0.75 and agreement >= 0.3:
+                why = f"similar names, {len(shared)} of {len(union)} properties in common"
             else:
-                score = _name_likeness(before, after)
-                why = "similar names, no properties"
-            if score >= 0.6:
-                scored.append((-score, before, after, why))
+                continue
+            scored.append((-(agreement + likeness), before, after, why))
     return _pair_once(scored)
+
+
+def _carriers(old: Plan, new: Plan) -> tuple[dict[str, set[str]], int]:
+    """Each property name -> the events (of either side) that have it; and how many events
+    there are."""
+    carried: dict[str, set[str]] = {}
+    for plan in (old, new):
+        for name, event in plan.events.items():
+            for prop in event.properties:
+                carried.setdefault(prop, set()).add(name)
+    return carried, len({n for plan in (old, new) for n in plan.events})
 
 
 def _pair_once(scored: list[tuple[float, str, str, str]]) -> list[tuple[str, str, str]]:
@@ -73,6 +100,9 @@ def suggest_property_renames(
     removed: list[str],
     added: list[str],
 ) -> list[tuple[str, str]]:
+    """Pairs of a removed and an added property with the same schema whose names agree: a
+    word of substance in common (`email` -> `email_address`), or names alike as a whole
+    (`userLogin` -> `user_login`). `createdAt` -> `receivedAt` shares only "at": no pair."""
     scored = []
     for before in removed:
         old_schema = schema_or_written(old[before].spec, old_plan)
@@ -81,6 +111,16 @@ def suggest_property_renames(
             new_schema = schema_or_written(new[after].spec, new_plan)
             new_schema.pop("description", None)
             likeness = _name_likeness(before, after)
-            if old_schema == new_schema and likeness >= 0.5:
+            if old_schema != new_schema or likeness < 0.5:
+                continue
+            if likeness >= 0.8 or _words_agree(before, after):
                 scored.append((-likeness, before, after, ""))
     return [(b, a) for b, a, _ in _pair_once(scored)]
+
+
+# Words that join names rather than tell them apart.
+FILLER = frozenset({"a", "an", "the", "at", "on", "in", "of", "by", "to", "for", "is", "id"})
+
+
+def _words_agree(a: str, b: str) -> bool:
+    return bool((set(naming.words(a)) - FILLER) & (set(naming.words(b)) - FILLER))

@@ -80,7 +80,7 @@ def head_location(head: Registry, change: Change) -> Location | None:
     plan = head.plans.get(change.plan)
     if plan is None:
         return None
-    parts = change.subject.split("/")
+    parts = change.path
     if parts[0] == "events" and len(parts) > 1 and parts[1] in plan.events:
         event = plan.events[parts[1]]
         if len(parts) > 3 and parts[2] == "properties" and parts[3] in event.properties:

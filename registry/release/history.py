@@ -47,7 +47,7 @@ class Subject:
             return False
         if self.event is None or change.rule in ("plan-added", "plan-removed"):
             return True  # the whole plan, subject included, came or went
-        parts = change.subject.split("/")
+        parts = change.path
         if parts[0] != "events" or len(parts) < 2 or parts[1] not in names:
             return False
         if self.prop is None or change.rule == "event-renamed":

@@ -138,7 +138,7 @@ def _merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
 def _event_of(
     change: Change, plan: Plan, base: Registry, head: Registry
 ) -> tuple[tuple[str, ...], str] | None:
-    parts = change.subject.split("/")
+    parts = change.path
     if parts[0] != "events" or len(parts) < 2:
         return None
     name = parts[1]

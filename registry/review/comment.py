@@ -256,7 +256,7 @@ def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
     shown = 0
     for plan in sorted({c.plan for c in changes}):
         mine = sorted((c for c in changes if c.plan == plan),
-                      key=lambda c: (c.subject.split("/")[:2], c.sort_key()))  # fmt: skip
+                      key=lambda c: (c.path[:2], c.sort_key()))  # fmt: skip
         out += [f"#### Plan {md_code(plan)}" if plan else "#### Registry settings", ""]
         for change in mine:
             if shown >= limit:
@@ -312,7 +312,7 @@ def impact(report: DiffReport, change: Change) -> str:
     if plan is None:
         return ""
     sources = list(plan.section("sources"))
-    parts = change.subject.split("/")
+    parts = change.path
     if parts[0] != "events" or len(parts) < 2:
         # Traits and common properties go with every call of the plan's sources.
         return ("sent by " + ", ".join(f"'{s}'" for s in sources)) if sources else ""
