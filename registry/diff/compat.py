@@ -18,7 +18,8 @@ reports the difference as narrowing and widening (kind `unknown` for what it doe
 model), never as compatible. A keyword no draft validates with (Iglu's `self`, `x-...`,
 `labels`) is an annotation, as JSON Schema has it: `annotation-changed`, neither way. A
 keyword that constrains only some types (`required` objects, `minLength` strings...)
-cannot narrow a schema whose `type` excluded those types, nor widen one that excludes them. It knows the keywords of JSON Schema drafts 4 to 2020-12 that constrain
+cannot narrow a schema whose `type` excluded those types, nor widen one that excludes them.
+It knows the keywords of JSON Schema drafts 4 to 2020-12 that constrain
 instances: types, enum/const, numeric and length bounds, multipleOf, patterns and formats,
 objects (properties, required, additionalProperties, patternProperties, dependencies,
 dependentRequired, dependentSchemas, min/maxProperties), arrays (items as a schema or a
