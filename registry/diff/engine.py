@@ -53,7 +53,7 @@ META_FIELDS = (
     "lifecycle",
     "conventions",
 )
-EVENT_META_FIELDS = ("description", "owners", "sources", "objectives", "stage")
+EVENT_META_FIELDS = ("description", "owners", "sources", "objectives", "stage", "labels")
 # Handled by their own rules, so left out of the JSON Schema comparison.
 ANNOTATIONS = ("deprecated", "x-pii")
 

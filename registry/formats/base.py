@@ -18,6 +18,7 @@ EVENT_KEYS = (
     "sources",
     "objectives",
     "stage",
+    "labels",
     "renamed_from",
     "deprecated",
     "additional_properties",
@@ -44,14 +45,33 @@ class Carries:
     first_example_only: bool = False
 
 
+@dataclass(frozen=True)
+class Loss:
+    """One definition of the source the plan cannot hold: its kind (event, property, trait,
+    label, keyword, rule), where it is (`file:line` and its path in the file) and what it is."""
+
+    kind: str
+    where: str
+    path: str
+    what: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "where": self.where, "path": self.path, "what": self.what}
+
+    def __str__(self) -> str:
+        return f"{self.what} at {self.path or 'the top'} ({self.where})"
+
+
 @dataclass
 class Imported:
-    """A plan read from another format: the document, what the source had that trackplan
-    does not keep, and comments to write above events (e.g. their version history)."""
+    """A plan read from another format: the document, every definition of the source the
+    plan cannot hold (`lost`, each named with its place; notes in `left_out`), and comments
+    to write above events (e.g. their version history)."""
 
     document: Document
     left_out: list[str] = field(default_factory=list)
     comments: dict[str, str] = field(default_factory=dict)
+    lost: list[Loss] = field(default_factory=list)
 
 
 # Values that mean "not set": a property is not required unless `required: true`, an event
@@ -67,7 +87,15 @@ def _present(key: str, spec: dict[str, Any]) -> bool:
         return bool(value != _DEFAULTS[key])
     if key in ("description", "title"):
         return bool(value != "")
-    if key in ("owners", "sources", "objectives", "renamed_from", "examples", "lifecycle"):
+    if key in (
+        "owners",
+        "sources",
+        "objectives",
+        "renamed_from",
+        "examples",
+        "lifecycle",
+        "labels",
+    ):
         return value not in ([], {})
     return True  # 0, false and [] are values: `minimum: 0`, `const: false`
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.base import Carries, Document, FormatError, Imported
-from registry.formats.schema_props import CARRIED, from_object_schema, object_schema
-from registry.formats.source import Source, mapping
+from registry.formats.schema_props import CARRIED, SchemaReader, object_schema
+from registry.formats.source import Losses, Source, mapping
 from registry.release.artifacts import canonical_json
 
 NAME = "iglu"
@@ -76,7 +76,6 @@ def read(path: Path, plan_id: str) -> Imported:
     if not found:
         raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
     imported = Imported({"plan": plan_id, "events": {}})
-    unknown: set[str] = set()
     for (vendor, name), versions in sorted(found.items()):
         versions.sort()
         version, file = versions[-1]
@@ -90,10 +89,9 @@ def read(path: Path, plan_id: str) -> Imported:
             )
         title = schema.get("title")
         event = title if isinstance(title, str) and title.strip() else name
+        reader = SchemaReader(Losses(source, imported.lost), schema)
         try:
-            props, closed = from_object_schema(
-                {k: v for k, v in schema.items() if k != "title"}, "", unknown
-            )
+            props, closed = reader.object(schema, ())
         except ValueError as exc:
             raise source.fail((), str(exc)) from None
         body: dict[str, Any] = {}
@@ -108,7 +106,4 @@ def read(path: Path, plan_id: str) -> Imported:
         imported.document["events"][event] = body
         history = ", ".join("-".join(map(str, v)) for v, _ in versions)
         imported.comments[event] = f"Iglu iglu:{vendor}/{name}/jsonschema: SchemaVer {history}"
-    unknown.discard("self")
-    if unknown:
-        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
     return imported

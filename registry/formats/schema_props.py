@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from registry.formats.base import CONSTRAINTS
+from registry.formats.source import Losses
 
 # The JSON Schema keywords a trackplan property is made of (DESIGN.md §2), besides
 # `properties`, `items` and `required`, which are walked.
 KEYWORDS = ("type", *CONSTRAINTS, "description", "examples")
 CARRIED = (*KEYWORDS, "required", "items", "properties")
+# Keywords that say nothing a plan needs: identifiers, the draft, titles, comments.
 IGNORED = frozenset({"$schema", "$id", "id", "self", "title", "$comment"})
+JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+Path = tuple[str | int, ...]
 
 
 def object_schema(props: dict[str, Any], closed: bool = False) -> dict[str, Any]:
@@ -39,62 +43,118 @@ def property_schema(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def from_object_schema(schema: Any, where: str, unknown: set[str]) -> tuple[dict[str, Any], bool]:
-    """(property map, closed) of a JSON Schema object; keywords trackplan has no place for
-    go into `unknown` (reported once by the importer). `where` is the object's path inside
-    the file, for messages (the importer adds the file and line)."""
-    where = where or "the schema"
-    if schema in (None, True, {}):
-        return {}, False
-    if not isinstance(schema, dict):
-        raise ValueError(f"{where}: expected a JSON Schema object, got {type(schema).__name__}")
-    props = schema.get("properties") or {}
-    if not isinstance(props, dict):
-        raise ValueError(f"{where}: `properties` is not an object")
-    required = schema.get("required") or []
-    if not isinstance(required, list):
-        raise ValueError(f"{where}: `required` is not a list")
-    out = {}
-    for name, sub in props.items():
-        spec = from_property_schema(sub, f"{where}/{name}", unknown)
-        if name in required:
-            spec["required"] = True
-        out[str(name)] = spec
-    for key in schema:
-        if key not in (
-            "type",
-            "properties",
-            "required",
-            "additionalProperties",
-            "description",
-            "labels",
-            *IGNORED,
-        ):
-            unknown.add(key)
-    return out, schema.get("additionalProperties") is False
+class SchemaReader:
+    """Reads JSON Schema objects into property maps, naming in `losses` every keyword a plan
+    cannot hold, with its place. `root` is the document `$ref`s point into."""
+
+    def __init__(self, losses: Losses, root: Any = None) -> None:
+        self.losses = losses
+        self.root = root
+
+    def object(self, schema: Any, at: Path, *,
+               allowed: tuple[str, ...] = ()) -> tuple[dict[str, Any], bool]:  # fmt: skip
+        """(property map, closed) of a JSON Schema object. `allowed`: keys the caller reads
+        itself (labels, metadata)."""
+        schema = self.resolved(schema, at)
+        if schema in (None, True, {}):
+            return {}, False
+        if not isinstance(schema, dict):
+            raise ValueError(f"expected a JSON Schema object, got {_kind(schema)}")
+        props = schema.get("properties") or {}
+        if not isinstance(props, dict):
+            raise ValueError("`properties` is not an object")
+        required = schema.get("required") or []
+        if not isinstance(required, list):
+            raise ValueError("`required` is not a list")
+        out = {}
+        for name, sub in props.items():
+            spec = self.property(sub, (*at, "properties", name), name)
+            if name in required:
+                spec["required"] = True
+            out[str(name)] = spec
+        for key in schema:
+            if key not in ("type", "properties", "required", "additionalProperties",
+                           "description", "definitions", "$defs", *IGNORED, *allowed):  # fmt: skip
+                self.losses.add("keyword", (*at, key), f"keyword {key}")
+        extra = schema.get("additionalProperties")
+        if extra not in (None, True, False, {}):
+            self.losses.add("keyword", (*at, "additionalProperties"),
+                            "additionalProperties as a schema")  # fmt: skip
+        return out, extra is False
+
+    def property(self, schema: Any, at: Path, name: str | None = None) -> dict[str, Any]:
+        schema = self.resolved(schema, at)
+        if schema is True or schema == {}:
+            return {}
+        if not isinstance(schema, dict):
+            raise ValueError(f"{'/'.join(map(str, at))}: expected a JSON Schema, got "
+                             f"{_kind(schema)}")  # fmt: skip
+        spec: dict[str, Any] = {k: schema[k] for k in KEYWORDS if k in schema}
+        if "type" in spec:
+            kept = _types(spec["type"])
+            if kept is None:
+                del spec["type"]  # draft-03 `any`: no constraint at all
+            else:
+                spec["type"] = kept
+        if "items" in schema:
+            if isinstance(schema["items"], dict):
+                spec["items"] = self.property(schema["items"], (*at, "items"))
+            else:
+                self.losses.add("keyword", (*at, "items"), "items as a tuple")
+        if isinstance(schema.get("properties"), dict):
+            nested, closed = self.object(
+                {k: schema[k] for k in ("properties", "required", "additionalProperties")
+                 if k in schema}, at)  # fmt: skip
+            spec["properties"] = nested
+            if closed:
+                self.losses.add("keyword", (*at, "additionalProperties"),
+                                "additionalProperties: false on a nested object")  # fmt: skip
+        for key in schema:
+            if key in (*CARRIED, *IGNORED, "additionalProperties", "definitions", "$defs"):
+                continue
+            if key == "key" and schema[key] == name:
+                continue  # Typewriter repeats the property's name: nothing to keep
+            self.losses.add("keyword", (*at, key), f"keyword {key}")
+        return spec
+
+    def resolved(self, schema: Any, at: Path) -> Any:
+        """A local `$ref` (`#/definitions/x`, `#/$defs/x`) replaced by what it points to
+        (its siblings kept); one that cannot be followed is a loss."""
+        seen: set[str] = set()
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+            ref = schema["$ref"]
+            target = _pointer(self.root, ref) if ref not in seen else None
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if not isinstance(target, dict):
+                self.losses.add("keyword", (*at, "$ref"), f"$ref {ref} (not in this file)")
+                return rest
+            seen.add(ref)
+            schema = {**target, **rest}
+        return schema
 
 
-def from_property_schema(schema: Any, where: str, unknown: set[str]) -> dict[str, Any]:
-    if schema is True or schema == {}:
-        return {}
-    if not isinstance(schema, dict):
-        raise ValueError(f"{where}: expected a JSON Schema, got {type(schema).__name__}")
-    spec: dict[str, Any] = {k: schema[k] for k in KEYWORDS if k in schema}
-    if "items" in schema:
-        if isinstance(schema["items"], dict):
-            spec["items"] = from_property_schema(schema["items"], f"{where}[]", unknown)
-        else:
-            unknown.add("items (tuples)")
-    if isinstance(schema.get("properties"), dict):
-        nested, _closed = from_object_schema(
-            {"properties": schema["properties"], "required": schema.get("required") or []},
-            where,
-            unknown,
-        )
-        spec["properties"] = nested
-    for key in schema:
-        if key not in (*CARRIED, *IGNORED, "additionalProperties"):
-            unknown.add(key)
-    if schema.get("additionalProperties") is False:
-        unknown.add("additionalProperties: false (on a nested object)")
-    return spec
+def _types(value: Any) -> Any:
+    """A `type` as a plan writes it: draft-03 `any` (alone or in a list) is no constraint
+    (None); a JSON null in a list (`["boolean", null]`, as some exports write it) is "null"."""
+    if value == "any":
+        return None
+    if isinstance(value, list):
+        if "any" in value:
+            return None
+        names = ["null" if t is None else t for t in value]
+        return list(dict.fromkeys(names))
+    return value
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    if not ref.startswith("#"):
+        return None
+    target = root
+    for part in ref[1:].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        target = target.get(part) if isinstance(target, dict) else None
+    return target
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__

@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.base import Carries, Document, Imported
-from registry.formats.schema_props import (
-    CARRIED,
-    from_object_schema,
-    object_schema,
-)
-from registry.formats.source import Source, mapping, sequence, text
+from registry.formats.schema_props import CARRIED, SchemaReader, object_schema
+from registry.formats.source import Losses, Source, mapping, sequence, text
 from registry.release.artifacts import canonical_json
 
 NAME = "segment"
@@ -21,7 +17,7 @@ FOLDER = False
 CARRIES = Carries(
     meta=("title", "description"),
     sections=("common", "identify", "group"),
-    event=("description", "renamed_from", "additional_properties"),
+    event=("description", "labels", "renamed_from", "additional_properties"),
     property=CARRIED,
 )
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -50,8 +46,11 @@ def export(document: Document) -> dict[str, bytes]:
             "version": 1,
             "rules": rules,
         }
+        labels = dict(event.get("labels") or {})
         if event.get("renamed_from"):
-            entry["labels"] = {RENAMED_LABEL: json.dumps(event["renamed_from"])}
+            labels[RENAMED_LABEL] = json.dumps(event["renamed_from"])
+        if labels:
+            entry["labels"] = dict(sorted(labels.items()))
         events.append(entry)
     sections = {
         "global": ("properties", (document.get("common") or {}).get("properties") or {}),
@@ -71,153 +70,256 @@ def export(document: Document) -> dict[str, bytes]:
     return {f"{plan}.segment.json": canonical_json(out)}
 
 
-def read(path: Path, plan_id: str) -> Imported:
+SHAPES = ("config", "public", "typewriter")
+# The parts of a Segment call schema: a rule constrains `properties` (track), `traits`
+# (identify, group) and `context`.
+CALL_PARTS = frozenset({"context", "properties", "traits"})
+
+
+def read(path: Path, plan_id: str, shape: str | None = None) -> Imported:
+    """A Segment tracking plan in any of the shapes Segment's tools write: the Config API
+    (`rules.events[]`), the Public API (a `rules` list, as Typewriter 8 stores it), or
+    Typewriter's local plan files (`{name, events[]}`). Anything else is refused."""
     source = Source(path)
     data = mapping(source, source.data, (), "the file")
     at: tuple[str | int, ...] = ()
     for wrapper in ("data", "tracking_plan", "trackingPlan"):  # API responses wrap the plan
-        if isinstance(data.get(wrapper), dict) and "rules" not in data:
+        if isinstance(data.get(wrapper), dict) and "rules" not in data and "events" not in data:
             data, at = data[wrapper], (*at, wrapper)
-    rules = data.get("rules")
-    unknown: set[str] = set()
+    plans = data.get("trackingPlans", data.get("tracking_plans"))
+    if isinstance(plans, list) and "rules" not in data:
+        if len(plans) != 1:
+            raise source.fail(
+                (*at, "trackingPlans"),
+                f"the file holds {len(plans)} tracking "
+                "plans; export one plan, or import each from a file of its own",
+            )
+        data, at = mapping(source, plans[0], (*at, "trackingPlans", 0), "a plan"), (
+            *at, "trackingPlans", 0)  # fmt: skip
+    found = _shape(data)
+    if shape is not None and found != shape:
+        raise source.fail(
+            at,
+            f"not the {shape} shape of a Segment plan"
+            + (f" (it looks like the {found} shape)" if found else ""),
+        )
+    if found is None:
+        keys = ", ".join(sorted(map(str, data))[:8]) or "none"
+        raise source.fail(at, "not a Segment tracking plan: expected `rules.events` (Config "
+                          "API), a `rules` list (Public API) or an `events` list of rules "
+                          f"(Typewriter); its keys: {keys}")  # fmt: skip
     document: Document = {"plan": plan_id, "events": {}}
-    title = data.get("display_name") or data.get("name")
-    resource = str(data.get("name") or "")
+    # The Config API names a plan by a resource path (`workspaces/w/tracking-plans/rs_1`) and
+    # shows `display_name`; the Public API and Typewriter's files call the shown name `name`.
+    resource: str = data["name"] if isinstance(data.get("name"), str) else ""
+    title = data.get("display_name") or ("" if "/" in resource else resource)
     # A plan with no title is exported under its id (the last part of its resource name).
-    if isinstance(title, str) and title and "/" not in title and title != resource.rsplit("/")[-1]:
+    if (
+        isinstance(title, str)
+        and title
+        and "/" not in title
+        and ("/" not in resource or title != resource.rsplit("/")[-1])
+    ):
         document["title"] = title
     if isinstance(data.get("description"), str) and data["description"]:
         document["description"] = data["description"]
     imported = Imported(document)
-    if isinstance(rules, list):  # the Public API: a list of {key, type, version, jsonSchema}
-        _public_rules(source, rules, (*at, "rules"), imported, unknown)
+    reader = _Reader(source, imported)
+    if found == "public":
+        reader.public_rules(data["rules"], (*at, "rules"))
+    elif found == "typewriter":
+        reader.events(data["events"], (*at, "events"))
+        reader.trait_lists(data, at)
     else:
-        rules = mapping(source, rules, (*at, "rules"), "`rules`")
-        for index, entry in enumerate(
-            sequence(source, rules.get("events"), (*at, "rules", "events"), "`rules.events`")
-        ):
-            here = (*at, "rules", "events", index)
-            entry = mapping(source, entry, here, "an event rule")
-            name = text(source, entry.get("name"), (*here, "name"), "an event's `name`")
-            _add_event(
-                source,
-                imported,
-                name,
-                entry.get("description"),
-                entry.get("rules"),
-                entry.get("labels"),
-                entry.get("version"),
-                here,
-                unknown,
-            )
+        rules = data["rules"]
+        reader.events(rules["events"], (*at, "rules", "events"))
         for key, section in (("global", "common"), ("identify", "identify"), ("group", "group")):
             if rules.get(key) is not None:
-                _add_section(source, imported, section, rules[key], (*at, "rules", key), unknown)
-    if unknown:
-        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
+                reader.section(section, rules[key], (*at, "rules", key))
+        reader.trait_lists(rules, (*at, "rules"))
     return imported
+
+
+def _shape(data: dict[str, Any]) -> str | None:
+    rules = data.get("rules")
+    if isinstance(rules, dict) and isinstance(rules.get("events"), list):
+        return "config"
+    if isinstance(rules, list):
+        return "public"
+    events = data.get("events")
+    if (
+        rules is None
+        and isinstance(events, list)
+        and all(isinstance(e, dict) and "name" in e and "rules" in e for e in events)
+    ):
+        return "typewriter"
+    return None
 
 
 _PUBLIC_TYPES = {"TRACK": None, "IDENTIFY": "identify", "GROUP": "group", "COMMON": "common"}
 
 
-def _public_rules(
-    source: Source,
-    rules: list[Any],
-    at: tuple[str | int, ...],
-    imported: Imported,
-    unknown: set[str],
-) -> None:
-    for index, rule in enumerate(rules):
-        here = (*at, index)
-        rule = mapping(source, rule, here, "a rule")
-        kind = str(rule.get("type") or "TRACK").upper()
-        if kind not in _PUBLIC_TYPES:
-            imported.left_out.append(f"{source.at(*here, 'type')}: rules of type {kind}")
-            continue
-        schema = rule.get("jsonSchema", rule.get("json_schema"))
-        section = _PUBLIC_TYPES[kind]
-        if section is not None:
-            _add_section(source, imported, section, schema, (*here, "jsonSchema"), unknown)
-            continue
-        name = text(source, rule.get("key"), (*here, "key"), "a TRACK rule's `key`")
-        description = schema.get("description") if isinstance(schema, dict) else None
-        labels = schema.get("labels") if isinstance(schema, dict) else None
-        _add_event(
-            source, imported, name, description, schema, labels, rule.get("version"), here, unknown
-        )
+class _Reader:
+    def __init__(self, source: Source, imported: Imported) -> None:
+        self.source = source
+        self.imported = imported
+        self.losses = Losses(source, imported.lost)
 
+    def events(self, entries: Any, at: tuple[str | int, ...]) -> None:
+        for index, entry in enumerate(sequence(self.source, entries, at, "the events")):
+            here = (*at, index)
+            entry = mapping(self.source, entry, here, "an event rule")
+            name = text(self.source, entry.get("name"), (*here, "name"), "an event's `name`")
+            self.event(name, entry.get("description"), entry.get("rules"), entry.get("labels"),
+                       entry.get("version"), here, (*here, "rules"))  # fmt: skip
 
-def _part(
-    source: Source, schema: Any, part: str, at: tuple[str | int, ...]
-) -> tuple[Any, tuple[str | int, ...]]:
-    """The `properties` (or `traits`) part of a rule's call schema."""
-    schema = mapping(source, schema, at, "a rule's JSON Schema")
-    parts = mapping(source, schema.get("properties"), (*at, "properties"), "the call's properties")
-    return parts.get(part), (*at, "properties", part)
+    def public_rules(self, rules: list[Any], at: tuple[str | int, ...]) -> None:
+        for index, rule in enumerate(rules):
+            here = (*at, index)
+            rule = mapping(self.source, rule, here, "a rule")
+            kind = str(rule.get("type") or "TRACK").upper()
+            key = "jsonSchema" if "jsonSchema" in rule else "json_schema"
+            schema = rule.get(key)
+            if kind not in _PUBLIC_TYPES:
+                self.losses.add("rule", (*here, "type"), f"a {kind} rule "
+                                f"{rule.get('key') or ''}".rstrip())  # fmt: skip
+                continue
+            section = _PUBLIC_TYPES[kind]
+            if section is not None:
+                self.section(section, schema, (*here, key))
+                continue
+            name = text(self.source, rule.get("key"), (*here, "key"), "a TRACK rule's `key`")
+            meta = schema.get("eventMetadata") if isinstance(schema, dict) else None
+            description = (schema or {}).get("description") if isinstance(schema, dict) else None
+            if isinstance(meta, dict) and isinstance(meta.get("description"), str):
+                description = description or meta["description"]
+            labels = schema.get("labels") if isinstance(schema, dict) else None
+            self.event(name, description, schema, labels, rule.get("version"), here,
+                       (*here, key))  # fmt: skip
 
-
-def _add_event(
-    source: Source,
-    imported: Imported,
-    name: str,
-    description: Any,
-    schema: Any,
-    labels: Any,
-    version: Any,
-    at: tuple[str | int, ...],
-    unknown: set[str],
-) -> None:
-    events = imported.document["events"]
-    if name in events:
-        previous = imported.comments.get(name, "")
-        if not isinstance(version, int) or version <= int(previous.rsplit(" ", 1)[-1] or 0):
-            return  # an older version of an event already read: the newest is kept
-    part, where = _part(source, schema, "properties", at)
-    try:
-        props, closed = from_object_schema(part, "/".join(map(str, where)), unknown)
-    except ValueError as exc:
-        raise source.fail(where, str(exc)) from None
-    event: dict[str, Any] = {}
-    if isinstance(description, str) and description:
-        event["description"] = description
-    others = sorted(k for k in labels if k != RENAMED_LABEL) if isinstance(labels, dict) else []
-    if others:
-        unknown.add("event labels (" + ", ".join(map(str, others)) + ")")
-    rule_parts = schema.get("properties") if isinstance(schema, dict) else None
-    if isinstance(rule_parts, dict) and rule_parts.get("context") not in (None, {}):
-        unknown.add("rules on `context`")
-    renamed = (labels or {}).get(RENAMED_LABEL) if isinstance(labels, dict) else None
-    if isinstance(renamed, str) and renamed:
+    def event(self, name: str, description: Any, schema: Any, labels: Any, version: Any,
+              at: tuple[str | int, ...], schema_at: tuple[str | int, ...]) -> None:  # fmt: skip
+        events = self.imported.document["events"]
+        if name in events:
+            previous = self.imported.comments.get(name, "")
+            if not isinstance(version, int) or version <= int(previous.rsplit(" ", 1)[-1] or 0):
+                return  # an older version of an event already read: the newest is kept
+        part, where, call = self.part(schema, "properties", schema_at)
+        reader = SchemaReader(self.losses, schema)
+        allowed = () if call else ("labels", "eventMetadata")
         try:
-            names = json.loads(renamed) if renamed.startswith("[") else renamed.split(",")
-        except ValueError:
-            raise source.fail((*at, "labels"), "label renamed_from is not a JSON list") from None
-        event["renamed_from"] = [str(n).strip() for n in names if str(n).strip()]
-    if closed:
-        event["additional_properties"] = False
-    if props:
-        event["properties"] = props
-    events[name] = event
-    if isinstance(version, int) and version > 1:
-        imported.comments[name] = f"Segment event version {version}"
+            props, closed = reader.object(part, where, allowed=allowed)
+        except ValueError as exc:
+            raise self.source.fail(where, str(exc)) from None
+        event: dict[str, Any] = {}
+        if isinstance(description, str) and description:
+            event["description"] = description
+        kept = self.labels(labels, (*at, "labels") if call else (*schema_at, "labels"))
+        if call and isinstance(schema, dict) and schema.get("labels"):
+            kept.update(self.labels(schema["labels"], (*schema_at, "labels")))
+        renamed = kept.pop(RENAMED_LABEL, None)
+        if renamed:
+            try:
+                names = json.loads(renamed) if renamed.startswith("[") else renamed.split(",")
+            except ValueError:
+                said = "label renamed_from is not a JSON list"
+                raise self.source.fail((*at, "labels"), said) from None
+            event["renamed_from"] = [str(n).strip() for n in names if str(n).strip()]
+        if kept:
+            event["labels"] = dict(sorted(kept.items()))
+        if call:
+            self.context(schema, schema_at)
+        if closed:
+            event["additional_properties"] = False
+        if props:
+            event["properties"] = props
+        events[name] = event
+        if isinstance(version, int) and version > 1:
+            self.imported.comments[name] = f"Segment event version {version}"
 
+    def labels(self, labels: Any, at: tuple[str | int, ...]) -> dict[str, str]:
+        if labels in (None, {}):
+            return {}
+        if not isinstance(labels, dict):
+            self.losses.add("label", at, "labels that are not a map of strings")
+            return {}
+        kept = {}
+        for key, value in labels.items():
+            if isinstance(value, (str, int, float, bool)) and not isinstance(value, bool):
+                kept[str(key)] = str(value)
+            elif isinstance(value, bool):
+                kept[str(key)] = "true" if value else "false"
+            else:
+                self.losses.add("label", (*at, key), f"label {key} (not a string)")
+        return kept
 
-def _add_section(
-    source: Source,
-    imported: Imported,
-    section: str,
-    schema: Any,
-    at: tuple[str | int, ...],
-    unknown: set[str],
-) -> None:
-    part, where = _part(source, schema, "properties" if section == "common" else "traits", at)
-    try:
-        props, closed = from_object_schema(part, "/".join(map(str, where)), unknown)
-    except ValueError as exc:
-        raise source.fail(where, str(exc)) from None
-    if closed:
-        unknown.add(f"additionalProperties: false on {section}")
-    if props:
+    def context(self, schema: Any, at: tuple[str | int, ...]) -> None:
+        """Rules on a call's `context` (Segment's device, page, app fields): the plan has no
+        place for them; each property is named."""
+        parts = schema.get("properties") if isinstance(schema, dict) else None
+        context = parts.get("context") if isinstance(parts, dict) else None
+        if not isinstance(context, dict):
+            return
+        for name in context.get("properties") or {}:
+            self.losses.add("property", (*at, "properties", "context", "properties", name),
+                            f"context property {name}")  # fmt: skip
+
+    def part(self, schema: Any, part: str, at: tuple[str | int, ...]
+             ) -> tuple[Any, tuple[str | int, ...], bool]:  # fmt: skip
+        """The `properties` (or `traits`) of a rule: inside a call schema (its `properties`
+        holding context/properties/traits), or the rule's schema itself when it describes
+        the payload directly (the Public API as Typewriter stores it). Also: whether it
+        was a call schema."""
+        schema = mapping(self.source, schema, at, "a rule's JSON Schema")
+        parts = schema.get("properties")
+        if (
+            isinstance(parts, dict)
+            and parts
+            and set(parts) <= CALL_PARTS
+            and all(isinstance(v, dict) for v in parts.values())
+        ):
+            return parts.get(part), (*at, "properties", part), True
+        if not parts:
+            return None, at, True
+        return schema, at, False
+
+    def section(self, section: str, schema: Any, at: tuple[str | int, ...]) -> None:
         inner = "properties" if section == "common" else "traits"
-        imported.document[section] = {inner: props}
+        part, where, call = self.part(schema, inner, at)
+        reader = SchemaReader(self.losses, schema)
+        try:
+            props, closed = reader.object(part, where, allowed=() if call else ("labels",))
+        except ValueError as exc:
+            raise self.source.fail(where, str(exc)) from None
+        if closed:
+            self.losses.add("keyword", (*where, "additionalProperties"),
+                            f"additionalProperties: false on {section}")  # fmt: skip
+        if call:
+            self.context(schema, at)
+        if props:
+            found = self.imported.document.setdefault(section, {inner: {}})
+            found[inner].update(props)
+
+    def trait_lists(self, holder: dict[str, Any], at: tuple[str | int, ...]) -> None:
+        """`identify_traits` / `group_traits` (older Config API and Typewriter files): lists
+        of trait rules, each a JSON Schema of one trait under its `key` or `name`."""
+        for key, section in (("identify_traits", "identify"), ("group_traits", "group")):
+            entries = holder.get(key)
+            if not entries:
+                continue
+            traits = {}
+            for index, entry in enumerate(sequence(self.source, entries, (*at, key), f"`{key}`")):
+                here = (*at, key, index)
+                entry = mapping(self.source, entry, here, "a trait rule")
+                name = entry.get("key") or entry.get("name")
+                if not isinstance(name, str) or not name:
+                    self.losses.add("trait", here, "a trait rule without a key")
+                    continue
+                schema = entry.get("rules", entry.get("jsonSchema", entry))
+                body = {k: v for k, v in schema.items() if k not in ("key", "name")}
+                try:
+                    traits[name] = SchemaReader(self.losses, schema).property(body, here, name)
+                except ValueError as exc:
+                    raise self.source.fail(here, str(exc)) from None
+            if traits:
+                self.imported.document.setdefault(section, {"traits": {}})["traits"].update(traits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry.formats.base import FormatError
+from registry.formats.base import FormatError, Loss
 from registry.load.yamlsafe import Limits, YamlDocument, YamlError, load_yaml
 
 # Exports of large plans are bigger than registry files; still bounded (an importer holds
@@ -35,6 +35,25 @@ class Source:
 
     def fail(self, path: tuple[str | int, ...], message: str) -> FormatError:
         return FormatError(f"{self.at(*path)}: {message}")
+
+
+class Losses:
+    """What an import leaves out, each definition with its file, line and path."""
+
+    def __init__(self, source: Source, into: list[Loss]) -> None:
+        self.source = source
+        self.into = into
+
+    def add(self, kind: str, at: tuple[str | int, ...], what: str) -> None:
+        self.into.append(Loss(kind, self.source.at(*at), dotted(at), what))
+
+
+def dotted(at: tuple[str | int, ...]) -> str:
+    """`rules.events[2].rules`: a path in the source as people write it."""
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def mapping(source: Source, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from registry.findings import ERROR, Finding
 from registry.formats import FORMATS, IMPORTERS
-from registry.formats.base import Document, FormatError, left_out
+from registry.formats.base import Document, FormatError, Loss, left_out
 from registry.formats.plan_yaml import PlanFile, plan_files
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
@@ -39,13 +39,26 @@ class ImportResult:
     events: int
     findings: list[Finding] = field(default_factory=list)  # of the new plan (naming lint)
     left_out: list[str] = field(default_factory=list)
+    lost: list[Loss] = field(default_factory=list)
+
+
+class LossRefused(FormatError):
+    """`--strict`: the source holds definitions the plan cannot; nothing was written."""
+
+    def __init__(self, lost: list[Loss]) -> None:
+        super().__init__(f"the plan cannot hold {len(lost)} definition(s) of the source, and "
+                         "--strict refuses any loss; nothing was written")  # fmt: skip
+        self.lost = lost
 
 
 def import_plan(
-    fmt: str, source: Path, plan_id: str, repo: Path, force: bool = False
-) -> ImportResult:
+    fmt: str, source: Path, plan_id: str, repo: Path, force: bool = False,
+    strict: bool = False, shape: str | None = None,
+) -> ImportResult:  # fmt: skip
     """Read `source` in format `fmt` as plan `plan_id` of the registry at `repo`; writes
-    plans/{plan_id}/plan.yaml only when the new registry validates (naming aside)."""
+    plans/{plan_id}/plan.yaml only when the new registry validates (naming aside) and,
+    when `strict`, the source lost nothing. `shape`: the format's variant, where it has
+    several (Segment: config, public, typewriter); None detects it."""
     if fmt not in IMPORTERS:
         raise FormatError(f"unknown import format '{fmt}'; one of {', '.join(sorted(IMPORTERS))}")
     if not PLAN_ID.match(plan_id):
@@ -58,7 +71,17 @@ def import_plan(
     folder = repo / "plans" / plan_id
     if folder.exists() and not force:
         raise FormatError(f"{folder}: the plan exists already; pass --force to replace it")
-    imported = IMPORTERS[fmt].read(source, plan_id)
+    module = IMPORTERS[fmt]
+    if shape is not None:
+        shapes = getattr(module, "SHAPES", ())
+        if shape not in shapes:
+            known = f"one of {', '.join(shapes)}" if shapes else "none: it has one shape"
+            raise FormatError(f"--shape {shape!r}: the {fmt} format's shapes are {known}")
+        imported = module.read(source, plan_id, shape=shape)
+    else:
+        imported = module.read(source, plan_id)
+    if strict and imported.lost:
+        raise LossRefused(imported.lost)
     document = _with_references(imported.document)
     header = (
         f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
@@ -71,7 +94,8 @@ def import_plan(
     findings = _validated(repo, plan_id, {f"plans/{plan_id}/{n}": f for n, f in made.items()})
     write_folder(folder, {name: file.text.encode() for name, file in made.items()})
     written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
-    return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out)
+    return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out,
+                        imported.lost)  # fmt: skip
 
 
 def _with_references(document: Document) -> Document:

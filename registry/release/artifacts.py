@@ -16,8 +16,8 @@ from registry.load.resolve import event_schema, is_required, resolved_spec, trai
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 META_KEYS = ("title", "description", "owners", "sources", "objectives", "lifecycle")
-EVENT_KEYS = ("description", "owners", "sources", "objectives", "stage", "renamed_from",
-              "deprecated", "additional_properties")  # fmt: skip
+EVENT_KEYS = ("description", "owners", "sources", "objectives", "stage", "labels",
+              "renamed_from", "deprecated", "additional_properties")  # fmt: skip
 
 
 def canonical_json(data: Any) -> bytes:

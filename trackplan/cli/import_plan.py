@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from registry.escape import clean
 from registry.findings import ERROR
 from registry.lint.render import render_findings
 from registry.text import plural
@@ -21,19 +22,25 @@ from trackplan.cli.common import (
 
 def run(args: argparse.Namespace) -> int:
     from registry.formats.base import FormatError
-    from registry.formats.transfer import import_plan
+    from registry.formats.transfer import LossRefused, import_plan
 
     try:
         result = import_plan(args.format_name, Path(args.source), args.plan, Path(args.repo),
-                             force=args.force)  # fmt: skip
+                             force=args.force, strict=args.strict, shape=args.shape)  # fmt: skip
+    except LossRefused as exc:
+        _warn_lost(args.source, exc.lost)
+        print(f"trackplan: error: {args.source}: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
     except FormatError as exc:
         raise UsageError(str(exc)) from None
     for said in result.left_out:
         print(f"trackplan: warning: {args.source}: left out {said}", file=sys.stderr)
+    _warn_lost(args.source, result.lost)
     wrote = f"wrote {result.path}: plan {args.plan}, {plural(result.events, 'event')}"
     if args.format == "json":
         sys.stdout.write(json.dumps({"file": result.path, "plan": args.plan,
                                      "events": result.events, "left_out": result.left_out,
+                                     "lost": [loss.to_dict() for loss in result.lost],
                                      "findings": [f.to_dict() for f in result.findings]},
                                     indent=2, sort_keys=True) + "\n")  # fmt: skip
     else:
@@ -41,6 +48,25 @@ def run(args: argparse.Namespace) -> int:
         if result.findings:  # names imported as they are: the lint says what to rename
             sys.stdout.write(render_findings(result.findings, "text", 1))
     return EXIT_FINDINGS if any(f.level == ERROR for f in result.findings) else EXIT_OK
+
+
+SHOWN = 20  # lost definitions listed on the terminal; --format json lists every one
+
+
+def _warn_lost(source: str, lost: list[Any]) -> None:
+    """One warning for everything the plan cannot hold, each with its place in the source."""
+    if not lost:
+        return
+    counts: dict[str, int] = {}
+    for loss in lost:
+        counts[loss.kind] = counts.get(loss.kind, 0) + 1
+    said = ", ".join(plural(n, kind) for kind, n in sorted(counts.items()))
+    lines = [f"trackplan: warning: {source}: the plan cannot hold {said}; left out:"]
+    lines += [f"  {clean(str(loss))}" for loss in lost[:SHOWN]]
+    if len(lost) > SHOWN:
+        lines.append(f"  … and {len(lost) - SHOWN} more (--format json lists them all; "
+                     "--strict refuses any loss)")  # fmt: skip
+    print("\n".join(lines), file=sys.stderr)
 
 
 def add_parser(sub: Any) -> None:
@@ -68,6 +94,12 @@ def add_parser(sub: Any) -> None:
                                help="the registry to import into (default: .)")  # fmt: skip
     import_parser.add_argument("--force", action="store_true",
                                help="replace plans/ID if it exists")  # fmt: skip
+    import_parser.add_argument("--strict", action="store_true",
+                               help="refuse the import (exit 1, nothing written) when the plan "
+                               "cannot hold every definition of the source")  # fmt: skip
+    import_parser.add_argument("--shape", metavar="SHAPE",
+                               help="the variant of the format, where it has several (segment: "
+                               "config, public, typewriter); default: detected")  # fmt: skip
     import_parser.add_argument("--format", choices=("text", "json", "markdown", "github"),
                                default="text",
                                help="text: the file written and the naming findings; json: "
