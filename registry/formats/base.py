@@ -72,6 +72,9 @@ class Imported:
     left_out: list[str] = field(default_factory=list)
     comments: dict[str, str] = field(default_factory=dict)
     lost: list[Loss] = field(default_factory=list)
+    # Files of a folder source that could not be read, each with why: the rest is imported,
+    # and the command exits 1.
+    skipped: list[str] = field(default_factory=list)
 
 
 # Values that mean "not set": a property is not required unless `required: true`, an event

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from registry.formats.base import Carries, Document, FormatError, Imported
 from registry.formats.schema_props import CARRIED, SchemaReader, object_schema
-from registry.formats.source import Losses, Source, mapping
+from registry.formats.source import JSON_LIMITS, Losses, Source, mapping
 from registry.release.artifacts import canonical_json
 
 NAME = "iglu"
@@ -61,39 +62,44 @@ def export(document: Document, vendor: str | None = None) -> dict[str, bytes]:
 
 
 def read(path: Path, plan_id: str) -> Imported:
-    """Every self-describing schema below `path` is an event (its newest SchemaVer)."""
+    """Every self-describing schema below `path` (a repository, its schemas/ folder, a vendor's
+    folder or one schema's) is an event: its newest SchemaVer. A schema that cannot be read
+    is reported and skipped; two schemas of one name are told apart by their vendor."""
     if not path.is_dir():
-        raise FormatError(f"{path}: not a folder; point at the Iglu repository's schemas/ folder")
+        raise FormatError(f"{path}: not a folder; point at an Iglu repository, its schemas/ "
+                          "folder or a vendor's folder")  # fmt: skip
     found: dict[tuple[str, str], list[tuple[tuple[int, int, int], Path]]] = {}
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         parts = file.relative_to(path).parts
-        if len(parts) < 4 or parts[-2] != "jsonschema" or not SCHEMAVER.match(parts[-1]):
-            continue
         match = SCHEMAVER.match(parts[-1])
-        assert match is not None
+        if len(parts) < 2 or parts[-2] != "jsonschema" or match is None:
+            continue
+        names = (path.parent.name, path.name, *parts)[-4:]  # vendor, name, jsonschema, version
         version = (int(match[1]), int(match[2]), int(match[3]))
-        found.setdefault((parts[-4], parts[-3]), []).append((version, file))
+        found.setdefault((names[0], names[1]), []).append((version, file))
     if not found:
         raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
     imported = Imported({"plan": plan_id, "events": {}})
+    schemas = {}
     for (vendor, name), versions in sorted(found.items()):
         versions.sort()
-        version, file = versions[-1]
-        source = Source(file, str(file.relative_to(path.parent)))
-        schema = mapping(source, source.data, (), "an Iglu schema")
-        described = mapping(source, schema.get("self"), ("self",), "`self`")
-        if described and (described.get("vendor"), described.get("name")) != (vendor, name):
-            said = f"{described.get('vendor')}/{described.get('name')}"
-            raise source.fail(
-                ("self",), f"`self` says {said} but the file is under {vendor}/{name}"
-            )
-        title = schema.get("title")
-        event = title if isinstance(title, str) and title.strip() else name
+        file = versions[-1][1]
+        try:
+            schemas[(vendor, name)] = _schema(file, path, vendor, name, imported)
+        except FormatError as exc:
+            imported.skipped.append(str(exc))
+    titles = {key: _title(schema, key[1]) for key, (schema, _) in schemas.items()}
+    taken = Counter(titles.values())
+    for (vendor, name), (schema, source) in schemas.items():
+        event = titles[(vendor, name)]
+        if taken[event] > 1:  # two vendors (or titles) of one name: say whose
+            event = f"{vendor}/{event}"
         reader = SchemaReader(Losses(source, imported.lost), schema)
         try:
             props, closed = reader.object(schema, ())
         except ValueError as exc:
-            raise source.fail((), str(exc)) from None
+            imported.skipped.append(str(source.fail((), str(exc))))
+            continue
         body: dict[str, Any] = {}
         if isinstance(schema.get("description"), str) and schema["description"]:
             body["description"] = schema["description"]
@@ -101,9 +107,29 @@ def read(path: Path, plan_id: str) -> Imported:
             body["additional_properties"] = False
         if props:
             body["properties"] = props
-        if event in imported.document["events"]:
-            raise source.fail(("title",), f"event '{event}' is also the title of another schema")
         imported.document["events"][event] = body
-        history = ", ".join("-".join(map(str, v)) for v, _ in versions)
+        history = ", ".join("-".join(map(str, v)) for v, _ in found[(vendor, name)])
         imported.comments[event] = f"Iglu iglu:{vendor}/{name}/jsonschema: SchemaVer {history}"
+    if not imported.document["events"]:
+        raise FormatError("; ".join(imported.skipped) or f"{path}: no schema could be read")
     return imported
+
+
+def _schema(file: Path, root: Path, vendor: str, name: str,
+            imported: Imported) -> tuple[dict[str, Any], Source]:  # fmt: skip
+    source = Source(file, str(file.relative_to(root.parent)), JSON_LIMITS)
+    schema = mapping(source, source.data, (), "an Iglu schema")
+    described = mapping(source, schema.get("self"), ("self",), "`self`")
+    if described and (described.get("vendor"), described.get("name")) != (vendor, name):
+        said = f"{described.get('vendor')}/{described.get('name')}"
+        raise source.fail(("self",), f"`self` says {said} but the file is under {vendor}/{name}")
+    losses = Losses(source, imported.lost)
+    for at, first, kept in source.doc.repeated:
+        losses.add("keyword", at, f"the first of two `{at[-1]}` keys (line {first}; the one at "
+                   f"line {kept} is kept, as JSON parsers read it)")  # fmt: skip
+    return schema, source
+
+
+def _title(schema: dict[str, Any], name: str) -> str:
+    title = schema.get("title")
+    return title if isinstance(title, str) and title.strip() else name

@@ -90,6 +90,7 @@ class SchemaReader:
             raise ValueError(f"{'/'.join(map(str, at))}: expected a JSON Schema, got "
                              f"{_kind(schema)}")  # fmt: skip
         spec: dict[str, Any] = {k: schema[k] for k in KEYWORDS if k in schema}
+        consumed = self.constants(schema, spec)
         if "type" in spec:
             kept = _types(spec["type"])
             if kept is None:
@@ -110,12 +111,35 @@ class SchemaReader:
                 self.losses.add("keyword", (*at, "additionalProperties"),
                                 "additionalProperties: false on a nested object")  # fmt: skip
         for key in schema:
-            if key in (*CARRIED, *IGNORED, "additionalProperties", "definitions", "$defs"):
+            if key in (*CARRIED, *IGNORED, "additionalProperties", "definitions", "$defs",
+                       *consumed):  # fmt: skip
                 continue
             if key == "key" and schema[key] == name:
                 continue  # Typewriter repeats the property's name: nothing to keep
             self.losses.add("keyword", (*at, key), f"keyword {key}")
         return spec
+
+    def constants(self, schema: dict[str, Any], spec: dict[str, Any]) -> tuple[str, ...]:
+        """`oneOf`/`anyOf` of `const` entries (how matrix-analytics-events and Iglu schemas
+        list documented values) as the plan's `enum`, each value's description kept in the
+        property's; returns the keyword it read, or nothing."""
+        for keyword in ("oneOf", "anyOf"):
+            branches = schema.get(keyword)
+            if "enum" in spec or not isinstance(branches, list) or not branches:
+                continue
+            documented = {"const", "description", "title"}
+            if not all(isinstance(b, dict) and "const" in b and set(b) <= documented
+                       for b in branches):  # fmt: skip
+                continue
+            spec["enum"] = [b["const"] for b in branches]
+            said = [f"{b['const']!r}: {str(b.get('description') or b.get('title')).rstrip('.')}"
+                    for b in branches if b.get("description") or b.get("title")]  # fmt: skip
+            if said:
+                values = "Values: " + "; ".join(said) + "."
+                spec["description"] = f"{spec['description']} {values}" if spec.get(
+                    "description") else values  # fmt: skip
+            return (keyword,)
+        return ()
 
     def resolved(self, schema: Any, at: Path) -> Any:
         """A local `$ref` (`#/definitions/x`, `#/$defs/x`) replaced by what it points to

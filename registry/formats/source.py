@@ -11,12 +11,18 @@ from registry.load.yamlsafe import Limits, YamlDocument, YamlError, load_yaml
 # Exports of large plans are bigger than registry files; still bounded (an importer holds
 # the whole source in memory).
 IMPORT_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=64, max_alias_nodes=100_000)
+# JSON other tools wrote: a key written twice is read as their JSON parsers read it (the last
+# wins), and reported.
+JSON_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=64, max_alias_nodes=100_000,
+                     last_key_wins=True)  # fmt: skip
 
 
 class Source:
     """One file of an importer's input: its data, and `at(path)` naming a value's line."""
 
-    def __init__(self, path: Path, shown: str | None = None) -> None:
+    def __init__(
+        self, path: Path, shown: str | None = None, limits: Limits = IMPORT_LIMITS
+    ) -> None:
         self.name = shown or str(path)
         try:
             raw = path.read_bytes()
@@ -24,7 +30,7 @@ class Source:
             raise FormatError(f"{self.name}: cannot read ({exc.strerror})") from None
         try:
             # JSON is YAML 1.2: one safe, positioned, bounded loader for both.
-            self.doc: YamlDocument = load_yaml(raw, IMPORT_LIMITS)
+            self.doc: YamlDocument = load_yaml(raw, limits)
         except YamlError as exc:
             raise FormatError(f"{self.name}:{exc.line}:{exc.column}: {exc.message}") from None
         self.data: Any = self.doc.data

@@ -40,6 +40,7 @@ class ImportResult:
     findings: list[Finding] = field(default_factory=list)  # of the new plan (naming lint)
     left_out: list[str] = field(default_factory=list)
     lost: list[Loss] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of the source not imported
 
 
 class LossRefused(FormatError):
@@ -95,7 +96,7 @@ def import_plan(
     write_folder(folder, {name: file.text.encode() for name, file in made.items()})
     written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
     return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out,
-                        imported.lost)  # fmt: skip
+                        imported.lost, imported.skipped)  # fmt: skip
 
 
 def _with_references(document: Document) -> Document:

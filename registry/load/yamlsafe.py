@@ -56,6 +56,9 @@ class Limits:
     max_depth: int = 64
     # Aliases may add at most this many nodes beyond the file's own (billion laughs guard).
     max_alias_nodes: int = 100_000
+    # A key written twice in one mapping is refused; True: the last one wins, as JSON
+    # parsers read it (what other tools' files rely on), and each is recorded.
+    last_key_wins: bool = False
 
 
 DEFAULT_LIMITS = Limits()
@@ -81,6 +84,8 @@ class YamlDocument:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # Schema name -> whether the data is valid under it; filled by load/file_schemas.py, cached.
     valid: dict[str, bool] = field(default_factory=dict)
+    # Keys written twice (Limits.last_key_wins): (path of the key, first line, line kept).
+    repeated: list[tuple[Path, int, int]] = field(default_factory=list)
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that has one."""
@@ -203,6 +208,7 @@ class _Builder:
         self.alias_nodes = 0
         self.root: Any = None
         self.documents = 0
+        self.repeated: list[tuple[Path, int, int]] = []
 
     def run(self, parser: Any) -> Any:
         stack = self.stack
@@ -341,7 +347,10 @@ class _Builder:
             self._merge(parent, value)
             return
         if key in container:
-            raise self._duplicate(key, parent, pos)
+            if not self.limits.last_key_wins:
+                raise self._duplicate(key, parent, pos)
+            first = self.positions.get((*parent.path, key), (0, 0))[0]
+            self.repeated.append(((*parent.path, key), first, parent.key_pos[0]))
         container[key] = value
         self.positions[(*parent.path, key)] = parent.key_pos
 
@@ -412,7 +421,7 @@ def load_yaml(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
         raise YamlError(
             YAML_SYNTAX, 1, 1, _one_line(str(exc)), "Save the file as UTF-8 text."
         ) from None
-    return YamlDocument(data, builder.positions)
+    return YamlDocument(data, builder.positions, repeated=builder.repeated)
 
 
 def _syntax_error(exc: MarkedYAMLError, raw: bytes) -> YamlError:

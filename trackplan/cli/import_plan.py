@@ -36,18 +36,22 @@ def run(args: argparse.Namespace) -> int:
     for said in result.left_out:
         print(f"trackplan: warning: {args.source}: left out {said}", file=sys.stderr)
     _warn_lost(args.source, result.lost)
+    for said in result.skipped:
+        print(f"trackplan: error: {clean(said)}; skipped, the rest is imported", file=sys.stderr)
     wrote = f"wrote {result.path}: plan {args.plan}, {plural(result.events, 'event')}"
     if args.format == "json":
         sys.stdout.write(json.dumps({"file": result.path, "plan": args.plan,
                                      "events": result.events, "left_out": result.left_out,
                                      "lost": [loss.to_dict() for loss in result.lost],
+                                     "skipped": result.skipped,
                                      "findings": [f.to_dict() for f in result.findings]},
                                     indent=2, sort_keys=True) + "\n")  # fmt: skip
     else:
         print(wrote)
         if result.findings:  # names imported as they are: the lint says what to rename
             sys.stdout.write(render_findings(result.findings, "text", 1))
-    return EXIT_FINDINGS if any(f.level == ERROR for f in result.findings) else EXIT_OK
+    failed = result.skipped or any(f.level == ERROR for f in result.findings)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 SHOWN = 20  # lost definitions listed on the terminal; --format json lists every one

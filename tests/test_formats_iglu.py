@@ -1,0 +1,104 @@
+"""Iglu repositories as they really are: vendor folders, repeated keys, one broken schema
+among many, names shared by vendors, documented values as oneOf of consts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from registry.load.yamlsafe import load_yaml
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+
+
+def _schema(vendor: str, name: str, version: str, properties: dict[str, Any],
+            **extra: Any) -> dict[str, Any]:  # fmt: skip
+    return {
+        "$schema": "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/"
+        "jsonschema/1-0-0#",
+        "self": {"vendor": vendor, "name": name, "format": "jsonschema", "version": version},
+        "type": "object",
+        "properties": properties,
+        **extra,
+    }
+
+
+def _write(root: Path, vendor: str, name: str, version: str, text: str) -> Path:
+    target = root / vendor / name / "jsonschema" / version
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    return target
+
+
+def _plan(repo: Path) -> dict[str, Any]:
+    data: dict[str, Any] = load_yaml((repo / "plans/snow/plan.yaml").read_bytes()).data
+    return data
+
+
+def _import(run_cli: Cli, source: Path, repo: Path) -> CliResult:
+    return run_cli("import", "iglu", str(source), "--plan", "snow", "--repo", str(repo),
+                   "--format", "json")  # fmt: skip
+
+
+def test_one_broken_schema_is_skipped_and_named_the_rest_imported(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    schemas = tmp_path / "schemas"
+    for name in ("page_view", "link_click", "form_submit"):
+        body = _schema("com.acme", name, "1-0-0", {"id": {"type": "string"}})
+        _write(schemas, "com.acme", name, "1-0-0", json.dumps(body))
+    _write(schemas, "com.acme", "broken", "1-0-0", '{"self": {"vendor": "com.acme",')
+    done = _import(run_cli, schemas, tmp_path / "repo")
+    assert done.code == 1
+    said = done.json()["skipped"]
+    assert len(said) == 1 and "com.acme/broken/jsonschema/1-0-0:1" in said[0]
+    assert "skipped, the rest is imported" in done.err
+    assert sorted(_plan(tmp_path / "repo")["events"]) == ["form_submit", "link_click", "page_view"]
+
+
+def test_a_repeated_key_is_read_as_iglu_reads_it_and_reported(run_cli: Cli, tmp_path: Path) -> None:
+    text = (
+        '{"self": {"vendor": "com.acme", "name": "enriched", "format": "jsonschema", '
+        '"version": "2-0-0"}, "type": "object", "properties": {\n'
+        '  "doc_height": {"type": "string"},\n'
+        '  "doc_height": {"type": ["integer", "null"], "minimum": 0}\n'
+        "}}"
+    )
+    _write(tmp_path / "schemas", "com.acme", "enriched", "2-0-0", text)
+    done = _import(run_cli, tmp_path / "schemas", tmp_path / "repo")
+    assert done.code in (0, 1) and not done.json()["skipped"], done.err  # 1: naming lint
+    prop = _plan(tmp_path / "repo")["events"]["enriched"]["properties"]["doc_height"]
+    assert prop == {"type": ["integer", "null"], "minimum": 0}  # the last one wins
+    (loss,) = done.json()["lost"]
+    assert loss["path"] == "properties.doc_height"
+    assert loss["what"].startswith("the first of two `doc_height` keys (line 2;")
+
+
+def test_a_vendor_folder_and_names_shared_by_two_vendors(run_cli: Cli, tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas"
+    for vendor in ("com.acme", "com.shop"):
+        body = _schema(vendor, "item", "1-0-0", {"sku": {"type": "string"}})
+        _write(schemas, vendor, "item", "1-0-0", json.dumps(body))
+    done = _import(run_cli, schemas, tmp_path / "repo")
+    assert done.code in (0, 1), done.err
+    assert sorted(_plan(tmp_path / "repo")["events"]) == ["com.acme/item", "com.shop/item"]
+    vendor_only = _import(run_cli, schemas / "com.shop", tmp_path / "repo2")
+    assert vendor_only.code in (0, 1), vendor_only.err
+    assert list(_plan(tmp_path / "repo2")["events"]) == ["item"]
+
+
+def test_documented_values_as_one_of_consts_become_an_enum(run_cli: Cli, tmp_path: Path) -> None:
+    values = {"oneOf": [{"const": "Home", "description": "The home screen."},
+                        {"const": "Room", "description": "A chat room."}],
+              "type": "string"}  # fmt: skip
+    _write(tmp_path / "schemas", "im.vector", "view", "1-0-0",
+           json.dumps(_schema("im.vector", "view", "1-0-0", {"screen": values})))  # fmt: skip
+    done = _import(run_cli, tmp_path / "schemas", tmp_path / "repo")
+    assert done.code in (0, 1), done.err
+    screen = _plan(tmp_path / "repo")["events"]["view"]["properties"]["screen"]
+    assert screen["enum"] == ["Home", "Room"]
+    assert screen["description"] == "Values: 'Home': The home screen; 'Room': A chat room."
+    assert done.json()["lost"] == []
