@@ -29,7 +29,21 @@ COLUMNS = (
     "owner",
     "sources",
     "stage",
+    "format",
+    "pattern",
+    "minimum",
+    "maximum",
+    "min length",
+    "max length",
+    "pii",
+    "call",
 )
+# Constraint columns: the plan key each holds, and how its cell is read.
+BOUNDS = {"minimum": "minimum", "maximum": "maximum", "min length": "minLength",
+          "max length": "maxLength"}  # fmt: skip
+# `call`: which part of the plan a row describes; events (track) unless it says otherwise.
+CALLS = {"track": None, "identify": ("identify", "traits"), "group": ("group", "traits"),
+         "common": ("common", "properties")}  # fmt: skip
 ALIASES = {
     "event name": "event",
     "name": "event",
@@ -45,10 +59,37 @@ ALIASES = {
     "source": "sources",
     "platforms": "sources",
     "lifecycle stage": "stage",
+    "min": "minimum",
+    "max": "maximum",
+    "minlength": "min length",
+    "maxlength": "max length",
+    "personal data": "pii",
+    "sensitive": "pii",
+    "kind": "call",
+    "call type": "call",
+    "event type": "call",
 }
+# Type names spreadsheets use for JSON Schema's (Segment's and Mixpanel's templates among them).
+TYPE_ALIASES = {"float": "number", "double": "number", "decimal": "number", "int": "integer",
+                "long": "integer", "bool": "boolean", "str": "string", "text": "string",
+                "list": "array", "dict": "object", "map": "object"}  # fmt: skip
 CARRIES = Carries(
+    sections=("common", "identify", "group"),
     event=("description", "owners", "sources", "stage"),
-    property=("type", "required", "enum", "description", "examples"),
+    property=(
+        "type",
+        "required",
+        "enum",
+        "format",
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "pii",
+        "description",
+        "examples",
+    ),
     first_example_only=True,  # one example column
 )
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
@@ -122,24 +163,38 @@ def export(document: Document) -> dict[str, bytes]:
         ]
         props = event.get("properties") or {}
         if not props:
-            writer.writerow([*base, "", "", "", "", "", "", *tail])
+            writer.writerow([*base, "", "", "", "", "", "", *tail, *[""] * 8])
         for prop, spec in sorted(props.items()):
-            kinds = spec.get("type")
-            kinds = "|".join(kinds) if isinstance(kinds, list) else (kinds or "")
-            examples = spec.get("examples") or []
-            writer.writerow(
-                [
-                    *base,
-                    prop,
-                    spec.get("description", ""),
-                    kinds,
-                    "true" if spec.get("required") is True else "false",
-                    _list_cell(spec["enum"]) if spec.get("enum") else "",
-                    _value_cell(examples[0], spec.get("type")) if examples else "",
-                    *tail,
-                ]
-            )
+            writer.writerow(_property_row(base, prop, spec, tail, ""))
+    for call, where in CALLS.items():
+        if where is None:
+            continue
+        section, inner = where
+        for prop, spec in sorted(((document.get(section) or {}).get(inner) or {}).items()):
+            writer.writerow(_property_row(["", ""], prop, spec, ["", "", ""], call))
     return {f"{document['plan']}.csv": out.getvalue().encode()}
+
+
+def _property_row(base: list[str], prop: str, spec: dict[str, Any], tail: list[str],
+                  call: str) -> list[str]:  # fmt: skip
+    kinds = spec.get("type")
+    kinds = "|".join(kinds) if isinstance(kinds, list) else (kinds or "")
+    examples = spec.get("examples") or []
+    return [
+        *base,
+        prop,
+        spec.get("description", ""),
+        kinds,
+        "true" if spec.get("required") is True else "false",
+        _list_cell(spec["enum"]) if spec.get("enum") else "",
+        _value_cell(examples[0], spec.get("type")) if examples else "",
+        *tail,
+        spec.get("format", ""),
+        spec.get("pattern", ""),
+        *(json.dumps(spec[key]) if key in spec else "" for key in BOUNDS.values()),
+        "true" if spec.get("pii") is True else "",
+        call,
+    ]
 
 
 def read(path: Path, plan_id: str) -> Imported:
@@ -188,12 +243,11 @@ def read(path: Path, plan_id: str) -> Imported:
         imported.left_out.append(
             "columns trackplan does not read: " + ", ".join(repr(c) for c in ignored)
         )
-    events: dict[str, dict[str, Any]] = imported.document["events"]
     # An event's own columns as last read: they repeat on each of its rows, read once.
     seen: dict[str, tuple[str, ...]] = {}
     try:
         for row in reader:
-            _row(path, reader.line_num, row, columns, events, seen)
+            _row(path, reader.line_num, row, columns, imported.document, seen)
     except csv.Error as exc:
         raise FormatError(f"{path}:{reader.line_num}: {exc}: is a quote opened in an earlier "
                           "row never closed?") from None  # fmt: skip
@@ -220,9 +274,10 @@ def _row(
     line: int,
     row: list[str],
     columns: dict[str, int],
-    events: dict[str, dict[str, Any]],
+    document: Document,
     seen: dict[str, tuple[str, ...]],
 ) -> None:
+    events: dict[str, dict[str, Any]] = document["events"]
     cells = {name: row[i].strip() for name, i in columns.items() if i < len(row)}
 
     def cell(name: str) -> str:
@@ -237,23 +292,38 @@ def _row(
     for column, value in cells.items():
         if "\0" in value:
             raise fail(column, "holds a NUL character; save the sheet as plain CSV text")
-    name = cell("event")
-    if not name:
-        raise fail("event", "no event name; every row names its event")
-    event = events.setdefault(name, {})
-    said = (cell("event description"), cell("stage"), cell("owner"), cell("sources"))
-    if seen.get(name) != said:
-        seen[name] = said
-        _event_columns(event, name, cell, fail)
-    prop = cell("property")
-    if not prop:
-        return
-    props = event.setdefault("properties", {})
+    call = cell("call").lower() or "track"
+    if call not in CALLS:
+        raise fail("call", f"'{cell('call')}' is not one of {', '.join(CALLS)}")
+    where = CALLS[call]
+    if where is not None:  # a trait or a common property: a row of its own, no event
+        section, inner = where
+        prop = cell("property")
+        if not prop:
+            article = "an" if call[0] in "aeiou" else "a"
+            raise fail("property", f"{article} {call} row names its {inner[:-1]} in this column")
+        props = document.setdefault(section, {inner: {}})[inner]
+        whose = f"the {call} {inner}"
+    else:
+        name = cell("event")
+        if not name:
+            raise fail("event", "no event name; every row names its event")
+        event = events.setdefault(name, {})
+        said = (cell("event description"), cell("stage"), cell("owner"), cell("sources"))
+        if seen.get(name) != said:
+            seen[name] = said
+            _event_columns(event, name, cell, fail)
+        prop = cell("property")
+        if not prop:
+            return
+        props = event.setdefault("properties", {})
+        whose = f"'{name}'"
     if prop in props:
-        raise fail("property", f"'{prop}' of '{name}' is on an earlier row too")
+        raise fail("property", f"'{prop}' of {whose} is on an earlier row too")
     spec: dict[str, Any] = {}
     if cell("type"):
         kinds = [t.strip().lower() for t in cell("type").replace(",", "|").split("|") if t.strip()]
+        kinds = list(dict.fromkeys(TYPE_ALIASES.get(t, t) for t in kinds))
         wrong = [t for t in kinds if t not in TYPES]
         if wrong:
             raise fail(
@@ -282,4 +352,34 @@ def _row(
         spec["description"] = cell("property description")
     if cell("example"):
         spec["examples"] = [_example(cell("example"), spec.get("type"))]
+    for column in ("format", "pattern"):
+        if cell(column):
+            spec[column] = cell(column)
+    for column, key in BOUNDS.items():
+        if cell(column):
+            bound = _number(cell(column), whole=key.endswith("Length"))
+            if isinstance(bound, str):
+                raise fail(column, bound)
+            spec[key] = bound
+    pii = cell("pii").lower()
+    if pii not in TRUE | FALSE:
+        raise fail("pii", f"'{cell('pii')}' is not yes or no")
+    if pii in TRUE:
+        spec["pii"] = True
     props[prop] = spec
+
+
+def _number(text: str, whole: bool) -> int | float | str:
+    """A bound cell: an integer, or (not for lengths) a finite decimal number; a string says
+    why the cell is neither."""
+    try:
+        value: Any = json.loads(text, parse_constant=_refuse)
+    except ValueError:
+        value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"'{text}' is not a number"
+    if whole and (not isinstance(value, int) or value < 0):
+        return f"'{text}' is not a whole number of 0 or more"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"'{text}' is not a finite number"
+    return int(value) if isinstance(value, int) else float(value)
