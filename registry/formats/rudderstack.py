@@ -10,7 +10,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from registry.formats.base import CONSTRAINTS, Carries, Document, FormatError, Imported
-from registry.formats.source import Source, mapping, sequence, text
+from registry.formats.source import Losses, Source, mapping, sequence, text
 
 NAME = "rudderstack"
 SUMMARY = "RudderStack tracking plan YAML (rudder-cli: events, properties, categories, tp)"
@@ -22,7 +22,7 @@ CARRIES = Carries(
     meta=("title", "description"),
     sections=("identify", "group"),
     event=("description", "additional_properties"),
-    property=("type", "required", "description", *CONFIG_KEYS),
+    property=("type", "required", "description", "properties", *CONFIG_KEYS),
 )
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
@@ -91,11 +91,21 @@ def export(document: Document) -> dict[str, bytes]:
             },
         }
         if props:
-            rule["properties"] = [
-                {"$ref": property_ref(p, s), "required": s.get("required") is True}
-                for p, s in sorted(props.items())
-            ]
+            rule["properties"] = uses(props)
         rules.append(rule)
+
+    def uses(props: dict[str, Any]) -> list[dict[str, Any]]:
+        """A rule's property references; nested properties as rudder-cli nests them."""
+        out = []
+        for p, s in sorted(props.items()):
+            use: dict[str, Any] = {
+                "$ref": property_ref(p, s),
+                "required": s.get("required") is True,
+            }
+            if s.get("properties"):
+                use["properties"] = uses(s["properties"])
+            out.append(use)
+        return out
 
     for name, event in sorted((document.get("events") or {}).items()):
         add(
@@ -128,8 +138,22 @@ def export(document: Document) -> dict[str, bytes]:
     }
 
 
+# The kinds of rudder-cli resources a plan is made of, by the name each version writes.
+KINDS = {"events": "event", "properties": "property", "categories": "category",
+         "custom-types": "custom-type", "tp": "tracking-plan",
+         "tracking-plan": "tracking-plan"}  # fmt: skip
+# rudder/v1 writes config keys in snake_case.
+SNAKE = {"min_length": "minLength", "max_length": "maxLength", "multiple_of": "multipleOf",
+         "exclusive_minimum": "exclusiveMinimum", "exclusive_maximum": "exclusiveMaximum",
+         "item_types": "itemTypes"}  # fmt: skip
+TEMPLATE = re.compile(r"\{\{.*?\}\}")
+Entity = tuple[Source, tuple[str | int, ...], dict[str, Any]]
+
+
 def read(path: Path, plan_id: str) -> Imported:
-    """A folder of rudder-cli YAML files (or one file): events, properties and one tp."""
+    """A folder of rudder-cli YAML files (or one file) in either spec version (rudder/v0.1
+    with `kind: tp` and path references, rudder/v1 with `kind: tracking-plan` and URNs):
+    events, properties, custom types and one tracking plan."""
     files = (
         sorted(
             p
@@ -143,39 +167,36 @@ def read(path: Path, plan_id: str) -> Imported:
     )
     if not files:
         raise FormatError(f"{path}: no .yaml files; point at the rudder-cli project folder")
-    entities: dict[str, dict[str, tuple[Source, tuple[str | int, ...], dict[str, Any]]]] = {
-        "events": {},
-        "properties": {},
-        "categories": {},
-    }
+    project = _Project()
     plans: list[tuple[Source, dict[str, Any]]] = []
     for file in files:
         source = Source(file)
         data = mapping(source, source.data, (), "a rudder-cli file")
-        kind = data.get("kind")
-        if kind not in ("events", "properties", "categories", "tp"):
+        kind = KINDS.get(str(data.get("kind")))
+        if kind is None:
             continue  # other resources of the project (sources, destinations, ...)
-        name = text(
+        group = text(
             source,
             mapping(source, data.get("metadata"), ("metadata",), "`metadata`").get("name"),
             ("metadata", "name"),
             "`metadata.name`",
         )
         spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
-        if kind == "tp":
+        if kind == "tracking-plan":
             plans.append((source, spec))
             continue
+        key = "types" if kind == "custom-type" else str(data["kind"])
         for index, item in enumerate(
-            sequence(source, spec.get(kind), ("spec", kind), f"`spec.{kind}`")
+            sequence(source, spec.get(key), ("spec", key), f"`spec.{key}`")
         ):
-            here: tuple[str | int, ...] = ("spec", kind, index)
-            item = mapping(source, item, here, f"an entry of `spec.{kind}`")
+            here: tuple[str | int, ...] = ("spec", key, index)
+            item = mapping(source, item, here, f"an entry of `spec.{key}`")
             ident = text(source, item.get("id"), (*here, "id"), "an `id`")
-            entities[kind][f"#/{kind}/{name}/{ident}"] = (source, here, item)
+            project.add(kind, str(data["kind"]), group, ident, (source, here, item))
     if len(plans) != 1:
         raise FormatError(
-            f"{path}: {len(plans)} tracking plans (kind: tp) found; import one "
-            "folder or file with exactly one"
+            f"{path}: {len(plans)} tracking plans (kind: tp or tracking-plan) found; import "
+            "one folder or file with exactly one"
         )
     source, tp = plans[0]
     document: Document = {"plan": plan_id, "events": {}}
@@ -185,52 +206,50 @@ def read(path: Path, plan_id: str) -> Imported:
     if tp.get("description"):
         document["description"] = str(tp["description"])
     imported = Imported(document)
+    reader = _Reader(project, imported)
     categories = 0
-    unknown: set[str] = set()
     for index, rule in enumerate(
         sequence(source, tp.get("rules"), ("spec", "rules"), "`spec.rules`")
     ):
         at = ("spec", "rules", index)
         rule = mapping(source, rule, at, "a rule")
-        event_ref = mapping(source, rule.get("event"), (*at, "event"), "a rule's `event`")
-        ref = text(source, event_ref.get("$ref"), (*at, "event", "$ref"), "`event.$ref`")
-        if ref not in entities["events"]:
-            raise source.fail((*at, "event", "$ref"), f"no event {ref} in the project")
-        _, _, event = entities["events"][ref]
+        losses = Losses(source, imported.lost)
+        event_ref = rule.get("event")
+        if isinstance(event_ref, dict):  # v0.1: {$ref, allow_unplanned}
+            ref = text(source, event_ref.get("$ref"), (*at, "event", "$ref"), "`event.$ref`")
+            open_ = event_ref.get("allow_unplanned") is not False
+        else:  # v1: the reference itself, openness on the rule
+            ref = text(source, event_ref, (*at, "event"), "`event`")
+            open_ = rule.get("additional_properties") is not False
+        found = project.get("event", ref)
+        if found is None:
+            raise source.fail((*at, "event"), f"no event {ref} in the project")
+        event = found[2]
         categories += 1 if event.get("category") else 0
         name = str(event.get("name") or event.get("display_name") or event["id"])
-        props = {}
-        for p_index, use in enumerate(
-            sequence(source, rule.get("properties"), (*at, "properties"), "a rule's `properties`")
-        ):
-            p_at = (*at, "properties", p_index)
-            use = mapping(source, use, p_at, "a property of a rule")
-            p_ref = text(source, use.get("$ref"), (*p_at, "$ref"), "a property's `$ref`")
-            if p_ref not in entities["properties"]:
-                raise source.fail((*p_at, "$ref"), f"no property {p_ref} in the project")
-            p_source, p_where, prop = entities["properties"][p_ref]
-            p_name = str(prop.get("name") or prop.get("display_name") or prop["id"])
-            props[p_name] = _property(p_source, p_where, prop, use.get("required") is True,
-                                      unknown)  # fmt: skip
+        if TEMPLATE.search(name):  # `{{ .API_TRACKING_NAME }}`: filled in by a template
+            losses.add("name", (*at, "event"), f"the name template {name!r} of event "
+                       f"{event['id']} (imported under its id)")  # fmt: skip
+            name = str(event["id"])
+        props = reader.properties(source, rule.get("properties"), (*at, "properties"))
+        reader.variants(source, rule.get("variants"), (*at, "variants"), props)
         kind = str(event.get("event_type") or "track")
         if kind not in ("track", "identify", "group"):
-            imported.left_out.append(f"{kind} rule {rule.get('id')} (trackplan plans track, "
-                                     "identify and group calls)")  # fmt: skip
+            losses.add("rule", at, f"a {kind} rule {rule.get('id')} (a plan holds track, "
+                       "identify and group calls)")  # fmt: skip
             continue
         if kind in ("identify", "group"):
             if props:
-                document[kind] = {"traits": props}
+                document.setdefault(kind, {"traits": {}})["traits"].update(props)
             continue
         body: dict[str, Any] = {}
         if event.get("description"):
             body["description"] = str(event["description"])
-        if event_ref.get("allow_unplanned") is False:
+        if not open_:
             body["additional_properties"] = False
         if props:
             body["properties"] = props
         document["events"][name] = body
-    if unknown:
-        imported.left_out.append("what trackplan has no place for: " + ", ".join(sorted(unknown)))
     if categories:
         imported.left_out.append(
             f"event categories ({categories} events): trackplan has "
@@ -239,33 +258,147 @@ def read(path: Path, plan_id: str) -> Imported:
     return imported
 
 
-def _property(
-    source: Source,
-    at: tuple[str | int, ...],
-    prop: dict[str, Any],
-    required: bool,
-    unknown: set[str],
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    kinds = [t.strip() for t in str(prop.get("type") or "").split(",") if t.strip()]
-    wrong = [t for t in kinds if t not in TYPES]
-    if wrong:
-        raise source.fail(
-            (*at, "type"),
-            f"unknown type '{wrong[0]}' (custom types are not "
-            f"imported); use one of {', '.join(TYPES)}",
-        )
-    if kinds:
-        spec["type"] = kinds[0] if len(kinds) == 1 else kinds
-    if required:
-        spec["required"] = True
-    if prop.get("description"):
-        spec["description"] = str(prop["description"])
-    config = mapping(
-        source, prop.get("propConfig", prop.get("config")), (*at, "propConfig"), "`propConfig`"
-    )
-    spec.update((k, config[k]) for k in CONFIG_KEYS if k in config)
-    others = sorted(k for k in config if k not in CONFIG_KEYS)
-    if others:
-        unknown.update(f"propConfig {k}" for k in others)
-    return spec
+class _Project:
+    """The project's entities by kind, found by either version's reference."""
+
+    def __init__(self) -> None:
+        self.by_ref: dict[str, Entity] = {}
+        self.by_id: dict[tuple[str, str], Entity] = {}
+
+    def add(self, kind: str, written: str, group: str, ident: str, entity: Entity) -> None:
+        self.by_ref[f"#/{written}/{group}/{ident}"] = entity
+        self.by_id.setdefault((kind, ident), entity)
+
+    def get(self, kind: str, ref: str) -> Entity | None:
+        if ref.startswith(f"#{kind}:"):  # v1: `#property:id`
+            return self.by_id.get((kind, ref.split(":", 1)[1]))
+        return self.by_ref.get(ref)
+
+
+class _Reader:
+    def __init__(self, project: _Project, imported: Imported) -> None:
+        self.project = project
+        self.imported = imported
+
+    def properties(self, source: Source, uses: Any,
+                   at: tuple[str | int, ...]) -> dict[str, Any]:  # fmt: skip
+        """A rule's (or a nested property's, or a custom type's) property list, any depth."""
+        props: dict[str, Any] = {}
+        for index, use in enumerate(sequence(source, uses, at, "a `properties` list")):
+            here = (*at, index)
+            use = mapping(source, use, here, "a property reference")
+            key = "property" if "property" in use else "$ref"
+            ref = text(source, use.get(key), (*here, key), "a property's reference")
+            found = self.project.get("property", ref)
+            if found is None:
+                raise source.fail((*here, key), f"no property {ref} in the project")
+            p_source, p_at, prop = found
+            name = str(prop.get("name") or prop.get("display_name") or prop["id"])
+            spec = self.property(p_source, p_at, prop)
+            if use.get("required") is True:
+                spec["required"] = True
+            if use.get("properties") is not None:  # nested, written in the rule
+                spec["properties"] = self.properties(source, use["properties"],
+                                                     (*here, "properties"))  # fmt: skip
+                spec.setdefault("type", "object")
+            props[name] = spec
+        return props
+
+    def property(self, source: Source, at: tuple[str | int, ...],
+                 prop: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        spec: dict[str, Any] = {}
+        listed = prop.get("types")
+        kinds: list[str] = (
+            [str(t) for t in listed] if isinstance(listed, list)
+            else [t.strip() for t in str(prop.get("type") or "").split(",") if t.strip()]
+        )  # fmt: skip
+        custom = [t for t in kinds if t not in TYPES]
+        if custom:
+            if len(kinds) > 1 or self.project.get("custom-type", custom[0]) is None:
+                said = f"unknown type '{custom[0]}': neither one of {', '.join(TYPES)} nor a "
+                raise source.fail((*at, "type"), said + "custom type of the project")
+            spec = self.custom(source, at, custom[0])
+        elif kinds:
+            spec["type"] = kinds[0] if len(kinds) == 1 else list(kinds)
+        if prop.get("description"):
+            spec["description"] = str(prop["description"]) + (
+                f" (custom type {spec.pop('x-custom')})" if "x-custom" in spec else "")  # fmt: skip
+        elif "x-custom" in spec:
+            spec.pop("x-custom")
+        self.config(source, at, prop, spec)
+        return spec
+
+    def custom(self, source: Source, at: tuple[str | int, ...], ref: str) -> dict[str, Any]:
+        """A custom type expanded inline, its name kept in the description."""
+        found = self.project.get("custom-type", ref)
+        assert found is not None
+        t_source, t_at, kind = found
+        name = str(kind.get("name") or kind["id"])
+        spec = self.property(t_source, t_at, {k: v for k, v in kind.items() if k != "description"})
+        said = str(kind.get("description") or "").strip()
+        spec["description"] = f"Custom type {name}" + (f": {said}" if said else "")
+        spec["x-custom"] = name
+        if kind.get("properties") is not None:
+            spec["properties"] = self.properties(t_source, kind["properties"],
+                                                 (*t_at, "properties"))  # fmt: skip
+        self.variants(t_source, kind.get("variants"), (*t_at, "variants"),
+                      spec.setdefault("properties", {}))  # fmt: skip
+        if not spec["properties"]:
+            del spec["properties"]
+        return spec
+
+    def config(self, source: Source, at: tuple[str | int, ...], prop: dict[str, Any],
+               spec: dict[str, Any]) -> None:  # fmt: skip
+        key = "config" if "config" in prop else "propConfig"
+        config = mapping(source, prop.get(key), (*at, key), f"`{key}`")
+        items = prop.get("item_types", [prop["item_type"]] if "item_type" in prop else None)
+        for name, value in config.items():
+            camel = SNAKE.get(name, name)
+            if camel == "itemTypes":
+                items = value
+            elif camel in CONFIG_KEYS:
+                spec[camel] = value
+            else:
+                Losses(source, self.imported.lost).add("keyword", (*at, key, name),
+                                                       f"propConfig {name}")  # fmt: skip
+        if items:
+            kinds = [str(t) for t in (items if isinstance(items, list) else [items])]
+            if len(kinds) == 1 and kinds[0] not in TYPES:
+                if self.project.get("custom-type", kinds[0]) is None:
+                    raise source.fail((*at, key), f"unknown item type '{kinds[0]}'")
+                item = self.custom(source, at, kinds[0])
+                item.pop("x-custom", None)
+                spec["items"] = item
+            else:
+                wrong = [t for t in kinds if t not in TYPES]
+                if wrong:
+                    raise source.fail((*at, key), f"unknown item type '{wrong[0]}'")
+                spec["items"] = {"type": kinds[0] if len(kinds) == 1 else kinds}
+
+    def variants(self, source: Source, variants: Any, at: tuple[str | int, ...],
+                 props: dict[str, Any]) -> None:  # fmt: skip
+        """Discriminated cases: the plan has no conditional form yet. Each property a case
+        or the default brings is planned (optional), and each case is named as a loss with
+        what it requires."""
+        losses = Losses(source, self.imported.lost)
+        for v_index, variant in enumerate(sequence(source, variants, at, "`variants`")):
+            v_at = (*at, v_index)
+            variant = mapping(source, variant, v_at, "a variant")
+            default = variant.get("default")
+            if isinstance(default, dict):  # v1: {properties: [...]}
+                default = default.get("properties")
+            cases = [(c.get("display_name") or f"case {i + 1}", c.get("match"), c.get("properties"),
+                      (*v_at, "cases", i, "properties"))
+                     for i, c in enumerate(sequence(source, variant.get("cases"),
+                                                    (*v_at, "cases"), "`cases`"))
+                     if isinstance(c, dict)]  # fmt: skip
+            cases.append(("default", None, default, (*v_at, "default")))
+            for title, match, uses, u_at in cases:
+                brought = self.properties(source, uses, u_at)
+                for name, spec in brought.items():
+                    props.setdefault(name, {k: v for k, v in spec.items() if k != "required"})
+                if brought:
+                    when = f" when {variant.get('discriminator')} is {match}" if match else ""
+                    losses.add("variant", u_at, f"variant {title!r}{when}: "
+                               + ", ".join(f"{n}{' (required)' if s.get('required') else ''}"
+                                           for n, s in brought.items()))  # fmt: skip

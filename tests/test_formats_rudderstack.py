@@ -1,0 +1,118 @@
+"""rudder-cli projects as they are written today: rudder/v1 (`kind: tracking-plan`, URN
+references), custom types, nested properties, item types, variants, name templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from registry.load.yamlsafe import load_yaml
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+PROJECT = Path(__file__).parent / "fixtures" / "formats" / "rudderstack_v1"
+
+
+def _import(run_cli: Cli, repo: Path) -> tuple[CliResult, dict[str, Any]]:
+    done = run_cli("import", "rudderstack", str(PROJECT), "--plan", "shop", "--repo", str(repo),
+                   "--format", "json")  # fmt: skip
+    plan = load_yaml((repo / "plans/shop/plan.yaml").read_bytes()).data
+    return done, plan
+
+
+def test_a_v1_project_with_custom_types_and_nested_properties(run_cli: Cli, tmp_path: Path) -> None:
+    done, plan = _import(run_cli, tmp_path)
+    assert done.code in (0, 1), done.err  # 1: the naming lint of the templated event's id
+    assert plan["plan"]["title"] == "Shop"
+    checkout = plan["events"]["Checkout Started"]
+    assert checkout["additional_properties"] is False
+    cart = checkout["properties"]["cart"]
+    assert cart["required"] is True and cart["properties"]["cart_id"]["required"] is True
+    assert cart["properties"]["total"] == {"type": ["number", "null"], "minimum": 0}
+    address = cart["properties"]["address"]  # a custom type, expanded with its name kept
+    assert address["description"] == "Custom type PostalAddress: A postal address."
+    assert address["properties"]["country"]["enum"] == ["DE", "FR", "US"]
+    assert checkout["properties"]["tags"]["items"] == {"type": "string"}
+    assert checkout["properties"]["coupon"] == {"type": "string", "minLength": 3, "maxLength": 16}
+    assert plan["identify"]["traits"]["email"]["format"] == "email"
+    assert "api_called" in plan["events"]  # `{{ .API_TRACKING_NAME }}` is no event name
+
+
+def test_every_definition_it_cannot_hold_is_named_with_its_place(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    done, plan = _import(run_cli, tmp_path)
+    lost = done.json()["lost"]
+    said = {(loss["kind"], loss["what"].split(" at ")[0]) for loss in lost}
+    assert ("variant", "variant 'Card' when #property:payment_kind is ['card']: card_last4 "
+            "(required)") in said  # fmt: skip
+    assert ("rule", "a page rule home_rule (a plan holds track, identify and group calls)") in said
+    assert ("keyword", "propConfig multiple_of") in said
+    assert any(kind == "name" and "{{ .API_TRACKING_NAME }}" in what for kind, what in said)
+    for loss in lost:
+        assert loss["where"].startswith(str(PROJECT)) and ":" in loss["where"]
+    # Every property the plan references, at any depth and in custom types and variants,
+    # is in the plan (or its case is named above).
+    names = _property_names()
+    written = set(_keys(plan))
+    assert {names[ref] for ref in _references()} <= written
+
+
+def _property_names() -> dict[str, str]:
+    data = load_yaml((PROJECT / "properties.yaml").read_bytes()).data
+    return {f"#property:{p['id']}": p["name"] for p in data["spec"]["properties"]}
+
+
+def _references() -> Iterator[str]:
+    def walk(value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key == "property" and isinstance(sub, str):
+                    yield sub
+                yield from walk(sub)
+        elif isinstance(value, list):
+            for sub in value:
+                yield from walk(sub)
+
+    for name in ("tracking-plan.yaml", "custom-types.yaml"):
+        spec = load_yaml((PROJECT / name).read_bytes()).data["spec"]
+        for ref in walk(spec):
+            if not ref.startswith("#property:") or "discriminator" in ref:
+                continue
+            yield ref
+
+
+def _keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield str(key)
+            yield from _keys(sub)
+    elif isinstance(value, list):
+        for sub in value:
+            yield from _keys(sub)
+
+
+def test_export_writes_nested_properties_back(run_cli: Cli, tmp_path: Path) -> None:
+    _import(run_cli, tmp_path / "a")
+    written = tmp_path / "a/plans/shop/plan.yaml"  # the templated event's id, renamed
+    written.write_text(written.read_text().replace("\n  api_called:\n", "\n  Api Called:\n"))
+    out = tmp_path / "exported"
+    exported = run_cli("export", "rudderstack", "--plan", "shop", "--repo", str(tmp_path / "a"),
+                       "--out", str(out))  # fmt: skip
+    assert exported.code == 0, exported.err
+    assert "property properties" not in exported.err  # nested properties are carried
+    again = run_cli("import", "rudderstack", str(out), "--plan", "shop", "--repo",
+                    str(tmp_path / "b"))  # fmt: skip
+    assert again.code in (0, 1), again.err
+    before = load_yaml((tmp_path / "a/plans/shop/plan.yaml").read_bytes()).data
+    after = load_yaml((tmp_path / "b/plans/shop/plan.yaml").read_bytes()).data
+    cart = after["events"]["Checkout Started"]["properties"]["cart"]
+    assert (
+        cart["properties"]["address"]["properties"]
+        == (
+            before["events"]["Checkout Started"]["properties"]["cart"]["properties"]["address"][
+                "properties"
+            ]
+        )
+    )
