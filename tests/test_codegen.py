@@ -430,3 +430,46 @@ def test_a_plan_with_validation_errors_is_not_generated(run_cli: Cli, tmp_path: 
     assert result.out.startswith("plans/web/plan.yaml:3:")
     assert "fix the plan before generating code from it" in result.err
     assert not (tmp_path / "o").exists()
+
+
+SHAPES_PLAN = """plan: {id: web}
+events:
+  Order Completed:
+    properties:
+      order:
+        type: object
+        required: true
+        properties:
+          id: {type: string, required: true}
+      meta: {type: object, properties: {}}
+      context: {type: object}
+"""
+
+
+def test_generated_objects_are_as_open_as_the_plan(
+    run_cli: Cli, tmp_path: Path, tsc_path: str
+) -> None:
+    """A nested object the plan leaves open takes other keys, and an object that lists no
+    property takes any: the calls `trackplan check` accepts compile (`properties: {}` was
+    `Record<string, never>` and a closed TypedDict)."""
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": SHAPES_PLAN})
+    for lang in ("typescript", "python"):
+        done = run_cli("generate", "--lang", lang, "--repo", str(repo), "--out", str(tmp_path))
+        assert done.code == 0, done.err
+    (tmp_path / "calls.ts").write_text(
+        'import { createTracker } from "./web";\nconst t = createTracker({ track() {} });\n'
+        't.trackOrderCompleted({ order: { id: "o1", channel: "web" }, meta: { a: 1 }, '
+        "context: { b: true } });\n"
+    )
+    (tmp_path / "wrong.ts").write_text(
+        'import { createTracker } from "./web";\nconst t = createTracker({ track() {} });\n'
+        "t.trackOrderCompleted({ order: { id: 1 } });\n"
+    )
+    errors = compile_ts(tsc_path, tmp_path, "web.ts", "calls.ts", "wrong.ts")
+    assert set(errors) == {"wrong.ts"}, errors  # the nested field's type still holds
+    (tmp_path / "calls.py").write_text(
+        "from typing import Any, cast\nfrom web import Tracker\n"
+        "t = Tracker(cast(Any, None))\n"
+        't.track_order_completed({"order": {"id": "o1"}, "meta": {"a": 1}, "context": {"b": True}})\n'
+    )
+    assert check_py(tmp_path, "web.py", "calls.py") == {}

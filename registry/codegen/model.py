@@ -29,6 +29,9 @@ class ArrayOf:
 class Obj:
     name: str  # a unique identifier for languages that must name the shape
     fields: tuple[Field, ...]
+    # Keys beyond `fields` are accepted (a nested object the plan leaves open); an event's
+    # own shape is closed here, its openness is the `extra` parameter.
+    open: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ class _Docs:
         return found if isinstance(found, dict) else {}
 
 
-def _object(schema: dict[str, Any], name: str, docs: _Docs | None, namer: Namer) -> Obj:
+def _object(schema: dict[str, Any], name: str, docs: _Docs | None, namer: Namer,
+            open_: bool = False) -> Obj:  # fmt: skip
     name = namer.give(name, name)
     required = set(schema.get("required") or ())
     fields = []
@@ -173,7 +177,7 @@ def _object(schema: dict[str, Any], name: str, docs: _Docs | None, namer: Namer)
             name=key, type=_type(sub, name + pascal(key), namer), required=key in required,
             doc=_field_doc(sub, _deprecation(spec.get("deprecated"))),
         ))  # fmt: skip
-    return Obj(name, tuple(fields))
+    return Obj(name, tuple(fields), open_)
 
 
 def _type(schema: dict[str, Any], hint: str, namer: Namer) -> TypeRef:
@@ -193,8 +197,10 @@ def _type(schema: dict[str, Any], hint: str, namer: Namer) -> TypeRef:
             item = _type(items, hint + "Item", namer) if isinstance(items, dict) else Unknown()
             members.append(ArrayOf(item))
         elif kind == "object":
-            has = isinstance(schema.get("properties"), dict)
-            members.append(_object(schema, hint, None, namer) if has else AnyObj())
+            # An object that lists no property takes any: `properties: {}` is no closed shape.
+            has = isinstance(schema.get("properties"), dict) and bool(schema["properties"])
+            open_ = schema.get("additionalProperties") is not False
+            members.append(_object(schema, hint, None, namer, open_) if has else AnyObj())
         elif kind in ("string", "integer", "number", "boolean", "null"):
             members.append(Prim(kind))
     if not members:

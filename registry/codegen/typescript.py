@@ -83,7 +83,9 @@ def type_of(ref: TypeRef) -> str:
     if isinstance(ref, Obj):
         parts = [f"{_key(f.name)}{'' if f.required else '?'}: {type_of(f.type)}"
                  for f in ref.fields]  # fmt: skip
-        return "{ " + "; ".join(parts) + " }" if parts else "Record<string, never>"
+        if ref.open:  # the plan leaves a nested object open: other keys are accepted
+            parts.append("[key: string]: unknown")
+        return "{ " + "; ".join(parts) + " }" if parts else "Record<string, unknown>"
     if isinstance(ref, AnyObj):
         return "Record<string, unknown>"
     if isinstance(ref, Union):
