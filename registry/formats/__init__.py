@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from registry.formats import csvsheet, iglu, mixpanel, rudderstack, segment
+from registry.formats import csvsheet, glean, iglu, mixpanel, rudderstack, segment
 
-# Each module has NAME, SUMMARY, CARRIES, FOLDER (exports a folder, not one file), export()
-# and, where the format can be read back, read().
-FORMATS: dict[str, ModuleType] = {
-    m.NAME: m for m in (segment, rudderstack, iglu, csvsheet, mixpanel)
-}
-IMPORTERS = {name: m for name, m in FORMATS.items() if hasattr(m, "read")}
+# Each module has NAME, SUMMARY and CARRIES; an exporter has FOLDER (it writes a folder, not
+# one file) and export(), an importer read().
+MODULES = (segment, rudderstack, iglu, csvsheet, mixpanel, glean)
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in MODULES if hasattr(m, "export")}
+IMPORTERS: dict[str, ModuleType] = {m.NAME: m for m in MODULES if hasattr(m, "read")}

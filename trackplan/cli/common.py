@@ -100,6 +100,6 @@ def release_source(spec: str) -> ReleaseSource:
 
 def formats_help() -> str:
     """The formats `import` and `export` know, each with what it is, for their --help."""
-    from registry.formats import FORMATS
+    from registry.formats import MODULES
 
-    return "; ".join(f"{name}: {m.SUMMARY}" for name, m in FORMATS.items())
+    return "; ".join(f"{m.NAME}: {m.SUMMARY}" for m in MODULES)
