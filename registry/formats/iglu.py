@@ -124,7 +124,7 @@ def _schema(file: Path, root: Path, vendor: str, name: str,
         said = f"{described.get('vendor')}/{described.get('name')}"
         raise source.fail(("self",), f"`self` says {said} but the file is under {vendor}/{name}")
     losses = Losses(source, imported.lost)
-    for at, first, kept in source.doc.repeated:
+    for at, first, kept in source.repeated:
         losses.add("keyword", at, f"the first of two `{at[-1]}` keys (line {first}; the one at "
                    f"line {kept} is kept, as JSON parsers read it)")  # fmt: skip
     return schema, source

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +19,41 @@ JSON_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=64, max_alias_nodes=1
 
 
 class Source:
-    """One file of an importer's input: its data, and `at(path)` naming a value's line."""
+    """One file of an importer's input: its data, and `at(path)` naming a value's line.
+
+    JSON is read with the standard library's C parser (exports of large plans are JSON, and
+    positions are needed only to name a place); the positioned YAML loader reads it again
+    the first time a line is asked for, and reads YAML, or JSON the fast path refuses
+    (repeated keys, NaN, deep nesting), from the start."""
 
     def __init__(
         self, path: Path, shown: str | None = None, limits: Limits = IMPORT_LIMITS
     ) -> None:
         self.name = shown or str(path)
         try:
-            raw = path.read_bytes()
+            self.raw = path.read_bytes()
         except OSError as exc:
             raise FormatError(f"{self.name}: cannot read ({exc.strerror})") from None
-        try:
-            # JSON is YAML 1.2: one safe, positioned, bounded loader for both.
-            self.doc: YamlDocument = load_yaml(raw, limits)
-        except YamlError as exc:
-            raise FormatError(f"{self.name}:{exc.line}:{exc.column}: {exc.message}") from None
-        self.data: Any = self.doc.data
+        self.limits = limits
+        self._doc: YamlDocument | None = None
+        fast = _json(self.raw) if len(self.raw) <= limits.max_bytes else _NOT_JSON
+        self.data: Any = self.doc.data if fast is _NOT_JSON else fast
+
+    @property
+    def doc(self) -> YamlDocument:
+        if self._doc is None:
+            try:
+                # JSON is YAML 1.2: one safe, positioned, bounded loader for both.
+                self._doc = load_yaml(self.raw, self.limits)
+            except YamlError as exc:
+                raise FormatError(f"{self.name}:{exc.line}:{exc.column}: {exc.message}") from None
+        return self._doc
+
+    @property
+    def repeated(self) -> list[tuple[tuple[str | int, ...], int, int]]:
+        """Keys written twice (under `Limits.last_key_wins`): none when the fast path read
+        the file, since it leaves any repeated key to the positioned loader."""
+        return self._doc.repeated if self._doc is not None else []
 
     def at(self, *path: str | int) -> str:
         line, _column = self.doc.position(tuple(path))
@@ -41,6 +61,35 @@ class Source:
 
     def fail(self, path: tuple[str | int, ...], message: str) -> FormatError:
         return FormatError(f"{self.at(*path)}: {message}")
+
+
+_NOT_JSON = object()
+
+
+class _Repeated(Exception):
+    """A key written twice: the positioned loader decides (refuses, or reports it)."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Repeated
+    return found
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _json(raw: bytes) -> Any:
+    """The data of a JSON document, or _NOT_JSON for anything the fast path leaves to the
+    positioned loader (YAML, repeated keys, NaN or Infinity, nesting past the stack)."""
+    if raw.lstrip()[:1] not in (b"{", b"["):
+        return _NOT_JSON
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_refuse)
+    except (ValueError, RecursionError, _Repeated):  # UnicodeDecodeError is a ValueError
+        return _NOT_JSON
 
 
 class Losses:
