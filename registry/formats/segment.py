@@ -12,7 +12,10 @@ from registry.formats.source import Losses, Source, mapping, sequence, text
 from registry.release.artifacts import canonical_json
 
 NAME = "segment"
-SUMMARY = "Segment Protocols tracking plan JSON (rules.events[] with JSON Schemas; Typewriter's)"
+SUMMARY = (
+    "Segment Protocols tracking plan JSON: imports the Config API, Public API and "
+    "Typewriter shapes; exports the Public API's"
+)
 FOLDER = False
 CARRIES = Carries(
     meta=("title", "description"),
@@ -34,38 +37,36 @@ def _call_schema(section: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def export(document: Document) -> dict[str, bytes]:
+    """The plan as Segment's Public API takes it: the tracking plan's `name`, `description`
+    and `type`, and its `rules` (the body of replacing a plan's rules): one TRACK rule per
+    event, IDENTIFY, GROUP and COMMON rules for traits and common properties, each rule's
+    `jsonSchema` a call schema with the event's description and labels where Segment keeps
+    them."""
     plan = str(document["plan"])
-    events = []
+    rules: list[dict[str, Any]] = []
     for name, event in sorted((document.get("events") or {}).items()):
         closed = event.get("additional_properties") is False
-        rules = _call_schema("properties", object_schema(event.get("properties") or {}, closed))
-        rules["required"] = ["properties"]
-        entry: dict[str, Any] = {
-            "name": name,
-            "description": event.get("description", ""),
-            "version": 1,
-            "rules": rules,
-        }
+        schema = _call_schema("properties", object_schema(event.get("properties") or {}, closed))
+        schema["required"] = ["properties"]
+        if event.get("description"):
+            schema["description"] = event["description"]
         labels = dict(event.get("labels") or {})
         if event.get("renamed_from"):
             labels[RENAMED_LABEL] = json.dumps(event["renamed_from"])
         if labels:
-            entry["labels"] = dict(sorted(labels.items()))
-        events.append(entry)
-    sections = {
-        "global": ("properties", (document.get("common") or {}).get("properties") or {}),
-        "identify": ("traits", (document.get("identify") or {}).get("traits") or {}),
-        "group": ("traits", (document.get("group") or {}).get("traits") or {}),
-    }
-    plan_rules: dict[str, Any] = {"events": events}
-    for key, (section, props) in sections.items():
+            schema["labels"] = dict(sorted(labels.items()))
+        rules.append({"type": "TRACK", "key": name, "version": 1, "jsonSchema": schema})
+    for kind, section, part in (("IDENTIFY", "identify", "traits"), ("GROUP", "group", "traits"),
+                                ("COMMON", "common", "properties")):  # fmt: skip
+        props = (document.get(section) or {}).get("traits" if part == "traits" else part) or {}
         if props:
-            plan_rules[key] = _call_schema(section, object_schema(props))
+            rules.append({"type": kind, "version": 1,
+                          "jsonSchema": _call_schema(part, object_schema(props))})  # fmt: skip
     out = {
-        "name": f"tracking-plans/{plan}",
-        "display_name": document.get("title") or plan,
+        "name": document.get("title") or plan,
         "description": document.get("description", ""),
-        "rules": plan_rules,
+        "type": "LIVE",
+        "rules": rules,
     }
     return {f"{plan}.segment.json": canonical_json(out)}
 
@@ -113,11 +114,13 @@ def read(path: Path, plan_id: str, shape: str | None = None) -> Imported:
     # shows `display_name`; the Public API and Typewriter's files call the shown name `name`.
     resource: str = data["name"] if isinstance(data.get("name"), str) else ""
     title = data.get("display_name") or ("" if "/" in resource else resource)
-    # A plan with no title is exported under its id (the last part of its resource name).
+    # A plan with no title is exported under its id (the Public API's `name`, or the last
+    # part of the Config API's resource name).
     if (
         isinstance(title, str)
         and title
         and "/" not in title
+        and title != plan_id
         and ("/" not in resource or title != resource.rsplit("/")[-1])
     ):
         document["title"] = title
