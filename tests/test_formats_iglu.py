@@ -102,3 +102,39 @@ def test_documented_values_as_one_of_consts_become_an_enum(run_cli: Cli, tmp_pat
     assert screen["enum"] == ["Home", "Room"]
     assert screen["description"] == "Values: 'Home': The home screen; 'Room': A chat room."
     assert done.json()["lost"] == []
+
+
+def test_export_gives_each_changed_schema_the_next_schemaver_and_never_rewrites_one(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "schemas"
+    versions = [
+        "      id: {type: string, required: true}\n      kind: {type: string, enum: [a, b]}\n",
+        # an optional property: data sent before still validates (ADDITION)
+        "      id: {type: string, required: true}\n      kind: {type: string, enum: [a, b]}\n"
+        "      note: {type: string}\n",
+        # an enum value less: some data sent before fails (REVISION)
+        "      id: {type: string, required: true}\n      kind: {type: string, enum: [a]}\n"
+        "      note: {type: string}\n",
+        # a property made required: data without it fails (MODEL)
+        "      id: {type: string, required: true}\n      kind: {type: string, enum: [a]}\n"
+        "      note: {type: string, required: true}\n",
+    ]
+    seen: dict[str, bytes] = {}
+    for number, props in enumerate(versions):
+        repo = tmp_path / f"r{number}"
+        (repo / "plans/web").mkdir(parents=True)
+        (repo / "plans/web/plan.yaml").write_text(
+            "plan: {id: web}\nevents:\n  Item Viewed:\n    properties:\n" + props
+        )
+        for _ in range(2):  # the second export of the same plan writes nothing new
+            done = run_cli("export", "iglu", "--plan", "web", "--repo", str(repo), "--out",
+                           str(out), "--vendor", "com.acme")  # fmt: skip
+            assert done.code == 0, done.err
+        for path in sorted(out.rglob("*-*-*")):  # published versions never change
+            data = path.read_bytes()
+            assert seen.setdefault(path.name, data) == data, path
+    assert sorted(p.name for p in (out / "com.acme/item_viewed/jsonschema").iterdir()) == [
+        "1-0-0", "1-0-1", "1-1-0", "2-0-0"]  # fmt: skip
+    newest = json.loads((out / "com.acme/item_viewed/jsonschema/2-0-0").read_text())
+    assert newest["self"]["version"] == "2-0-0" and newest["required"] == ["id", "note"]

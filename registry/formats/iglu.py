@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from registry.diff.compat import compare
 from registry.formats.base import Carries, Document, FormatError, Imported
 from registry.formats.schema_props import CARRIED, SchemaReader, object_schema
 from registry.formats.source import JSON_LIMITS, Losses, Source, mapping
@@ -30,11 +33,18 @@ def _schema_name(event: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "_", event).strip("_").lower() or "event"
 
 
-def export(document: Document, vendor: str | None = None) -> dict[str, bytes]:
+def export(document: Document, vendor: str | None = None,
+           published: Mapping[str, bytes] | None = None) -> dict[str, bytes]:  # fmt: skip
+    """Each event as a self-describing schema. `published`: the files of earlier exports
+    already in the output folder, by path: a schema whose content changed gets the next
+    SchemaVer after the newest published one (MODEL, REVISION or ADDITION by what the change
+    does to data already sent), an unchanged one is not written again, and no published
+    version is ever rewritten."""
     vendor = vendor or f"io.trackplan.{document['plan']}"
     if not VENDOR.match(vendor):
         raise FormatError(f"--vendor {vendor!r}: an Iglu vendor is a reverse domain name of "
                           "letters, digits, '-', '_' and '.' (e.g. com.acme)")  # fmt: skip
+    newest = _newest(published or {})
     out, taken = {}, set()
     for name, event in sorted((document.get("events") or {}).items()):
         schema_name, n = _schema_name(name), 1
@@ -45,20 +55,68 @@ def export(document: Document, vendor: str | None = None) -> dict[str, bytes]:
         body = object_schema(
             event.get("properties") or {}, closed=event.get("additional_properties") is False
         )
+        content = {
+            "title": name,  # the event's exact name: Iglu names cannot hold it
+            **({"description": event["description"]} if event.get("description") else {}),
+            **body,
+        }
+        version = "1-0-0"
+        before = newest.get((vendor, schema_name))
+        if before is not None:
+            old_version, old = before
+            if old == content:
+                continue  # published already, as it is
+            version = _next_version(old_version, old, content)
         schema = {
             "$schema": META_SCHEMA,
             "self": {
                 "vendor": vendor,
                 "name": schema_name,
                 "format": "jsonschema",
-                "version": "1-0-0",
+                "version": version,
             },
-            "title": name,  # the event's exact name: Iglu names cannot hold it
-            **({"description": event["description"]} if event.get("description") else {}),
-            **body,
+            **content,
         }
-        out[f"{vendor}/{schema_name}/jsonschema/1-0-0"] = canonical_json(schema)
+        out[f"{vendor}/{schema_name}/jsonschema/{version}"] = canonical_json(schema)
     return out
+
+
+def _newest(published: Mapping[str, bytes]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """The newest published version of each schema, and its content (without `self` and
+    `$schema`); files that are not Iglu schemas are ignored."""
+    found: dict[tuple[str, str], tuple[tuple[int, int, int], str, dict[str, Any]]] = {}
+    for path, data in published.items():
+        parts = path.split("/")
+        match = SCHEMAVER.match(parts[-1]) if len(parts) == 4 else None
+        if match is None or parts[2] != "jsonschema":
+            continue
+        try:
+            schema = json.loads(data)
+        except ValueError:
+            continue
+        if not isinstance(schema, dict):
+            continue
+        key = (parts[0], parts[1])
+        rank = (int(match[1]), int(match[2]), int(match[3]))
+        if key not in found or rank > found[key][0]:
+            content = {k: v for k, v in schema.items() if k not in ("self", "$schema")}
+            found[key] = (rank, parts[-1], content)
+    return {key: (version, content) for key, (_, version, content) in found.items()}
+
+
+def _next_version(version: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Snowplow's SchemaVer: ADDITION when all data valid before stays valid, MODEL when the
+    change can reject any of it (a type changed, a property became required), REVISION when
+    it may reject some (a narrower constraint)."""
+    model, revision, addition = (int(p) for p in version.split("-"))
+    # An optional property added is an ADDITION by Snowplow's own rule, though JSON Schema
+    # calls it narrowing where the object was open (additions count as `additive`).
+    kinds = {d.kind for d in compare(old, new).differences if d.narrows} - {"property-added"}
+    if not kinds:
+        return f"{model}-{revision}-{addition + 1}"
+    if kinds & {"type-changed", "type-narrowed", "required-added"}:
+        return f"{model + 1}-0-0"
+    return f"{model}-{revision + 1}-0"
 
 
 def read(path: Path, plan_id: str) -> Imported:

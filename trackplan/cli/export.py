@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
                                  f"'{wanted.plan}': run `trackplan validate` and fix them, or "
                                  "export a release (--plan ID@VERSION)")  # fmt: skip
             document = found[0].document
-        options = {"vendor": args.vendor} if args.format_name == "iglu" and args.vendor else {}
+        options: dict[str, Any] = {}
+        if args.format_name == "iglu":
+            options["vendor"] = args.vendor
+            options["published"] = _published(Path(args.out)) if args.out else {}
         files, dropped = export_files(args.format_name, document, **options)
     except (PlanSourceError, FormatError) as exc:
         raise UsageError(str(exc)) from None
@@ -62,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {plural(len(written), 'file')} for plan {wanted.plan} to {args.out}",
           file=sys.stderr)  # fmt: skip
     return EXIT_OK
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """The files an earlier Iglu export left in `out` (vendor/name/jsonschema/M-R-A): their
+    versions are published and never rewritten."""
+    if not out.is_dir():
+        return {}
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.glob("*/*/jsonschema/*")) if p.is_file()}  # fmt: skip
 
 
 def add_parser(sub: Any) -> None:
