@@ -213,3 +213,58 @@ def test_a_named_shape_must_match(run_cli: Cli, tmp_path: Path) -> None:
     wrong = run_cli("import", "csv", str(FIXTURES / "sheet.csv"), "--plan", "web", "--repo",
                     str(tmp_path), "--shape", "public")  # fmt: skip
     assert wrong.code == 2 and "the csv format's shapes are none: it has one shape" in wrong.err
+
+
+def _count_schema(schema: Any) -> Counter[str]:
+    """Properties (any depth, through properties and items) and enum values of one JSON
+    Schema, counted apart from the importer."""
+    found: Counter[str] = Counter()
+    for member in _members(schema, schema):
+        found["property"] += 1
+        items = _resolve(member.get("items"), schema)
+        for spec in (member, items if isinstance(items, dict) else {}):
+            found["enum value"] += len(spec.get("enum") or [])
+    return found
+
+
+def test_every_iglu_definition_is_imported_or_named(run_cli: Cli, tmp_path: Path) -> None:
+    schemas = FIXTURES / "iglu" / "schemas"
+    newest: dict[tuple[str, str], Path] = {}
+    for path in sorted(schemas.glob("*/*/jsonschema/*")):
+        key = (path.parts[-4], path.parts[-3])
+        rank = tuple(int(n) for n in path.name.split("-"))
+        if key not in newest or rank > tuple(int(n) for n in newest[key].name.split("-")):
+            newest[key] = path
+    read: Counter[str] = Counter(event=len(newest))
+    for path in newest.values():
+        read += _count_schema(json.loads(path.read_text()))
+    done = run_cli("import", "iglu", str(schemas), "--plan", "web", "--repo", str(tmp_path),
+                   "--format", "json")  # fmt: skip
+    assert done.code in (0, 1), done.err
+    lost = Counter(loss["kind"] for loss in done.json()["lost"])
+    written = load_yaml((tmp_path / "plans/web/plan.yaml").read_bytes()).data
+    imported = _count_plan(written)
+    for kind in ("event", "property", "enum value"):
+        assert imported[kind] + lost[kind] == read[kind], (kind, imported, lost, read)
+
+
+def test_every_glean_definition_is_imported_or_named(run_cli: Cli, tmp_path: Path) -> None:
+    source = FIXTURES / "glean_metrics.yaml"
+    data = load_yaml(source.read_bytes()).data
+    read: Counter[str] = Counter()
+    for category, metrics in data.items():
+        if category.startswith("$"):
+            continue
+        for metric in metrics.values():
+            if metric.get("type") == "event":
+                read["event"] += 1
+                read["property"] += len(metric.get("extra_keys") or {})
+            else:
+                read["metric"] += 1
+    done = run_cli("import", "glean", str(source), "--plan", "web", "--repo", str(tmp_path),
+                   "--format", "json")  # fmt: skip
+    lost = Counter(loss["kind"] for loss in done.json()["lost"])
+    written = load_yaml((tmp_path / "plans/web/plan.yaml").read_bytes()).data
+    imported = _count_plan(written)
+    for kind in ("event", "property", "metric"):
+        assert imported[kind] + lost[kind] == read[kind], (kind, imported, lost, read)
