@@ -1,0 +1,194 @@
+"""OpenTrackPlan (opentp-cli): an `opentp.yaml` with its events/ and dictionaries/ folders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from registry.formats.base import CONSTRAINTS, Carries, FormatError, Imported
+from registry.formats.source import Losses, Source, mapping, text
+
+NAME = "opentp"
+SUMMARY = "OpenTrackPlan (opentp-cli): opentp.yaml with events/ and dictionaries/ (import only)"
+CARRIES = Carries(
+    meta=("title", "description", "owners", "sources"),
+    sections=("common",),
+    event=("sources", "labels", "deprecated"),
+    property=("type", "required", *CONSTRAINTS, "description", "pii"),
+)
+# A field's keys a plan property holds as they are.
+KEPT = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "minLength", "maxLength", "description", "required")  # fmt: skip
+PLATFORMS = ("web", "ios", "android", "mobile", "server", "desktop", "cloud")
+EMAIL = re.compile(r"<?([^\s<>]+@[^\s<>]+)>?")
+
+
+def read(path: Path, plan_id: str) -> Imported:
+    """Each event file is an event named by its `key` (`billing::plan_upgraded`), its payload
+    fields (for every target) the properties; the plan's shared payload schema becomes the
+    common properties, targets the sources, `info` the title, description and owners;
+    taxonomy values are kept as labels, dictionaries as enums."""
+    root = path / "opentp.yaml" if path.is_dir() else path
+    if not root.is_file():
+        raise FormatError(f"{path}: no opentp.yaml; point at the OpenTrackPlan project folder")
+    source = Source(root)
+    data = mapping(source, source.data, (), "opentp.yaml")
+    if "opentp" not in data:
+        raise source.fail((), "not an OpenTrackPlan file: it has no `opentp:` version")
+    imported = Imported({"plan": plan_id, "events": {}})
+    reader = _Reader(root.parent, source, imported)
+    reader.plan(data)
+    spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
+    paths = mapping(source, spec.get("paths"), ("spec", "paths"), "`spec.paths`")
+    events = mapping(source, paths.get("events"), ("spec", "paths", "events"), "`events`")
+    folder = root.parent / str(events.get("root") or "/events").lstrip("/")
+    files = sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
+    if not files:
+        raise FormatError(f"{folder}: no event files (*.yaml) below it")
+    for file in files:
+        reader.event(Source(file, str(file.relative_to(root.parent))))
+    return imported
+
+
+class _Reader:
+    def __init__(self, folder: Path, source: Source, imported: Imported) -> None:
+        self.folder = folder
+        self.source = source
+        self.imported = imported
+        self.common: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, list[str]] = {}
+        self.dictionaries = folder / "dictionaries"
+
+    def plan(self, data: dict[str, Any]) -> None:
+        source, document = self.source, self.imported.document
+        losses = Losses(source, self.imported.lost)
+        info = mapping(source, data.get("info"), ("info",), "`info`")
+        if isinstance(info.get("title"), str) and info["title"].strip():
+            document["title"] = info["title"].strip()
+        if isinstance(info.get("description"), str) and info["description"].strip():
+            document["description"] = " ".join(info["description"].split())
+        owners = []
+        for index, contact in enumerate(info.get("contact") or []):
+            found = EMAIL.search(str(contact))
+            if found:
+                owners.append(found[1])
+            else:
+                losses.add("owner", ("info", "contact", index), f"contact {contact!r} (no email)")
+        if owners:
+            document["owners"] = sorted(set(owners))
+        spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
+        paths = mapping(source, spec.get("paths"), ("spec", "paths"), "`spec.paths`")
+        dictionaries = paths.get("dictionaries")
+        if isinstance(dictionaries, dict) and dictionaries.get("root"):
+            self.dictionaries = self.folder / str(dictionaries["root"]).lstrip("/")
+        targets = mapping(source, spec.get("targets"), ("spec", "targets"), "`spec.targets`")
+        sources = {}
+        for target, said in targets.items():
+            entry: dict[str, Any] = {}
+            if str(target) in PLATFORMS:
+                entry["platform"] = str(target)
+            title = said.get("title") if isinstance(said, dict) else None
+            if isinstance(title, str) and title.strip():
+                entry["description"] = title.strip()
+            sources[str(target)] = entry
+        if sources:
+            document["sources"] = sources
+        events = mapping(source, spec.get("events"), ("spec", "events"), "`spec.events`")
+        payload = mapping(source, events.get("payload"), ("spec", "events", "payload"),
+                          "the shared payload")  # fmt: skip
+        groups = mapping(source, payload.get("targets"), ("spec", "events", "payload", "targets"),
+                         "payload targets")  # fmt: skip
+        self.groups = {str(k): [str(t) for t in v] for k, v in groups.items()
+                       if isinstance(v, list)}  # fmt: skip
+        at = ("spec", "events", "payload", "schema")
+        for name, field in mapping(source, payload.get("schema"), at, "the shared schema").items():
+            self.common[str(name)] = self.field(source, (*at, name), field)
+        if self.common:
+            document["common"] = {"properties": dict(self.common)}
+        for key in ("taxonomy", "pii", "key", "x-opentp"):
+            if events.get(key) is not None:
+                losses.add("keyword", ("spec", "events", key), f"the plan's event {key} rules")
+
+    def event(self, source: Source) -> None:
+        losses = Losses(source, self.imported.lost)
+        data = mapping(source, source.data, (), "an event file")
+        event = mapping(source, data.get("event"), ("event",), "`event`")
+        key = text(source, event.get("key"), ("event", "key"), "the event's `key`")
+        if key in self.imported.document["events"]:
+            raise source.fail(("event", "key"), f"event {key} is defined by another file too")
+        body: dict[str, Any] = {}
+        taxonomy = mapping(source, event.get("taxonomy"), ("event", "taxonomy"), "`taxonomy`")
+        labels = {str(k): str(v) for k, v in taxonomy.items()
+                  if isinstance(v, (str, int, float)) and not isinstance(v, bool)}  # fmt: skip
+        if labels:
+            body["labels"] = labels
+        status = mapping(source, event.get("lifecycle"), ("event", "lifecycle"),
+                         "`lifecycle`").get("status")  # fmt: skip
+        if status == "deprecated":
+            body["deprecated"] = True
+        elif status not in (None, "active"):
+            body.setdefault("labels", {})["status"] = str(status)
+        props: dict[str, Any] = {}
+        sources: list[str] = []
+        payload = mapping(source, event.get("payload"), ("event", "payload"), "`payload`")
+        for target, part in payload.items():
+            at = ("event", "payload", target)
+            part = mapping(source, part, at, f"the {target} payload")
+            for name in self.groups.get(str(target), [str(target)]):
+                if name not in sources:
+                    sources.append(name)
+            schema = mapping(source, part.get("schema"), (*at, "schema"), "`schema`")
+            for name, field in schema.items():
+                spec = self.field(source, (*at, "schema", name), field, self.common.get(name))
+                if name in props and props[name] != spec:
+                    losses.add("property", (*at, "schema", name), f"field {name} as the "
+                               f"{target} payload defines it (another target differs)")  # fmt: skip
+                    continue
+                props[str(name)] = spec
+        if sources:
+            body["sources"] = sources
+        if props:
+            body["properties"] = props
+        for extra in sorted(set(event) - {"key", "taxonomy", "lifecycle", "payload"}):
+            losses.add("keyword", ("event", extra), f"event field {extra}")
+        self.imported.document["events"][key] = body
+
+    def field(self, source: Source, at: tuple[str | int, ...], field: Any,
+              shared: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        """A payload field as a plan property; an event's field over a shared one of its
+        name overrides it (`user_id: {required: true}`)."""
+        losses = Losses(source, self.imported.lost)
+        field = mapping(source, field, at, "a payload field")
+        spec: dict[str, Any] = dict(shared or {})
+        spec.update((k, field[k]) for k in KEPT if k in field)
+        if spec.get("required") is not True:
+            spec.pop("required", None)
+        if "value" in field:
+            spec["const"] = field["value"]
+        if isinstance(field.get("dict"), str):
+            spec["enum"] = self.dictionary(source, (*at, "dict"), field["dict"])
+        if isinstance(field.get("title"), str) and "description" not in spec:
+            spec["description"] = field["title"]
+        pii = field.get("pii")
+        if pii:
+            spec["pii"] = True
+            if isinstance(pii, dict) and set(pii) - {"kind"}:
+                losses.add("keyword", (*at, "pii"), "pii details (" +
+                           ", ".join(sorted(str(k) for k in pii)) + ")")  # fmt: skip
+        for key in sorted(set(field) - {*KEPT, "value", "dict", "title", "pii",
+                                        "valueRequired"}):  # fmt: skip
+            losses.add("keyword", (*at, key), f"field {key}")
+        return spec
+
+    def dictionary(self, source: Source, at: tuple[str | int, ...], name: str) -> list[Any]:
+        file = self.dictionaries / f"{name}.yaml"
+        if not file.resolve().is_relative_to(self.dictionaries.resolve()) or not file.is_file():
+            raise source.fail(at, f"dictionary {name!r}: no {file.name} in the dictionaries")
+        found = Source(file, str(file.relative_to(self.folder)))
+        body = mapping(found, mapping(found, found.data, (), "a dictionary").get("dict"),
+                       ("dict",), "`dict`")  # fmt: skip
+        values = body.get("values")
+        if not isinstance(values, list) or not values:
+            raise found.fail(("dict", "values"), "a dictionary lists its values")
+        return values
