@@ -4,6 +4,7 @@ among many, names shared by vendors, documented values as oneOf of consts."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,32 @@ def test_export_gives_each_changed_schema_the_next_schemaver_and_never_rewrites_
         "1-0-0", "1-0-1", "1-1-0", "2-0-0"]  # fmt: skip
     newest = json.loads((out / "com.acme/item_viewed/jsonschema/2-0-0").read_text())
     assert newest["self"]["version"] == "2-0-0" and newest["required"] == ["id", "note"]
+
+
+def test_history_imports_every_schemaver_as_a_release(run_cli: Cli, tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas"
+    steps = {
+        "1-0-0": {"id": {"type": "string"}},
+        "1-0-1": {"id": {"type": "string"}, "note": {"type": "string"}},
+        "2-0-0": {"id": {"type": "integer"}, "note": {"type": "string"}},
+    }
+    for version, props in steps.items():
+        body = _schema("com.acme", "item_viewed", version, props, title="Item Viewed")
+        _write(schemas, "com.acme", "item_viewed", version, json.dumps(body))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    done = run_cli("import", "iglu", str(schemas), "--plan", "snow", "--repo", str(repo),
+                   "--history")  # fmt: skip
+    assert done.code == 0, done.err
+    lines = done.out.splitlines()
+    assert [line.split()[0] for line in lines[:3]] == ["1-0-0:", "1-0-1:", "2-0-0:"]
+    assert [line.split()[-1] for line in lines[:3]] == ["snow/v1.0.0", "snow/v1.1.0", "snow/v2.0.0"]
+    log = run_cli("log", "snow/Item Viewed", "--repo", str(repo), "--format", "json")
+    assert log.code == 0, log.err
+    assert len(log.json()["entries"]) >= 2
+    diff = run_cli("diff", "snow/v1.1.0", "snow/v2.0.0", "--repo", str(repo), "--format", "json")
+    assert {c["rule"] for c in diff.json()["changes"]} == {"property-type-changed"}
+    again = run_cli("import", "iglu", str(schemas), "--plan", "snow", "--repo", str(repo),
+                    "--history")  # fmt: skip
+    assert again.code == 2 and "--force" in again.err

@@ -119,14 +119,39 @@ def _next_version(version: str, old: dict[str, Any], new: dict[str, Any]) -> str
     return f"{model}-{revision + 1}-0"
 
 
+Version = tuple[tuple[int, int, int], Path]  # a SchemaVer and its file
+Found = dict[tuple[str, str], list[Version]]
+
+
 def read(path: Path, plan_id: str) -> Imported:
     """Every self-describing schema below `path` (a repository, its schemas/ folder, a vendor's
     folder or one schema's) is an event: its newest SchemaVer. A schema that cannot be read
     is reported and skipped; two schemas of one name are told apart by their vendor."""
+    found = _found(path)
+    return _imported(path, plan_id, found, {key: versions[-1] for key, versions in found.items()})
+
+
+def read_history(path: Path, plan_id: str) -> list[tuple[str, Imported]]:
+    """The plan at each SchemaVer the repository holds, oldest first: at `1-0-1`, every
+    schema at its newest version up to 1-0-1 (a release of the plan per SchemaVer)."""
+    found = _found(path)
+    steps = sorted({version for versions in found.values() for version, _ in versions})
+    history = []
+    for step in steps:
+        chosen = {}
+        for key, versions in found.items():
+            earlier = [v for v in versions if v[0] <= step]
+            if earlier:
+                chosen[key] = earlier[-1]
+        history.append(("-".join(map(str, step)), _imported(path, plan_id, found, chosen)))
+    return history
+
+
+def _found(path: Path) -> Found:
     if not path.is_dir():
         raise FormatError(f"{path}: not a folder; point at an Iglu repository, its schemas/ "
                           "folder or a vendor's folder")  # fmt: skip
-    found: dict[tuple[str, str], list[tuple[tuple[int, int, int], Path]]] = {}
+    found: Found = {}
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         parts = file.relative_to(path).parts
         match = SCHEMAVER.match(parts[-1])
@@ -137,11 +162,18 @@ def read(path: Path, plan_id: str) -> Imported:
         found.setdefault((names[0], names[1]), []).append((version, file))
     if not found:
         raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
+    for versions in found.values():
+        versions.sort()
+    return found
+
+
+def _imported(path: Path, plan_id: str, found: Found,
+              chosen: dict[tuple[str, str], Version]) -> Imported:  # fmt: skip
+    """The plan of the `chosen` version of each schema (`found`: every version, for the
+    history comment above each event)."""
     imported = Imported({"plan": plan_id, "events": {}})
     schemas = {}
-    for (vendor, name), versions in sorted(found.items()):
-        versions.sort()
-        file = versions[-1][1]
+    for (vendor, name), (_version, file) in sorted(chosen.items()):
         try:
             schemas[(vendor, name)] = _schema(file, path, vendor, name, imported)
         except FormatError as exc:
@@ -166,7 +198,8 @@ def read(path: Path, plan_id: str) -> Imported:
         if props:
             body["properties"] = props
         imported.document["events"][event] = body
-        history = ", ".join("-".join(map(str, v)) for v, _ in found[(vendor, name)])
+        history = ", ".join("-".join(map(str, v)) for v, _ in found[(vendor, name)]
+                            if v <= chosen[(vendor, name)][0])  # fmt: skip
         imported.comments[event] = f"Iglu iglu:{vendor}/{name}/jsonschema: SchemaVer {history}"
     if not imported.document["events"]:
         raise FormatError("; ".join(imported.skipped) or f"{path}: no schema could be read")

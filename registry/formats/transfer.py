@@ -13,7 +13,7 @@ from typing import Any
 
 from registry.findings import ERROR, Finding
 from registry.formats import FORMATS, IMPORTERS
-from registry.formats.base import Document, FormatError, Loss, left_out
+from registry.formats.base import Document, FormatError, Imported, Loss, left_out
 from registry.formats.plan_yaml import PlanFile, plan_files
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
@@ -83,6 +83,11 @@ def import_plan(
         imported = module.read(source, plan_id)
     if strict and imported.lost:
         raise LossRefused(imported.lost)
+    return _write(fmt, source, plan_id, repo, imported)
+
+
+def _write(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported) -> ImportResult:
+    """plans/{plan_id}/ of `imported`, written only when the new registry validates."""
     document = _with_references(imported.document)
     header = (
         f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
@@ -93,10 +98,75 @@ def import_plan(
     except ValueError as exc:  # a value YAML and JSON cannot hold (NaN)
         raise FormatError(f"{source}: {exc}; nothing was written") from None
     findings = _validated(repo, plan_id, {f"plans/{plan_id}/{n}": f for n, f in made.items()})
-    write_folder(folder, {name: file.text.encode() for name, file in made.items()})
+    write_folder(repo / "plans" / plan_id, {n: f.text.encode() for n, f in made.items()})
     written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
     return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out,
                         imported.lost, imported.skipped)  # fmt: skip
+
+
+@dataclass
+class HistoryResult:
+    """What `import --history` made: one commit per step of the source's history, and the
+    release tags of those commits (or why a step was not released)."""
+
+    result: ImportResult  # the last step, as the registry holds it now
+    steps: list[tuple[str, str, list[str]]] = field(default_factory=list)  # label, commit, tags
+    blocked: list[str] = field(default_factory=list)
+
+
+def import_history(fmt: str, source: Path, plan_id: str, repo: Path,
+                   force: bool = False) -> HistoryResult:  # fmt: skip
+    """Every version the source's history holds, oldest first, as a commit of the git
+    repository `repo` and the plan's release tag, so `trackplan log` and `diff` read it."""
+    from registry.load import gitrepo
+    from registry.load.snapshot import GitSnapshot, SnapshotError
+    from registry.release.artifacts import ReleaseInfo
+    from registry.release.planner import ReleaseError, plan_releases
+
+    module = IMPORTERS.get(fmt)
+    if module is None or not hasattr(module, "read_history"):
+        raise FormatError(f"--history: the {fmt} format keeps no history to import")
+    if not PLAN_ID.match(plan_id):
+        raise FormatError(f"--plan {plan_id!r}: a plan id is lower case letters, digits and "
+                          "dashes, starting with a letter (e.g. web)")  # fmt: skip
+    try:
+        top: Path | None = Path(gitrepo.git(repo, "rev-parse", "--show-toplevel").strip())
+    except (SnapshotError, OSError):  # not a repository (or no git at all)
+        top = None
+    if top is None or top.resolve() != repo.resolve():
+        raise FormatError(f"{repo}: --history commits each version: --repo must be the root "
+                          "of a git repository (git init it first)")  # fmt: skip
+    if (repo / "plans" / plan_id).exists() and not force:
+        raise FormatError(f"{repo / 'plans' / plan_id}: the plan exists already; pass --force "
+                          "to replace it")  # fmt: skip
+    history = module.read_history(source, plan_id)
+    done = HistoryResult(ImportResult("", 0))
+    for label, imported in history:
+        done.result = _write(fmt, source, plan_id, repo, imported)
+        message = f"Import {fmt} {label} of {source.name} as plan {plan_id}"
+        commit = gitrepo.commit_paths(repo, [f"plans/{plan_id}"], message)
+        head = GitSnapshot(repo, commit)
+        try:
+            planned = plan_releases(head, commit, gitrepo.tags(repo),
+                                    lambda sha: GitSnapshot(repo, sha),
+                                    reachable=gitrepo.tags_merged_into(repo, commit),
+                                    info=ReleaseInfo(commit))  # fmt: skip
+        except ReleaseError as exc:
+            done.blocked.append(f"{label}: {exc}")
+            planned = []
+        tags = []
+        for release in planned:
+            if release.plan != plan_id:
+                continue
+            if release.blocked:
+                first = release.blocked[0]
+                done.blocked.append(f"{label}: {release.tag} not released: {first.location}: "
+                                    f"{first.message}")  # fmt: skip
+            elif not release.exists:
+                gitrepo.create_annotated_tag(repo, release.tag, commit, release.changelog)
+                tags.append(release.tag)
+        done.steps.append((label, commit, tags))
+    return done
 
 
 def _with_references(document: Document) -> Document:

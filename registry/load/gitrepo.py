@@ -53,6 +53,20 @@ def create_annotated_tag(repo: Path, name: str, target: str, message: str) -> No
         env=env)  # fmt: skip
 
 
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit what `paths` hold now (added, changed or removed) and return the commit; an
+    unchanged tree still gets its commit (an import step that changed nothing is one)."""
+    env = dict(os.environ)
+    if not gitcall.configured(repo, "user.email"):  # a fresh machine: still name the author
+        for role in ("AUTHOR", "COMMITTER"):
+            env.setdefault(f"GIT_{role}_NAME", "trackplan")
+            env.setdefault(f"GIT_{role}_EMAIL", "trackplan@localhost")
+    git(repo, "add", "--all", "--end-of-options", *paths, env=env)
+    git(repo, "commit", "--quiet", "--allow-empty", "--no-verify", "--file=-", "--", *paths,
+        stdin=message, env=env)  # fmt: skip
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
 def tags_merged_into(repo: Path, revision: str) -> set[str]:
     """Names of the tags reachable from `revision`: the releases in its history."""
     return set(git(repo, "tag", "--list", f"--merged={revision}").split())

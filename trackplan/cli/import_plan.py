@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from registry.formats.base import FormatError
     from registry.formats.transfer import LossRefused, import_plan
 
+    if args.history:
+        return _history(args)
     try:
         result = import_plan(args.format_name, Path(args.source), args.plan, Path(args.repo),
                              force=args.force, strict=args.strict, shape=args.shape)  # fmt: skip
@@ -52,6 +54,28 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(render_findings(result.findings, "text", 1))
     failed = result.skipped or any(f.level == ERROR for f in result.findings)
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from registry.formats.base import FormatError
+    from registry.formats.transfer import import_history
+
+    if args.strict or args.shape:
+        raise UsageError("--history takes neither --strict nor --shape")
+    try:
+        done = import_history(args.format_name, Path(args.source), args.plan, Path(args.repo),
+                              force=args.force)  # fmt: skip
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+    _warn_lost(args.source, done.result.lost)
+    for label, commit, tags in done.steps:
+        said = ", ".join(tags) if tags else "no release (nothing changed)"
+        print(f"{label}: {commit[:12]} {said}")
+    for said in done.blocked:
+        print(f"trackplan: error: {clean(said)}", file=sys.stderr)
+    print(f"wrote {done.result.path}: plan {args.plan}, {plural(done.result.events, 'event')}, "
+          f"{plural(len(done.steps), 'version')} committed")  # fmt: skip
+    return EXIT_FINDINGS if done.blocked else EXIT_OK
 
 
 SHOWN = 20  # lost definitions listed on the terminal; --format json lists every one
@@ -101,6 +125,10 @@ def add_parser(sub: Any) -> None:
     import_parser.add_argument("--strict", action="store_true",
                                help="refuse the import (exit 1, nothing written) when the plan "
                                "cannot hold every definition of the source")  # fmt: skip
+    import_parser.add_argument("--history", action="store_true",
+                               help="iglu: import every SchemaVer, oldest first, as a commit of "
+                               "--repo (a git repository) with the plan's release tag, so "
+                               "`trackplan log` and `diff` read the history")  # fmt: skip
     import_parser.add_argument("--shape", metavar="SHAPE",
                                help="the variant of the format, where it has several (segment: "
                                "config, public, typewriter); default: detected")  # fmt: skip
