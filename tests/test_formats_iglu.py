@@ -168,3 +168,19 @@ def test_history_imports_every_schemaver_as_a_release(run_cli: Cli, tmp_path: Pa
     again = run_cli("import", "iglu", str(schemas), "--plan", "snow", "--repo", str(repo),
                     "--history")  # fmt: skip
     assert again.code == 2 and "--force" in again.err
+
+
+def test_export_puts_the_common_properties_in_every_schema(run_cli: Cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "plans/web").mkdir(parents=True)
+    (repo / "plans/web/plan.yaml").write_text(
+        "plan: {id: web}\ncommon:\n  properties:\n    app_version: {type: string, required: true}\n"
+        "events:\n  Item Viewed:\n    properties:\n      id: {type: string}\n"
+    )
+    out = tmp_path / "schemas"
+    done = run_cli("export", "iglu", "--plan", "web", "--repo", str(repo), "--out", str(out),
+                   "--vendor", "com.acme")  # fmt: skip
+    assert done.code == 0 and "common" not in done.err, done.err  # carried, not left out
+    schema = json.loads((out / "com.acme/item_viewed/jsonschema/1-0-0").read_text())
+    assert schema["required"] == ["app_version"]
+    assert set(schema["properties"]) == {"app_version", "id"}

@@ -43,6 +43,9 @@ class Carries:
     event: tuple[str, ...] = ()
     property: tuple[str, ...] = ()
     first_example_only: bool = False
+    # The plan's common properties travel inside each event (a format of self-contained
+    # event schemas, such as Iglu): the event's own definition of a name wins.
+    common_in_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,12 @@ def project(document: Document, carries: Carries) -> Document:
         if props:
             out[section] = {n: _property(s, carries) for n, s in sorted(props.items())}
     events = {}
+    common = (document.get("common") or {}).get("properties") or {}
     for name, event in sorted((document.get("events") or {}).items()):
         body: dict[str, Any] = {k: event[k] for k in carries.event if _present(k, event)}
         props = event.get("properties") or {}
+        if carries.common_in_events:
+            props = {**common, **props}
         if props:
             body["properties"] = {n: _property(s, carries) for n, s in sorted(props.items())}
         events[name] = body
@@ -167,6 +173,9 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
     for section, inner in SECTIONS.items():
         props = (document.get(section) or {}).get(inner) or {}
         if not props:
+            continue
+        if section == "common" and carries.common_in_events:
+            walk(_all_properties(props), "common property")
             continue
         if section not in carries.sections:
             found[f"{section} {inner}"] = len(props)

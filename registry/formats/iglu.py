@@ -23,7 +23,8 @@ FOLDER = True
 META_SCHEMA = (
     "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/jsonschema/1-0-0#"
 )
-CARRIES = Carries(event=("description", "additional_properties"), property=CARRIED)
+CARRIES = Carries(event=("description", "additional_properties"), property=CARRIED,
+                  common_in_events=True)  # fmt: skip
 VENDOR = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 SCHEMAVER = re.compile(r"^([1-9][0-9]*)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$")
 
@@ -52,9 +53,10 @@ def export(document: Document, vendor: str | None = None,
             n += 1
             schema_name = f"{_schema_name(name)}_{n}"
         taken.add(schema_name)
-        body = object_schema(
-            event.get("properties") or {}, closed=event.get("additional_properties") is False
-        )
+        # An Iglu schema is the whole event: the plan's common properties are in it.
+        common = (document.get("common") or {}).get("properties") or {}
+        props = {**common, **(event.get("properties") or {})}
+        body = object_schema(props, closed=event.get("additional_properties") is False)
         content = {
             "title": name,  # the event's exact name: Iglu names cannot hold it
             **({"description": event["description"]} if event.get("description") else {}),
