@@ -20,7 +20,7 @@ def test_a_project_becomes_a_plan_with_nothing_lost_silently(run_cli: Cli, tmp_p
     plan = load_yaml((tmp_path / "plans/taskflow/plan.yaml").read_bytes()).data
     assert plan["plan"]["title"] == "TaskFlow Tracking Plan"
     assert plan["plan"]["owners"] == ["analytics@taskflow.example"]
-    assert plan["plan"]["sources"]["ios"] == {"platform": "ios", "description": "iOS App"}
+    assert plan["plan"]["sources"]["ios"] == {"description": "iOS App"}
     assert plan["common"]["properties"]["user_id"]["pii"] is True
     upgraded = plan["events"]["billing::plan_upgraded"]
     assert upgraded["sources"] == ["web", "ios"]  # the `all` group of targets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,19 @@ CONSTRAINTS = ("enum", "const", "format", "pattern", "minimum", "maximum", "excl
                "exclusiveMaximum", "minLength", "maxLength")  # fmt: skip
 PROPERTY_KEYS = ("type", "required", *CONSTRAINTS, "items", "properties", "description",
                  "examples", "pii", "deprecated", "renamed_from")  # fmt: skip
+
+
+def unique_slug(name: str, taken: set[str], fallback: str = "item") -> str:
+    """`name` as lower case letters, digits and underscores (`Signed Up` -> `signed_up`),
+    made unique among `taken` by a counter (`signed_up_2`), and added to it: the ids and
+    file names exporters give events and properties."""
+    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or fallback
+    found, n = base, 1
+    while found in taken:
+        n += 1
+        found = f"{base}_{n}"
+    taken.add(found)
+    return found
 
 
 class FormatError(Exception):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.diff.compat import compare
-from registry.formats.base import Carries, Document, FormatError, Imported
+from registry.formats.base import Carries, Document, FormatError, Imported, unique_slug
 from registry.formats.schema_props import CARRIED, SchemaReader, object_schema
 from registry.formats.source import JSON_LIMITS, Losses, Source, mapping
 from registry.release.artifacts import canonical_json
@@ -29,11 +29,6 @@ VENDOR = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 SCHEMAVER = re.compile(r"^([1-9][0-9]*)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$")
 
 
-def _schema_name(event: str) -> str:
-    """An Iglu name (letters, digits, - and _) for an event: `Signed Up` -> `signed_up`."""
-    return re.sub(r"[^a-zA-Z0-9]+", "_", event).strip("_").lower() or "event"
-
-
 def export(document: Document, vendor: str | None = None,
            published: Mapping[str, bytes] | None = None) -> dict[str, bytes]:  # fmt: skip
     """Each event as a self-describing schema. `published`: the files of earlier exports
@@ -46,13 +41,10 @@ def export(document: Document, vendor: str | None = None,
         raise FormatError(f"--vendor {vendor!r}: an Iglu vendor is a reverse domain name of "
                           "letters, digits, '-', '_' and '.' (e.g. com.acme)")  # fmt: skip
     newest = _newest(published or {})
-    out, taken = {}, set()
+    out: dict[str, bytes] = {}
+    taken: set[str] = set()
     for name, event in sorted((document.get("events") or {}).items()):
-        schema_name, n = _schema_name(name), 1
-        while schema_name in taken:
-            n += 1
-            schema_name = f"{_schema_name(name)}_{n}"
-        taken.add(schema_name)
+        schema_name = unique_slug(name, taken, fallback="event")
         # An Iglu schema is the whole event: the plan's common properties are in it.
         common = (document.get("common") or {}).get("properties") or {}
         props = {**common, **(event.get("properties") or {})}

@@ -6,22 +6,83 @@ import re
 from pathlib import Path
 from typing import Any
 
-from registry.formats.base import CONSTRAINTS, Carries, FormatError, Imported
+from registry.formats.base import (
+    CONSTRAINTS,
+    Carries,
+    Document,
+    FormatError,
+    Imported,
+    unique_slug,
+)
 from registry.formats.source import Losses, Source, mapping, text
+from registry.formats.yaml_writer import dump
 
 NAME = "opentp"
-SUMMARY = "OpenTrackPlan (opentp-cli): opentp.yaml with events/ and dictionaries/ (import only)"
+SUMMARY = "OpenTrackPlan (opentp-cli): opentp.yaml with events/ and dictionaries/"
+FOLDER = True
+VERSION = "2026-01"  # the opentp spec version this writes
 CARRIES = Carries(
     meta=("title", "description", "owners", "sources"),
     sections=("common",),
-    event=("sources", "labels", "deprecated"),
+    event=("description", "sources", "labels", "deprecated"),
     property=("type", "required", *CONSTRAINTS, "description", "pii"),
 )
 # A field's keys a plan property holds as they are.
 KEPT = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
         "exclusiveMaximum", "minLength", "maxLength", "description", "required")  # fmt: skip
-PLATFORMS = ("web", "ios", "android", "mobile", "server", "desktop", "cloud")
 EMAIL = re.compile(r"<?([^\s<>]+@[^\s<>]+)>?")
+
+
+def export(document: Document) -> dict[str, bytes]:
+    """opentp.yaml (info, targets, the shared payload schema) and one event file per event
+    under events/, its payload for each of its sources (an event with none: the `all`
+    group, which names no target)."""
+    info: dict[str, Any] = {"title": document.get("title") or str(document["plan"])}
+    if document.get("description"):
+        info["description"] = document["description"]
+    if document.get("owners"):
+        info["contact"] = list(document["owners"])  # emails, @users and @org/teams
+    targets = {name: ({"title": s["description"]} if s.get("description") else {})
+               for name, s in sorted((document.get("sources") or {}).items())}  # fmt: skip
+    common = (document.get("common") or {}).get("properties") or {}
+    payload: dict[str, Any] = {"targets": {"all": []}}
+    if common:
+        payload["schema"] = {n: _field(s) for n, s in sorted(common.items())}
+    root = {
+        "opentp": VERSION,
+        "info": info,
+        "spec": {"paths": {"events": {"root": "/events"},
+                           "dictionaries": {"root": "/dictionaries"}},
+                 "targets": targets, "events": {"payload": payload}},
+    }  # fmt: skip
+    out = {"opentp.yaml": dump(root).encode()}
+    taken: set[str] = set()
+    for name, event in sorted((document.get("events") or {}).items()):
+        body: dict[str, Any] = {"key": name}
+        taxonomy = dict(event.get("labels") or {})
+        if event.get("description"):  # what the event means: OpenTP keeps it in taxonomy
+            taxonomy["description"] = event["description"]
+        if taxonomy:
+            body["taxonomy"] = taxonomy
+        if event.get("deprecated"):
+            body["lifecycle"] = {"status": "deprecated"}
+        schema = {n: _field(s) for n, s in sorted((event.get("properties") or {}).items())}
+        body["payload"] = {target: {"schema": schema}
+                           for target in event.get("sources") or ["all"]}  # fmt: skip
+        file = unique_slug(name, taken, fallback="event")
+        out[f"events/{file}.yaml"] = dump({"opentp": VERSION, "event": body}).encode()
+    return out
+
+
+def _field(spec: dict[str, Any]) -> dict[str, Any]:
+    field: dict[str, Any] = {k: spec[k] for k in KEPT if k in spec and k != "required"}
+    if spec.get("required") is True:
+        field["required"] = True
+    if "const" in spec:
+        field["value"] = spec["const"]
+    if spec.get("pii") is True:
+        field["pii"] = {"kind": "personal"}
+    return field
 
 
 def read(path: Path, plan_id: str) -> Imported:
@@ -64,19 +125,23 @@ class _Reader:
         source, document = self.source, self.imported.document
         losses = Losses(source, self.imported.lost)
         info = mapping(source, data.get("info"), ("info",), "`info`")
-        if isinstance(info.get("title"), str) and info["title"].strip():
-            document["title"] = info["title"].strip()
+        title = info.get("title")
+        # A plan with no title is exported under its id.
+        if isinstance(title, str) and title.strip() and title.strip() != document["plan"]:
+            document["title"] = title.strip()
         if isinstance(info.get("description"), str) and info["description"].strip():
             document["description"] = " ".join(info["description"].split())
         owners = []
         for index, contact in enumerate(info.get("contact") or []):
             found = EMAIL.search(str(contact))
-            if found:
+            if str(contact).startswith("@") and " " not in str(contact):
+                owners.append(str(contact))  # a GitHub user or team, as a plan names owners
+            elif found:
                 owners.append(found[1])
             else:
                 losses.add("owner", ("info", "contact", index), f"contact {contact!r} (no email)")
         if owners:
-            document["owners"] = sorted(set(owners))
+            document["owners"] = list(dict.fromkeys(owners))
         spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
         paths = mapping(source, spec.get("paths"), ("spec", "paths"), "`spec.paths`")
         dictionaries = paths.get("dictionaries")
@@ -86,8 +151,6 @@ class _Reader:
         sources = {}
         for target, said in targets.items():
             entry: dict[str, Any] = {}
-            if str(target) in PLATFORMS:
-                entry["platform"] = str(target)
             title = said.get("title") if isinstance(said, dict) else None
             if isinstance(title, str) and title.strip():
                 entry["description"] = title.strip()
@@ -121,6 +184,8 @@ class _Reader:
         taxonomy = mapping(source, event.get("taxonomy"), ("event", "taxonomy"), "`taxonomy`")
         labels = {str(k): str(v) for k, v in taxonomy.items()
                   if isinstance(v, (str, int, float)) and not isinstance(v, bool)}  # fmt: skip
+        if isinstance(taxonomy.get("description"), str) and taxonomy["description"].strip():
+            body["description"] = " ".join(labels.pop("description").split())
         if labels:
             body["labels"] = labels
         status = mapping(source, event.get("lifecycle"), ("event", "lifecycle"),
@@ -160,7 +225,9 @@ class _Reader:
         name overrides it (`user_id: {required: true}`)."""
         losses = Losses(source, self.imported.lost)
         field = mapping(source, field, at, "a payload field")
-        spec: dict[str, Any] = dict(shared or {})
+        # A field without its own type refines the shared one of its name (`user_id:
+        # {required: true}`); one with a type is a whole definition.
+        spec: dict[str, Any] = dict(shared or {}) if "type" not in field else {}
         spec.update((k, field[k]) for k in KEPT if k in field)
         if spec.get("required") is not True:
             spec.pop("required", None)

@@ -9,7 +9,14 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from registry.formats.base import CONSTRAINTS, Carries, Document, FormatError, Imported
+from registry.formats.base import (
+    CONSTRAINTS,
+    Carries,
+    Document,
+    FormatError,
+    Imported,
+    unique_slug,
+)
 from registry.formats.source import Losses, Source, mapping, sequence, text
 
 NAME = "rudderstack"
@@ -29,13 +36,7 @@ TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
 def _id(name: str, taken: set[str]) -> str:
     """A rudder-cli id: lower case letters, digits and underscores, unique in its file."""
-    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "item"
-    found, n = base, 1
-    while found in taken:
-        n += 1
-        found = f"{base}_{n}"
-    taken.add(found)
-    return found
+    return unique_slug(name, taken)
 
 
 def _dump(data: dict[str, Any]) -> bytes:
