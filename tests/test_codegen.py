@@ -443,6 +443,11 @@ events:
           id: {type: string, required: true}
       meta: {type: object, properties: {}}
       context: {type: object}
+      box:
+        type: object
+        additional_properties: false
+        properties:
+          id: {type: string}
 """
 
 
@@ -465,8 +470,13 @@ def test_generated_objects_are_as_open_as_the_plan(
         'import { createTracker } from "./web";\nconst t = createTracker({ track() {} });\n'
         "t.trackOrderCompleted({ order: { id: 1 } });\n"
     )
-    errors = compile_ts(tsc_path, tmp_path, "web.ts", "calls.ts", "wrong.ts")
-    assert set(errors) == {"wrong.ts"}, errors  # the nested field's type still holds
+    (tmp_path / "closed.ts").write_text(
+        'import { createTracker } from "./web";\nconst t = createTracker({ track() {} });\n'
+        't.trackOrderCompleted({ order: { id: "o1" }, box: { id: "b", other: 1 } });\n'
+    )
+    errors = compile_ts(tsc_path, tmp_path, "web.ts", "calls.ts", "wrong.ts", "closed.ts")
+    assert set(errors) == {"wrong.ts", "closed.ts"}, errors  # types hold, closed stays closed
+    assert "'other' does not exist" in errors["closed.ts"][0]
     (tmp_path / "calls.py").write_text(
         "from typing import Any, cast\nfrom web import Tracker\n"
         "t = Tracker(cast(Any, None))\n"

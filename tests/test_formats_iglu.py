@@ -184,3 +184,22 @@ def test_export_puts_the_common_properties_in_every_schema(run_cli: Cli, tmp_pat
     schema = json.loads((out / "com.acme/item_viewed/jsonschema/1-0-0").read_text())
     assert schema["required"] == ["app_version"]
     assert set(schema["properties"]) == {"app_version", "id"}
+
+
+def test_a_closed_nested_object_stays_closed_both_ways(run_cli: Cli, tmp_path: Path) -> None:
+    nested = {"type": "object", "properties": {"w": {"type": "integer"}},
+              "additionalProperties": False}  # fmt: skip
+    _write(tmp_path / "schemas", "com.acme", "resized", "1-0-0",
+           json.dumps(_schema("com.acme", "resized", "1-0-0", {"size": nested},
+                              title="Window Resized")))  # fmt: skip
+    done = _import(run_cli, tmp_path / "schemas", tmp_path / "repo")
+    assert done.code == 0, done.err
+    assert done.json()["lost"] == []
+    size = _plan(tmp_path / "repo")["events"]["Window Resized"]["properties"]["size"]
+    assert size["additional_properties"] is False
+    out = tmp_path / "out"
+    exported = run_cli("export", "iglu", "--plan", "snow", "--repo", str(tmp_path / "repo"),
+                       "--out", str(out), "--vendor", "com.acme")  # fmt: skip
+    assert exported.code == 0, exported.err
+    schema = json.loads((out / "com.acme/window_resized/jsonschema/1-0-0").read_text())
+    assert schema["properties"]["size"]["additionalProperties"] is False

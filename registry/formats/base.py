@@ -27,8 +27,9 @@ EVENT_KEYS = (
 # A property's JSON Schema constraints, the part every JSON-Schema-based format carries.
 CONSTRAINTS = ("enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength")  # fmt: skip
-PROPERTY_KEYS = ("type", "required", *CONSTRAINTS, "items", "properties", "description",
-                 "examples", "pii", "deprecated", "renamed_from")  # fmt: skip
+PROPERTY_KEYS = ("type", "required", *CONSTRAINTS, "items", "properties",
+                 "additional_properties", "description", "examples", "pii", "deprecated",
+                 "renamed_from")  # fmt: skip
 
 
 def unique_slug(name: str, taken: set[str], fallback: str = "item") -> str:

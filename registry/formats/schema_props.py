@@ -10,7 +10,7 @@ from registry.formats.source import Losses
 # The JSON Schema keywords a trackplan property is made of (DESIGN.md §2), besides
 # `properties`, `items` and `required`, which are walked.
 KEYWORDS = ("type", *CONSTRAINTS, "description", "examples")
-CARRIED = (*KEYWORDS, "required", "items", "properties")
+CARRIED = (*KEYWORDS, "required", "items", "properties", "additional_properties")
 # Keywords that say nothing a plan needs: identifiers, the draft, titles, comments.
 IGNORED = frozenset({"$schema", "$id", "id", "self", "title", "$comment"})
 JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
@@ -36,10 +36,13 @@ def property_schema(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(spec.get("items"), dict):
         out["items"] = property_schema(spec["items"])
     if isinstance(spec.get("properties"), dict):
-        nested = object_schema(spec["properties"])
+        nested = object_schema(
+            spec["properties"], closed=spec.get("additional_properties") is False
+        )
         out["properties"] = nested["properties"]
-        if "required" in nested:
-            out["required"] = nested["required"]
+        for key in ("required", "additionalProperties"):
+            if key in nested:
+                out[key] = nested[key]
     return out
 
 
@@ -108,8 +111,7 @@ class SchemaReader:
                  if k in schema}, at)  # fmt: skip
             spec["properties"] = nested
             if closed:
-                self.losses.add("keyword", (*at, "additionalProperties"),
-                                "additionalProperties: false on a nested object")  # fmt: skip
+                spec["additional_properties"] = False
         for key in schema:
             if key in (*CARRIED, *IGNORED, "additionalProperties", "definitions", "$defs",
                        *consumed):  # fmt: skip

@@ -43,7 +43,8 @@ def property_schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
         schema["items"] = property_schema(items, plan)
     nested = spec.get("properties")
     if isinstance(nested, dict):
-        shape = object_schema(nested, plan, closed=None)
+        closed = True if spec.get("additional_properties") is False else None
+        shape = object_schema(nested, plan, closed=closed)
         del shape["type"]  # keep the property's own type, e.g. [object, null]
         schema.update(shape)
         schema.setdefault("type", "object")
