@@ -358,3 +358,21 @@ def test_the_read_api_refuses_what_it_cannot_read_and_shares_checkers_safely(
     for thread in threads:
         thread.join()
     assert results == [expected] * 8
+
+
+def test_an_object_that_lists_no_property_is_checked_not_crashed(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """`properties: {}` compiled to an `if` with nothing under it: every check crashed."""
+    plan = ("plan: {id: web}\nevents:\n  Item Viewed:\n    properties:\n"
+            "      meta: {type: object, properties: {}}\n")  # fmt: skip
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": plan})
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(
+        '{"type": "track", "event": "Item Viewed", "properties": {"meta": {"a": 1}}}\n'
+        '{"type": "track", "event": "Item Viewed", "properties": {"meta": 1}}\n'
+    )
+    done = run_cli("check", str(calls), "--repo", str(repo), "--plan", "web", "--format", "json")
+    assert done.code == 1, done.err
+    found = done.json()
+    assert (found["calls"], found["clean"], found["violations"]) == (2, 1, 1)

@@ -483,3 +483,65 @@ def test_generated_objects_are_as_open_as_the_plan(
         't.track_order_completed({"order": {"id": "o1"}, "meta": {"a": 1}, "context": {"b": True}})\n'
     )
     assert check_py(tmp_path, "web.py", "calls.py") == {}
+
+
+# Every property shape the importers write, each on an event of its own, and calls that
+# `trackplan check` accepts or rejects: the generated TypeScript must agree on each call.
+SHAPES = {
+    "Alpha": "{type: string, enum: [web, ios]}",
+    "Bravo": "{type: integer, minimum: 0}",
+    "Charlie": "{type: [string, 'null']}",
+    "Delta": "{type: array, items: {type: string}}",
+    "Echo": "{type: array, items: {type: object, properties: {id: {type: string, required: true}}}}",
+    "Foxtrot": "{type: object, properties: {id: {type: string, required: true}, n: {type: integer}}}",
+    "Golf": "{type: object, additional_properties: false, properties: {id: {type: string}}}",
+    "Hotel": "{type: object, properties: {}}",
+    "India": "{type: object}",
+    "Juliet": "{const: fixed}",
+}
+CASES = [  # (event, value of its property `p`)
+    ("Alpha", "web"), ("Alpha", "tv"), ("Alpha", 1),
+    ("Bravo", 3), ("Bravo", "3"),
+    ("Charlie", None), ("Charlie", "x"), ("Charlie", 1),
+    ("Delta", ["a"]), ("Delta", [1]),
+    ("Echo", [{"id": "a"}]), ("Echo", [{"id": "a", "extra": 1}]), ("Echo", [{}]),
+    ("Foxtrot", {"id": "a"}), ("Foxtrot", {"id": "a", "extra": True}), ("Foxtrot", {"n": 1}),
+    ("Golf", {"id": "a"}), ("Golf", {"id": "a", "extra": 1}),
+    ("Hotel", {"any": 1}), ("India", {"any": [1]}),
+    ("Juliet", "fixed"), ("Juliet", "other"),
+]  # fmt: skip
+
+
+def test_typescript_accepts_exactly_the_calls_trackplan_check_accepts(
+    run_cli: Cli, tmp_path: Path, tsc_path: str
+) -> None:
+    import registry
+
+    plan = "plan: {id: shapes}\nevents:\n" + "".join(
+        f"  {name} Viewed:\n    properties:\n      p: {spec}\n" for name, spec in SHAPES.items()
+    )
+    repo = write_files(tmp_path / "repo", {"plans/shapes/plan.yaml": plan})
+    assert run_cli("validate", "--repo", str(repo)).code == 0
+    out = tmp_path / "out"
+    done = run_cli("generate", "--lang", "typescript", "--repo", str(repo), "--out", str(out))
+    assert done.code == 0, done.err
+    loaded = registry.load_registry(registry.FolderSnapshot(repo)).registry.plans["shapes"]
+    document = registry.plan_document(loaded, "1.0.0")
+    bundle = registry.schema_bundle(loaded, "1.0.0")
+    rejected = set()
+    files = []
+    for index, (event, value) in enumerate(CASES):
+        call = {"type": "track", "event": f"{event} Viewed", "properties": {"p": value}}
+        report = registry.check_calls(document, bundle, [call])
+        name = f"case{index}.ts"
+        if report.to_dict()["violations"]:
+            rejected.add(name)
+        (out / name).write_text(
+            'import { createTracker } from "./shapes";\n'
+            "const t = createTracker({ track() {} });\n"
+            f"t.track{event}Viewed({{ p: {json.dumps(value)} }});\n"
+        )
+        files.append(name)
+    errors = compile_ts(tsc_path, out, "shapes.ts", *files)
+    assert set(errors) == rejected, (sorted(set(errors) - rejected), sorted(rejected - set(errors)))
+    assert 0 < len(rejected) < len(files)  # both answers occur

@@ -217,7 +217,10 @@ def _value(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) ->
         w.emit(depth + 3, f"{check}(item, {path} + '[]', out)")
     if isinstance(schema.get("properties"), dict) or "required" in schema:
         w.emit(depth, f"if type({v}) is dict:")
+        inside = len(w.lines)
         _object(w, schema, v, path, depth + 1)
+        if len(w.lines) == inside:  # `properties: {}` and open: nothing to check inside
+            w.lines.pop()
     if len(w.lines) == start:
         if kinds:
             w.lines.pop()  # the `else:` with nothing under it
