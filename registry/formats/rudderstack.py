@@ -20,7 +20,10 @@ from registry.formats.base import (
 from registry.formats.source import Losses, Source, mapping, sequence, text
 
 NAME = "rudderstack"
-SUMMARY = "RudderStack tracking plan YAML (rudder-cli: events, properties, categories, tp)"
+SUMMARY = (
+    "RudderStack tracking plan YAML (rudder-cli, rudder/v0.1 or rudder/v1: events, "
+    "properties, custom types, the tracking plan)"
+)
 FOLDER = True
 SPEC_VERSION = "rudder/v0.1"
 # propConfig holds the JSON Schema constraints of a property.

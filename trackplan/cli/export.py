@@ -82,7 +82,7 @@ def add_parser(sub: Any) -> None:
     said = formats_help()
     export_parser = sub.add_parser(
         "export",
-        help="write a plan in Segment, RudderStack, Iglu, CSV or Mixpanel Lexicon format",
+        help="write a plan in Segment, RudderStack, Iglu, OpenTrackPlan, CSV or Mixpanel format",
         description="Write a plan of the registry (--plan ID: as it is; --plan ID@VERSION: "
         "a release tag) in another tool's format, to standard output or --out. Whatever the "
         "format cannot carry (lifecycle stages into Segment, owners into Iglu, ...) is named "

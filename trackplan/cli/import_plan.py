@@ -103,7 +103,8 @@ def add_parser(sub: Any) -> None:
     said = formats_help()
     import_parser = sub.add_parser(
         "import",
-        help="bring a plan in from Segment, RudderStack, Snowplow Iglu or a spreadsheet",
+        help="bring a plan in from Segment, RudderStack, Snowplow Iglu, Glean, OpenTrackPlan "
+        "or a spreadsheet",
         description="Read a tracking plan in another tool's format and write it as "
         "plans/ID/plan.yaml of the registry. The result must validate or nothing is written "
         "(exit 2, naming the file and line or row of the input); names that break the "
@@ -114,7 +115,9 @@ def add_parser(sub: Any) -> None:
     import_parser.add_argument("format_name", metavar="FORMAT", choices=sorted(IMPORTERS),
                                help=f"one of {', '.join(sorted(IMPORTERS))}")  # fmt: skip
     import_parser.add_argument(
-        "source", metavar="SOURCE", help="the file (segment, csv) or folder (rudderstack, iglu)"
+        "source",
+        metavar="SOURCE",
+        help="the file (segment, csv, glean) or folder (rudderstack, iglu, opentp)",
     )
     import_parser.add_argument("--plan", required=True, metavar="ID",
                                help="the id of the new plan (its folder under plans/)")  # fmt: skip
