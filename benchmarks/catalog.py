@@ -12,7 +12,6 @@ The registry is the synthetic one of the code generation benchmark. Printed:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.runs import best  # noqa: E402
+from benchmarks.runs import best, sized  # noqa: E402
 from registry.catalog.model import plan_page  # noqa: E402
 from registry.catalog.render import catalog_files  # noqa: E402
 from registry.load.cache import ParseCache  # noqa: E402
@@ -35,11 +34,7 @@ QUERIES = ["prop", "thing 1999", "nothing matches this", ""]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--props", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         registry = write_files(Path(tmp) / "registry", synthetic_registry(args.events, args.props))  # type: ignore[arg-type]
         found, _errors = from_registry(registry, None, ParseCache(None))

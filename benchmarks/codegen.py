@@ -9,7 +9,6 @@ checksumming and parsing the artifacts alone (what any generator must do).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.runs import sized  # noqa: E402
 from registry.codegen import LANGUAGES  # noqa: E402
 from registry.load.loader import load_registry  # noqa: E402
 from registry.load.snapshot import FolderSnapshot  # noqa: E402
@@ -62,11 +62,7 @@ def best(repeat: int, run: object) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--props", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp)
         artifacts = pulled_release(app, args.events, args.props)

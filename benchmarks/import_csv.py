@@ -9,7 +9,6 @@ the rows with Python's csv module alone.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.runs import best  # noqa: E402
+from benchmarks.runs import best, sized  # noqa: E402
 
 TARGET = 3.0
 TYPES = ["string", "number", "integer", "boolean", "string|null"]
@@ -55,11 +54,7 @@ def write_sheet(path: Path, events: int, props: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--props", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "plan.csv"
         write_sheet(sheet, args.events, args.props)

@@ -9,7 +9,6 @@ files were exported from: an importer that costs a few validations is doing its 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.runs import best  # noqa: E402
+from benchmarks.runs import best, sized  # noqa: E402
 from registry.formats import FORMATS, IMPORTERS  # noqa: E402
 from tests.codegen_kit import synthetic_registry  # noqa: E402
 from tests.conftest import write_files  # noqa: E402
@@ -26,11 +25,7 @@ TARGET = 3.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--props", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized(__doc__)
     trackplan = [sys.executable, "-m", "registry"]
     with tempfile.TemporaryDirectory() as tmp:
         files = synthetic_registry(args.events, args.props)

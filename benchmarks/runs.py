@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import time
 from pathlib import Path
@@ -17,3 +18,13 @@ def best(command: list[str], repeat: int) -> float:
         subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def sized(description: str | None) -> argparse.Namespace:
+    """The arguments of a benchmark over a synthetic plan: --events, --props and --repeat
+    (2,000 x 25, best of 3: the size the targets are stated for)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--props", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=3)
+    return parser.parse_args()
