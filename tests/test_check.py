@@ -376,3 +376,28 @@ def test_an_object_that_lists_no_property_is_checked_not_crashed(
     assert done.code == 1, done.err
     found = done.json()
     assert (found["calls"], found["clean"], found["violations"]) == (2, 1, 1)
+
+
+def test_any_of_and_one_of_are_checked_as_they_read(run_cli: Cli, tmp_path: Path) -> None:
+    plan = ("plan: {id: web}\nevents:\n  Item Viewed:\n    properties:\n"
+            "      ref:\n        required: true\n        anyOf:\n"
+            "          - {type: string, pattern: '^sku-'}\n"
+            "          - {type: integer, minimum: 1}\n"
+            "      mode:\n        oneOf:\n          - {type: string, enum: [a, b]}\n"
+            "          - {type: string, enum: [b, c]}\n")  # fmt: skip
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": plan})
+    assert run_cli("validate", "--repo", str(repo)).code == 0
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("\n".join(json.dumps({"type": "track", "event": "Item Viewed",
+                                             "properties": p}) for p in (
+        {"ref": "sku-1", "mode": "a"}, {"ref": 5, "mode": "c"},  # clean
+        {"ref": 0}, {"ref": "x"}, {"ref": 2, "mode": "b"},  # none, none, both
+    )) + "\n")  # fmt: skip
+    done = run_cli("check", str(calls), "--repo", str(repo), "--plan", "web", "--format", "json")
+    found = done.json()
+    assert (found["calls"], found["clean"]) == (5, 2)
+    said = {(f["property"], f["count"], f["detail"].split(" ", 1)[1]) for f in found["findings"]}
+    assert said == {
+        ("ref", 2, "matches 0 of its anyOf definitions, not at least one"),
+        ("mode", 1, "matches 2 of its oneOf definitions, not exactly one"),
+    }

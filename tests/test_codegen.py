@@ -498,6 +498,7 @@ SHAPES = {
     "Hotel": "{type: object, properties: {}}",
     "India": "{type: object}",
     "Juliet": "{const: fixed}",
+    "Kilo": "{anyOf: [{type: string}, {type: boolean}]}",
 }
 CASES = [  # (event, value of its property `p`)
     ("Alpha", "web"), ("Alpha", "tv"), ("Alpha", 1),
@@ -509,6 +510,7 @@ CASES = [  # (event, value of its property `p`)
     ("Golf", {"id": "a"}), ("Golf", {"id": "a", "extra": 1}),
     ("Hotel", {"any": 1}), ("India", {"any": [1]}),
     ("Juliet", "fixed"), ("Juliet", "other"),
+    ("Kilo", "x"), ("Kilo", False), ("Kilo", 1),
 ]  # fmt: skip
 
 

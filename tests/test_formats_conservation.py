@@ -158,7 +158,7 @@ def test_strict_refuses_any_loss_and_writes_nothing(run_cli: Cli, tmp_path: Path
     done = run_cli("import", "segment", str(source), "--plan", "web", "--repo", str(tmp_path),
                    "--strict")  # fmt: skip
     assert done.code == 1
-    assert "the plan cannot hold 1 keyword, 1 property, 1 rule; left out:" in done.err
+    assert "the plan cannot hold 1 property, 1 rule; left out:" in done.err
     assert "--strict refuses any loss; nothing was written" in done.err
     assert not (tmp_path / "plans").exists()
 

@@ -203,3 +203,19 @@ def test_a_closed_nested_object_stays_closed_both_ways(run_cli: Cli, tmp_path: P
     assert exported.code == 0, exported.err
     schema = json.loads((out / "com.acme/window_resized/jsonschema/1-0-0").read_text())
     assert schema["properties"]["size"]["additionalProperties"] is False
+
+
+def test_any_of_and_one_of_are_kept_as_the_plan_s_own(run_cli: Cli, tmp_path: Path) -> None:
+    either = {"anyOf": [{"type": "string", "maxLength": 8}, {"type": "integer"}]}
+    _write(tmp_path / "schemas", "com.acme", "found", "1-0-0",
+           json.dumps(_schema("com.acme", "found", "1-0-0", {"id": either},
+                              title="Item Found")))  # fmt: skip
+    done = _import(run_cli, tmp_path / "schemas", tmp_path / "repo")
+    assert done.code == 0 and done.json()["lost"] == [], done.err
+    prop = _plan(tmp_path / "repo")["events"]["Item Found"]["properties"]["id"]
+    assert prop == either
+    out = tmp_path / "out"
+    assert run_cli("export", "iglu", "--plan", "snow", "--repo", str(tmp_path / "repo"),
+                   "--out", str(out), "--vendor", "com.acme").code == 0  # fmt: skip
+    schema = json.loads((out / "com.acme/item_found/jsonschema/1-0-0").read_text())
+    assert schema["properties"]["id"] == either

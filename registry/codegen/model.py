@@ -181,6 +181,11 @@ def _object(schema: dict[str, Any], name: str, docs: _Docs | None, namer: Namer,
 
 
 def _type(schema: dict[str, Any], hint: str, namer: Namer) -> TypeRef:
+    for keyword in ("anyOf", "oneOf"):  # the value is one of the definitions
+        branches = [b for b in schema.get(keyword) or () if isinstance(b, dict)]
+        if branches:
+            alternatives = [_type(b, f"{hint}{i + 1}", namer) for i, b in enumerate(branches)]
+            return alternatives[0] if len(alternatives) == 1 else Union(tuple(alternatives))
     if "const" in schema:
         return _literals([schema["const"]])
     if isinstance(schema.get("enum"), list):

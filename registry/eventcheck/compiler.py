@@ -172,6 +172,22 @@ def _value(w: _Writer, schema: dict[str, Any], v: str, path: str, depth: int) ->
                       f"{hashable}) and not any(_same({v}, a) for a in {allowed}):")  # fmt: skip
         w.emit(depth + 1, f"out.append(({k.ENUM_NOT_ALLOWED!r}, {path}, {v}, "
                           f"_show({v}) + {_json(' is not one of ', schema['enum'])}))")  # fmt: skip
+    for keyword, wanted in (("anyOf", "at least one"), ("oneOf", "exactly one")):
+        branches = [b for b in schema.get(keyword) or () if isinstance(b, dict)]
+        if not branches:
+            continue
+        checks = [w.compiler.property_function(b) for b in branches]
+        clean, found = w.name("n"), w.name("o")
+        w.emit(depth, f"{clean} = 0")
+        w.emit(depth, f"for f in ({', '.join(checks)},):")
+        w.emit(depth + 1, f"{found} = []")
+        w.emit(depth + 1, f"f({v}, {path}, {found})")
+        w.emit(depth + 1, f"{clean} += not {found}")
+        test = f"{clean} == 0" if keyword == "anyOf" else f"{clean} != 1"
+        said = f" matches {{}} of its {keyword} definitions, not {wanted}"
+        w.emit(depth, f"if {test}:")
+        w.emit(depth + 1, f"out.append(({k.DATATYPE_MISMATCH!r}, {path}, {v}, "
+                          f"_show({v}) + {said!r}.format({clean})))")  # fmt: skip
     # Under the type test, a guard the type already settles is left out.
     only = set(kinds)
     strings = _string_checks(schema)

@@ -28,8 +28,8 @@ EVENT_KEYS = (
 CONSTRAINTS = ("enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength")  # fmt: skip
 PROPERTY_KEYS = ("type", "required", *CONSTRAINTS, "items", "properties",
-                 "additional_properties", "description", "examples", "pii", "deprecated",
-                 "renamed_from")  # fmt: skip
+                 "additional_properties", "anyOf", "oneOf", "description", "examples", "pii",
+                 "deprecated", "renamed_from")  # fmt: skip
 
 
 def unique_slug(name: str, taken: set[str], fallback: str = "item") -> str:

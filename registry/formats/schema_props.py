@@ -10,7 +10,8 @@ from registry.formats.source import Losses
 # The JSON Schema keywords a trackplan property is made of (DESIGN.md §2), besides
 # `properties`, `items` and `required`, which are walked.
 KEYWORDS = ("type", *CONSTRAINTS, "description", "examples")
-CARRIED = (*KEYWORDS, "required", "items", "properties", "additional_properties")
+COMBINATORS = ("anyOf", "oneOf")
+CARRIED = (*KEYWORDS, "required", "items", "properties", "additional_properties", *COMBINATORS)
 # Keywords that say nothing a plan needs: identifiers, the draft, titles, comments.
 IGNORED = frozenset({"$schema", "$id", "id", "self", "title", "$comment"})
 JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
@@ -35,6 +36,9 @@ def property_schema(spec: dict[str, Any]) -> dict[str, Any]:
     out = {k: spec[k] for k in KEYWORDS if k in spec}
     if isinstance(spec.get("items"), dict):
         out["items"] = property_schema(spec["items"])
+    for keyword in COMBINATORS:
+        if isinstance(spec.get(keyword), list):
+            out[keyword] = [property_schema(b) for b in spec[keyword] if isinstance(b, dict)]
     if isinstance(spec.get("properties"), dict):
         nested = object_schema(
             spec["properties"], closed=spec.get("additional_properties") is False
@@ -93,7 +97,7 @@ class SchemaReader:
             raise ValueError(f"{'/'.join(map(str, at))}: expected a JSON Schema, got "
                              f"{_kind(schema)}")  # fmt: skip
         spec: dict[str, Any] = {k: schema[k] for k in KEYWORDS if k in schema}
-        consumed = self.constants(schema, spec)
+        consumed = self.constants(schema, spec) or self.combinators(schema, spec, at)
         if "type" in spec:
             kept = _types(spec["type"])
             if kept is None:
@@ -120,6 +124,19 @@ class SchemaReader:
                 continue  # Typewriter repeats the property's name: nothing to keep
             self.losses.add("keyword", (*at, key), f"keyword {key}")
         return spec
+
+    def combinators(self, schema: dict[str, Any], spec: dict[str, Any],
+                    at: Path) -> tuple[str, ...]:  # fmt: skip
+        """`anyOf`/`oneOf` as the plan's own: each definition read like a property."""
+        read = []
+        for keyword in COMBINATORS:
+            branches = schema.get(keyword)
+            if isinstance(branches, list) and branches and all(isinstance(b, dict)
+                                                               for b in branches):  # fmt: skip
+                spec[keyword] = [self.property(b, (*at, keyword, i))
+                                 for i, b in enumerate(branches)]  # fmt: skip
+                read.append(keyword)
+        return tuple(read)
 
     def constants(self, schema: dict[str, Any], spec: dict[str, Any]) -> tuple[str, ...]:
         """`oneOf`/`anyOf` of `const` entries (how matrix-analytics-events and Iglu schemas

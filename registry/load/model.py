@@ -213,3 +213,9 @@ def _walk_nested(spec: dict[str, Any], path: Path) -> Iterator[SpecAt]:
     if isinstance(items, dict):
         yield SpecAt(None, items, (*path, "items"))
         yield from _walk_nested(items, (*path, "items"))
+    for keyword in ("anyOf", "oneOf"):  # each definition of a combinator, like an item
+        branches = spec.get(keyword)
+        for index, branch in enumerate(branches if isinstance(branches, list) else ()):
+            if isinstance(branch, dict):
+                yield SpecAt(None, branch, (*path, keyword, index))
+                yield from _walk_nested(branch, (*path, keyword, index))

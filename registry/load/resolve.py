@@ -13,6 +13,9 @@ SCHEMA_KEYS = (
 )  # fmt: skip
 
 
+COMBINATORS = ("anyOf", "oneOf")
+
+
 class ResolveError(Exception):
     """A `$ref` that cannot be resolved (validation reports these as ref-unknown)."""
 
@@ -41,6 +44,10 @@ def property_schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
     items = spec.get("items")
     if isinstance(items, dict):
         schema["items"] = property_schema(items, plan)
+    for keyword in COMBINATORS:  # each branch a property definition of its own
+        branches = spec.get(keyword)
+        if isinstance(branches, list):
+            schema[keyword] = [property_schema(b, plan) for b in branches if isinstance(b, dict)]
     nested = spec.get("properties")
     if isinstance(nested, dict):
         closed = True if spec.get("additional_properties") is False else None
