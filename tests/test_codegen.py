@@ -573,3 +573,50 @@ def test_python_accepts_the_calls_trackplan_check_accepts_but_extra_nested_keys(
     stricter = {i for i, (event, value) in enumerate(CASES) if event in ("Echo", "Foxtrot")
                 and "extra" in json.dumps(value)}  # fmt: skip
     assert set(errors) == {f"case{i}.py" for i in rejected | stricter}
+
+
+COMBINED = """plan: {id: web}
+events:
+  Item Viewed:
+    properties:
+      ref:
+        required: true
+        anyOf: [{type: string, pattern: '^sku-'}, {type: integer, minimum: 1}]
+      mode:
+        oneOf: [{type: string, enum: [a, b]}, {type: string, enum: [b, c]}]
+"""
+COMBINED_SAID = [
+    "/ref matches 0 of its anyOf definitions, not at least one",
+    "/mode matches 2 of its oneOf definitions, not exactly one",
+]
+
+
+def test_generated_runtime_checks_read_any_of_and_one_of(
+    run_cli: Cli, tmp_path: Path, tsc_path: str
+) -> None:
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": COMBINED})
+    for lang in ("python", "typescript"):
+        assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
+                       str(tmp_path)).code == 0  # fmt: skip
+    generated = load_module(tmp_path / "web.py")
+    said: list[str] = []
+    tracker = generated.Tracker(type("Sink", (), {"track": lambda *a: None})(),
+                                on_violation=lambda v: said.append(f"{v.path} {v.message}"))  # fmt: skip
+    tracker.track_item_viewed({"ref": "sku-1", "mode": "a"})
+    tracker.track_item_viewed({"ref": 0, "mode": "b"})
+    assert said == COMBINED_SAID
+    (tmp_path / "run.ts").write_text(
+        'import { createTracker } from "./web";\nconst said: string[] = [];\n'
+        "const t = createTracker({ track() {} }, { onViolation: (v) => "
+        "said.push(`${v.path} ${v.message}`) });\n"
+        't.trackItemViewed({ ref: "sku-1", mode: "a" });\n'
+        't.trackItemViewed({ ref: 0, mode: "b" });\n'
+        "console.log(JSON.stringify(said));\n"
+    )
+    built = subprocess.run([tsc_path, "--strict", "--target", "es2020", "--module", "commonjs",
+                            "--outDir", "js", "run.ts", "web.ts"], cwd=tmp_path,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert built.returncode == 0, built.stdout
+    ran = subprocess.run(["node", "js/run.js"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert json.loads(ran.stdout) == COMBINED_SAID
