@@ -268,3 +268,36 @@ def test_every_glean_definition_is_imported_or_named(run_cli: Cli, tmp_path: Pat
     imported = _count_plan(written)
     for kind in ("event", "property", "metric"):
         assert imported[kind] + lost[kind] == read[kind], (kind, imported, lost, read)
+
+
+def test_every_sheet_row_is_imported(run_cli: Cli, tmp_path: Path) -> None:
+    """A sheet of events, properties and trait rows: each event and each property or trait
+    row is in the plan (the sheet holds nothing a plan cannot)."""
+    rows = [
+        "event,property,type,required,allowed values,call",
+        "Order Completed,order_id,string,yes,,",
+        "Order Completed,currency,string,yes,EUR|USD,",
+        "Order Completed,total,float,no,,",
+        "Cart Viewed,,,,,",
+        "Cart Viewed,cart_id,string,yes,,track",
+        ",email,string,yes,,identify",
+        ",seats,int,no,,group",
+        ",app_version,text,yes,,common",
+    ]
+    sheet = tmp_path / "plan.csv"
+    sheet.write_text("\n".join(rows) + "\n")
+    lines = [dict(zip(rows[0].split(","), r.split(","), strict=True)) for r in rows[1:]]
+    read = Counter(
+        event=len({r["event"] for r in lines if r["event"]}),
+        property=sum(1 for r in lines if r["property"]),
+    )
+    read["enum value"] = sum(len(r["allowed values"].split("|")) for r in lines
+                             if r["allowed values"])  # fmt: skip
+    done = run_cli("import", "csv", str(sheet), "--plan", "web", "--repo", str(tmp_path / "r"),
+                   "--format", "json")  # fmt: skip
+    assert done.code == 0, done.err
+    assert done.json()["lost"] == []
+    written = load_yaml((tmp_path / "r/plans/web/plan.yaml").read_bytes()).data
+    imported = _count_plan(written)
+    for kind in ("event", "property", "enum value"):
+        assert imported[kind] == read[kind], (kind, imported, read)
