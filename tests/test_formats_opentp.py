@@ -55,3 +55,16 @@ def test_a_folder_without_opentp_yaml_is_refused(run_cli: Cli, tmp_path: Path) -
     done = run_cli("import", "opentp", str(tmp_path), "--plan", "x", "--repo",
                    str(tmp_path / "repo"))  # fmt: skip
     assert done.code == 2 and "no opentp.yaml" in done.err
+
+
+def test_a_path_that_leads_out_of_the_project_is_refused(run_cli: Cli, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere/secret.yaml").write_text("opentp: 2026-01\nevent: {key: leaked}\n")
+    plan = project / "opentp.yaml"
+    plan.write_text(plan.read_text().replace("root: /events", "root: ../elsewhere"))
+    done = run_cli("import", "opentp", str(project), "--plan", "taskflow", "--repo",
+                   str(tmp_path / "repo"))  # fmt: skip
+    assert done.code == 2 and "'../elsewhere' leads out of the project folder" in done.err
+    assert "opentp.yaml:" in done.err and not (tmp_path / "repo").exists()

@@ -99,16 +99,15 @@ def read(path: Path, plan_id: str) -> Imported:
         raise source.fail((), "not an OpenTrackPlan file: it has no `opentp:` version")
     imported = Imported({"plan": plan_id, "events": {}})
     reader = _Reader(root.parent, source, imported)
-    reader.plan(data)
-    spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
-    paths = mapping(source, spec.get("paths"), ("spec", "paths"), "`spec.paths`")
-    events = mapping(source, paths.get("events"), ("spec", "paths", "events"), "`events`")
-    folder = root.parent / str(events.get("root") or "/events").lstrip("/")
+    folder = reader.plan(data)
     files = sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
     if not files:
         raise FormatError(f"{folder}: no event files (*.yaml) below it")
+    project = root.parent.resolve()
     for file in files:
-        reader.event(Source(file, str(file.relative_to(root.parent))))
+        if not file.resolve().is_relative_to(project):
+            raise FormatError(f"{file}: leads out of the project folder (a link?); not read")
+        reader.event(Source(file, str(file.relative_to(project))))
     return imported
 
 
@@ -119,9 +118,18 @@ class _Reader:
         self.imported = imported
         self.common: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, list[str]] = {}
-        self.dictionaries = folder / "dictionaries"
+        self.dictionaries = folder / "dictionaries"  # until the plan names its own
 
-    def plan(self, data: dict[str, Any]) -> None:
+    def inside(self, value: Any, at: tuple[str | int, ...], default: str) -> Path:
+        """A folder `spec.paths` names, which must stay inside the project folder (the file
+        is another tool's: it does not choose what else on the machine is read)."""
+        found = (self.folder / str(value or default).lstrip("/")).resolve()
+        if not found.is_relative_to(self.folder.resolve()):
+            raise self.source.fail(at, f"{value!r} leads out of the project folder")
+        return found
+
+    def plan(self, data: dict[str, Any]) -> Path:
+        """The plan's own parts, and the folder of its event files."""
         source, document = self.source, self.imported.document
         losses = Losses(source, self.imported.lost)
         info = mapping(source, data.get("info"), ("info",), "`info`")
@@ -144,9 +152,10 @@ class _Reader:
             document["owners"] = list(dict.fromkeys(owners))
         spec = mapping(source, data.get("spec"), ("spec",), "`spec`")
         paths = mapping(source, spec.get("paths"), ("spec", "paths"), "`spec.paths`")
-        dictionaries = paths.get("dictionaries")
-        if isinstance(dictionaries, dict) and dictionaries.get("root"):
-            self.dictionaries = self.folder / str(dictionaries["root"]).lstrip("/")
+        dictionaries = mapping(source, paths.get("dictionaries"),
+                               ("spec", "paths", "dictionaries"), "`dictionaries`")  # fmt: skip
+        at = ("spec", "paths", "dictionaries", "root")
+        self.dictionaries = self.inside(dictionaries.get("root"), at, "/dictionaries")
         targets = mapping(source, spec.get("targets"), ("spec", "targets"), "`spec.targets`")
         sources = {}
         for target, said in targets.items():
@@ -172,6 +181,9 @@ class _Reader:
         for key in ("taxonomy", "pii", "key", "x-opentp"):
             if events.get(key) is not None:
                 losses.add("keyword", ("spec", "events", key), f"the plan's event {key} rules")
+        events_at = ("spec", "paths", "events")
+        where = mapping(source, paths.get("events"), events_at, "`events`")
+        return self.inside(where.get("root"), (*events_at, "root"), "/events")
 
     def event(self, source: Source) -> None:
         losses = Losses(source, self.imported.lost)
