@@ -14,7 +14,7 @@ from registry.formats.base import (
     Imported,
     unique_slug,
 )
-from registry.formats.source import Losses, Source, mapping, text
+from registry.formats.source import Losses, Source, mapping, sequence, text
 from registry.formats.yaml_writer import dump
 
 NAME = "opentp"
@@ -113,7 +113,7 @@ def read(path: Path, plan_id: str) -> Imported:
 
 class _Reader:
     def __init__(self, folder: Path, source: Source, imported: Imported) -> None:
-        self.folder = folder
+        self.folder = folder.resolve()
         self.source = source
         self.imported = imported
         self.common: dict[str, dict[str, Any]] = {}
@@ -140,7 +140,10 @@ class _Reader:
         if isinstance(info.get("description"), str) and info["description"].strip():
             document["description"] = " ".join(info["description"].split())
         owners = []
-        for index, contact in enumerate(info.get("contact") or []):
+        contacts = info.get("contact") or []
+        contacts = [contacts] if isinstance(contacts, str) else contacts
+        for index, contact in enumerate(sequence(source, contacts, ("info", "contact"),
+                                                 "`info.contact`")):  # fmt: skip
             found = EMAIL.search(str(contact))
             if str(contact).startswith("@") and " " not in str(contact):
                 owners.append(str(contact))  # a GitHub user or team, as a plan names owners

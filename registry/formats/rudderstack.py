@@ -283,6 +283,7 @@ class _Reader:
     def __init__(self, project: _Project, imported: Imported) -> None:
         self.project = project
         self.imported = imported
+        self.expanding: list[str] = []  # custom types being expanded, outermost first
 
     def properties(self, source: Source, uses: Any,
                    at: tuple[str | int, ...]) -> dict[str, Any]:  # fmt: skip
@@ -333,9 +334,21 @@ class _Reader:
         return spec
 
     def custom(self, source: Source, at: tuple[str | int, ...], ref: str) -> dict[str, Any]:
-        """A custom type expanded inline, its name kept in the description."""
+        """A custom type expanded inline, its name kept in the description; one met again
+        inside its own expansion (a recursive type) is named as lost there."""
         found = self.project.get("custom-type", ref)
         assert found is not None
+        if ref in self.expanding:
+            said = f"custom type {ref} inside itself (recursion)"
+            Losses(source, self.imported.lost).add("keyword", (*at, "type"), said)
+            return {"type": "object"} if found[2].get("type") == "object" else {}
+        self.expanding.append(ref)
+        try:
+            return self._custom(ref, found)
+        finally:
+            self.expanding.pop()
+
+    def _custom(self, ref: str, found: Entity) -> dict[str, Any]:
         t_source, t_at, kind = found
         name = str(kind.get("name") or kind["id"])
         spec = self.property(t_source, t_at, {k: v for k, v in kind.items() if k != "description"})

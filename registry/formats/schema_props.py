@@ -57,6 +57,22 @@ class SchemaReader:
     def __init__(self, losses: Losses, root: Any = None) -> None:
         self.losses = losses
         self.root = root
+        self.expanding: list[str] = []  # the `$ref`s being read, outermost first
+
+    def property(self, schema: Any, at: Path, name: str | None = None) -> dict[str, Any]:
+        """One property definition. A `$ref` met again inside its own expansion (a tree
+        defined recursively) is named as lost there: a plan's properties are finite."""
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        if isinstance(ref, str) and ref in self.expanding:
+            self.losses.add("keyword", (*at, "$ref"), f"$ref {ref} inside itself (recursion)")
+            return {}
+        if isinstance(ref, str):
+            self.expanding.append(ref)
+        try:
+            return self._property(schema, at, name)
+        finally:
+            if isinstance(ref, str):
+                self.expanding.pop()
 
     def object(self, schema: Any, at: Path, *,
                allowed: tuple[str, ...] = ()) -> tuple[dict[str, Any], bool]:  # fmt: skip
@@ -89,7 +105,7 @@ class SchemaReader:
                             "additionalProperties as a schema")  # fmt: skip
         return out, extra is False
 
-    def property(self, schema: Any, at: Path, name: str | None = None) -> dict[str, Any]:
+    def _property(self, schema: Any, at: Path, name: str | None) -> dict[str, Any]:
         schema = self.resolved(schema, at)
         if schema is True or schema == {}:
             return {}
@@ -185,6 +201,8 @@ def _types(value: Any) -> Any:
         if "any" in value:
             return None
         names = ["null" if t is None else t for t in value]
+        if not all(isinstance(t, str) for t in names):  # draft-03 schemas in `type`
+            raise ValueError("`type` lists something other than type names")
         return list(dict.fromkeys(names))
     return value
 

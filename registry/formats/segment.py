@@ -241,6 +241,7 @@ class _Reader:
             self.imported.comments[name] = f"Segment event version {version}"
 
     def labels(self, labels: Any, at: tuple[str | int, ...]) -> dict[str, str]:
+        """Segment's labels as the plan keeps them: strings, a scalar written as JSON."""
         if labels in (None, {}):
             return {}
         if not isinstance(labels, dict):
@@ -248,10 +249,8 @@ class _Reader:
             return {}
         kept = {}
         for key, value in labels.items():
-            if isinstance(value, (str, int, float, bool)) and not isinstance(value, bool):
-                kept[str(key)] = str(value)
-            elif isinstance(value, bool):
-                kept[str(key)] = "true" if value else "false"
+            if isinstance(value, (str, int, float, bool)):  # a scalar, written as JSON does
+                kept[str(key)] = value if isinstance(value, str) else json.dumps(value)
             else:
                 self.losses.add("label", (*at, key), f"label {key} (not a string)")
         return kept
@@ -318,7 +317,8 @@ class _Reader:
                 if not isinstance(name, str) or not name:
                     self.losses.add("trait", here, "a trait rule without a key")
                     continue
-                schema = entry.get("rules", entry.get("jsonSchema", entry))
+                schema = mapping(self.source, entry.get("rules", entry.get("jsonSchema", entry)),
+                                 here, "a trait rule's schema")  # fmt: skip
                 body = {k: v for k, v in schema.items() if k not in ("key", "name")}
                 try:
                     traits[name] = SchemaReader(self.losses, schema).property(body, here, name)
