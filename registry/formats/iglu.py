@@ -174,10 +174,12 @@ def _imported(path: Path, plan_id: str, found: Found,
             imported.skipped.append(str(exc))
     titles = {key: _title(schema, key[1]) for key, (schema, _) in schemas.items()}
     taken = Counter(titles.values())
+    qualified = {key: f"{key[0]}/{t}" if taken[t] > 1 else t for key, t in titles.items()}
+    again = Counter(qualified.values())  # one vendor's schemas with one title: by name
     for (vendor, name), (schema, source) in schemas.items():
-        event = titles[(vendor, name)]
-        if taken[event] > 1:  # two vendors (or titles) of one name: say whose
-            event = f"{vendor}/{event}"
+        event = qualified[(vendor, name)]
+        if again[event] > 1:
+            event = f"{vendor}/{name}"
         reader = SchemaReader(Losses(source, imported.lost), schema)
         try:
             props, closed = reader.object(schema, ())

@@ -217,9 +217,12 @@ class _Reader:
         event: dict[str, Any] = {}
         if isinstance(description, str) and description:
             event["description"] = description
-        kept = self.labels(labels, (*at, "labels") if call else (*schema_at, "labels"))
-        if call and isinstance(schema, dict) and schema.get("labels"):
-            kept.update(self.labels(schema["labels"], (*schema_at, "labels")))
+        inner = schema.get("labels") if isinstance(schema, dict) else None
+        kept = self.labels(
+            labels, (*at, "labels") if labels is not inner else (*schema_at, "labels")
+        )
+        if inner is not None and inner is not labels:  # the Config API's, in the rule too
+            kept.update(self.labels(inner, (*schema_at, "labels")))
         renamed = kept.pop(RENAMED_LABEL, None)
         if renamed:
             try:
