@@ -308,3 +308,27 @@ def test_the_json_output_is_parseable_and_stable(run_cli: Cli, tmp_path: Path) -
             for _ in range(2)]  # fmt: skip
     assert runs[0] == runs[1]
     assert json.loads(runs[0])["changes"][0]["path"][-1] == "id"
+
+
+def test_a_nested_property_named_required_is_located_at_its_own_line(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    before = ORDER + "          required: {type: string}\n"
+    after = ORDER + "          required: {type: integer}\n"
+    (change,) = _diff(run_cli, tmp_path, before, after)
+    assert change["subject"].endswith("/order/properties/required")
+    assert change["location"]["line"] == 8  # `required:` itself, not `properties:` above it
+
+
+def test_a_shared_property_that_refers_to_itself_in_any_of_is_refused(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    plan = ("plan: {id: web}\nproperties:\n  tree:\n    anyOf:\n      - {type: string}\n"
+            "      - {$ref: tree}\nevents:\n  Item Viewed:\n    properties:\n"
+            "      t: {$ref: tree}\n")  # fmt: skip
+    write_files(tmp_path / "r", {"plans/web/plan.yaml": plan})
+    done = run_cli("validate", "--repo", str(tmp_path / "r"))
+    assert done.code == 1
+    assert (
+        "plans/web/plan.yaml:6:10: error ref-unknown $ref 'tree' leads back to itself" in done.out
+    )

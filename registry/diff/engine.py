@@ -38,7 +38,7 @@ from registry.diff.renames import declared_renames, suggest_event_renames, sugge
 from registry.diff.rules import DIFF_BY_ID
 from registry.findings import Location
 from registry.load.model import Event, Plan, Property, Registry
-from registry.load.resolve import required_or_written, schema_or_written
+from registry.load.resolve import COMBINATORS, required_or_written, schema_or_written
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
 
@@ -498,7 +498,7 @@ class _Diff:
         if rule == "property-metadata-changed":
             breaks = []
         elif rule == "property-added":
-            breaks = self.addition_breaks(difference.widens)
+            breaks = [] if self.additions == ADDITIVE else breaks  # strict: as JSON Schema has it
         elif rule == "required-property-added":
             breaks = [PRODUCERS]
         elif rule == "property-removed":
@@ -506,7 +506,10 @@ class _Diff:
         structure = structural(segments)
         nested_name = new.name + nested_suffix(structure)
         message = schema_message(rule, label(nested_name), difference)
-        at = (*new.path, *(s for s in segments if s != "required"))
+        # `member` names the property a change is about (never a `required` keyword); list
+        # indexes (`anyOf/0`) are ints in the positions of the YAML.
+        at = (*new.path, *(int(s) if s.isdigit() and i and segments[i - 1] in COMBINATORS
+                           else s for i, s in enumerate(segments)))  # fmt: skip
         subject = f"{prefix}/{subject_of(new.name, *structure)}"
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(new.file, at), name=nested_name, breaks=breaks,

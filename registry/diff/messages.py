@@ -161,7 +161,7 @@ def schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     if rule in ("property-made-required", "property-made-optional"):
         return f"{who} became {'required' if rule.endswith('required') else 'optional'}"
     if rule == "property-schema-unknown":
-        keyword = difference.pointer.rsplit("/", 1)[-1]
+        keyword = unescape(difference.pointer.rsplit("/", 1)[-1])
         return f"{who} changed {keyword}" + from_to(old, new) + " (compatibility unknown)"
     if difference.kind == "annotation-changed":
         keyword = unescape(difference.pointer.rsplit("/", 1)[-1])

@@ -96,14 +96,29 @@ def _ref_paths(
 
 
 def _ref_loops(plan: Plan, start: str) -> bool:
-    seen: set[str] = set()
-    current: str | None = start
-    while current is not None and current in plan.shared:
-        if current in seen:
+    """Whether the shared properties `start` leads to refer back into themselves, by any
+    `$ref` at any depth (its own, nested `properties`, `items`, `anyOf`/`oneOf`)."""
+    done: set[str] = set()
+    path: set[str] = set()
+    stack: list[tuple[str, Iterator[str]]] = []
+
+    def enter(name: str) -> None:
+        path.add(name)
+        spec = plan.shared[name].spec if name in plan.shared else {}
+        stack.append((name, (ref for ref, _ in _ref_paths(spec, ()))))
+
+    enter(start)
+    while stack:
+        name, refs = stack[-1]
+        ref = next(refs, None)
+        if ref is None:
+            stack.pop()
+            path.discard(name)
+            done.add(name)
+        elif ref in path:
             return True
-        seen.add(current)
-        nxt = plan.shared[current].spec.get("$ref")
-        current = nxt if isinstance(nxt, str) else None
+        elif ref not in done and ref in plan.shared:
+            enter(ref)
     return False
 
 

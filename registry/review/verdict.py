@@ -45,8 +45,8 @@ class Verdict:
 
     @property
     def owners_waited_for(self) -> list[str]:
-        """Each owner still to approve, once, in the order they were first named."""
-        return list(dict.fromkeys(owner for owner, _ in self.waiting_for))
+        """Each owner still to approve, once, sorted (as the review has always listed them)."""
+        return sorted({owner for owner, _ in self.waiting_for})
 
     def reaches(self, fail_on: str) -> bool:
         """Whether the changes reach the fail level (`breaking`, `warning` or `never`)."""
