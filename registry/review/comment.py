@@ -10,7 +10,7 @@ from typing import Any
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.diff.compare import DiffReport
 from registry.escape import md_block, md_code, md_text, md_url_path
-from registry.findings import ERROR, Finding, Location
+from registry.findings import Finding, Location
 from registry.load.model import Plan
 from registry.review.verdict import Verdict, judge, waiting
 from registry.text import plural
@@ -128,13 +128,14 @@ FULL_LIST = "the JSON report (`--format json` of the same command) lists them al
 def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
     """`diff --format markdown`: the plans table and the changes, nothing of the review
     (no marker, no validation, no migration notes: `diff` takes none)."""
+    counts = judge(report, None).counts()
+    title = f"## trackplan diff: {counts if report.changes else 'no changes'}"
+    breaking = report.count(BREAKING)
+    if breaking:
+        rest = f", {counts}" if len(report.changes) > breaking else ""
+        title = f"## trackplan diff: {plural(breaking, 'breaking change')}{rest}"
     for limit in (500, 100, 25, 5):
-        counted = judge(report, None).counts() if report.changes else "no changes"
-        out = [f"## trackplan diff: {counted}", ""]
-        if report.changes and report.count(BREAKING):
-            out[0] = (f"## trackplan diff: {plural(report.count(BREAKING), 'breaking change')}"
-                      + (f", {judge(report, None).counts()}" if len(report.changes) > report.count(
-                          BREAKING) else ""))  # fmt: skip
+        out = [title, ""]
         for plan in report.unreadable:
             out += [f"> Plan {md_code(plan)} is not compared: it does not parse or validate.", ""]
         if report.plans:
@@ -223,7 +224,7 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     if blocking:
         out += ["### What blocks the merge", "", *blocking, ""]
     if with_validation and report.head_findings:
-        errors = sum(1 for f in report.head_findings if f.level == ERROR)
+        errors = verdict.errors
         title = f"### Validation problems ({plural(errors, 'error')}, " + plural(
             len(report.head_findings) - errors, "warning") + ")"  # fmt: skip
         out += [title, "", *_findings_table(report.head_findings, links, limit), ""]
