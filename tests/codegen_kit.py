@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 KINDS = (
@@ -70,3 +72,24 @@ def tsc() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
+
+
+def violations_said(tsc_path: str, folder: Path, module: str, calls: list[str]) -> list[str]:
+    """Compile a script that makes `calls` (TypeScript lines using `t`, a tracker of the
+    generated `module`) with tsc --strict, run it with node, and return what the generated
+    run-time checks said: `path message` per violation."""
+    (folder / "run.ts").write_text(
+        f'import {{ createTracker }} from "./{module}";\nconst said: string[] = [];\n'
+        "const t = createTracker({ track() {} }, { onViolation: (v) => "
+        "said.push(`${v.path} ${v.message}`) });\n"
+        + "".join(f"{call}\n" for call in calls)
+        + "console.log(JSON.stringify(said));\n"
+    )
+    built = subprocess.run([tsc_path, "--strict", "--target", "es2020", "--module", "commonjs",
+                            "--outDir", "js", "run.ts", f"{module}.ts"], cwd=folder,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert built.returncode == 0, built.stdout
+    ran = subprocess.run(["node", "js/run.js"], cwd=folder, capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    said: list[str] = json.loads(ran.stdout)
+    return said

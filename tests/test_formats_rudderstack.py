@@ -3,6 +3,7 @@ references), custom types, nested properties, item types, variants, name templat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,8 @@ def test_every_definition_it_cannot_hold_is_named_with_its_place(
     done, plan = _import(run_cli, tmp_path)
     lost = done.json()["lost"]
     said = {(loss["kind"], loss["what"].split(" at ")[0]) for loss in lost}
-    assert ("variant", "variant 'Card' when #property:payment_kind is ['card']: card_last4 "
-            "(required)") in said  # fmt: skip
+    assert ("variant", "variant 'Card' when #property:payment_kind is ['card'] of a custom "
+            "type: card_last4 (required)") in said  # fmt: skip
     assert ("rule", "a page rule home_rule (a plan holds track, identify and group calls)") in said
     assert ("keyword", "propConfig multiple_of") in said
     assert any(kind == "name" and "{{ .API_TRACKING_NAME }}" in what for kind, what in said)
@@ -116,3 +117,47 @@ def test_export_writes_nested_properties_back(run_cli: Cli, tmp_path: Path) -> N
             ]
         )
     )
+
+
+def test_event_variants_become_the_plans_variants_and_round_trip(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    done, plan = _import(run_cli, tmp_path / "a")
+    assert not any(loss["path"].startswith("spec.rules[0]") for loss in done.json()["lost"])
+    checkout = plan["events"]["Checkout Started"]
+    assert checkout["variants"] == [{
+        "discriminator": "payment_kind",
+        "cases": [{"name": "Card", "match": ["card"],
+                   "properties": {"card_last4": {"required": True}}}],
+        "default": {"properties": {"coupon": {"required": True}}},
+    }]  # fmt: skip
+    # The discriminator and what the cases bring are planned on the closed event as well.
+    assert {"payment_kind", "card_last4", "coupon"} <= set(checkout["properties"])
+    written = tmp_path / "a/plans/shop/plan.yaml"  # the templated event's id, renamed
+    written.write_text(written.read_text().replace("\n  api_called:\n", "\n  Api Called:\n"))
+    calls = tmp_path / "calls.jsonl"
+    sent = [
+        {"payment_kind": "card", "card_last4": "4242"},
+        {"payment_kind": "card"},
+        {"payment_kind": "iban"},
+    ]
+    calls.write_text("".join(json.dumps({"event": "Checkout Started", "properties": {
+        "cart": {"cart_id": "c1"}, **props}}) + "\n" for props in sent))  # fmt: skip
+    checked = run_cli("check", str(calls), "--plan", "shop", "--repo", str(tmp_path / "a"),
+                      "--format", "json")  # fmt: skip
+    found = sorted((f["lines"], f["property"], f["detail"]) for f in checked.json()["findings"])
+    assert found == [
+        ([2], "card_last4", "required when payment_kind is 'card', missing"),
+        ([3], "coupon", "required when payment_kind is anything else, missing"),
+    ]
+    out = tmp_path / "exported"
+    exported = run_cli("export", "rudderstack", "--plan", "shop", "--repo", str(tmp_path / "a"),
+                       "--out", str(out))  # fmt: skip
+    assert exported.code == 0, exported.err
+    assert "leaves out" not in exported.err, exported.err  # variants and item types carried
+    again = run_cli("import", "rudderstack", str(out), "--plan", "shop", "--repo",
+                    str(tmp_path / "b"))  # fmt: skip
+    assert again.code in (0, 1), again.err
+    after = load_yaml((tmp_path / "b/plans/shop/plan.yaml").read_bytes()).data
+    assert after["events"]["Checkout Started"]["variants"] == checkout["variants"]
+    assert after["events"]["Checkout Started"]["properties"]["tags"]["items"] == {"type": "string"}

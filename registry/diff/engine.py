@@ -344,6 +344,31 @@ class _Diff:
             lambda n: f"property '{n}' of '{new.name}'",
             closed=closed_after,
         )
+        if old.cases or new.cases:
+            self.cases(old_plan, new_plan, old, new, subject)
+
+    def cases(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event,
+              subject: str) -> None:  # fmt: skip
+        """The event's variants, case by case (matched by discriminator and values): what
+        a case asks of a property is compared with what it asked before, nothing when the
+        case did not exist — a new case narrows, a removed one widens."""
+        before = {c.key: c for c in old.cases}
+        after = {c.key: c for c in new.cases}
+        for key in sorted(set(before) | set(after)):
+            old_case, new_case = before.get(key), after.get(key)
+            at = new_case.path if new_case else new.path
+            old_props = old_case.properties if old_case else {}
+            new_props = new_case.properties if new_case else {}
+            label = _case_label(new.name, key)
+            for name in sorted(set(old_props) | set(new_props)):
+                self.property(
+                    old_plan,
+                    new_plan,
+                    old_props.get(name) or Property(name, {}, old.file, old.path, old.doc),
+                    new_props.get(name) or Property(name, {}, new.file, at, new.doc),
+                    f"{subject}/variants/{subject_of(key)}/properties",
+                    label,
+                )
 
     def meta_change(
         self,
@@ -514,6 +539,11 @@ class _Diff:
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(new.file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
+
+
+def _case_label(event: str, key: str) -> Callable[[str], str]:
+    """How a property of one case of an event's variants is named in messages."""
+    return lambda n: f"property '{n}' of '{event}' when {key}"
 
 
 def _specs(definitions: dict[str, Property]) -> dict[str, Any]:

@@ -98,17 +98,39 @@ class Compiler:
             k.ADDITIONAL_NOT_ALLOWED if schema.get("additionalProperties") is False else unplanned
         )
         missing = _MISSING
+        said = "required, missing"
+        if isinstance(schema.get("x-when"), str):  # a case of the event's variants
+            said = f"required when {schema['x-when']}, missing"
+        conditions = tuple(self._condition(c) for c in [*(schema.get("allOf") or ()), schema]
+                           if isinstance(c, dict) and isinstance(c.get("if"), dict))  # fmt: skip
 
         def check(d: dict[str, Any], out: Found) -> None:
             if needed and not d.keys() >= needed:
-                out.extend((k.REQUIRED_MISSING, name, None, "required, missing")
+                out.extend((k.REQUIRED_MISSING, name, None, said)
                            for name in required if name not in d)  # fmt: skip
             for name, accepted, function in table:
                 value = d.get(name, missing)
                 if value is not missing and type(value) not in accepted:
                     function(value, name, out)
-            if not known.issuperset(d):
+            if kind and not known.issuperset(d):
                 out.extend((kind, key, d[key], "not in the plan") for key in d if key not in known)
+            for condition in conditions:
+                condition(d, out)
+
+        return check
+
+    def _condition(self, schema: dict[str, Any]) -> Validator:
+        """`if`/`then`/`else` over an object (an event's variants): `then` applies where the
+        object passes `if`, `else` where it does not. Keys are the enclosing object's to
+        judge, so neither branch reports unplanned ones."""
+        test = self.compile_object(schema["if"], "")
+        then = self.compile_object(schema.get("then") or {}, "")
+        otherwise = self.compile_object(schema.get("else") or {}, "")
+
+        def check(d: dict[str, Any], out: Found) -> None:
+            probe: Found = []
+            test(d, probe)
+            (otherwise if probe else then)(d, out)
 
         return check
 

@@ -23,6 +23,7 @@ EVENT_KEYS = (
     "renamed_from",
     "deprecated",
     "additional_properties",
+    "variants",
 )
 # A property's JSON Schema constraints, the part every JSON-Schema-based format carries.
 CONSTRAINTS = ("enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -58,6 +59,10 @@ class Carries:
     event: tuple[str, ...] = ()
     property: tuple[str, ...] = ()
     first_example_only: bool = False
+    # What an array's `items` keeps (None: what a property keeps), and what a property of a
+    # case of an event's `variants` keeps (when `variants` is carried at all).
+    item: tuple[str, ...] | None = None
+    case: tuple[str, ...] = ("required",)
     # The plan's common properties travel inside each event (a format of self-contained
     # event schemas, such as Iglu): the event's own definition of a name wins.
     common_in_events: bool = False
@@ -123,7 +128,7 @@ def _present(key: str, spec: dict[str, Any]) -> bool:
 
 def _property(spec: dict[str, Any], carries: Carries, item: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in carries.property:
+    for key in carries.item if item and carries.item is not None else carries.property:
         if key == "required" and item:
             continue  # no meaning for an array's items
         if not _present(key, spec):
@@ -156,6 +161,8 @@ def project(document: Document, carries: Carries) -> Document:
     common = (document.get("common") or {}).get("properties") or {}
     for name, event in sorted((document.get("events") or {}).items()):
         body: dict[str, Any] = {k: event[k] for k in carries.event if _present(k, event)}
+        if "variants" in body:
+            body["variants"] = _variants(body["variants"], carries.case)
         props = event.get("properties") or {}
         if carries.common_in_events:
             props = {**common, **props}
@@ -166,6 +173,41 @@ def project(document: Document, carries: Carries) -> Document:
     return out
 
 
+def _variants(value: Any, keys: tuple[str, ...]) -> Any:
+    """An event's variants with each case's properties cut to what the format keeps."""
+    if not isinstance(value, list):
+        return value
+    out = []
+    for variant in value:
+        if not isinstance(variant, dict):
+            out.append(variant)
+            continue
+        variant = dict(variant)
+        cases = [*(variant.get("cases") or ()), *([variant["default"]] if isinstance(
+            variant.get("default"), dict) else [])]  # fmt: skip
+        kept = [{**c, "properties": {n: {k: v for k, v in s.items() if k in keys and
+                                          _present(k, s)}
+                                     for n, s in sorted((c.get("properties") or {}).items())
+                                     if isinstance(s, dict)}}
+                if isinstance(c, dict) else c for c in cases]  # fmt: skip
+        if isinstance(variant.get("default"), dict):
+            variant["default"] = kept.pop()
+        variant["cases"] = kept
+        out.append(variant)
+    return out
+
+
+def _case_properties(event: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for variant in event.get("variants") or ():
+        if not isinstance(variant, dict):
+            continue
+        default = variant.get("default")
+        for case in [*(variant.get("cases") or ()), *([default] if default else [])]:
+            if isinstance(case, dict):
+                yield from (s for s in (case.get("properties") or {}).values()
+                            if isinstance(s, dict))  # fmt: skip
+
+
 def left_out(document: Document, carries: Carries, format_name: str) -> str | None:
     """One warning listing what the document has that the format cannot carry, or None."""
     found: dict[str, int] = {}
@@ -173,11 +215,12 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
     def count(what: str) -> None:
         found[what] = found.get(what, 0) + 1
 
-    def walk(specs: Iterable[dict[str, Any]], whose: str) -> None:
-        for spec in specs:
+    def walk(specs: Iterable[tuple[dict[str, Any], bool]], whose: str) -> None:
+        for spec, item in specs:
+            kept = carries.item if item and carries.item is not None else carries.property
             for key in PROPERTY_KEYS:
-                if key not in carries.property and _present(key, spec):
-                    count(f"{whose} {key}")
+                if key not in kept and (key != "required" or not item) and _present(key, spec):
+                    count(f"{whose}{' item' if item else ''} {key}")
             examples = spec.get("examples")
             if carries.first_example_only and isinstance(examples, list) and len(examples) > 1:
                 count(f"{whose} examples past the first")
@@ -201,17 +244,23 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
             if key not in carries.event and _present(key, event):
                 count(f"event {key}")
         walk(_all_properties(event.get("properties") or {}), "property")
+        if "variants" in carries.event:
+            for spec in _case_properties(event):
+                for key in PROPERTY_KEYS:
+                    if key not in carries.case and _present(key, spec):
+                        count(f"variant case property {key}")
     if not found:
         return None
     parts = [f"{what} ({n})" for what, n in sorted(found.items())]
     return f"{format_name} cannot carry, so the export leaves out: " + ", ".join(parts)
 
 
-def _all_properties(props: dict[str, Any]) -> Iterable[dict[str, Any]]:
+def _all_properties(props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], bool]]:
+    """Each property spec at any depth, with whether it is an array's `items`."""
     for spec in props.values():
         if isinstance(spec, dict):
-            yield spec
+            yield spec, False
             yield from _all_properties(spec.get("properties") or {})
             if isinstance(spec.get("items"), dict):
-                yield spec["items"]
+                yield spec["items"], True
                 yield from _all_properties(spec["items"].get("properties") or {})

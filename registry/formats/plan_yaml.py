@@ -37,8 +37,11 @@ def _events(document: Document) -> dict[str, Any]:
         if body.get("additional_properties") is not False:
             body.pop("additional_properties", None)
         props = body.pop("properties", None) or {}
+        variants = body.pop("variants", None)
         if props:
             body["properties"] = {n: _property(s) for n, s in props.items()}
+        if variants:  # after the properties its cases add to
+            body["variants"] = variants
         events[name] = body
     return events
 

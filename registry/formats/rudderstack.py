@@ -31,8 +31,9 @@ CONFIG_KEYS = tuple(k for k in CONSTRAINTS if k != "const")
 CARRIES = Carries(
     meta=("title", "description"),
     sections=("identify", "group"),
-    event=("description", "additional_properties"),
-    property=("type", "required", "description", "properties", *CONFIG_KEYS),
+    event=("description", "additional_properties", "variants"),
+    property=("type", "required", "description", "properties", "items", *CONFIG_KEYS),
+    item=("type",),  # propConfig.itemTypes: the types of an array's items
 )
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
@@ -40,6 +41,13 @@ TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 def _id(name: str, taken: set[str]) -> str:
     """A rudder-cli id: lower case letters, digits and underscores, unique in its file."""
     return unique_slug(name, taken)
+
+
+def _shown(case: dict[str, Any]) -> str:
+    """The display name rudder-cli needs for a case the plan leaves unnamed: its values
+    (read back as no name)."""
+    match = case.get("match")
+    return ", ".join(str(m) for m in match) if isinstance(match, list) else str(match)
 
 
 def _dump(data: dict[str, Any]) -> bytes:
@@ -69,6 +77,10 @@ def export(document: Document) -> dict[str, bytes]:
         if spec.get("description"):
             body["description"] = spec["description"]
         config = {k: spec[k] for k in CONFIG_KEYS if k in spec}
+        items = spec.get("items")
+        item_types = items.get("type") if isinstance(items, dict) else None
+        if item_types:
+            config["itemTypes"] = item_types if isinstance(item_types, list) else [item_types]
         if config:
             body["propConfig"] = config
         key = repr(sorted(body.items()))
@@ -79,7 +91,12 @@ def export(document: Document) -> dict[str, bytes]:
         return f"#/properties/{plan}_properties/{props_by_spec[key]}"
 
     def add(
-        name: str, event_type: str, description: str, props: dict[str, Any], allow_unplanned: bool
+        name: str,
+        event_type: str,
+        description: str,
+        props: dict[str, Any],
+        allow_unplanned: bool,
+        variants: Any = None,
     ) -> None:
         ident = _id(name, event_ids)
         entry: dict[str, Any] = {"id": ident, "name": name, "event_type": event_type}
@@ -96,7 +113,35 @@ def export(document: Document) -> dict[str, bytes]:
         }
         if props:
             rule["properties"] = uses(props)
+        if isinstance(variants, list) and variants:
+            rule["variants"] = [written(v, props) for v in variants if isinstance(v, dict)]
         rules.append(rule)
+
+    def written(variant: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """A variant as rudder-cli writes one: each case's properties by reference."""
+
+        def refs(case: Any) -> list[dict[str, Any]]:
+            found = case.get("properties") if isinstance(case, dict) else None
+            return [{"$ref": property_ref(n, props.get(n) or {}),
+                     "required": s.get("required") is True}
+                    for n, s in sorted((found or {}).items()) if isinstance(s, dict)]  # fmt: skip
+
+        name = str(variant.get("discriminator"))
+        out: dict[str, Any] = {"type": "discriminator",
+                               "discriminator": property_ref(name, props.get(name) or {}),
+                               "cases": []}  # fmt: skip
+        for case in variant.get("cases") or ():
+            if not isinstance(case, dict):
+                continue
+            entry: dict[str, Any] = {"display_name": str(case.get("name") or _shown(case))}
+            entry["match"] = case.get("match")
+            if case.get("description"):
+                entry["description"] = case["description"]
+            entry["properties"] = refs(case)
+            out["cases"].append(entry)
+        if isinstance(variant.get("default"), dict):
+            out["default"] = refs(variant["default"])
+        return out
 
     def uses(props: dict[str, Any]) -> list[dict[str, Any]]:
         """A rule's property references; nested properties as rudder-cli nests them."""
@@ -118,6 +163,7 @@ def export(document: Document) -> dict[str, bytes]:
             event.get("description", ""),
             event.get("properties") or {},
             event.get("additional_properties") is not False,
+            event.get("variants"),
         )
     for section in ("identify", "group"):
         traits = (document.get(section) or {}).get("traits") or {}
@@ -236,13 +282,16 @@ def read(path: Path, plan_id: str) -> Imported:
                        f"{event['id']} (imported under its id)")  # fmt: skip
             name = str(event["id"])
         props = reader.properties(source, rule.get("properties"), (*at, "properties"))
-        reader.variants(source, rule.get("variants"), (*at, "variants"), props)
+        variants = reader.variants(source, rule.get("variants"), (*at, "variants"), props)
         kind = str(event.get("event_type") or "track")
         if kind not in ("track", "identify", "group"):
             losses.add("rule", at, f"a {kind} rule {rule.get('id')} (a plan holds track, "
                        "identify and group calls)")  # fmt: skip
             continue
         if kind in ("identify", "group"):
+            for v_index, _variant in enumerate(variants):
+                losses.add("variant", (*at, "variants", v_index), f"variants of a {kind} rule "
+                           f"{rule.get('id')} (a plan has variants on events only)")  # fmt: skip
             if props:
                 document.setdefault(kind, {"traits": {}})["traits"].update(props)
             continue
@@ -253,6 +302,8 @@ def read(path: Path, plan_id: str) -> Imported:
             body["additional_properties"] = False
         if props:
             body["properties"] = props
+        if variants:
+            body["variants"] = variants
         document["events"][name] = body
     if categories:
         imported.left_out.append(
@@ -359,7 +410,7 @@ class _Reader:
             spec["properties"] = self.properties(t_source, kind["properties"],
                                                  (*t_at, "properties"))  # fmt: skip
         self.variants(t_source, kind.get("variants"), (*t_at, "variants"),
-                      spec.setdefault("properties", {}))  # fmt: skip
+                      spec.setdefault("properties", {}), kept=False)  # fmt: skip
         if not spec["properties"]:
             del spec["properties"]
         return spec
@@ -393,29 +444,61 @@ class _Reader:
                 spec["items"] = {"type": kinds[0] if len(kinds) == 1 else kinds}
 
     def variants(self, source: Source, variants: Any, at: tuple[str | int, ...],
-                 props: dict[str, Any]) -> None:  # fmt: skip
-        """Discriminated cases: the plan has no conditional form yet. Each property a case
-        or the default brings is planned (optional), and each case is named as a loss with
-        what it requires."""
+                 props: dict[str, Any], kept: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+        """Discriminated cases as the plan's `variants`: each property a case brings is
+        planned (optional) on the event too, and the case makes it required. `kept` False
+        (a custom type's variants; the plan has them on events only): the properties are
+        planned and each case is named as a loss with what it requires."""
         losses = Losses(source, self.imported.lost)
+        found: list[dict[str, Any]] = []
         for v_index, variant in enumerate(sequence(source, variants, at, "`variants`")):
             v_at = (*at, v_index)
             variant = mapping(source, variant, v_at, "a variant")
+            written = variant.get("discriminator")
+            target = self.project.get("property", written) if isinstance(written, str) else None
+            if target is None:
+                raise source.fail((*v_at, "discriminator"),
+                                  f"no property {written} in the project")  # fmt: skip
+            prop = target[2]
+            discriminator = str(prop.get("name") or prop.get("display_name") or prop["id"])
+            if kept and discriminator not in props:  # a case adds to the event's properties
+                props[discriminator] = self.property(target[0], target[1], prop)
             default = variant.get("default")
             if isinstance(default, dict):  # v1: {properties: [...]}
                 default = default.get("properties")
-            cases = [(c.get("display_name") or f"case {i + 1}", c.get("match"), c.get("properties"),
-                      (*v_at, "cases", i, "properties"))
+            cases = [(c.get("display_name"), c.get("match"), c.get("properties"),
+                      (*v_at, "cases", i, "properties"), c.get("description"))
                      for i, c in enumerate(sequence(source, variant.get("cases"),
                                                     (*v_at, "cases"), "`cases`"))
                      if isinstance(c, dict)]  # fmt: skip
-            cases.append(("default", None, default, (*v_at, "default")))
-            for title, match, uses, u_at in cases:
+            if default is not None:
+                cases.append((None, None, default, (*v_at, "default"), None))
+            form: dict[str, Any] = {"discriminator": discriminator, "cases": []}
+            for title, match, uses, u_at, description in cases:
                 brought = self.properties(source, uses, u_at)
                 for name, spec in brought.items():
                     props.setdefault(name, {k: v for k, v in spec.items() if k != "required"})
-                if brought:
-                    when = f" when {variant.get('discriminator')} is {match}" if match else ""
-                    losses.add("variant", u_at, f"variant {title!r}{when}: "
-                               + ", ".join(f"{n}{' (required)' if s.get('required') else ''}"
-                                           for n, s in brought.items()))  # fmt: skip
+                if not kept:
+                    if brought:
+                        when = f" when {written} is {match}" if match is not None else ""
+                        losses.add("variant", u_at, f"variant {title or 'default'!r}{when} of "
+                                   "a custom type: " + ", ".join(
+                                       f"{n}{' (required)' if s.get('required') else ''}"
+                                       for n, s in brought.items()))  # fmt: skip
+                    continue
+                case: dict[str, Any] = {}
+                if title and title != _shown({"match": match}):
+                    case["name"] = str(title)
+                if match is not None:
+                    case["match"] = match if isinstance(match, list) else [match]
+                if description:
+                    case["description"] = str(description)
+                case["properties"] = {n: {"required": True} if s.get("required") else {}
+                                      for n, s in brought.items()}  # fmt: skip
+                if match is None:
+                    form["default"] = case
+                else:
+                    form["cases"].append(case)
+            if kept and form["cases"]:
+                found.append(form)
+        return found

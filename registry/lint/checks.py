@@ -231,6 +231,32 @@ def unknown_replacements(registry: Registry) -> Iterator[Hit]:
                 )
 
 
+def unknown_variant_properties(registry: Registry) -> Iterator[Hit]:
+    """A case of an event's `variants` names a property (or a discriminator) the event
+    has not: a case adds to the event's properties, it never brings keys of its own."""
+    for plan in _plans(registry):
+        for name in sorted(plan.events):
+            event = plan.events[name]
+            known = sorted(set(event.properties) | set(plan.common))
+            for case in event.cases:
+                unknown = [(p.name, p.path, "property") for p in case.properties.values()]
+                if case is next(c for c in event.cases if c.variant == case.variant):
+                    unknown.insert(
+                        0, (case.discriminator, (*case.variant, "discriminator"), "discriminator")
+                    )  # once per variant
+                for prop, path, what in unknown:
+                    if prop in known:
+                        continue
+                    yield Hit(
+                        plan.id,
+                        registry.locate(event.file, path),
+                        f"{what} '{prop}' of a variant of event '{name}' is not a property "
+                        "of the event",
+                        _did_you_mean(prop, known) + "Define it under the event's "
+                        "`properties:` (optional there), then constrain it in the case.",
+                    )
+
+
 def rename_conflicts(registry: Registry) -> Iterator[Hit]:
     """`renamed_from` names a name that is still defined, or one claimed by two definitions."""
     for plan in _plans(registry):

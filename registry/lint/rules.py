@@ -355,6 +355,29 @@ RULES: tuple[Rule, ...] = (
         check=checks.unknown_replacements,
     ),
     Rule(
+        "variant-property-unknown",
+        ERROR,
+        "A case of an event's `variants` names a property, or a discriminator, the event "
+        "does not have.",
+        _plan(
+            "events:\n  Page Viewed:\n    properties:\n      kind: {type: string}\n"
+            "    variants:\n      - discriminator: kind\n        cases:\n"
+            "          - match: [search]\n            properties:\n"
+            "              qurey: {required: true}\n"
+        ),
+        (PLAN, 12),
+        _plan(
+            "events:\n  Page Viewed:\n    properties:\n      kind: {type: string}\n"
+            "      query: {type: string}\n    variants:\n      - discriminator: kind\n"
+            "        cases:\n          - match: [search]\n            properties:\n"
+            "              query: {required: true}\n"
+        ),
+        doc="A case adds to the event's own properties (or the plan's common ones): it makes "
+        "them required or narrows them when the discriminator holds the case's values, so "
+        "the event's keys stay the same in every case.",
+        check=checks.unknown_variant_properties,
+    ),
+    Rule(
         "rename-conflict",
         ERROR,
         "`renamed_from` names a name still defined, or one two definitions claim.",

@@ -53,12 +53,81 @@ class Event(Definition):
             if isinstance(spec, dict)
         }
 
+    @cached_property
+    def cases(self) -> list[Case]:
+        """The cases of the event's `variants`, built when first asked for."""
+        return event_cases(self) if "variants" in self.spec else []
+
+
+@dataclass
+class Case:
+    """One case of an event's `variants`: when the discriminator holds one of `match`
+    (or none of the variant's cases, for its `default`), `properties` apply as well."""
+
+    discriminator: str
+    match: tuple[Any, ...] | None  # None: the default
+    properties: dict[str, Property]
+    path: Path  # the case's place in the file
+    name: str | None = None
+    description: str | None = None
+
+    @property
+    def variant(self) -> Path:
+        """The place of the variant the case belongs to (its discriminator's parent)."""
+        return self.path[:-1] if self.match is None else self.path[:-2]
+
+    @property
+    def key(self) -> str:
+        """The case by meaning (discriminator and values), as the diff matches it."""
+        if self.match is None:
+            return f"{self.discriminator} is anything else"
+        return f"{self.discriminator} is " + " or ".join(_shown(m) for m in self.match)
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(
+        value, bool) else "null" if value is None else str(value)  # fmt: skip
+
+
+def event_cases(event: Event) -> list[Case]:
+    """Each case of the event's `variants` (a discriminator and its cases), in file order."""
+    variants = event.spec.get("variants")
+    found: list[Case] = []
+    for index, variant in enumerate(variants if isinstance(variants, list) else ()):
+        if not isinstance(variant, dict) or not isinstance(variant.get("discriminator"), str):
+            continue
+        at = (*event.path, "variants", index)
+        cases = variant.get("cases")
+        entries = [(c, (*at, "cases", i)) for i, c in enumerate(cases if isinstance(cases, list)
+                                                                else ())]  # fmt: skip
+        if isinstance(variant.get("default"), dict):
+            entries.append((variant["default"], (*at, "default")))
+        for case, case_at in entries:
+            if not isinstance(case, dict):
+                continue
+            match = case.get("match") if case_at[-1] != "default" else None
+            if case_at[-1] != "default" and not isinstance(match, list):
+                continue
+            props = case.get("properties")
+            found.append(Case(
+                variant["discriminator"],
+                tuple(match) if isinstance(match, list) else None,
+                {name: Property(name, spec, event.file, (*case_at, "properties", name), event.doc)
+                 for name, spec in (props.items() if isinstance(props, dict) else ())
+                 if isinstance(spec, dict)},
+                case_at,
+                case.get("name") if isinstance(case.get("name"), str) else None,
+                case.get("description") if isinstance(case.get("description"), str) else None,
+            ))  # fmt: skip
+    return found
+
 
 # The kinds of property map a plan has, keyed by the section they come from.
 COMMON = "common"
 IDENTIFY = "identify"
 GROUP = "group"
 SHARED = "properties"
+VARIANTS = "variants"  # the properties a case of an event's variants brings
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -116,6 +185,8 @@ class Plan:
         yield GROUP, None, self.group
         for name in sorted(self.events):
             yield "events", name, self.events[name].properties
+            for case in self.events[name].cases:
+                yield VARIANTS, name, case.properties
 
     @property
     def location(self) -> Location:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.load.model import Event, Plan
+from registry.load.model import Case, Event, Plan
 
 # Keys copied as they are into JSON Schema.
 SCHEMA_KEYS = (
@@ -92,12 +92,46 @@ def event_schema(plan: Plan, event: Event) -> dict[str, Any]:
     """JSON Schema of an event's `properties` payload, common properties included."""
     closed = event.spec.get("additional_properties") is False
     schema = object_schema(event_properties(plan, event), plan, closed=closed)
+    conditions = variant_conditions(plan, event)
+    if conditions:
+        schema["allOf"] = conditions
     description = event.spec.get("description")
     if isinstance(description, str):
         schema = {"description": description, **schema}
     if event.spec.get("deprecated"):
         schema["deprecated"] = True
     return schema
+
+
+def variant_conditions(plan: Plan, event: Event) -> list[dict[str, Any]]:
+    """One `if`/`then`/`else` chain per variant of the event: the first case whose values
+    the discriminator holds applies (`then`), else the next, else the default. A case's
+    properties are among the event's, so the event's closed keys stay exact."""
+    chains: dict[tuple[Any, ...], list[Case]] = {}
+    for case in event.cases:
+        chains.setdefault(case.variant, []).append(case)
+    conditions = []
+    for cases in chains.values():
+        default = next((c for c in cases if c.match is None), None)
+        otherwise: dict[str, Any] | None = _case_schema(default, plan) if default else None
+        for case in reversed([c for c in cases if c.match is not None]):
+            condition: dict[str, Any] = {
+                "if": {"properties": {case.discriminator: {"enum": list(case.match or ())}},
+                       "required": [case.discriminator]},
+                "then": _case_schema(case, plan),
+            }  # fmt: skip
+            if otherwise is not None:
+                condition["else"] = otherwise
+            otherwise = condition
+        if otherwise is not None:
+            conditions.append(otherwise)
+    return conditions
+
+
+def _case_schema(case: Case, plan: Plan) -> dict[str, Any]:
+    shape = object_schema({n: p.spec for n, p in case.properties.items()}, plan, closed=None)
+    del shape["type"]
+    return {"description": f"when {case.key}", "x-when": case.key, **shape}
 
 
 def traits_schema(plan: Plan, section: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.escape import md_block, md_code, md_text
-from registry.load.model import Plan, Property
+from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -44,12 +44,35 @@ def _resolve_nested(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
     return spec
 
 
+def _variants(event: Event, plan: Plan) -> list[dict[str, Any]]:
+    """The event's variants as written, each case's properties resolved like the event's."""
+    variants: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for case in event.cases:
+        variant = variants.setdefault(case.variant, {"discriminator": case.discriminator,
+                                                     "cases": []})  # fmt: skip
+        body: dict[str, Any] = {}
+        if case.name is not None:
+            body["name"] = case.name
+        if case.match is not None:
+            body["match"] = list(case.match)
+        if case.description is not None:
+            body["description"] = case.description
+        body["properties"] = _resolved(case.properties, plan)
+        if case.match is None:
+            variant["default"] = body
+        else:
+            variant["cases"].append(body)
+    return list(variants.values())
+
+
 def plan_document(plan: Plan, version: str) -> dict[str, Any]:
     """The plan as one JSON document: files merged, `$ref` resolved, keys sorted."""
     events = {}
     for name, event in sorted(plan.events.items()):
         body = {k: event.spec[k] for k in EVENT_KEYS if k in event.spec}
         body["properties"] = _resolved(event.properties, plan)
+        if event.cases:
+            body["variants"] = _variants(event, plan)
         events[name] = body
     return {
         "plan": plan.id,

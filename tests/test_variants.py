@@ -1,0 +1,174 @@
+"""An event's `variants` (a discriminator and its cases): checked by `trackplan check`, the
+release's schema and generated code alike, and compared case by case in the diff."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from registry.load.loader import load_registry
+from registry.load.snapshot import FolderSnapshot
+from registry.release.artifacts import plan_document, schema_bundle
+from tests.codegen_kit import violations_said
+from tests.conftest import CliResult, write_files
+from tests.test_codegen import load_module, tsc_path  # noqa: F401 (a fixture)
+
+Cli = Callable[..., CliResult]
+
+PLAN = """plan: {id: web}
+events:
+  Page Viewed:
+    additional_properties: false
+    properties:
+      page_type: {type: string, enum: [search, product, home], required: true}
+      query: {type: string}
+      product_id: {type: string}
+      referrer: {type: string}
+    variants:
+      - discriminator: page_type
+        cases:
+          - name: Search results
+            match: [search]
+            properties:
+              query: {required: true, minLength: 1}
+          - match: [product]
+            properties:
+              product_id: {required: true}
+        default:
+          properties:
+            referrer: {required: true}
+"""
+
+CALLS = [
+    {"page_type": "search", "query": "shoes"},  # clean
+    {"page_type": "search"},
+    {"page_type": "search", "query": ""},
+    {"page_type": "product", "product_id": "p1"},  # clean
+    {"page_type": "product", "query": "x"},
+    {"page_type": "home", "referrer": "mail"},  # clean
+    {"page_type": "home"},
+    {"page_type": "search", "query": "x", "colour": "red"},  # closed: unplanned key
+]
+# (call index, property, what trackplan check says)
+CHECKED = [
+    (1, "query", "required when page_type is 'search', missing"),
+    (2, "query", "length 0, minLength 1"),
+    (4, "product_id", "required when page_type is 'product', missing"),
+    (6, "referrer", "required when page_type is anything else, missing"),
+    (7, "colour", "not in the plan"),
+]
+
+
+def _registry(tmp_path: Path, plan: str = PLAN) -> Path:
+    return write_files(tmp_path / "repo", {"plans/web/plan.yaml": plan})
+
+
+def test_check_applies_the_case_the_discriminator_selects(run_cli: Cli, tmp_path: Path) -> None:
+    repo = _registry(tmp_path)
+    assert run_cli("validate", "--repo", str(repo)).code == 0
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("".join(json.dumps({"event": "Page Viewed", "properties": p}) + "\n"
+                             for p in CALLS))  # fmt: skip
+    done = run_cli("check", str(calls), "--repo", str(repo), "--format", "json")
+    assert done.code == 1, done.err
+    found = sorted((line - 1, f["property"], f["detail"])
+                   for f in done.json()["findings"] for line in f["lines"])  # fmt: skip
+    assert found == CHECKED
+
+
+def test_the_release_schema_says_what_check_says(tmp_path: Path) -> None:
+    plan = load_registry(FolderSnapshot(_registry(tmp_path))).registry.plans["web"]
+    bundle = schema_bundle(plan, "1.0.0")
+    validator = jsonschema.Draft202012Validator(bundle)
+    failing = {
+        i
+        for i, props in enumerate(CALLS)
+        if list(validator.iter_errors({"event": "Page Viewed", "properties": props}))
+    }
+    assert failing == {i for i, _, _ in CHECKED}
+    document = plan_document(plan, "1.0.0")
+    variant = document["events"]["Page Viewed"]["variants"][0]
+    assert variant["discriminator"] == "page_type"
+    assert [c.get("name") for c in variant["cases"]] == ["Search results", None]
+    assert variant["default"]["properties"]["referrer"]["required"] is True
+
+
+def test_generated_code_checks_the_cases_at_run_time(
+    run_cli: Cli,
+    tmp_path: Path,
+    tsc_path: str,  # noqa: F811
+) -> None:
+    repo = _registry(tmp_path)
+    for lang in ("python", "typescript"):
+        assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
+                       str(tmp_path)).code == 0  # fmt: skip
+    expected = [f"/{prop} {said}" for _, prop, said in CHECKED if "length" not in said
+                and "not in the plan" not in said]  # fmt: skip
+    generated = load_module(tmp_path / "web.py")
+    said: list[str] = []
+    sink = type("Sink", (), {"track": lambda *a: None})()
+    tracker = generated.Tracker(sink, on_violation=lambda v: said.append(f"{v.path} {v.message}"))
+    for props in CALLS[:7]:
+        tracker.track_page_viewed(props)
+    assert [s for s in said if "required" in s] == expected
+    assert "/query shorter than 1" in said
+    calls = [f"t.trackPageViewed({json.dumps(p)} as any);" for p in CALLS[:7]]
+    ts_said = violations_said(tsc_path, tmp_path, "web", calls)
+    assert [s for s in ts_said if "required" in s] == expected
+    assert "/query shorter than 1" in ts_said
+
+
+def _diff(run_cli: Cli, tmp_path: Path, before: str, after: str) -> list[tuple[Any, ...]]:
+    base = write_files(tmp_path / "base", {"plans/web/plan.yaml": before})
+    head = write_files(tmp_path / "head", {"plans/web/plan.yaml": after})
+    done = run_cli("diff", str(base), str(head), "--format", "json")
+    assert done.code in (0, 1), done.err
+    return sorted((c["rule"], c["location"]["file"], c["location"]["line"], c["message"],
+                   tuple(c["breaks"]))
+                  for c in done.json()["changes"])  # fmt: skip
+
+
+def test_the_diff_compares_cases_by_discriminator_and_values(run_cli: Cli, tmp_path: Path) -> None:
+    after = PLAN.replace("query: {required: true, minLength: 1}", "query: {minLength: 3}")
+    after = after.replace("          - match: [product]\n            properties:\n"
+                          "              product_id: {required: true}\n", "")  # fmt: skip
+    after = after.replace("referrer: {required: true}", "referrer: {required: true}\n"
+                          "            product_id: {required: true}")  # fmt: skip
+    file = "plans/web/plan.yaml"
+    assert _diff(run_cli, tmp_path, PLAN, after) == [
+        (
+            "property-constraint-narrowed",
+            file,
+            16,
+            "property 'query' of 'Page Viewed' when page_type is 'search' tightened min length "
+            "from 1 to 3",
+            ("producers",),
+        ),
+        # a case no longer there: at the event
+        (
+            "property-made-optional",
+            file,
+            3,
+            "property 'product_id' of 'Page Viewed' when page_type is 'product' became optional",
+            ("consumers",),
+        ),
+        (
+            "property-made-optional",
+            file,
+            16,
+            "property 'query' of 'Page Viewed' when page_type is 'search' became optional",
+            ("consumers",),
+        ),
+        (
+            "property-made-required",
+            file,
+            20,
+            "property 'product_id' of 'Page Viewed' when page_type is anything else became "
+            "required",
+            ("producers",),
+        ),
+    ]
