@@ -38,7 +38,10 @@ def test_segment_config_api_keeps_the_newest_version_and_former_names(
     )
     assert result.code == 0, result.err
     assert result.out == "wrote plans/web/plan.yaml: plan web, 2 events\n"
-    assert result.err == ""  # nothing left out: `anyOf` is the plan's own now
+    # Nothing else left out (`anyOf` is the plan's own now); the older version is named.
+    assert result.err.count("\n  ") == 1, result.err
+    said = "version 1 of event 'Order Completed' (version 2 is imported) at "
+    assert said + "tracking_plan.rules.events[0] " in result.err
     plan = plan_of(tmp_path, "web")
     assert (plan["title"], plan["description"]) == ("Acme web", "Events of the web app.")
     order = plan["events"]["Order Completed"]
@@ -133,7 +136,11 @@ def test_a_spreadsheet_in_any_column_order_and_case(run_cli: Cli, tmp_path: Path
         "import", "csv", str(FIXTURES / "sheet.csv"), "--plan", "web", "--repo", str(tmp_path)
     )
     assert result.code == 0, result.err
-    assert "columns trackplan does not read: 'Notes'" in result.err
+    # A column nobody reads is named with what it held, and --strict refuses it.
+    assert "column 'Notes', 1 filled cell (trackplan does not read it) at column 11" in result.err
+    strict = run_cli("import", "csv", str(FIXTURES / "sheet.csv"), "--plan", "web", "--repo",
+                     str(tmp_path / "strict"), "--strict")  # fmt: skip
+    assert strict.code == 1 and not (tmp_path / "strict" / "plans").exists()
     plan = plan_of(tmp_path, "web")
     assert plan["lifecycle"] == [{"stage": "Subscriber"}, {"stage": "Customer"}]
     assert set(plan["sources"]) == {"web", "ios", "server"}

@@ -85,6 +85,7 @@ def _count_segment(data: Any) -> Counter[str]:
                 "version", 1
             ):
                 newest[entry["name"]] = entry
+        found["event"] += len(events) - len(newest)  # each older version: an event definition
         for entry in newest.values():
             labels = {**(entry.get("labels") or {}), **(entry["rules"].get("labels") or {})}
             entries.append(("event", entry["rules"], labels, "properties"))

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.formats.base import Carries, Document, FormatError, Imported
+from registry.formats.base import Carries, Document, FormatError, Imported, Loss
+from registry.text import plural
 
 NAME = "csv"
 SUMMARY = "a spreadsheet saved as CSV: one row per event x property"
@@ -237,20 +238,28 @@ def read(path: Path, plan_id: str) -> Imported:
             f"{path}:1: no 'event' column; the first row names the columns "
             f"({', '.join(COLUMNS)}, in any order)"
         )
-    ignored = [c for c in header if c.strip() and _key(c) not in COLUMNS]
+    ignored = {i: c for i, c in enumerate(header) if c.strip() and _key(c) not in COLUMNS}
+    filled = dict.fromkeys(ignored, 0)  # cells of columns trackplan does not read
     imported = Imported({"plan": plan_id, "events": {}})
-    if ignored:
-        imported.left_out.append(
-            "columns trackplan does not read: " + ", ".join(repr(c) for c in ignored)
-        )
     # An event's own columns as last read: they repeat on each of its rows, read once.
     seen: dict[str, tuple[str, ...]] = {}
     try:
         for row in reader:
+            for index in ignored:
+                filled[index] += index < len(row) and bool(row[index].strip())
             _row(path, reader.line_num, row, columns, imported.document, seen)
     except csv.Error as exc:
         raise FormatError(f"{path}:{reader.line_num}: {exc}: is a quote opened in an earlier "
                           "row never closed?") from None  # fmt: skip
+    # A column of values nobody reads is data lost; an empty one is only a note.
+    for index, name in ignored.items():
+        if filled[index]:
+            imported.lost.append(Loss("column", f"{path}:1", f"column {index + 1}",
+                                      f"column {name!r}, {plural(filled[index], 'filled cell')}"
+                                      " (trackplan does not read it)"))  # fmt: skip
+    empty = [repr(name) for index, name in ignored.items() if not filled[index]]
+    if empty:
+        imported.left_out.append("empty columns trackplan does not read: " + ", ".join(empty))
     return imported
 
 

@@ -167,6 +167,7 @@ class _Reader:
         self.source = source
         self.imported = imported
         self.losses = Losses(source, imported.lost)
+        self.versions: dict[str, tuple[int, tuple[str | int, ...]]] = {}  # event: kept, where
 
     def events(self, entries: Any, at: tuple[str | int, ...]) -> None:
         for index, entry in enumerate(sequence(self.source, entries, at, "the events")):
@@ -202,11 +203,16 @@ class _Reader:
 
     def event(self, name: str, description: Any, schema: Any, labels: Any, version: Any,
               at: tuple[str | int, ...], schema_at: tuple[str | int, ...]) -> None:  # fmt: skip
-        events = self.imported.document["events"]
-        if name in events:
-            previous = self.imported.comments.get(name, "")
-            if not isinstance(version, int) or version <= int(previous.rsplit(" ", 1)[-1] or 0):
-                return  # an older version of an event already read: the newest is kept
+        number = version if isinstance(version, int) and not isinstance(version, bool) else 1
+        if name in self.versions:  # several versions of one event: the newest is kept
+            newest, newest_at = self.versions[name]
+            if number <= newest:
+                self.losses.add("event", at, f"version {number} of event {name!r} (version "
+                                f"{newest} is imported)")  # fmt: skip
+                return
+            self.losses.add("event", newest_at, f"version {newest} of event {name!r} (version "
+                            f"{number} is imported)")  # fmt: skip
+        self.versions[name] = (number, at)
         part, where, call = self.part(schema, "properties", schema_at)
         reader = SchemaReader(self.losses, schema)
         allowed = () if call else ("labels", "eventMetadata")
@@ -239,7 +245,7 @@ class _Reader:
             event["additional_properties"] = False
         if props:
             event["properties"] = props
-        events[name] = event
+        self.imported.document["events"][name] = event
         if isinstance(version, int) and version > 1:
             self.imported.comments[name] = f"Segment event version {version}"
 
