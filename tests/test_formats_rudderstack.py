@@ -4,6 +4,7 @@ references), custom types, nested properties, item types, variants, name templat
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,42 @@ def test_event_variants_become_the_plans_variants_and_round_trip(
     after = load_yaml((tmp_path / "b/plans/shop/plan.yaml").read_bytes()).data
     assert after["events"]["Checkout Started"]["variants"] == checkout["variants"]
     assert after["events"]["Checkout Started"]["properties"]["tags"]["items"] == {"type": "string"}
+
+
+def test_every_event_property_and_custom_type_is_imported_or_named(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    with (project / "events.yaml").open("a") as out:  # in the catalog, in no rule
+        out.write("    - id: legacy_event\n      name: Legacy Event\n      event_type: track\n")
+    with (project / "properties.yaml").open("a") as out:
+        out.write("    - id: unused_prop\n      name: unused_prop\n      type: string\n")
+    done = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo",
+                   str(tmp_path / "repo"), "--format", "json")  # fmt: skip
+    assert done.code in (0, 1), done.err
+    lost = done.json()["lost"]
+    plan = load_yaml((tmp_path / "repo/plans/shop/plan.yaml").read_bytes()).data
+    written = set(_keys(plan))
+    # Counted from the files, independently of the importer: each entity of the project.
+    tp = load_yaml((project / "tracking-plan.yaml").read_bytes()).data["spec"]
+    rules_of: dict[str, list[str]] = {}
+    for rule in tp["rules"]:
+        rules_of.setdefault(rule["event"].split(":", 1)[1], []).append(rule["id"])
+    for file, key in (("events.yaml", "events"), ("properties.yaml", "properties"),
+                      ("custom-types.yaml", "types")):  # fmt: skip
+        for entity in load_yaml((project / file).read_bytes()).data["spec"][key]:
+            ids = {entity["id"], *rules_of.get(entity["id"], ())}  # an event, or its rule
+            named = [loss for loss in lost if any(f" {i} " in f" {loss['what']} " for i in ids)]
+            imported = entity.get("name") in written or entity["id"] in written
+            if entity.get("event_type") in ("identify", "group"):
+                imported = entity["event_type"] in plan  # its rule's properties: traits
+            if key == "types":  # expanded inline, its name kept in the description
+                imported = f"Custom type {entity['name']}" in json.dumps(plan)
+            assert imported or named, (file, entity["id"])
+    said = {(loss["kind"], loss["what"]) for loss in lost}
+    assert ("event", "event legacy_event (no rule of the tracking plan uses it)") in said
+    assert ("property", "property unused_prop (no rule of the tracking plan uses it)") in said
+    strict = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo",
+                     str(tmp_path / "strict"), "--strict")  # fmt: skip
+    assert strict.code == 1 and not (tmp_path / "strict" / "plans").exists()

@@ -305,6 +305,10 @@ def read(path: Path, plan_id: str) -> Imported:
         if variants:
             body["variants"] = variants
         document["events"][name] = body
+    for kind, ident, (e_source, e_at, _) in project.unused():
+        if kind in ("event", "property", "custom-type"):  # categories: the note below
+            said = f"{kind} {ident} (no rule of the tracking plan uses it)"
+            Losses(e_source, imported.lost).add(kind.replace("-", " "), e_at, said)
     if categories:
         imported.left_out.append(
             f"event categories ({categories} events): trackplan has "
@@ -319,6 +323,7 @@ class _Project:
     def __init__(self) -> None:
         self.by_ref: dict[str, Entity] = {}
         self.by_id: dict[tuple[str, str], Entity] = {}
+        self.used: set[int] = set()  # entities a reference reached (by id of the entity)
 
     def add(self, kind: str, written: str, group: str, ident: str, entity: Entity) -> None:
         self.by_ref[f"#/{written}/{group}/{ident}"] = entity
@@ -326,8 +331,17 @@ class _Project:
 
     def get(self, kind: str, ref: str) -> Entity | None:
         if ref.startswith(f"#{kind}:"):  # v1: `#property:id`
-            return self.by_id.get((kind, ref.split(":", 1)[1]))
-        return self.by_ref.get(ref)
+            found = self.by_id.get((kind, ref.split(":", 1)[1]))
+        else:
+            found = self.by_ref.get(ref)
+        if found is not None:
+            self.used.add(id(found))
+        return found
+
+    def unused(self) -> list[tuple[str, str, Entity]]:
+        """(kind, id, entity) of each event, property and custom type no reference reached."""
+        return [(kind, ident, entity) for (kind, ident), entity in self.by_id.items()
+                if id(entity) not in self.used]  # fmt: skip
 
 
 class _Reader:
