@@ -219,3 +219,31 @@ def test_any_of_and_one_of_are_kept_as_the_plan_s_own(run_cli: Cli, tmp_path: Pa
                    "--out", str(out), "--vendor", "com.acme").code == 0  # fmt: skip
     schema = json.loads((out / "com.acme/item_found/jsonschema/1-0-0").read_text())
     assert schema["properties"]["id"] == either
+
+
+def test_a_history_step_git_refuses_undoes_the_whole_import(run_cli: Cli, tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas"
+    for version, props in {
+        "1-0-0": {"id": {"type": "string"}},
+        "1-0-1": {"id": {"type": "string"}, "n": {"type": "string"}},
+    }.items():
+        body = _schema("com.acme", "item_viewed", version, props, title="Item Viewed")
+        _write(schemas, "com.acme", "item_viewed", version, json.dumps(body))  # fmt: skip
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.email=a@b", "-c", "user.name=a"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "README").write_text("hi\n")
+    subprocess.run([*git, "add", "README"], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    # A ref where the second step's release tag must go: git refuses that tag.
+    subprocess.run([*git, "tag", "snow/v1.1.0/x"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    done = run_cli("import", "iglu", str(schemas), "--plan", "snow", "--repo", str(repo),
+                   "--history")  # fmt: skip
+    assert done.code == 2 and "the import was undone" in done.err, done.err
+    after = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    tags = subprocess.run([*git, "tag"], capture_output=True, text=True).stdout.split()
+    status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    assert (after, tags, status.stdout) == (head, ["snow/v1.1.0/x"], "")
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "README"]

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,17 @@ def import_plan(
     return _write(fmt, source, plan_id, repo, imported)
 
 
-def _write(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported) -> ImportResult:
-    """plans/{plan_id}/ of `imported`, written only when the new registry validates."""
+@dataclass(frozen=True)
+class _Prepared:
+    """An import's plan files, made and validated, not yet written."""
+
+    files: dict[str, bytes]
+    result: ImportResult
+
+
+def _prepare(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported) -> _Prepared:
+    """plans/{plan_id}/ of `imported`, made and validated against the registry; a value the
+    files cannot hold refuses the import before anything is written."""
     document = _with_references(imported.document)
     header = (
         f"Imported from {fmt} ({source.name}) by `trackplan import`.\n"
@@ -98,10 +108,17 @@ def _write(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported)
     except ValueError as exc:  # a value YAML and JSON cannot hold (NaN)
         raise FormatError(f"{source}: {exc}; nothing was written") from None
     findings = _validated(repo, plan_id, {f"plans/{plan_id}/{n}": f for n, f in made.items()})
-    write_folder(repo / "plans" / plan_id, {n: f.text.encode() for n, f in made.items()})
     written = f"plans/{plan_id}/plan.yaml" if len(made) == 1 else f"plans/{plan_id}/"
-    return ImportResult(written, len(document.get("events") or {}), findings, imported.left_out,
-                        imported.lost, imported.skipped)  # fmt: skip
+    return _Prepared({n: f.text.encode() for n, f in made.items()},
+                     ImportResult(written, len(document.get("events") or {}), findings,
+                                  imported.left_out, imported.lost, imported.skipped))  # fmt: skip
+
+
+def _write(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported) -> ImportResult:
+    """plans/{plan_id}/ of `imported`, written only when the new registry validates."""
+    prepared = _prepare(fmt, source, plan_id, repo, imported)
+    write_folder(repo / "plans" / plan_id, prepared.files)
+    return prepared.result
 
 
 @dataclass
@@ -119,9 +136,7 @@ def import_history(fmt: str, source: Path, plan_id: str, repo: Path,
     """Every version the source's history holds, oldest first, as a commit of the git
     repository `repo` and the plan's release tag, so `trackplan log` and `diff` read it."""
     from registry.load import gitrepo
-    from registry.load.snapshot import GitSnapshot, SnapshotError
-    from registry.release.artifacts import ReleaseInfo
-    from registry.release.planner import ReleaseError, plan_releases
+    from registry.load.snapshot import SnapshotError
 
     module = IMPORTERS.get(fmt)
     if module is None or not hasattr(module, "read_history"):
@@ -139,34 +154,92 @@ def import_history(fmt: str, source: Path, plan_id: str, repo: Path,
     if (repo / "plans" / plan_id).exists() and not force:
         raise FormatError(f"{repo / 'plans' / plan_id}: the plan exists already; pass --force "
                           "to replace it")  # fmt: skip
-    history = module.read_history(source, plan_id)
+    # Every step made before the first commit: a step that cannot be written refuses the
+    # import with the repository as it was.
+    steps = [(label, _prepare(fmt, source, plan_id, repo, imported))
+             for label, imported in module.read_history(source, plan_id)]  # fmt: skip
     done = HistoryResult(ImportResult("", 0))
-    for label, imported in history:
-        done.result = _write(fmt, source, plan_id, repo, imported)
-        message = f"Import {fmt} {label} of {source.name} as plan {plan_id}"
-        commit = gitrepo.commit_paths(repo, [f"plans/{plan_id}"], message)
-        head = GitSnapshot(repo, commit)
-        try:
-            planned = plan_releases(head, commit, gitrepo.tags(repo),
-                                    lambda sha: GitSnapshot(repo, sha),
-                                    reachable=gitrepo.tags_merged_into(repo, commit),
-                                    info=ReleaseInfo(commit))  # fmt: skip
-        except ReleaseError as exc:
-            done.blocked.append(f"{label}: {exc}")
-            planned = []
-        tags = []
-        for release in planned:
-            if release.plan != plan_id:
-                continue
-            if release.blocked:
-                first = release.blocked[0]
-                done.blocked.append(f"{label}: {release.tag} not released: {first.location}: "
-                                    f"{first.message}")  # fmt: skip
-            elif not release.exists:
-                gitrepo.create_annotated_tag(repo, release.tag, commit, release.changelog)
-                tags.append(release.tag)
-        done.steps.append((label, commit, tags))
+    with _undone_on_failure(repo, f"plans/{plan_id}", done):
+        for label, prepared in steps:
+            _history_step(fmt, source, plan_id, repo, label, prepared, done)
     return done
+
+
+@contextlib.contextmanager
+def _undone_on_failure(repo: Path, folder: str, done: HistoryResult) -> Iterator[None]:
+    """Should a step fail half-way (git refusing a commit or a tag), the branch, the plan's
+    folder and the tags go back to what they were: no history is imported by halves."""
+    from registry.load import gitrepo
+    from registry.load.snapshot import SnapshotError
+
+    try:
+        before: str | None = gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "HEAD").strip()
+    except SnapshotError:
+        before = None  # a repository without commits yet
+    fresh = not (repo / folder).parent.exists()  # plans/ made by this import
+    try:
+        yield
+    except BaseException as exc:
+        for _, _, tags in done.steps:
+            for tag in tags:
+                gitrepo.git(repo, "tag", "--delete", tag)
+        if before is not None:
+            gitrepo.git(repo, "reset", "--quiet", "--soft", before)
+            gitrepo.git(repo, "reset", "--quiet", before, "--", folder)
+            shutil.rmtree(repo / folder, ignore_errors=True)
+            if _tracked(repo, before, folder):
+                gitrepo.git(repo, "checkout", before, "--", folder)
+        else:
+            gitrepo.git(repo, "update-ref", "-d", "HEAD")
+            gitrepo.git(repo, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", folder)
+            shutil.rmtree(repo / folder, ignore_errors=True)
+        if fresh:
+            shutil.rmtree((repo / folder).parent, ignore_errors=True)
+        if isinstance(exc, SnapshotError):  # git refused a step
+            raise FormatError(f"{exc}; the import was undone, the repository is as it "
+                              "was") from None  # fmt: skip
+        raise
+
+
+def _tracked(repo: Path, revision: str, folder: str) -> bool:
+    from registry.load import gitrepo
+
+    return bool(gitrepo.git(repo, "ls-tree", "--name-only", revision, "--", folder).strip())
+
+
+def _history_step(fmt: str, source: Path, plan_id: str, repo: Path, label: str,
+                  prepared: _Prepared, done: HistoryResult) -> None:  # fmt: skip
+    """One version of the history: written, committed and tagged as its release."""
+    from registry.load import gitrepo
+    from registry.load.snapshot import GitSnapshot
+    from registry.release.artifacts import ReleaseInfo
+    from registry.release.planner import ReleaseError, plan_releases
+
+    write_folder(repo / "plans" / plan_id, prepared.files)
+    done.result = prepared.result
+    message = f"Import {fmt} {label} of {source.name} as plan {plan_id}"
+    commit = gitrepo.commit_paths(repo, [f"plans/{plan_id}"], message)
+    tags: list[str] = []
+    done.steps.append((label, commit, tags))  # the tags as they are made (undone on failure)
+    head = GitSnapshot(repo, commit)
+    try:
+        planned = plan_releases(head, commit, gitrepo.tags(repo),
+                                lambda sha: GitSnapshot(repo, sha),
+                                reachable=gitrepo.tags_merged_into(repo, commit),
+                                info=ReleaseInfo(commit))  # fmt: skip
+    except ReleaseError as exc:
+        done.blocked.append(f"{label}: {exc}")
+        planned = []
+    for release in planned:
+        if release.plan != plan_id:
+            continue
+        if release.blocked:
+            first = release.blocked[0]
+            done.blocked.append(f"{label}: {release.tag} not released: {first.location}: "
+                                f"{first.message}")  # fmt: skip
+        elif not release.exists:
+            gitrepo.create_annotated_tag(repo, release.tag, commit, release.changelog)
+            tags.append(release.tag)
 
 
 def _with_references(document: Document) -> Document:
