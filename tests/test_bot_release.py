@@ -108,3 +108,40 @@ def test_a_release_interrupted_after_the_tag_is_finished(tmp_path: Path) -> None
         drain(app)
         assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
         assert len(gh.state.assets[gh.state.releases[0]["id"]]) == 4
+
+
+def test_a_release_the_repair_cannot_complete_is_never_called_released(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data", give_up_after_seconds=0, request_backoff_seconds=0)
+        client = app.test_client()
+        # GitHub refuses the release itself (a 422 is no transient fault): the tag is made.
+        views = gh.app.view_functions
+        key = next(k for k in views if k.startswith("POST") and k.endswith("/releases"))
+        create_release = views[key]
+        refuse = {"on": True}
+
+        def refusing() -> Any:
+            if refuse["on"]:
+                return Response('{"message": "Validation Failed"}', status=422)
+            return create_release()
+
+        views[key] = refusing
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
+        drain(app)
+        assert git(repo, "tag", "-l") == "web/v1.0.0\n" and gh.state.releases == []
+        # The same commit pushed again: the plan is released already (tagged at this
+        # commit), so only the repair pass tries to complete it, and fails again.
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-1")
+        drain(app)
+        checks = [r for r in gh.check_runs(gh.sha("main")) if r["name"] == "trackplan/release"]
+        assert checks and all(c["output"]["title"] != "Released" for c in checks), checks
+        assert checks[-1]["conclusion"] == "failure"
+        assert "`web/v1.0.0`" in checks[-1]["output"]["summary"]
+        refuse["on"] = False  # GitHub accepts it: the next push completes and says so
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-2")
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+        checks = [r for r in gh.check_runs(gh.sha("main")) if r["name"] == "trackplan/release"]
+        assert checks[-1]["conclusion"] == "success"
+        assert checks[-1]["output"]["title"] == "Released"

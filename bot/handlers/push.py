@@ -84,10 +84,21 @@ class Pushes(Notices):
                     repo, r.tag, commit, t, r.changelog, r.artifacts)) is not None:  # fmt: skip
                 published.append(release.tag)
         done = {r.tag for r in planned}
-        repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done)) or []
+        unfinished: list[str] = []  # releases the repair could not complete
+        repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done,
+                                                           failed=unfinished)) or []  # fmt: skip
         published += repaired
-        # A retry finds its releases tagged already: the check still names them.
-        here = {t.name for t in tags if t.commit == commit} | set(published) - set(repaired)
+        # A retry finds its releases tagged already: the check still names them, unless
+        # completing them failed again.
+        here = {t.name for t in tags if t.commit == commit} | (set(published) - set(repaired))
+        broken = sorted(here & set(unfinished))
+        here -= set(broken)
+        if broken:
+            steps.run("release check", lambda: repo.check_run(
+                commit, RELEASE_CHECK, "failure", "Release incomplete",
+                "Tagged, but the GitHub release could not be completed: "
+                + ", ".join(md_code(t) for t in broken)
+                + ". The bot tries again on the next push and on its periodic pass."))  # fmt: skip
         if blocked:
             lines = "\n".join(
                 f"- {md_code(r.plan)}: {plural(len(r.blocked), 'validation error')}, e.g. "
@@ -97,7 +108,7 @@ class Pushes(Notices):
             steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "failure", "Plans not released",
                 "These plans fail validation and were not released:\n" + lines))  # fmt: skip
-        elif here and not steps.failed:
+        elif here and not steps.failed and not broken:
             steps.run("release check", lambda: repo.check_run(
                 commit, RELEASE_CHECK, "success", "Released",
                 "Released " + ", ".join(md_code(t) for t in sorted(here)) + "."))  # fmt: skip
@@ -145,7 +156,8 @@ class Pushes(Notices):
         repaired = self.repair(repo, settings_of(head).release.tag)
         return f"repaired-{len(repaired)}" if repaired else "complete"
 
-    def repair(self, repo: RepoGateway, template: str, skip: Set[str] = frozenset()) -> list[str]:
+    def repair(self, repo: RepoGateway, template: str, skip: Set[str] = frozenset(),
+               failed: list[str] | None = None) -> list[str]:  # fmt: skip
         """Finish every release of the repository that lacks its GitHub release or an asset,
         or whose assets are not the artifacts: one listing of tags and one of releases; a
         release is rebuilt (from the registry at the tag's commit and the tag's changelog)
@@ -168,6 +180,8 @@ class Pushes(Notices):
                 raise
             except Exception:  # one broken old tag must not stop the others
                 log.exception("could not complete release %s of %s", name, repo.full_name)
+                if failed is not None:
+                    failed.append(name)
                 continue
         return repaired
 
