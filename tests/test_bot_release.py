@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,21 @@ def push_payload(gh: FakeGitHub, message: str) -> dict[str, Any]:
 
 def merge(repo: Path, branch: str, message: str) -> None:
     git(repo, "merge", "-q", "--no-ff", "-m", message, branch)
+
+
+def _failing_releases(gh: FakeGitHub, fails: Callable[[], bool], status: int,
+                      message: str) -> None:  # fmt: skip
+    """The fake's "create a release" answers `status` whenever `fails()` says so."""
+    views = gh.app.view_functions
+    key = next(k for k in views if k.startswith("POST") and k.endswith("/releases"))
+    create_release = views[key]
+
+    def release() -> Any:
+        if fails():
+            return Response(json.dumps({"message": message}), status=status)
+        return create_release()
+
+    views[key] = release
 
 
 def test_merging_a_pr_releases_once_even_when_the_push_comes_twice(tmp_path: Path) -> None:
@@ -88,18 +104,13 @@ def test_a_release_interrupted_after_the_tag_is_finished(tmp_path: Path) -> None
         client = app.test_client()
         # Tag object and ref succeed, then GitHub fails on the release itself, three times
         # (every try of the step).
-        views = gh.app.view_functions
-        key = next(k for k in views if k.startswith("POST") and k.endswith("/releases"))
-        create_release = views[key]
         calls = {"n": 0}
 
-        def flaky_release() -> Any:
+        def fails() -> bool:
             calls["n"] += 1
-            if calls["n"] <= 3:
-                return Response('{"message": "Server Error"}', status=502)
-            return create_release()
+            return calls["n"] <= 3
 
-        views[key] = flaky_release
+        _failing_releases(gh, fails, 502, "Server Error")
         deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
         drain(app)
         assert gh.state.releases == []  # failed after the tag was made
@@ -116,17 +127,8 @@ def test_a_release_the_repair_cannot_complete_is_never_called_released(tmp_path:
         app = app_for(gh, tmp_path / "data", give_up_after_seconds=0, request_backoff_seconds=0)
         client = app.test_client()
         # GitHub refuses the release itself (a 422 is no transient fault): the tag is made.
-        views = gh.app.view_functions
-        key = next(k for k in views if k.startswith("POST") and k.endswith("/releases"))
-        create_release = views[key]
         refuse = {"on": True}
-
-        def refusing() -> Any:
-            if refuse["on"]:
-                return Response('{"message": "Validation Failed"}', status=422)
-            return create_release()
-
-        views[key] = refusing
+        _failing_releases(gh, lambda: refuse["on"], 422, "Validation Failed")
         deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
         drain(app)
         assert git(repo, "tag", "-l") == "web/v1.0.0\n" and gh.state.releases == []
