@@ -13,6 +13,7 @@ writer never pastes such a string; it calls the function for the context it writ
 - `slack_text`: Slack mrkdwn;
 - `code_comment`: a one-line comment of generated code (`//`, `/* */`, `#`);
 - `py_docstring`: text inside a Python docstring;
+- `pointer_token` / `pointer_name`: a name as one JSON Pointer token (RFC 6901) and back;
 - `js_string`: a string literal of generated TypeScript (Python's: `repr`);
 - `clean`: a terminal or a log line (control characters shown, never obeyed).
 """
@@ -158,3 +159,13 @@ def clean(text: str) -> str:
             code = ord(char)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
     return "".join(out)
+
+
+def pointer_token(name: str) -> str:
+    """`name` as one JSON Pointer token (RFC 6901): `~` as `~0`, `/` as `~1`."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_name(token: str) -> str:
+    """The name a JSON Pointer token stands for: `pointer_name(pointer_token(n)) == n`."""
+    return token.replace("~1", "/").replace("~0", "~")

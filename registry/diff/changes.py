@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from registry.escape import pointer_name, pointer_token
 from registry.findings import Location
 
 PRODUCERS = "producers"
@@ -37,12 +38,12 @@ def level_for(breaks: tuple[str, ...], compatibility: str) -> str:
 def subject_of(*segments: str) -> str:
     """A change's subject: its path segments joined by `/`, each escaped as in a JSON pointer
     (RFC 6901: `~` as `~0`, `/` as `~1`), so a name that holds a slash reads back whole."""
-    return "/".join(s.replace("~", "~0").replace("/", "~1") for s in segments)
+    return "/".join(pointer_token(s) for s in segments)
 
 
 def path_of(subject: str) -> tuple[str, ...]:
     """The segments of a subject, unescaped: `path_of(subject_of(*s)) == s`."""
-    return tuple(s.replace("~1", "/").replace("~0", "~") for s in subject.split("/"))
+    return tuple(pointer_name(s) for s in subject.split("/"))
 
 
 def swap_audiences(breaks: tuple[str, ...]) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ from typing import Any
 
 import jsonschema
 
+from registry.escape import pointer_name, pointer_token
 from registry.lint import patterns
 
 Schema = Any  # any JSON value: a dict or a bool is a schema; anything else is treated as unknown
@@ -140,10 +141,6 @@ def compare(old_schema: Schema, new_schema: Schema) -> Comparison:
 
 def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _num(value: Any) -> float | None:
@@ -256,7 +253,7 @@ class _Walker:
             seen.add(ref)
             target: Any = root
             for part in ref[1:].split("/")[1:]:
-                part = part.replace("~1", "/").replace("~0", "~")
+                part = pointer_name(part)
                 if isinstance(target, dict):
                     target = target.get(part)
                 elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
@@ -400,7 +397,7 @@ class _Walker:
             if _canon(old.get(keyword)) != _canon(new.get(keyword)):
                 doubt = keyword in UNMODELLED
                 self.add("unknown" if doubt else "annotation-changed",
-                         f"{pointer}/{_escape(keyword)}", old.get(keyword), new.get(keyword),
+                         f"{pointer}/{pointer_token(keyword)}", old.get(keyword), new.get(keyword),
                          doubt, doubt)  # fmt: skip
 
     # --- scalars ------------------------------------------------------------------------
@@ -600,7 +597,7 @@ class _Walker:
                                  new.get(keyword), True, True)  # fmt: skip
                     return
         for name in sorted(set(old_props) | set(new_props)):
-            where = f"{pointer}/properties/{_escape(name)}"
+            where = f"{pointer}/properties/{pointer_token(name)}"
             if name in old_props and name in new_props:
                 self.schema(old_props[name], new_props[name], where, depth + 1)
             elif name in new_props:
@@ -631,7 +628,7 @@ class _Walker:
                            depth: int) -> None:  # fmt: skip
         before, after = _dict(old.get("patternProperties")), _dict(new.get("patternProperties"))
         for regex in sorted(set(before) | set(after)):
-            where = f"{pointer}/patternProperties/{_escape(regex)}"
+            where = f"{pointer}/patternProperties/{pointer_token(regex)}"
             if regex in before and regex in after:
                 self.schema(before[regex], after[regex], where, depth + 1)
             elif regex in after:  # names matching it were held to additionalProperties
@@ -664,13 +661,13 @@ class _Walker:
                      new.get("dependencies"), True, True)  # fmt: skip
             return
         for key in sorted(set(old_names) | set(new_names)):
-            where = f"{pointer}/dependentRequired/{_escape(key)}"
+            where = f"{pointer}/dependentRequired/{pointer_token(key)}"
             before, after = old_names.get(key, set()), new_names.get(key, set())
             if before != after:
                 self.add("dependency-changed", where, sorted(before), sorted(after),
                          bool(after - before), bool(before - after))  # fmt: skip
         for key in sorted(set(old_schemas) | set(new_schemas)):
-            where = f"{pointer}/dependentSchemas/{_escape(key)}"
+            where = f"{pointer}/dependentSchemas/{pointer_token(key)}"
             self.schema(old_schemas.get(key, True), new_schemas.get(key, True), where, depth + 1)
 
     def content_model(self, old: Any, new: Any, pointer: str, depth: int) -> None:

@@ -32,10 +32,10 @@ from registry.diff.messages import (
     schema_message,
     show,
     structural,
-    unescape,
 )
 from registry.diff.renames import declared_renames, suggest_event_renames, suggest_property_renames
 from registry.diff.rules import DIFF_BY_ID
+from registry.escape import pointer_name
 from registry.findings import Location
 from registry.load.model import Event, Plan, Property, Registry
 from registry.load.resolve import COMBINATORS, required_or_written, schema_or_written
@@ -518,7 +518,7 @@ class _Diff:
                           rule: str) -> None:  # fmt: skip
         """One difference inside a property's schema, told of the member it is about
         (`member`: a pointer into the schema) under `rule`."""
-        segments = [unescape(s) for s in member.split("/")[1:]]
+        segments = [pointer_name(s) for s in member.split("/")[1:]]
         breaks = [PRODUCERS] * difference.narrows + [CONSUMERS] * difference.widens
         if rule == "property-metadata-changed":
             breaks = []

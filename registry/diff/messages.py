@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry.diff import compat
+from registry.escape import pointer_name, pointer_token
 
 
 def quoted(value: Any) -> str:
@@ -49,14 +50,6 @@ def from_to(before: Any, after: Any) -> str:
     if after is None:
         return f" from {quoted(before)} (no longer set)"
     return f" from {quoted(before)} to {quoted(after)}"
-
-
-def escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def unescape(segment: str) -> str:
-    return segment.replace("~1", "/").replace("~0", "~")
 
 
 def structural(segments: list[str]) -> list[str]:
@@ -114,7 +107,7 @@ def attributed(
 
     def member(d: compat.Difference) -> str:
         name = d.new if d.kind == "required-added" else d.old
-        return d.pointer[: -len("required")] + "properties/" + escape(str(name))
+        return d.pointer[: -len("required")] + "properties/" + pointer_token(str(name))
 
     added = {d.pointer for d in found if d.kind == "property-added"}
     removed = {d.pointer for d in found if d.kind == "property-removed"}
@@ -161,10 +154,10 @@ def schema_message(rule: str, who: str, difference: compat.Difference) -> str:
     if rule in ("property-made-required", "property-made-optional"):
         return f"{who} became {'required' if rule.endswith('required') else 'optional'}"
     if rule == "property-schema-unknown":
-        keyword = unescape(difference.pointer.rsplit("/", 1)[-1])
+        keyword = pointer_name(difference.pointer.rsplit("/", 1)[-1])
         return f"{who} changed {keyword}" + from_to(old, new) + " (compatibility unknown)"
     if difference.kind == "annotation-changed":
-        keyword = unescape(difference.pointer.rsplit("/", 1)[-1])
+        keyword = pointer_name(difference.pointer.rsplit("/", 1)[-1])
         return f"{who} changed annotation {quoted(keyword)}" + from_to(old, new)
     if difference.kind == "schema-changed":
         if old is False:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.escape import pointer_name
 from registry.formats.base import CONSTRAINTS
 from registry.formats.source import Losses
 
@@ -212,7 +213,7 @@ def _pointer(root: Any, ref: str) -> Any:
         return None
     target = root
     for part in ref[1:].split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
+        part = pointer_name(part)
         target = target.get(part) if isinstance(target, dict) else None
     return target
 

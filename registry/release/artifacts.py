@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
-from registry.escape import md_block, md_code, md_text
+from registry.escape import md_block, md_code, md_text, pointer_token
 from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
 
@@ -120,7 +120,7 @@ def _pointer(name: str) -> str:
     """`name` as one JSON Pointer token (RFC 6901) inside a URI fragment (RFC 3986): `~`
     and `/` escaped as ~0 and ~1, then every character a fragment cannot hold (`%`, space,
     `#`, non-ASCII ...) percent-encoded as UTF-8."""
-    token = name.replace("~", "~0").replace("/", "~1")
+    token = pointer_token(name)
     return "".join(chr(b) if chr(b) in _FRAGMENT_SAFE else f"%{b:02X}" for b in token.encode())
 
 
