@@ -102,6 +102,9 @@ def test_every_string_of_a_plan_is_escaped(run_cli: Cli, tmp_path: Path) -> None
         f"  lifecycle:\n    - {{stage: '</svg><script>x</script>', events: ['{EVIL}']}}\n"
         f"events:\n  '{EVIL}':\n    description: '\"><b>bold</b>'\n"
         f"    properties:\n      '<p>': {{type: string, description: '&amp; <i>'}}\n"
+        f"    variants:\n      - discriminator: '<p>'\n        cases:\n"
+        f"          - {{name: '<b>bold</b>', match: ['<img src=x onerror=alert(1)>'], "
+        f"properties: {{'<p>': {{required: true}}}}}}\n"
     )
     repo = write_files(
         tmp_path / "r",
@@ -123,6 +126,7 @@ def test_every_string_of_a_plan_is_escaped(run_cli: Cli, tmp_path: Path) -> None
     assert any(EVIL in text for text in texts.values())  # shown as text
     event = next(p for p in pages if "/events/" in str(p))
     assert "<code>&lt;p&gt;</code>" in event.read_text()
+    assert "When &lt;p&gt; is &lt;img src=x" in event.read_text()  # a variant's case, escaped
 
 
 def test_releases_give_versions_and_each_event_s_history(run_cli: Cli, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ release's schema and generated code alike, and compared case by case in the diff
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,12 @@ def test_the_diff_compares_cases_by_discriminator_and_values(run_cli: Cli, tmp_p
             ("producers",),
         ),
     ]
+
+
+def test_the_catalog_shows_each_case(run_cli: Cli, tmp_path: Path) -> None:
+    repo = _registry(tmp_path)
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(tmp_path / "site")).code == 0
+    page = next((tmp_path / "site").rglob("page-viewed*.html")).read_text()
+    cases = re.findall(r"<h3>(When [^<]*)</h3>", page)
+    assert cases == ["When page_type is search — Search results", "When page_type is product",
+                     "When page_type is anything else"]  # fmt: skip

@@ -36,6 +36,8 @@ class EventPage:
     kpis: list[tuple[str, str]] = field(default_factory=list)  # ("objective/kpi", anchor)
     stages: list[str] = field(default_factory=list)  # lifecycle stages it enters
     history: list[tuple[str, list[str]]] = field(default_factory=list)  # version, lines
+    # The cases of its variants: (when the case applies, its name, what it asks of properties)
+    cases: list[tuple[str, str, list[PropertyRow]]] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +140,25 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
     return rows
 
 
+def _cases(variants: Any) -> list[tuple[str, str, list[PropertyRow]]]:
+    """Each case of an event's variants: when it applies, its name, its property rows."""
+    found = []
+    for variant in variants if isinstance(variants, list) else ():
+        if not isinstance(variant, dict):
+            continue
+        on = _text(variant.get("discriminator"))
+        cases = [c for c in variant.get("cases") or () if isinstance(c, dict)]
+        for case in cases:
+            match = case.get("match")
+            values: list[Any] = match if isinstance(match, list) else []
+            found.append((f"{on} is " + " or ".join(_value(v) for v in values),
+                          _text(case.get("name")), _rows(case.get("properties"))))  # fmt: skip
+        if isinstance(variant.get("default"), dict):
+            found.append((f"{on} is anything else", _text(variant["default"].get("name")),
+                          _rows(variant["default"].get("properties"))))  # fmt: skip
+    return found
+
+
 def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
     plan_id = str(document.get("plan"))
     owners = _names(document.get("owners"))
@@ -163,6 +184,7 @@ def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
                     else None
                 ),
                 renamed_from=_names(spec.get("renamed_from")),
+                cases=_cases(spec.get("variants")),
             )
         )
     by_name = {e.name: e for e in events}
