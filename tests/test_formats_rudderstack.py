@@ -201,3 +201,68 @@ def test_every_event_property_and_custom_type_is_imported_or_named(
     strict = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo",
                      str(tmp_path / "strict"), "--strict")  # fmt: skip
     assert strict.code == 1 and not (tmp_path / "strict" / "plans").exists()
+
+
+def test_a_case_without_values_is_named_and_nested_requirements_stay_in_their_case(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    plan = (project / "tracking-plan.yaml").read_text()
+    plan = plan.replace(
+        '            - display_name: Card\n              match: [card]\n',
+        '            - display_name: Nothing\n              properties:\n'
+        '                - property: "#property:coupon"\n                  required: true\n'
+        '            - display_name: Card\n              match: [card]\n',
+    ).replace(
+        '                - property: "#property:card_last4"\n                  required: true\n',
+        '                - property: "#property:card_last4"\n                  required: true\n'
+        '                - property: "#property:cart"\n                  properties:\n'
+        '                    - property: "#property:total"\n                      required: true\n',
+        1,
+    )  # fmt: skip
+    (project / "tracking-plan.yaml").write_text(plan)
+    done = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo",
+                   str(tmp_path / "repo"), "--format", "json")  # fmt: skip
+    assert done.code in (0, 1), done.err
+    said = [loss["what"] for loss in done.json()["lost"] if loss["kind"] == "variant"]
+    assert "case 'Nothing' of a variant on #property:payment_kind without `match` values" in said
+    written = load_yaml((tmp_path / "repo/plans/shop/plan.yaml").read_bytes()).data
+    checkout = written["events"]["Checkout Started"]
+    (case,) = checkout["variants"][0]["cases"]
+    assert case["properties"]["cart"] == {"properties": {"total": {"required": True}}}
+    total = checkout["properties"]["cart"]["properties"]["total"]
+    assert "required" not in total  # required only when paying by card
+    strict = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo",
+                     str(tmp_path / "strict"), "--strict")  # fmt: skip
+    assert strict.code == 1
+
+
+def test_export_writes_a_common_discriminator_with_its_definition(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "plans/app").mkdir(parents=True)
+    (repo / "plans/app/plan.yaml").write_text(
+        "plan: {id: app}\ncommon:\n  properties:\n"
+        "    platform: {type: string, enum: [ios, web], required: true}\n"
+        "events:\n  Signed Up:\n    properties:\n      store: {type: string}\n"
+        "    variants:\n      - discriminator: platform\n        cases:\n"
+        "          - {match: [ios], properties: {store: {required: true}}}\n"
+        "        default: {name: Elsewhere, properties: {}}\n"
+    )
+    out = tmp_path / "out"
+    done = run_cli("export", "rudderstack", "--plan", "app", "--repo", str(repo), "--out",
+                   str(out))  # fmt: skip
+    assert done.code == 0, done.err
+    assert "variant default name (1)" in done.err  # rudder-cli's default has no name
+    again = run_cli("import", "rudderstack", str(out), "--plan", "app", "--repo",
+                    str(tmp_path / "b"))  # fmt: skip
+    assert again.code in (0, 1), again.err
+    event = load_yaml((tmp_path / "b/plans/app/plan.yaml").read_bytes()).data["events"]
+    assert event["Signed Up"]["properties"]["platform"] == {
+        "type": "string",
+        "enum": ["ios", "web"],
+    }
+    assert event["Signed Up"]["variants"][0]["cases"] == [
+        {"match": ["ios"], "properties": {"store": {"required": True}}}]  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from registry.load.loader import load_registry
 from registry.load.snapshot import FolderSnapshot
@@ -140,6 +141,8 @@ def test_the_diff_compares_cases_by_discriminator_and_values(run_cli: Cli, tmp_p
     after = after.replace("referrer: {required: true}", "referrer: {required: true}\n"
                           "            product_id: {required: true}")  # fmt: skip
     file = "plans/web/plan.yaml"
+    # By what applies per value: 'product' now falls to the default, which keeps product_id
+    # required there and adds referrer; only values no case names gain product_id.
     assert _diff(run_cli, tmp_path, PLAN, after) == [
         (
             "property-constraint-narrowed",
@@ -149,20 +152,19 @@ def test_the_diff_compares_cases_by_discriminator_and_values(run_cli: Cli, tmp_p
             "from 1 to 3",
             ("producers",),
         ),
-        # a case no longer there: at the event
-        (
-            "property-made-optional",
-            file,
-            3,
-            "property 'product_id' of 'Page Viewed' when page_type is 'product' became optional",
-            ("consumers",),
-        ),
         (
             "property-made-optional",
             file,
             16,
             "property 'query' of 'Page Viewed' when page_type is 'search' became optional",
             ("consumers",),
+        ),
+        (
+            "property-made-required",
+            file,
+            19,
+            "property 'referrer' of 'Page Viewed' when page_type is 'product' became required",
+            ("producers",),
         ),
         (
             "property-made-required",
@@ -182,3 +184,132 @@ def test_the_catalog_shows_each_case(run_cli: Cli, tmp_path: Path) -> None:
     cases = re.findall(r"<h3>(When [^<]*)</h3>", page)
     assert cases == ["When page_type is search — Search results", "When page_type is product",
                      "When page_type is anything else"]  # fmt: skip
+
+
+REWRITES = [  # (a rewrite of PLAN's variants that changes nothing a call must do)
+    ("match: [search]", "match: [search, search]"),  # a value twice
+    (
+        "          - match: [product]\n            properties:\n"
+        "              product_id: {required: true}\n",
+        "          - match: [product]\n            properties:\n"
+        "              product_id: {required: true}\n"
+        "          - match: [product]\n            properties:\n"
+        "              referrer: {required: true}\n",
+    ),  # a dead case: the first match wins
+    (
+        "query: {required: true, minLength: 1}",
+        "query: {required: true, minLength: 1, type: string}",
+    ),  # restating the event's own type
+]
+
+
+@pytest.mark.parametrize(("before", "after"), REWRITES)
+def test_rewriting_cases_without_changing_what_they_ask_is_no_change(
+    run_cli: Cli, tmp_path: Path, before: str, after: str
+) -> None:
+    assert before in PLAN
+    assert _diff(run_cli, tmp_path, PLAN, PLAN.replace(before, after)) == []
+
+
+def test_a_change_to_the_event_s_own_definition_is_said_once(run_cli: Cli, tmp_path: Path) -> None:
+    after = PLAN.replace("query: {type: string}", "query: {type: string, maxLength: 50}")
+    found = _diff(run_cli, tmp_path, PLAN, after)
+    assert [(rule, message) for rule, _, _, message, _ in found] == [
+        ("property-constraint-narrowed",
+         "property 'query' of 'Page Viewed' gained max length 50")]  # fmt: skip
+
+
+def test_values_moving_between_cases_are_compared_by_what_applies(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    before = PLAN.replace("match: [search]", "match: [search, home]")
+    # Splitting [search, home] into two equal cases changes nothing; dropping 'home' from
+    # the case makes it fall to the default: referrer required, query no longer.
+    split = before.replace(
+        "          - match: [product]",
+        "          - match: [home]\n"
+        "            properties:\n"
+        "              query: {required: true, minLength: 1}\n"
+        "          - match: [product]",
+    ).replace("[search, home]", "[search]")
+    assert _diff(run_cli, tmp_path / "a", before, split) == []
+    found = _diff(run_cli, tmp_path / "b", before, PLAN)
+    assert [(rule, message) for rule, _, _, message, _ in found] == [
+        ("property-constraint-widened",
+         "property 'query' of 'Page Viewed' when page_type is 'home' dropped min length 1"),
+        ("property-made-optional",
+         "property 'query' of 'Page Viewed' when page_type is 'home' became optional"),
+        ("property-made-required",
+         "property 'referrer' of 'Page Viewed' when page_type is 'home' became required"),
+    ]  # fmt: skip
+
+
+AGREE_PLAN = """plan: {id: web}
+events:
+  Order Placed:
+    properties:
+      flag: {type: [boolean, integer]}
+      kind: {type: [string, object]}
+      reason: {type: string}
+      note: {type: string}
+      address: {type: [object, 'null'], properties: {city: {type: string}}}
+    variants:
+      - discriminator: flag
+        cases:
+          - match: [false]
+            properties: {reason: {required: true}}
+      - discriminator: kind
+        cases:
+          - match: [{x: 1, y: 2}]
+            properties: {note: {required: true}}
+          - match: [shipped]
+            properties: {address: {properties: {city: {required: true}}}}
+"""
+AGREE_CALLS = [
+    {"flag": 0},  # 0 is not false: no reason needed
+    {"flag": False},  # needs a reason
+    {"flag": 1},  # 1 is not true (no case anyway)
+    {"kind": {"y": 2, "x": 1}},  # the object case, keys in another order: needs a note
+    {"kind": "shipped", "address": None},  # the case constrains an address that is an object
+    {"kind": "shipped", "address": {}},  # needs its city
+    {"kind": "shipped", "address": {"city": "Oslo"}},
+]
+AGREE_FAILING = {1, 3, 5}
+
+
+def test_check_the_release_schema_and_generated_code_agree_on_every_call(
+    run_cli: Cli,
+    tmp_path: Path,
+    tsc_path: str,  # noqa: F811
+) -> None:
+    repo = _registry(tmp_path, AGREE_PLAN)
+    assert run_cli("validate", "--repo", str(repo)).code == 0
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("".join(json.dumps({"event": "Order Placed", "properties": p}) + "\n"
+                             for p in AGREE_CALLS))  # fmt: skip
+    done = run_cli("check", str(calls), "--repo", str(repo), "--format", "json")
+    assert {line - 1 for f in done.json()["findings"] for line in f["lines"]} == AGREE_FAILING
+    plan = load_registry(FolderSnapshot(repo)).registry.plans["web"]
+    validator = jsonschema.Draft202012Validator(schema_bundle(plan, "1.0.0"))
+    assert {i for i, props in enumerate(AGREE_CALLS) if list(validator.iter_errors(
+        {"event": "Order Placed", "properties": props}))} == AGREE_FAILING  # fmt: skip
+    for lang in ("python", "typescript"):
+        assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
+                       str(tmp_path)).code == 0  # fmt: skip
+    generated = load_module(tmp_path / "web.py")
+    failing: set[int] = set()
+    sink = type("Sink", (), {"track": lambda *a: None})()
+    for index, props in enumerate(AGREE_CALLS):
+        tracker = generated.Tracker(sink, on_violation=lambda v, i=index: failing.add(i))
+        tracker.track_order_placed(props)
+    assert failing == AGREE_FAILING
+    calls_ts = [f"t.trackOrderPlaced({json.dumps(p)} as any); said.push('#{i}');"
+                for i, p in enumerate(AGREE_CALLS)]  # fmt: skip
+    said = violations_said(tsc_path, tmp_path, "web", calls_ts)
+    ts_failing, current = set(), 0
+    for line in said:  # violations come before the marker of their call
+        if line.startswith("#"):
+            current = int(line[1:]) + 1
+        else:
+            ts_failing.add(current)
+    assert ts_failing == AGREE_FAILING

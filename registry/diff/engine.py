@@ -11,6 +11,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from registry.diff import compat
+from registry.diff.cases import applied_groups
 from registry.diff.changes import (
     BREAKING,
     BUMP_ORDER,
@@ -335,6 +336,7 @@ class _Diff:
             if old.spec.get(key) != new.spec.get(key):
                 self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
                                  key, old.spec, new, new.name)  # fmt: skip
+        before = len(self.changes)
         self.properties(
             old_plan,
             new_plan,
@@ -345,30 +347,32 @@ class _Diff:
             closed=closed_after,
         )
         if old.cases or new.cases:
-            self.cases(old_plan, new_plan, old, new, subject)
+            self.cases(old_plan, new_plan, old, new, subject, self.changes[before:])
 
-    def cases(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event,
-              subject: str) -> None:  # fmt: skip
-        """The event's variants, case by case (matched by discriminator and values): what
-        a case asks of a property is compared with what it asked before, nothing when the
-        case did not exist — a new case narrows, a removed one widens."""
-        before = {c.key: c for c in old.cases}
-        after = {c.key: c for c in new.cases}
-        for key in sorted(set(before) | set(after)):
-            old_case, new_case = before.get(key), after.get(key)
-            at = new_case.path if new_case else new.path
-            old_props = old_case.properties if old_case else {}
-            new_props = new_case.properties if new_case else {}
-            label = _case_label(new.name, key)
-            for name in sorted(set(old_props) | set(new_props)):
-                self.property(
-                    old_plan,
-                    new_plan,
-                    old_props.get(name) or Property(name, {}, old.file, old.path, old.doc),
-                    new_props.get(name) or Property(name, {}, new.file, at, new.doc),
-                    f"{subject}/variants/{subject_of(key)}/properties",
-                    label,
-                )
+    def cases(self, old_plan: Plan, new_plan: Plan, old: Event, new: Event, subject: str,
+              unconditional: list[Change]) -> None:  # fmt: skip
+        """The event's variants, by what applies for each discriminator value (see
+        registry/diff/cases.py): each property a case constrains, on either side, compared
+        as the event's definition narrowed by the case. What the event's own definition
+        changes is reported once, unconditionally, not again for each case."""
+        start = len(self.changes)
+        said: set[tuple[str, str, str, str]] = {_said(c, "") for c in unconditional}
+        whens: list[str] = []
+        for group in applied_groups(old_plan, old, new_plan, new):
+            whens.append(group.when)
+            label = _case_label(new.name, group.when)
+            prefix = f"{subject}/variants/{subject_of(group.when)}/properties"
+            for name in sorted(set(group.old) | set(group.new)):
+                at = group.new_at.get(name) or new.properties.get(name)
+                file, path, doc = (at.file, at.path, at.doc) if at else (new.file, new.path,
+                                                                         new.doc)  # fmt: skip
+                before = group.old[name] if name in group.old else _own(old_plan, old, name)
+                after = group.new[name] if name in group.new else _own(new_plan, new, name)
+                self.property(old_plan, new_plan,
+                              Property(name, before, old.file, old.path, old.doc),
+                              Property(name, after, file, path, doc), prefix, label)  # fmt: skip
+        self.changes[start:] = [c for c in self.changes[start:]
+                                if not any(_said(c, w) in said for w in whens)]  # fmt: skip
 
     def meta_change(
         self,
@@ -539,6 +543,19 @@ class _Diff:
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(new.file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
+
+
+def _own(plan: Plan, event: Event, name: str) -> dict[str, Any]:
+    """The event's own definition of a property (or the plan's common one), or {}."""
+    found = event.properties.get(name) or plan.common.get(name)
+    return found.spec if found is not None else {}
+
+
+def _said(change: Change, when: str) -> tuple[str, str, str, str]:
+    """A change as the event's unconditional diff would word it (its case's words cut)."""
+    message = change.message.replace(f" when {when}", "", 1) if when else change.message
+    return (change.rule, message, json.dumps(change.old, sort_keys=True, default=str),
+            json.dumps(change.new, sort_keys=True, default=str))  # fmt: skip
 
 
 def _case_label(event: str, key: str) -> Callable[[str], str]:

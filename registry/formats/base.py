@@ -63,6 +63,7 @@ class Carries:
     # case of an event's `variants` keeps (when `variants` is carried at all).
     item: tuple[str, ...] | None = None
     case: tuple[str, ...] = ("required",)
+    default_named: bool = True  # a variant's default keeps its name and description
     # The plan's common properties travel inside each event (a format of self-contained
     # event schemas, such as Iglu): the event's own definition of a name wins.
     common_in_events: bool = False
@@ -162,7 +163,7 @@ def project(document: Document, carries: Carries) -> Document:
     for name, event in sorted((document.get("events") or {}).items()):
         body: dict[str, Any] = {k: event[k] for k in carries.event if _present(k, event)}
         if "variants" in body:
-            body["variants"] = _variants(body["variants"], carries.case)
+            body["variants"] = _variants(body["variants"], carries.case, carries.default_named)
         props = event.get("properties") or {}
         if carries.common_in_events:
             props = {**common, **props}
@@ -173,7 +174,7 @@ def project(document: Document, carries: Carries) -> Document:
     return out
 
 
-def _variants(value: Any, keys: tuple[str, ...]) -> Any:
+def _variants(value: Any, keys: tuple[str, ...], default_named: bool = True) -> Any:
     """An event's variants with each case's properties cut to what the format keeps."""
     if not isinstance(value, list):
         return value
@@ -191,7 +192,9 @@ def _variants(value: Any, keys: tuple[str, ...]) -> Any:
                                      if isinstance(s, dict)}}
                 if isinstance(c, dict) else c for c in cases]  # fmt: skip
         if isinstance(variant.get("default"), dict):
-            variant["default"] = kept.pop()
+            default = kept.pop()
+            variant["default"] = default if default_named else {
+                k: v for k, v in default.items() if k not in ("name", "description")}  # fmt: skip
         variant["cases"] = kept
         out.append(variant)
     return out
@@ -245,6 +248,12 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
                 count(f"event {key}")
         walk(_all_properties(event.get("properties") or {}), "property")
         if "variants" in carries.event:
+            for variant in event.get("variants") or ():
+                default = variant.get("default") if isinstance(variant, dict) else None
+                if isinstance(default, dict) and not carries.default_named:
+                    for key in ("name", "description"):
+                        if _present(key, default):
+                            count(f"variant default {key}")
             for spec in _case_properties(event):
                 for key in PROPERTY_KEYS:
                     if key not in carries.case and _present(key, spec):

@@ -34,6 +34,8 @@ CARRIES = Carries(
     event=("description", "additional_properties", "variants"),
     property=("type", "required", "description", "properties", "items", *CONFIG_KEYS),
     item=("type",),  # propConfig.itemTypes: the types of an array's items
+    case=("required", "properties"),  # a case's references, nested ones too
+    default_named=False,  # a default is a list of references: no name or description
 )
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
@@ -50,6 +52,23 @@ def _shown(case: dict[str, Any]) -> str:
     return ", ".join(str(m) for m in match) if isinstance(match, list) else str(match)
 
 
+def _without_required(spec: dict[str, Any]) -> dict[str, Any]:
+    """A property spec with no `required` at any depth: what a case brings to the event."""
+    out = {k: v for k, v in spec.items() if k != "required"}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {n: _without_required(s) for n, s in out["properties"].items()}
+    return out
+
+
+def _requirements(spec: dict[str, Any]) -> dict[str, Any]:
+    """Only the `required` flags of a property spec, at every depth: what a case asks."""
+    out: dict[str, Any] = {"required": True} if spec.get("required") is True else {}
+    nested = {n: _requirements(s) for n, s in (spec.get("properties") or {}).items()}
+    if any(nested.values()):
+        out["properties"] = {n: r for n, r in nested.items() if r}
+    return out
+
+
 def _dump(data: dict[str, Any]) -> bytes:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
@@ -63,6 +82,7 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 def export(document: Document) -> dict[str, bytes]:
     plan = str(document["plan"])
+    common: dict[str, Any] = (document.get("common") or {}).get("properties") or {}
     event_ids: set[str] = set()
     prop_ids: set[str] = set()
     props_by_spec: dict[str, str] = {}
@@ -120,15 +140,26 @@ def export(document: Document) -> dict[str, bytes]:
     def written(variant: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         """A variant as rudder-cli writes one: each case's properties by reference."""
 
-        def refs(case: Any) -> list[dict[str, Any]]:
+        def spec_of(name: str, where: dict[str, Any]) -> dict[str, Any]:
+            found = where.get(name) or common.get(name)
+            return found if isinstance(found, dict) else {}
+
+        def refs(case: Any, where: dict[str, Any]) -> list[dict[str, Any]]:
             found = case.get("properties") if isinstance(case, dict) else None
-            return [{"$ref": property_ref(n, props.get(n) or {}),
-                     "required": s.get("required") is True}
-                    for n, s in sorted((found or {}).items()) if isinstance(s, dict)]  # fmt: skip
+            out = []
+            for n, s in sorted((found or {}).items()):
+                if not isinstance(s, dict):
+                    continue
+                use = {"$ref": property_ref(n, spec_of(n, where)),
+                       "required": s.get("required") is True}  # fmt: skip
+                if isinstance(s.get("properties"), dict) and s["properties"]:  # nested
+                    use["properties"] = refs(s, spec_of(n, where).get("properties") or {})
+                out.append(use)
+            return out
 
         name = str(variant.get("discriminator"))
         out: dict[str, Any] = {"type": "discriminator",
-                               "discriminator": property_ref(name, props.get(name) or {}),
+                               "discriminator": property_ref(name, spec_of(name, props)),
                                "cases": []}  # fmt: skip
         for case in variant.get("cases") or ():
             if not isinstance(case, dict):
@@ -137,10 +168,10 @@ def export(document: Document) -> dict[str, bytes]:
             entry["match"] = case.get("match")
             if case.get("description"):
                 entry["description"] = case["description"]
-            entry["properties"] = refs(case)
+            entry["properties"] = refs(case, props)
             out["cases"].append(entry)
         if isinstance(variant.get("default"), dict):
-            out["default"] = refs(variant["default"])
+            out["default"] = refs(variant["default"], props)
         return out
 
     def uses(props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -480,18 +511,34 @@ class _Reader:
             default = variant.get("default")
             if isinstance(default, dict):  # v1: {properties: [...]}
                 default = default.get("properties")
-            cases = [(c.get("display_name"), c.get("match"), c.get("properties"),
-                      (*v_at, "cases", i, "properties"), c.get("description"))
-                     for i, c in enumerate(sequence(source, variant.get("cases"),
-                                                    (*v_at, "cases"), "`cases`"))
-                     if isinstance(c, dict)]  # fmt: skip
+            cases = []
+            for i, c in enumerate(sequence(source, variant.get("cases"), (*v_at, "cases"),
+                                           "`cases`")):  # fmt: skip
+                c = mapping(source, c, (*v_at, "cases", i), "a case")
+                if c.get("match") in (None, []):  # applies to no value: named, not a default
+                    losses.add("variant", (*v_at, "cases", i), f"case {c.get('display_name')!r} "
+                               f"of a variant on {written} without `match` values")  # fmt: skip
+                    continue
+                cases.append(
+                    (
+                        c.get("display_name"),
+                        c.get("match"),
+                        c.get("properties"),
+                        (*v_at, "cases", i, "properties"),
+                        c.get("description"),
+                    )
+                )
             if default is not None:
                 cases.append((None, None, default, (*v_at, "default"), None))
+            if kept and default is not None and len(cases) == 1:
+                losses.add("variant", (*v_at, "default"), f"the default of a variant on "
+                           f"{written} that has no case with values")  # fmt: skip
+                continue
             form: dict[str, Any] = {"discriminator": discriminator, "cases": []}
             for title, match, uses, u_at, description in cases:
                 brought = self.properties(source, uses, u_at)
-                for name, spec in brought.items():
-                    props.setdefault(name, {k: v for k, v in spec.items() if k != "required"})
+                for name, spec in brought.items():  # the event plans it; the case requires
+                    props.setdefault(name, _without_required(spec))
                 if not kept:
                     if brought:
                         when = f" when {written} is {match}" if match is not None else ""
@@ -507,8 +554,7 @@ class _Reader:
                     case["match"] = match if isinstance(match, list) else [match]
                 if description:
                     case["description"] = str(description)
-                case["properties"] = {n: {"required": True} if s.get("required") else {}
-                                      for n, s in brought.items()}  # fmt: skip
+                case["properties"] = {n: _requirements(s) for n, s in brought.items()}
                 if match is None:
                     form["default"] = case
                 else:

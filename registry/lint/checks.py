@@ -10,7 +10,7 @@ from typing import Any
 from registry.findings import Location
 from registry.lint import naming
 from registry.lint.patterns import PatternError, pattern_problem
-from registry.load.model import SHARED, Plan, Registry, walk_properties
+from registry.load.model import SHARED, VARIANTS, Plan, Registry, walk_properties
 from registry.load.settings import Conventions
 
 
@@ -419,6 +419,8 @@ def _property_keys(plan: Plan) -> Iterator[tuple[_Described, str, str, tuple[Any
         "group": "group trait",
     }
     for section, event, props in plan.property_maps():
+        if section == VARIANTS:  # a case names the event's own properties: checked there
+            continue
         suffix = f" of event '{event}'" if event is not None else ""
         kind = kinds.get(section, "property")
         for prop in props.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,8 +86,8 @@ class Case:
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(
-        value, bool) else "null" if value is None else str(value)  # fmt: skip
+    """A discriminator value in a message: a string quoted, anything else as JSON."""
+    return repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def event_cases(event: Event) -> list[Case]:

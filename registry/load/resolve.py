@@ -131,7 +131,23 @@ def variant_conditions(plan: Plan, event: Event) -> list[dict[str, Any]]:
 def _case_schema(case: Case, plan: Plan) -> dict[str, Any]:
     shape = object_schema({n: p.spec for n, p in case.properties.items()}, plan, closed=None)
     del shape["type"]
+    for name, prop in case.properties.items():  # a case narrows: it never sets a type unasked
+        _unwritten_types(shape["properties"][name], prop.spec, plan)
     return {"description": f"when {case.key}", "x-when": case.key, **shape}
+
+
+def _unwritten_types(schema: dict[str, Any], spec: dict[str, Any], plan: Plan) -> None:
+    """Drop the `type: object` that nested `properties` imply where the spec wrote no type:
+    in a case, `address: {properties: {city: {required: true}}}` constrains an address that
+    is an object, and lets one that the event allows to be null stay null."""
+    spec = resolved_spec(spec, plan)
+    if "type" not in spec and schema.get("type") == "object":
+        del schema["type"]
+    nested, written = schema.get("properties"), spec.get("properties")
+    if isinstance(nested, dict) and isinstance(written, dict):
+        for name, sub in nested.items():
+            if isinstance(written.get(name), dict):
+                _unwritten_types(sub, written[name], plan)
 
 
 def traits_schema(plan: Plan, section: str) -> dict[str, Any]:
