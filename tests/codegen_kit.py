@@ -93,3 +93,37 @@ def violations_said(tsc_path: str, folder: Path, module: str, calls: list[str]) 
                          check=True)  # fmt: skip
     said: list[str] = json.loads(ran.stdout)
     return said
+
+
+def check_failing(repo: Path, plan: str, event: str, calls: list[dict[str, object]]) -> set[int]:
+    """The indexes of the `calls` (properties of `event`) that `trackplan check` finds a
+    violation in, one call at a time (its report lists only the first lines of each kind)."""
+    from registry.eventcheck import kinds
+    from registry.eventcheck.checker import Checker
+    from registry.load.loader import load_registry
+    from registry.load.snapshot import FolderSnapshot
+    from registry.release.artifacts import plan_document, schema_bundle
+
+    loaded = load_registry(FolderSnapshot(repo)).registry.plans[plan]
+    checker = Checker(plan_document(loaded, "0.0.0"), schema_bundle(loaded, "0.0.0"))
+    failing = set()
+    for index, properties in enumerate(calls):
+        result = checker.check({"type": "track", "event": event, "properties": properties})
+        assert not isinstance(result, tuple) or result[0] == "track", result
+        if isinstance(result, tuple) and any(
+            kinds.KIND_BY_ID[v.kind].level == kinds.VIOLATION for v in result[2]
+        ):
+            failing.add(index)
+    return failing
+
+
+def failing_from_markers(said: list[str]) -> set[int]:
+    """Calls that reported a violation, from what generated code said with a `#N` marker
+    said after each call N."""
+    failing, current = set(), 0
+    for line in said:
+        if line.startswith("#"):
+            current = int(line[1:]) + 1
+        else:
+            failing.add(current)
+    return failing

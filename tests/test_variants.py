@@ -15,7 +15,7 @@ import pytest
 from registry.load.loader import load_registry
 from registry.load.snapshot import FolderSnapshot
 from registry.release.artifacts import plan_document, schema_bundle
-from tests.codegen_kit import violations_said
+from tests.codegen_kit import failing_from_markers, violations_said
 from tests.conftest import CliResult, write_files
 from tests.test_codegen import load_module, tsc_path  # noqa: F401 (a fixture)
 
@@ -306,10 +306,5 @@ def test_check_the_release_schema_and_generated_code_agree_on_every_call(
     calls_ts = [f"t.trackOrderPlaced({json.dumps(p)} as any); said.push('#{i}');"
                 for i, p in enumerate(AGREE_CALLS)]  # fmt: skip
     said = violations_said(tsc_path, tmp_path, "web", calls_ts)
-    ts_failing, current = set(), 0
-    for line in said:  # violations come before the marker of their call
-        if line.startswith("#"):
-            current = int(line[1:]) + 1
-        else:
-            ts_failing.add(current)
+    ts_failing = failing_from_markers(said)
     assert ts_failing == AGREE_FAILING

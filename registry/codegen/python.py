@@ -17,6 +17,7 @@ from registry.codegen.model import (
     Union,
     Unknown,
 )
+from registry.codegen.formats import formats_for
 from registry.codegen.names import Namer, snake_ident
 from registry.codegen.render import compact_json, environment, one_line
 from registry.escape import code_comment, py_docstring
@@ -49,6 +50,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
             identify=plan.identify.name,
             group=plan.group.name,
             schemas=py(compact_json(plan.schemas)),
+            formats=formats_for("\\Z"),
             collisions=[
                 code_comment(c.message()) for c in (*plan.collisions, *methods.collisions())
             ],

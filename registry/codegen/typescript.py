@@ -17,6 +17,7 @@ from registry.codegen.model import (
     Union,
     Unknown,
 )
+from registry.codegen.formats import formats_for
 from registry.codegen.render import compact_json, environment, one_line
 from registry.escape import code_comment, js_string
 
@@ -38,6 +39,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
         identify=_traits(plan.identify),
         group=_traits(plan.group),
         schemas=compact_json(plan.schemas),
+        formats=formats_for("$"),
         collisions=[code_comment(c.message()) for c in plan.collisions],
     )
     return {file_name(plan): text}
