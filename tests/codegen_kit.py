@@ -127,3 +127,31 @@ def failing_from_markers(said: list[str]) -> set[int]:
         else:
             failing.add(current)
     return failing
+
+
+def python_failing(module: Path, method: str, calls: list[dict[str, object]]) -> set[int]:
+    """The indexes of the `calls` that the generated Python module at `module` reports a
+    violation for, each sent through `Tracker.<method>`."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"generated_{module.stem}_{id(calls)}", module)
+    assert spec is not None and spec.loader is not None
+    generated = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generated
+    spec.loader.exec_module(generated)
+    failing: set[int] = set()
+    sink = type("Sink", (), {"track": lambda *a: None})()
+    for index, props in enumerate(calls):
+        tracker = generated.Tracker(sink, on_violation=lambda v, i=index: failing.add(i))
+        getattr(tracker, method)(props)
+    return failing
+
+
+def typescript_failing(tsc_path: str, folder: Path, module: str, method: str,
+                       calls: list[dict[str, object]]) -> set[int]:  # fmt: skip
+    """The indexes of the `calls` that the generated TypeScript module reports a violation
+    for, each sent through `Tracker.<method>` (compiled with tsc --strict, run with node)."""
+    lines = [f"t.{method}({json.dumps(p)} as any); said.push('#{i}');"
+             for i, p in enumerate(calls)]  # fmt: skip
+    return failing_from_markers(violations_said(tsc_path, folder, module, lines))

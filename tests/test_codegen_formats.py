@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.codegen_kit import check_failing, failing_from_markers, violations_said
+from tests.codegen_kit import check_failing, python_failing, typescript_failing
 from tests.conftest import CliResult, write_files
-from tests.test_codegen import load_module, tsc_path  # noqa: F401 (a fixture)
+from tests.test_codegen import tsc_path  # noqa: F401 (a fixture)
 
 Cli = Callable[..., CliResult]
 
@@ -41,12 +40,5 @@ def test_generated_code_checks_formats_as_trackplan_check_does(
     for lang in ("python", "typescript"):
         assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
                        str(tmp_path)).code == 0  # fmt: skip
-    generated = load_module(tmp_path / "web.py")
-    failing: set[int] = set()
-    sink = type("Sink", (), {"track": lambda *a: None})()
-    for index, props in enumerate(CALLS):
-        tracker = generated.Tracker(sink, on_violation=lambda v, i=index: failing.add(i))
-        tracker.track_thing_done(props)
-    assert failing == checked
-    calls = [f"t.trackThingDone({json.dumps(p)}); said.push('#{i}');" for i, p in enumerate(CALLS)]
-    assert failing_from_markers(violations_said(tsc_path, tmp_path, "web", calls)) == checked
+    assert python_failing(tmp_path / "web.py", "track_thing_done", CALLS) == checked
+    assert typescript_failing(tsc_path, tmp_path, "web", "trackThingDone", CALLS) == checked

@@ -15,7 +15,7 @@ import pytest
 from registry.load.loader import load_registry
 from registry.load.snapshot import FolderSnapshot
 from registry.release.artifacts import plan_document, schema_bundle
-from tests.codegen_kit import failing_from_markers, violations_said
+from tests.codegen_kit import python_failing, typescript_failing, violations_said
 from tests.conftest import CliResult, write_files
 from tests.test_codegen import load_module, tsc_path  # noqa: F401 (a fixture)
 
@@ -296,15 +296,6 @@ def test_check_the_release_schema_and_generated_code_agree_on_every_call(
     for lang in ("python", "typescript"):
         assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
                        str(tmp_path)).code == 0  # fmt: skip
-    generated = load_module(tmp_path / "web.py")
-    failing: set[int] = set()
-    sink = type("Sink", (), {"track": lambda *a: None})()
-    for index, props in enumerate(AGREE_CALLS):
-        tracker = generated.Tracker(sink, on_violation=lambda v, i=index: failing.add(i))
-        tracker.track_order_placed(props)
-    assert failing == AGREE_FAILING
-    calls_ts = [f"t.trackOrderPlaced({json.dumps(p)} as any); said.push('#{i}');"
-                for i, p in enumerate(AGREE_CALLS)]  # fmt: skip
-    said = violations_said(tsc_path, tmp_path, "web", calls_ts)
-    ts_failing = failing_from_markers(said)
-    assert ts_failing == AGREE_FAILING
+    assert python_failing(tmp_path / "web.py", "track_order_placed", AGREE_CALLS) == AGREE_FAILING
+    assert typescript_failing(tsc_path, tmp_path, "web", "trackOrderPlaced",
+                              AGREE_CALLS) == AGREE_FAILING  # fmt: skip
