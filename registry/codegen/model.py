@@ -213,6 +213,18 @@ def _type(schema: dict[str, Any], hint: str, namer: Namer) -> TypeRef:
     return members[0] if len(members) == 1 else Union(tuple(members))
 
 
+def nested_objects(ref: TypeRef) -> list[Obj]:
+    """The object shapes a type holds directly (inside arrays and unions too): the named
+    types a language must declare for it."""
+    if isinstance(ref, Obj):
+        return [ref]
+    if isinstance(ref, ArrayOf):
+        return nested_objects(ref.item)
+    if isinstance(ref, Union):
+        return [o for m in ref.members for o in nested_objects(m)]
+    return []
+
+
 def _literals(values: list[Any]) -> TypeRef:
     if all(v is None or isinstance(v, (str, int, float, bool)) for v in values):
         return Literals(tuple(values))

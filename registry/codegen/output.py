@@ -27,8 +27,10 @@ def write_all(out: Path, files: dict[str, str]) -> None:
     try:
         targets = {name: _inside(out, name) for name in files}
         for name, text in sorted(files.items()):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)  # a package's folder
             (staging / name).write_bytes(text.encode("utf-8"))
         for name in sorted(files):
+            targets[name].parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, targets[name])
     except OSError as exc:
         raise CodegenError(f"{out}: cannot write the generated code there ({exc.strerror})"

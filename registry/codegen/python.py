@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 
+from registry.codegen.formats import formats_for
 from registry.codegen.model import (
     AnyObj,
     ArrayOf,
@@ -16,8 +17,8 @@ from registry.codegen.model import (
     TypeRef,
     Union,
     Unknown,
+    nested_objects,
 )
-from registry.codegen.formats import formats_for
 from registry.codegen.names import Namer, snake_ident
 from registry.codegen.render import compact_json, environment, one_line
 from registry.escape import code_comment, py_docstring
@@ -67,19 +68,9 @@ def py(value: object) -> str:
 def _shapes(shape: Obj, out: dict[str, dict[str, object]]) -> None:
     """Every named TypedDict a shape needs, nested ones first (they are used by name)."""
     for f in shape.fields:
-        for nested in _nested(f.type):
+        for nested in nested_objects(f.type):
             _shapes(nested, out)
     out[shape.name] = {"name": shape.name, "fields": [_field(f) for f in shape.fields]}
-
-
-def _nested(ref: TypeRef) -> list[Obj]:
-    if isinstance(ref, Obj):
-        return [ref]
-    if isinstance(ref, ArrayOf):
-        return _nested(ref.item)
-    if isinstance(ref, Union):
-        return [o for m in ref.members for o in _nested(m)]
-    return []
 
 
 def _field(f: Field) -> dict[str, object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from registry.codegen.formats import formats_for
 from registry.codegen.model import (
     AnyObj,
     ArrayOf,
@@ -17,7 +18,6 @@ from registry.codegen.model import (
     Union,
     Unknown,
 )
-from registry.codegen.formats import formats_for
 from registry.codegen.render import compact_json, environment, one_line
 from registry.escape import code_comment, js_string
 

@@ -116,8 +116,9 @@ def _report_check(args: argparse.Namespace, made: list[dict[str, Any]],
 def add_parser(sub: Any) -> None:
     generate_parser = sub.add_parser(
         "generate",
-        help="typed tracking code (TypeScript, Python) from a pulled release or a registry",
-        description="Write one module per plan: a typed function per event (required and "
+        help="typed tracking code (TypeScript, Python, Go) from a pulled release or a registry",
+        description="Write one module per plan (Go: one package folder per plan): a typed "
+        "function per event (required and "
         "optional properties, enums as literal types, nested objects and arrays), identify "
         "and group traits, doc comments, deprecations; calls go to a sink you adapt to your "
         "analytics SDK, and are checked against the plan at run time without ever raising. "
