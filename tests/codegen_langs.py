@@ -149,3 +149,16 @@ def by_file(output: str, root: Path, cwd: Path | None = None) -> dict[str, list[
         found.setdefault(relative.parts[0] if len(relative.parts) > 1 else relative.stem,
                          []).append(line)  # fmt: skip
     return found
+
+
+def nasty_registry(root: Path) -> Path:
+    """A registry whose plan `nasty` has names no language would choose (test_codegen.NASTY),
+    with conventions that allow them."""
+    from tests.conftest import write_files
+    from tests.test_codegen import NASTY
+
+    return write_files(root, {
+        "trackplan.yaml": "conventions: {event_name: any, property_name: any, "
+                          "event_grammar: any, forbid_dynamic_names: false}\n",
+        "plans/nasty/plan.yaml": NASTY,
+    })  # fmt: skip

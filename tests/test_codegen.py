@@ -19,6 +19,7 @@ import pytest
 from mypy import api as mypy_api
 
 from tests.codegen_kit import conforming, synthetic_registry, tsc, violations_said
+from tests.codegen_langs import nasty_registry
 from tests.conftest import CliResult, write_files
 
 Cli = Callable[..., CliResult]
@@ -363,11 +364,7 @@ events:
 def test_any_names_the_plan_allows_give_valid_unique_identifiers(
     run_cli: Cli, tmp_path: Path, tsc_path: str
 ) -> None:
-    repo = write_files(tmp_path / "registry", {
-        "trackplan.yaml": "conventions: {event_name: any, property_name: any, "
-                          "event_grammar: any, forbid_dynamic_names: false}\n",
-        "plans/nasty/plan.yaml": NASTY,
-    })  # fmt: skip
+    repo = nasty_registry(tmp_path / "registry")
     assert run_cli("validate", "--repo", str(repo)).code == 0
     out = tmp_path / "out"
     outputs = []

@@ -12,9 +12,8 @@ import pytest
 
 from registry.codegen.golang import literal
 from tests.codegen_kit import check_failing, synthetic_registry
-from tests.codegen_langs import CALLS, PLAN, by_file, env, tool
+from tests.codegen_langs import CALLS, PLAN, by_file, env, nasty_registry, tool
 from tests.conftest import CliResult, write_files
-from tests.test_codegen import NASTY
 
 Cli = Callable[..., CliResult]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme"
@@ -159,11 +158,7 @@ def test_each_event_has_one_entry_point_and_sends_its_json(
 
 
 def test_any_names_give_valid_unique_identifiers(run_cli: Cli, tmp_path: Path, go: str) -> None:
-    repo = write_files(tmp_path / "registry", {
-        "trackplan.yaml": "conventions: {event_name: any, property_name: any, "
-                          "event_grammar: any, forbid_dynamic_names: false}\n",
-        "plans/nasty/plan.yaml": NASTY,
-    })  # fmt: skip
+    repo = nasty_registry(tmp_path / "registry")
     out = _module(run_cli, repo, tmp_path / "go", "nasty")
     vetted = _go(go, out, "vet", "./...")
     assert vetted.returncode == 0, vetted.stdout + vetted.stderr
