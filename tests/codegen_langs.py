@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -162,3 +163,12 @@ def nasty_registry(root: Path) -> Path:
                           "event_grammar: any, forbid_dynamic_names: false}\n",
         "plans/nasty/plan.yaml": NASTY,
     })  # fmt: skip
+
+
+def generated(run_cli: Any, lang: str, repo: Path, out: Path, plan: str) -> Path:
+    """`trackplan generate --lang LANG` of one plan into `out`: the file it wrote."""
+    done = run_cli("generate", "--lang", lang, "--repo", str(repo), "--plan", plan, "--out",
+                   str(out), "--format", "json")  # fmt: skip
+    assert done.code == 0, done.err
+    (written,) = [Path(f["file"]) for f in done.json()["files"]]
+    return written

@@ -12,7 +12,7 @@ import pytest
 
 from registry.codegen.java import literal
 from tests.codegen_kit import check_failing, synthetic_registry
-from tests.codegen_langs import CALLS, PLAN, by_file, nasty_registry, tool
+from tests.codegen_langs import CALLS, PLAN, by_file, generated, nasty_registry, tool
 from tests.conftest import CliResult, write_files
 
 Cli = Callable[..., CliResult]
@@ -33,11 +33,7 @@ def javac() -> str:
 
 
 def _generate(run_cli: Cli, repo: Path, out: Path, plan: str) -> Path:
-    done = run_cli("generate", "--lang", "java", "--repo", str(repo), "--plan", plan, "--out",
-                   str(out))  # fmt: skip
-    assert done.code == 0, done.err
-    (found,) = out.rglob("*Tracking.java")
-    return found
+    return generated(run_cli, "java", repo, out, plan)
 
 
 def _javac(javac: str, cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:

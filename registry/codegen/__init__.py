@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from registry.codegen import golang, java, python, typescript
+from registry.codegen import golang, java, kotlin, python, typescript
 from registry.codegen.model import PlanModel
 
 Generator = Callable[[PlanModel, str], dict[str, str]]
 
 # Only languages whose generated code our own tests compile (tsc --strict, mypy --strict,
-# go vet and go build, javac -Xlint:all -Werror).
+# go vet and go build, javac -Xlint:all -Werror, kotlinc -Werror).
 LANGUAGES: dict[str, Generator] = {
     typescript.LANGUAGE: typescript.generate,
     python.LANGUAGE: python.generate,
     golang.LANGUAGE: golang.generate,
     java.LANGUAGE: java.generate,
+    kotlin.LANGUAGE: kotlin.generate,
 }
 
 

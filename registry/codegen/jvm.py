@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from registry.codegen import model as m
+from registry.codegen.formats import formats_for
 from registry.codegen.names import Namer, pascal, short_hash, words
+
+SWITCH_CHUNK = 200  # events per schema lookup function (a JVM method holds 64 KB of code)
+FIXED = {"Sink", "Violation", "Tracker", "Shape", "Value", "EVENTS"}
 
 # Words neither language lets a name be (Java's reserved words and literals, Kotlin's hard
 # keywords), and names a record or data class already has as methods.
@@ -73,3 +80,157 @@ def string_enum(ref: m.TypeRef) -> list[str] | None:
     if isinstance(ref, m.Literals) and ref.values and all(isinstance(v, str) for v in ref.values):
         return [str(v) for v in dict.fromkeys(ref.values)]
     return None
+
+
+class Types:
+    """A language's types of plan types; string enums become enum types, named once each
+    (never a name the plan's shapes or the generated code's fixed types have)."""
+
+    def __init__(self, plan: m.PlanModel, fixed: set[str], prims: dict[str, str], any_: str,
+                 map_: str, nullable_items: bool) -> None:  # fmt: skip
+        taken = set(fixed) | {class_name(plan)}
+        for event in plan.events:
+            taken |= shape_names(event.shape)
+        taken |= shape_names(plan.identify) | shape_names(plan.group)
+        self.names = Namer(taken=taken)
+        self.enums: list[dict[str, object]] = []
+        self.prims, self.any, self.map, self.nullable_items = prims, any_, map_, nullable_items
+
+    def of(self, ref: m.TypeRef, hint: str) -> str:
+        """The type of `ref` (without `?`: nullability is the field's to say)."""
+        values = string_enum(ref)
+        if values is not None:
+            name = self.names.give(hint, hint)
+            self.enums.append({"name": name, "constants": enum_constants(values)})
+            return name
+        if isinstance(ref, m.Prim):
+            return self.any if ref.kind == "null" else self.prims[ref.kind]
+        if isinstance(ref, m.Literals):
+            found = [v for v in ref.values if v is not None]
+            if found and all(isinstance(v, int) and not isinstance(v, bool) for v in found):
+                return self.prims["integer"]
+            if found and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                             for v in found):  # fmt: skip
+                return self.prims["number"]
+            return self.any
+        if isinstance(ref, m.ArrayOf):
+            item = self.of(ref.item, hint + "Item")
+            marked = "?" if self.nullable_items and nullable(ref.item) else ""
+            return f"List<{item}{marked}>"
+        if isinstance(ref, m.Obj):
+            return ref.name
+        if isinstance(ref, m.AnyObj):
+            return self.map
+        if isinstance(ref, m.Union):
+            members = [t for t in ref.members if not (isinstance(t, m.Prim) and t.kind == "null")]
+            return self.of(members[0], hint) if len(members) == 1 else self.any
+        return self.any
+
+
+def shape_names(shape: m.Obj) -> set[str]:
+    """The names of a shape and of every object shape inside it."""
+    names = {shape.name}
+    for f in shape.fields:
+        for nested in m.nested_objects(f.type):
+            names |= shape_names(nested)
+    return names
+
+
+def nullable(ref: m.TypeRef) -> bool:
+    """Whether a value of the type may be null."""
+    if isinstance(ref, m.Prim):
+        return ref.kind == "null"
+    if isinstance(ref, m.Literals):
+        return None in ref.values
+    if isinstance(ref, m.Union):
+        return any(nullable(t) for t in ref.members)
+    return isinstance(ref, m.Unknown)
+
+
+# A language's part: a field's template data from its member, its type, and the shape.
+FieldData = Callable[[Member, str], dict[str, object]]
+
+
+def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
+                  doc: Callable[[object], str], literal: Callable[[Any], str],
+                  deprecated: Callable[[str], str]) -> dict[str, object]:  # fmt: skip
+    """What the Java and Kotlin templates share: shapes (nested ones first), enums, events
+    with their methods, the schemas in lookup chunks, formats and collisions."""
+    shapes: dict[str, dict[str, object]] = {}
+
+    def walk(shape: m.Obj, open_: bool) -> None:
+        for f in shape.fields:
+            for nested in m.nested_objects(f.type):
+                walk(nested, nested.open)
+        fields = [field_data(member, types.of(member.field.type, shape.name + (
+            pascal(member.field.name) or "Value"))) for member in members(shape)]  # fmt: skip
+        shapes[shape.name] = {"name": shape.name, "fields": fields, "open": open_,
+                              "required": [f for f in fields if f["required"]]}  # fmt: skip
+
+    for event in plan.events:
+        walk(event.shape, False)
+    for traits in (plan.identify, plan.group):
+        walk(traits, False)
+    methods = Namer(taken={"identify", "group", "send", "report"})
+    events = []
+    for event in plan.events:
+        lines = [doc(line) for line in event.doc]
+        if event.renamed_from:
+            lines.append(doc("Formerly " + ", ".join(repr(n) for n in event.renamed_from) + "."))
+        events.append({
+            "name": event.name, "method": methods.give("track" + event.ident, event.name),
+            "type": event.shape.name, "closed": event.closed, "doc": lines,
+            "deprecated": deprecated(event.deprecated.text()) if event.deprecated else "",
+        })  # fmt: skip
+    schemas = [(name, f"s{i}", literal(schema))
+               for i, (name, schema) in enumerate(sorted(plan.schemas.items()))]  # fmt: skip
+    return {
+        "plan": plan, "package": package(plan), "cls": class_name(plan), "doc": doc,
+        "shapes": list(shapes.values()), "enums": types.enums, "events": events,
+        "identify": plan.identify.name, "group": plan.group.name, "schemas": schemas,
+        "chunks": [schemas[i:i + SWITCH_CHUNK] for i in range(0, len(schemas), SWITCH_CHUNK)]
+        or [[]],
+        "formats": formats_for("\\z"),
+        "collisions": [doc(c.message()) for c in plan.collisions],
+    }  # fmt: skip
+
+
+def string_literal(value: str, kotlin: bool = False) -> str:
+    """A Java or Kotlin string literal in ASCII: non-ASCII and control characters as \\uXXXX
+    (UTF-16 units), never a \\u escape for a quote, backslash or line break (javac reads
+    those before it reads the string); in Kotlin `$` escaped too (no template)."""
+    out = ['"']
+    named = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if kotlin:
+        named["$"] = "\\$"
+    for char in value:
+        if char in named:
+            out.append(named[char])
+        elif 0x20 <= ord(char) < 0x7F:
+            out.append(char)
+        else:
+            units = char.encode("utf-16-be", "surrogatepass").hex(" ", 2).split()
+            out.extend(f"\\u{unit.upper()}" for unit in units)
+    out.append('"')
+    return "".join(out)
+
+
+def literal(value: Any, string: Callable[[str], str]) -> str:
+    """JSON data as a Java or Kotlin expression: maps by `m(k, v, ...)`, lists by `l(...)`,
+    whole numbers as longs, others as doubles."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}L" if -(2**63) <= value < 2**63 else f"{float(value)!r}"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "null"
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, list):
+        return "l(" + ", ".join(literal(v, string) for v in value) + ")"
+    if isinstance(value, dict):
+        return "m(" + ", ".join(f"{string(str(k))}, {literal(v, string)}"
+                                for k, v in value.items()) + ")"  # fmt: skip
+    return "null"
