@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from registry.codegen import golang, java, kotlin, python, typescript
+from registry.codegen import golang, java, kotlin, python, swift, typescript
 from registry.codegen.model import PlanModel
 
 Generator = Callable[[PlanModel, str], dict[str, str]]
@@ -17,6 +17,7 @@ LANGUAGES: dict[str, Generator] = {
     golang.LANGUAGE: golang.generate,
     java.LANGUAGE: java.generate,
     kotlin.LANGUAGE: kotlin.generate,
+    swift.LANGUAGE: swift.generate,  # parsed by tree-sitter here; compiled by CI's macOS job
 }
 
 

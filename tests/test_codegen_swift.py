@@ -1,0 +1,82 @@
+"""`trackplan generate --lang swift`: no Swift compiler reaches this machine, so the output is
+parsed with tree-sitter-swift (CI's macOS job compiles and runs it: .github/workflows)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import tree_sitter_swift
+from tree_sitter import Language, Node, Parser
+
+from tests.codegen_kit import synthetic_registry
+from tests.codegen_langs import PLAN, generated, nasty_registry
+from tests.conftest import CliResult, write_files
+from tests.swift_driver import write as write_driver
+
+Cli = Callable[..., CliResult]
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme"
+PARSER = Parser(Language(tree_sitter_swift.language()))
+
+
+def _problems(source: bytes) -> list[str]:
+    """Syntax errors tree-sitter finds, and comments or strings that span lines (a plan
+    string that escaped its literal would)."""
+    found: list[str] = []
+
+    def walk(node: Node) -> None:
+        if node.type == "ERROR" or node.is_missing:
+            found.append(f"{node.start_point}: {node.type} {node.text[:80]!r}")
+        elif node.type in ("comment", "line_string_literal") and b"\n" in (node.text or b""):
+            found.append(f"{node.start_point}: {node.type} spans lines")
+        for child in node.children:
+            walk(child)
+
+    walk(PARSER.parse(source).root_node)
+    return found
+
+
+def test_every_plan_gives_swift_that_parses(run_cli: Cli, tmp_path: Path) -> None:
+    big = write_files(tmp_path / "big-repo", synthetic_registry(300, 10))  # type: ignore[arg-type]
+    app = write_files(tmp_path / "app-repo", {"plans/app/plan.yaml": PLAN})
+    plans = ((EXAMPLES, "shop"), (EXAMPLES, "segment"), (big, "big"), (app, "app"),
+             (nasty_registry(tmp_path / "nasty-repo"), "nasty"))  # fmt: skip
+    for repo, plan in plans:
+        source = generated(run_cli, "swift", repo, tmp_path / "out", plan)
+        assert _problems(source.read_bytes()) == [], plan
+
+
+def test_each_event_has_one_entry_point(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "repo", {"plans/app/plan.yaml": PLAN})
+    text = generated(run_cli, "swift", app, tmp_path / "out", "app").read_text()
+    methods = re.findall(r"^        public func (track\w+)\(", text, re.M)
+    assert sorted(methods) == ["trackOldThingHappened", "trackOrderCompleted", "trackSignedUp"]
+    listed = re.findall(r'^        "[^"]*": "(track\w+)",$', text, re.M)
+    assert sorted(listed) == sorted(methods)
+    assert (
+        "@available(*, deprecated, message: \"Nobody reads it; use 'Signed Up' instead.\")" in text
+    )
+    nasty = generated(run_cli, "swift", nasty_registry(tmp_path / "n"), tmp_path / "out", "nasty")
+    assert len(set(re.findall(r"^        public func (track\w+)\(", nasty.read_text(), re.M))) == 10
+
+
+def test_the_driver_ci_compiles_parses(tmp_path: Path) -> None:
+    write_driver(tmp_path)
+    assert _problems((tmp_path / "Sources" / "main.swift").read_bytes()) == []
+    assert (tmp_path / "expected.txt").read_text().count("\n") > 5
+
+
+@pytest.mark.parametrize("lang", ["go", "java", "kotlin", "swift", "typescript", "python"])
+def test_generate_check_finds_stale_code_in_every_language(
+    run_cli: Cli, tmp_path: Path, lang: str
+) -> None:
+    args = ("generate", "--lang", lang, "--repo", str(EXAMPLES), "--plan", "shop", "--out",
+            str(tmp_path))  # fmt: skip
+    assert run_cli(*args).code == 0
+    assert run_cli(*args, "--check").code == 0
+    (written,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    written.write_text(written.read_text().replace("Cart Viewed", "Cart Seen"))
+    stale = run_cli(*args, "--check")
+    assert stale.code == 1 and "differs from the generated code" in stale.out
