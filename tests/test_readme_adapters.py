@@ -1,0 +1,128 @@
+"""The README's sink adapters for Segment, RudderStack, Mixpanel, Amplitude, PostHog and
+Snowplow compile against stubs of those SDKs' calls (tsc --strict, mypy --strict)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import CliResult
+from tests.test_codegen import check_py, compile_ts, tsc_path  # noqa: F401 (a fixture)
+
+Cli = Callable[..., CliResult]
+ROOT = Path(__file__).resolve().parent.parent
+SDKS = ("Segment", "RudderStack", "Mixpanel", "Amplitude", "PostHog", "Snowplow")
+
+# The SDKs' calls as their type definitions declare them (the parts the adapters use).
+TS_STUBS = """import { Sink, createTracker } from "./shop";
+type Props = Record<string, unknown>;
+declare const analytics: {
+  track(event: string, properties?: Props): void;
+  identify(userId: string, traits?: Props): void;
+};
+declare const rudderanalytics: { track(event: string, properties?: Props): void };
+declare const mixpanel: { track(eventName: string, properties?: Props): void };
+declare const amplitude: { track(eventInput: string, eventProperties?: Props): void };
+declare const posthog: {
+  capture(eventName: string, properties?: Props | null): void;
+  identify(newDistinctId?: string, userPropertiesToSet?: Props): void;
+};
+declare function trackSelfDescribingEvent(event: { event: { schema: string; data: Props } }): void;
+"""
+PY_STUBS = """from __future__ import annotations
+
+from shop import Tracker
+
+
+class _Analytics:
+    def track(self, user_id: str, event: str, properties: dict[str, object]) -> None: ...
+
+
+analytics = rudder_analytics = _Analytics()
+
+
+class _Mixpanel:
+    def track(self, distinct_id: str, event_name: str,
+              properties: dict[str, object] | None = None) -> None: ...
+
+
+mp = _Mixpanel()
+
+
+class BaseEvent:
+    def __init__(self, event_type: str, user_id: str | None = None,
+                 event_properties: dict[str, object] | None = None) -> None: ...
+
+
+class _Amplitude:
+    def track(self, event: BaseEvent) -> None: ...
+
+
+client = _Amplitude()
+
+
+class _PostHog:
+    def capture(self, event: str, distinct_id: str | None = None,
+                properties: dict[str, object] | None = None) -> None: ...
+
+
+posthog = _PostHog()
+
+
+class SelfDescribingJson:
+    def __init__(self, schema: str, data: dict[str, object]) -> None: ...
+
+
+class SelfDescribing:
+    def __init__(self, event_json: SelfDescribingJson) -> None: ...
+
+
+class _Snowplow:
+    def track(self, event: SelfDescribing) -> None: ...
+
+
+tracker = _Snowplow()
+"""
+
+
+def _adapters() -> dict[str, tuple[str, str]]:
+    """SDK -> (TypeScript sink, Python `track` body), from the README's table."""
+    text = (ROOT / "README.md").read_text()
+    found = {}
+    for sdk in SDKS:
+        match = re.search(rf"^\| {sdk} \| `(.+?)` \| `(.+?)` \|$", text, re.M)
+        assert match is not None, sdk
+        found[sdk] = (match[1], match[2])
+    return found
+
+
+def test_the_readme_adapters_compile_against_the_sdks(
+    run_cli: Cli,
+    tmp_path: Path,
+    tsc_path: str,  # noqa: F811
+) -> None:
+    examples = ROOT / "examples" / "acme"
+    for lang in ("typescript", "python"):
+        assert run_cli("generate", "--lang", lang, "--repo", str(examples), "--plan", "shop",
+                       "--out", str(tmp_path)).code == 0  # fmt: skip
+    adapters = _adapters()
+    sinks = "".join(f"  {sdk}: {ts},\n" for sdk, (ts, _) in adapters.items())
+    (tmp_path / "adapters.ts").write_text(
+        TS_STUBS + f"export const sinks: Record<string, Sink> = {{\n{sinks}}};\n"
+        "for (const sink of Object.values(sinks)) {\n"
+        '  createTracker(sink).trackCartViewed({ cart_id: "c1", platform: "web", '
+        'session_id: "s1" });\n}\n'
+    )
+    assert compile_ts(tsc_path, tmp_path, "adapters.ts") == {}
+    classes = "".join(
+        f"\n\nclass {sdk}Sink:\n    def __init__(self, user_id: str) -> None:\n"
+        "        self.user_id = user_id\n\n"
+        "    def track(self, event: str, properties: dict[str, object]) -> None:\n"
+        f"        {py}\n\n\n"
+        f'Tracker({sdk}Sink("u1")).track_cart_viewed(\n'
+        '    {"cart_id": "c1", "platform": "web", "session_id": "s1"})\n'
+        for sdk, (_, py) in adapters.items()
+    )
+    (tmp_path / "adapters.py").write_text(PY_STUBS + classes)
+    assert check_py(tmp_path, "adapters.py") == {}
