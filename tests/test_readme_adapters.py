@@ -4,6 +4,7 @@ Snowplow compile against stubs of those SDKs' calls (tsc --strict, mypy --strict
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,3 +127,151 @@ def test_the_readme_adapters_compile_against_the_sdks(
     )
     (tmp_path / "adapters.py").write_text(PY_STUBS + classes)
     assert check_py(tmp_path, "adapters.py") == {}
+
+
+# Go modules standing in for the SDKs (their types as the adapters use them).
+GO_STUBS = {
+    "github.com/segmentio/analytics-go/v3": (
+        "analytics",
+        "",
+        """
+type Properties map[string]interface{}
+type Traits map[string]interface{}
+type Message interface{ Validate() error }
+type Track struct {
+	UserId     string
+	Event      string
+	Properties Properties
+}
+type Identify struct {
+	UserId string
+	Traits Traits
+}
+type Group struct {
+	UserId  string
+	GroupId string
+	Traits  Traits
+}
+
+func (Track) Validate() error    { return nil }
+func (Identify) Validate() error { return nil }
+func (Group) Validate() error    { return nil }
+
+type Client interface {
+	Enqueue(Message) error
+	Close() error
+}
+""",
+    ),
+    "github.com/rudderlabs/analytics-go/v4": (
+        "analytics",
+        "",
+        """
+type Properties map[string]interface{}
+type Message interface{ Validate() error }
+type Track struct {
+	UserId     string
+	Event      string
+	Properties Properties
+}
+
+func (Track) Validate() error { return nil }
+
+type Client interface{ Enqueue(Message) error }
+""",
+    ),
+    "github.com/mixpanel/mixpanel-go": (
+        "mixpanel",
+        "",
+        """
+import "context"
+
+type Event struct{ Name string }
+type ApiClient struct{}
+
+func (a *ApiClient) NewEvent(name string, distinctID string, properties map[string]any) *Event {
+	return &Event{Name: name}
+}
+func (a *ApiClient) Track(ctx context.Context, events []*Event) error { return nil }
+""",
+    ),
+    "github.com/amplitude/analytics-go": (
+        "amplitude",
+        "amplitude",
+        """
+type EventOptions struct{ UserID string }
+type Event struct {
+	EventType string
+	EventOptions
+	EventProperties map[string]interface{}
+}
+type Client interface{ Track(event Event) }
+""",
+    ),
+    "github.com/posthog/posthog-go": (
+        "posthog",
+        "",
+        """
+type Properties map[string]interface{}
+type Message interface{}
+type Capture struct {
+	DistinctId string
+	Event      string
+	Properties Properties
+}
+type Client interface{ Enqueue(Message) error }
+""",
+    ),
+    "github.com/snowplow/snowplow-golang-tracker/v2": (
+        "tracker",
+        "tracker",
+        """
+type SelfDescribingJson struct{ Schema string }
+type SelfDescribingEvent struct{ Event *SelfDescribingJson }
+type Tracker struct{}
+
+func InitSelfDescribingJson(schema string, data interface{}) *SelfDescribingJson {
+	return &SelfDescribingJson{Schema: schema}
+}
+func (t *Tracker) TrackSelfDescribingEvent(e SelfDescribingEvent) {}
+""",
+    ),
+}
+
+
+def test_the_readme_go_sinks_compile_against_the_sdks(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.codegen_langs import env, tool
+
+    go = tool("go", "TRACKPLAN_GO", "Debian's golang-go")
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```go\n// Package sinks adapts")[1].split("```")[0]
+    module = tmp_path / "app"
+    requires, replaces = [], []
+    for index, (path, (package, sub, body)) in enumerate(GO_STUBS.items()):
+        folder = tmp_path / "stubs" / str(index)
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+        (folder / "go.mod").write_text(f"module {path}\n\ngo 1.19\n")
+        (folder / sub / "stub.go").write_text(f"package {package}\n{body}")
+        major = re.search(r"/v(\d+)$", path)
+        requires.append(f"require {path} v{major[1] if major else 0}.0.0\n")
+        replaces.append(f"replace {path} => {folder}\n")
+    module.mkdir()
+    (module / "go.mod").write_text("module example.com/app\n\ngo 1.19\n\n" + "".join(requires)
+                                   + "".join(replaces))  # fmt: skip
+    (module / "sinks").mkdir()
+    (module / "sinks" / "sinks.go").write_text("// Package sinks adapts" + block)
+    assert run_cli("generate", "--lang", "go", "--repo", str(ROOT / "examples" / "acme"),
+                   "--plan", "shop", "--out", str(module)).code == 0  # fmt: skip
+    (module / "main.go").write_text(
+        'package main\n\nimport (\n\t"example.com/app/shop"\n\t"example.com/app/sinks"\n)\n\n'
+        "func main() {\n\tfor _, sink := range []shop.Sink{sinks.SegmentSink{}, "
+        "sinks.RudderStackSink{}, sinks.MixpanelSink{}, sinks.AmplitudeSink{}, "
+        "sinks.PostHogSink{}, sinks.SnowplowSink{}} {\n"
+        "\t\t_ = shop.NewTracker(sink, shop.Options{})\n\t}\n}\n"
+    )
+    vetted = subprocess.run([go, "vet", "./..."], cwd=module, env=env(), capture_output=True,
+                            text=True, check=False, timeout=600)  # fmt: skip
+    assert vetted.returncode == 0, vetted.stdout + vetted.stderr
+    gofmt = subprocess.run([str(Path(go).with_name("gofmt")), "-l", "sinks"], cwd=module,
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    assert gofmt.stdout == ""  # the README's block is gofmt-clean
