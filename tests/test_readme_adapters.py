@@ -275,3 +275,25 @@ def test_the_readme_go_sinks_compile_against_the_sdks(run_cli: Cli, tmp_path: Pa
     gofmt = subprocess.run([str(Path(go).with_name("gofmt")), "-l", "sinks"], cwd=module,
                            capture_output=True, text=True, check=True)  # fmt: skip
     assert gofmt.stdout == ""  # the README's block is gofmt-clean
+
+
+# Java classes standing in for the SDKs (their methods as the adapters use them).
+JAVA_STUBS = ROOT / "tests" / "fixtures" / "sdk_stubs" / "java"
+
+
+def test_the_readme_java_sinks_compile_against_the_sdks(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.codegen_langs import tool
+    from tests.conftest import write_files
+
+    javac = tool("javac", "TRACKPLAN_JAVAC", "Debian's default-jdk-headless")
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```java\npackage com.acme.tracking;")[1].split("```")[0]
+    files = write_files(tmp_path / "src", {
+        "com/acme/tracking/Sinks.java": "package com.acme.tracking;" + block})  # fmt: skip
+    assert run_cli("generate", "--lang", "java", "--repo", str(ROOT / "examples" / "acme"),
+                   "--plan", "shop", "--out", str(files)).code == 0  # fmt: skip
+    sources = [str(p) for p in (*files.rglob("*.java"), *JAVA_STUBS.rglob("*.java"))]
+    built = subprocess.run([javac, "-Xlint:all", "-Werror", "-d", str(tmp_path / "classes"),
+                            *sources], capture_output=True, text=True, check=False,
+                           timeout=600)  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
