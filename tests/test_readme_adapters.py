@@ -297,3 +297,19 @@ def test_the_readme_java_sinks_compile_against_the_sdks(run_cli: Cli, tmp_path: 
                             *sources], capture_output=True, text=True, check=False,
                            timeout=600)  # fmt: skip
     assert built.returncode == 0, built.stdout + built.stderr
+
+
+def test_the_readme_kotlin_sinks_compile_against_the_sdks(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.codegen_langs import tool
+
+    kotlinc = tool("kotlinc", "TRACKPLAN_KOTLINC", "npm's kotlin-compiler")
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```kotlin\npackage com.acme.tracking")[1].split("```")[0]
+    (tmp_path / "Sinks.kt").write_text("package com.acme.tracking" + block)
+    assert run_cli("generate", "--lang", "kotlin", "--repo", str(ROOT / "examples" / "acme"),
+                   "--plan", "shop", "--out", str(tmp_path)).code == 0  # fmt: skip
+    stubs = ROOT / "tests" / "fixtures" / "sdk_stubs" / "kotlin"
+    sources = [str(p) for p in (*tmp_path.rglob("*.kt"), *stubs.rglob("*.kt"))]
+    built = subprocess.run([kotlinc, "-Werror", "-d", str(tmp_path / "classes"), *sources],
+                           capture_output=True, text=True, check=False, timeout=900)  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
