@@ -1,6 +1,7 @@
 """Writes what CI's Swift job compiles and runs: the generated Swift of the shared test plan
 and the examples, a `main.swift` that checks every call of the shared table, and the calls
-`trackplan check` finds violations in (`expected.txt`): run `python -m tests.swift_driver DIR`."""
+`trackplan check` finds violations in (`expected.txt`), and the README's Swift sinks with
+stubs of the SDKs they call: run `python -m tests.swift_driver DIR`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def write(out: Path) -> None:
                                                                "nasty")):  # fmt: skip
         assert main(["generate", "--lang", "swift", "--repo", str(registry), "--plan", plan,
                      "--out", str(sources)]) == 0  # fmt: skip
+    readme = (EXAMPLES.parent.parent / "README.md").read_text()
+    block = readme.split("```swift\nimport Foundation\n")[1].split("```")[0]
+    (sources / "Sinks.swift").write_text("import Foundation\n" + block)
+    stubs = EXAMPLES.parent.parent / "tests" / "fixtures" / "sdk_stubs" / "swift" / "Stubs.swift"
+    (sources / "Stubs.swift").write_text(stubs.read_text())
     calls = "".join(f"    ({literal(e)[8:-1]}, {literal(p)}),\n" for e, p in CALLS)
     (sources / "main.swift").write_text(
         "struct Printer: AppTrackingSink {\n"

@@ -62,9 +62,10 @@ def test_each_event_has_one_entry_point(run_cli: Cli, tmp_path: Path) -> None:
     assert len(set(re.findall(r"^        public func (track\w+)\(", nasty.read_text(), re.M))) == 10
 
 
-def test_the_driver_ci_compiles_parses(tmp_path: Path) -> None:
+def test_what_ci_compiles_parses(tmp_path: Path) -> None:
     write_driver(tmp_path)
-    assert _problems((tmp_path / "Sources" / "main.swift").read_bytes()) == []
+    for name in ("main.swift", "Sinks.swift", "Stubs.swift"):  # the README's sinks too
+        assert _problems((tmp_path / "Sources" / name).read_bytes()) == [], name
     assert (tmp_path / "expected.txt").read_text().count("\n") > 5
 
 
