@@ -3,6 +3,7 @@ refuses the calls the plan rejects, and its run-time checks agree with `trackpla
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -167,3 +168,47 @@ def test_any_names_give_valid_unique_identifiers(run_cli: Cli, tmp_path: Path, g
     listed = re.findall(r'^\t"(?:[^"\\]|\\.)*":\s+"(Track\w+)",$', source, re.M)
     assert sorted(methods) == sorted(listed) and len(set(methods)) == 10
     assert "Party *\\/ time" in source
+
+
+ODD_KEYS = """plan: {id: keys}
+events:
+  Odd Keys:
+    properties:
+      "-": {type: string, required: true}
+      "🎉": {type: string, required: true}
+      "a,b": {type: string}
+      'say "hi"': {type: string}
+      "a`b": {type: string}
+      'back\\\\slash': {type: string}
+      first_error: {type: string, required: true}
+      tags: {type: array, items: {type: string}}
+  New Odd Keys: {}
+"""
+
+
+def test_every_key_is_sent_as_the_plan_spells_it(run_cli: Cli, tmp_path: Path, go: str) -> None:
+    repo = write_files(tmp_path / "repo", {
+        "trackplan.yaml": "conventions: {event_name: any, property_name: any, "
+                          "event_grammar: any, forbid_dynamic_names: false}\n",
+        "plans/keys/plan.yaml": ODD_KEYS,
+    })  # fmt: skip
+    out = _module(run_cli, repo, tmp_path / "go", "keys")
+    source = (out / "keys" / "keys.go").read_text()
+    # The struct of "New Odd Keys" holds the name; the constructor of "Odd Keys" steps aside.
+    assert "type NewOddKeysProperties struct" in source
+    (constructor,) = re.findall(r"^func (NewOddKeysProperties_\w+)\(", source, re.M)
+    write_files(out, {"sent/main.go": (
+        "package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\n"
+        "\tkeys \"example.com/gen/keys\"\n)\n\n"
+        "func main() {\n"
+        f'\tp, err := keys.{constructor}("d", "e", "f")\n'
+        '\tcomma, odd := "1", "2"\n\tp.AB, p.SayHi = &comma, &odd\n'
+        "\tp.Tags = []string{}\n"
+        "\tdata, _ := json.Marshal(p)\n\tfmt.Println(err, string(data))\n}\n"
+    )})  # fmt: skip
+    ran = _go(go, out, "run", "./sent")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    error, sent = ran.stdout.strip().split(" ", 1)
+    assert error == "<nil>"
+    assert json.loads(sent) == {"-": "d", "first_error": "e", "🎉": "f", "a,b": "1",
+                                'say "hi"': "2", "tags": []}  # fmt: skip

@@ -19,6 +19,17 @@ KEYWORDS = frozenset(
     "error string int float64 true false nil".split()
 )
 # Words Go writes in capitals (Effective Go's initialisms): `product_id` -> ProductID.
+# The package's own names: exported ones no constructor may take, unexported helpers no
+# constructor parameter may shadow.
+EXPORTED = frozenset("PlanID PlanVersion PlanSHA256 Sink Violation Options Tracker NewTracker "
+                     "Events Validate".split())  # fmt: skip
+HELPERS = frozenset(
+    "firstError toMap decode normalised normalisedMap merged formats patterns matches number "
+    "kindOf isType same show check schemas schemaOf json bytes fmt log math regexp strings "
+    "sync utf8".split()
+)
+# What encoding/json takes as a name in a struct tag (anything else makes it ignore the tag).
+TAG_NAME = re.compile(r"[A-Za-z0-9!#$%&()*+\-./:;<=>?@\[\]^_{|}~ ]+")
 INITIALISMS = frozenset("api html http https id ip json sku sql uri url utm uuid xml".split())
 
 
@@ -31,7 +42,8 @@ def package(plan: m.PlanModel) -> str:
     """The package name: the plan id's letters and digits, never a keyword (`web-app` ->
     webapp, `type` -> typeplan)."""
     name = re.sub(r"[^a-z0-9]", "", plan.id.lower()) or "plan"
-    return name + "plan" if name in KEYWORDS or name[0].isdigit() else name
+    unusable = name in KEYWORDS or name in ("main", "init") or name[0].isdigit()
+    return name + "plan" if unusable else name  # `main` is a program, `init` no import name
 
 
 def exported(name: str) -> str:
@@ -50,9 +62,11 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
     for traits in (plan.identify, plan.group):
         _structs(traits, structs, open_=False)
     schemas = sorted(plan.schemas.items())
+    constructors = Namer(taken=set(structs) | EXPORTED)  # never a type's or a fixed name
     text = environment().get_template("go.go.j2").render(
         plan=plan, trackplan=trackplan, package=package(plan), go=go_string,
-        structs=list(structs.values()), events=[_event(e) for e in plan.events],
+        structs=list(structs.values()),
+        events=[_event(e, constructors) for e in plan.events],
         identify=plan.identify.name, group=plan.group.name,
         schemas=[(name, f"schema{i}", literal(schema)) for i, (name, schema) in
                  enumerate(schemas)],
@@ -133,14 +147,18 @@ def _field(f: m.Field, ident: str) -> dict[str, object]:
     pointer = not f.required or nullable
     if pointer and not (kind.startswith(("[]", "map[")) or kind == "any"):
         kind = "*" + kind  # nil: not sent (optional) or sent as null (nullable)
-    tag = f.name + ("" if f.required else ",omitempty")
-    return {"ident": ident, "name": f.name, "type": kind, "tag": go_string(tag)[1:-1],
-            "doc": code_comment(one_line(f.doc)), "required": f.required}  # fmt: skip
+    # The tag is for decoding and reading: MarshalJSON writes every key as the plan spells
+    # it, as no tag can spell some (a comma, a quote, "-", emoji...).
+    safe = TAG_NAME.fullmatch(f.name) is not None and f.name != "-"
+    tag = f.name + ("" if f.required else ",omitempty") if safe else "-"
+    return {"ident": ident, "name": f.name, "type": kind, "tag": tag,
+            "doc": code_comment(one_line(f.doc)), "required": f.required,
+            "sent_always": f.required}  # fmt: skip
 
 
-def _event(event: m.EventModel) -> dict[str, object]:
+def _event(event: m.EventModel, constructors: Namer) -> dict[str, object]:
     idents = field_idents(event.shape, open_=False)
-    params = Namer(taken=set(KEYWORDS) | {"p", "properties", "extra"})
+    params = Namer(taken=set(KEYWORDS) | HELPERS | {"p", "properties", "extra"})
     required = []
     for f in event.shape.fields:
         if f.required:
@@ -155,7 +173,8 @@ def _event(event: m.EventModel) -> dict[str, object]:
                                 + "."))  # fmt: skip
     return {
         "name": event.name, "method": "Track" + event.ident, "type": event.shape.name,
-        "constructor": "New" + event.shape.name, "closed": event.closed, "doc": doc,
+        "constructor": constructors.give("New" + event.shape.name, event.name),
+        "closed": event.closed, "doc": doc,
         "deprecated": code_comment(event.deprecated.text()) if event.deprecated else "",
         "required": required,
     }  # fmt: skip
