@@ -161,3 +161,20 @@ def test_any_names_give_valid_unique_identifiers(run_cli: Cli, tmp_path: Path, j
     methods = re.findall(r"^        public void (track\w+)\(", text, re.M)
     assert len(set(methods)) == 10
     assert "Party *\\\\/ time" in text  # `*/` cannot end a comment, nor `\\u000a` a line
+
+
+def test_names_the_generated_code_uses_itself_are_left_to_it(
+    run_cli: Cli, tmp_path: Path, javac: str
+) -> None:
+    from tests.test_codegen_swift import JVM_NAMES
+
+    repo = write_files(tmp_path / "repo", {"plans/x-properties/plan.yaml": JVM_NAMES})
+    source = _generate(run_cli, repo, tmp_path, "x-properties")
+    assert source.name == "XPropertiesTrackingPlan.java"  # not the shape XPropertiesTracking
+    driver = write_files(tmp_path, {"Sent.java": (
+        "import trackplan.x_properties.XPropertiesTrackingPlan;\n\npublic class Sent {\n"
+        "    public static void main(String[] args) {\n"
+        "        System.out.println(new java.util.TreeMap<>(XPropertiesTrackingPlan.XProperties"
+        '.builder().out_("o").put_("p").build().toMap()));\n    }\n}\n'
+    )}) / "Sent.java"  # fmt: skip
+    assert _run(javac, tmp_path, "Sent", source, driver).strip() == "{out=o, put=p}"

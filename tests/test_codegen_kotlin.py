@@ -129,3 +129,15 @@ def test_the_compiler_refuses_what_the_plan_rejects_and_any_name_compiles(
     assert "Party *\\/ time" in text
     app = source.read_text()
     assert "    @Deprecated(\"Nobody reads it; use 'Signed Up' instead.\")\n" in app
+
+
+def test_names_the_generated_code_uses_itself_are_left_to_it(
+    run_cli: Cli, tmp_path: Path, kotlinc: str
+) -> None:
+    from tests.test_codegen_swift import JVM_NAMES
+
+    repo = write_files(tmp_path / "repo", {"plans/x-properties/plan.yaml": JVM_NAMES})
+    source = _generate(run_cli, repo, tmp_path / "out", "x-properties")
+    assert source.name == "XPropertiesTrackingPlan.kt"  # not the shape XPropertiesTracking
+    built = _kotlinc(kotlinc, tmp_path, source)  # Long.MIN_VALUE as a bound, out, put, json
+    assert built.returncode == 0, built.stdout + built.stderr

@@ -81,3 +81,39 @@ def test_generate_check_finds_stale_code_in_every_language(
     written.write_text(written.read_text().replace("Cart Viewed", "Cart Seen"))
     stale = run_cli(*args, "--check")
     assert stale.code == 1 and "differs from the generated code" in stale.out
+
+
+def test_plans_that_would_write_one_file_are_refused(run_cli: Cli, tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "repo", {
+        "plans/a-b/plan.yaml": "plan: {id: a-b}\nevents: {}\n",
+        "plans/ab/plan.yaml": "plan: {id: ab}\nevents: {}\n",
+    })  # fmt: skip
+    done = run_cli("generate", "--lang", "go", "--repo", str(repo), "--out", str(tmp_path / "o"))
+    assert done.code == 2
+    assert "plans 'a-b' and 'ab' would both write ab/ab.go in go" in done.err
+    assert not (tmp_path / "o").exists()
+    assert run_cli("generate", "--lang", "typescript", "--repo", str(repo), "--out",
+                   str(tmp_path / "o")).code == 0  # TypeScript names them apart  # fmt: skip
+
+
+JVM_NAMES = """plan: {id: x-properties}
+events:
+  X:
+    properties:
+      out: {type: string}
+      put: {type: string}
+      self: {type: string}
+      tracking:
+        type: object
+        properties:
+          json: {type: string}
+          a: {type: integer, minimum: -9223372036854775808}
+"""
+
+
+def test_names_the_generated_code_uses_itself_are_left_to_it(run_cli: Cli, tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "repo", {"plans/x-properties/plan.yaml": JVM_NAMES})
+    swift = generated(run_cli, "swift", repo, tmp_path / "s", "x-properties").read_text()
+    assert "public enum XPropertiesTrackingPlan {" in swift  # not the shape XPropertiesTracking
+    assert "public var out_: String?" in swift and "public var self_: String?" in swift
+    assert _problems(swift.encode()) == []

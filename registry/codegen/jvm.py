@@ -23,7 +23,7 @@ RESERVED = frozenset(
     "protected public record return sealed short static strictfp super switch synchronized "
     "this throw throws transient true try typealias typeof val var void volatile when while "
     "yield clone finalize getClass hashCode notify notifyAll toString wait equals copy "
-    "toMap builder build extra".split()
+    "toMap builder build extra out put json".split()  # the last three: the shapes' helpers
 )
 
 
@@ -34,8 +34,15 @@ def package(plan: m.PlanModel) -> str:
 
 
 def class_name(plan: m.PlanModel) -> str:
-    """The class that holds a plan's code: `web-app` -> WebAppTracking."""
-    return (pascal(plan.id) or "Plan") + "Tracking"
+    """The class that holds a plan's code: `web-app` -> WebAppTracking; never the name of one
+    of its shapes (`x-properties` with a shape XPropertiesTracking gets XPropertiesTrackingPlan)."""
+    name = (pascal(plan.id) or "Plan") + "Tracking"
+    shapes = shape_names(plan.identify) | shape_names(plan.group)
+    for event in plan.events:
+        shapes |= shape_names(event.shape)
+    while name in shapes:
+        name += "Plan"
+    return name
 
 
 def camel(name: str) -> str:
@@ -223,7 +230,9 @@ def literal(value: Any, string: Callable[[str], str]) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return f"{value}L" if -(2**63) <= value < 2**63 else f"{float(value)!r}"
+        if value == -(2**63):  # Kotlin reads the literal as minus a Long too large
+            return "(-9223372036854775807L - 1L)"
+        return f"{value}L" if -(2**63) < value < 2**63 else f"{float(value)!r}"
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else "null"
     if isinstance(value, str):

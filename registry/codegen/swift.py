@@ -21,7 +21,20 @@ KEYWORDS = frozenset(
     "super throws true try Type Protocol".split()
 )
 # Names a struct or the namespace already has.
-TAKEN = frozenset({"json", "init", "extra", "CodingKeys", "description", "hashValue"})
+TAKEN = frozenset(
+    {
+        "json",
+        "init",
+        "extra",
+        "CodingKeys",
+        "description",
+        "hashValue",
+        "out",
+        "self",
+        "Self",
+        "Type",
+    }
+)
 FIXED = {"Tracker", "Violation", "JSONValue", "Value", "EVENTS"}
 
 

@@ -83,8 +83,16 @@ def _generate(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, 
     models = [build_model(a.document, a.bundle, a.name, a.sha256) for a in found]
     files: dict[str, str] = {}
     made: list[dict[str, Any]] = []
+    writers: dict[str, str] = {}  # file -> the plan that writes it
     for model in models:
         generated = LANGUAGES[args.lang](model, installed_version())
+        for name in generated:
+            if name in writers:  # e.g. plans a-b and ab are both Go package ab
+                raise CodegenError(
+                    f"plans '{writers[name]}' and '{model.id}' would both write {name} in "
+                    f"{args.lang}: generate them one at a time (--plan) into different --out "
+                    "folders")  # fmt: skip
+            writers[name] = model.id
         files.update(generated)
         made += [{"file": str(Path(args.out) / name), "plan": model.id, "version": model.version,
                   "source": model.source, "sha256": model.sha256, "events": len(model.events)}
