@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -224,8 +225,11 @@ def type_of(ref: m.TypeRef) -> tuple[str, bool]:
     return "any", True
 
 
+@functools.lru_cache(maxsize=65536)
 def go_string(value: str) -> str:
     """A Go interpreted string literal: escapes Go reads (\\u or \\U, never a surrogate)."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # the common case: nothing to escape
     out = ['"']
     for char in value:
         code = ord(char)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from registry.codegen import jvm
@@ -47,6 +48,12 @@ def java_string(value: str) -> str:
 
 
 def java_doc(value: object) -> str:
+    """Text for a comment (see _java_doc)."""
+    return _java_doc(str(value))
+
+
+@functools.lru_cache(maxsize=65536)  # descriptions and bounds repeat
+def _java_doc(value: str) -> str:
     """Text for a Java comment: one line, ASCII (\\uXXXX, which javac reads as the character),
     backslashes doubled so no `\\u000a` in a plan can end the comment, no `*/`."""
     text = code_comment(value).replace("\\", "\\\\")

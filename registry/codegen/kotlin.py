@@ -3,6 +3,7 @@ for string enums, a `Tracker` method each."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from registry.codegen import jvm
@@ -47,6 +48,12 @@ def kotlin_string(value: str) -> str:
 
 
 def kotlin_doc(value: object) -> str:
+    """Text for a comment (see _kotlin_doc)."""
+    return _kotlin_doc(str(value))
+
+
+@functools.lru_cache(maxsize=65536)  # descriptions and bounds repeat
+def _kotlin_doc(value: str) -> str:
     """Text for a KDoc or line comment: one line, no `*/`, and no `/*` (Kotlin nests block
     comments: an opening one would swallow the code after the comment)."""
     return code_comment(value).replace("/*", "/ *")

@@ -131,8 +131,9 @@ def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
         title=str(document.get("title") or document.get("plan", "")), source=source,
         sha256=sha256, events=tuple(events), identify=traits["identify"],
         group=traits["group"],
-        schemas=_runtime_safe({**schemas, "$identify": defs.get("identify", {}),
-                               "$group": defs.get("group", {})}),
+        schemas={name: _runtime_safe(schema) if '"pattern"' in json.dumps(schema) else schema
+                 for name, schema in {**schemas, "$identify": defs.get("identify", {}),
+                                      "$group": defs.get("group", {})}.items()},
         collisions=tuple(idents.collisions() + namer.collisions()),
     )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -11,13 +12,19 @@ from dataclasses import dataclass, field
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
+@functools.lru_cache(maxsize=65536)
+def _words(name: str) -> tuple[str, ...]:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return tuple(_WORDS.findall(folded))
+
+
 def words(name: str) -> list[str]:
     """`Signed Up` -> [Signed, Up]; `userLogin` -> [user, Login]; accents folded
     (`Café` -> [Cafe]); emoji and punctuation dropped."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _WORDS.findall(folded)
+    return list(_words(name))
 
 
+@functools.lru_cache(maxsize=65536)  # property names repeat across a plan's events
 def pascal(name: str) -> str:
     """`Signed Up` -> SignedUp; `URL opened` -> UrlOpened."""
     return "".join(w.capitalize() for w in words(name))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -48,8 +49,8 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
     types = jvm.Types(plan, FIXED, prims, "JSONValue", "[String: JSONValue]", False)
     data = jvm.template_data(plan, types, _field, swift_doc, literal, swift_string)
     for shape in data["shapes"]:  # type: ignore[attr-defined]
-        for field in shape["fields"]:
-            field["type"] = _swift_type(str(field["type"]))
+        for field in shape.fields:
+            field.type = _swift_type(str(field.type))
     for enum in types.enums:
         cases = Namer(taken=set(KEYWORDS) | {"rawValue", "allCases", "init"})
         enum["cases"] = [(cases.give(jvm.camel(v) or "value" + short_hash(v), v), v)
@@ -84,9 +85,12 @@ def _field(member: jvm.Member, kind: str) -> dict[str, object]:
     }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=65536)
 def swift_string(value: str) -> str:
     """A Swift string literal: quotes, backslashes and controls escaped, \\u{...} for
     anything outside printable ASCII."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # the common case: nothing to escape
     out = ['"']
     named = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
     for char in value:
@@ -103,6 +107,12 @@ def swift_string(value: str) -> str:
 
 
 def swift_doc(value: object) -> str:
+    """Text for a comment (see _swift_doc)."""
+    return _swift_doc(str(value))
+
+
+@functools.lru_cache(maxsize=65536)  # descriptions and bounds repeat
+def _swift_doc(value: str) -> str:
     """Text for a `///` comment: one line, no `*/` nor `/*` (Swift nests block comments)."""
     return code_comment(value).replace("/*", "/ *")
 
