@@ -86,6 +86,7 @@ CALLS: list[tuple[str, dict[str, object]]] = [
     ("Signed Up", {"platform": "ios", "method": "email", "referrer": "not a uri"}),
     ("Signed Up", {"platform": "ios", "method": "email", "code": "ABC"}),
     ("Signed Up", {"platform": "ios", "method": "email", "code": "ABCD"}),
+    ("Signed Up", {"platform": "ios", "method": "email", "code": "ABC\n"}),  # RE2's `$`
     ("Signed Up", {"platform": "ios", "method": "email", "extra": {"any": ["thing"]}}),
     ("Order Completed", ORDER),
     ("Order Completed", {**ORDER, "total": 0}),

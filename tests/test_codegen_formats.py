@@ -42,3 +42,27 @@ def test_generated_code_checks_formats_as_trackplan_check_does(
                        str(tmp_path)).code == 0  # fmt: skip
     assert python_failing(tmp_path / "web.py", "track_thing_done", CALLS) == checked
     assert typescript_failing(tsc_path, tmp_path, "web", "trackThingDone", CALLS) == checked
+
+
+def test_python_and_typescript_agree_with_check_on_the_shared_table(
+    run_cli: Cli,
+    tmp_path: Path,
+    tsc_path: str,  # noqa: F811
+) -> None:
+    from tests.codegen_langs import CALLS
+    from tests.codegen_langs import PLAN as SHARED
+
+    repo = write_files(tmp_path / "repo", {"plans/app/plan.yaml": SHARED})
+    for lang in ("python", "typescript"):
+        assert run_cli("generate", "--lang", lang, "--repo", str(repo), "--out",
+                       str(tmp_path)).code == 0  # fmt: skip
+    methods = {
+        "Signed Up": ("track_signed_up", "trackSignedUp"),
+        "Order Completed": ("track_order_completed", "trackOrderCompleted"),
+        "Old Thing Happened": ("track_old_thing_happened", "trackOldThingHappened"),
+    }
+    for event, (py, ts) in methods.items():
+        calls = [props for e, props in CALLS if e == event]
+        expected = check_failing(repo, "app", event, calls)
+        assert python_failing(tmp_path / "app.py", py, calls) == expected, event
+        assert typescript_failing(tsc_path, tmp_path, "app", ts, calls) == expected, event
