@@ -67,6 +67,9 @@ def test_run_time_checks_agree_with_trackplan_check_and_calls_send_their_json(
         "    t.trackSignedUp(SignedUpProperties(method = SignedUpPropertiesMethod.EMAIL, "
         "platform = SignedUpPropertiesPlatform.IOS, code = \"abc\"), "
         "mapOf(\"utm\" to \"x\", \"method\" to \"ignored\"))\n"
+        "    t.trackOrderCompleted(OrderCompletedProperties(items = listOf(), orderId = \"o1\", "
+        "platform = OrderCompletedPropertiesPlatform.IOS, total = 1.0).with("
+        "OrderCompletedProperties.PaymentCase.Invoice(poNumber = \"P1\")))\n"
         "    println(said)\n}\n"
     )}) / "Driver.kt"  # fmt: skip
     built = _kotlinc(kotlinc, tmp_path, source, driver)
@@ -76,10 +79,12 @@ def test_run_time_checks_agree_with_trackplan_check_and_calls_send_their_json(
                          capture_output=True, text=True, check=False, timeout=600)  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     lines = ran.stdout.splitlines()
-    assert {int(n) for n in lines[:-2]} == expected
+    assert {int(n) for n in lines[:-3]} == expected
     assert 5 < len(expected) < len(CALLS) - 5
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "sent Signed Up {code=abc, method=email, platform=ios, utm=x}",  # planned keys win
+        "sent Order Completed {items=[], order_id=o1, payment=invoice, platform=ios, "
+        "po_number=P1, total=1.0}",  # the case set payment and po_number
         '[/code "abc" does not match ^[A-Z]{3}$]',
     ]
 
@@ -87,6 +92,10 @@ def test_run_time_checks_agree_with_trackplan_check_and_calls_send_their_json(
 SIGNED_UP = (
     "SignedUpProperties(method = SignedUpPropertiesMethod.EMAIL, platform = "
     "SignedUpPropertiesPlatform.IOS"
+)
+ORDER = (
+    'OrderCompletedProperties(items = listOf(), orderId = "o1", platform = '
+    "OrderCompletedPropertiesPlatform.IOS, total = 1.0)"
 )
 TYPED = {  # name -> (Kotlin statements, compiles)
     "accepted": (f"t.trackSignedUp({SIGNED_UP}, age = 30))\n"
@@ -105,6 +114,11 @@ TYPED = {  # name -> (Kotlin statements, compiles)
                            'orderId = "o1", platform = OrderCompletedPropertiesPlatform.IOS, '
                            'total = 1.0), mapOf("x" to 1))', False),
     "open_event_extra": (f't.trackSignedUp({SIGNED_UP}), mapOf("x" to 1))', True),
+    # Variants as sealed classes: a case sets the discriminator and takes what it requires.
+    "variant_case": (f"t.trackOrderCompleted({ORDER}.with(OrderCompletedProperties.PaymentCase"
+                     '.Invoice(poNumber = "P1")))', True),
+    "variant_case_missing": (f"t.trackOrderCompleted({ORDER}.with(OrderCompletedProperties"
+                             ".PaymentCase.Invoice()))", False),
 }  # fmt: skip
 
 

@@ -88,6 +88,43 @@ class EventModel:
 
 
 @dataclass(frozen=True)
+class CaseModel:
+    """One value of an event's variant: when `discriminator` holds `value`, the properties
+    `required` must be sent and `named` (required ones included) are constrained."""
+
+    discriminator: str
+    value: Any
+    required: tuple[str, ...]
+    named: tuple[str, ...]
+
+
+def event_cases(schema: dict[str, Any]) -> list[list[CaseModel]]:
+    """The cases of each variant of an event, read back from its schema's `if`/`then`/`else`
+    chains (registry/load/resolve.py writes them), one per value a case matches; the first
+    case of a chain that matches a value wins, so a value met again later is left out."""
+    variants = []
+    for chain in schema.get("allOf") or ():
+        cases: list[CaseModel] = []
+        seen: set[str] = set()
+        while isinstance(chain, dict) and isinstance(chain.get("if"), dict):
+            test = chain["if"].get("properties") or {}
+            found = chain.get("then")
+            then: dict[str, Any] = found if isinstance(found, dict) else {}
+            for discriminator, allowed in test.items():
+                for value in allowed.get("enum") or () if isinstance(allowed, dict) else ():
+                    key = json.dumps(value, sort_keys=True)
+                    if key not in seen:
+                        seen.add(key)
+                        cases.append(CaseModel(
+                            discriminator, value, tuple(then.get("required") or ()),
+                            tuple(sorted(then.get("properties") or {}))))  # fmt: skip
+            chain = chain.get("else")
+        if cases:
+            variants.append(cases)
+    return variants
+
+
+@dataclass(frozen=True)
 class PlanModel:
     id: str
     version: str
