@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.codegen_kit import check_failing, python_failing, typescript_failing
 from tests.conftest import CliResult, write_files
-from tests.test_codegen import tsc_path  # noqa: F401 (a fixture)
+from tests.test_codegen import load_module, tsc_path  # noqa: F401 (a fixture)
 
 Cli = Callable[..., CliResult]
 
@@ -66,3 +66,26 @@ def test_python_and_typescript_agree_with_check_on_the_shared_table(
         expected = check_failing(repo, "app", event, calls)
         assert python_failing(tmp_path / "app.py", py, calls) == expected, event
         assert typescript_failing(tsc_path, tmp_path, "app", ts, calls) == expected, event
+
+
+def test_an_unknown_trait_is_a_violation_as_in_trackplan_check(
+    run_cli: Cli,
+    tmp_path: Path,
+    tsc_path: str,  # noqa: F811
+) -> None:
+    from tests.codegen_langs import PLAN as SHARED
+
+    repo = write_files(tmp_path / "repo", {"plans/app/plan.yaml": SHARED})
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text('{"type": "identify", "userId": "u", "traits": {"email": "a@b.c", '
+                     '"nickname": "n"}}\n')  # fmt: skip
+    done = run_cli("check", str(calls), "--repo", str(repo), "--format", "json")
+    assert [f["kind"] for f in done.json()["findings"]] == ["unknown-trait"]
+    assert run_cli("generate", "--lang", "python", "--repo", str(repo), "--out",
+                   str(tmp_path)).code == 0  # fmt: skip
+    said: list[str] = []
+    module = load_module(tmp_path / "app.py")
+    sink = type("Sink", (), {"track": lambda *a: None, "identify": lambda *a: None})()
+    tracker = module.Tracker(sink, on_violation=lambda v: said.append(f"{v.path} {v.message}"))
+    tracker.identify("u", {"email": "a@b.c", "nickname": "n"})  # type: ignore[typeddict-unknown-key]
+    assert said == ["/nickname not in the plan"]

@@ -178,3 +178,19 @@ def test_names_the_generated_code_uses_itself_are_left_to_it(
         '.builder().out_("o").put_("p").build().toMap()));\n    }\n}\n'
     )}) / "Sent.java"  # fmt: skip
     assert _run(javac, tmp_path, "Sent", source, driver).strip() == "{out=o, put=p}"
+
+
+def test_class_names_differ_in_more_than_case(run_cli: Cli, tmp_path: Path, javac: str) -> None:
+    """Class files are named after classes: on macOS or Windows SignedUpProperties and
+    SignedupProperties would be one file."""
+    repo = write_files(tmp_path / "repo", {
+        "trackplan.yaml": "conventions: {event_name: any}\n",
+        "plans/web/plan.yaml": "plan: {id: web}\nevents:\n  Signed Up: {properties: {a: {type: "
+                               "string}}}\n  Signedup: {properties: {b: {type: integer}}}\n",
+    })  # fmt: skip
+    source = _generate(run_cli, repo, tmp_path, "web")
+    built = _javac(javac, tmp_path, source)
+    assert built.returncode == 0, built.stdout + built.stderr
+    classes = [p.name.lower() for p in (tmp_path / "classes").rglob("*.class")]
+    assert len(classes) == len(set(classes))
+    assert "public record SignedupProperties_" in source.read_text()

@@ -97,19 +97,36 @@ class Types:
 
     def __init__(self, plan: m.PlanModel, fixed: set[str], prims: dict[str, str], any_: str,
                  map_: str, nullable_items: bool) -> None:  # fmt: skip
-        taken = set(fixed) | {class_name(plan)}
+        shapes = shape_names(plan.identify) | shape_names(plan.group)
         for event in plan.events:
-            taken |= shape_names(event.shape)
-        taken |= shape_names(plan.identify) | shape_names(plan.group)
-        self.names = Namer(taken=taken)
+            shapes |= shape_names(event.shape)
+        # Class files are named after their classes, and macOS and Windows file systems do
+        # not tell SignedUpProperties from SignedupProperties: names differ in more than case.
+        self.folded = {n.lower() for n in (*fixed, class_name(plan))}
+        self.renamed: dict[str, str] = {}
+        for name in sorted(shapes):
+            self.renamed[name] = self._fresh(name, name)
         self.enums: list[dict[str, object]] = []
         self.prims, self.any, self.map, self.nullable_items = prims, any_, map_, nullable_items
+
+    def _fresh(self, wanted: str, name: str) -> str:
+        """`wanted`, or it with a suffix from a hash of `name`, unique whatever the case."""
+        given, suffix = wanted, ""
+        while given.lower() in self.folded:
+            suffix = suffix + "x" if suffix else "_" + short_hash(name)
+            given = wanted + suffix
+        self.folded.add(given.lower())
+        return given
+
+    def shape(self, name: str) -> str:
+        """The class name of a shape of the model."""
+        return self.renamed.get(name, name)
 
     def of(self, ref: m.TypeRef, hint: str) -> str:
         """The type of `ref` (without `?`: nullability is the field's to say)."""
         values = string_enum(ref)
         if values is not None:
-            name = self.names.give(hint, hint)
+            name = self._fresh(hint, hint)
             self.enums.append({"name": name, "constants": enum_constants(values)})
             return name
         if isinstance(ref, m.Prim):
@@ -127,7 +144,7 @@ class Types:
             marked = "?" if self.nullable_items and nullable(ref.item) else ""
             return f"List<{item}{marked}>"
         if isinstance(ref, m.Obj):
-            return ref.name
+            return self.shape(ref.name)
         if isinstance(ref, m.AnyObj):
             return self.map
         if isinstance(ref, m.Union):
@@ -177,7 +194,7 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
             pascal(member.field.name) or "Value")))) for member in members(shape)]  # fmt: skip
         required = [f for f in fields if f.required]
         shapes[shape.name] = SimpleNamespace(
-            name=shape.name, fields=fields, open=open_, required=required
+            name=types.shape(shape.name), fields=fields, open=open_, required=required
         )
 
     for event in plan.events:
@@ -192,7 +209,7 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
             lines.append(doc("Formerly " + ", ".join(repr(n) for n in event.renamed_from) + "."))
         events.append(SimpleNamespace(
             name=event.name, method=methods.give("track" + event.ident, event.name),
-            type=event.shape.name, closed=event.closed, doc=lines,
+            type=types.shape(event.shape.name), closed=event.closed, doc=lines,
             deprecated=deprecated(event.deprecated.text()) if event.deprecated else "",
         ))  # fmt: skip
     schemas = [(name, f"s{i}", literal(schema))
@@ -200,7 +217,8 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
     return {
         "plan": plan, "package": package(plan), "cls": class_name(plan), "doc": doc,
         "shapes": list(shapes.values()), "enums": types.enums, "events": events,
-        "identify": plan.identify.name, "group": plan.group.name, "schemas": schemas,
+        "identify": types.shape(plan.identify.name), "group": types.shape(plan.group.name),
+        "schemas": schemas,
         "chunks": [schemas[i:i + SWITCH_CHUNK] for i in range(0, len(schemas), SWITCH_CHUNK)]
         or [[]],
         "formats": formats_for("\\z"),

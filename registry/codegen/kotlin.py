@@ -34,7 +34,8 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
     for shape in shapes.values():
         shape.variants = []
     for event in plan.events:
-        shapes[event.shape.name].variants = _variants(event, shapes[event.shape.name], enums)
+        shape = shapes[types.shape(event.shape.name)]
+        shape.variants = _variants(event, shape, enums)
     text = (
         environment()
         .get_template("kotlin.kt.j2")

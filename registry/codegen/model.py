@@ -169,10 +169,18 @@ def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
         sha256=sha256, events=tuple(events), identify=traits["identify"],
         group=traits["group"],
         schemas={name: _runtime_safe(schema) if '"pattern"' in json.dumps(schema) else schema
-                 for name, schema in {**schemas, "$identify": defs.get("identify", {}),
-                                      "$group": defs.get("group", {})}.items()},
+                 for name, schema in {**schemas, "$identify": _closed(defs.get("identify")),
+                                      "$group": _closed(defs.get("group"))}.items()},
         collisions=tuple(idents.collisions() + namer.collisions()),
     )  # fmt: skip
+
+
+def _closed(traits: Any) -> dict[str, Any]:
+    """Traits as generated code checks them: a trait the plan does not define is a violation,
+    as `trackplan check` reports it (unknown-trait)."""
+    schema = dict(traits) if isinstance(traits, dict) else {"type": "object"}
+    schema["additionalProperties"] = False
+    return schema
 
 
 def _runtime_safe(value: Any) -> Any:
