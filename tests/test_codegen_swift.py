@@ -117,3 +117,16 @@ def test_names_the_generated_code_uses_itself_are_left_to_it(run_cli: Cli, tmp_p
     assert "public enum XPropertiesTrackingPlan {" in swift  # not the shape XPropertiesTracking
     assert "public var out_: String?" in swift and "public var self_: String?" in swift
     assert _problems(swift.encode()) == []
+
+
+def test_names_swift_would_merge_are_refused(run_cli: Cli, tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "repo", {
+        "trackplan.yaml": "conventions: {event_name: any}\n",
+        "plans/web/plan.yaml": 'plan: {id: web}\nevents:\n  "Caf\\u00e9": {}\n'
+                               '  "Cafe\\u0301": {}\n',
+    })  # fmt: skip
+    done = run_cli("generate", "--lang", "swift", "--repo", str(repo), "--out", str(tmp_path / "o"))
+    assert done.code == 2 and "are one string in Swift" in done.err, done.err
+    assert not (tmp_path / "o").exists()
+    assert run_cli("generate", "--lang", "kotlin", "--repo", str(repo), "--out",
+                   str(tmp_path / "k")).code == 0  # other languages keep them apart  # fmt: skip

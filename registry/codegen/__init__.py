@@ -22,4 +22,5 @@ LANGUAGES: dict[str, Generator] = {
 
 
 class CodegenError(Exception):
-    """Output generation cannot write: an unwritable or unreadable folder (exit 2)."""
+    """Output generation cannot write: an unwritable or unreadable folder, or a plan the
+    language cannot hold (exit 2)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 from typing import Any
 
 from registry.codegen import jvm
@@ -45,6 +46,7 @@ def file_name(plan: m.PlanModel) -> str:
 
 
 def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
+    _equivalent_names(plan)
     prims = {"string": "String", "integer": "Int64", "number": "Double", "boolean": "Bool"}
     types = jvm.Types(plan, FIXED, prims, "JSONValue", "[String: JSONValue]", False)
     data = jvm.template_data(plan, types, _field, swift_doc, literal, swift_string)
@@ -61,6 +63,34 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
         .render(trackplan=trackplan, sw=swift_string, **data)
     )
     return {file_name(plan): text}
+
+
+def _equivalent_names(plan: m.PlanModel) -> None:
+    """Refuse names Swift would merge: its strings compare by canonical equivalence, so
+    'Café' written with é and with e + a combining accent are one dictionary key, one
+    `case`, one enum raw value there (a crash or a wrong check at run time)."""
+    from registry.codegen import CodegenError
+
+    groups: list[tuple[str, list[str]]] = [("event", [e.name for e in plan.events])]
+    shapes = [plan.identify, plan.group, *(e.shape for e in plan.events)]
+    while shapes:
+        shape = shapes.pop()
+        groups.append((f"property of {shape.name}", [f.name for f in shape.fields]))
+        shapes.extend(o for f in shape.fields for o in m.nested_objects(f.type))
+        for f in shape.fields:
+            values = jvm.string_enum(f.type)
+            if values:
+                groups.append((f"value of {f.name}", values))
+    for what, names in groups:
+        seen: dict[str, str] = {}
+        for name in names:
+            key = unicodedata.normalize("NFC", name)
+            if key in seen and seen[key] != name:
+                raise CodegenError(
+                    f"plan '{plan.id}': {what} names {seen[key]!r} and {name!r} are one string "
+                    "in Swift (canonically equivalent Unicode): rename one to generate Swift"
+                )
+            seen[key] = name
 
 
 def _swift_type(kind: str) -> str:
