@@ -69,6 +69,7 @@ events:
     deprecated: {reason: Nobody reads it, replaced_by: Signed Up}
     properties:
       flag: {type: boolean}
+      big: {type: integer, maximum: 9007199254740992}
 """
 
 ORDER = {"platform": "ios", "order_id": "o1", "total": 10.5, "items": [{"sku": "a"}]}
@@ -109,6 +110,9 @@ CALLS: list[tuple[str, dict[str, object]]] = [
     ("Order Completed", {**ORDER, "payment": "card"}),
     ("Order Completed", {key: v for key, v in ORDER.items() if key != "items"}),
     ("Old Thing Happened", {"platform": "web", "flag": "yes"}),
+    # Whole numbers beyond a double's 2^53, compared exactly (as trackplan check does).
+    ("Old Thing Happened", {"platform": "web", "big": 9007199254740993}),
+    ("Old Thing Happened", {"platform": "web", "big": 9007199254740992}),
 ]
 
 
@@ -173,3 +177,9 @@ def generated(run_cli: Any, lang: str, repo: Path, out: Path, plan: str) -> Path
     assert done.code == 0, done.err
     (written,) = [Path(f["file"]) for f in done.json()["files"]]
     return written
+
+
+def exact_in_a_double(props: dict[str, object]) -> bool:
+    """Whether every number of a call survives a double (JavaScript's numbers and Swift's
+    JSONValue hold no whole number beyond 2^53 exactly)."""
+    return all(not isinstance(v, int) or abs(v) <= 2**53 for v in props.values())

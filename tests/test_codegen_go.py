@@ -84,7 +84,8 @@ def test_run_time_checks_agree_with_trackplan_check(run_cli: Cli, tmp_path: Path
             expected.add(index)
     calls = ",\n".join(f"\t\t{{{literal(e)}, {literal(p)}}}" for e, p in CALLS)
     write_files(out, {"driver/main.go": (
-        "package main\n\nimport (\n\t\"fmt\"\n\n\tapp \"example.com/gen/app\"\n)\n\n"
+        "package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\n"
+        "\tapp \"example.com/gen/app\"\n)\n\nvar _ json.Number\n\n"
         "func main() {\n\tcalls := []struct {\n\t\tevent      string\n"
         "\t\tproperties map[string]any\n"
         f"\t}}{{\n{calls},\n\t}}\n"

@@ -248,8 +248,8 @@ def go_string(value: str) -> str:
 
 
 def literal(value: Any) -> str:
-    """JSON data as a Go expression of type `any` (numbers as float64, as encoding/json has
-    them)."""
+    """JSON data as a Go expression of type `any`: whole numbers as json.Number (exact, as
+    the checked payload has them), others as float64."""
     if value is None:
         return "nil"
     if isinstance(value, bool):
@@ -258,7 +258,9 @@ def literal(value: Any) -> str:
         number = float(value)
         if not math.isfinite(number):
             return "nil"
-        return f"float64({value})" if isinstance(value, int) else f"float64({value!r})"
+        if isinstance(value, int):  # exact, as encoding/json's Number keeps it
+            return f'json.Number("{value}")'
+        return f"float64({value!r})"
     if isinstance(value, str):
         return go_string(value)
     if isinstance(value, list):
