@@ -37,7 +37,9 @@ def test_segment_config_api_keeps_the_newest_version_and_former_names(
         str(tmp_path),
     )
     assert result.code == 0, result.err
-    assert result.out == "wrote plans/web/plan.yaml: plan web, 2 events\n"
+    assert result.out.startswith("wrote plans/web/plan.yaml: plan web, 2 events\n")
+    # The imported plan is validated: Segment has no PII flag, so the email trait is named.
+    assert "warning pii-unflagged property 'email' looks like personal data" in result.out
     # Nothing else left out (`anyOf` is the plan's own now); the older version is named.
     assert result.err.count("\n  ") == 1, result.err
     said = "version 1 of event 'Order Completed' (version 2 is imported) at "

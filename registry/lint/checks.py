@@ -11,6 +11,7 @@ from registry.findings import Location
 from registry.lint import naming
 from registry.lint.patterns import PatternError, pattern_problem
 from registry.load.model import SHARED, VARIANTS, Plan, Registry, walk_properties
+from registry.load.resolve import ResolveError, resolved_spec
 from registry.load.settings import Conventions
 
 
@@ -393,6 +394,60 @@ def property_name_casing(registry: Registry) -> Iterator[Hit]:
                     f"{what} is not {casing}",
                     _casing_hint(name, casing),
                 )
+
+
+# Names that say a property holds personal data (docs/rules.md lists them): matched as whole
+# words of the name, so `billing_email` and `userPhoneNumber` match and `emailed` does not.
+PII_WORDS = (
+    "email", "e mail", "mail address", "phone", "phone number", "mobile", "telephone",
+    "ip", "ip address", "address", "street", "postcode", "postal code", "zip", "zip code",
+    "first name", "last name", "full name", "surname", "user name", "username",
+    "birthday", "birth date", "date of birth", "dob", "ssn", "social security", "passport",
+    "national id", "tax id", "iban", "credit card", "card number", "password",
+    "latitude", "longitude", "lat", "lng", "device id", "advertising id", "idfa", "gaid",
+)  # fmt: skip
+PII_FORMATS = ("email", "idn-email", "ipv4", "ipv6")
+_PII_SEQUENCES = tuple(tuple(w.split()) for w in PII_WORDS)
+
+
+def _looks_personal(name: str, spec: dict[str, Any]) -> str | None:
+    """Why a property looks like personal data (its format, or a word of its name)."""
+    if spec.get("format") in PII_FORMATS:
+        return f"format {spec['format']}"
+    found = tuple(w.lower() for w in naming.words(name))
+    for sequence in _PII_SEQUENCES:
+        size = len(sequence)
+        if any(found[i : i + size] == sequence for i in range(len(found) - size + 1)):
+            return f"the word{'s' if size > 1 else ''} '{' '.join(sequence)}' in its name"
+    return None
+
+
+def unflagged_pii(registry: Registry) -> Iterator[Hit]:
+    """A property whose name or format looks like personal data says nothing of `pii:`."""
+    for plan in _plans(registry):
+        for section, event, props in plan.property_maps():
+            if section == VARIANTS:
+                continue  # a case names the event's own properties: checked there
+            owner = f" of event '{event}'" if event is not None else ""
+            for prop in props.values():
+                for found in walk_properties({prop.name: prop.spec}, prop.path[:-1]):
+                    if found.name is None:
+                        continue
+                    try:
+                        spec = resolved_spec(found.spec, plan)
+                    except ResolveError:
+                        spec = found.spec  # ref-unknown says so
+                    why = _looks_personal(found.name, spec)
+                    if why is None or "pii" in spec:
+                        continue
+                    yield Hit(
+                        plan.id,
+                        registry.locate(prop.file, found.path),
+                        f"property '{found.name}'{owner} looks like personal data ({why}) "
+                        "but says nothing of pii",
+                        "Mark it `pii: true` (personal data: privacy reviewers are asked), or "
+                        "`pii: false` if it holds none, so the decision is written down.",
+                    )
 
 
 class _Described:

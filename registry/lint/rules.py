@@ -444,6 +444,23 @@ RULES: tuple[Rule, ...] = (
         check=checks.property_name_casing,
     ),
     Rule(
+        "pii-unflagged",
+        WARNING,
+        "A property whose name or format looks like personal data says nothing of `pii:`.",
+        _plan("events:\n  Signed Up:\n    properties:\n      billing_email: {type: string}\n"),
+        (PLAN, 6),
+        _plan(
+            "events:\n  Signed Up:\n    properties:\n      billing_email: {type: string, "
+            "pii: true}\n      plan_name: {type: string}\n"
+        ),
+        check=checks.unflagged_pii,
+        doc="Signals: `format` "
+        + ", ".join(f"`{f}`" for f in checks.PII_FORMATS)
+        + "; or a name holding one of these words (matched as whole words, in any case "
+        "style): " + ", ".join(f"`{w}`" for w in checks.PII_WORDS) + ". `pii: false` "
+        "records that a property holds no personal data and silences the rule.",
+    ),
+    Rule(
         "event-name-grammar",
         WARNING,
         "An event name is not Object Action (`Order Completed`).",
