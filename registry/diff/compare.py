@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, NONE, WARNING, Change
-from registry.diff.engine import ADDITIVE, diff_registries, plan_bumps
+from registry.diff.engine import diff_registries, plan_bumps
 from registry.findings import Finding, sort_findings
 from registry.lint.rules import blocking_checks, blocks_diff, fold_cascades, run_checks
 from registry.load.loader import ParseCache, load_registry
@@ -67,7 +67,7 @@ def compare(
     validate_head: bool = True,
     today: date | None = None,
     policy: str | Policy = BASE,
-    additions: str = ADDITIVE,
+    additions: str | None = None,
 ) -> DiffReport:
     """Load both snapshots (sharing one parse cache) and diff them.
 
@@ -77,7 +77,7 @@ def compare(
     `released` maps plan ids to their latest released version (from git tags); plans absent
     from it are released at `release.first_version` of the policy's trackplan.yaml.
     `additions`: how adding an optional property counts (`additive` or `strict`, see
-    `registry.diff.engine.diff_registries`).
+    `registry.diff.engine.diff_registries`); by default the judging policy's.
     """
     if not isinstance(policy, Policy) and policy not in SIDES:
         raise ValueError(f"policy must be one of {', '.join(SIDES)}, not {policy!r}")

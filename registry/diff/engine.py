@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from fnmatch import fnmatchcase
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -18,11 +19,13 @@ from registry.diff.changes import (
     CONSUMERS,
     INFO,
     MAJOR,
+    MINOR,
     NONE,
     PRODUCERS,
     WARNING,
     Change,
     level_for,
+    path_of,
     subject_of,
 )
 from registry.diff.messages import (
@@ -40,6 +43,7 @@ from registry.escape import pointer_name
 from registry.findings import Location
 from registry.load.model import Event, Plan, Property, Registry
 from registry.load.resolve import COMBINATORS, required_or_written, schema_or_written
+from registry.load.settings import PolicyRule
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
 
@@ -183,16 +187,29 @@ class _Diff:
         level = rule.level or level_for(audiences, self.compatibility)
         if rule.max_level == WARNING and level == BREAKING:
             level = WARNING
+        override = self.override(rule_id, plan, subject)
+        if override == "off":
+            return  # the registry's policy does not want this rule here
+        level = override or level
         migration = rule.migration.format(name=name, old=show(old), new=show(new))
         if level == INFO and rule.breaks:
             # The rule usually breaks someone; this instance breaks nobody (an enum already
             # allowed only integers, a bound the pattern implied): say so, not "will fail".
             migration = "Nothing to migrate: what was sent and read before stays valid."
-        bump = MAJOR if level == BREAKING else rule.bump
+        bump = MAJOR if level == BREAKING else MINOR if rule.bump == MAJOR else rule.bump
         self.changes.append(
             Change(rule_id, level, plan, subject, message, old, new, audiences, location,
                    migration, bump, in_base=rule.in_base if in_base is None else in_base)
         )  # fmt: skip
+
+    def override(self, rule_id: str, plan: str, subject: str) -> str | None:
+        """The level `policy.rules` gives this change (the last matching entry), if any.
+        The policy is the judging side's: BASE's, in a review."""
+        found = None
+        for entry in self.head.policy.settings.policy.rules:
+            if entry.rule == rule_id and _in_scope(entry, plan, subject):
+                found = entry.level
+        return found
 
     # --- plans ----------------------------------------------------------------------------
 
@@ -558,6 +575,22 @@ def _said(change: Change, when: str) -> tuple[str, str, str, str]:
             json.dumps(change.new, sort_keys=True, default=str))  # fmt: skip
 
 
+def _in_scope(entry: PolicyRule, plan: str, subject: str) -> bool:
+    """Whether a change (its plan, and the event and property path its subject names) is in
+    a policy entry's scope; a scope left out matches everything."""
+    segments = path_of(subject)
+    event = segments[1] if len(segments) > 1 and segments[0] == "events" else None
+    props = [segments[i + 1] for i, s in enumerate(segments[:-1]) if s == "properties"]
+    path = ".".join(props) if props else None
+    scopes = ((entry.plans, plan), (entry.events, event), (entry.properties, path))
+    return all(_matches(patterns, value) for patterns, value in scopes)
+
+
+def _matches(patterns: tuple[str, ...], value: str | None) -> bool:
+    """A scope left out matches everything; a given one, only a value one glob matches."""
+    return not patterns or (value is not None and any(fnmatchcase(value, p) for p in patterns))
+
+
 def _case_label(event: str, key: str) -> Callable[[str], str]:
     """How a property of one case of an event's variants is named in messages."""
     return lambda n: f"property '{n}' of '{event}' when {key}"
@@ -573,10 +606,13 @@ def _labeller(kind: str) -> Callable[[str], str]:
 
 
 def diff_registries(base: Registry, head: Registry, today: date | None = None,
-                    additions: str = ADDITIVE) -> list[Change]:  # fmt: skip
+                    additions: str | None = None) -> list[Change]:  # fmt: skip
     """Every semantic change from `base` to `head`, most severe first, in a stable order.
-    `additions`: whether adding an optional property breaks anyone (`additive`: no, the
-    default; `strict`: as JSON Schema has it, see `_Diff.addition_breaks`)."""
+    `additions`: whether adding an optional property breaks anyone (`additive`: no; `strict`:
+    as JSON Schema has it, see `_Diff.addition_breaks`); by default what the judging side's
+    `policy.additions` says (additive unless set)."""
+    if additions is None:
+        additions = head.policy.settings.policy.additions
     if additions not in ADDITIONS:
         raise ValueError(f"additions must be one of {', '.join(ADDITIONS)}, not {additions!r}")
     return _Diff(base, head, today or date.today(), additions=additions).run()

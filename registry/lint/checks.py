@@ -13,6 +13,7 @@ from registry.lint.patterns import PatternError, pattern_problem
 from registry.load.model import SHARED, VARIANTS, Plan, Registry, walk_properties
 from registry.load.resolve import ResolveError, resolved_spec
 from registry.load.settings import Conventions
+from registry.load.snapshot import SETTINGS_FILE
 
 
 @dataclass(frozen=True)
@@ -448,6 +449,21 @@ def unflagged_pii(registry: Registry) -> Iterator[Hit]:
                         "Mark it `pii: true` (personal data: privacy reviewers are asked), or "
                         "`pii: false` if it holds none, so the decision is written down.",
                     )
+
+
+def unknown_policy_rules(registry: Registry) -> Iterator[Hit]:
+    """`policy.rules` of trackplan.yaml names a rule the diff does not have."""
+    from registry.diff.rules import DIFF_BY_ID  # the diff's catalog, read only here
+
+    known = sorted(DIFF_BY_ID)
+    for index, entry in enumerate(registry.settings.policy.rules):
+        if entry.rule not in DIFF_BY_ID:
+            yield Hit(
+                None,
+                registry.locate(SETTINGS_FILE, ("policy", "rules", index, "rule")),
+                f"policy rule '{entry.rule}' is no rule of the diff",
+                _did_you_mean(entry.rule, known) + "Name a rule of docs/rules.md (diff rules).",
+            )
 
 
 class _Described:

@@ -444,6 +444,25 @@ RULES: tuple[Rule, ...] = (
         check=checks.property_name_casing,
     ),
     Rule(
+        "policy-rule-unknown",
+        ERROR,
+        "`policy.rules` in trackplan.yaml names a rule the diff does not have.",
+        {
+            "trackplan.yaml": "policy:\n  rules:\n    - {rule: property-remove, level: info}\n",
+            PLAN: "plan:\n  id: web\nevents: {}\n",
+        },
+        ("trackplan.yaml", 3),
+        {
+            "trackplan.yaml": "policy:\n  rules:\n    - {rule: property-removed, level: info}\n",
+            PLAN: "plan:\n  id: web\nevents: {}\n",
+        },
+        check=checks.unknown_policy_rules,
+        doc="`policy:` decides how changes count (read from the base branch, like every "
+        "setting): `additions` (additive or strict) and `rules`, level overrides a diff "
+        "rule's changes get in the plans, events and property paths their globs match "
+        "(`breaking`, `warning`, `info` or `off`; the last matching entry wins).",
+    ),
+    Rule(
         "pii-unflagged",
         WARNING,
         "A property whose name or format looks like personal data says nothing of `pii:`.",

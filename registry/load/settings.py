@@ -56,6 +56,46 @@ class Receiver:
 
 
 @dataclass(frozen=True)
+class PolicyRule:
+    """A level override: a diff rule's changes within the scope, counted at `level`."""
+
+    rule: str
+    level: str  # breaking | warning | info | off
+    plans: tuple[str, ...] = ()  # glob patterns; empty: every plan
+    events: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()  # property paths, nested ones joined by '.'
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """`policy:` of trackplan.yaml: how additions count and per-rule level overrides."""
+
+    additions: str = "additive"
+    rules: tuple[PolicyRule, ...] = ()
+
+
+def _policy(data: Any) -> PolicySettings:
+    if not isinstance(data, dict):
+        return PolicySettings()
+
+    def strings(value: Any) -> tuple[str, ...]:
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    rules = tuple(
+        PolicyRule(
+            str(r["rule"]),
+            str(r["level"]),
+            strings(r.get("plans")),
+            strings(r.get("events")),
+            strings(r.get("properties")),
+        )
+        for r in data.get("rules") or ()
+        if isinstance(r, dict) and "rule" in r and "level" in r
+    )
+    return PolicySettings(str(data.get("additions", PolicySettings.additions)), rules)
+
+
+@dataclass(frozen=True)
 class Settings:
     conventions: Conventions = field(default_factory=Conventions)
     compatibility: str = "full"
@@ -63,6 +103,7 @@ class Settings:
     review: Review = field(default_factory=Review)
     release: Release = field(default_factory=Release)
     notify: tuple[Receiver, ...] = ()
+    policy: PolicySettings = field(default_factory=PolicySettings)
 
     @classmethod
     def from_data(cls, data: Any) -> Settings:
@@ -85,6 +126,7 @@ class Settings:
                 for r in data.get("notify") or ()
                 if isinstance(r, dict) and "kind" in r and "url_env" in r
             ),
+            policy=_policy(data.get("policy")),
         )
 
 
