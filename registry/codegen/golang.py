@@ -153,8 +153,7 @@ def _field(f: m.Field, ident: str) -> dict[str, object]:
     safe = TAG_NAME.fullmatch(f.name) is not None and f.name != "-"
     tag = f.name + ("" if f.required else ",omitempty") if safe else "-"
     return {"ident": ident, "name": f.name, "type": kind, "tag": tag,
-            "doc": code_comment(one_line(f.doc)), "required": f.required,
-            "sent_always": f.required}  # fmt: skip
+            "doc": code_comment(one_line(f.doc)), "sent_always": f.required}  # fmt: skip
 
 
 def _event(event: m.EventModel, constructors: Namer) -> dict[str, object]:

@@ -16,7 +16,11 @@ PRIMITIVE = {"Long": "long", "Double": "double", "Boolean": "boolean"}
 
 def file_name(plan: m.PlanModel) -> str:
     """`trackplan/<plan>/<Plan>Tracking.java`: the package's folder, as Gradle expects it."""
-    return f"{jvm.package(plan).replace('.', '/')}/{jvm.class_name(plan)}.java"
+    return _path(plan, jvm.class_name(plan))
+
+
+def _path(plan: m.PlanModel, cls: str) -> str:
+    return f"{jvm.package(plan).replace('.', '/')}/{cls}.java"
 
 
 def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
@@ -28,7 +32,7 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
         .get_template("java.java.j2")
         .render(trackplan=trackplan, java=java_string, **data)
     )
-    return {file_name(plan): text}
+    return {_path(plan, types.cls): text}
 
 
 def _field(member: jvm.Member, kind: str) -> dict[str, object]:

@@ -35,16 +35,23 @@ def package(plan: m.PlanModel) -> str:
     return "trackplan." + (name + "_plan" if name in RESERVED else name)
 
 
-def class_name(plan: m.PlanModel) -> str:
+def class_name(plan: m.PlanModel, shapes: set[str] | None = None) -> str:
     """The class that holds a plan's code: `web-app` -> WebAppTracking; never the name of one
-    of its shapes (`x-properties` with a shape XPropertiesTracking gets XPropertiesTrackingPlan)."""
+    of its shapes (`x-properties` with a shape XPropertiesTracking gets XPropertiesTrackingPlan).
+    `shapes`: the plan's shape names, when the caller has them already."""
     name = (pascal(plan.id) or "Plan") + "Tracking"
-    shapes = shape_names(plan.identify) | shape_names(plan.group)
-    for event in plan.events:
-        shapes |= shape_names(event.shape)
+    shapes = all_shape_names(plan) if shapes is None else shapes
     while name in shapes:
         name += "Plan"
     return name
+
+
+def all_shape_names(plan: m.PlanModel) -> set[str]:
+    """The names of every shape of a plan: events', traits' and the objects inside them."""
+    shapes = shape_names(plan.identify) | shape_names(plan.group)
+    for event in plan.events:
+        shapes |= shape_names(event.shape)
+    return shapes
 
 
 def camel(name: str) -> str:
@@ -97,12 +104,11 @@ class Types:
 
     def __init__(self, plan: m.PlanModel, fixed: set[str], prims: dict[str, str], any_: str,
                  map_: str, nullable_items: bool) -> None:  # fmt: skip
-        shapes = shape_names(plan.identify) | shape_names(plan.group)
-        for event in plan.events:
-            shapes |= shape_names(event.shape)
+        shapes = all_shape_names(plan)
+        self.cls = class_name(plan, shapes)  # the plan's class: walked once, used everywhere
         # Class files are named after their classes, and macOS and Windows file systems do
         # not tell SignedUpProperties from SignedupProperties: names differ in more than case.
-        self.folded = {n.lower() for n in (*fixed, class_name(plan))}
+        self.folded = {n.lower() for n in (*fixed, self.cls)}
         self.renamed: dict[str, str] = {}
         for name in sorted(shapes):
             self.renamed[name] = self._fresh(name, name)
@@ -215,7 +221,7 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
     schemas = [(name, f"s{i}", literal(schema))
                for i, (name, schema) in enumerate(sorted(plan.schemas.items()))]  # fmt: skip
     return {
-        "plan": plan, "package": package(plan), "cls": class_name(plan), "doc": doc,
+        "plan": plan, "package": package(plan), "cls": types.cls, "doc": doc,
         "shapes": list(shapes.values()), "enums": types.enums, "events": events,
         "identify": types.shape(plan.identify.name), "group": types.shape(plan.group.name),
         "schemas": schemas,

@@ -19,7 +19,11 @@ LANGUAGE = "kotlin"
 
 def file_name(plan: m.PlanModel) -> str:
     """`trackplan/<plan>/<Plan>Tracking.kt`, beside the Java layout."""
-    return f"{jvm.package(plan).replace('.', '/')}/{jvm.class_name(plan)}.kt"
+    return _path(plan, jvm.class_name(plan))
+
+
+def _path(plan: m.PlanModel, cls: str) -> str:
+    return f"{jvm.package(plan).replace('.', '/')}/{cls}.kt"
 
 
 def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
@@ -41,7 +45,7 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
         .get_template("kotlin.kt.j2")
         .render(trackplan=trackplan, kt=kotlin_string, **data)
     )
-    return {file_name(plan): text}
+    return {_path(plan, types.cls): text}
 
 
 def _variants(event: m.EventModel, shape: SimpleNamespace,

@@ -62,7 +62,7 @@ def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
         .get_template("swift.swift.j2")
         .render(trackplan=trackplan, sw=swift_string, **data)
     )
-    return {file_name(plan): text}
+    return {f"{types.cls}.swift": text}
 
 
 def _equivalent_names(plan: m.PlanModel) -> None:
@@ -109,7 +109,7 @@ def _field(member: jvm.Member, kind: str) -> dict[str, object]:
     nullable = jvm.nullable(f.type)
     optional = nullable or not f.required
     return {
-        "ident": ident, "plain": ident.strip("`"), "name": f.name, "required": f.required,
+        "ident": ident, "name": f.name, "required": f.required,
         "type": kind, "optional": optional, "keep_null": f.required and nullable,
         "doc": swift_doc(one_line(f.doc)),
     }  # fmt: skip
