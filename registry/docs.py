@@ -59,6 +59,116 @@ def _diff_section(rule: DiffRule) -> list[str]:
     return lines
 
 
+POLICY_KEYS = (
+    (
+        "`additions`",
+        "`additive` (default): adding an optional property to an object that does not close "
+        "its keys breaks nobody (Segment, Snowplow, Wikimedia). `strict`: as JSON Schema has "
+        "it (Confluent): it may break producers, who could already send that key with another "
+        "shape.",
+    ),
+    (
+        "`rules[].rule` + `level`",
+        "The rule's changes within the scope count at `level`; the last matching entry wins, "
+        "a plan's entries are read after the registry's. `error` forbids the change: the "
+        "review fails whatever `fail_on` says, unless a waiver covers it. `off` drops it from "
+        "the report.",
+    ),
+    (
+        "`rules[].approvers`",
+        "Owners (users, `@org/team`, emails) who must also approve the matching changes: the "
+        "rule's with `rule`, every change that reaches `level` without it. Under "
+        "`review.breaking` for severe changes (`error`, `breaking`), `review.default` "
+        "otherwise.",
+    ),
+    (
+        "`rules[].plans`, `events`, `properties`",
+        "Glob patterns (`shop*`, `Order *`); a property path joins nested names with `.`. A "
+        "scope left out matches everything.",
+    ),
+    (
+        "`privacy`",
+        "Owners who approve a change that touches personal data: a property that gains, loses "
+        "or changes `pii:` (rule `property-pii-changed`), or a new plan, event or property "
+        "that carries any. A plan's `privacy` adds to the registry's.",
+    ),
+    ("`compatibility` (plan only)", "The plan's own compatibility mode, over the registry's."),
+)
+
+
+POLICY_DOC = """
+## Policy
+
+`policy:` in `trackplan.yaml` (and under `plan:` in a plan's `plan.yaml`, for that plan
+alone) decides how changes count and who approves them. Like every setting it is read from
+the base side of a change (the base branch's tip, for the bot): a pull request that edits
+it is judged by the policy it replaces, and its edit is itself reported
+(`settings-changed`, `plan-conventions-changed`, `plan-metadata-changed`).
+
+```yaml
+policy:
+  additions: additive            # or strict
+  rules:
+    - rule: property-removed     # a diff rule id
+      plans: [shop]              # optional scopes: plans, events, properties (globs)
+      level: info                # error | breaking | warning | info | off
+    - level: breaking            # without `rule`: every change that reaches the level
+      approvers: ["@acme/data-platform"]
+  privacy: ["@acme/privacy"]     # who approves changes to personal data
+```
+
+{policy_keys}
+
+`pii:` on a property is one of `none`, `indirect` (identifies a person only with other
+data: a device id, an IP address), `direct` (an email, a phone number, a name) or `sensitive`
+(health, religion, finances, precise location); `true` means `direct`, `false` `none`. It is
+kept in the release schema as `x-pii`, shown in the catalog and written into the generated
+code's doc comments.
+
+`consumers:` on a plan or an event names who reads its data: owners (`@acme/bi`), or
+`{name: Revenue dashboard, kind: dashboard, owner: "@acme/finance", url: ...}`. A change
+that is `breaking` or `error` names them in the review's impact and in the
+`breaking-pull-request` notification (`consumers`), and, under `review.breaking:
+all-owners`, their owners must approve it.
+
+Every required approver is explained: the stakeholder table, the `trackplan/review` check
+run and `trackplan review --format json` (`stakeholders[].why`) name the line that asked
+for them: `CODEOWNERS .github/CODEOWNERS:3 (/plans/shop/)`, `plan 'shop'`,
+`event 'Order Completed'`, `policy trackplan.yaml:9: rule property-removed`,
+`privacy reviewers (trackplan.yaml:14): personal data changed`,
+`consumers of event 'Order Completed'`, `waivers.yaml: 1 new waiver (...)`.
+
+## Waivers
+
+`waivers.yaml` at the registry's root lists changes accepted on purpose, each with its
+reason, how long it holds and who accepted it (`trackplan waive` writes one):
+
+```yaml
+waivers:
+  - rule: property-removed
+    subject: shop/Order Completed/coupon   # PLAN, PLAN/EVENT or PLAN/EVENT/PROP (a.b: nested)
+    reason: Coupons moved to the cart; the finance dashboard reads cart_discount
+    expires: 2027-03-31                    # the last day it holds
+    accepted_by: "#412"                    # a person, a team or the pull request
+```
+
+A waiver covers the rule's changes at its subject and inside it (traits are
+`PLAN/$identify/TRAIT` and `PLAN/$group/TRAIT`, common properties `PLAN/$common/PROPERTY`).
+A covered change is listed under Waived changes with its reason and counts neither as
+breaking (no migration notes needed) nor as forbidden; its version bump is unchanged.
+A waiver the base side holds is a reviewed decision and counts. One the pull request adds
+(or edits) counts only once the owners of `waivers.yaml` approve the pull request (its
+CODEOWNERS line, else that of `trackplan.yaml`; with neither, it counts once merged): a
+waiver is never a way around review. An expired waiver covers nothing and fails validation
+(`waiver-expired`) until it is removed or renewed.
+"""
+
+
+def _policy_table() -> str:
+    rows = ["| Key | Meaning |", "| --- | --- |"]
+    return "\n".join(rows + [f"| {key} | {meaning} |" for key, meaning in POLICY_KEYS])
+
+
 def render() -> str:
     lines = [
         "# trackplan rules",
@@ -93,6 +203,8 @@ def render() -> str:
             + " |"
             for r in DIFF_RULES
         ),
+        "",
+        *POLICY_DOC.strip("\n").replace("{policy_keys}", _policy_table()).split("\n"),
         "",
         "## Lint rule details",
         "",

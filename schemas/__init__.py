@@ -9,6 +9,7 @@ from typing import Any
 
 PLAN_SCHEMA = "plan.schema.json"
 SETTINGS_SCHEMA = "trackplan.schema.json"
+WAIVERS_SCHEMA = "waivers.schema.json"
 
 
 @cache

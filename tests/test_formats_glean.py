@@ -24,7 +24,7 @@ def test_event_metrics_become_events_with_their_extra_keys(run_cli: Cli, tmp_pat
     assert {n: p["type"] for n, p in clicked["properties"].items()} == {
         "button": "string", "position": "integer", "pinned": "boolean"}  # fmt: skip
     searched = plan["events"]["search.query_submitted"]["properties"]
-    assert all(p.get("pii") is True for p in searched.values())  # highly_sensitive
+    assert all(p.get("pii") == "sensitive" for p in searched.values())  # highly_sensitive
     assert not any(p.get("pii") for p in clicked["properties"].values())  # interaction only
     lost = {(loss["kind"], loss["what"]) for loss in done.json()["lost"]}
     assert lost == {("metric", "a counter metric toolbar.clicks"),

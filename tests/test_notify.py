@@ -17,6 +17,7 @@ import pytest
 from tests.botkit import app_for, deliver, payload, plan_repo, push_commit
 from tests.fake_github import FakeGitHub
 from tests.test_bot_release import push_payload
+from tests.test_snapshot import git
 
 SECRET = "s3cret"
 NOTIFY = """
@@ -142,7 +143,37 @@ def test_a_breaking_pull_request_is_announced_once_with_its_owners(
         assert notice["event"] == "breaking-pull-request" and notice["number"] == 1
         assert "event 'Signup' was renamed to 'Signed Up'" in notice["breaking"]
         assert "@acme/growth" in notice["owners"]
+        assert notice["consumers"] == []  # the plans name none
         assert len(gh.comments(1)) == 1  # the review itself as ever
+
+
+def test_a_breaking_pull_request_is_routed_to_the_consumers_it_breaks(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    plan = (repo / "plans/segment/plan.yaml").read_text()
+    git(repo, "checkout", "-q", "rename")
+    head_plan = (repo / "plans/segment/plan.yaml").read_text()
+    git(repo, "checkout", "-q", "main")
+    readers = ("  consumers:\n    - {name: Activation dashboard, kind: dashboard, owner: "
+               "'@acme/growth-analytics'}\n")  # fmt: skip
+    assert "\n  id: segment\n" in plan
+    push_commit(repo, "rename", "plans/segment/plan.yaml",
+                head_plan.replace("\n  id: segment\n", "\n  id: segment\n" + readers, 1),
+                "Name the plan's readers")  # fmt: skip
+    with FakeGitHub(repo) as gh:
+        gh.add_pull(1, head="rename")
+        app = app_for(gh, tmp_path / "data")
+        deliver(app.test_client(), "pull_request", payload("pull_request", "opened.payload.json",
+                                                           gh))  # fmt: skip
+        _run_all(app)
+        (hook,) = receiver.ok("/hook")
+        notice = json.loads(hook["body"])
+        assert notice["consumers"] == ["Activation dashboard (@acme/growth-analytics)"]
+        # Under all-owners (the default) the dashboard's owner must approve as well.
+        body = gh.comments(1)[0]["json"]["body"]
+        assert ("| `@acme/growth-analytics` | consumers of plan 'segment' — every owner "
+                "(breaking) |") in body  # fmt: skip
 
 
 def test_a_receiver_that_refuses_never_blocks_the_review(

@@ -97,3 +97,17 @@ def test_an_unknown_rule_in_the_policy_fails_validation_at_its_line(
     assert done.code == 1
     assert "trackplan.yaml:3:" in done.out and "policy-rule-unknown" in done.out
     assert "Did you mean 'property-removed'?" in done.out
+
+
+def test_a_rule_glob_names_every_rule_it_matches(run_cli: Cli, tmp_path: Path) -> None:
+    code, changes = _diff(
+        run_cli, tmp_path, "  rules:\n    - {rule: '*-removed', level: warning}\n"
+    )
+    assert code == 0
+    assert {level for rule, level, _ in changes if rule == "property-removed"} == {"warning"}
+    repo = write_files(tmp_path / "repo", {
+        "plans/web/plan.yaml": BASE_PLAN,
+        "trackplan.yaml": "policy:\n  rules:\n    - {rule: '*-remved', level: info}\n",
+    })  # fmt: skip
+    done = run_cli("validate", "--repo", str(repo))
+    assert done.code == 1 and "policy rule '*-remved' is no rule of the diff" in done.out

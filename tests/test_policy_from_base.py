@@ -52,7 +52,12 @@ def test_review_and_diff_judge_by_base_and_preview_head_only_when_asked(
         judged = run_cli(command, str(base), str(head), "--format", "json")
         assert judged.code == 1, judged.err
         data = judged.json()
-        assert data["policy"] == {"side": "base", "compatibility": "full", "fail_on": "breaking"}
+        assert data["policy"] == {
+            "side": "base",
+            "compatibility": "full",
+            "fail_on": "breaking",
+            "additions": "additive",
+        }
         levels = {c["rule"]: c["level"] for c in data["changes"]}
         assert levels["event-renamed"] == "breaking"
         assert levels["settings-changed"] == "warning"

@@ -11,7 +11,7 @@ from bot.github.api import Annotation, PullInfo, RepoGateway
 from bot.handlers.base import BOT_CHECK, Steps
 from bot.handlers.notify import Notices
 from registry.about import installed_version
-from registry.diff.changes import BREAKING, INFO
+from registry.diff.changes import INFO, SEVERE
 from registry.diff.compare import DiffReport, compare
 from registry.diff.render import head_location
 from registry.escape import md_code, md_text
@@ -23,13 +23,14 @@ from registry.release.versions import latest_by_plan
 from registry.review.approvals import (
     ApprovalStatus,
     Review,
+    approver_lines,
     evaluate,
     owner_groups,
     stakeholder_table,
     teams_of,
 )
 from registry.review.check_runs import bounded, breaking_text, validation_summary, waiting_for
-from registry.review.comment import MARKER, Links, render_review
+from registry.review.comment import MARKER, Links, readers_of, render_review
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import pull_request_notice
 from registry.review.verdict import REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict, judge
@@ -85,7 +86,7 @@ class PullRequests(Notices):
         steps.run("validate check",
                   lambda: self.publish_validation(repo, pull, report, links, verdict))  # fmt: skip
         steps.run("review check", lambda: self.publish_review(
-            repo, pull, report, links, verdict, problems))  # fmt: skip
+            repo, pull, report, links, verdict, problems, approvals))  # fmt: skip
         # Announced once per pull request, when a review first finds it ready (not a draft)
         # with breaking changes: opened, or marked ready (bursts are coalesced, so the
         # webhook's action cannot say which).
@@ -93,11 +94,13 @@ class PullRequests(Notices):
         # make a pull request ready (opened, reopened, marked ready) only.
         ready = str(payload.get("action") or "") in ("opened", "reopened", "ready_for_review")
         if not pull.draft and (self.queue is not None or ready):
-            breaking = [c.message for c in report.changes if c.level == BREAKING]
+            severe = [c for c in report.changes if c.level in SEVERE]
+            breaking = [c.message for c in severe]
             if breaking:
+                readers = list(dict.fromkeys(n for c in severe for n in readers_of(report, c)))
                 notice = pull_request_notice(repo.full_name, pull.number, pull.title,
                                              pull.html_url, pull.head_sha, breaking,
-                                             approvals.owners_to_request())  # fmt: skip
+                                             approvals.owners_to_request(), readers)  # fmt: skip
                 receivers = policy.settings.notify  # the base tip's, like the review policy
                 steps.run("notify", lambda: self.notify(receivers, notice))
         if not steps.failed and not steps.broken:
@@ -176,7 +179,8 @@ class PullRequests(Notices):
                   problems: list[str]) -> ApprovalStatus:  # fmt: skip
         """Owner groups (CODEOWNERS and policy from the base tip) against the PR's reviews."""
         policy = tip.settings.review
-        groups = owner_groups(report.base, report.head, touched, report.changes, policy_from=tip)
+        groups = owner_groups(report.base, report.head, touched, report.changes, policy_from=tip,
+                              waived=report.waived)  # fmt: skip
         members: dict[str, list[str]] = {}
         for team in teams_of(groups):  # fetched first: the decision itself never calls out
             org, _, slug = team.lstrip("@").partition("/")
@@ -228,10 +232,17 @@ class PullRequests(Notices):
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
-                       verdict: Verdict, problems: Sequence[str] = ()) -> None:  # fmt: skip
+                       verdict: Verdict, problems: Sequence[str] = (),
+                       approvals: ApprovalStatus | None = None) -> None:  # fmt: skip
         conclusion, title = verdict.review_check()
         breaking = verdict.breaking
-        if breaking and not verdict.has_notes:
+        if verdict.forbidden:
+            summary = (
+                f"This pull request makes {plural(verdict.forbidden, 'change')} the registry's "
+                "policy forbids (level `error`): undo them, or add a waiver that the owners of "
+                "`waivers.yaml` approve."
+            )
+        elif breaking and not verdict.has_notes:
             summary = (
                 f"This pull request makes {plural(breaking, 'breaking change')} and its "
                 "description has no `Migration notes` section. Add one: what producers and "
@@ -258,6 +269,8 @@ class PullRequests(Notices):
             summary += "\n\n" + _problems_section(problems)
         command = f"trackplan review {report.base_label} {report.head_label} --format json"
         text = breaking_text(report, links, command)
+        if approvals is not None:  # why each approver is asked: the policy's lines
+            text = bounded([*approver_lines(approvals), "", text])
         self.outcome[REVIEW_CHECK] = conclusion
         annotations = _change_annotations(report, self.config.registry_prefix)
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title,
@@ -285,7 +298,7 @@ def _change_annotations(report: DiffReport, prefix: str = "") -> list[Annotation
         where = head_location(report.head, change)
         if where is None or where.line < 1:
             continue
-        level = "failure" if change.level == BREAKING else "warning"
+        level = "failure" if change.level in SEVERE else "warning"
         message = f"{change.message}\nMigration: {change.migration}"
         out.append(Annotation(prefix + where.file, where.line, level, change.rule, message))
     return out

@@ -13,7 +13,7 @@ from bot.errors import Cancelled, TransientError
 from bot.github.api import RepoGateway
 from bot.handlers.base import RECONCILE, RELEASE_CHECK, Steps
 from bot.handlers.notify import Notices
-from registry.diff.changes import BREAKING
+from registry.diff.changes import SEVERE
 from registry.escape import md_code, md_text
 from registry.load.loader import load_registry
 from registry.load.settings import settings_of
@@ -115,7 +115,7 @@ class Pushes(Notices):
         if here and not steps.failed:
             # Announced once complete, also when an earlier try made the tag: the notices'
             # ids keep a release from being announced twice.
-            breaking = {r.tag: [c.message for c in r.changes if c.level == BREAKING]
+            breaking = {r.tag: [c.message for c in r.changes if c.level in SEVERE]
                         for r in planned}  # fmt: skip
             pattern = tag_pattern(template)
             for name in sorted(here):

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.load.pii import carries, pii_class
 from registry.release.versions import parse_version
 
 
@@ -19,7 +20,7 @@ class PropertyRow:
     allowed: str  # enum values, const, or ""
     constraints: str  # format, pattern, bounds
     description: str
-    pii: bool
+    pii: str  # the personal-data class (indirect, direct, sensitive), or ""
 
 
 @dataclass
@@ -130,7 +131,7 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
                 allowed,
                 "; ".join(bounds),
                 _text(spec.get("description")),
-                spec.get("pii") is True,
+                (pii_class(spec.get("pii")) or "") if carries(spec.get("pii")) else "",
             )
         )
         nested = spec.get("properties")

@@ -8,6 +8,7 @@ from typing import Any
 
 from registry.codegen.names import Collision, Namer, pascal
 from registry.lint.patterns import backtracking_safe
+from registry.load.pii import DIRECT, MEANING, carries, pii_class
 
 
 @dataclass(frozen=True)
@@ -300,8 +301,9 @@ def _field_doc(schema: dict[str, Any], deprecated: Deprecation | None) -> tuple[
             for key in CONSTRAINTS if key in schema]  # fmt: skip
     if said:
         lines.append("; ".join(said).replace('"', "'") + ".")
-    if schema.get("x-pii"):
-        lines.append("Personal data.")
+    if carries(schema.get("x-pii")):
+        kind = pii_class(schema.get("x-pii")) or DIRECT
+        lines.append(f"Personal data, {kind}: {MEANING[kind]}.")
     if deprecated is not None:
         lines.append("Deprecated: " + deprecated.text())
     return tuple(lines)

@@ -11,10 +11,12 @@ from registry.findings import Location
 PRODUCERS = "producers"
 CONSUMERS = "consumers"
 
+ERROR = "error"  # only a policy gives it: a change the registry forbids
 BREAKING = "breaking"
 WARNING = "warning"
 INFO = "info"
-CHANGE_LEVELS = (BREAKING, WARNING, INFO)
+CHANGE_LEVELS = (ERROR, BREAKING, WARNING, INFO)
+SEVERE = (ERROR, BREAKING)  # levels that need every affected owner, and a major version
 
 MAJOR, MINOR, PATCH, NONE = "major", "minor", "patch", "none"
 BUMP_ORDER = (NONE, PATCH, MINOR, MAJOR)

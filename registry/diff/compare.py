@@ -7,8 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from registry.diff.changes import BREAKING, INFO, NONE, WARNING, Change
+from registry.diff.changes import BREAKING, ERROR, INFO, NONE, WARNING, Change
 from registry.diff.engine import diff_registries, plan_bumps
+from registry.diff.waivers import Waived, match_waivers
 from registry.findings import Finding, sort_findings
 from registry.lint.rules import blocking_checks, blocks_diff, fold_cascades, run_checks
 from registry.load.loader import ParseCache, load_registry
@@ -29,6 +30,7 @@ class PlanSummary:
     breaking: int
     warnings: int
     info: int
+    errors: int = 0  # changes the policy forbids
 
 
 @dataclass
@@ -48,6 +50,8 @@ class DiffReport:
     blocking: list[tuple[str, Finding]] = field(default_factory=list)
     # Which side's policy judged the change ("base" unless HEAD's was asked for).
     policy: str = BASE
+    # The changes waivers cover: accepted (the judging side holds the waiver) or pending.
+    waived: list[Waived] = field(default_factory=list)
 
     @property
     def fail_on(self) -> str:
@@ -110,13 +114,15 @@ def compare(
         upcoming = next_version(current, bump, first) if plan in new.registry.plans else None
         summaries.append(
             PlanSummary(plan, bump, current, upcoming, counts[BREAKING], counts[WARNING],
-                        counts[INFO])
+                        counts[INFO], counts[ERROR])
         )  # fmt: skip
+    waived = match_waivers(changes, new.registry.policy.waivers, new.registry.waivers,
+                           today or date.today())  # fmt: skip
     return DiffReport(
         base.label, head.label, old.registry, new.registry, changes, summaries,
         sort_findings(findings), files, unreadable,
         sorted(blocking, key=lambda item: (item[0] == "HEAD", item[1].sort_key())),
-        new.registry.policy.side,
+        new.registry.policy.side, waived,
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from registry.diff.changes import (
     MINOR,
     NONE,
     PRODUCERS,
+    SEVERE,
     WARNING,
     Change,
     level_for,
@@ -42,6 +43,7 @@ from registry.diff.rules import DIFF_BY_ID
 from registry.escape import pointer_name
 from registry.findings import Location
 from registry.load.model import Event, Plan, Property, Registry
+from registry.load.pii import label as pii_label
 from registry.load.resolve import COMBINATORS, required_or_written, schema_or_written
 from registry.load.settings import PolicyRule
 from registry.load.snapshot import SETTINGS_FILE
@@ -57,8 +59,11 @@ META_FIELDS = (
     "objectives",
     "lifecycle",
     "conventions",
+    "policy",
+    "consumers",
 )
-EVENT_META_FIELDS = ("description", "owners", "sources", "objectives", "stage", "labels")
+EVENT_META_FIELDS = ("description", "owners", "consumers", "sources", "objectives", "stage",
+                     "labels")  # fmt: skip
 # Handled by their own rules, so left out of the JSON Schema comparison.
 ANNOTATIONS = ("deprecated", "x-pii")
 
@@ -156,15 +161,18 @@ class _Diff:
     base: Registry
     head: Registry
     today: date
-    additions: str = "additive"  # how adding an optional property counts: ADDITIONS
+    additions: str | None = None  # how adding an optional property counts (ADDITIONS);
+    # None: as the judging policy says for each plan
     changes: list[Change] = field(default_factory=list)
     # True while the plan being compared has the same shared properties on both sides: then
     # equal specs resolve equally and can be skipped without resolving them.
     same_shared: bool = False
 
-    @property
-    def compatibility(self) -> str:
-        return self.head.policy.settings.compatibility  # BASE's, in a review
+    def compatibility(self, plan: str) -> str:
+        return self.head.policy.compatibility(plan)  # BASE's, in a review
+
+    def additions_in(self, plan: str) -> str:
+        return self.additions or self.head.policy.additions(plan)
 
     def add(
         self,
@@ -184,7 +192,7 @@ class _Diff:
         rule = DIFF_BY_ID[rule_id]
         wanted = set(rule.breaks if breaks is None else breaks)
         audiences = tuple(a for a in (PRODUCERS, CONSUMERS) if a in wanted)
-        level = rule.level or level_for(audiences, self.compatibility)
+        level = rule.level or level_for(audiences, self.compatibility(plan))
         if rule.max_level == WARNING and level == BREAKING:
             level = WARNING
         override = self.override(rule_id, plan, subject)
@@ -196,7 +204,7 @@ class _Diff:
             # The rule usually breaks someone; this instance breaks nobody (an enum already
             # allowed only integers, a bound the pattern implied): say so, not "will fail".
             migration = "Nothing to migrate: what was sent and read before stays valid."
-        bump = MAJOR if level == BREAKING else MINOR if rule.bump == MAJOR else rule.bump
+        bump = MAJOR if level in SEVERE else MINOR if rule.bump == MAJOR else rule.bump
         self.changes.append(
             Change(rule_id, level, plan, subject, message, old, new, audiences, location,
                    migration, bump, in_base=rule.in_base if in_base is None else in_base)
@@ -206,8 +214,8 @@ class _Diff:
         """The level `policy.rules` gives this change (the last matching entry), if any.
         The policy is the judging side's: BASE's, in a review."""
         found = None
-        for entry in self.head.policy.settings.policy.rules:
-            if entry.rule == rule_id and _in_scope(entry, plan, subject):
+        for entry in self.head.policy.rules(plan):
+            if entry.overrides and entry.names(rule_id) and in_scope(entry, plan, subject):
                 found = entry.level
         return found
 
@@ -440,13 +448,13 @@ class _Diff:
 
     # --- properties -----------------------------------------------------------------------
 
-    def addition_breaks(self, closed: bool) -> list[str]:
+    def addition_breaks(self, plan: str, closed: bool) -> list[str]:
         """Whom adding an optional property breaks. `additive` (the analytics convention:
         Segment, Snowplow, Wikimedia): nobody, the property was not planned before. `strict`
         (Confluent's reading of JSON Schema): in an open object the name was unconstrained,
         so data already sent under it may now fail (producers); in a closed one, consumers
         meet a key they never saw."""
-        if self.additions == ADDITIVE:
+        if self.additions_in(plan) == ADDITIVE:
             return []
         return [CONSUMERS] if closed else [PRODUCERS]
 
@@ -480,7 +488,7 @@ class _Diff:
             required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
             what = "required " if required else ""
-            breaks = None if required else self.addition_breaks(closed)
+            breaks = None if required else self.addition_breaks(plan, closed)
             self.add(rule, plan, f"{prefix}/{subject_of(name)}", f"{what}{label(name)} was added",
                      None, name, new[name].location, name=name, breaks=breaks)  # fmt: skip
         for before, after in suggest_property_renames(old_plan, new_plan, old, new, removed,
@@ -522,9 +530,11 @@ class _Diff:
                 self.head.locate(new.file, (*new.path, "deprecated")),
                 name=new.name,
             )
-        if bool(old_schema.get("x-pii")) != bool(new_schema.get("x-pii")):
-            self.meta_change("property-metadata-changed", plan, subject, what, "pii", old.spec,
-                             new, new.name)  # fmt: skip
+        old_pii, new_pii = pii_label(old_schema.get("x-pii")), pii_label(new_schema.get("x-pii"))
+        if old_pii != new_pii:
+            self.add("property-pii-changed", plan, subject,
+                     f"{what} changed pii" + from_to(old_pii, new_pii), old_pii, new_pii,
+                     self.head.locate(new.file, (*new.path, "pii")), name=new.name)  # fmt: skip
         for key in ANNOTATIONS:
             old_schema.pop(key, None)
             new_schema.pop(key, None)
@@ -544,7 +554,8 @@ class _Diff:
         if rule == "property-metadata-changed":
             breaks = []
         elif rule == "property-added":
-            breaks = [] if self.additions == ADDITIVE else breaks  # strict: as JSON Schema has it
+            # strict: as JSON Schema has it
+            breaks = [] if self.additions_in(plan) == ADDITIVE else breaks
         elif rule == "required-property-added":
             breaks = [PRODUCERS]
         elif rule == "property-removed":
@@ -575,7 +586,7 @@ def _said(change: Change, when: str) -> tuple[str, str, str, str]:
             json.dumps(change.new, sort_keys=True, default=str))  # fmt: skip
 
 
-def _in_scope(entry: PolicyRule, plan: str, subject: str) -> bool:
+def in_scope(entry: PolicyRule, plan: str, subject: str) -> bool:
     """Whether a change (its plan, and the event and property path its subject names) is in
     a policy entry's scope; a scope left out matches everything."""
     segments = path_of(subject)
@@ -611,9 +622,7 @@ def diff_registries(base: Registry, head: Registry, today: date | None = None,
     `additions`: whether adding an optional property breaks anyone (`additive`: no; `strict`:
     as JSON Schema has it, see `_Diff.addition_breaks`); by default what the judging side's
     `policy.additions` says (additive unless set)."""
-    if additions is None:
-        additions = head.policy.settings.policy.additions
-    if additions not in ADDITIONS:
+    if additions is not None and additions not in ADDITIONS:
         raise ValueError(f"additions must be one of {', '.join(ADDITIONS)}, not {additions!r}")
     return _Diff(base, head, today or date.today(), additions=additions).run()
 
@@ -623,6 +632,10 @@ def _settings_items(registry: Registry) -> dict[str, Any]:
     `review.breaking`, `notify` (receivers as a list)."""
     items: dict[str, Any] = {}
     for key, value in asdict(registry.settings).items():
+        if key == "policy":  # where an entry stands is no setting: moving it changes nothing
+            value = {k: v for k, v in value.items() if k != "privacy_at"}
+            value["rules"] = [{k: v for k, v in r.items() if k not in ("file", "line")}
+                              for r in value["rules"]]  # fmt: skip
         if isinstance(value, dict):
             items.update({f"{key}.{k}": v for k, v in value.items()})
         elif isinstance(value, (list, tuple)):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from registry.diff.changes import BREAKING, INFO, WARNING, Change
+from registry.diff.changes import BREAKING, CHANGE_LEVELS, INFO, WARNING, Change
+from registry.diff.changes import ERROR as FORBIDDEN
 from registry.diff.compare import DiffReport
 from registry.escape import clean
 from registry.findings import Location
@@ -15,9 +16,12 @@ from registry.text import plural
 
 
 def summary_counts(report: DiffReport) -> str:
+    forbidden = report.count(FORBIDDEN)
     return (
-        f"{plural(report.count(BREAKING), 'breaking change')}, "
+        (f"{plural(forbidden, 'forbidden change')}, " if forbidden else "")
+        + f"{plural(report.count(BREAKING), 'breaking change')}, "
         f"{plural(report.count(WARNING), 'warning')}, {report.count(INFO)} info"
+        + (f", {len(report.waived)} waived" if report.waived else "")
     )
 
 
@@ -37,6 +41,11 @@ def render_text(report: DiffReport) -> str:
             lines.append(clean(f"    migration: {change.migration}"))
     lines += [version_line(s.plan, s.current, s.next, s.bump) for s in report.plans]
     lines += [f"{plan}: not compared: it does not parse or validate" for plan in report.unreadable]
+    for waived in report.waived:
+        lines.append(clean(f"waived ({waived.status}): {waived.change.rule} "
+                           f"{waived.change.message}: {waived.waiver.reason} (until "
+                           f"{waived.waiver.expires.isoformat()}, accepted by "
+                           f"{waived.waiver.accepted_by})"))  # fmt: skip
     lines.append(summary_counts(report) if report.changes else "no changes")
     return "\n".join(lines) + "\n"
 
@@ -51,17 +60,25 @@ def report_dict(report: DiffReport) -> dict[str, Any]:
                 "bump": s.bump,
                 "current": s.current,
                 "next": s.next,
-                "counts": {"breaking": s.breaking, "warning": s.warnings, "info": s.info},
+                "counts": {
+                    "error": s.errors,
+                    "breaking": s.breaking,
+                    "warning": s.warnings,
+                    "info": s.info,
+                },
             }
             for s in report.plans
         },
-        "summary": {level: report.count(level) for level in (BREAKING, WARNING, INFO)},
+        "summary": {level: report.count(level) for level in CHANGE_LEVELS},
+        # Changes a waiver covers: accepted (the judging side holds it) or pending approval.
+        "waived": [w.to_dict() for w in report.waived],
         "unreadable_plans": report.unreadable,
         "blocking": [{"side": side, **f.to_dict()} for side, f in report.blocking],
         # Whose settings and conventions judged the change: "base" unless asked otherwise.
         "policy": {
             "side": report.policy,
             "compatibility": report.head.policy.settings.compatibility,
+            "additions": report.head.policy.settings.policy.additions or "additive",
             "fail_on": report.fail_on,
         },
     }
@@ -90,7 +107,7 @@ def head_location(head: Registry, change: Change) -> Location | None:
 
 
 def _annotation(change: Change, where: Location | None) -> str:
-    kind = {BREAKING: "error", WARNING: "warning"}.get(change.level, "notice")
+    kind = {FORBIDDEN: "error", BREAKING: "error", WARNING: "warning"}.get(change.level, "notice")
     props = f"title={escape_property(change.rule)}"
     if where is not None:
         props = (f"file={escape_property(where.file)},line={where.line},col={where.column},"

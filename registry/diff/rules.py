@@ -288,7 +288,14 @@ DIFF_RULES: tuple[DiffRule, ...] = (
         6,
     ),
     DiffRule(
-        "property-metadata-changed", "Property metadata (description, examples, pii) changed.",
+        "property-pii-changed", "A property's personal-data class (`pii:`) changed.",
+        (), PATCH, "Nothing to migrate for the data; the policy's privacy reviewers approve.",
+        _prop("{type: string}", "email"),
+        _prop("{type: string, pii: direct}", "email"),
+        6,
+    ),
+    DiffRule(
+        "property-metadata-changed", "Property metadata (description, examples) changed.",
         (), PATCH, "Nothing to migrate.",
         _events("  Signed Up:\n    properties:\n      method: {type: string, description: A}\n"),
         _events("  Signed Up:\n    properties:\n      method: {type: string, description: B}\n"),

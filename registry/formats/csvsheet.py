@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.base import Carries, Document, FormatError, Imported, Loss
+from registry.load.pii import PII_CLASSES
 from registry.text import plural
 
 NAME = "csv"
@@ -193,9 +194,16 @@ def _property_row(base: list[str], prop: str, spec: dict[str, Any], tail: list[s
         spec.get("format", ""),
         spec.get("pattern", ""),
         *(json.dumps(spec[key]) if key in spec else "" for key in BOUNDS.values()),
-        "true" if spec.get("pii") is True else "",
+        _pii_cell(spec.get("pii")),
         call,
     ]
+
+
+def _pii_cell(value: Any) -> str:
+    """`pii:` as the sheet writes it: true, false or the class; empty when unset."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else ""
 
 
 def read(path: Path, plan_id: str) -> Imported:
@@ -371,10 +379,15 @@ def _row(
                 raise fail(column, bound)
             spec[key] = bound
     pii = cell("pii").lower()
-    if pii not in TRUE | FALSE:
-        raise fail("pii", f"'{cell('pii')}' is not yes or no")
-    if pii in TRUE:
+    if pii in PII_CLASSES:
+        spec["pii"] = pii
+    elif pii not in TRUE | FALSE:
+        raise fail("pii", f"'{cell('pii')}' is not yes, no or a class of personal data "
+                          f"({', '.join(PII_CLASSES)})")  # fmt: skip
+    elif pii in TRUE:
         spec["pii"] = True
+    elif pii:  # a written "no": the decision is kept
+        spec["pii"] = False
     props[prop] = spec
 
 

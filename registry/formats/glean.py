@@ -9,6 +9,7 @@ from typing import Any
 
 from registry.formats.base import Carries, FormatError, Imported
 from registry.formats.source import Losses, Source, mapping
+from registry.load.pii import DIRECT, SENSITIVE
 
 NAME = "glean"
 SUMMARY = "Mozilla Glean metrics.yaml: event metrics with extra_keys (import only)"
@@ -79,7 +80,11 @@ def _event(source: Source, losses: Losses, at: tuple[str, ...],
     if labels:
         event["labels"] = labels
     sensitivity = metric.get("data_sensitivity")
-    personal = isinstance(sensitivity, list) and bool(PERSONAL & set(map(str, sensitivity)))
+    categories = set(map(str, sensitivity)) if isinstance(sensitivity, list) else set()
+    # Mozilla's category 4 is special-category data; 3 (stored content, web activity) is
+    # about a person's own content and browsing.
+    personal = (SENSITIVE if "highly_sensitive" in categories
+                else DIRECT if PERSONAL & categories else None)  # fmt: skip
     props = {}
     for key, extra in mapping(source, metric.get("extra_keys"), (*at, "extra_keys"),
                               "`extra_keys`").items():  # fmt: skip
@@ -93,7 +98,7 @@ def _event(source: Source, losses: Losses, at: tuple[str, ...],
         if isinstance(extra.get("description"), str) and extra["description"].strip():
             spec["description"] = " ".join(extra["description"].split())
         if personal:
-            spec["pii"] = True
+            spec["pii"] = personal
         props[str(key)] = spec
     if props:
         event["properties"] = props

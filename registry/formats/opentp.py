@@ -16,6 +16,7 @@ from registry.formats.base import (
 )
 from registry.formats.source import Losses, Source, mapping, sequence, text
 from registry.formats.yaml_writer import dump
+from registry.load.pii import DIRECT, INDIRECT, SENSITIVE, pii_class
 
 NAME = "opentp"
 SUMMARY = "OpenTrackPlan (opentp-cli): opentp.yaml with events/ and dictionaries/"
@@ -80,8 +81,11 @@ def _field(spec: dict[str, Any]) -> dict[str, Any]:
         field["required"] = True
     if "const" in spec:
         field["value"] = spec["const"]
-    if spec.get("pii") is True:
+    kind = pii_class(spec.get("pii"))
+    if kind == DIRECT:
         field["pii"] = {"kind": "personal"}
+    elif kind in (INDIRECT, SENSITIVE):
+        field["pii"] = {"kind": kind}
     return field
 
 
@@ -254,7 +258,8 @@ class _Reader:
             spec["description"] = field["title"]
         pii = field.get("pii")
         if pii:
-            spec["pii"] = True
+            kind = pii.get("kind") if isinstance(pii, dict) else None
+            spec["pii"] = kind if kind in (INDIRECT, SENSITIVE) else True
             if isinstance(pii, dict) and set(pii) - {"kind"}:
                 losses.add("keyword", (*at, "pii"), "pii details (" +
                            ", ".join(sorted(str(k) for k in pii)) + ")")  # fmt: skip

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from fnmatch import fnmatchcase
 from typing import Any
 
 from registry.findings import Location
@@ -13,7 +15,7 @@ from registry.lint.patterns import PatternError, pattern_problem
 from registry.load.model import SHARED, VARIANTS, Plan, Registry, walk_properties
 from registry.load.resolve import ResolveError, resolved_spec
 from registry.load.settings import Conventions
-from registry.load.snapshot import SETTINGS_FILE
+from registry.load.snapshot import SETTINGS_FILE, WAIVERS_FILE
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _stages(plan: Plan) -> list[str]:
 SUGGEST_FROM = 200
 
 
-def _did_you_mean(name: str, options: list[str]) -> str:
+def did_you_mean(name: str, options: list[str]) -> str:
     near = [o for o in options if 0.4 * len(o) <= len(name) <= 2.5 * len(o)][:SUGGEST_FROM]
     close = difflib.get_close_matches(name, near, n=1)
     if close:
@@ -70,7 +72,7 @@ def unknown_refs(registry: Registry) -> Iterator[Hit]:
                             plan.id,
                             registry.locate(prop.file, path),
                             f"$ref '{ref}' names no shared property of plan '{plan.id}'",
-                            _did_you_mean(ref, shared)
+                            did_you_mean(ref, shared)
                             + "Define it under `properties:` or fix the name. "
                             + _choices(shared, "shared properties"),
                         )
@@ -172,7 +174,7 @@ def _unknown_names(
                     plan.id,
                     registry.locate(event.file, at),
                     f"event '{name}' names {what} '{item}', which plan '{plan.id}' does not define",
-                    _did_you_mean(item, defined)
+                    did_you_mean(item, defined)
                     + f"Define it in {where} or fix the name. "
                     + _choices(defined, plural),
                 )
@@ -191,7 +193,7 @@ def unknown_kpi_events(registry: Registry) -> Iterator[Hit]:
                         registry.locate(plan.meta_file or "", at),
                         f"KPI '{kpi.id}' of objective '{kpi.objective}' lists event "
                         f"'{name}', which plan '{plan.id}' does not define",
-                        _did_you_mean(name, events) + "Define the event or remove it from the KPI.",
+                        did_you_mean(name, events) + "Define the event or remove it from the KPI.",
                     )
 
 
@@ -208,7 +210,7 @@ def unknown_lifecycle_events(registry: Registry) -> Iterator[Hit]:
                         registry.locate(plan.meta_file or "", at),
                         f"{stage.label} lists event '{name}', "
                         f"which plan '{plan.id}' does not define",
-                        _did_you_mean(name, events)
+                        did_you_mean(name, events)
                         + "Define the event or remove it from the stage.",
                     )
 
@@ -229,7 +231,7 @@ def unknown_replacements(registry: Registry) -> Iterator[Hit]:
                     registry.locate(event.file, (*event.path, "deprecated", "replaced_by")),
                     f"event '{name}' is replaced by '{target}', which plan '{plan.id}' "
                     "does not define",
-                    _did_you_mean(target, events) + "Name an event of the plan.",
+                    did_you_mean(target, events) + "Name an event of the plan.",
                 )
 
 
@@ -254,7 +256,7 @@ def unknown_variant_properties(registry: Registry) -> Iterator[Hit]:
                         registry.locate(event.file, path),
                         f"{what} '{prop}' of a variant of event '{name}' is not a property "
                         "of the event",
-                        _did_you_mean(prop, known) + "Define it under the event's "
+                        did_you_mean(prop, known) + "Define it under the event's "
                         "`properties:` (optional there), then constrain it in the case.",
                     )
 
@@ -407,7 +409,8 @@ PII_WORDS = (
     "national id", "tax id", "iban", "credit card", "card number", "password",
     "latitude", "longitude", "lat", "lng", "device id", "advertising id", "idfa", "gaid",
 )  # fmt: skip
-PII_FORMATS = ("email", "idn-email", "ipv4", "ipv6")
+# A URI often carries a person in its path or query (a profile page, ?email=...).
+PII_FORMATS = ("email", "idn-email", "ipv4", "ipv6", "uri")
 _PII_SEQUENCES = tuple(tuple(w.split()) for w in PII_WORDS)
 
 
@@ -446,23 +449,63 @@ def unflagged_pii(registry: Registry) -> Iterator[Hit]:
                         registry.locate(prop.file, found.path),
                         f"property '{found.name}'{owner} looks like personal data ({why}) "
                         "but says nothing of pii",
-                        "Mark it `pii: true` (personal data: privacy reviewers are asked), or "
-                        "`pii: false` if it holds none, so the decision is written down.",
+                        "Say which personal data it holds: `pii: indirect`, `direct` or "
+                        "`sensitive` (privacy reviewers are asked), or `pii: none` if it holds "
+                        "none, so the decision is written down.",
                     )
 
 
 def unknown_policy_rules(registry: Registry) -> Iterator[Hit]:
-    """`policy.rules` of trackplan.yaml names a rule the diff does not have."""
+    """`policy.rules` of trackplan.yaml or of a plan names a rule the diff does not have."""
     from registry.diff.rules import DIFF_BY_ID  # the diff's catalog, read only here
 
     known = sorted(DIFF_BY_ID)
-    for index, entry in enumerate(registry.settings.policy.rules):
-        if entry.rule not in DIFF_BY_ID:
+    places: list[tuple[str | None, str, tuple[Any, ...], list[Any]]] = [
+        (None, SETTINGS_FILE, ("policy",), [e.rule for e in registry.settings.policy.rules])
+    ]
+    for plan in registry.plans.values():
+        policy = plan.meta.get("policy")
+        if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
+            rules = [e.get("rule") if isinstance(e, dict) else None for e in policy["rules"]]
+            places.append((plan.id, plan.meta_file or "", ("plan", "policy"), rules))
+    for plan_id, file, at, rules in places:
+        for index, rule in enumerate(rules):
+            if rule is not None and not any(fnmatchcase(known_id, rule) for known_id in known):
+                yield Hit(
+                    plan_id,
+                    registry.locate(file, (*at, "rules", index, "rule")),
+                    f"policy rule '{rule}' is no rule of the diff",
+                    did_you_mean(str(rule), known) + "Name a rule of docs/rules.md (diff rules).",
+                )
+
+
+def expired_waivers(registry: Registry) -> Iterator[Hit]:
+    """A waiver of waivers.yaml is past its `expires` day."""
+    today = date.today()
+    for waiver in registry.waivers:
+        if waiver.expired(today):
             yield Hit(
                 None,
-                registry.locate(SETTINGS_FILE, ("policy", "rules", index, "rule")),
-                f"policy rule '{entry.rule}' is no rule of the diff",
-                _did_you_mean(entry.rule, known) + "Name a rule of docs/rules.md (diff rules).",
+                registry.locate(WAIVERS_FILE, ("waivers", waiver.index, "expires")),
+                f"waiver of {waiver.rule} for '{waiver.subject}' expired on "
+                f"{waiver.expires.isoformat()}",
+                "Remove the entry (the change it accepted is history), or renew it with a new "
+                "`expires` date and reason in a reviewed pull request.",
+            )
+
+
+def unknown_waiver_rules(registry: Registry) -> Iterator[Hit]:
+    """A waiver names a rule the diff does not have: it could never cover a change."""
+    from registry.diff.rules import DIFF_BY_ID
+
+    known = sorted(DIFF_BY_ID)
+    for waiver in registry.waivers:
+        if waiver.rule not in DIFF_BY_ID:
+            yield Hit(
+                None,
+                registry.locate(WAIVERS_FILE, ("waivers", waiver.index, "rule")),
+                f"waiver rule '{waiver.rule}' is no rule of the diff",
+                did_you_mean(waiver.rule, known) + "Name a rule of docs/rules.md (diff rules).",
             )
 
 

@@ -9,6 +9,7 @@ from registry.findings import ERROR, WARNING, Finding
 from registry.lint import checks
 from registry.load import file_schemas, loader, yamlsafe
 from registry.load.model import Registry
+from registry.load.pii import MEANING
 from registry.progress import checkpoint
 
 Check = Callable[[Registry], Iterable[checks.Hit]]
@@ -55,6 +56,16 @@ def example_files(example: dict[str, str]) -> dict[str, str]:
 
 def _plan(body: str) -> dict[str, str]:
     return {PLAN: "plan:\n  id: web\n" + body}
+
+
+WAIVER_EXPIRED = "waiver-expired"
+WAIVER_RULE_UNKNOWN = "waiver-rule-unknown"
+
+
+def _waiver(expires: str, rule: str = "property-removed") -> str:
+    return (f"waivers:\n  - rule: {rule}\n    subject: web/Order Completed/coupon\n"
+            f"    reason: The coupon service is gone\n    expires: {expires}\n"
+            "    accepted_by: '#42'\n")  # fmt: skip
 
 
 RULES: tuple[Rule, ...] = (
@@ -457,10 +468,41 @@ RULES: tuple[Rule, ...] = (
             PLAN: "plan:\n  id: web\nevents: {}\n",
         },
         check=checks.unknown_policy_rules,
-        doc="`policy:` decides how changes count (read from the base branch, like every "
-        "setting): `additions` (additive or strict) and `rules`, level overrides a diff "
-        "rule's changes get in the plans, events and property paths their globs match "
-        "(`breaking`, `warning`, `info` or `off`; the last matching entry wins).",
+        doc="`policy:` (of trackplan.yaml, or of a plan under `plan:`) decides how changes "
+        "count and who approves them, read from the base branch like every setting; see "
+        "[Policy](#policy). A plan's entries are checked the same way.",
+    ),
+    Rule(
+        WAIVER_EXPIRED,
+        ERROR,
+        "A waiver of waivers.yaml is past its `expires` day.",
+        {"waivers.yaml": _waiver("2000-01-31")},
+        ("waivers.yaml", 5),
+        {"waivers.yaml": _waiver("2999-12-31")},
+        check=checks.expired_waivers,
+        doc="An expired waiver covers nothing: the change it accepted counts again. Remove the "
+        "entry, or renew it (a new date and reason) in a reviewed pull request. See "
+        "[Waivers](#waivers).",
+    ),
+    Rule(
+        WAIVER_RULE_UNKNOWN,
+        ERROR,
+        "A waiver names a rule the diff does not have.",
+        {"waivers.yaml": _waiver("2999-12-31", "property-remove")},
+        ("waivers.yaml", 2),
+        {"waivers.yaml": _waiver("2999-12-31")},
+        check=checks.unknown_waiver_rules,
+        doc="Such a waiver could never cover a change.",
+    ),
+    Rule(
+        loader.WAIVER_DATE_INVALID,
+        ERROR,
+        "A waiver's `expires` is no calendar date.",
+        {"waivers.yaml": _waiver("2027-02-30")},
+        ("waivers.yaml", 5),
+        {"waivers.yaml": _waiver("2027-02-28")},
+        doc="Every waiver of the file is then ignored until it is fixed: a half-read list of "
+        "accepted changes would accept the wrong ones.",
     ),
     Rule(
         "pii-unflagged",
@@ -470,14 +512,16 @@ RULES: tuple[Rule, ...] = (
         (PLAN, 6),
         _plan(
             "events:\n  Signed Up:\n    properties:\n      billing_email: {type: string, "
-            "pii: true}\n      plan_name: {type: string}\n"
+            "pii: direct}\n      plan_name: {type: string}\n"
         ),
         check=checks.unflagged_pii,
         doc="Signals: `format` "
         + ", ".join(f"`{f}`" for f in checks.PII_FORMATS)
         + "; or a name holding one of these words (matched as whole words, in any case "
-        "style): " + ", ".join(f"`{w}`" for w in checks.PII_WORDS) + ". `pii: false` "
-        "records that a property holds no personal data and silences the rule.",
+        "style): " + ", ".join(f"`{w}`" for w in checks.PII_WORDS) + ". `pii: none` (or `false`) "
+        "records that a property holds no personal data and silences the rule. The classes: "
+        + "; ".join(f"`{k}`: {v}" for k, v in MEANING.items())
+        + " (`true` means `direct`).",
     ),
     Rule(
         "event-name-grammar",

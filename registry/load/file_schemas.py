@@ -14,7 +14,7 @@ from jsonschema.exceptions import ValidationError, best_match
 import schemas
 from registry.findings import ERROR, Finding, Location
 from registry.load.yamlsafe import Path, YamlDocument
-from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA
+from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA, WAIVERS_SCHEMA
 
 SCHEMA_UNKNOWN_FIELD = "schema-unknown-field"
 SCHEMA_INVALID_VALUE = "schema-invalid-value"
@@ -51,6 +51,8 @@ def schema_for(path: str) -> str | None:
     """The schema a registry file must follow."""
     if path == "trackplan.yaml":
         return SETTINGS_SCHEMA
+    if path == "waivers.yaml":
+        return WAIVERS_SCHEMA
     if path.startswith("plans/"):
         return PLAN_SCHEMA
     return None

@@ -5,16 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from registry.findings import ERROR, WARNING, Finding, Location
 from registry.load.file_schemas import check_document
 from registry.load.model import COMMON, GROUP, IDENTIFY, SHARED, Event, Plan, Property, Registry
 from registry.load.settings import Settings
-from registry.load.snapshot import CODEOWNERS_PATHS, PLANS_DIR, SETTINGS_FILE, Snapshot
+from registry.load.snapshot import (
+    CODEOWNERS_PATHS,
+    PLANS_DIR,
+    SETTINGS_FILE,
+    WAIVERS_FILE,
+    Snapshot,
+)
+from registry.load.waivers import Waiver, waivers_from_data
 from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Path, YamlDocument, YamlError, load_yaml
 from registry.progress import checkpoint
-from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA
+from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA, WAIVERS_SCHEMA
 
 FILE_NOT_MAPPING = "file-not-mapping"
 FILE_OUTSIDE_PLAN = "file-outside-plan"
@@ -23,6 +31,7 @@ PLAN_SECTION_MISPLACED = "plan-section-misplaced"
 PLAN_ID_MISMATCH = "plan-id-mismatch"
 PLAN_FOLDER_INVALID = "plan-folder-invalid"
 DEFINITION_DUPLICATED = "definition-duplicated"
+WAIVER_DATE_INVALID = "waiver-date-invalid"
 
 PLAN_FILE = "plan.yaml"
 
@@ -52,6 +61,7 @@ def load_registry(
     settings = _load_settings(documents, findings)
     plans = _load_plans(paths, documents, findings)
     registry = Registry(settings, plans, documents)
+    registry.waivers = _load_waivers(documents, findings)
     owners_path = next((p for p in CODEOWNERS_PATHS if p in snapshot.paths()), None)
     if owners_path is not None:
         registry.codeowners_path = owners_path
@@ -94,7 +104,36 @@ def _load_settings(documents: dict[str, YamlDocument], findings: list[Finding]) 
     errors = check_document(SETTINGS_FILE, doc, SETTINGS_SCHEMA)
     findings.extend(errors)
     # Bad settings fall back to the defaults whole: half-applied settings would mislead.
-    return Settings() if errors else Settings.from_data(doc.data)
+    return Settings() if errors else Settings.from_data(doc.data, lambda at: doc.position(at)[0])
+
+
+def _load_waivers(documents: dict[str, YamlDocument], findings: list[Finding]
+                  ) -> tuple[Waiver, ...]:  # fmt: skip
+    """waivers.yaml, when there is one: every entry or, when the file is invalid, none (a
+    half-read list of accepted changes would accept the wrong ones)."""
+    doc = documents.get(WAIVERS_FILE)
+    if doc is None or doc.data is None or not _is_mapping(WAIVERS_FILE, doc, findings):
+        return ()
+    errors = check_document(WAIVERS_FILE, doc, WAIVERS_SCHEMA)
+    entries = doc.data.get("waivers") or []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        expires = entry.get("expires") if isinstance(entry, dict) else None
+        if isinstance(expires, str) and not _is_date(expires):
+            line, column = doc.position(("waivers", index, "expires"))
+            where = Location(WAIVERS_FILE, line, column)
+            said = f"waiver expiry '{expires}' is no calendar date"
+            hint = "Write the last day the waiver holds as YYYY-MM-DD."
+            errors.append(Finding(WAIVER_DATE_INVALID, ERROR, where, said, hint))
+    findings.extend(errors)
+    return () if errors else waivers_from_data(doc.data, lambda at: doc.position(at)[0])
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_mapping(path: str, doc: YamlDocument, findings: list[Finding]) -> bool:

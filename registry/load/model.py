@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from registry.findings import Location
 from registry.load.codeowners import CodeOwners
 from registry.load.settings import Settings
+from registry.load.waivers import Waiver
 from registry.load.yamlsafe import Path, YamlDocument
 
 if TYPE_CHECKING:
@@ -231,6 +232,8 @@ class Registry:
     # The CODEOWNERS file GitHub uses (first of .github/, root, docs/) and its text.
     codeowners_path: str | None = None
     codeowners_text: str = ""
+    # waivers.yaml: changes accepted on purpose (registry.load.waivers).
+    waivers: tuple[Waiver, ...] = ()
     # The policy this registry is judged by when it is not its own (a pull request's HEAD
     # is judged by BASE's: registry.load.policy); None: its own settings and plan conventions.
     policy_from: Policy | None = None

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from registry.load.settings import Conventions, Settings
+from registry.load.settings import (
+    Conventions,
+    PolicyRule,
+    PolicySettings,
+    Settings,
+    policy_from_data,
+)
+from registry.load.waivers import Waiver
 
 if TYPE_CHECKING:
     from registry.load.model import Plan, Registry
@@ -21,17 +28,21 @@ if TYPE_CHECKING:
 BASE = "base"
 HEAD = "head"
 SIDES = (BASE, HEAD)
+ADDITIVE = "additive"  # how additions count unless the policy says otherwise
 # The diff rules that report a change of policy.
 POLICY_RULES = ("settings-changed", "plan-conventions-changed")
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Registry settings and each plan's `conventions:` override, as one side wrote them."""
+    """Registry settings, each plan's `conventions:` and `policy:`, and the waivers, as one
+    side wrote them."""
 
     settings: Settings = field(default_factory=Settings)
     plan_conventions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     side: str = HEAD
+    plan_policies: Mapping[str, PolicySettings] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
 
     @classmethod
     def of(cls, registry: Registry, side: str) -> Policy:
@@ -40,7 +51,40 @@ class Policy:
             for plan_id, plan in registry.plans.items()
             if isinstance(plan.meta.get("conventions"), dict)
         }
-        return cls(registry.settings, overrides, side)
+        policies = {}
+        for plan_id, plan in registry.plans.items():
+            data = plan.meta.get("policy")
+            if isinstance(data, dict):
+                file = plan.meta_file or ""
+
+                def line(at: tuple[Any, ...], file: str = file) -> int:
+                    return registry.locate(file, at).line
+
+                policies[plan_id] = policy_from_data(data, file, line, ("plan", "policy"))
+        return cls(registry.settings, overrides, side, policies, registry.waivers)
+
+    def rules(self, plan: str) -> tuple[PolicyRule, ...]:
+        """The policy entries that apply in a plan, in the order they are read: the
+        registry's, then the plan's own (so a plan's level override wins)."""
+        own = self.plan_policies.get(plan)
+        return self.settings.policy.rules + (own.rules if own else ())
+
+    def compatibility(self, plan: str) -> str:
+        own = self.plan_policies.get(plan)
+        return (own.compatibility if own else None) or self.settings.compatibility
+
+    def additions(self, plan: str) -> str:
+        own = self.plan_policies.get(plan)
+        return ((own.additions if own else None) or self.settings.policy.additions
+                or ADDITIVE)  # fmt: skip
+
+    def privacy(self, plan: str) -> list[tuple[tuple[str, ...], str]]:
+        """Who approves personal-data changes in a plan, and where the policy says so."""
+        found = [(self.settings.policy.privacy, self.settings.policy.privacy_at)]
+        own = self.plan_policies.get(plan)
+        if own is not None:
+            found.append((own.privacy, own.privacy_at))
+        return [(owners, where) for owners, where in found if owners]
 
     def conventions(self, plan: Plan | str) -> Conventions:
         """The registry's conventions with the plan's own laid over them (a plan this policy

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.load.model import Case, Event, Plan
+from registry.load.pii import carries, pii_class
 
 # Keys copied as they are into JSON Schema.
 SCHEMA_KEYS = (
@@ -39,8 +40,8 @@ def property_schema(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
     schema: dict[str, Any] = {k: spec[k] for k in SCHEMA_KEYS if k in spec}
     if spec.get("deprecated"):
         schema["deprecated"] = True
-    if spec.get("pii") is True:
-        schema["x-pii"] = True
+    if carries(spec.get("pii")):
+        schema["x-pii"] = pii_class(spec.get("pii"))  # the class: indirect, direct, sensitive
     items = spec.get("items")
     if isinstance(items, dict):
         schema["items"] = property_schema(items, plan)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
+
+from registry.load.snapshot import SETTINGS_FILE
 
 if TYPE_CHECKING:
     from registry.load.snapshot import Snapshot
@@ -57,42 +61,93 @@ class Receiver:
 
 @dataclass(frozen=True)
 class PolicyRule:
-    """A level override: a diff rule's changes within the scope, counted at `level`."""
+    """A `policy.rules` entry: a diff rule's changes within the scope counted at `level`,
+    and/or approvers for a rule's changes (or, without `rule`, for every change that reaches
+    `level`)."""
 
-    rule: str
-    level: str  # breaking | warning | info | off
+    rule: str | None
+    level: str | None  # error | breaking | warning | info | off
     plans: tuple[str, ...] = ()  # glob patterns; empty: every plan
     events: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()  # property paths, nested ones joined by '.'
+    approvers: tuple[str, ...] = ()
+    file: str = ""  # where the entry is written (trackplan.yaml or a plan file), and its line
+    line: int = 0
+
+    def names(self, rule: str) -> bool:
+        """Whether the entry's `rule` (an id, or a glob of ids: `*-removed`) names `rule`."""
+        return self.rule is not None and fnmatchcase(rule, self.rule)
+
+    @property
+    def overrides(self) -> bool:
+        """Whether the entry sets its rule's level (else it only names approvers)."""
+        return self.rule is not None and self.level is not None
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def describe(self) -> str:
+        """`rule property-removed in plans shop*`: what the entry selects, for explanations."""
+        said = f"rule {self.rule}" if self.rule else f"every {self.level} change"
+        scopes = [(self.plans, "plans"), (self.events, "events"), (self.properties, "properties")]
+        for patterns, name in scopes:
+            if patterns:
+                said += f" in {name} {', '.join(patterns)}"
+        return said
 
 
 @dataclass(frozen=True)
 class PolicySettings:
-    """`policy:` of trackplan.yaml: how additions count and per-rule level overrides."""
+    """`policy:` of trackplan.yaml, or of a plan: how additions count, the rules' levels and
+    approvers, the privacy reviewers (and a plan's own compatibility mode)."""
 
-    additions: str = "additive"
+    additions: str | None = None  # None: not said here (the registry's, else additive)
     rules: tuple[PolicyRule, ...] = ()
+    privacy: tuple[str, ...] = ()
+    privacy_at: str = ""  # file:line of `privacy:`
+    compatibility: str | None = None  # a plan's own; None: the registry's
 
 
-def _policy(data: Any) -> PolicySettings:
+# A place in the file a setting was read from: (path inside the document) -> line (0: unknown).
+Locator = Callable[[tuple[Any, ...]], int]
+
+
+def policy_from_data(data: Any, file: str, locate: Locator | None = None,
+                     prefix: tuple[Any, ...] = ("policy",)) -> PolicySettings:  # fmt: skip
+    """A `policy:` mapping already checked against its schema; `locate` gives lines."""
     if not isinstance(data, dict):
         return PolicySettings()
 
     def strings(value: Any) -> tuple[str, ...]:
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    def line(*path: Any) -> int:
+        return locate((*prefix, *path)) if locate is not None else 0
+
     rules = tuple(
         PolicyRule(
-            str(r["rule"]),
-            str(r["level"]),
+            str(r["rule"]) if "rule" in r else None,
+            str(r["level"]) if "level" in r else None,
             strings(r.get("plans")),
             strings(r.get("events")),
             strings(r.get("properties")),
+            strings(r.get("approvers")),
+            file,
+            line("rules", index),
         )
-        for r in data.get("rules") or ()
-        if isinstance(r, dict) and "rule" in r and "level" in r
+        for index, r in enumerate(data.get("rules") or ())
+        if isinstance(r, dict) and ("rule" in r or "level" in r)
     )
-    return PolicySettings(str(data.get("additions", PolicySettings.additions)), rules)
+    additions = data.get("additions")
+    compatibility = data.get("compatibility")
+    privacy = strings(data.get("privacy"))
+    return PolicySettings(
+        str(additions) if additions is not None else None,
+        rules,
+        privacy,
+        f"{file}:{line('privacy')}" if privacy and line("privacy") else file if privacy else "",
+        str(compatibility) if compatibility is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +161,10 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
 
     @classmethod
-    def from_data(cls, data: Any) -> Settings:
-        """Settings from trackplan.yaml data already checked against its schema."""
+    def from_data(cls, data: Any, locate: Locator | None = None) -> Settings:
+        """Settings from trackplan.yaml data already checked against its schema; `locate`
+        gives the line of a path in it (for explanations of the policy's decisions)."""
+
         if not isinstance(data, dict):
             return cls()
         return cls(
@@ -126,7 +183,7 @@ class Settings:
                 for r in data.get("notify") or ()
                 if isinstance(r, dict) and "kind" in r and "url_env" in r
             ),
-            policy=_policy(data.get("policy")),
+            policy=policy_from_data(data.get("policy"), SETTINGS_FILE, locate),
         )
 
 
@@ -140,7 +197,6 @@ def _known(section: Any, kind: Any) -> dict[str, Any]:
 def settings_of(snapshot: Snapshot) -> Settings:
     """A registry's settings without loading its plans (defaults when unreadable)."""
     from registry.load.file_schemas import check_document
-    from registry.load.snapshot import SETTINGS_FILE
     from registry.load.yamlsafe import YamlError, load_yaml
     from schemas import SETTINGS_SCHEMA
 
@@ -152,6 +208,6 @@ def settings_of(snapshot: Snapshot) -> Settings:
         # receiver's variable outside TRACKPLAN_NOTIFY_) are the defaults, as when loading.
         if not isinstance(doc.data, dict) or check_document(SETTINGS_FILE, doc, SETTINGS_SCHEMA):
             return Settings()
-        return Settings.from_data(doc.data)
+        return Settings.from_data(doc.data, lambda path: doc.position(path)[0])
     except (YamlError, TypeError):
         return Settings()

@@ -14,13 +14,14 @@ from registry.load.errors import SnapshotError as SnapshotError  # where callers
 
 PLANS_DIR = "plans"
 SETTINGS_FILE = "trackplan.yaml"
+WAIVERS_FILE = "waivers.yaml"
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def is_registry_file(path: str) -> bool:
     """The files a registry consists of; everything else in the repository is ignored."""
-    if path == SETTINGS_FILE or path in CODEOWNERS_PATHS:
+    if path in (SETTINGS_FILE, WAIVERS_FILE) or path in CODEOWNERS_PATHS:
         return True
     return path.startswith(PLANS_DIR + "/") and path.endswith(YAML_SUFFIXES)
 
@@ -81,7 +82,7 @@ class FolderSnapshot(Snapshot):
 
     def _walk(self) -> Iterable[str]:
         root_real = self.root.resolve()
-        for name in (SETTINGS_FILE, *CODEOWNERS_PATHS):
+        for name in (SETTINGS_FILE, WAIVERS_FILE, *CODEOWNERS_PATHS):
             if self._readable(self.root / name, root_real):
                 yield name
         plans = self.root / PLANS_DIR

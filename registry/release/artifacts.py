@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
+from registry.diff.changes import ERROR as FORBIDDEN
 from registry.escape import md_block, md_code, md_text, pointer_token
 from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
@@ -153,7 +154,12 @@ def changelog(plan: str, version: str, changes: Sequence[Change], notes: str | N
         lines += ["Approved by " + ", ".join(md_code("@" + a) for a in info.approvers) + ".", ""]
     if info.previous is None:
         lines += ["First release.", ""]
-    sections = ((BREAKING, "Breaking changes"), (WARNING, "Warnings"), (INFO, "Other changes"))
+    sections = (
+        (FORBIDDEN, "Changes the policy forbids (merged under a waiver)"),
+        (BREAKING, "Breaking changes"),
+        (WARNING, "Warnings"),
+        (INFO, "Other changes"),
+    )
     for level, title in sections:
         picked = [c for c in changes if c.level == level]
         if picked:

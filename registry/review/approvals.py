@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from registry.diff.changes import BREAKING, Change
+from registry.diff.changes import SEVERE, Change
+from registry.diff.waivers import Waived
 from registry.escape import md_code, md_text
 from registry.load.model import Plan, Registry
 
 ALL_OWNERS = "all-owners"
+WAIVERS = "waivers"
 APPROVED, CHANGES_REQUESTED, DISMISSED, COMMENTED = (
     "APPROVED", "CHANGES_REQUESTED", "DISMISSED", "COMMENTED"
 )  # fmt: skip
@@ -30,6 +32,7 @@ class OwnerGroup:
     owners: tuple[str, ...]
     why: str  # e.g. "CODEOWNERS .github/CODEOWNERS:3 (/plans/shop/)" or "event 'Order Completed'"
     breaking: bool = False
+    kind: str = ""  # WAIVERS: approving it accepts the waivers the change adds
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,18 @@ def owner_groups(
     changes: Sequence[Change],
     *,
     policy_from: Registry | None = None,
+    waived: Sequence[Waived] = (),
 ) -> list[OwnerGroup]:
-    """The groups that must approve: CODEOWNERS, plus plan and event owners.
+    """The groups that must approve: CODEOWNERS, plan and event owners, and the approvers
+    the judging policy adds (registry.review.policy_groups).
 
     CODEOWNERS and the owners written in plans come from `policy_from` — the tip of the
     base branch, as the bot sees it — and default to `base`; owners named on either side
     of the diff add to them, never replace them.
     """
+    # Imported here: the policy's groups are built from this module's OwnerGroup.
+    from registry.review.policy_groups import policy_groups
+
     policy = policy_from or base
     groups: dict[tuple[tuple[str, ...], str], bool] = {}
 
@@ -104,7 +112,7 @@ def owner_groups(
         if owners:
             groups[(owners, why)] = groups.get((owners, why), False) or breaking
 
-    breaking_files = {c.location.file for c in changes if c.level == BREAKING}
+    breaking_files = {c.location.file for c in changes if c.level in SEVERE}
     codeowners = policy.codeowners
     for path in sorted(set(changed_files)):
         rule = codeowners.rule_for(path)
@@ -112,7 +120,7 @@ def owner_groups(
             where = f"{policy.codeowners_path}:{rule.line}"
             add(rule.owners, f"CODEOWNERS {where} ({rule.pattern})", path in breaking_files)
     for change in changes:
-        breaking = change.level == BREAKING
+        breaking = change.level in SEVERE
         side = head if change.rule.endswith("-added") else base
         plan = side.plans.get(change.plan) or head.plans.get(change.plan)
         if plan is None:
@@ -126,8 +134,10 @@ def owner_groups(
         found = [e for e in events if e is not None]
         if found:
             add(_merged(*(owners for owners, _ in found)), f"event '{found[-1][1]}'", breaking)
-    return [OwnerGroup(owners, why, breaking) for (owners, why), breaking in sorted(groups.items(),
-            key=lambda item: item[0][1])]  # fmt: skip
+    owned = [OwnerGroup(owners, why, breaking) for (owners, why), breaking in sorted(
+             groups.items(), key=lambda item: item[0][1])]  # fmt: skip
+    extra = policy_groups(base, head, changes, policy, waived)
+    return owned + [g for g in extra if (g.owners, g.why) not in groups]
 
 
 def _merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
@@ -279,6 +289,22 @@ def stakeholder_table(
     if not owners:
         rows.append("| — | No owners: CODEOWNERS and the plans name nobody | — |")
     return "\n".join(rows)
+
+
+def approver_lines(status: ApprovalStatus, limit: int = MAX_ROWS) -> list[str]:
+    """Each required approver with every line of policy (CODEOWNERS, owners:, policy:,
+    privacy:, consumers:) that requires them and where they stand: the check run's account
+    of its decision."""
+    rows = owner_rows(status)
+    lines = ["### Required approvers", ""]
+    for row in rows[:limit]:
+        lines.append(f"- {md_code(row.owner)}, {row.need()}: {md_text('; '.join(row.whys))} — "
+                     f"{row.state(set(), False)}")  # fmt: skip
+    if len(rows) > limit:
+        lines.append(f"- …and {len(rows) - limit} more")
+    if not rows:
+        lines.append("- nobody: CODEOWNERS, the plans and the policy name no owner")
+    return lines
 
 
 def stakeholder_lines(status: ApprovalStatus) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from registry.diff.changes import BREAKING
+from registry.diff.changes import SEVERE
 from registry.diff.compare import DiffReport
 from registry.escape import md_code, md_text
 from registry.findings import ERROR, Finding
@@ -37,7 +37,7 @@ def validation_summary(findings: Sequence[Finding], links: Links, command: str) 
 def breaking_text(report: DiffReport, links: Links, command: str) -> str:
     """The `trackplan/review` details: each breaking change with its migration, as many as
     fit, then a count of the rest and where the full report is."""
-    breaking = [c for c in report.changes if c.level == BREAKING]
+    breaking = [c for c in report.changes if c.level in SEVERE]
     out: list[str] = []
     if len(breaking) > GROUP_OVER:
         counts = Counter((c.rule, c.plan) for c in breaking)

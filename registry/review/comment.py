@@ -8,11 +8,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
+from registry.diff.changes import ERROR as FORBIDDEN
 from registry.diff.compare import DiffReport
+from registry.diff.waivers import ACCEPTED
 from registry.escape import md_block, md_code, md_text, md_url_path
 from registry.findings import Finding, Location
 from registry.load.model import Plan
-from registry.review.verdict import Verdict, judge, waiting
+from registry.load.snapshot import WAIVERS_FILE
+from registry.review.policy_groups import consumer_names
+from registry.review.verdict import Verdict, accepted_waivers, judge, waiting
 from registry.text import plural
 
 MARKER = "<!-- trackplan:review -->"
@@ -50,14 +54,18 @@ def _where(location: Location, links: Links, base: bool) -> str:
 
 
 def _plans_table(report: DiffReport) -> list[str]:
+    forbidden = any(s.errors for s in report.plans)  # a column only when the policy forbids
     rows = [
-        "| Plan | Released | Next | Bump | Breaking | Warnings | Other |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: |",
+        "| Plan | Released | Next | Bump | "
+        + ("Forbidden | " if forbidden else "")
+        + "Breaking | Warnings | Other |",
+        "| --- | --- | --- | --- | " + ("---: | " if forbidden else "") + "---: | ---: | ---: |",
     ]
     for s in report.plans:
         upcoming = f"**{s.next}**" if s.next else "—"
+        errors = f"{s.errors} | " if forbidden else ""
         rows.append(f"| {md_code(s.plan)} | {s.current or 'unreleased'} | {upcoming} | {s.bump} | "
-                    f"{s.breaking} | {s.warnings} | {s.info} |")  # fmt: skip
+                    f"{errors}{s.breaking} | {s.warnings} | {s.info} |")  # fmt: skip
     return rows
 
 
@@ -140,7 +148,8 @@ def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
             out += [f"> Plan {md_code(plan)} is not compared: it does not parse or validate.", ""]
         if report.plans:
             out += [*_plans_table(report), ""]
-        for title, level in (("Breaking changes", BREAKING), ("Warnings", WARNING)):
+        for title, level in (("Forbidden changes", FORBIDDEN), ("Breaking changes", BREAKING),
+                             ("Warnings", WARNING)):  # fmt: skip
             chosen = [c for c in report.changes if c.level == level]
             if chosen:
                 out += [f"### {title}", "", *_change_items(chosen, links, limit), ""]
@@ -216,9 +225,12 @@ def render_review(
 def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
             with_validation: bool, extra_sections: Sequence[str], verdict: Verdict,
             footer: str) -> str:  # fmt: skip
-    breaking = [c for c in report.changes if c.level == BREAKING]
-    warnings = [c for c in report.changes if c.level == WARNING]
-    others = [c for c in report.changes if c.level == INFO]
+    accepted = accepted_waivers(report, verdict.waivers_approved)
+    counted = [c for c in report.changes if id(c) not in accepted]
+    forbidden = [c for c in counted if c.level == FORBIDDEN]
+    breaking = [c for c in counted if c.level == BREAKING]
+    warnings = [c for c in counted if c.level == WARNING]
+    others = [c for c in counted if c.level == INFO]
     out = [MARKER, "## trackplan review", "", verdict.headline(), ""]
     blocking = verdict.blockers() if with_validation else []
     if blocking:
@@ -232,6 +244,13 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
         out += [section, ""]
     if report.plans:
         out += ["### Versions", "", *_plans_table(report), ""]
+    if forbidden:
+        items = _grouped_items(report, forbidden, links, limit)
+        out += ["### Forbidden changes", "", "The policy gives these changes the level "
+                "`error`: they cannot merge unless a waiver covers them.", "",
+                *items[: -1 if items[-1:] == [""] else None], ""]  # fmt: skip
+    if report.waived:
+        out += ["### Waived changes", "", *_waived_table(report, accepted, links, limit), ""]
     if breaking:
         items = _grouped_items(report, breaking, links, limit)
         out += ["### Breaking changes", "", *items[: -1 if items[-1:] == [""] else None], ""]
@@ -247,6 +266,28 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     if footer:
         out += ["---", footer, ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _waived_table(report: DiffReport, accepted: set[int], links: Links,
+                  limit: int) -> list[str]:  # fmt: skip
+    """Each change a waiver covers, with the waiver's reason and whether it counts yet."""
+    rows = ["| Change | Rule | Reason | Expires | Accepted by | Status |",
+            "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for waived in report.waived[:limit]:
+        change, waiver = waived.change, waived.waiver
+        if waived.status == ACCEPTED:
+            status = "✅ accepted (the base branch holds the waiver)"
+        elif id(change) in accepted:
+            status = f"✅ accepted (the owners of {md_code(WAIVERS_FILE)} approved)"
+        else:
+            status = f"⏳ pending: counts once the owners of {md_code(WAIVERS_FILE)} approve"
+        where = _where(Location(WAIVERS_FILE, waiver.line), links, waived.status == ACCEPTED)
+        rows.append(f"| {md_text(change.message)} | {rule_link(change.rule, links)} | "
+                    f"{md_text(waiver.reason)} ({where}) | {waiver.expires.isoformat()} | "
+                    f"{md_text(waiver.accepted_by)} | {status} |")  # fmt: skip
+    if len(report.waived) > limit:
+        rows.append(f"| …and {len(report.waived) - limit} more | | | | | |")
+    return rows
 
 
 def _grouped_items(report: DiffReport, changes: Sequence[Change], links: Links,
@@ -314,9 +355,12 @@ def impact(report: DiffReport, change: Change) -> str:
         return ""
     sources = list(plan.section("sources"))
     parts = change.path
+    readers = readers_of(report, change)
+    read_by = [f"read by {', '.join(readers)}"] if readers else []
     if parts[0] != "events" or len(parts) < 2:
         # Traits and common properties go with every call of the plan's sources.
-        return ("sent by " + ", ".join(f"'{s}'" for s in sources)) if sources else ""
+        said = ["sent by " + ", ".join(f"'{s}'" for s in sources)] if sources else []
+        return "; ".join(said + read_by)
     name = parts[1]
     event = (head_plan.events.get(name) if head_plan else None) or (
         base_plan.events.get(name) if base_plan else None)  # fmt: skip
@@ -348,7 +392,23 @@ def impact(report: DiffReport, change: Change) -> str:
         else:
             how = ""
         said.append("counted by " + ", ".join(before) + (f" ({how})" if how else ""))
-    return "; ".join(said)
+    return "; ".join(said + read_by)
+
+
+def readers_of(report: DiffReport, change: Change) -> list[str]:
+    """The consumers a change reaches: the event's, then the plan's, named on either side."""
+    plans = [r.plans.get(change.plan) for r in (report.base, report.head)]
+    names: list[str] = []
+    parts = change.path
+    if parts[0] == "events" and len(parts) > 1:
+        for plan in plans:
+            event = plan.events.get(parts[1]) if plan is not None else None
+            if event is not None:
+                names += consumer_names(event.spec.get("consumers"))
+    for plan in plans:
+        if plan is not None:
+            names += consumer_names(plan.meta.get("consumers"))
+    return list(dict.fromkeys(names))
 
 
 def _counted_by(plan: Plan | None, names: set[str]) -> list[str]:

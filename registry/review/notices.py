@@ -36,12 +36,17 @@ def release_notice(repository: str, plan: str, version: str, url: str,
 
 
 def pull_request_notice(repository: str, number: int, title: str, url: str, head_sha: str,
-                        breaking: list[str], owners: list[str]) -> Notice:  # fmt: skip
+                        breaking: list[str], owners: list[str],
+                        consumers: list[str] | None = None) -> Notice:  # fmt: skip
+    """`consumers`: the teams, dashboards and destinations the breaking changes reach (the
+    plans' `consumers:`), named so a receiver can route the notice to them."""
     data = {"event": "breaking-pull-request", "repository": repository, "number": number,
             "title": title, "url": url, "head_sha": head_sha, "breaking": breaking,
-            "owners": owners}  # fmt: skip
+            "owners": owners, "consumers": consumers or []}  # fmt: skip
     # The title is the PR author's: Slack text, never markup, a mention or a disguised link.
     who = f" — approval needed from {slack_text(', '.join(owners))}" if owners else ""
+    if consumers:
+        who += f" — read by {slack_text(', '.join(consumers))}"
     text = (f"trackplan: pull request #{number} in {slack_text(repository)} makes "
             f"{len(breaking)} breaking change{'s' if len(breaking) != 1 else ''}: "
             f"{slack_text(title)}{who}: {slack_text(url)}")  # fmt: skip

@@ -9,14 +9,17 @@ migration notes for breaking changes count too.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry.diff.changes import BREAKING, INFO, WARNING
+from registry.diff.changes import ERROR as FORBIDDEN
 from registry.diff.compare import DiffReport
+from registry.diff.waivers import ACCEPTED
 from registry.escape import md_code
 from registry.findings import ERROR
-from registry.review.approvals import ApprovalStatus
+from registry.review.approvals import WAIVERS, ApprovalStatus
 from registry.text import plural
 
 SUCCESS, FAILURE = "success", "failure"
@@ -38,6 +41,10 @@ class Verdict:
     unreadable: tuple[str, ...] = ()  # plans not compared (a side does not parse/validate)
     waiting_for: tuple[tuple[str, str], ...] = ()  # (owner, why) still to approve
     changes_requested: tuple[tuple[str, str], ...] = ()  # (user, why)
+    forbidden: int = 0  # changes at the policy's `error` level, not waived
+    waived: int = 0  # changes an accepted waiver covers (counted in none of the above)
+    pending_waivers: int = 0  # changes only a waiver still awaiting approval covers
+    waivers_approved: bool = False  # the owners of waivers.yaml approved the ones added
 
     @property
     def valid(self) -> bool:
@@ -52,7 +59,7 @@ class Verdict:
         """Whether the changes reach the fail level (`breaking`, `warning` or `never`)."""
         if fail_on == "never":
             return False
-        return bool(self.breaking or (fail_on == "warning" and self.warnings))
+        return bool(self.forbidden or self.breaking or (fail_on == "warning" and self.warnings))
 
     def fails_offline(self, fail_on: str) -> bool:
         """The gate of `trackplan diff`/`review` (no approvals, no notes): invalid HEAD files
@@ -70,6 +77,9 @@ class Verdict:
             conclusion, title = FAILURE, f"{plural(self.breaking, 'breaking change')}, no notes"
         elif self.breaking:
             title = f"{plural(self.breaking, 'breaking change')} with notes"
+        if self.forbidden:
+            conclusion = FAILURE
+            title = f"{plural(self.forbidden, 'change')} the policy forbids"
         if self.unreadable:
             conclusion, title = FAILURE, "Plans not compared"
         if self.changes_requested:
@@ -96,6 +106,10 @@ class Verdict:
         if self.errors:
             return (f"❌ **The plan files have {plural(self.errors, 'validation error')}** — "
                     "fix them before this can merge.")  # fmt: skip
+        if self.forbidden:
+            return (f"❌ **{plural(self.forbidden, 'change')} the policy forbids** — undo "
+                    f"{'them' if self.forbidden != 1 else 'it'}, or have a waiver "
+                    "accepted.")  # fmt: skip
         if self.breaking and not self.has_notes:
             return (f"❌ **{plural(self.breaking, 'breaking change')}, no migration notes** — "
                     "add a `## Migration notes` section to the description.")  # fmt: skip
@@ -123,6 +137,15 @@ class Verdict:
             items.append(f"**Plan {md_code(plan)} is not compared**: a file of it does not "
                          "parse or a definition does not validate: its changes are "
                          "unknown.")  # fmt: skip
+        if self.forbidden:
+            items.append(f"**{plural(self.forbidden, 'change')} the policy forbids** (level "
+                         "`error`, see Forbidden changes): undo them, or add a waiver to "
+                         "`waivers.yaml` (`trackplan waive`) that the owners of that file "
+                         "approve.")  # fmt: skip
+        if self.pending_waivers:
+            items.append(f"**{plural(self.pending_waivers, 'waived change')} pending**: the "
+                         "waivers this pull request adds count once the owners of "
+                         "`waivers.yaml` approve (see Waived changes).")  # fmt: skip
         if self.breaking and not self.has_notes:
             items.append(f"**No migration notes** for {plural(self.breaking, 'breaking change')}"
                          ": add a `## Migration notes` section to the description saying what "
@@ -136,6 +159,8 @@ class Verdict:
     def counts(self) -> str:
         """`2 warnings, 1 other change`: what is not breaking, counted."""
         parts = []
+        if self.waived:
+            parts.append(plural(self.waived, "waived change"))
         if self.warnings:
             parts.append(plural(self.warnings, "warning"))
         if self.others:
@@ -147,11 +172,20 @@ def judge(report: DiffReport, notes: str | None,
           approvals: ApprovalStatus | None = None) -> Verdict:  # fmt: skip
     """The verdict on a compared change; `approvals` None: offline, nobody asked yet."""
     groups = approvals.groups if approvals is not None else []
+    approved = approvals is not None and any(
+        g.satisfied for g in approvals.groups if g.group.kind == WAIVERS
+    )
+    accepted = accepted_waivers(report, approved)
+    counts = Counter(c.level for c in report.changes if id(c) not in accepted)
     return Verdict(
         errors=sum(1 for f in report.head_findings if f.level == ERROR),
-        breaking=report.count(BREAKING),
-        warnings=report.count(WARNING),
-        others=report.count(INFO),
+        breaking=counts[BREAKING],
+        warnings=counts[WARNING],
+        others=counts[INFO],
+        forbidden=counts[FORBIDDEN],
+        waived=len(accepted),
+        pending_waivers=sum(1 for w in report.waived if id(w.change) not in accepted),
+        waivers_approved=approved,
         has_notes=bool(notes),
         unreadable=tuple(report.unreadable),
         waiting_for=tuple((owner, g.group.why) for g in groups for owner in g.missing),
@@ -159,6 +193,12 @@ def judge(report: DiffReport, notes: str | None,
             (user, g.group.why) for g in groups for user in g.changes_requested_by
         ),
     )
+
+
+def accepted_waivers(report: DiffReport, approved: bool) -> set[int]:
+    """The changes (by id) a waiver covers that counts: one the judging side holds, or one
+    the change adds once the owners of waivers.yaml `approved` (never offline)."""
+    return {id(w.change) for w in report.waived if w.status == ACCEPTED or approved}
 
 
 def waiting(owners: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -26,11 +26,12 @@ from trackplan.cli import (
     review,
     serve,
     validate,
+    waive,
 )
 from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
 
 # In the order `trackplan --help` lists them.
-COMMANDS = (validate, diff, review, owners, release, pull, log, generate, check, import_plan,
+COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate, check, import_plan,
             export, action, app_manifest, catalog, init, serve, bot)  # fmt: skip
 
 

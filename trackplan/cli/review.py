@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         data["verdict"] = judge(report, notes).headline()
         data["stakeholders"] = [
             {"owners": list(g.group.owners), "why": g.group.why, "policy": g.policy,
-             "breaking": g.group.breaking}
+             "breaking": g.group.breaking, "kind": g.group.kind or "owners"}
             for g in stakeholders.groups
         ]  # fmt: skip
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
@@ -76,7 +76,8 @@ def offline_approvals(report: DiffReport) -> ApprovalStatus:
     """Who must approve, with no reviews yet (the policy is the base's: it cannot be edited
     away by the change under review)."""
     policy = report.head.policy.settings.review
-    groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
+    groups = owner_groups(report.base, report.head, report.changed_files, report.changes,
+                          waived=report.waived)  # fmt: skip
     return evaluate(
         groups, [], author="", head_sha="", breaking_policy=policy.breaking,
         default_policy=policy.default, fresh_only=False, members={},

@@ -1,0 +1,162 @@
+"""The policy on the fake GitHub: a waiver a pull request adds for its own breaking change
+counts only once the owners of waivers.yaml approve; a pull request that edits `policy:` is
+judged by the base branch's; the approvers the policy adds are asked, with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from tests.botkit import app_for, deliver, drain, payload, push_commit
+from tests.fake_github import FakeGitHub
+from tests.test_snapshot import git
+
+PLAN = "plans/web/plan.yaml"
+BASE_PLAN = """plan:
+  id: web
+events:
+  Order Completed:
+    consumers:
+      - {name: Revenue dashboard, kind: dashboard, owner: '@acme/finance'}
+    properties:
+      coupon: {type: string}
+      total: {type: number}
+"""
+REMOVED = BASE_PLAN.replace("      coupon: {type: string}\n", "")
+CODEOWNERS = ("/plans/ @acme/analysts\n/waivers.yaml @acme/data-platform\n"
+              "/trackplan.yaml @acme/data-platform\n")  # fmt: skip
+SETTINGS = """review: {breaking: all-owners}
+policy:
+  rules:
+    - rule: property-removed
+      approvers: ['@acme/data-platform']
+  privacy: ['@acme/privacy']
+"""
+WAIVER = """waivers:
+  - rule: property-removed
+    subject: web/Order Completed/coupon
+    reason: Coupons moved to the cart
+    expires: 2999-12-31
+    accepted_by: '@alice'
+"""
+
+
+def make_repo(root: Path) -> Path:
+    root.mkdir()
+    (root / "plans/web").mkdir(parents=True)
+    (root / ".github").mkdir()
+    (root / PLAN).write_text(BASE_PLAN)
+    (root / ".github/CODEOWNERS").write_text(CODEOWNERS)
+    (root / "trackplan.yaml").write_text(SETTINGS)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    for branch in ("waive-own", "loosen", "personal"):
+        git(root, "branch", branch)
+    push_commit(root, "waive-own", PLAN, REMOVED, "Remove coupon")
+    push_commit(root, "waive-own", "waivers.yaml", WAIVER, "Waive my own removal")
+    loosened = SETTINGS.replace("      approvers: ['@acme/data-platform']\n",
+                                "      level: off\n")  # fmt: skip
+    push_commit(root, "loosen", "trackplan.yaml", loosened, "Switch property-removed off")
+    push_commit(root, "loosen", PLAN, REMOVED, "Remove coupon")
+    personal = BASE_PLAN + "      email: {type: string, pii: direct}\n"
+    push_commit(root, "personal", PLAN, personal.replace("      total", "      total"),
+                "Add the buyer's email")  # fmt: skip
+    return root
+
+
+def review_check(gh: FakeGitHub, sha: str) -> dict[str, Any]:
+    return [r for r in gh.check_runs(sha) if r["name"] == "trackplan/review"][-1]
+
+
+def event(app: Flask, gh: FakeGitHub, kind: str, name: str, number: int) -> None:
+    deliver(app.test_client(), kind, payload(kind, name, gh, number=number))
+    drain(app)
+
+
+def _teams(gh: FakeGitHub) -> None:
+    gh.state.teams.update({"acme/analysts": ["ana"], "acme/data-platform": ["dora"],
+                           "acme/finance": ["fin"], "acme/privacy": ["priv"]})  # fmt: skip
+
+
+def test_a_waiver_for_its_own_breaking_change_counts_only_once_its_owners_approve(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(1, head="waive-own", author="alice")  # no migration notes either
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("waive-own")
+        event(app, gh, "pull_request", "opened.payload.json", 1)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        body = gh.comments(1)[0]["json"]["body"]
+        assert "### Waived changes" in body and "Coupons moved to the cart" in body
+        assert "⏳ pending: counts once the owners of `waivers.yaml` approve" in body
+        assert "no migration notes" in body  # the removal still counts as breaking
+        # The check run says why each approver is asked, by the line that asks.
+        text = check["output"]["text"]
+        assert "### Required approvers" in text
+        assert "policy trackplan.yaml:4: rule property-removed" in text
+        waiver_owners = "CODEOWNERS .github/CODEOWNERS:2 for waivers.yaml"
+        assert f"waivers.yaml: 1 new waiver ({waiver_owners})" in text
+        assert "consumers of event 'Order Completed'" in text
+
+        # Everyone but the owners of waivers.yaml approves: still blocked.
+        for user in ("ana", "fin", "alice"):
+            gh.add_review(1, user, "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 1)
+        assert review_check(gh, head)["conclusion"] == "failure"
+
+        # The owners of waivers.yaml (also the policy's approvers here) approve: the waiver
+        # counts, the removal is accepted, nothing breaking is left to block.
+        gh.add_review(1, "dora", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 1)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "success", check["output"]
+        body = gh.comments(1)[0]["json"]["body"]
+        assert "✅ accepted (the owners of `waivers.yaml` approved)" in body
+        assert len(gh.comments(1)) == 1  # edited, never re-posted
+
+
+def test_a_pull_request_that_edits_the_policy_is_judged_by_the_base_one(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(2, head="loosen", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("loosen")
+        event(app, gh, "pull_request", "opened.payload.json", 2)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        body = gh.comments(2)[0]["json"]["body"]
+        # Still reported and still breaking: `level: off` takes effect only once merged.
+        assert "property &#x27;coupon&#x27;" in body or "property 'coupon'" in body
+        assert "### Breaking changes" in body
+        assert "settings-changed" in body
+        # And BASE's approvers for the rule are asked.
+        assert "data-platform" in gh.state.requested[2]["teams"]
+
+
+def test_personal_data_requests_the_privacy_reviewers(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(3, head="personal", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("personal")
+        event(app, gh, "pull_request", "opened.payload.json", 3)
+        assert "privacy" in gh.state.requested[3]["teams"]
+        assert review_check(gh, head)["conclusion"] == "failure"
+        gh.add_review(3, "ana", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 3)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        assert "privacy reviewers (trackplan.yaml:6): personal data changed" in (
+            check["output"]["summary"])  # fmt: skip
+        gh.add_review(3, "priv", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 3)
+        assert review_check(gh, head)["conclusion"] == "success"
