@@ -71,8 +71,9 @@ POLICY_KEYS = (
         "`rules[].rule` + `level`",
         "The rule's changes within the scope count at `level`; the last matching entry wins, "
         "a plan's entries are read after the registry's. `error` forbids the change: the "
-        "review fails whatever `fail_on` says, unless a waiver covers it. `off` drops it from "
-        "the report.",
+        "review check fails whatever `fail_on` says (only `--fail-on never`, report only, "
+        "keeps a command's exit at 0), unless a waiver covers it. `off` drops it from the "
+        "report.",
     ),
     (
         "`rules[].approvers`",
@@ -102,8 +103,9 @@ POLICY_DOC = """
 `policy:` in `trackplan.yaml` (and under `plan:` in a plan's `plan.yaml`, for that plan
 alone) decides how changes count and who approves them. Like every setting it is read from
 the base side of a change (the base branch's tip, for the bot): a pull request that edits
-it is judged by the policy it replaces, and its edit is itself reported
-(`settings-changed`, `plan-conventions-changed`, `plan-metadata-changed`).
+it is judged by the policy it replaces, and its edit is itself reported (`settings-changed`,
+`plan-conventions-changed`, `plan-policy-changed`). A plan's own policy is approved by the
+owners of `trackplan.yaml` as well as the plan's: a plan cannot loosen the registry alone.
 
 ```yaml
 policy:
@@ -154,13 +156,18 @@ waivers:
 
 A waiver covers the rule's changes at its subject and inside it (traits are
 `PLAN/$identify/TRAIT` and `PLAN/$group/TRAIT`, common properties `PLAN/$common/PROPERTY`).
+In a name, `/` is written `~1`, `.` `~2` and `~` `~0`, so an event named `A/B` (`web/A~1B`)
+is never property `B` of event `A` (`web/A/B`).
 A covered change is listed under Waived changes with its reason and counts neither as
 breaking (no migration notes needed) nor as forbidden; its version bump is unchanged.
 A waiver the base side holds is a reviewed decision and counts. One the pull request adds
-(or edits) counts only once the owners of `waivers.yaml` approve the pull request (its
-CODEOWNERS line, else that of `trackplan.yaml`; with neither, it counts once merged): a
-waiver is never a way around review. An expired waiver covers nothing and fails validation
-(`waiver-expired`) until it is removed or renewed.
+(or edits) counts only once the owners of `waivers.yaml` approve the head commit of the
+pull request (its CODEOWNERS line, else that of `trackplan.yaml`), and their approval is
+required whether or not the waiver covers a change of that pull request, so a waiver
+cannot be slipped in ahead of its change. When CODEOWNERS names no such owner, a pull
+request that adds a waiver fails review: a waiver is never a way around review. An
+expired waiver covers nothing and fails validation (`waiver-expired`) until it is removed
+or renewed.
 """
 
 

@@ -43,18 +43,20 @@ WAIVER = """waivers:
 """
 
 
-def make_repo(root: Path) -> Path:
+def make_repo(root: Path, codeowners: str = CODEOWNERS, settings: str = SETTINGS) -> Path:
     root.mkdir()
     (root / "plans/web").mkdir(parents=True)
     (root / ".github").mkdir()
     (root / PLAN).write_text(BASE_PLAN)
-    (root / ".github/CODEOWNERS").write_text(CODEOWNERS)
-    (root / "trackplan.yaml").write_text(SETTINGS)
+    (root / ".github/CODEOWNERS").write_text(codeowners)
+    (root / "trackplan.yaml").write_text(settings)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
-    for branch in ("waive-own", "loosen", "personal"):
+    for branch in ("waive-own", "loosen", "personal", "waiver-only"):
         git(root, "branch", branch)
+    ahead = WAIVER.replace("web/Order Completed/coupon", "web")
+    push_commit(root, "waiver-only", "waivers.yaml", ahead, "Waive removals in web, ahead")
     push_commit(root, "waive-own", PLAN, REMOVED, "Remove coupon")
     push_commit(root, "waive-own", "waivers.yaml", WAIVER, "Waive my own removal")
     loosened = SETTINGS.replace("      approvers: ['@acme/data-platform']\n",
@@ -120,6 +122,60 @@ def test_a_waiver_for_its_own_breaking_change_counts_only_once_its_owners_approv
         body = gh.comments(1)[0]["json"]["body"]
         assert "✅ accepted (the owners of `waivers.yaml` approved)" in body
         assert len(gh.comments(1)) == 1  # edited, never re-posted
+
+
+def test_a_waiver_cannot_be_slipped_in_ahead_of_its_change(tmp_path: Path) -> None:
+    # waivers.yaml has no CODEOWNERS line: trackplan.yaml's owners approve new waivers.
+    codeowners = "/plans/ @acme/analysts\n/trackplan.yaml @acme/data-platform\n"
+    repo = make_repo(tmp_path / "repo", codeowners)
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(4, head="waiver-only", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("waiver-only")
+        event(app, gh, "pull_request", "opened.payload.json", 4)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"  # it covers no change here, and still waits
+        assert "CODEOWNERS .github/CODEOWNERS:2 for trackplan.yaml" in check["output"]["summary"]
+        assert "data-platform" in gh.state.requested[4]["teams"]
+
+
+def test_new_waivers_nobody_owns_fail_the_review(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", "/plans/ @acme/analysts\n")
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(5, head="waiver-only", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("waiver-only")
+        event(app, gh, "pull_request", "opened.payload.json", 5)
+        check = review_check(gh, head)
+        assert (check["conclusion"], check["output"]["title"]) == (
+            "failure", "New waivers nobody owns")  # fmt: skip
+        assert "nobody can approve" in gh.comments(5)[0]["json"]["body"]
+
+
+def test_only_an_approval_of_the_head_commit_accepts_a_waiver(tmp_path: Path) -> None:
+    lax = "review: {breaking: all-owners, fresh_approvals: false}"
+    settings = SETTINGS.replace("review: {breaking: all-owners}", lax)
+    repo = make_repo(tmp_path / "repo", settings=settings)
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(1, head="waive-own", author="alice")
+        app = app_for(gh, tmp_path / "data")
+        old = gh.sha("waive-own")
+        for user in ("ana", "fin", "dora"):
+            gh.add_review(1, user, "APPROVED", old)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 1)
+        assert review_check(gh, old)["conclusion"] == "success"
+        # The author widens the waiver after the approvals: other owners' approvals of the
+        # old commit still count (fresh_approvals: false), the waiver's do not.
+        new = push_commit(repo, "waive-own", "waivers.yaml", WAIVER + WAIVER.replace(
+            "waivers:\n", "").replace("property-removed", "event-removed").replace(
+            "web/Order Completed/coupon", "web"), "Waive event removals too")  # fmt: skip
+        event(app, gh, "pull_request", "synchronize.payload.json", 1)
+        check = review_check(gh, new)
+        assert check["conclusion"] == "failure"
+        assert "waivers.yaml: 2 new waivers" in check["output"]["summary"]
 
 
 def test_a_pull_request_that_edits_the_policy_is_judged_by_the_base_one(tmp_path: Path) -> None:

@@ -87,3 +87,19 @@ def test_csv_and_opentp_carry_the_class_both_ways(run_cli: Cli, tmp_path: Path) 
         changes = diff.json()["changes"]
         assert not [c for c in changes if c["rule"].startswith("property-")], (
             fmt, json.dumps(changes, indent=1))  # fmt: skip
+
+
+def test_a_nested_class_change_is_reported_at_its_place(run_cli: Cli, tmp_path: Path) -> None:
+    plan = ("plan:\n  id: web\nevents:\n  Order Completed:\n    properties:\n      cart:\n"
+            "        type: array\n        items:\n          type: object\n          properties:\n"
+            "            note: {type: string}\n")  # fmt: skip
+    base = write_files(tmp_path / "base", {"plans/web/plan.yaml": plan})
+    head = write_files(tmp_path / "head", {"plans/web/plan.yaml": plan.replace(
+        "note: {type: string}", "note: {type: string, pii: indirect}")})  # fmt: skip
+    done = run_cli("diff", str(base), str(head), "--format", "json")
+    [change] = done.json()["changes"]
+    assert (change["rule"], change["subject"], change["location"]["line"]) == (
+        "property-pii-changed", "events/Order Completed/properties/cart/items/properties/note",
+        11)  # fmt: skip
+    assert change["message"] == ("property 'cart[].note' of 'Order Completed' changed pii from "
+                                 "'none' to 'indirect'")  # fmt: skip

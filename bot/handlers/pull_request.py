@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.errors import Cancelled, TransientError
@@ -33,7 +33,14 @@ from registry.review.check_runs import bounded, breaking_text, validation_summar
 from registry.review.comment import MARKER, Links, readers_of, render_review
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import pull_request_notice
-from registry.review.verdict import REVIEW_CHECK, SUCCESS, VALIDATE_CHECK, Verdict, judge
+from registry.review.verdict import (
+    REVIEW_CHECK,
+    SUCCESS,
+    VALIDATE_CHECK,
+    Verdict,
+    accepted_waivers,
+    judge,
+)
 from registry.text import plural
 
 log = logging.getLogger("trackplan.bot")
@@ -94,7 +101,8 @@ class PullRequests(Notices):
         # make a pull request ready (opened, reopened, marked ready) only.
         ready = str(payload.get("action") or "") in ("opened", "reopened", "ready_for_review")
         if not pull.draft and (self.queue is not None or ready):
-            severe = [c for c in report.changes if c.level in SEVERE]
+            accepted = accepted_waivers(report, verdict.waivers_approved)
+            severe = [c for c in report.changes if c.level in SEVERE and id(c) not in accepted]
             breaking = [c.message for c in severe]
             if breaking:
                 readers = list(dict.fromkeys(n for c in severe for n in readers_of(report, c)))
@@ -272,7 +280,8 @@ class PullRequests(Notices):
         if approvals is not None:  # why each approver is asked: the policy's lines
             text = bounded([*approver_lines(approvals), "", text])
         self.outcome[REVIEW_CHECK] = conclusion
-        annotations = _change_annotations(report, self.config.registry_prefix)
+        accepted = accepted_waivers(report, verdict.waivers_approved)
+        annotations = _change_annotations(report, self.config.registry_prefix, accepted)
         repo.check_run(pull.head_sha, REVIEW_CHECK, conclusion, title,
                        bounded(summary.split("\n")), text, annotations=annotations)  # fmt: skip
 
@@ -288,9 +297,12 @@ def _problems_section(problems: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _change_annotations(report: DiffReport, prefix: str = "") -> list[Annotation]:
+def _change_annotations(
+    report: DiffReport, prefix: str = "", accepted: Collection[int] = ()
+) -> list[Annotation]:
     """Every breaking change and warning on the HEAD line it concerns (for a removal, the
-    nearest part of it HEAD still has): the full list, beyond what the check text holds."""
+    nearest part of it HEAD still has): the full list, beyond what the check text holds.
+    A change an accepted waiver covers is a warning, whatever its level."""
     out = []
     for change in report.changes:
         if change.level == INFO:
@@ -298,7 +310,7 @@ def _change_annotations(report: DiffReport, prefix: str = "") -> list[Annotation
         where = head_location(report.head, change)
         if where is None or where.line < 1:
             continue
-        level = "failure" if change.level in SEVERE else "warning"
+        level = "failure" if change.level in SEVERE and id(change) not in accepted else "warning"
         message = f"{change.message}\nMigration: {change.migration}"
         out.append(Annotation(prefix + where.file, where.line, level, change.rule, message))
     return out

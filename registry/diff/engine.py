@@ -42,7 +42,7 @@ from registry.diff.renames import declared_renames, suggest_event_renames, sugge
 from registry.diff.rules import DIFF_BY_ID
 from registry.escape import pointer_name
 from registry.findings import Location
-from registry.load.model import Event, Plan, Property, Registry
+from registry.load.model import Event, Plan, Property, Registry, property_names
 from registry.load.pii import label as pii_label
 from registry.load.resolve import COMBINATORS, required_or_written, schema_or_written
 from registry.load.settings import PolicyRule
@@ -257,7 +257,8 @@ class _Diff:
             if before != after and key in STRUCTURED_META:
                 self.structured_meta(old, new, key)
             elif before != after:
-                self.add("plan-metadata-changed", new.id, subject_of("plan", key),
+                rule = "plan-policy-changed" if key == "policy" else "plan-metadata-changed"
+                self.add(rule, new.id, subject_of("plan", key),
                          f"plan '{new.id}' changed {key}" + from_to(before, after),
                          before, after, self.head.locate(new.meta_file or "", ("plan", key)),
                          name=new.id)  # fmt: skip
@@ -530,11 +531,18 @@ class _Diff:
                 self.head.locate(new.file, (*new.path, "deprecated")),
                 name=new.name,
             )
-        old_pii, new_pii = pii_label(old_schema.get("x-pii")), pii_label(new_schema.get("x-pii"))
-        if old_pii != new_pii:
-            self.add("property-pii-changed", plan, subject,
-                     f"{what} changed pii" + from_to(old_pii, new_pii), old_pii, new_pii,
-                     self.head.locate(new.file, (*new.path, "pii")), name=new.name)  # fmt: skip
+        old_pii, new_pii = _pii_classes(old_schema), _pii_classes(new_schema)
+        # The property's own class, then those of nested properties both sides have (one
+        # added or removed is a change of its own).
+        for at in sorted(set(old_pii) & set(new_pii)):
+            before, after = old_pii[at], new_pii[at]
+            if before == after:
+                continue
+            nested_name = new.name + nested_suffix(list(at))
+            self.add("property-pii-changed", plan, f"{prefix}/{subject_of(new.name, *at)}",
+                     f"{label(nested_name)} changed pii" + from_to(before, after), before,
+                     after, self.head.locate(new.file, (*new.path, *at, "pii")),
+                     name=nested_name)  # fmt: skip
         for key in ANNOTATIONS:
             old_schema.pop(key, None)
             new_schema.pop(key, None)
@@ -573,6 +581,19 @@ class _Diff:
                  in_base=False)  # fmt: skip
 
 
+def _pii_classes(schema: dict[str, Any], at: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    """The personal-data class of a property schema and of every property nested in it (by
+    `properties/<name>` and `items` steps), `none` where it says nothing."""
+    found = {at: pii_label(schema.get("x-pii"))}
+    nested = schema.get("properties")
+    for name, sub in nested.items() if isinstance(nested, dict) else ():
+        if isinstance(sub, dict):
+            found.update(_pii_classes(sub, (*at, "properties", str(name))))
+    if isinstance(schema.get("items"), dict):
+        found.update(_pii_classes(schema["items"], (*at, "items")))
+    return found
+
+
 def _own(plan: Plan, event: Event, name: str) -> dict[str, Any]:
     """The event's own definition of a property (or the plan's common one), or {}."""
     found = event.properties.get(name) or plan.common.get(name)
@@ -591,7 +612,7 @@ def in_scope(entry: PolicyRule, plan: str, subject: str) -> bool:
     a policy entry's scope; a scope left out matches everything."""
     segments = path_of(subject)
     event = segments[1] if len(segments) > 1 and segments[0] == "events" else None
-    props = [segments[i + 1] for i, s in enumerate(segments[:-1]) if s == "properties"]
+    props = property_names(segments[2:] if event is not None else segments[1:])
     path = ".".join(props) if props else None
     scopes = ((entry.plans, plan), (entry.events, event), (entry.properties, path))
     return all(_matches(patterns, value) for patterns, value in scopes)

@@ -103,6 +103,14 @@ DIFF_RULES: tuple[DiffRule, ...] = (
         "  conventions: {event_name: title-case}\n",
         "  conventions: {event_name: snake-case}\n", 3,
     ),
+    DiffRule(
+        "plan-policy-changed", "The plan's own `policy:` was added, removed or changed: the "
+        "change is judged by the policy it replaces, takes effect once merged, and the owners "
+        "of trackplan.yaml approve it.", (), NONE,
+        "Nothing to migrate; the owners of trackplan.yaml approve the plan's new policy.",
+        "  policy: {compatibility: full}\n",
+        "  policy: {compatibility: none}\n", 3, level="warning",
+    ),
     # --- events -------------------------------------------------------------------------
     DiffRule(
         "event-added", "An event was added.", (), MINOR,

@@ -32,6 +32,14 @@ class Waived:
                 "status": self.status}  # fmt: skip
 
 
+def new_waivers(judging: Sequence[Waiver], head: Sequence[Waiver]) -> list[Waiver]:
+    """The waivers HEAD holds that the judging side does not (added, or edited: an edit is a
+    new decision), whether or not they cover a change of this diff: each needs the owners
+    of waivers.yaml, or a waiver could be slipped in ahead of the change it is meant for."""
+    known = {w.key for w in judging}
+    return [w for w in head if w.key not in known]
+
+
 def match_waivers(changes: Sequence[Change], judging: Sequence[Waiver],
                   head: Sequence[Waiver], today: date) -> list[Waived]:  # fmt: skip
     """Each change a live waiver covers, with the first such waiver (an accepted one before

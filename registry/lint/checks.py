@@ -466,7 +466,8 @@ def unknown_policy_rules(registry: Registry) -> Iterator[Hit]:
     for plan in registry.plans.values():
         policy = plan.meta.get("policy")
         if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
-            rules = [e.get("rule") if isinstance(e, dict) else None for e in policy["rules"]]
+            rules = [e.get("rule") if isinstance(e, dict) and isinstance(e.get("rule"), str)
+                     else None for e in policy["rules"]]  # fmt: skip
             places.append((plan.id, plan.meta_file or "", ("plan", "policy"), rules))
     for plan_id, file, at, rules in places:
         for index, rule in enumerate(rules):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from registry.findings import ERROR, WARNING, Finding, Location
@@ -19,7 +18,7 @@ from registry.load.snapshot import (
     WAIVERS_FILE,
     Snapshot,
 )
-from registry.load.waivers import Waiver, waivers_from_data
+from registry.load.waivers import DATE, Waiver, calendar_date, waivers_from_data
 from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Path, YamlDocument, YamlError, load_yaml
 from registry.progress import checkpoint
 from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA, WAIVERS_SCHEMA
@@ -118,7 +117,7 @@ def _load_waivers(documents: dict[str, YamlDocument], findings: list[Finding]
     entries = doc.data.get("waivers") or []
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         expires = entry.get("expires") if isinstance(entry, dict) else None
-        if isinstance(expires, str) and not _is_date(expires):
+        if isinstance(expires, str) and DATE.match(expires) and calendar_date(expires) is None:
             line, column = doc.position(("waivers", index, "expires"))
             where = Location(WAIVERS_FILE, line, column)
             said = f"waiver expiry '{expires}' is no calendar date"
@@ -126,14 +125,6 @@ def _load_waivers(documents: dict[str, YamlDocument], findings: list[Finding]
             errors.append(Finding(WAIVER_DATE_INVALID, ERROR, where, said, hint))
     findings.extend(errors)
     return () if errors else waivers_from_data(doc.data, lambda at: doc.position(at)[0])
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_mapping(path: str, doc: YamlDocument, findings: list[Finding]) -> bool:

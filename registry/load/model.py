@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from registry.findings import Location
 from registry.load.codeowners import CodeOwners
 from registry.load.settings import Settings
-from registry.load.waivers import Waiver
 from registry.load.yamlsafe import Path, YamlDocument
 
 if TYPE_CHECKING:
     from registry.load.policy import Policy
+    from registry.load.waivers import Waiver
 
 
 @dataclass
@@ -270,6 +270,21 @@ class SpecAt:
     name: str | None
     spec: dict[str, Any]
     path: Path
+
+
+def property_names(segments: tuple[str, ...]) -> list[str]:
+    """The property names a subject's path walks through after its owner (`properties/a/items/
+    properties/b` -> `[a, b]`); a property literally named `properties` is a name here."""
+    names, i = [], 0
+    while i < len(segments):
+        if segments[i] in ("properties", "traits") and i + 1 < len(segments):
+            names.append(segments[i + 1])
+            i += 2
+        elif segments[i] == "items":
+            i += 1
+        else:
+            break
+    return names
 
 
 def walk_properties(props: dict[str, Any], path: Path) -> Iterator[SpecAt]:

@@ -30,7 +30,7 @@ HEAD = "head"
 SIDES = (BASE, HEAD)
 ADDITIVE = "additive"  # how additions count unless the policy says otherwise
 # The diff rules that report a change of policy.
-POLICY_RULES = ("settings-changed", "plan-conventions-changed")
+POLICY_RULES = ("settings-changed", "plan-conventions-changed", "plan-policy-changed")
 
 
 @dataclass(frozen=True)

@@ -108,18 +108,25 @@ class PolicySettings:
     compatibility: str | None = None  # a plan's own; None: the registry's
 
 
+LEVELS = ("error", "breaking", "warning", "info", "off")
 # A place in the file a setting was read from: (path inside the document) -> line (0: unknown).
 Locator = Callable[[tuple[Any, ...]], int]
 
 
 def policy_from_data(data: Any, file: str, locate: Locator | None = None,
                      prefix: tuple[Any, ...] = ("policy",)) -> PolicySettings:  # fmt: skip
-    """A `policy:` mapping already checked against its schema; `locate` gives lines."""
+    """A `policy:` mapping; `locate` gives lines. A plan's is read even when its file fails
+    the schema (validation says so): whatever has the wrong type is left out, never guessed."""
     if not isinstance(data, dict):
         return PolicySettings()
 
     def strings(value: Any) -> tuple[str, ...]:
-        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    def entry_ok(r: Any) -> bool:
+        if not isinstance(r, dict) or not ("rule" in r or "level" in r):
+            return False
+        return isinstance(r.get("rule", ""), str) and r.get("level", "off") in LEVELS
 
     def line(*path: Any) -> int:
         return locate((*prefix, *path)) if locate is not None else 0
@@ -135,11 +142,12 @@ def policy_from_data(data: Any, file: str, locate: Locator | None = None,
             file,
             line("rules", index),
         )
-        for index, r in enumerate(data.get("rules") or ())
-        if isinstance(r, dict) and ("rule" in r or "level" in r)
+        for index, r in enumerate(data["rules"] if isinstance(data.get("rules"), list) else ())
+        if entry_ok(r)
     )
-    additions = data.get("additions")
-    compatibility = data.get("compatibility")
+    additions = data.get("additions") if data.get("additions") in ("additive", "strict") else None
+    modes = ("backward", "forward", "full", "none")
+    compatibility = data.get("compatibility") if data.get("compatibility") in modes else None
     privacy = strings(data.get("privacy"))
     return PolicySettings(
         str(additions) if additions is not None else None,

@@ -11,11 +11,13 @@ never a way around review. An expired waiver covers nothing and fails validation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from registry.load.model import property_names
 from registry.load.snapshot import WAIVERS_FILE
 
 if TYPE_CHECKING:
@@ -61,10 +63,17 @@ class Waiver:
         }
 
 
+def escape_name(name: str) -> str:
+    """A name as a waiver subject writes it: `~` as `~0`, `/` as `~1` (as a change's
+    subject does), and `.` as `~2` (it joins nested property names)."""
+    return name.replace("~", "~0").replace("/", "~1").replace(".", "~2")
+
+
 def change_subjects(change: Change) -> list[str]:
     """Every waiver subject that covers `change`: its plan, its event, then each enclosing
     property path (`shop`, `shop/Order Completed`, `shop/Order Completed/cart`,
-    `shop/Order Completed/cart.sku`)."""
+    `shop/Order Completed/cart.sku`), each name escaped (`escape_name`) so that an event
+    named `A/B` and property `B` of event `A` never share a subject."""
     if not change.plan:
         return []
     out = [change.plan]
@@ -72,16 +81,29 @@ def change_subjects(change: Change) -> list[str]:
     if not segments:
         return out
     if segments[0] == "events" and len(segments) > 1:
-        owner, rest = segments[1], segments[2:]
+        owner, rest = escape_name(segments[1]), segments[2:]
     elif segments[0] in SECTION_NAMES:  # common/properties/x, identify/traits/x
-        owner, rest = SECTION_NAMES[segments[0]], ("properties", *segments[2:])
+        owner, rest = SECTION_NAMES[segments[0]], segments[1:]
     else:
         return out
     out.append(f"{change.plan}/{owner}")
-    names = [rest[i + 1] for i in range(len(rest) - 1) if rest[i] == "properties"]
+    names = [escape_name(n) for n in property_names(rest)]
     for depth in range(1, len(names) + 1):
         out.append(f"{change.plan}/{owner}/" + ".".join(names[:depth]))
     return out
+
+
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def calendar_date(value: Any) -> date | None:
+    """`YYYY-MM-DD` as a date; None for anything else (Python also reads `20990101`)."""
+    if not isinstance(value, str) or not DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def waivers_from_data(data: Any, locate: Callable[[tuple[Any, ...]], int]) -> tuple[Waiver, ...]:
@@ -94,14 +116,9 @@ def _waivers(entries: list[Any], locate: Callable[[tuple[Any, ...]], int]) -> It
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        expires = entry.get("expires")
-        if isinstance(expires, str):
-            try:
-                expires = date.fromisoformat(expires)
-            except ValueError:
-                continue  # the schema reports it
-        if not isinstance(expires, date):
-            continue
+        expires = calendar_date(entry.get("expires"))
+        if expires is None:
+            continue  # the schema, or the loader, reports it
         yield Waiver(
             str(entry.get("rule", "")),
             str(entry.get("subject", "")),

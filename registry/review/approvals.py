@@ -187,11 +187,13 @@ def evaluate(
         if review.state == COMMENTED:
             continue  # a comment neither approves nor blocks
         latest[review.user.lower()] = review
-    approvers = {
-        user for user, r in latest.items()
-        if r.state == APPROVED and user != author.lower()
-        and (not fresh_only or r.commit_id == head_sha)
-    }  # fmt: skip
+    approving = {user: r for user, r in latest.items()
+                 if r.state == APPROVED and user != author.lower()}  # fmt: skip
+    approvers = {user for user, r in approving.items()
+                 if not fresh_only or r.commit_id == head_sha}  # fmt: skip
+    # A waiver is accepted for the waivers as they stand: never by an approval of an
+    # earlier commit, whose waivers the author may have widened since.
+    fresh = {user for user, r in approving.items() if r.commit_id == head_sha}
     blockers = {user for user, r in latest.items() if r.state == CHANGES_REQUESTED}
     team_cache: dict[str, set[str]] = {}
 
@@ -207,10 +209,11 @@ def evaluate(
     statuses = []
     for group in groups:
         status = GroupStatus(group, breaking_policy if group.breaking else default_policy)
+        counted = fresh if group.kind == WAIVERS else approvers
         for owner in group.owners:
-            approving = who_of(owner, approvers)
-            if approving:
-                status.approved_by[owner] = approving[0]
+            approved = who_of(owner, counted)
+            if approved:
+                status.approved_by[owner] = approved[0]
             status.changes_requested_by += who_of(owner, blockers)
         status.changes_requested_by = sorted(set(status.changes_requested_by))
         statuses.append(status)

@@ -53,8 +53,11 @@ def _where(location: Location, links: Links, base: bool) -> str:
     return f"[{label}]({prefix}{md_url_path(location.file)}#L{location.line})"
 
 
-def _plans_table(report: DiffReport) -> list[str]:
-    forbidden = any(s.errors for s in report.plans)  # a column only when the policy forbids
+def _plans_table(report: DiffReport, accepted: set[int]) -> list[str]:
+    """Each changed plan's versions and counts; changes an accepted waiver covers are
+    counted in none of the levels (their bump is unchanged)."""
+    counts = Counter((c.plan, c.level) for c in report.changes if id(c) not in accepted)
+    forbidden = any(counts[(s.plan, FORBIDDEN)] for s in report.plans)  # only when forbidden
     rows = [
         "| Plan | Released | Next | Bump | "
         + ("Forbidden | " if forbidden else "")
@@ -63,9 +66,10 @@ def _plans_table(report: DiffReport) -> list[str]:
     ]
     for s in report.plans:
         upcoming = f"**{s.next}**" if s.next else "—"
-        errors = f"{s.errors} | " if forbidden else ""
+        errors = f"{counts[(s.plan, FORBIDDEN)]} | " if forbidden else ""
         rows.append(f"| {md_code(s.plan)} | {s.current or 'unreleased'} | {upcoming} | {s.bump} | "
-                    f"{errors}{s.breaking} | {s.warnings} | {s.info} |")  # fmt: skip
+                    f"{errors}{counts[(s.plan, BREAKING)]} | {counts[(s.plan, WARNING)]} | "
+                    f"{counts[(s.plan, INFO)]} |")  # fmt: skip
     return rows
 
 
@@ -147,7 +151,7 @@ def render_changes_markdown(report: DiffReport, links: Links = Links()) -> str:
         for plan in report.unreadable:
             out += [f"> Plan {md_code(plan)} is not compared: it does not parse or validate.", ""]
         if report.plans:
-            out += [*_plans_table(report), ""]
+            out += [*_plans_table(report, accepted_waivers(report, False)), ""]
         for title, level in (("Forbidden changes", FORBIDDEN), ("Breaking changes", BREAKING),
                              ("Warnings", WARNING)):  # fmt: skip
             chosen = [c for c in report.changes if c.level == level]
@@ -243,7 +247,7 @@ def _render(report: DiffReport, notes: str | None, links: Links, limit: int,
     for section in extra_sections:
         out += [section, ""]
     if report.plans:
-        out += ["### Versions", "", *_plans_table(report), ""]
+        out += ["### Versions", "", *_plans_table(report, accepted), ""]
     if forbidden:
         items = _grouped_items(report, forbidden, links, limit)
         out += ["### Forbidden changes", "", "The policy gives these changes the level "

@@ -14,7 +14,7 @@ from typing import Any
 
 from registry.diff.changes import SEVERE, Change
 from registry.diff.engine import in_scope
-from registry.diff.waivers import PENDING, Waived
+from registry.diff.waivers import PENDING, Waived, new_waivers
 from registry.load.model import Plan, Registry, walk_properties
 from registry.load.pii import carries
 from registry.load.resolve import ResolveError, resolved_spec
@@ -24,6 +24,7 @@ from registry.review.approvals import ALL_OWNERS, WAIVERS, OwnerGroup
 # Rules whose change brings a new definition: personal data in it asks the privacy reviewers.
 ADDING_RULES = ("plan-added", "event-added", "property-added", "required-property-added")
 PII_RULE = "property-pii-changed"
+PLAN_POLICY_RULE = "plan-policy-changed"
 
 
 def policy_groups(
@@ -53,16 +54,19 @@ def policy_groups(
                 continue
             if entry.names(change.rule) or (entry.rule is None and change.level == entry.level):
                 add(entry.approvers, f"policy {entry.where()}: {entry.describe()}", severe)
+        if change.rule == PLAN_POLICY_RULE:  # a plan cannot loosen the registry on its own
+            owners, why = owners_of(policy_from, SETTINGS_FILE)
+            add(owners, f"the policy of plan '{change.plan}' changed ({why})", False)
         if _touches_personal_data(change, head):
             for owners, where in policy.privacy(change.plan):
                 add(owners, f"privacy reviewers ({where}): personal data changed", severe)
         if severe and every_owner and id(change) not in accepted:
             for owners, why in _consumers(change, policy_from, base, head):
                 add(owners, why, True)
-    pending = [w for w in waived if w.status == PENDING]
-    if pending:
+    added = new_waivers(policy.waivers, head.waivers)
+    if added:
         owners, why = waiver_owners(policy_from)
-        count = len({w.waiver.key for w in pending})
+        count = len(added)
         add(owners, f"{WAIVERS_FILE}: {count} new waiver{'s' if count != 1 else ''} "
                     f"({why})", False, WAIVERS)  # fmt: skip
     return sorted(groups.values(), key=lambda g: g.why)
@@ -71,13 +75,17 @@ def policy_groups(
 def waiver_owners(policy_from: Registry) -> tuple[tuple[str, ...], str]:
     """Who approves a new waiver: the CODEOWNERS owners of waivers.yaml, else of
     trackplan.yaml (the policy file), and where that is written; nobody when neither has one
-    (a new waiver then counts once merged)."""
-    codeowners = policy_from.codeowners
-    for path in (WAIVERS_FILE, SETTINGS_FILE):
-        rule = codeowners.rule_for(path)
-        if rule is not None and rule.owners:
-            return rule.owners, f"CODEOWNERS {policy_from.codeowners_path}:{rule.line} for {path}"
-    return (), "no CODEOWNERS line names owners of waivers.yaml or trackplan.yaml"
+    (the review then fails until such a line is merged)."""
+    owners, why = owners_of(policy_from, WAIVERS_FILE)
+    return (owners, why) if owners else owners_of(policy_from, SETTINGS_FILE)
+
+
+def owners_of(policy_from: Registry, path: str) -> tuple[tuple[str, ...], str]:
+    """The owners CODEOWNERS (the judging side's) gives a registry file, and its line."""
+    rule = policy_from.codeowners.rule_for(path)
+    if rule is None or not rule.owners:
+        return (), f"no CODEOWNERS line names owners of {path}"
+    return rule.owners, f"CODEOWNERS {policy_from.codeowners_path}:{rule.line} for {path}"
 
 
 def _touches_personal_data(change: Change, head: Registry) -> bool:
@@ -107,21 +115,34 @@ def _specs(plan: Plan, change: Change) -> Iterator[dict[str, Any]]:
         rest = segments[2:]
     elif segments[0] in ("identify", "group", "common"):
         section = getattr(plan, segments[0], {})
-        # common/properties/x, identify/traits/x: the name after the section's own key
-        props, rest = {n: p.spec for n, p in section.items()}, ("properties", *segments[2:])
+        # common/properties/x, identify/traits/x
+        props, rest = {n: p.spec for n, p in section.items()}, segments[1:]
     else:
         return
-    names = [rest[i + 1] for i in range(len(rest) - 1) if rest[i] == "properties"]
-    for name in names:  # down to the subject
-        spec = props.get(name)
-        if not isinstance(spec, dict):
-            return
-        props = {name: spec}
-        nested = spec.get("properties")
-        if name != names[-1]:
-            props = nested if isinstance(nested, dict) else {}
-    for found in walk_properties(props, ()):
-        yield _resolved(found.spec, plan)
+    target = _spec_at(props, rest, plan)
+    if target is not None:
+        for found in walk_properties({"": target}, ()):
+            yield _resolved(found.spec, plan)
+
+
+def _spec_at(props: dict[str, Any], rest: tuple[str, ...], plan: Plan) -> dict[str, Any] | None:
+    """The spec a change's path names below its owner (`properties/cart/items/properties/
+    sku`), or the owner's whole map when the path names no property (an added event)."""
+    spec: dict[str, Any] | None = None
+    i = 0
+    while i < len(rest):
+        if rest[i] in ("properties", "traits") and i + 1 < len(rest):
+            found = (props if spec is None else spec.get("properties") or {}).get(rest[i + 1])
+            if not isinstance(found, dict):
+                return None
+            spec = _resolved(found, plan)
+            i += 2
+        elif rest[i] == "items" and spec is not None and isinstance(spec.get("items"), dict):
+            spec = _resolved(spec["items"], plan)
+            i += 1
+        else:
+            break
+    return spec if spec is not None else {"properties": props}
 
 
 def _resolved(spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -144,8 +165,10 @@ def _consumers(change: Change, policy_from: Registry, base: Registry,
     segments = change.path
     if segments[0] != "events" or len(segments) < 2:
         return
-    names = {segments[1], str(change.old)}
-    events = [p.events[n] for p in found for n in names if n in p.events]
+    names = {segments[1]}
+    if change.rule == "event-renamed":  # its readers may be named under the old name only
+        names.add(str(change.old))
+    events = [p.events[n] for p in found for n in sorted(names) if n in p.events]
     owners = _merged(*(consumer_owners(e.spec.get("consumers")) for e in events))
     if owners:
         yield owners, f"consumers of event '{events[0].name}'"

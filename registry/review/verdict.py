@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from registry.diff.changes import BREAKING, INFO, WARNING
 from registry.diff.changes import ERROR as FORBIDDEN
 from registry.diff.compare import DiffReport
-from registry.diff.waivers import ACCEPTED
+from registry.diff.waivers import ACCEPTED, new_waivers
 from registry.escape import md_code
 from registry.findings import ERROR
 from registry.review.approvals import WAIVERS, ApprovalStatus
@@ -45,6 +45,7 @@ class Verdict:
     waived: int = 0  # changes an accepted waiver covers (counted in none of the above)
     pending_waivers: int = 0  # changes only a waiver still awaiting approval covers
     waivers_approved: bool = False  # the owners of waivers.yaml approved the ones added
+    unowned_waivers: int = 0  # waivers the change adds that no CODEOWNERS line lets anyone approve
 
     @property
     def valid(self) -> bool:
@@ -80,6 +81,8 @@ class Verdict:
         if self.forbidden:
             conclusion = FAILURE
             title = f"{plural(self.forbidden, 'change')} the policy forbids"
+        if self.unowned_waivers:
+            conclusion, title = FAILURE, "New waivers nobody owns"
         if self.unreadable:
             conclusion, title = FAILURE, "Plans not compared"
         if self.changes_requested:
@@ -142,6 +145,11 @@ class Verdict:
                          "`error`, see Forbidden changes): undo them, or add a waiver to "
                          "`waivers.yaml` (`trackplan waive`) that the owners of that file "
                          "approve.")  # fmt: skip
+        if self.unowned_waivers:
+            items.append(f"**{plural(self.unowned_waivers, 'new waiver')} nobody can "
+                         "approve**: CODEOWNERS on the base branch names no owner of "
+                         "`waivers.yaml` (nor of `trackplan.yaml`). Add such a line in a pull "
+                         "request of its own first, then the waivers here.")  # fmt: skip
         if self.pending_waivers:
             items.append(f"**{plural(self.pending_waivers, 'waived change')} pending**: the "
                          "waivers this pull request adds count once the owners of "
@@ -176,6 +184,8 @@ def judge(report: DiffReport, notes: str | None,
         g.satisfied for g in approvals.groups if g.group.kind == WAIVERS
     )
     accepted = accepted_waivers(report, approved)
+    added = new_waivers(report.head.policy.waivers, report.head.waivers)
+    owned = any(g.group.kind == WAIVERS for g in groups)
     counts = Counter(c.level for c in report.changes if id(c) not in accepted)
     return Verdict(
         errors=sum(1 for f in report.head_findings if f.level == ERROR),
@@ -186,6 +196,7 @@ def judge(report: DiffReport, notes: str | None,
         waived=len(accepted),
         pending_waivers=sum(1 for w in report.waived if id(w.change) not in accepted),
         waivers_approved=approved,
+        unowned_waivers=len(added) if approvals is not None and not owned else 0,
         has_notes=bool(notes),
         unreadable=tuple(report.unreadable),
         waiting_for=tuple((owner, g.group.why) for g in groups for owner in g.missing),

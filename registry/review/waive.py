@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from registry.formats.yaml_writer import scalar
+from registry.load.file_schemas import check_document
 from registry.load.snapshot import WAIVERS_FILE
 from registry.load.waivers import Waiver, waivers_from_data
 from registry.load.yamlsafe import YamlError, load_yaml
+from schemas import WAIVERS_SCHEMA
 
 HEADER = (
     "# Changes accepted on purpose (trackplan waive). A waiver the base branch holds counts;\n"
@@ -34,8 +36,9 @@ def with_waiver(text: str | None, rule: str, subject: str, reason: str, expires:
     """The waivers.yaml text with one more waiver appended, and that waiver as read back.
 
     The existing entries, comments and layout stay as they are (a block list gets its new
-    item at the end, indented like the others); a file without entries is written anew
-    under its leading comments.
+    item at the end, indented like the others). A file without entries, or whose list is
+    written in flow style (`[...]`), is written anew as a block list under its leading
+    comments (comments inside a flow list are not kept).
     """
     values = {"rule": rule, "subject": subject, "reason": " ".join(reason.split()),
               "expires": expires.isoformat(), "accepted_by": accepted_by.strip()}  # fmt: skip
@@ -104,6 +107,11 @@ def _read(text: str) -> tuple[Waiver, ...]:
     data = doc.data
     if data is None:
         return ()
+    errors = check_document(WAIVERS_FILE, doc, WAIVERS_SCHEMA)
+    if errors:
+        first = errors[0]
+        raise WaiveError(f"{WAIVERS_FILE}:{first.location.line}: {first.message}: fix the file "
+                         "first (`trackplan validate` lists every problem)")  # fmt: skip
     if not isinstance(data, dict) or set(data) - {"waivers"}:
         raise WaiveError(f"{WAIVERS_FILE} holds more than a `waivers:` list: fix the file first "
                          "(`trackplan validate` says what is wrong)")  # fmt: skip

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,10 +31,14 @@ def run(args: argparse.Namespace) -> int:
                          + did_you_mean(args.rule, sorted(DIFF_BY_ID))
                          + "The rules are listed in docs/rules.md.")  # fmt: skip
     plan = args.subject.partition("/")[0]
-    if plan not in registry.plans:
+    if not PLAN_ID.match(plan):
+        raise UsageError(f"subject '{args.subject}': '{plan}' is no plan id; write PLAN, "
+                         "PLAN/EVENT or PLAN/EVENT/PROPERTY")  # fmt: skip
+    if plan not in registry.plans:  # a plan the change removes is waived by its id
         known = ", ".join(sorted(registry.plans)) or "none"
-        raise UsageError(f"subject '{args.subject}': no plan '{plan}' in {root} (plans: {known}); "
-                         "write PLAN, PLAN/EVENT or PLAN/EVENT/PROPERTY")  # fmt: skip
+        print(f"trackplan: note: no plan '{plan}' in {clean(str(root))} (plans: {known}): the "
+              "waiver covers changes of a plan by that id, such as its removal",
+              file=sys.stderr)  # fmt: skip
     if args.subject.endswith("/") or "//" in args.subject:
         raise UsageError(f"subject '{args.subject}': write PLAN, PLAN/EVENT or PLAN/EVENT/"
                          "PROPERTY (a nested property's path joined by '.')")  # fmt: skip
@@ -48,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("say who accepted the change: --accepted-by @login (or a team, or "
                          "the pull request as #123)")  # fmt: skip
     path = root / WAIVERS_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path} is not a file: move it away, then write the waiver again")
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot be read ({exc})") from None
     try:
         new, waiver = with_waiver(text, args.rule, args.subject, args.reason, expires,
                                   accepted_by)  # fmt: skip
@@ -67,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PLAN_ID = re.compile(r"[a-z][a-z0-9-]*\Z")
+
+
 def _git_user(root: Path) -> str:
     """Who runs the command, as git knows them (empty outside git or when unset)."""
     try:
@@ -78,9 +92,17 @@ def _git_user(root: Path) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """All or nothing: the new file replaces the old one in one step."""
+    """All or nothing: the new file replaces the old one in one step, with the old one's
+    permissions (a new one gets what the umask gives any new file)."""
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=".waivers-", suffix=".yaml", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.replace(tmp, path)
@@ -98,7 +120,8 @@ def add_parser(sub: Any) -> None:
         "SUBJECT, or inside it, are accepted until --expires, for --reason. SUBJECT is PLAN, "
         "PLAN/EVENT or PLAN/EVENT/PROPERTY (a nested property's path joined by '.'; traits as "
         "PLAN/$identify/TRAIT or PLAN/$group/TRAIT, common properties as "
-        "PLAN/$common/PROPERTY). A waiver is a reviewed decision: one the base branch holds "
+        "PLAN/$common/PROPERTY; in a name, write '/' as ~1, '.' as ~2 and '~' as ~0). A "
+        "waiver is a reviewed decision: one the base branch holds "
         "counts, one a pull request adds counts once the owners of waivers.yaml "
         "(CODEOWNERS) approve that pull request. A waived change is listed in the review with "
         "its reason and counts neither as breaking nor as forbidden; after --expires, "
