@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from registry.codegen import golang, java, kotlin, python, swift, typescript
+from registry.codegen import golang, java, jvm, kotlin, python, swift, typescript
 from registry.codegen.model import PlanModel
 
 Generator = Callable[[PlanModel, str], dict[str, str]]
@@ -18,6 +18,17 @@ LANGUAGES: dict[str, Generator] = {
     java.LANGUAGE: java.generate,
     kotlin.LANGUAGE: kotlin.generate,
     swift.LANGUAGE: swift.generate,  # parsed by tree-sitter here; compiled by CI's macOS job
+}
+
+
+# The `Tracker` method of each event in each language (method -> event name).
+CALL_NAMES: dict[str, Callable[[PlanModel], dict[str, str]]] = {
+    typescript.LANGUAGE: typescript.call_names,
+    python.LANGUAGE: lambda plan: python.call_names(plan),
+    golang.LANGUAGE: golang.call_names,
+    java.LANGUAGE: jvm.call_names,
+    kotlin.LANGUAGE: jvm.call_names,
+    swift.LANGUAGE: jvm.call_names,
 }
 
 

@@ -156,6 +156,12 @@ def _field(f: m.Field, ident: str) -> dict[str, object]:
             "doc": code_comment(one_line(f.doc)), "sent_always": f.required}  # fmt: skip
 
 
+def call_names(plan: m.PlanModel) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event): what `trackplan status`
+    recognises as a call of the event."""
+    return {"Track" + event.ident: event.name for event in plan.events}
+
+
 def _event(event: m.EventModel, constructors: Namer) -> dict[str, object]:
     idents = field_idents(event.shape, open_=False)
     params = Namer(taken=set(KEYWORDS) | HELPERS | {"p", "properties", "extra"})

@@ -183,6 +183,13 @@ def nullable(ref: m.TypeRef) -> bool:
 FieldData = Callable[[Member, str], dict[str, object]]
 
 
+def call_names(plan: m.PlanModel) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event), as Java, Kotlin and Swift name
+    them: what `trackplan status` recognises as a call of the event."""
+    methods = Namer(taken={"identify", "group", "send", "report"})
+    return {methods.give("track" + event.ident, event.name): event.name for event in plan.events}
+
+
 def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
                   doc: Callable[[object], str], literal: Callable[[Any], str],
                   deprecated: Callable[[str], str]) -> dict[str, object]:  # fmt: skip
@@ -207,14 +214,14 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
         walk(event.shape, False)
     for traits in (plan.identify, plan.group):
         walk(traits, False)
-    methods = Namer(taken={"identify", "group", "send", "report"})
+    methods = {event: method for method, event in call_names(plan).items()}
     events = []
     for event in plan.events:
         lines = [doc(line) for line in event.doc]
         if event.renamed_from:
             lines.append(doc("Formerly " + ", ".join(repr(n) for n in event.renamed_from) + "."))
         events.append(SimpleNamespace(
-            name=event.name, method=methods.give("track" + event.ident, event.name),
+            name=event.name, method=methods[event.name],
             type=types.shape(event.shape.name), closed=event.closed, doc=lines,
             deprecated=deprecated(event.deprecated.text()) if event.deprecated else "",
         ))  # fmt: skip

@@ -40,6 +40,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
     for traits in (plan.identify, plan.group):
         _shapes(traits, shapes)
     methods = Namer(taken={"identify", "group"})
+    functions = {event: name for name, event in call_names(plan, methods).items()}
     text = (
         environment()
         .get_template("python.py.j2")
@@ -47,7 +48,7 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
             plan=plan,
             trackplan=trackplan,
             shapes=list(shapes.values()),
-            events=[_event(e, methods) for e in plan.events],
+            events=[_event(e, functions[e.name]) for e in plan.events],
             identify=plan.identify.name,
             group=plan.group.name,
             schemas=py(compact_json(plan.schemas)),
@@ -79,7 +80,14 @@ def _field(f: Field) -> dict[str, object]:
             "doc": code_comment(one_line(f.doc))}  # fmt: skip
 
 
-def _event(event: EventModel, methods: Namer) -> dict[str, object]:
+def call_names(plan: PlanModel, methods: Namer | None = None) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event): what `trackplan status`
+    recognises as a call of the event."""
+    methods = methods or Namer(taken={"identify", "group"})
+    return {methods.give("track_" + snake_ident(e.ident), e.name): e.name for e in plan.events}
+
+
+def _event(event: EventModel, function: str) -> dict[str, object]:
     lines = [*event.doc, f"Sends {event.name!r}."]
     if not event.closed:
         lines.append("`extra` carries unplanned properties (the event is open).")
@@ -90,7 +98,6 @@ def _event(event: EventModel, methods: Namer) -> dict[str, object]:
         deprecated = f"{event.name!r} is deprecated: {event.deprecated.text()}"
         lines.append("Deprecated: " + event.deprecated.text())
     docstring = "\n\n        ".join(py_docstring(line) for line in lines)
-    function = methods.give("track_" + snake_ident(event.ident), event.name)
     return {
         "name": event.name, "function": function,
         "type": event.shape.name, "closed": event.closed, "deprecated": deprecated,

@@ -45,6 +45,12 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
     return {file_name(plan): text}
 
 
+def call_names(plan: PlanModel) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event): what `trackplan status`
+    recognises as a call of the event."""
+    return {"track" + event.ident: event.name for event in plan.events}
+
+
 def _event(event: EventModel) -> dict[str, object]:
     notes = []
     if event.renamed_from:

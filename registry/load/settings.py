@@ -167,6 +167,7 @@ class Settings:
     release: Release = field(default_factory=Release)
     notify: tuple[Receiver, ...] = ()
     policy: PolicySettings = field(default_factory=PolicySettings)
+    status: dict[str, Any] = field(default_factory=dict)  # `trackplan status` (as written)
 
     @classmethod
     def from_data(cls, data: Any, locate: Locator | None = None) -> Settings:
@@ -192,6 +193,7 @@ class Settings:
                 if isinstance(r, dict) and "kind" in r and "url_env" in r
             ),
             policy=policy_from_data(data.get("policy"), SETTINGS_FILE, locate),
+            status=dict(data["status"]) if isinstance(data.get("status"), dict) else {},
         )
 
 

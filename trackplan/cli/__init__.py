@@ -25,14 +25,15 @@ from trackplan.cli import (
     release,
     review,
     serve,
+    status,
     validate,
     waive,
 )
 from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
 
 # In the order `trackplan --help` lists them.
-COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate, check, import_plan,
-            export, action, app_manifest, catalog, init, serve, bot)  # fmt: skip
+COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate, check, status,
+            import_plan, export, action, app_manifest, catalog, init, serve, bot)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,86 @@
+"""Kotlin: `receiver.method(args, name = value)` calls; `mapOf("key" to v)` maps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.status.source import MAP, STRING, Call, Value, unescape
+
+QUERY = "(call_expression) @call"
+MAP_FACTORIES = ("mapOf", "mutableMapOf", "hashMapOf", "linkedMapOf")
+_COMMENTS = ("line_comment", "block_comment", "multiline_comment", "comment")
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def dotted(node: Any) -> str:
+    kind = node.type
+    if kind in ("identifier", "simple_identifier", "this_expression", "type_identifier"):
+        return _text(node)
+    if kind == "navigation_expression":
+        return ".".join(dotted(c) for c in node.named_children if c.type not in _COMMENTS)
+    if kind == "navigation_suffix" and node.named_children:
+        return dotted(node.named_children[-1])
+    if kind == "call_expression" and node.named_children:
+        return dotted(node.named_children[0])
+    if kind == "parenthesized_expression" and node.named_children:
+        return dotted(node.named_children[0])
+    return "?"
+
+
+def value(node: Any) -> Value:
+    kind, line = node.type, node.start_point[0] + 1
+    if kind == "string_literal":
+        parts = []
+        for child in node.named_children:
+            if child.type in ("interpolation", "string_template_expression", "line_str_ref"):
+                return Value("other", line=line)
+            raw = _text(child)
+            parts.append(unescape(raw) if "escape" in child.type else raw)
+        return Value(STRING, "".join(parts), line=line)
+    if kind == "call_expression" and dotted(node) in MAP_FACTORIES:
+        items: dict[str, Value] = {}
+        open_ = False
+        for argument in _arguments(node):
+            pair = argument.named_children[-1] if argument.named_children else None
+            sides: list[Any] = pair.named_children if pair is not None else []
+            if (pair is not None and pair.type == "infix_expression" and len(sides) == 3
+                    and _text(sides[1]) == "to" and sides[0].type == "string_literal"):  # fmt: skip
+                key = value(sides[0])
+                if key.text is not None and key.kind == STRING:
+                    items[key.text] = value(sides[2])
+                    continue
+            open_ = True
+        return Value(MAP, items=items, open=open_, line=line)
+    if kind == "parenthesized_expression" and node.named_children:
+        return value(node.named_children[0])
+    return Value("other", line=line)
+
+
+def _arguments(node: Any) -> list[Any]:
+    for child in node.named_children:
+        if child.type == "value_arguments":
+            return [a for a in child.named_children if a.type == "value_argument"]
+        if child.type == "call_suffix":
+            return _arguments(child)
+    return []
+
+
+def read_call(node: Any, file: str) -> Call | None:
+    if not node.named_children:
+        return None
+    args: list[Value] = []
+    named: dict[str, Value] = {}
+    for argument in _arguments(node):
+        parts = [c for c in argument.named_children if c.type not in _COMMENTS]
+        is_named = any(c.type == "=" for c in argument.children) and len(parts) >= 2
+        if is_named:
+            named[_text(parts[0])] = value(parts[-1])
+        elif any(c.type == "*" for c in argument.children):
+            args.append(Value("spread"))
+        elif parts:
+            args.append(value(parts[-1]))
+    row, column = node.start_point
+    return Call(file, row + 1, column + 1, dotted(node.named_children[0]), tuple(args), named)

@@ -1,0 +1,95 @@
+"""Python: `receiver.method(args, name=value)` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.status.source import MAP, OTHER_VALUE, STRING, Call, Value, unescape
+
+QUERY = "(call) @call"
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def dotted(node: Any) -> str:
+    kind = node.type
+    if kind == "identifier":
+        return _text(node)
+    if kind == "attribute":
+        obj, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
+        left = dotted(obj) if obj is not None else "?"
+        return f"{left}.{_text(attr)}" if attr is not None else left
+    if kind == "call":
+        function = node.child_by_field_name("function")
+        return dotted(function) if function is not None else "?"
+    return "?"
+
+
+def _string(node: Any) -> str | None:
+    """A string literal's text; None when it interpolates (an f-string with `{...}`)."""
+    if node.type == "concatenated_string":
+        parts = [_string(c) for c in node.named_children if c.type == "string"]
+        return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
+    prefix = ""
+    text = []
+    for child in node.named_children:
+        if child.type == "string_start":
+            prefix = _text(child).lower()
+        elif child.type == "interpolation":
+            return None
+        elif child.type == "string_content":
+            raw = _text(child)
+            text.append(raw if "r" in prefix else unescape(raw))
+        elif child.type == "escape_sequence":
+            text.append(unescape(_text(child)))
+    return "".join(text)
+
+
+def value(node: Any) -> Value:
+    kind, line = node.type, node.start_point[0] + 1
+    if kind == "parenthesized_expression" and node.named_children:
+        return value(node.named_children[0])
+    if kind in ("string", "concatenated_string"):
+        text = _string(node)
+        return Value(STRING, text, line=line) if text is not None else Value("other", line=line)
+    if kind == "dictionary":
+        items: dict[str, Value] = {}
+        open_ = False
+        for child in node.named_children:
+            if child.type == "pair":
+                key, item = child.child_by_field_name("key"), child.child_by_field_name("value")
+                name = _string(key) if key is not None and key.type == "string" else None
+                if name is None:
+                    open_ = True
+                else:
+                    items[name] = value(item) if item is not None else OTHER_VALUE
+            elif child.type != "comment":
+                open_ = True  # **spread, or a comprehension
+        return Value(MAP, items=items, open=open_, line=line)
+    if kind == "call" and dotted(node) == "dict":  # dict(a=1, b=2)
+        call = read_call(node, "")
+        if call is not None and not call.args:
+            return Value(MAP, items=dict(call.named), line=line)
+    return Value("other", line=line)
+
+
+def read_call(node: Any, file: str) -> Call | None:
+    function, arguments = node.child_by_field_name("function"), node.child_by_field_name(
+        "arguments")  # fmt: skip
+    if function is None or arguments is None or arguments.type != "argument_list":
+        return None
+    args: list[Value] = []
+    named: dict[str, Value] = {}
+    for child in arguments.named_children:
+        if child.type == "keyword_argument":
+            name, item = child.child_by_field_name("name"), child.child_by_field_name("value")
+            if name is not None and item is not None:
+                named[_text(name)] = value(item)
+        elif child.type in ("list_splat", "dictionary_splat"):
+            args.append(Value("spread"))
+        elif child.type != "comment":
+            args.append(value(child))
+    row, column = node.start_point
+    return Call(file, row + 1, column + 1, dotted(function), tuple(args), named)

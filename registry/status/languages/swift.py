@@ -1,0 +1,81 @@
+"""Swift: `receiver.method(label: value, ...)` calls; `["key": v]` dictionaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.status.source import MAP, STRING, Call, Value, unescape
+
+QUERY = "(call_expression) @call"
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def dotted(node: Any) -> str:
+    kind = node.type
+    if kind in ("simple_identifier", "self_expression", "type_identifier"):
+        return _text(node)
+    if kind == "navigation_expression":
+        target, suffix = node.child_by_field_name("target"), node.child_by_field_name("suffix")
+        left = dotted(target) if target is not None else ""
+        right = suffix.child_by_field_name("suffix") if suffix is not None else None
+        name = _text(right) if right is not None else "?"
+        return f"{left}.{name}" if left else name
+    if kind == "call_expression" and node.named_children:
+        return dotted(node.named_children[0])
+    if kind == "user_type" and node.named_children:
+        return ".".join(_text(c) for c in node.named_children)
+    if kind in ("tuple_expression", "parenthesized_expression") and node.named_children:
+        return dotted(node.named_children[0])
+    return "?"
+
+
+def value(node: Any) -> Value:
+    kind, line = node.type, node.start_point[0] + 1
+    if kind in ("line_string_literal", "multi_line_string_literal"):
+        if node.child_by_field_name("interpolation") is not None:
+            return Value("other", line=line)
+        parts = []
+        for child in node.named_children:
+            if child.type == "interpolated_expression":
+                return Value("other", line=line)
+            raw = _text(child)
+            parts.append(unescape(raw) if child.type == "str_escaped_char" else raw)
+        return Value(STRING, "".join(parts), line=line)
+    if kind == "dictionary_literal":
+        keys = node.children_by_field_name("key")
+        values = node.children_by_field_name("value")
+        items: dict[str, Value] = {}
+        open_ = False
+        for key, item in zip(keys, values, strict=False):
+            found = value(key)
+            if found.kind == STRING and found.text is not None:
+                items[found.text] = value(item)
+            else:
+                open_ = True
+        return Value(MAP, items=items, open=open_, line=line)
+    return Value("other", line=line)
+
+
+def read_call(node: Any, file: str) -> Call | None:
+    if not node.named_children:
+        return None
+    suffix = next((c for c in node.named_children if c.type == "call_suffix"), None)
+    arguments = next((c for c in suffix.named_children if c.type == "value_arguments"),
+                     None) if suffix is not None else None  # fmt: skip
+    args: list[Value] = []
+    named: dict[str, Value] = {}
+    for argument in arguments.named_children if arguments is not None else ():
+        if argument.type != "value_argument":
+            continue
+        label, item = argument.child_by_field_name("name"), argument.child_by_field_name("value")
+        if item is None:
+            continue
+        if label is not None:
+            named[_text(label).strip()] = value(item)
+        else:
+            args.append(value(item))
+    row, column = node.start_point
+    return Call(file, row + 1, column + 1, dotted(node.named_children[0]), tuple(args), named)

@@ -1,0 +1,101 @@
+"""Walk an application's source tree: its calls, and the files trackplan generated in it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from registry.status.languages import EXTENSIONS, LANGUAGE_OF, calls_in
+from registry.status.source import Call
+
+# Folders that hold other people's code or build output, never the app's own calls.
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "bower_components", "vendor", "Pods", "Carthage",
+    "DerivedData", ".build", "build", "dist", "out", "target", ".gradle", ".idea", ".venv",
+    "venv", "env", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "coverage",
+    ".next", ".nuxt", "site-packages", "trackplan-plans",
+})  # fmt: skip
+MAX_FILE_BYTES = 2 * 1024 * 1024  # bigger sources are bundles or generated data
+# The header `trackplan generate` writes: its second line names the plan it came from.
+GENERATED = re.compile(rb"\A(?://|#) (?:Code g|G)enerated by trackplan [^\n]*\n(?://|#) Plan "
+                       rb"(\S+) (\S+), from ")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A file `trackplan generate` wrote: its language and the plan it says it came from."""
+
+    file: str
+    language: str
+    plan: str
+    version: str
+    text: str
+
+
+@dataclass
+class Scan:
+    calls: list[tuple[Call, str]] = field(default_factory=list)  # (call, language)
+    generated: list[Generated] = field(default_factory=list)
+    files: int = 0  # source files read
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+
+
+def source_files(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator[Path]:
+    """Source files below `paths` in a stable order, skipping build output, dependencies,
+    hidden folders and what `exclude` (globs on the path as given) names."""
+    patterns = tuple(exclude)
+
+    def excluded(path: Path) -> bool:
+        text = path.as_posix()
+        return any(fnmatchcase(text, p) or fnmatchcase(path.name, p) for p in patterns)
+
+    for root in paths:
+        if root.is_file():
+            if root.suffix in EXTENSIONS and not excluded(root):
+                yield root
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")
+                             and not excluded(Path(folder, d)))  # fmt: skip
+            for name in sorted(files):
+                path = Path(folder, name)
+                if path.suffix in EXTENSIONS and not name.endswith(".min.js") \
+                        and not excluded(path):  # fmt: skip
+                    yield path
+
+
+def scan(paths: Iterable[Path], tokens: Iterable[bytes], exclude: Iterable[str] = (),
+         progress: Callable[[int], None] | None = None) -> Scan:  # fmt: skip
+    """Read every source file once: a file that holds none of `tokens` (the callees' last
+    names) is not parsed at all; a file trackplan generated is kept aside, not scanned."""
+    found = Scan()
+    needles = tuple(tokens)
+    for path in source_files(paths, exclude):
+        name = path.as_posix()
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                found.skipped.append((name, f"over {MAX_FILE_BYTES // 2**20} MiB"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            found.skipped.append((name, exc.strerror or "unreadable"))
+            continue
+        found.files += 1
+        if progress is not None:
+            progress(found.files)
+        _module, grammar = EXTENSIONS[path.suffix]
+        language = LANGUAGE_OF[grammar]
+        generated = GENERATED.match(data)
+        if generated is not None:
+            plan, version = (g.decode("utf-8", "replace") for g in generated.groups())
+            text = data.decode("utf-8", "replace")
+            found.generated.append(Generated(name, language, plan, version, text))
+            continue
+        if needles and not any(n in data for n in needles):
+            continue
+        found.calls += [(call, language) for call in calls_in(name, data, grammar)]
+    return found

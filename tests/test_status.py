@@ -1,0 +1,231 @@
+"""`trackplan status` on small apps written for the tests, one per language: generated
+calls, direct SDK calls, a renamed event still sent, dynamic names, look-alikes in comments
+and strings that must not count, and property typos — held against examples/acme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult, write_files
+
+Cli = Callable[..., CliResult]
+ACME = Path(__file__).resolve().parents[1] / "examples" / "acme"
+
+APPS: dict[str, dict[str, str]] = {
+    "typescript": {
+        "src/app.tsx": """import { createTracker } from "./tracking/shop";
+const tracker = createTracker({ track: (event, props) => analytics.track(event, props) });
+export const Buy = () => <button onClick={() => tracker.trackCartViewed({ cart_id: "c1", cart_idd: 2 })} />;
+analytics.track("Signup", { method: "email" });
+analytics.track(`Order ${step}`);
+// analytics.track("Commented Out");
+const hint = 'analytics.track("In A String")';
+window.analytics.track("Debugger Call Expanded", { source_id: "s1" });
+other.track("Not An SDK Call");
+"""
+    },
+    "python": {
+        "app/views.py": """import analytics
+from tracking.shop import Tracker
+
+def buy(user, tracker: Tracker):
+    tracker.track_cart_viewed({"cart_id": "c1", "cart_idd": 2})
+    analytics.track(user.id, "Signup", {"method": "email"})
+    analytics.track(user.id, f"Order {step}")
+    # analytics.track(user.id, "Commented Out")
+    hint = 'analytics.track(user.id, "In A String")'
+    posthog.capture("Debugger Call Expanded", distinct_id=user.id)
+    other.track(user.id, "Not An SDK Call")
+"""
+    },
+    "kotlin": {
+        "app/Checkout.kt": """package app
+
+fun buy(tracker: ShopTracking.Tracker, step: String) {
+    tracker.trackCartViewed(CartViewed(cartId = "c1"))
+    analytics.track("Signup", mapOf("method" to "email", "metod" to 1))
+    analytics.track("Order ${step}")
+    // analytics.track("Commented Out")
+    val hint = "analytics.track(\\"In A String\\")"
+    PostHog.capture(event = "Debugger Call Expanded")
+    other.track("Not An SDK Call")
+    analytics.track("Products Searched", mapOf("qurey" to "socks"))
+}
+"""
+    },
+    "swift": {
+        "App/Checkout.swift": """func buy(tracker: ShopTracking.Tracker, step: String) {
+    tracker.trackCartViewed(.init(cartId: "c1"))
+    analytics.track(name: "Signup", properties: ["method": "email", "metod": 1])
+    analytics.track(name: "Order \\(step)")
+    // analytics.track(name: "Commented Out")
+    let hint = "analytics.track(name: \\"In A String\\")"
+    Mixpanel.mainInstance().track(event: "Debugger Call Expanded")
+    other.track(name: "Not An SDK Call")
+    analytics.track(name: "Products Searched", properties: ["qurey": "socks"])
+}
+"""
+    },
+    "java": {
+        "src/main/java/app/Checkout.java": """package app;
+
+class Checkout {
+    void buy(ShopTracking.Tracker tracker, String step) {
+        tracker.trackCartViewed(ShopTracking.CartViewedProperties.builder("c1").build());
+        analytics.track("Signup", Map.of("method", "email", "metod", 1));
+        analytics.track("Order " + step);
+        // analytics.track("Commented Out");
+        String hint = "analytics.track(\\"In A String\\")";
+        Amplitude.getInstance().logEvent("Debugger Call Expanded");
+        other.track("Not An SDK Call");
+        analytics.track("Products Searched", Map.of("qurey", "socks"));
+    }
+}
+"""
+    },
+    "go": {
+        "app/checkout.go": """package app
+
+func Buy(tracker *shop.Tracker, step string) {
+	tracker.TrackCartViewed(shop.CartViewed{CartID: "c1"})
+	client.Enqueue(analytics.Track{Event: "Signup", Properties: map[string]any{"method": "email", "metod": 1}})
+	client.Enqueue(analytics.Track{Event: "Order " + step})
+	// client.Enqueue(analytics.Track{Event: "Commented Out"})
+	hint := "analytics.Track{Event: \\"In A String\\"}"
+	client.Enqueue(posthog.Capture{Event: "Debugger Call Expanded"})
+	other.Track("Not An SDK Call")
+	client.Enqueue(analytics.Track{Event: "Products Searched", Properties: map[string]any{"qurey": "socks"}})
+}
+"""
+    },
+}
+
+
+def _status(run_cli: Cli, root: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    done = run_cli("status", str(root), "--repo", str(ACME), "--format", "json", *args)
+    assert done.code in (0, 1), done.err
+    return done.code, done.json()
+
+
+def _where(findings: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return sorted((Path(f["file"]).name, f["line"]) for f in findings)
+
+
+@pytest.mark.parametrize("language", sorted(APPS))
+def test_each_language_is_held_against_the_plan(
+    language: str, run_cli: Cli, tmp_path: Path
+) -> None:
+    app = write_files(tmp_path / "app", APPS[language])
+    code, data = _status(run_cli, app)
+    found = data["findings"]
+    assert code == 1  # an unplanned (renamed) event is sent
+    # The renamed event, said as such; nothing from the comment, the string or other.track.
+    [unplanned] = found["unplanned"]
+    assert unplanned["event"] == "Signup" and unplanned["renamed_to"] == "Signed Up"
+    assert "still sends the old name of 'Signed Up'" in unplanned["message"]
+    assert [f["call"] for f in found["dynamic"] if f["line"] > 3] != []  # the built name
+    names = {f.get("event") for kind in found.values() for f in kind}
+    assert not names & {"Commented Out", "In A String", "Not An SDK Call"}
+    # The generated call counts: Cart Viewed is called; the deprecated event is flagged.
+    called = {f["event"] for f in found["planned_never_called"]}
+    assert "Cart Viewed" not in called and "Product Viewed" in called
+    [deprecated] = found["deprecated_called"]
+    assert deprecated["event"] == "Debugger Call Expanded" and deprecated["sunset"] == "2027-06-30"
+    # Property keys written as literals: the typo is drift, with the planned key it meant.
+    typos = {(f["event"], f["property"], f.get("closest")) for f in found["property_drift"]
+             if f["problem"] == "unknown"}  # fmt: skip
+    if language in ("typescript", "python"):
+        assert ("Cart Viewed", "cart_idd", "cart_id") in typos
+    else:  # typed Trackers: their compilers check keys; the SDK call's literal map is read
+        assert ("Products Searched", "qurey", "query") in typos
+    assert data["summary"]["unplanned"] == 1
+
+
+def test_a_dynamic_name_is_counted_with_its_place_never_guessed(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    app = write_files(tmp_path / "app", APPS["typescript"])
+    _, data = _status(run_cli, app)
+    assert _where(data["findings"]["dynamic"]) == [("app.tsx", 2), ("app.tsx", 5)]
+
+
+def test_an_unplanned_typo_names_the_closest_event_and_fails(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {"a.py": (
+        'analytics.track(uid, "Order Complete", {"order_id": "o1"})\n'
+        'analytics.track(uid, "Products Searched", {"query": "socks"})\n'
+    )})  # fmt: skip
+    code, data = _status(run_cli, app, "--plan", "shop")
+    assert code == 1
+    [typo] = data["findings"]["unplanned"]
+    assert (typo["event"], typo["closest"], typo["line"]) == (
+        "Order Complete",
+        "Order Completed",
+        1,
+    )
+    assert data["plans"] == [{"plan": "shop", "version": "0.0.0-unreleased", "events": 12,
+                              "called": 1}]  # fmt: skip
+    # Planned-never-called alone is a warning: it fails only with --fail-on warning.
+    clean = write_files(tmp_path / "clean", {"a.py": 'analytics.track(u, "Products Searched")\n'})
+    assert _status(run_cli, clean, "--plan", "shop")[0] == 0
+    assert _status(run_cli, clean, "--plan", "shop", "--fail-on", "warning")[0] == 1
+
+
+def test_required_properties_left_out_of_a_literal_are_drift(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {"a.js": (
+        'analytics.track("Products Searched", { results: 3 });\n'
+        'analytics.track("Products Searched", { results: 3, ...more });\n'
+    )})  # fmt: skip
+    _, data = _status(run_cli, app, "--plan", "shop")
+    drift = [(f["line"], f["property"], f["problem"]) for f in data["findings"]["property_drift"]]
+    assert drift == [(1, "query", "missing-required")]  # the spread may carry it: not said
+
+
+def test_stale_generated_code_is_found_by_its_header(run_cli: Cli, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    done = run_cli("generate", "--lang", "python", "--repo", str(ACME), "--plan", "shop",
+                   "--out", str(app / "tracking"))  # fmt: skip
+    assert done.code == 0, done.err
+    _, data = _status(run_cli, app, "--plan", "shop")
+    assert data["findings"]["stale_generated"] == []
+    (generated,) = (app / "tracking").glob("*.py")
+    generated.write_text(generated.read_text().replace("Cart Viewed", "Cart Seen"))
+    code, data = _status(run_cli, app, "--plan", "shop")
+    [stale] = data["findings"]["stale_generated"]
+    assert code == 1 and stale["file"].endswith(generated.name) and stale["language"] == "python"
+
+
+def test_status_calls_in_trackplan_yaml_name_more_tracking_calls(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    app = write_files(tmp_path / "app", {
+        "trackplan.yaml": "status:\n  calls:\n    - call: telemetry.emit\n      event: [name, 0]\n"
+                          "      properties: 1\n  exclude: ['legacy']\n",
+        "src/a.ts": 'telemetry.emit("Order Complete", {});\n',
+        "legacy/b.ts": 'analytics.track("Ghost Event", {});\n',
+    })  # fmt: skip
+    _, data = _status(run_cli, app, "--plan", "shop")
+    assert [(f["event"], f["call"]) for f in data["findings"]["unplanned"]] == [
+        ("Order Complete", "telemetry.emit")]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_every_format_names_the_calling_line(fmt: str, run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {"a.ts": '\nanalytics.track("Order Complete", {});\n'})
+    done = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format", fmt)
+    assert done.code == 1
+    line = next(x for x in done.out.splitlines() if "Order Complete'" in x)
+    if fmt == "github":
+        assert line.startswith("::error file=") and ",line=2," in line
+    else:
+        assert "a.ts:2:1" in line
+
+
+def test_a_missing_path_or_plan_is_a_usage_error(run_cli: Cli, tmp_path: Path) -> None:
+    done = run_cli("status", str(tmp_path / "nope"), "--repo", str(ACME))
+    assert done.code == 2 and "no such file or folder" in done.err
+    done = run_cli("status", str(tmp_path), "--repo", str(ACME), "--plan", "ghost")
+    assert done.code == 2
