@@ -106,9 +106,11 @@ def test_action_yml_runs_the_entry_point_with_every_input() -> None:
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
     assert '--no-build-isolation "${{ github.action_path }}"' in steps[1]["run"]  # its version
-    assert steps[-1]["run"] == "trackplan action"
-    passed = {k.removeprefix("INPUT_").lower() for k in steps[-1]["env"] if k.startswith("INPUT_")}
-    assert passed == set(action["inputs"]) - {"github-token"}
+    [review] = [s for s in steps if s.get("run") == "trackplan action"]
+    assert review["if"] == "inputs.mode != 'status'"
+    passed = {k.removeprefix("INPUT_").lower() for k in review["env"] if k.startswith("INPUT_")}
+    status_only = {"mode", "paths", "lock"}  # the status step's (tested below)
+    assert passed == set(action["inputs"]) - {"github-token"} - status_only
 
 
 def test_a_registry_in_a_folder_of_the_repository(
@@ -175,3 +177,27 @@ def test_with_a_personal_token_the_action_edits_its_own_comment_only(
         _environment(monkeypatch, gh, tmp_path, "pull_request", opened,
                      comment_author="not a login!")  # fmt: skip
         assert run_cli("action").code == 2
+
+
+def test_status_mode_runs_trackplan_status_with_the_inputs_as_arguments(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    steps = YAML(typ="safe").load((ROOT / "action.yml").read_text())["runs"]["steps"]
+    [step] = [s for s in steps if s.get("if") == "inputs.mode == 'status'"]
+    stub = tmp_path / "bin" / "trackplan"
+    stub.parent.mkdir()
+    stub.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > "$ARGS_OUT"\n')
+    stub.chmod(0o755)
+    env = {**os.environ, "PATH": f"{stub.parent}{os.pathsep}{os.environ['PATH']}",
+           "ARGS_OUT": str(tmp_path / "args"), "INPUT_FAIL-ON": "breaking",
+           "INPUT_PATHS": "web  ios", "INPUT_LOCK": "apps/trackplan.lock"}  # fmt: skip
+    # An input is data, never shell: `$(...)` in a path stays a path.
+    env["INPUT_PATHS"] += " $(touch pwned)"
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "args").read_text().splitlines() == [
+        "status", "web", "ios", "$(touch", "pwned)", "--lock", "apps/trackplan.lock",
+        "--format", "github", "--fail-on", "error"]  # fmt: skip
+    assert not (tmp_path / "pwned").exists()

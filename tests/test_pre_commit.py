@@ -20,8 +20,9 @@ PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) o
 pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed")
 
 
-def _try(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    command = [str(PRE_COMMIT), "try-repo", str(ROOT), "trackplan-validate"]
+def _try(repo: Path, home: Path, *files: str,
+         hook: str = "trackplan-validate") -> subprocess.CompletedProcess[str]:  # fmt: skip
+    command = [str(PRE_COMMIT), "try-repo", str(ROOT), hook]
     command += ["--files", *files] if files else ["--all-files"]
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -46,3 +47,15 @@ def test_the_hook_validates_plan_files_and_skips_others(tmp_path: Path) -> None:
     assert "plans/web/plan.yaml:4:3: error event-name-case" in bad.stdout
     other = _try(repo, home, "README.md")  # not a registry file: the hook does not run
     assert other.returncode == 0 and "Skipped" in other.stdout
+
+
+def test_the_status_hook_holds_an_app_against_its_lock(tmp_path: Path) -> None:
+    from tests.test_status import released_app
+
+    app = released_app(tmp_path)
+    git(app, "init", "-q", "-b", "main")
+    git(app, "add", "-A")
+    git(app, "commit", "-q", "-m", "app")
+    done = _try(app, tmp_path / "pre-commit-home", hook="trackplan-status")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "still sends the old name of 'Signed Up'" in done.stdout

@@ -105,6 +105,46 @@ func Buy(tracker *shop.Tracker, step string) {
 }
 
 
+def released_app(tmp_path: Path) -> Path:
+    """An app repository that pulled plan web 2.0.0 (Signup renamed to Signed Up) into its
+    trackplan.lock, and still sends the old name."""
+    import os
+
+    from tests.test_pull import PLAN, V1, commit, make_history
+    from trackplan.cli import main
+
+    repo = make_history(tmp_path / "registry")
+    assert main(["release", "--repo", str(repo)]) == 0
+    renamed = V1.replace("  Signup:\n", "  Signed Up:\n    renamed_from: [Signup]\n")
+    commit(repo, "Rename", {PLAN: renamed})
+    assert main(["release", "--repo", str(repo)]) == 0
+    app = write_files(tmp_path / "app", {"src/signup.ts": (
+        'analytics.track("Signup", { type: "organic", app_version: "1.0.0" });\n')})  # fmt: skip
+    here = os.getcwd()
+    try:
+        os.chdir(app)
+        assert main(["pull", "web@latest", "--from", str(repo)]) == 0
+    finally:
+        os.chdir(here)
+    return app
+
+
+def test_an_app_is_held_against_the_versions_its_lock_pins(
+    run_cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = released_app(tmp_path)
+    capsys.readouterr()  # what releasing and pulling printed
+    monkeypatch.chdir(app)
+    done = run_cli("status", "src", "--lock", "--format", "json")
+    assert done.code == 1, (done.out, done.err)
+    [old] = done.json()["findings"]["unplanned"]
+    assert (old["event"], old["renamed_to"], old["line"]) == ("Signup", "Signed Up", 1)
+    assert done.json()["plans"][0]["version"] == "2.0.0"
+
+
 def _status(run_cli: Cli, root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     done = run_cli("status", str(root), "--repo", str(ACME), "--format", "json", *args)
     assert done.code in (0, 1), done.err
