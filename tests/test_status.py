@@ -143,6 +143,8 @@ def test_an_app_is_held_against_the_versions_its_lock_pins(
     [old] = done.json()["findings"]["unplanned"]
     assert (old["event"], old["renamed_to"], old["line"]) == ("Signup", "Signed Up", 1)
     assert done.json()["plans"][0]["version"] == "2.0.0"
+    # In an app's repository the lock is the default source.
+    assert run_cli("status", "src", "--format", "json").json() == done.json()
 
 
 def _status(run_cli: Cli, root: Path, *args: str) -> tuple[int, dict[str, Any]]:

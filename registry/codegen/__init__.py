@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from registry.codegen import golang, java, jvm, kotlin, python, swift, typescript
 from registry.codegen.model import PlanModel
@@ -21,10 +21,11 @@ LANGUAGES: dict[str, Generator] = {
 }
 
 
-# The `Tracker` method of each event in each language (method -> event name).
-CALL_NAMES: dict[str, Callable[[PlanModel], dict[str, str]]] = {
+# The `Tracker` method of each event in each language (method -> event name), from
+# (event, ident) pairs (registry.codegen.model.event_idents).
+CALL_NAMES: dict[str, Callable[[Iterable[tuple[str, str]]], dict[str, str]]] = {
     typescript.LANGUAGE: typescript.call_names,
-    python.LANGUAGE: lambda plan: python.call_names(plan),
+    python.LANGUAGE: lambda events: python.call_names(events),
     golang.LANGUAGE: golang.call_names,
     java.LANGUAGE: jvm.call_names,
     kotlin.LANGUAGE: jvm.call_names,

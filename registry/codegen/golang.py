@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from registry.codegen import model as m
@@ -156,10 +157,10 @@ def _field(f: m.Field, ident: str) -> dict[str, object]:
             "doc": code_comment(one_line(f.doc)), "sent_always": f.required}  # fmt: skip
 
 
-def call_names(plan: m.PlanModel) -> dict[str, str]:
-    """The `Tracker` method of each event (method -> event): what `trackplan status`
-    recognises as a call of the event."""
-    return {"Track" + event.ident: event.name for event in plan.events}
+def call_names(events: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event) from (event, ident) pairs: what
+    `trackplan status` recognises as a call of the event."""
+    return {"Track" + ident: name for name, ident in events}
 
 
 def _event(event: m.EventModel, constructors: Namer) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -183,11 +183,11 @@ def nullable(ref: m.TypeRef) -> bool:
 FieldData = Callable[[Member, str], dict[str, object]]
 
 
-def call_names(plan: m.PlanModel) -> dict[str, str]:
-    """The `Tracker` method of each event (method -> event), as Java, Kotlin and Swift name
-    them: what `trackplan status` recognises as a call of the event."""
+def call_names(events: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event) from (event, ident) pairs, as
+    Java, Kotlin and Swift name them: what `trackplan status` recognises as a call."""
     methods = Namer(taken={"identify", "group", "send", "report"})
-    return {methods.give("track" + event.ident, event.name): event.name for event in plan.events}
+    return {methods.give("track" + ident, name): name for name, ident in events}
 
 
 def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
@@ -214,7 +214,8 @@ def template_data(plan: m.PlanModel, types: Types, field_data: FieldData,
         walk(event.shape, False)
     for traits in (plan.identify, plan.group):
         walk(traits, False)
-    methods = {event: method for method, event in call_names(plan).items()}
+    named = call_names((e.name, e.ident) for e in plan.events)
+    methods = {event: method for method, event in named.items()}
     events = []
     for event in plan.events:
         lines = [doc(line) for line in event.doc]

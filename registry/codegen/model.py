@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +140,17 @@ class PlanModel:
     collisions: tuple[Collision, ...]
 
 
+def event_idents(names: Iterable[str], idents: Namer | None = None) -> list[tuple[str, str]]:
+    """(event name, its PascalCase identifier, unique in the plan), in name order: what
+    every language's Tracker method is named after."""
+    idents = idents or Namer()
+    found = []
+    for name in sorted(names):
+        base = pascal(name) or "Event"
+        found.append((name, idents.give("Event" + base if base[:1].isdigit() else base, name)))
+    return found
+
+
 def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
                 sha256: str) -> PlanModel:  # fmt: skip
     """The model of a plan from its plan document and schema bundle (release artifacts)."""
@@ -146,10 +158,8 @@ def build_model(document: dict[str, Any], bundle: dict[str, Any], source: str,
     defs = bundle.get("$defs", {})
     schemas = defs.get("events", {})
     events = []
-    for name in sorted(schemas):
+    for name, ident in event_idents(schemas, idents):
         spec = document.get("events", {}).get(name, {})
-        base = pascal(name) or "Event"
-        ident = idents.give("Event" + base if base[:1].isdigit() else base, name)
         docs = _Docs(document, spec)
         schema = schemas[name]
         events.append(EventModel(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+from collections.abc import Iterable
 
 from registry.codegen.formats import formats_for
 from registry.codegen.model import (
@@ -40,7 +41,8 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
     for traits in (plan.identify, plan.group):
         _shapes(traits, shapes)
     methods = Namer(taken={"identify", "group"})
-    functions = {event: name for name, event in call_names(plan, methods).items()}
+    named = call_names(((e.name, e.ident) for e in plan.events), methods)
+    functions = {event: name for name, event in named.items()}
     text = (
         environment()
         .get_template("python.py.j2")
@@ -80,11 +82,11 @@ def _field(f: Field) -> dict[str, object]:
             "doc": code_comment(one_line(f.doc))}  # fmt: skip
 
 
-def call_names(plan: PlanModel, methods: Namer | None = None) -> dict[str, str]:
-    """The `Tracker` method of each event (method -> event): what `trackplan status`
-    recognises as a call of the event."""
+def call_names(events: Iterable[tuple[str, str]], methods: Namer | None = None) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event) from (event, ident) pairs: what
+    `trackplan status` recognises as a call of the event."""
     methods = methods or Namer(taken={"identify", "group"})
-    return {methods.give("track_" + snake_ident(e.ident), e.name): e.name for e in plan.events}
+    return {methods.give("track_" + snake_ident(ident), name): name for name, ident in events}
 
 
 def _event(event: EventModel, function: str) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from registry.codegen.formats import formats_for
 from registry.codegen.model import (
@@ -45,10 +46,10 @@ def generate(plan: PlanModel, trackplan: str) -> dict[str, str]:
     return {file_name(plan): text}
 
 
-def call_names(plan: PlanModel) -> dict[str, str]:
-    """The `Tracker` method of each event (method -> event): what `trackplan status`
-    recognises as a call of the event."""
-    return {"track" + event.ident: event.name for event in plan.events}
+def call_names(events: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The `Tracker` method of each event (method -> event) from (event, ident) pairs: what
+    `trackplan status` recognises as a call of the event."""
+    return {"track" + ident: name for name, ident in events}
 
 
 def _event(event: EventModel) -> dict[str, object]:

@@ -94,6 +94,9 @@ class _Plans:
     events: dict[str, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict)
     former: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     by_snake: dict[str, list[str]] = field(default_factory=dict)
+    # Event names by the lower-case trigrams they hold: the few worth a full comparison.
+    trigrams: dict[str, list[str]] = field(default_factory=dict)
+    closest_cache: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for doc in self.documents:
@@ -102,6 +105,23 @@ class _Plans:
                 self.by_snake.setdefault(_snake(name), []).append(name)
                 for old in body.get("renamed_from") or ():
                     self.former.setdefault(str(old), []).append((doc["plan"], name))
+        for name in self.events:
+            for gram in _trigrams(name):
+                self.trigrams.setdefault(gram, []).append(name)
+
+    def closest(self, name: str) -> str | None:
+        """The planned event a name most likely means (difflib's ratio >= 0.6), compared
+        only with the events sharing most trigrams with it: 2,000 full comparisons per
+        unplanned call would dominate a scan."""
+        if name not in self.closest_cache:
+            shared: dict[str, int] = {}
+            for gram in _trigrams(name):
+                for candidate in self.trigrams.get(gram, ()):
+                    shared[candidate] = shared.get(candidate, 0) + 1
+            ranked = sorted(shared, key=lambda n: (-shared[n], n))[:CANDIDATES]
+            close = difflib.get_close_matches(name, ranked, n=1, cutoff=0.6)
+            self.closest_cache[name] = close[0] if close else None
+        return self.closest_cache[name]
 
     def traits(self, kind: str) -> dict[str, Mapping[str, Any]]:
         found: dict[str, Mapping[str, Any]] = {}
@@ -112,6 +132,14 @@ class _Plans:
     def common(self, plan: str) -> Mapping[str, Any]:
         doc = next((d for d in self.documents if d["plan"] == plan), {})
         return (doc.get("common") or {}).get("properties") or {}
+
+
+CANDIDATES = 40
+
+
+def _trigrams(name: str) -> set[str]:
+    text = f"  {name.lower()} "
+    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
 def _snake(name: str) -> str:
@@ -135,6 +163,7 @@ def build_report(
     findings: list[Finding] = []
     recognised = 0
     today = today or date.today()
+    by_name, globbed = _by_last_name(specs)
     for call, language in scan.calls:
         sent = generated_calls.get(language, {}).get(call.method) if "." in call.callee else None
         if sent:
@@ -145,7 +174,8 @@ def build_report(
             if language in MAP_LANGUAGES and call.args:
                 findings += _drift(call, sent[0][1], call.args[0], plans)
             continue
-        spec = next((s for s in specs if s.matches(call, language)), None)
+        spec = next((s for s in by_name.get(call.method, globbed) if s.matches(call, language)),
+                    None)  # fmt: skip
         if spec is None:
             continue
         name_value = argument(call, spec.event)
@@ -193,6 +223,26 @@ def build_report(
                         scan.files, recognised, scan.skipped)  # fmt: skip
 
 
+def _by_last_name(specs: Sequence[CallSpec]) -> tuple[dict[str, list[CallSpec]], list[CallSpec]]:
+    """The specs a call's last name can match, in their order: most calls are ruled out by
+    one dictionary look-up. Specs whose last name is a glob are tried on every call."""
+    globbed = [s for s in specs if any(_glob(p.rsplit(".", 1)[-1]) for p in s.call)]
+    names: dict[str, list[CallSpec]] = {}
+    for spec in specs:
+        for pattern in spec.call:
+            last = pattern.rsplit(".", 1)[-1]
+            if not _glob(last):
+                names.setdefault(last, [])
+    for last, found in names.items():
+        found += [s for s in specs if s in globbed or any(p.rsplit(".", 1)[-1] == last
+                                                          for p in s.call)]  # fmt: skip
+    return names, globbed
+
+
+def _glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
 def _from_iglu(uri: str, plans: _Plans) -> str | None:
     """The planned event an Iglu schema URI names: its name as the event's, or snake-cased."""
     name = iglu_name(uri)
@@ -213,10 +263,10 @@ def _unplanned(call: Call, name: str, plans: _Plans) -> Finding:
         return Finding(UNPLANNED, ERROR, f"event '{name}' is not planned: it still sends the "
                        f"old name of '{now}' (plan '{plan}')", call.file, call.line, call.column,
                        event=name, detail=detail)  # fmt: skip
-    close = difflib.get_close_matches(name, list(plans.events), n=1, cutoff=0.6)
+    close = plans.closest(name)
     if close:
-        detail["closest"] = close[0]
-    said = f"; did you mean '{close[0]}'?" if close else ""
+        detail["closest"] = close
+    said = f"; did you mean '{close}'?" if close else ""
     return Finding(UNPLANNED, ERROR, f"event '{name}' is not planned{said}", call.file,
                    call.line, call.column, event=name, detail=detail)  # fmt: skip
 

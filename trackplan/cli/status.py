@@ -9,7 +9,7 @@ from typing import Any
 
 from registry.about import installed_version
 from registry.codegen import CALL_NAMES, LANGUAGES
-from registry.codegen.model import PlanModel, build_model
+from registry.codegen.model import PlanModel, build_model, event_idents
 from registry.eventcheck.progress import Progress
 from registry.load.settings import settings_of
 from registry.load.snapshot import SETTINGS_FILE, FolderSnapshot, SnapshotError
@@ -27,6 +27,8 @@ from registry.status.report import FAIL_ON, build_report, render, tokens
 from registry.status.scan import Generated, scan
 from registry.text import plural
 from trackplan.cli.common import EXIT_FINDINGS, EXIT_OK, UsageError, parse_cache
+
+LOCK_FILE = "trackplan.lock"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     for language in sorted(languages & set(CALL_NAMES)):
         methods = generated_calls.setdefault(language, {})
         for artifacts in plans:
-            for method, event in CALL_NAMES[language](model(artifacts)).items():
+            events = (artifacts.bundle.get("$defs") or {}).get("events") or {}
+            for method, event in CALL_NAMES[language](event_idents(events)).items():
                 methods.setdefault(method, []).append((artifacts.plan, event))
     by_plan = {a.plan: a for a in plans}
 
@@ -84,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
 def _plans(args: argparse.Namespace) -> list[Artifacts]:
     """The plan versions to hold the code against (every plan of the source unless --plan)."""
     wanted = PlanRequest.parse(args.plan) if args.plan else None
+    if args.lock is None and args.repo is None and Path(LOCK_FILE).is_file():
+        args.lock = LOCK_FILE  # an app's repository: the versions it pulled
+    args.repo = args.repo or "."
     if args.lock is not None:
         found = from_lock(Path(args.lock), Path(args.plans), wanted)
     elif wanted is not None and wanted.range:
@@ -105,7 +111,7 @@ def _status_settings(args: argparse.Namespace) -> dict[str, Any]:
     """`status:` of trackplan.yaml: the app's own beside the first PATH or in the current
     folder, else the registry's (--repo)."""
     for folder in (Path(args.paths[0]) if Path(args.paths[0]).is_dir() else Path("."),
-                   Path("."), Path(args.repo)):  # fmt: skip
+                   Path("."), Path(args.repo or ".")):  # fmt: skip
         if (folder / SETTINGS_FILE).is_file():
             try:
                 return settings_of(FolderSnapshot(folder)).status
@@ -137,11 +143,13 @@ def add_parser(sub: Any) -> None:
                         help="source folders or files (default: .)")  # fmt: skip
     parser.add_argument("--plan", metavar="ID[@RANGE]",
                         help="one plan (default: every plan of the source)")  # fmt: skip
-    parser.add_argument("--repo", default=".", metavar="PATH",
-                        help="the registry folder or repository (default: .)")  # fmt: skip
+    parser.add_argument("--repo", default=None, metavar="PATH",
+                        help="the registry folder or repository (default: ., unless there "
+                        "is a trackplan.lock here)")  # fmt: skip
     parser.add_argument(
-        "--lock", nargs="?", const="trackplan.lock", default=None, metavar="FILE",
-        help="hold the code against the versions locked in FILE (default trackplan.lock)",
+        "--lock", nargs="?", const=LOCK_FILE, default=None, metavar="FILE",
+        help="hold the code against the versions locked in FILE (default trackplan.lock; "
+        "used without asking when it is in the current folder and --repo is not given)",
     )  # fmt: skip
     parser.add_argument("--plans", default="trackplan-plans", metavar="DIR",
                         help="where `trackplan pull` put the artifacts")  # fmt: skip
