@@ -271,3 +271,23 @@ def test_a_missing_path_or_plan_is_a_usage_error(run_cli: Cli, tmp_path: Path) -
     assert done.code == 2 and "no such file or folder" in done.err
     done = run_cli("status", str(tmp_path), "--repo", str(ACME), "--plan", "ghost")
     assert done.code == 2
+
+
+def test_a_large_tree_read_in_several_processes_reports_what_one_process_does(
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.status.scan as scanning
+
+    files = {f"src/m{i:04d}.ts": f'analytics.track("{"Order Complete" if i % 7 else "Cart Viewed"}",'
+             f' {{ n: {i} }});\n' for i in range(1200)}  # fmt: skip
+    app = write_files(tmp_path / "app", files)
+    parallel = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format",
+                       "json")  # fmt: skip
+    monkeypatch.setattr(scanning, "MAX_WORKERS", 1)
+    single = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format",
+                     "json")  # fmt: skip
+    assert parallel.out == single.out
+    data = parallel.json()
+    assert data["files"] == 1200 and data["summary"]["unplanned"] == 1200 - 172
+    lines = [f["file"] for f in data["findings"]["unplanned"]]
+    assert lines == sorted(lines)  # in file order, whoever read them
