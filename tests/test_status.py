@@ -291,3 +291,18 @@ def test_a_large_tree_read_in_several_processes_reports_what_one_process_does(
     assert data["files"] == 1200 and data["summary"]["unplanned"] == 1200 - 172
     lines = [f["file"] for f in data["findings"]["unplanned"]]
     assert lines == sorted(lines)  # in file order, whoever read them
+
+
+def test_hostile_sources_are_skipped_with_a_note_never_a_traceback(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    app = write_files(tmp_path / "app", {
+        "deep.ts": 'analytics.track("A", ' + "{a: " * 3000 + "1" + "}" * 3000 + ");\n",
+        "binary.js": b"\x00\xff\xfeanalytics.track(\x00\x01",
+        "ok.ts": 'analytics.track("Order Complete", {});\n',
+    })  # fmt: skip
+    done = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format", "json")
+    assert done.code == 1, done.err
+    assert "skipped" in done.err and "deep.ts: nested too deeply to read" in done.err
+    assert [f["file"].rsplit("/", 1)[-1] for f in done.json()["findings"]["unplanned"]] == [
+        "ok.ts"]  # fmt: skip

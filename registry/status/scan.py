@@ -126,5 +126,8 @@ def _scan_files(files: list[Path], needles: tuple[bytes, ...],
             continue
         if needles and not any(n in data for n in needles):
             continue
-        found.calls += [(call, language) for call in calls_in(name, data, grammar)]
+        try:
+            found.calls += [(call, language) for call in calls_in(name, data, grammar)]
+        except RecursionError:  # expressions nested thousands deep: minified or generated
+            found.skipped.append((name, "nested too deeply to read"))
     return found
