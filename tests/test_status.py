@@ -306,3 +306,18 @@ def test_hostile_sources_are_skipped_with_a_note_never_a_traceback(
     assert "skipped" in done.err and "deep.ts: nested too deeply to read" in done.err
     assert [f["file"].rsplit("/", 1)[-1] for f in done.json()["findings"]["unplanned"]] == [
         "ok.ts"]  # fmt: skip
+
+
+def test_identify_traits_typos_and_traits_never_sent(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {"a.ts": (
+        'tracker.identify("u1", { email: "a@b.c", nme: "A" });\n'
+        'analytics.identify("u2", { email: "d@e.f", login: "d" });\n'
+    )})  # fmt: skip
+    _, data = _status(run_cli, app, "--plan", "segment")
+    found = data["findings"]
+    assert [(f["line"], f["property"], f.get("event")) for f in found["property_drift"]] == [
+        (1, "nme", "$identify")]  # fmt: skip
+    never = sorted(f.get("trait", f["event"]) for f in found["planned_never_called"]
+                   if f["event"].startswith("$"))  # fmt: skip
+    # name and created_at are sent by no call; group is never called at all.
+    assert never == ["$group", "created_at", "name"]

@@ -139,6 +139,9 @@ DEFAULT_CALLS: tuple[CallSpec, ...] = (
         ("go",),
     ),
     _spec("Segment/RudderStack", ["analytics.Identify"], ["UserId"], ["Traits"], ("go",), IDENTIFY),
+    # The generated Trackers' own identify and group (a tracker by any name ending so).
+    _spec("trackplan", ["*racker.identify", "*racker.Identify"], [0], [1, "traits"], kind=IDENTIFY),
+    _spec("trackplan", ["*racker.group", "*racker.Group"], [0], [1, "traits"], kind=GROUP),
     _spec(
         "Snowplow",
         ["trackSelfDescribingEvent", "snowplow.trackSelfDescribingEvent"],

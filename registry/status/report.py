@@ -11,7 +11,7 @@ from typing import Any
 
 from registry.escape import clean
 from registry.lint.render import escape_data, escape_property, markdown_table
-from registry.status.calls import IDENTIFY, TRACK, CallSpec, argument, iglu_name
+from registry.status.calls import GROUP, IDENTIFY, TRACK, CallSpec, argument, iglu_name
 from registry.status.scan import Generated, Scan
 from registry.status.source import MAP, STRING, Call, Value
 from registry.text import plural
@@ -164,6 +164,7 @@ def build_report(
     recognised = 0
     today = today or date.today()
     by_name, globbed = _by_last_name(specs)
+    traits_sent: dict[str, list[Value | None]] = {}  # identify/group -> each call's traits
     for call, language in scan.calls:
         sent = generated_calls.get(language, {}).get(call.method) if "." in call.callee else None
         if sent:
@@ -184,6 +185,7 @@ def build_report(
         recognised += 1
         if spec.kind != TRACK:
             findings += _traits(call, spec, plans)
+            traits_sent.setdefault(spec.kind, []).append(argument(call, spec.properties))
             continue
         if name_value.kind != STRING or name_value.text is None:
             findings.append(Finding(DYNAMIC, INFO, f"{spec.sdk} call {call.callee}() sends an "
@@ -211,6 +213,7 @@ def build_report(
                 findings.append(Finding(
                     NEVER_CALLED, WARNING, f"event '{event}' of plan '{use.plan}' is planned "
                     "but no code here sends it", plan=use.plan, event=event))  # fmt: skip
+    findings += _traits_never_sent(plans, traits_sent)
     for file in scan.generated:
         fresh = regenerate(file)
         if fresh is not None and fresh != file.text:
@@ -340,6 +343,30 @@ def _traits(call: Call, spec: CallSpec, plans: _Plans) -> list[Finding]:
                            f"{what} trait '{key}' is not planned{said}", call.file,
                            traits.line or call.line, call.column, event=f"${what}",
                            detail={"property": key, "problem": "unknown"}))  # fmt: skip
+    return out
+
+
+def _traits_never_sent(plans: _Plans, sent: Mapping[str, list[Value | None]]) -> list[Finding]:
+    """Planned identify and group traits no code sends: all of them when no call identifies
+    (or groups) at all; those no call passes, when every call passes a literal map whose
+    keys are all known (a variable or a spread could carry any trait)."""
+    out = []
+    for kind in (IDENTIFY, GROUP):
+        known = plans.traits(kind)
+        calls = sent.get(kind, [])
+        if not known:
+            continue
+        if not calls:
+            out.append(Finding(NEVER_CALLED, WARNING, f"{kind} traits are planned but no code "
+                               f"here calls {kind}", event=f"${kind}"))  # fmt: skip
+            continue
+        if any(v is None or v.kind != MAP or v.open for v in calls):
+            continue
+        passed = {key for v in calls if v is not None for key in v.items}
+        for trait in sorted(set(known) - passed):
+            out.append(Finding(NEVER_CALLED, WARNING, f"{kind} trait '{trait}' is planned but "
+                               f"no {kind} call here sends it", event=f"${kind}",
+                               detail={"trait": trait}))  # fmt: skip
     return out
 
 
