@@ -321,3 +321,91 @@ def test_identify_traits_typos_and_traits_never_sent(run_cli: Cli, tmp_path: Pat
                    if f["event"].startswith("$"))  # fmt: skip
     # name and created_at are sent by no call; group is never called at all.
     assert never == ["$group", "created_at", "name"]
+
+
+def _found(run_cli: Cli, app: Path, *args: str) -> dict[str, Any]:
+    return _status(run_cli, app, "--plan", "segment", *args)[1]["findings"]
+
+
+def test_literals_read_as_each_language_reads_them(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {
+        "a.kt": 'fun f() {\n  analytics.track("Sign\\u0075p")\n  analytics.track("Sign$x")\n'
+                '  analytics.track("""Signup""")\n}\n',
+        "b.swift": 'analytics.track(name: """\n    Signup\n    """)\n',
+        "c.py": 'analytics.track(u, "Sign\\\nup")\nanalytics.track(u, f"Sign{{up}}")\n'
+                'analytics.track(u, "Sign\\165p")\n',
+        "d.js": "trackSelfDescribingEvent(payload);\n",
+    })  # fmt: skip
+    found = _found(run_cli, app)
+    old = sorted((Path(f["file"]).name, f["line"]) for f in found["unplanned"]
+                 if f["event"] == "Signup")  # fmt: skip
+    assert old == [("a.kt", 2), ("a.kt", 4), ("b.swift", 1), ("c.py", 1), ("c.py", 4)]
+    assert [f["event"] for f in found["unplanned"] if f["event"] != "Signup"] == ["Sign{up}"]
+    dynamic = sorted((Path(f["file"]).name, f["line"]) for f in found["dynamic"])
+    assert dynamic == [("a.kt", 3), ("d.js", 1)]
+
+
+def test_javascript_calls_the_typescript_tracker(run_cli: Cli, tmp_path: Path) -> None:
+    app = write_files(tmp_path / "app", {"a.js": 'tracker.trackCartViewed({ cart_idd: "c" });\n'})
+    _, data = _status(run_cli, app, "--plan", "shop")
+    assert data["calls"] == 1
+    assert [f["property"] for f in data["findings"]["property_drift"]] == ["cart_idd", "cart_id"]
+
+
+def test_an_event_of_several_plans_is_held_against_the_one_it_fits(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    registry = write_files(tmp_path / "registry", {
+        "plans/a/plan.yaml": "plan: {id: a}\nevents:\n  Page Viewed:\n    properties:\n"
+                             "      title: {type: string, required: true}\n",
+        "plans/b/plan.yaml": "plan: {id: b}\nevents:\n  Page Viewed:\n    properties:\n"
+                             "      kind: {type: string}\n",
+    })  # fmt: skip
+    app = write_files(
+        tmp_path / "app", {"a.ts": 'analytics.track("Page Viewed", { kind: "x" });\n'}
+    )
+    done = run_cli("status", str(app), "--repo", str(registry), "--format", "json")
+    assert done.json()["findings"]["property_drift"] == []
+
+
+def test_the_apps_own_settings_are_checked_and_its_excludes_are_its_own(
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = write_files(tmp_path / "app", {
+        "trackplan.yaml": "status:\n  exclude: [src/legacy/*]\n",
+        "src/legacy/old.ts": 'analytics.track("Ghost", {});\n',
+        "src/new.ts": 'analytics.track("Order Complete", {});\n',
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # the patterns hold from the folder of their trackplan.yaml
+    _, data = _status(run_cli, Path("app"), "--plan", "shop")
+    assert [f["event"] for f in data["findings"]["unplanned"]] == ["Order Complete"]
+    (app / "trackplan.yaml").write_text("status:\n  exclud: [x]\n")
+    done = run_cli("status", "app", "--repo", str(ACME))
+    assert done.code == 2 and "trackplan.yaml:2" in done.err and "exclud" in done.err
+
+
+def test_each_file_is_read_once_and_what_is_not_a_file_never_blocks(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    import os
+
+    app = write_files(
+        tmp_path / "app", {"a.ts": 'const ééé = analytics.track("Order Complete");\n'}
+    )
+    os.mkfifo(app / "pipe.ts")
+    done = run_cli("status", str(app), str(app / "a.ts"), str(app), "--repo", str(ACME),
+                   "--plan", "shop", "--format", "json")  # fmt: skip
+    [typo] = done.json()["findings"]["unplanned"]
+    assert typo["column"] == 13  # characters, as editors and GitHub count them
+    assert done.json()["files"] == 1 and "pipe.ts: not a regular file" in done.err
+
+
+def test_a_crlf_checkout_of_generated_code_is_not_stale(run_cli: Cli, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    done = run_cli("generate", "--lang", "typescript", "--repo", str(ACME), "--plan", "shop",
+                   "--out", str(app / "tracking"))  # fmt: skip
+    assert done.code == 0, done.err
+    (generated,) = (app / "tracking").glob("*.ts")
+    generated.write_bytes(generated.read_bytes().replace(b"\n", b"\r\n"))
+    _, data = _status(run_cli, app, "--plan", "shop")
+    assert data["findings"]["stale_generated"] == []

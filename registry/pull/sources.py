@@ -78,6 +78,9 @@ def from_lock(lock_path: Path, plans_dir: Path, wanted: PlanRequest | None) -> l
     models = []
     for plan in names:
         entry = entries[plan]
+        if not isinstance(entry, dict) or not isinstance(entry.get("artifacts", {}), dict):
+            raise PlanSourceError(f"{lock_path}: the entry of plan '{plan}' is not what `trackplan "
+                                  "pull` writes; run `trackplan pull` again")  # fmt: skip
         version = str(entry.get("version"))
         if wanted is not None and wanted.range and best_match(wanted.range, [version]) is None:
             raise PlanSourceError(f"{lock_path} locks {plan} {version}, which does not satisfy "

@@ -58,7 +58,16 @@ def _spec(
 DEFAULT_CALLS: tuple[CallSpec, ...] = (
     _spec(
         "Segment/RudderStack",
-        ["analytics.track", "rudderanalytics.track", "Analytics.track", "rudderClient.track"],
+        # Segment Android writes Analytics.with(context).track, analytics-ios
+        # Analytics.shared().track.
+        [
+            "analytics.track",
+            "rudderanalytics.track",
+            "Analytics.track",
+            "rudderClient.track",
+            "Analytics.with.track",
+            "Analytics.shared.track",
+        ],
         [0, "event", "name"],
         [1, "properties"],
         (*JS, *JVM, "swift"),
@@ -67,7 +76,7 @@ DEFAULT_CALLS: tuple[CallSpec, ...] = (
         "Segment/RudderStack",
         ["analytics.identify", "rudderanalytics.identify"],
         ["userId", 0],
-        [1, "traits"],
+        [1, "traits", 0],  # identify(traits) without a user id is Segment's too
         (*JS, *JVM, "swift"),
         IDENTIFY,
     ),
@@ -75,7 +84,7 @@ DEFAULT_CALLS: tuple[CallSpec, ...] = (
         "Segment/RudderStack",
         ["analytics.group", "rudderanalytics.group"],
         ["groupId", 0],
-        [1, "traits"],
+        [1, "traits", 0],
         (*JS, *JVM, "swift"),
         GROUP,
     ),
@@ -140,8 +149,20 @@ DEFAULT_CALLS: tuple[CallSpec, ...] = (
     ),
     _spec("Segment/RudderStack", ["analytics.Identify"], ["UserId"], ["Traits"], ("go",), IDENTIFY),
     # The generated Trackers' own identify and group (a tracker by any name ending so).
-    _spec("trackplan", ["*racker.identify", "*racker.Identify"], [0], [1, "traits"], kind=IDENTIFY),
-    _spec("trackplan", ["*racker.group", "*racker.Group"], [0], [1, "traits"], kind=GROUP),
+    _spec(
+        "trackplan",
+        ["*racker.identify", "*racker.Identify"],
+        [0, "user_id", "userId"],
+        [1, "traits"],
+        kind=IDENTIFY,
+    ),
+    _spec(
+        "trackplan",
+        ["*racker.group", "*racker.Group"],
+        [0, "group_id", "groupId"],
+        [1, "traits"],
+        kind=GROUP,
+    ),
     _spec(
         "Snowplow",
         ["trackSelfDescribingEvent", "snowplow.trackSelfDescribingEvent"],
@@ -204,7 +225,11 @@ def argument(call: Call, places: Sequence[str]) -> Value | None:
         else:
             found = call.named.get(head)
         for key in rest:
-            found = found.at(key) if found is not None and found.kind == MAP else None
+            if found is None:
+                break
+            if found.kind != MAP:  # the argument is there but not literal: dynamic
+                return Value("other", line=found.line)
+            found = found.at(key)
         if found is not None:
             return found
     return None

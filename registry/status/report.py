@@ -172,8 +172,9 @@ def build_report(
             for plan, event in sent:
                 uses[plan].called.add(event)
                 findings += _deprecated(call, plan, event, plans, today)
-            if language in MAP_LANGUAGES and call.args:
-                findings += _drift(call, sent[0][1], call.args[0], plans)
+            props = call.args[0] if call.args else call.named.get("properties")
+            if language in MAP_LANGUAGES and props is not None:
+                findings += _drift(call, sent[0][1], props, plans)
             continue
         spec = next((s for s in by_name.get(call.method, globbed) if s.matches(call, language)),
                     None)  # fmt: skip
@@ -216,7 +217,8 @@ def build_report(
     findings += _traits_never_sent(plans, traits_sent)
     for file in scan.generated:
         fresh = regenerate(file)
-        if fresh is not None and fresh != file.text:
+        # A checkout with CRLF line ends (git's autocrlf) holds the same code.
+        if fresh is not None and fresh != file.text.replace("\r\n", "\n"):
             findings.append(Finding(
                 STALE, ERROR, f"{file.language} code generated from plan '{file.plan}' "
                 f"{file.version} does not match the plan as checked here", file.file, 1, 1,
@@ -296,34 +298,41 @@ def _drift(call: Call, event: str, props: Value, plans: _Plans) -> list[Finding]
     """Literal keys the event does not define; required ones a closed literal leaves out."""
     if props.kind != MAP:
         return []
-    found = []
-    for plan, body in plans.events.get(event, []):
-        own = dict(body.get("properties") or {})
-        for variant in body.get("variants") or ():
-            for case in [*(variant.get("cases") or ()), variant.get("default") or {}]:
-                own.update(case.get("properties") or {})
-        known = set(own) | set(plans.common(plan))
-        closed = body.get("additional_properties") is False
-        line = props.line or call.line
-        for key in sorted(set(props.items) - known):
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            said = f"; did you mean '{close[0]}'?" if close else ""
+    # An event several plans define is sent right when one of them accepts the call: the
+    # plan with the fewest findings speaks for it.
+    per_plan = [_drift_in(call, event, props, plans, plan, body)
+                for plan, body in plans.events.get(event, [])]  # fmt: skip
+    return min(per_plan, key=len) if per_plan else []
+
+
+def _drift_in(call: Call, event: str, props: Value, plans: _Plans, plan: str,
+              body: Mapping[str, Any]) -> list[Finding]:  # fmt: skip
+    found: list[Finding] = []
+    own = dict(body.get("properties") or {})
+    for variant in body.get("variants") or ():
+        for case in [*(variant.get("cases") or ()), variant.get("default") or {}]:
+            own.update(case.get("properties") or {})
+    known = set(own) | set(plans.common(plan))
+    closed = body.get("additional_properties") is False
+    line = props.line or call.line
+    for key in sorted(set(props.items) - known):
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        said = f"; did you mean '{close[0]}'?" if close else ""
+        found.append(Finding(
+            DRIFT, ERROR if closed or close else WARNING,
+            f"property '{key}' sent with '{event}' is not in plan '{plan}'{said}",
+            call.file, line, call.column, plan, event,
+            {"property": key, "problem": "unknown", **({"closest": close[0]} if close else {})},
+        ))  # fmt: skip
+    if not props.open:
+        for key in sorted(k for k, spec in (body.get("properties") or {}).items()
+                          if isinstance(spec, Mapping) and spec.get("required") is True
+                          and k not in props.items):  # fmt: skip
             found.append(Finding(
-                DRIFT, ERROR if closed or close else WARNING,
-                f"property '{key}' sent with '{event}' is not in plan '{plan}'{said}",
+                DRIFT, ERROR, f"required property '{key}' of '{event}' is not sent",
                 call.file, line, call.column, plan, event,
-                {"property": key, "problem": "unknown", **({"closest": close[0]} if close else {})},
+                {"property": key, "problem": "missing-required"},
             ))  # fmt: skip
-        if not props.open:
-            for key in sorted(k for k, spec in (body.get("properties") or {}).items()
-                              if isinstance(spec, Mapping) and spec.get("required") is True
-                              and k not in props.items):  # fmt: skip
-                found.append(Finding(
-                    DRIFT, ERROR, f"required property '{key}' of '{event}' is not sent",
-                    call.file, line, call.column, plan, event,
-                    {"property": key, "problem": "missing-required"},
-                ))  # fmt: skip
-        break  # the first plan that defines the event speaks for it
     return found
 
 
@@ -418,7 +427,7 @@ def render(report: StatusReport, fmt: str) -> str:
         return (
             "".join(line + "\n" for line in lines) + f"::notice::{escape_data(summary(report))}\n"
         )
-    lines = [clean(f"{_where(f) or f.plan}: {f.level} {f.kind} {f.message}")
+    lines = [clean(f"{_where(f) or f.plan or f.event}: {f.level} {f.kind} {f.message}")
              for f in report.findings]  # fmt: skip
     return "".join(line + "\n" for line in lines) + clean(summary(report)) + "\n"
 

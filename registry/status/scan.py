@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -15,11 +17,12 @@ from registry.status.languages import EXTENSIONS, LANGUAGE_OF, calls_in
 from registry.status.source import Call
 
 # Folders that hold other people's code or build output, never the app's own calls.
+# (Names a source package could carry, such as `env` or `out`, are not among them.)
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "bower_components", "vendor", "Pods", "Carthage",
-    "DerivedData", ".build", "build", "dist", "out", "target", ".gradle", ".idea", ".venv",
-    "venv", "env", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "coverage",
-    ".next", ".nuxt", "site-packages", "trackplan-plans",
+    "DerivedData", ".build", "build", "dist", "target", ".gradle", ".idea", ".venv", "venv",
+    "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", ".next", ".nuxt", "site-packages",
+    "trackplan-plans",
 })  # fmt: skip
 MAX_FILE_BYTES = 2 * 1024 * 1024  # bigger sources are bundles or generated data
 # The header `trackplan generate` writes: its second line names the plan it came from.
@@ -46,18 +49,41 @@ class Scan:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
 
 
-def source_files(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator[Path]:
-    """Source files below `paths` in a stable order, skipping build output, dependencies,
-    hidden folders and what `exclude` (globs on the path as given) names."""
+def display(path: Path) -> str:
+    """A path as findings print it: valid UTF-8 whatever bytes the file system holds."""
+    return path.as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def source_files(paths: Iterable[Path], exclude: Iterable[str] = (),
+                 base: Path | None = None) -> Iterator[Path]:  # fmt: skip
+    """Source files below `paths` in a stable order, each once, skipping build output,
+    dependencies, hidden folders and what `exclude` names: globs on the path as given, on
+    its name, or on the path relative to `base` (the folder of the trackplan.yaml that
+    says them)."""
     patterns = tuple(exclude)
+    anchor = base.resolve() if base is not None else None
+    seen: set[Path] = set()
 
     def excluded(path: Path) -> bool:
-        text = path.as_posix()
-        return any(fnmatchcase(text, p) or fnmatchcase(path.name, p) for p in patterns)
+        texts = [path.as_posix(), path.name]
+        if anchor is not None:
+            with contextlib.suppress(ValueError, OSError):
+                texts.append(path.resolve().relative_to(anchor).as_posix())
+        return any(fnmatchcase(t, p) for t in texts for p in patterns)
+
+    def first_time(path: Path) -> bool:
+        try:
+            real = path.resolve()
+        except OSError:
+            return True
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
 
     for root in paths:
         if root.is_file():
-            if root.suffix in EXTENSIONS and not excluded(root):
+            if root.suffix in EXTENSIONS and not excluded(root) and first_time(root):
                 yield root
             continue
         for folder, dirs, files in os.walk(root):
@@ -66,17 +92,22 @@ def source_files(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator
             for name in sorted(files):
                 path = Path(folder, name)
                 if path.suffix in EXTENSIONS and not name.endswith(".min.js") \
-                        and not excluded(path):  # fmt: skip
+                        and not excluded(path) and first_time(path):  # fmt: skip
                     yield path
 
 
-def scan(paths: Iterable[Path], tokens: Iterable[bytes], exclude: Iterable[str] = (),
-         progress: Callable[[int], None] | None = None) -> Scan:  # fmt: skip
+def scan(
+    paths: Iterable[Path],
+    tokens: Iterable[bytes],
+    exclude: Iterable[str] = (),
+    progress: Callable[[int], None] | None = None,
+    base: Path | None = None,
+) -> Scan:
     """Read every source file once: a file that holds none of `tokens` (the callees' last
     names) is not parsed at all; a file trackplan generated is kept aside, not scanned.
     A large tree is read by one process per core (tree-sitter holds the GIL while it
     parses), the results merged in file order: the same output as one process."""
-    files = list(source_files(paths, exclude))
+    files = list(source_files(paths, exclude, base))
     needles = tuple(tokens)
     workers = min(os.cpu_count() or 1, len(files) // PER_WORKER, MAX_WORKERS)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -104,9 +135,13 @@ def _scan_files(files: list[Path], needles: tuple[bytes, ...],
                 progress: Callable[[int], None] | None = None) -> Scan:  # fmt: skip
     found = Scan()
     for path in files:
-        name = path.as_posix()
+        name = display(path)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read for ever
+                found.skipped.append((name, "not a regular file"))
+                continue
+            if info.st_size > MAX_FILE_BYTES:
                 found.skipped.append((name, f"over {MAX_FILE_BYTES // 2**20} MiB"))
                 continue
             data = path.read_bytes()

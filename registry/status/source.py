@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -44,8 +45,20 @@ class Call:
         return self.callee.rsplit(".", 1)[-1]
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
-_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "a": "\a",
+    "\n": "",
+    "\r\n": "",
+}  # a backslash before a line break continues the line
+_ESCAPE = re.compile(
+    r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|N\{[^}]+\}|[0-7]{1,3}"
+    r"|\r\n|.)", re.S)  # fmt: skip
 
 
 def unescape(text: str) -> str:
@@ -53,12 +66,15 @@ def unescape(text: str) -> str:
 
     def one(match: re.Match[str]) -> str:
         body = match.group(1)
-        if body[0] in "ux" and len(body) > 1:
-            digits = body[1:].strip("{}")
-            try:
-                return chr(int(digits, 16))
-            except (ValueError, OverflowError):
-                return match.group(0)
+        try:
+            if body[0] in "uUx" and len(body) > 1:
+                return chr(int(body[1:].strip("{}"), 16))
+            if body[0] == "N" and len(body) > 1:
+                return unicodedata.lookup(body[2:-1])
+            if body[0] in "01234567":
+                return chr(int(body, 8))
+        except (ValueError, OverflowError, KeyError):
+            return match.group(0)
         return _ESCAPES.get(body, body)
 
     return _ESCAPE.sub(one, text) if "\\" in text else text

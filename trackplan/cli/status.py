@@ -10,9 +10,11 @@ from typing import Any
 from registry.about import installed_version
 from registry.codegen import CALL_NAMES, LANGUAGES
 from registry.codegen.model import PlanModel, build_model, event_idents
+from registry.escape import clean
 from registry.eventcheck.progress import Progress
-from registry.load.settings import settings_of
-from registry.load.snapshot import SETTINGS_FILE, FolderSnapshot, SnapshotError
+from registry.load.file_schemas import check_document
+from registry.load.snapshot import SETTINGS_FILE
+from registry.load.yamlsafe import YamlError, load_yaml
 from registry.pull.sources import (
     Artifacts,
     PlanRequest,
@@ -26,9 +28,11 @@ from registry.status.languages import GrammarMissing
 from registry.status.report import FAIL_ON, build_report, render, tokens
 from registry.status.scan import Generated, scan
 from registry.text import plural
+from schemas import SETTINGS_SCHEMA
 from trackplan.cli.common import EXIT_FINDINGS, EXIT_OK, UsageError, parse_cache
 
 LOCK_FILE = "trackplan.lock"
+SKIPPED_SHOWN = 20
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         plans = _plans(args)
     except PlanSourceError as exc:
         raise UsageError(str(exc)) from None
-    status = _status_settings(args)
+    status, config = _status_settings(args)
     specs = specs_from_settings(status)
     paths = [Path(p) for p in args.paths]
     for path in paths:
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("read", "source file")
     exclude = [*status.get("exclude", ()), *args.exclude]
     try:
-        found = scan(paths, tokens(specs, ["track"]), exclude, lambda n: progress.tick(n))
+        found = scan(paths, tokens(specs, ["track"]), exclude, progress.tick, config)
     except GrammarMissing as exc:
         raise UsageError(str(exc)) from None
     progress.done()
@@ -59,11 +63,15 @@ def run(args: argparse.Namespace) -> int:
 
     languages = {language for _, language in found.calls}
     generated_calls: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for language in sorted(languages & set(CALL_NAMES)):
+    for language in sorted(languages):
+        # JavaScript calls the TypeScript Tracker (compiled, or imported from JS).
+        names = CALL_NAMES.get("typescript" if language == "javascript" else language)
+        if names is None:
+            continue
         methods = generated_calls.setdefault(language, {})
         for artifacts in plans:
             events = (artifacts.bundle.get("$defs") or {}).get("events") or {}
-            for method, event in CALL_NAMES[language](event_idents(events)).items():
+            for method, event in names(event_idents(events)).items():
                 methods.setdefault(method, []).append((artifacts.plan, event))
     by_plan = {a.plan: a for a in plans}
 
@@ -79,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
     report = build_report([a.document for a in plans], found, specs, generated_calls,
                           regenerate)  # fmt: skip
     sys.stdout.write(render(report, args.format))
-    for file, why in found.skipped[:20]:
-        print(f"trackplan: note: skipped {file}: {why}", file=sys.stderr)
+    for file, why in found.skipped[:SKIPPED_SHOWN]:
+        print(f"trackplan: note: skipped {clean(file)}: {why}", file=sys.stderr)
+    if len(found.skipped) > SKIPPED_SHOWN:
+        print(f"trackplan: note: and {len(found.skipped) - SKIPPED_SHOWN} more skipped "
+              "(--format json lists them)", file=sys.stderr)  # fmt: skip
     return EXIT_FINDINGS if report.fails(args.fail_on) else EXIT_OK
 
 
@@ -107,17 +118,29 @@ def _plans(args: argparse.Namespace) -> list[Artifacts]:
     return found
 
 
-def _status_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """`status:` of trackplan.yaml: the app's own beside the first PATH or in the current
-    folder, else the registry's (--repo)."""
-    for folder in (Path(args.paths[0]) if Path(args.paths[0]).is_dir() else Path("."),
-                   Path("."), Path(args.repo or ".")):  # fmt: skip
-        if (folder / SETTINGS_FILE).is_file():
-            try:
-                return settings_of(FolderSnapshot(folder)).status
-            except SnapshotError:
-                continue
-    return {}
+def _status_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path | None]:
+    """`status:` of trackplan.yaml — the app's own beside the first PATH or in the current
+    folder, else the registry's (--repo) — and the folder it is in (its `exclude` patterns
+    are relative to it). A file that fails its schema is an error, never the defaults."""
+    first = Path(args.paths[0])
+    for folder in (first if first.is_dir() else Path("."), Path("."), Path(args.repo or ".")):
+        path = folder / SETTINGS_FILE
+        if not path.is_file():
+            continue
+        try:
+            doc = load_yaml(path.read_bytes())
+        except YamlError as exc:
+            raise UsageError(f"{path}:{exc.line}: {exc.message}") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+        errors = check_document(SETTINGS_FILE, doc, SETTINGS_SCHEMA)
+        if errors:
+            first_error = errors[0]
+            raise UsageError(f"{path}:{first_error.location.line}: {first_error.message} "
+                             "(`trackplan validate` lists every problem)")  # fmt: skip
+        data = doc.data if isinstance(doc.data, dict) else {}
+        return dict(data.get("status") or {}), folder
+    return {}, None
 
 
 def add_parser(sub: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -88,4 +89,9 @@ def calls_in(file: str, data: bytes, grammar: str) -> Iterator[Call]:
     for node in nodes:
         call = read(node, file)
         if call is not None:
+            start = node.start_byte
+            line_start = data.rfind(b"\n", 0, start) + 1
+            prefix = data[line_start:start]
+            if not prefix.isascii():  # columns count characters, as editors and GitHub do
+                call = replace(call, column=len(prefix.decode("utf-8", "replace")) + 1)
             yield call

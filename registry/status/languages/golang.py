@@ -45,7 +45,10 @@ def value(node: Any) -> Value:
         return Value(STRING, "".join(_text(c) for c in node.named_children), line=line)
     if kind == "composite_literal":
         kind_node = node.child_by_field_name("type")
-        if kind_node is not None and kind_node.type == "map_type":
+        keyed = [key for key, _ in _elements(node)]
+        string_keys = bool(keyed) and all(
+            k is not None and value(k).kind == STRING for k in keyed)  # fmt: skip
+        if kind_node is not None and (kind_node.type == "map_type" or string_keys):
             items: dict[str, Value] = {}
             open_ = False
             for key, item in _elements(node):

@@ -7,7 +7,7 @@ from typing import Any
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
 QUERY = "[(method_invocation) (object_creation_expression)] @call"
-MAP_FACTORIES = ("Map.of", "ImmutableMap.of")
+MAP_FACTORIES = ("Map.of", "ImmutableMap.of")  # also java.util.Map.of
 
 
 def _text(node: Any) -> str:
@@ -48,7 +48,7 @@ def value(node: Any) -> Value:
         if _text(node).startswith('"""'):  # a text block: its lines, indentation removed
             text = "\n".join(x.strip() for x in text.strip("\n").split("\n"))
         return Value(STRING, text, line=line)
-    if kind == "method_invocation" and dotted(node) in MAP_FACTORIES:
+    if kind == "method_invocation" and dotted(node).endswith(MAP_FACTORIES):
         arguments = node.child_by_field_name("arguments")
         values = [value(a) for a in (arguments.named_children if arguments else [])]
         items, open_ = {}, len(values) % 2 == 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
 QUERY = "(call_expression) @call"
+# A string template: `$name` or `${...}` not escaped as `\$`.
+TEMPLATE = re.compile(r"(?<!\\)\$[A-Za-z_{`]")
 MAP_FACTORIES = ("mapOf", "mutableMapOf", "hashMapOf", "linkedMapOf")
 _COMMENTS = ("line_comment", "block_comment", "multiline_comment", "comment")
 
@@ -32,14 +35,15 @@ def dotted(node: Any) -> str:
 
 def value(node: Any) -> Value:
     kind, line = node.type, node.start_point[0] + 1
-    if kind == "string_literal":
-        parts = []
-        for child in node.named_children:
-            if child.type in ("interpolation", "string_template_expression", "line_str_ref"):
-                return Value("other", line=line)
-            raw = _text(child)
-            parts.append(unescape(raw) if "escape" in child.type else raw)
-        return Value(STRING, "".join(parts), line=line)
+    if kind in ("string_literal", "multiline_string_literal"):
+        # Read from the literal's own text: the grammar splits `$name` templates and `\u`
+        # escapes into plain content.
+        raw = _text(node)
+        body = raw[3:-3] if kind == "multiline_string_literal" else raw[1:-1]
+        if TEMPLATE.search(body):
+            return Value("other", line=line)  # built at run time
+        text = body if kind == "multiline_string_literal" else unescape(body)
+        return Value(STRING, text, line=line)
     if kind == "call_expression" and dotted(node) in MAP_FACTORIES:
         items: dict[str, Value] = {}
         open_ = False

@@ -41,6 +41,8 @@ def _string(node: Any) -> str | None:
             return None
         elif child.type == "string_content":
             raw = _text(child)
+            if "f" in prefix:  # `{{` in an f-string is a brace
+                raw = raw.replace("{{", "{").replace("}}", "}")
             text.append(raw if "r" in prefix else unescape(raw))
         elif child.type == "escape_sequence":
             text.append(unescape(_text(child)))

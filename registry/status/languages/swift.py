@@ -43,7 +43,13 @@ def value(node: Any) -> Value:
                 return Value("other", line=line)
             raw = _text(child)
             parts.append(unescape(raw) if child.type == "str_escaped_char" else raw)
-        return Value(STRING, "".join(parts), line=line)
+        text = "".join(parts)
+        if kind == "multi_line_string_literal":
+            text = _multi_line(text)
+        return Value(STRING, text, line=line)
+    if kind == "as_expression":
+        inner = node.child_by_field_name("expr")
+        return value(inner) if inner is not None else Value("other", line=line)
     if kind == "dictionary_literal":
         keys = node.children_by_field_name("key")
         values = node.children_by_field_name("value")
@@ -57,6 +63,17 @@ def value(node: Any) -> Value:
                 open_ = True
         return Value(MAP, items=items, open=open_, line=line)
     return Value("other", line=line)
+
+
+def _multi_line(text: str) -> str:
+    """A multi-line literal as Swift reads it: the line breaks after the opening and before
+    the closing delimiter dropped, and the closing line's indentation taken off each line."""
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return text
+    indent = lines[-1] if not lines[-1].strip() else ""
+    body = lines[1:-1] if not lines[0].strip() else lines[:-1]
+    return "\n".join(line[len(indent) :] if line.startswith(indent) else line for line in body)
 
 
 def read_call(node: Any, file: str) -> Call | None:
