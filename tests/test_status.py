@@ -409,3 +409,13 @@ def test_a_crlf_checkout_of_generated_code_is_not_stale(run_cli: Cli, tmp_path: 
     generated.write_bytes(generated.read_bytes().replace(b"\n", b"\r\n"))
     _, data = _status(run_cli, app, "--plan", "shop")
     assert data["findings"]["stale_generated"] == []
+
+
+def test_generated_code_of_a_plan_not_checked_is_named(run_cli: Cli, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    done = run_cli("generate", "--lang", "go", "--repo", str(ACME), "--plan", "segment",
+                   "--out", str(app / "tracking"))  # fmt: skip
+    assert done.code == 0, done.err
+    done = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format", "json")
+    assert "generated from plan 'segment', which is not among the plans checked" in done.err
+    assert done.json()["findings"]["stale_generated"] == []

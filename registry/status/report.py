@@ -215,8 +215,12 @@ def build_report(
                     NEVER_CALLED, WARNING, f"event '{event}' of plan '{use.plan}' is planned "
                     "but no code here sends it", plan=use.plan, event=event))  # fmt: skip
     findings += _traits_never_sent(plans, traits_sent)
+    skipped = list(scan.skipped)
     for file in scan.generated:
         fresh = regenerate(file)
+        if fresh is None:
+            skipped.append((file.file, f"generated from plan '{file.plan}', which is not among "
+                                       "the plans checked"))  # fmt: skip
         # A checkout with CRLF line ends (git's autocrlf) holds the same code.
         if fresh is not None and fresh != file.text.replace("\r\n", "\n"):
             findings.append(Finding(
@@ -225,7 +229,7 @@ def build_report(
                 file.plan, detail={"language": file.language, "version": file.version},
             ))  # fmt: skip
     return StatusReport(list(uses.values()), sorted(findings, key=Finding.sort_key),
-                        scan.files, recognised, scan.skipped)  # fmt: skip
+                        scan.files, recognised, skipped)  # fmt: skip
 
 
 def _by_last_name(specs: Sequence[CallSpec]) -> tuple[dict[str, list[CallSpec]], list[CallSpec]]:

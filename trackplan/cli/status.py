@@ -87,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
     report = build_report([a.document for a in plans], found, specs, generated_calls,
                           regenerate)  # fmt: skip
     sys.stdout.write(render(report, args.format))
-    for file, why in found.skipped[:SKIPPED_SHOWN]:
-        print(f"trackplan: note: skipped {clean(file)}: {why}", file=sys.stderr)
-    if len(found.skipped) > SKIPPED_SHOWN:
-        print(f"trackplan: note: and {len(found.skipped) - SKIPPED_SHOWN} more skipped "
+    for file, why in report.skipped[:SKIPPED_SHOWN]:
+        print(f"trackplan: note: skipped {clean(file)}: {clean(why)}", file=sys.stderr)
+    if len(report.skipped) > SKIPPED_SHOWN:
+        print(f"trackplan: note: and {len(report.skipped) - SKIPPED_SHOWN} more skipped "
               "(--format json lists them)", file=sys.stderr)  # fmt: skip
     return EXIT_FINDINGS if report.fails(args.fail_on) else EXIT_OK
 
