@@ -250,3 +250,34 @@ def test_the_served_releases_are_not_judged_by_the_branchs_newer_settings(
     git(repo, "commit", "-q", "-m", "snake case from now on")
     page = create_read_app(repo).test_client().get("/plans/app/index.html")
     assert page.status_code == 200 and "Page Viewed" in page.get_data(as_text=True)
+
+
+def test_changelogs_are_rendered_as_markdown_and_their_html_stays_text(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    repo = write_files(
+        tmp_path / "repo", {"plans/web/plan.yaml": "plan:\n  id: web\nevents:\n  Signup: {}\n"}
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    assert run_cli("release", "--repo", str(repo)).code == 0
+    (repo / "plans/web/plan.yaml").write_text("plan:\n  id: web\nevents:\n  Signed Up: {}\n")
+    git(repo, "commit", "-qam", "rename without renamed_from")
+    notes = write_files(tmp_path / "notes", {"pr.md": (
+        "## Migration notes\n\nSend `Signed Up` from **5.2** on.\n\n"
+        "<script>alert(1)</script> [click](javascript:alert(1)) <img src=x onerror=alert(1)>\n"
+    )})  # fmt: skip
+    assert run_cli("release", "--repo", str(repo), "--notes", str(notes / "pr.md")).code == 0
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    page = (out / "plans/web/index.html").read_text()
+    versions = page.split('id="versions"', 1)[1]
+    assert "<pre>" not in versions  # no more raw Markdown in a monospace box
+    assert "<code>Signed Up</code>" in versions and "<strong>5.2</strong>" in versions
+    assert "<li>" in versions and "<h4>" in versions  # the changelog's ## headings, demoted
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert 'href="javascript:' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in versions  # shown as text
+    (event,) = (out / "plans/web/events").iterdir()
+    assert "(<code>event-added</code>)" in event.read_text()  # the history's rule, as code

@@ -7,18 +7,22 @@ import json
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from registry.catalog.markdown import markdown_html, markdown_inline
 from registry.catalog.model import PlanPage
 
 MARKER = ".trackplan-catalog"  # names a folder as a catalog `trackplan catalog` may replace
 
 
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("registry.catalog", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["markdown"] = markdown_html
+    env.filters["markdown_inline"] = markdown_inline
+    return env
 
 
 def funnel(plan: PlanPage) -> Markup:
