@@ -85,3 +85,34 @@ def test_a_hostile_event_name_renders_as_text(run_cli: Cli, tmp_path: Path) -> N
         page.screenshot(path=str(artifacts_dir(tmp_path / "shots") / "catalog-hostile.png"))
         assert tab.dialogs == []  # no script of the plan ran
         assert tab.errors == []
+
+
+def test_columns_sort_and_a_filtered_view_survives_a_reload(run_cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    with browser() as chromium:
+        tab = Page(chromium)
+        plan = tab.open(out / "plans/shop/index.html")
+        names = "#event-list tbody tr td:first-child a"
+        plan.click("#event-list thead th:nth-child(6) button")  # Properties, ascending
+        counts = [int(t) for t in plan.locator("#event-list tbody td:nth-child(6)")
+                  .all_text_contents()]  # fmt: skip
+        assert counts == sorted(counts) and len(set(counts)) > 1
+        assert plan.locator("#event-list thead th:nth-child(6)").get_attribute(
+            "aria-sort") == "ascending"  # fmt: skip
+        plan.click("#event-list thead th:nth-child(1) button")
+        plan.click("#event-list thead th:nth-child(1) button")  # Event, descending
+        shown = plan.locator(names).all_text_contents()
+        assert shown == sorted(shown, key=str.lower, reverse=True)
+        plan.fill("#q", "refund")
+        assert plan.evaluate("location.hash") == "#filter:q=refund", (plan.url, tab.errors)
+        plan.reload()
+        assert plan.locator("#q").input_value() == "refund"
+        assert plan.locator("#event-list tbody tr:visible").count() == 1
+        page = tab.open(out / "plans/shop/index.html")
+        page.click("#event-list a:text-is('Order Completed')")
+        page.wait_for_url("**/events/order-completed-*.html")
+        cells = page.locator("table tbody td:first-child code").all_text_contents()
+        assert "products[].product_id" in cells  # items of an array, as `check` writes them
+        assert page.locator("h2:text-is('Common properties')").count() == 1
+        assert tab.errors == [] and tab.dialogs == []

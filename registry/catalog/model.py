@@ -134,10 +134,11 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
                 (pii_class(spec.get("pii")) or "") if carries(spec.get("pii")) else "",
             )
         )
-        nested = spec.get("properties")
+        # Paths as `trackplan check` writes them: `cart.id`, `products[].sku`.
+        nested, step = spec.get("properties"), "."
         if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
-            nested = spec["items"].get("properties")
-        rows += _rows(nested, f"{prefix}{name}.")
+            nested, step = spec["items"].get("properties"), "[]."
+        rows += _rows(nested, f"{prefix}{name}{step}")
     return rows
 
 
