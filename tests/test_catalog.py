@@ -281,3 +281,33 @@ def test_changelogs_are_rendered_as_markdown_and_their_html_stays_text(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in versions  # shown as text
     (event,) = (out / "plans/web/events").iterdir()
     assert "(<code>event-added</code>)" in event.read_text()  # the history's rule, as code
+
+
+def test_each_event_page_shows_a_payload_the_plan_accepts_and_the_calls_that_send_it(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    import json
+    import re
+
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    for plan in ("shop", "segment"):
+        calls = []
+        for page in sorted((out / "plans" / plan / "events").iterdir()):
+            html = page.read_text()
+            name = unescape(re.search(r"<h1>(.*?)(?: <span|</h1>)", html).group(1))  # type: ignore[union-attr]
+            sent = html.split('id="send"', 1)[1]
+            payload = json.loads(
+                unescape(re.search(r"<pre><code>(.*?)</code></pre>", sent, re.S).group(1))
+            )  # type: ignore[union-attr]
+            calls.append(json.dumps({"event": name, "properties": payload}))
+            for language in ("typescript", "python", "go", "java", "kotlin", "swift"):
+                assert f"<summary>{language}</summary>" in sent, (page.name, language)
+        if plan == "shop":
+            assert "tracker.trackOrderCompleted({" in (out / "plans/shop/events").joinpath(
+                next(p.name for p in (out / "plans/shop/events").iterdir()
+                     if p.name.startswith("order-completed-"))).read_text()  # fmt: skip
+        file = write_files(tmp_path / plan, {"calls.jsonl": "\n".join(calls) + "\n"})
+        checked = run_cli("check", str(file / "calls.jsonl"), "--repo", str(EXAMPLES / "acme"),
+                          "--plan", plan, "--format", "json")  # fmt: skip
+        assert checked.code == 0, checked.out  # every example is a call the plan accepts

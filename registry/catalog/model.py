@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.catalog.example import calls, example_payload, methods
 from registry.load.pii import carries, pii_class
 from registry.release.versions import parse_version
 
@@ -39,6 +40,8 @@ class EventPage:
     history: list[tuple[str, list[str]]] = field(default_factory=list)  # version, lines
     # The cases of its variants: (when the case applies, its name, what it asks of properties)
     cases: list[tuple[str, str, list[PropertyRow]]] = field(default_factory=list)
+    example: str = ""  # a payload the plan accepts, as JSON
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (language, the sending line)
 
 
 @dataclass
@@ -167,8 +170,11 @@ def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
     found = document.get("sources")
     sources: dict[str, dict[str, Any]] = found if isinstance(found, dict) else {}
     events: list[EventPage] = []
+    common = (document.get("common") or {}).get("properties") or {}
+    sends = methods(sorted(document.get("events") or {}))
     for name, spec in sorted((document.get("events") or {}).items()):
         deprecated = spec.get("deprecated")
+        payload = example_payload(spec.get("properties") or {}, common)
         events.append(
             EventPage(
                 name=name,
@@ -187,6 +193,8 @@ def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
                 ),
                 renamed_from=_names(spec.get("renamed_from")),
                 cases=_cases(spec.get("variants")),
+                example=json.dumps(payload, indent=2, ensure_ascii=False),
+                calls=calls(sends.get(name, {}), payload),
             )
         )
     by_name = {e.name: e for e in events}
