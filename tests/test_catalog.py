@@ -311,3 +311,27 @@ def test_each_event_page_shows_a_payload_the_plan_accepts_and_the_calls_that_sen
         checked = run_cli("check", str(file / "calls.jsonl"), "--repo", str(EXAMPLES / "acme"),
                           "--plan", plan, "--format", "json")  # fmt: skip
         assert checked.code == 0, checked.out  # every example is a call the plan accepts
+
+
+def test_event_pages_link_to_their_line_for_editing_when_asked(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    prefix = "https://github.com/acme/plans/edit/main/"
+    done = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out), "--edit-url",
+                   prefix)  # fmt: skip
+    assert done.code == 0, done.err
+    page = next((out / "plans/shop/events").glob("order-completed-*.html")).read_text()
+    link = re.search(r'<a href="([^"]+)" rel="noopener">Edit in git</a>', page)
+    assert link is not None
+    line = next(i for i, text in enumerate(
+        (EXAMPLES / "acme/plans/shop/events/checkout.yaml").read_text().splitlines(), 1)
+        if text.startswith("  Order Completed:"))  # fmt: skip
+    assert link.group(1) == f"{prefix}plans/shop/events/checkout.yaml#L{line}"
+    for bad in ("javascript:alert(1)//", "https://example.com/no-slash", "ftp://x/"):
+        refused = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out",
+                          str(tmp_path / "other"), "--edit-url", bad)  # fmt: skip
+        assert refused.code == 2 and "--edit-url" in refused.err
+    plain = tmp_path / "plain"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(plain)).code == 0
+    assert "Edit in git" not in next((plain / "plans/shop/events").glob("order-*.html")).read_text()

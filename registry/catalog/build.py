@@ -26,15 +26,17 @@ class Catalog:
 
 
 def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: str,
-                  parse: ParseCache | None = None,
-                  labels: Mapping[str, str] | None = None) -> Catalog:  # fmt: skip
+                  parse: ParseCache | None = None, labels: Mapping[str, str] | None = None,
+                  edit_url: str = "") -> Catalog:  # fmt: skip
     """The pages of every plan of `snapshot`, with the versions and changelogs `releases`
     holds (None: plans without releases); `labels` names each plan's version (default
     "unreleased": the snapshot is a branch, not a release, and must validate whole).
 
     With `labels`, the plans are releases: each was validated when it was released (under
     the settings of its day, which the branch's may have changed since), so only a plan that
-    cannot be read at all is left out, and the others are shown."""
+    cannot be read at all is left out, and the others are shown. `edit_url`: where the
+    registry's files are edited (`https://github.com/acme/plans/edit/main/`), for "edit in
+    git" links to each event's line."""
     if labels is None:
         report = validate(snapshot, parse=parse)
         if report.errors:
@@ -56,7 +58,9 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
             text = files.get(artifact_names(plan_id, released)["changelog"], b"")
             found.append(Release(released, text.decode("utf-8", "replace")))
         label = (labels or {}).get(plan_id, "unreleased")
-        pages.append(plan_page(plan_document(plans[plan_id], label), found))
+        plan = plans[plan_id]
+        places = {name: (e.location.file, e.location.line) for name, e in plan.events.items()}
+        pages.append(plan_page(plan_document(plan, label), found, places, edit_url))
     return Catalog(catalog_files(pages, version), pages, [])
 
 

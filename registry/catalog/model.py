@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from registry.catalog.example import calls, example_payload, methods
 from registry.load.pii import carries, pii_class
@@ -40,6 +42,7 @@ class EventPage:
     history: list[tuple[str, list[str]]] = field(default_factory=list)  # version, lines
     # The cases of its variants: (when the case applies, its name, what it asks of properties)
     cases: list[tuple[str, str, list[PropertyRow]]] = field(default_factory=list)
+    edit: str = ""  # where to edit its definition (a URL), when the registry's is known
     example: str = ""  # a payload the plan accepts, as JSON
     calls: list[tuple[str, str]] = field(default_factory=list)  # (language, the sending line)
 
@@ -145,6 +148,13 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
     return rows
 
 
+def _edit_link(prefix: str, place: tuple[str, int] | None) -> str:
+    if not prefix or place is None:
+        return ""
+    file, line = place
+    return f"{prefix}{quote(file)}#L{line}"
+
+
 def _cases(variants: Any) -> list[tuple[str, str, list[PropertyRow]]]:
     """Each case of an event's variants: when it applies, its name, its property rows."""
     found = []
@@ -164,7 +174,11 @@ def _cases(variants: Any) -> list[tuple[str, str, list[PropertyRow]]]:
     return found
 
 
-def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
+def plan_page(document: dict[str, Any], releases: list[Release],
+              places: Mapping[str, tuple[str, int]] | None = None,
+              edit_url: str = "") -> PlanPage:  # fmt: skip
+    """`places`: each event's file and line in the registry; with `edit_url` (the prefix
+    of an editable file's URL) they become "edit in git" links."""
     plan_id = str(document.get("plan"))
     owners = _names(document.get("owners"))
     found = document.get("sources")
@@ -193,6 +207,7 @@ def plan_page(document: dict[str, Any], releases: list[Release]) -> PlanPage:
                 ),
                 renamed_from=_names(spec.get("renamed_from")),
                 cases=_cases(spec.get("variants")),
+                edit=_edit_link(edit_url, (places or {}).get(name)),
                 example=json.dumps(payload, indent=2, ensure_ascii=False),
                 calls=calls(sends.get(name, {}), payload),
             )

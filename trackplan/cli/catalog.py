@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
         source: GitSource | None = GitSource(repo)
     except PullError:
         source = None  # a folder that is no git repository: plans without releases
-    catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args))
+    edit = args.edit_url
+    if edit and not re.match(r"https?://[^\s\"'<>]+/\Z", edit):
+        raise UsageError(f"--edit-url {edit!r}: give an http(s) URL ending in / (the folder "
+                         "the registry's files are edited under, e.g. "
+                         "https://github.com/acme/plans/edit/main/)")  # fmt: skip
+    catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args),
+                            edit_url=edit or "")  # fmt: skip
     if catalog.errors:
         raise UsageError(f"{plural(len(catalog.errors), 'validation error')} in the plans: run "
                          "`trackplan validate` and fix them first")  # fmt: skip
@@ -64,6 +71,11 @@ def add_parser(sub: Any) -> None:
                                 help="the registry folder or repository (default: .)")  # fmt: skip
     catalog_parser.add_argument("--out", required=True, metavar="DIR",
                                 help="the folder to write the site into")  # fmt: skip
+    catalog_parser.add_argument(
+        "--edit-url", metavar="URL",
+        help="where the registry's files are edited, ending in / (e.g. "
+        "https://github.com/acme/plans/edit/main/): each event page links to its line",
+    )  # fmt: skip
     catalog_parser.add_argument("--no-cache", action="store_true",
                                 help="parse every plan file again")  # fmt: skip
     catalog_parser.set_defaults(handler=run)
