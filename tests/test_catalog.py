@@ -181,6 +181,10 @@ def test_serve_shows_the_catalog_at_the_root_and_follows_the_branch(
     assert slug and client.get(f"/plans/web/events/{slug[1]}").status_code == 200
     assert client.get("/plans/web/nope.html").status_code == 404
     assert client.get("/.trackplan-catalog").status_code == 404  # pages only
+    search = client.get("/search-index.js")  # and the search index the index page loads
+    assert search.status_code == 200 and search.mimetype == "text/javascript"
+    assert "script-src 'self' 'unsafe-inline'" in search.headers["Content-Security-Policy"]
+    assert "Signup" in search.get_data(as_text=True)
     assert client.get("/v1/plans").status_code == 200  # the read API beside it
     etag = client.get("/").headers["ETag"]
     assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
@@ -335,3 +339,19 @@ def test_event_pages_link_to_their_line_for_editing_when_asked(
     plain = tmp_path / "plain"
     assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(plain)).code == 0
     assert "Edit in git" not in next((plain / "plans/shop/events").glob("order-*.html")).read_text()
+
+
+def test_the_search_index_holds_plan_strings_as_data(run_cli: Cli, tmp_path: Path) -> None:
+    plan = "plan:\n  id: web\nevents:\n  'Clicked</script><script>alert(1)//': {}\n"
+    settings = (
+        "conventions:\n  event_name: any\n  event_grammar: any\n  forbid_dynamic_names: false\n"
+    )
+    repo = write_files(tmp_path / "r", {"plans/web/plan.yaml": plan, "trackplan.yaml": settings})
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    text = (out / "search-index.js").read_text()
+    assert text.startswith("window.TRACKPLAN_INDEX = [") and "<" not in text
+    import json
+
+    rows = json.loads(text.removeprefix("window.TRACKPLAN_INDEX = ").rstrip(";\n"))
+    assert rows[0][1] == "Clicked</script><script>alert(1)//"

@@ -116,3 +116,21 @@ def test_columns_sort_and_a_filtered_view_survives_a_reload(run_cli: Cli, tmp_pa
         assert "products[].product_id" in cells  # items of an array, as `check` writes them
         assert page.locator("h2:text-is('Common properties')").count() == 1
         assert tab.errors == [] and tab.dialogs == []
+
+
+def test_one_search_finds_events_of_every_plan(run_cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    with browser() as chromium:
+        tab = Page(chromium)
+        index = tab.open(out / "index.html")
+        index.fill("#everywhere", "destination")  # only the segment plan has them
+        index.wait_for_selector("#results li")
+        found = index.locator("#results li a").all_text_contents()
+        assert "Enabled Destination" in found and "Order Completed" not in found
+        index.fill("#everywhere", "refund")  # and one of the shop plan
+        index.wait_for_function("document.querySelectorAll('#results li').length === 1")
+        assert index.locator("#results li a").all_text_contents() == ["Order Refunded"]
+        index.click("#results li a")
+        index.wait_for_url("**/plans/shop/events/order-refunded-*.html")
+        assert tab.errors == [] and tab.dialogs == []

@@ -18,10 +18,14 @@ from registry.text import plural
 
 log = logging.getLogger("trackplan.catalog")
 pages = Blueprint("catalog_pages", __name__)
-# The pages hold no script or style from anywhere but themselves; user strings are escaped
-# and this makes sure nothing else could run.
-POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+# The pages hold no script or style from anywhere but themselves (and the search index the
+# catalog writes beside them, data only); user strings are escaped and this makes sure
+# nothing else could run.
+POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
           "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
+
+
+SEARCH_INDEX = "search-index.js"
 
 
 def _store() -> CatalogStore:
@@ -45,9 +49,10 @@ def page(name: str = "index.html") -> ResponseReturnValue:
     if name.endswith("/"):
         name += "index.html"
     body = catalog.files.get(name)
-    if body is None or not name.endswith(".html"):
+    if body is None or not name.endswith((".html", SEARCH_INDEX)):
         return _html(404, "No such page", f"The catalog has no page {name!r}.")
-    response = Response(body, mimetype="text/html")
+    kind = "text/javascript" if name.endswith(SEARCH_INDEX) else "text/html"
+    response = Response(body, mimetype=kind)
     response.set_etag(hashlib.sha256(body).hexdigest())
     # Revalidate: the plans move with the branch; private unless the deployment says public.
     response.headers["Cache-Control"] = cache_control("no-cache")

@@ -72,6 +72,21 @@ def _search_text(plan: PlanPage) -> dict[str, str]:
     return out
 
 
+def search_index(plans: list[PlanPage]) -> str:
+    """Every event of every plan as [plan title, event, page, description, search text]:
+    a script that sets window.TRACKPLAN_INDEX (JSON escaped for a script: `<` as \\u003c, so
+    no plan string can close the tag)."""
+    rows = []
+    for plan in plans:
+        texts = _search_text(plan)
+        for event in plan.events:
+            rows.append([plan.title, event.name, f"plans/{plan.id}/events/{event.slug}.html",
+                         event.description[:160], f"{plan.id} {texts[event.name]}"])  # fmt: skip
+    data = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return "window.TRACKPLAN_INDEX = " + data + ";\n"
+
+
 def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
     """Every file of the catalog by path (same plans, same bytes)."""
     env = _environment()
@@ -81,6 +96,7 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
             title="Tracking plans", root="", plans=plans, **common
         ),
         MARKER: json.dumps({"generator": "trackplan", "version": version}) + "\n",
+        "search-index.js": search_index(plans),
     }
     plan_template, event_template = (
         env.get_template("plan.html.j2"),

@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{out}: cannot write ({exc.strerror}); nothing was written") from None
     events = sum(len(p.events) for p in catalog.pages)
+    pages = sum(1 for name in catalog.files if name.endswith(".html"))
     print(f"wrote the catalog to {out}: {plural(len(catalog.pages), 'plan')}, "
-          f"{plural(events, 'event')}, {plural(len(catalog.files) - 1, 'page')}; open "
+          f"{plural(events, 'event')}, {plural(pages, 'page')}; open "
           f"{out / 'index.html'}")  # fmt: skip
     return EXIT_OK
 
