@@ -8,9 +8,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from registry.catalog.example import calls, example_payload, methods
+from registry.escape import md_url_path
 from registry.load.pii import carries, pii_class
 from registry.release.versions import parse_version
 
@@ -152,7 +152,7 @@ def _edit_link(prefix: str, place: tuple[str, int] | None) -> str:
     if not prefix or place is None:
         return ""
     file, line = place
-    return f"{prefix}{quote(file)}#L{line}"
+    return f"{prefix}{md_url_path(file)}#L{line}"
 
 
 def _cases(variants: Any) -> list[tuple[str, str, list[PropertyRow]]]:
