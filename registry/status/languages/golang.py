@@ -7,6 +7,7 @@ from typing import Any
 
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "[(call_expression) (composite_literal)] @call"
 
 
@@ -14,29 +15,33 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind in ("identifier", "field_identifier", "type_identifier", "package_identifier"):
         return _text(node)
     if kind == "selector_expression":
         operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
-        left = dotted(operand) if operand is not None else "?"
+        left = dotted(operand, depth + 1) if operand is not None else "?"
         return f"{left}.{_text(field)}" if field is not None else left
     if kind == "qualified_type":
         package, name = node.child_by_field_name("package"), node.child_by_field_name("name")
         return f"{_text(package)}.{_text(name)}" if package and name else _text(node)
     if kind == "call_expression":
         function = node.child_by_field_name("function")
-        return dotted(function) if function is not None else "?"
+        return dotted(function, depth + 1) if function is not None else "?"
     if kind in ("parenthesized_expression", "unary_expression") and node.named_children:
-        return dotted(node.named_children[-1])
+        return dotted(node.named_children[-1], depth + 1)
     return "?"
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind == "literal_element" and node.named_children:
-        return value(node.named_children[0])
+        return value(node.named_children[0], depth + 1)
     if kind == "interpreted_string_literal":
         text = "".join(unescape(_text(c)) if c.type == "escape_sequence" else _text(c)
                        for c in node.named_children)  # fmt: skip
@@ -47,19 +52,19 @@ def value(node: Any) -> Value:
         kind_node = node.child_by_field_name("type")
         keyed = [key for key, _ in _elements(node)]
         string_keys = bool(keyed) and all(
-            k is not None and value(k).kind == STRING for k in keyed)  # fmt: skip
+            k is not None and value(k, depth + 1).kind == STRING for k in keyed)  # fmt: skip
         if kind_node is not None and (kind_node.type == "map_type" or string_keys):
             items: dict[str, Value] = {}
             open_ = False
             for key, item in _elements(node):
-                found = value(key) if key is not None else None
+                found = value(key, depth + 1) if key is not None else None
                 if found is not None and found.kind == STRING and found.text is not None:
-                    items[found.text] = value(item)
+                    items[found.text] = value(item, depth + 1)
                 else:
                     open_ = True
             return Value(MAP, items=items, open=open_, line=line)
     if kind == "unary_expression" and node.named_children:  # &analytics.Track{...}
-        return value(node.named_children[-1])
+        return value(node.named_children[-1], depth + 1)
     return Value("other", line=line)
 
 

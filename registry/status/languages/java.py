@@ -6,6 +6,7 @@ from typing import Any
 
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "[(method_invocation) (object_creation_expression)] @call"
 MAP_FACTORIES = ("Map.of", "ImmutableMap.of")  # also java.util.Map.of
 
@@ -14,28 +15,32 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind in ("identifier", "type_identifier", "this", "field_identifier"):
         return _text(node)
     if kind == "field_access":
         obj, field = node.child_by_field_name("object"), node.child_by_field_name("field")
-        left = dotted(obj) if obj is not None else "?"
+        left = dotted(obj, depth + 1) if obj is not None else "?"
         return f"{left}.{_text(field)}" if field is not None else left
     if kind == "method_invocation":
         obj, name = node.child_by_field_name("object"), node.child_by_field_name("name")
         own = _text(name) if name is not None else "?"
-        return f"{dotted(obj)}.{own}" if obj is not None else own
+        return f"{dotted(obj, depth + 1)}.{own}" if obj is not None else own
     if kind == "scoped_type_identifier":
         return ".".join(_text(c) for c in node.named_children)
     if kind == "generic_type" and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     if kind == "parenthesized_expression" and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     return "?"
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind == "string_literal":
         parts = []
@@ -50,7 +55,7 @@ def value(node: Any) -> Value:
         return Value(STRING, text, line=line)
     if kind == "method_invocation" and dotted(node).endswith(MAP_FACTORIES):
         arguments = node.child_by_field_name("arguments")
-        values = [value(a) for a in (arguments.named_children if arguments else [])]
+        values = [value(a, depth + 1) for a in (arguments.named_children if arguments else [])]
         items, open_ = {}, len(values) % 2 == 1
         for key, item in zip(values[::2], values[1::2], strict=False):
             if key.kind == STRING and key.text is not None:
@@ -59,7 +64,7 @@ def value(node: Any) -> Value:
                 open_ = True
         return Value(MAP, items=items, open=open_, line=line)
     if kind in ("parenthesized_expression", "cast_expression") and node.named_children:
-        return value(node.named_children[-1])
+        return value(node.named_children[-1], depth + 1)
     return Value("other", line=line)
 
 

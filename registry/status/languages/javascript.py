@@ -6,6 +6,7 @@ from typing import Any
 
 from registry.status.source import MAP, OTHER_VALUE, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
 # Wrappers that keep a value what it is: `({...} as Props)`, `x!`, `(x)`.
 _TRANSPARENT = ("parenthesized_expression", "as_expression", "satisfies_expression",
@@ -16,21 +17,23 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
     """A callee as a dotted name: `window.analytics.track`; a call in the chain by its own
     callee (`getClient().track` -> `getClient.track`); anything else as `?`."""
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind in ("identifier", "property_identifier", "this", "private_property_identifier"):
         return _text(node)
     if kind == "member_expression":
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
-        left = dotted(obj) if obj is not None else "?"
+        left = dotted(obj, depth + 1) if obj is not None else "?"
         return f"{left}.{_text(prop)}" if prop is not None else left
     if kind == "call_expression":
         function = node.child_by_field_name("function")
-        return dotted(function) if function is not None else "?"
+        return dotted(function, depth + 1) if function is not None else "?"
     if kind in _TRANSPARENT and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     return "?"
 
 
@@ -40,10 +43,12 @@ def _joined(node: Any) -> str:
                    for c in node.named_children)  # fmt: skip
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind in _TRANSPARENT and node.named_children:
-        return value(node.named_children[0])
+        return value(node.named_children[0], depth + 1)
     if kind == "string":
         return Value(STRING, _joined(node), line=line)
     if kind == "template_string":
@@ -62,7 +67,7 @@ def value(node: Any) -> Value:
                 if name is None:
                     open_ = True
                 else:
-                    items[name] = value(item) if item is not None else OTHER_VALUE
+                    items[name] = value(item, depth + 1) if item is not None else OTHER_VALUE
             elif child.type == "shorthand_property_identifier":
                 items[_text(child)] = OTHER_VALUE
             elif child.type != "comment":

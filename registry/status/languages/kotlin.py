@@ -7,6 +7,7 @@ from typing import Any
 
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
 # A string template: `$name` or `${...}` not escaped as `\$`.
 TEMPLATE = re.compile(r"(?<!\\)\$[A-Za-z_{`]")
@@ -18,22 +19,28 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind in ("identifier", "simple_identifier", "this_expression", "type_identifier"):
         return _text(node)
     if kind == "navigation_expression":
-        return ".".join(dotted(c) for c in node.named_children if c.type not in _COMMENTS)
+        return ".".join(
+            dotted(c, depth + 1) for c in node.named_children if c.type not in _COMMENTS
+        )
     if kind == "navigation_suffix" and node.named_children:
-        return dotted(node.named_children[-1])
+        return dotted(node.named_children[-1], depth + 1)
     if kind == "call_expression" and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     if kind == "parenthesized_expression" and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     return "?"
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind in ("string_literal", "multiline_string_literal"):
         # Read from the literal's own text: the grammar splits `$name` templates and `\u`
@@ -52,14 +59,14 @@ def value(node: Any) -> Value:
             sides: list[Any] = pair.named_children if pair is not None else []
             if (pair is not None and pair.type == "infix_expression" and len(sides) == 3
                     and _text(sides[1]) == "to" and sides[0].type == "string_literal"):  # fmt: skip
-                key = value(sides[0])
+                key = value(sides[0], depth + 1)
                 if key.text is not None and key.kind == STRING:
-                    items[key.text] = value(sides[2])
+                    items[key.text] = value(sides[2], depth + 1)
                     continue
             open_ = True
         return Value(MAP, items=items, open=open_, line=line)
     if kind == "parenthesized_expression" and node.named_children:
-        return value(node.named_children[0])
+        return value(node.named_children[0], depth + 1)
     return Value("other", line=line)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from registry.status.source import MAP, OTHER_VALUE, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call) @call"
 
 
@@ -13,17 +14,19 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind == "identifier":
         return _text(node)
     if kind == "attribute":
         obj, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
-        left = dotted(obj) if obj is not None else "?"
+        left = dotted(obj, depth + 1) if obj is not None else "?"
         return f"{left}.{_text(attr)}" if attr is not None else left
     if kind == "call":
         function = node.child_by_field_name("function")
-        return dotted(function) if function is not None else "?"
+        return dotted(function, depth + 1) if function is not None else "?"
     return "?"
 
 
@@ -49,10 +52,12 @@ def _string(node: Any) -> str | None:
     return "".join(text)
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind == "parenthesized_expression" and node.named_children:
-        return value(node.named_children[0])
+        return value(node.named_children[0], depth + 1)
     if kind in ("string", "concatenated_string"):
         text = _string(node)
         return Value(STRING, text, line=line) if text is not None else Value("other", line=line)
@@ -66,7 +71,7 @@ def value(node: Any) -> Value:
                 if name is None:
                     open_ = True
                 else:
-                    items[name] = value(item) if item is not None else OTHER_VALUE
+                    items[name] = value(item, depth + 1) if item is not None else OTHER_VALUE
             elif child.type != "comment":
                 open_ = True  # **spread, or a comprehension
         return Value(MAP, items=items, open=open_, line=line)

@@ -6,6 +6,7 @@ from typing import Any
 
 from registry.status.source import MAP, STRING, Call, Value, unescape
 
+MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
 
 
@@ -13,26 +14,30 @@ def _text(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-def dotted(node: Any) -> str:
+def dotted(node: Any, depth: int = 0) -> str:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return "?"
     kind = node.type
     if kind in ("simple_identifier", "self_expression", "type_identifier"):
         return _text(node)
     if kind == "navigation_expression":
         target, suffix = node.child_by_field_name("target"), node.child_by_field_name("suffix")
-        left = dotted(target) if target is not None else ""
+        left = dotted(target, depth + 1) if target is not None else ""
         right = suffix.child_by_field_name("suffix") if suffix is not None else None
         name = _text(right) if right is not None else "?"
         return f"{left}.{name}" if left else name
     if kind == "call_expression" and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     if kind == "user_type" and node.named_children:
         return ".".join(_text(c) for c in node.named_children)
     if kind in ("tuple_expression", "parenthesized_expression") and node.named_children:
-        return dotted(node.named_children[0])
+        return dotted(node.named_children[0], depth + 1)
     return "?"
 
 
-def value(node: Any) -> Value:
+def value(node: Any, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
+        return Value("other")
     kind, line = node.type, node.start_point[0] + 1
     if kind in ("line_string_literal", "multi_line_string_literal"):
         if node.child_by_field_name("interpolation") is not None:
@@ -49,16 +54,16 @@ def value(node: Any) -> Value:
         return Value(STRING, text, line=line)
     if kind == "as_expression":
         inner = node.child_by_field_name("expr")
-        return value(inner) if inner is not None else Value("other", line=line)
+        return value(inner, depth + 1) if inner is not None else Value("other", line=line)
     if kind == "dictionary_literal":
         keys = node.children_by_field_name("key")
         values = node.children_by_field_name("value")
         items: dict[str, Value] = {}
         open_ = False
         for key, item in zip(keys, values, strict=False):
-            found = value(key)
+            found = value(key, depth + 1)
             if found.kind == STRING and found.text is not None:
-                items[found.text] = value(item)
+                items[found.text] = value(item, depth + 1)
             else:
                 open_ = True
         return Value(MAP, items=items, open=open_, line=line)
