@@ -115,6 +115,10 @@ def test_columns_sort_and_a_filtered_view_survives_a_reload(run_cli: Cli, tmp_pa
         cells = page.locator("table tbody td:first-child code").all_text_contents()
         assert "products[].product_id" in cells  # items of an array, as `check` writes them
         assert page.locator("h2:text-is('Common properties')").count() == 1
+        shots = artifacts_dir(tmp_path / "shots")
+        page.locator("#send").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "catalog-event-send.png"), full_page=True)
+        plan.screenshot(path=str(shots / "catalog-plan-filtered.png"), full_page=True)
         assert tab.errors == [] and tab.dialogs == []
 
 
@@ -131,6 +135,8 @@ def test_one_search_finds_events_of_every_plan(run_cli: Cli, tmp_path: Path) -> 
         index.fill("#everywhere", "refund")  # and one of the shop plan
         index.wait_for_function("document.querySelectorAll('#results li').length === 1")
         assert index.locator("#results li a").all_text_contents() == ["Order Refunded"]
+        index.screenshot(path=str(artifacts_dir(tmp_path / "shots") / "catalog-search.png"),
+                         full_page=True)  # fmt: skip
         index.click("#results li a")
         index.wait_for_url("**/plans/shop/events/order-refunded-*.html")
         assert tab.errors == [] and tab.dialogs == []
