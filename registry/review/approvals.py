@@ -127,20 +127,20 @@ def owner_groups(
             continue
         tip_plan = policy.plans.get(change.plan)
         plan_owners = [_owners(p.meta.get("owners")) for p in (tip_plan, plan) if p is not None]
-        add(_merged(*plan_owners), f"plan '{plan.id}'", breaking)
+        add(merged(*plan_owners), f"plan '{plan.id}'", breaking)
         events = [_event_of(change, plan, base, head)]
         if tip_plan is not None:
             events.insert(0, _event_of(change, tip_plan, policy, policy))
         found = [e for e in events if e is not None]
         if found:
-            add(_merged(*(owners for owners, _ in found)), f"event '{found[-1][1]}'", breaking)
+            add(merged(*(owners for owners, _ in found)), f"event '{found[-1][1]}'", breaking)
     owned = [OwnerGroup(owners, why, breaking) for (owners, why), breaking in sorted(
              groups.items(), key=lambda item: item[0][1])]  # fmt: skip
     extra = policy_groups(base, head, changes, policy, waived)
     return owned + [g for g in extra if (g.owners, g.why) not in groups]
 
 
-def _merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
+def merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
     """Owners of several sources, each once, in order of first mention."""
     return tuple(dict.fromkeys(owner for owners in lists for owner in owners))
 

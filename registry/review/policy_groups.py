@@ -19,7 +19,7 @@ from registry.load.model import Plan, Registry, walk_properties
 from registry.load.pii import carries
 from registry.load.resolve import ResolveError, resolved_spec
 from registry.load.snapshot import SETTINGS_FILE, WAIVERS_FILE
-from registry.review.approvals import ALL_OWNERS, WAIVERS, OwnerGroup
+from registry.review.approvals import ALL_OWNERS, WAIVERS, OwnerGroup, merged
 
 # Rules whose change brings a new definition: personal data in it asks the privacy reviewers.
 ADDING_RULES = ("plan-added", "event-added", "property-added", "required-property-added")
@@ -159,7 +159,7 @@ def _consumers(change: Change, policy_from: Registry, base: Registry,
     sides = [policy_from, base, head]
     plans = [r.plans.get(change.plan) for r in sides]
     found = [p for p in plans if p is not None]
-    plan_owners = _merged(*(consumer_owners(p.meta.get("consumers")) for p in found))
+    plan_owners = merged(*(consumer_owners(p.meta.get("consumers")) for p in found))
     if plan_owners:
         yield plan_owners, f"consumers of plan '{change.plan}'"
     segments = change.path
@@ -169,7 +169,7 @@ def _consumers(change: Change, policy_from: Registry, base: Registry,
     if change.rule == "event-renamed":  # its readers may be named under the old name only
         names.add(str(change.old))
     events = [p.events[n] for p in found for n in sorted(names) if n in p.events]
-    owners = _merged(*(consumer_owners(e.spec.get("consumers")) for e in events))
+    owners = merged(*(consumer_owners(e.spec.get("consumers")) for e in events))
     if owners:
         yield owners, f"consumers of event '{events[0].name}'"
 
@@ -181,7 +181,7 @@ def consumer_owners(value: Any) -> tuple[str, ...]:
         return ()
     found = [v if isinstance(v, str) else v.get("owner") for v in value
              if isinstance(v, (str, dict))]  # fmt: skip
-    return _merged(tuple(o for o in found if isinstance(o, str)))
+    return merged(tuple(o for o in found if isinstance(o, str)))
 
 
 def consumer_names(value: Any) -> list[str]:
@@ -196,7 +196,3 @@ def consumer_names(value: Any) -> list[str]:
             owner = item.get("owner")
             names.append(item["name"] + (f" ({owner})" if isinstance(owner, str) else ""))
     return names
-
-
-def _merged(*lists: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(o for owners in lists for o in owners))

@@ -440,9 +440,10 @@ def _where(finding: Finding) -> str:
     return f"{finding.file}:{finding.line}:{finding.column}" if finding.file else ""
 
 
-def tokens(specs: Iterable[CallSpec], methods: Iterable[str]) -> list[bytes]:
-    """What a file must hold to be worth parsing: the last name of each callee (empty when
-    a pattern ends in a glob: every file is parsed then)."""
+def tokens(specs: Iterable[CallSpec]) -> list[bytes]:
+    """What a file must hold to be worth parsing: the last name of each callee, and `track`
+    or `Track` (every generated Tracker method holds one); empty when a pattern ends in a
+    glob: every file is parsed then."""
     found = set()
     for spec in specs:
         for pattern in spec.call:
@@ -450,6 +451,5 @@ def tokens(specs: Iterable[CallSpec], methods: Iterable[str]) -> list[bytes]:
             if any(c in last for c in "*?["):
                 return []
             found.add(last.encode())
-    if any(True for _ in methods):  # generated Tracker methods: track..., Track..., track_...
-        found.update((b"track", b"Track"))
+    found.update((b"track", b"Track"))
     return sorted(found)

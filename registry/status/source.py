@@ -6,8 +6,17 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 STRING, MAP, OTHER = "string", "map", "other"
+# Levels of nested literals or callee chains a language module reads: deeper than any real
+# code, and a fixed cut gives the same report whatever the interpreter's recursion limit.
+MAX_NESTING = 64
+
+
+def text_of(node: Any) -> str:
+    """A tree-sitter node's source text (invalid UTF-8 replaced)."""
+    return bytes(node.text).decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

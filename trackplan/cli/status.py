@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("read", "source file")
     exclude = [*status.get("exclude", ()), *args.exclude]
     try:
-        found = scan(paths, tokens(specs, ["track"]), exclude, progress.tick, config)
+        found = scan(paths, tokens(specs), exclude, progress.tick, config)
     except GrammarMissing as exc:
         raise UsageError(str(exc)) from None
     progress.done()

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.status.source import MAP, STRING, Call, Value, unescape
+from registry.status.source import MAP, MAX_NESTING, STRING, Call, Value, text_of, unescape
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "[(call_expression) (composite_literal)] @call"
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
 
 
 def dotted(node: Any, depth: int = 0) -> str:
@@ -20,14 +15,14 @@ def dotted(node: Any, depth: int = 0) -> str:
         return "?"
     kind = node.type
     if kind in ("identifier", "field_identifier", "type_identifier", "package_identifier"):
-        return _text(node)
+        return text_of(node)
     if kind == "selector_expression":
         operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
         left = dotted(operand, depth + 1) if operand is not None else "?"
-        return f"{left}.{_text(field)}" if field is not None else left
+        return f"{left}.{text_of(field)}" if field is not None else left
     if kind == "qualified_type":
         package, name = node.child_by_field_name("package"), node.child_by_field_name("name")
-        return f"{_text(package)}.{_text(name)}" if package and name else _text(node)
+        return f"{text_of(package)}.{text_of(name)}" if package and name else text_of(node)
     if kind == "call_expression":
         function = node.child_by_field_name("function")
         return dotted(function, depth + 1) if function is not None else "?"
@@ -43,11 +38,11 @@ def value(node: Any, depth: int = 0) -> Value:
     if kind == "literal_element" and node.named_children:
         return value(node.named_children[0], depth + 1)
     if kind == "interpreted_string_literal":
-        text = "".join(unescape(_text(c)) if c.type == "escape_sequence" else _text(c)
+        text = "".join(unescape(text_of(c)) if c.type == "escape_sequence" else text_of(c)
                        for c in node.named_children)  # fmt: skip
         return Value(STRING, text, line=line)
     if kind == "raw_string_literal":
-        return Value(STRING, "".join(_text(c) for c in node.named_children), line=line)
+        return Value(STRING, "".join(text_of(c) for c in node.named_children), line=line)
     if kind == "composite_literal":
         kind_node = node.child_by_field_name("type")
         keyed = [key for key, _ in _elements(node)]
@@ -94,7 +89,7 @@ def read_call(node: Any, file: str) -> Call | None:
         for key, item in _elements(node):
             field = key.named_children[0] if key is not None and key.named_children else key
             if field is not None and field.type in ("identifier", "field_identifier"):
-                named[_text(field)] = value(item)
+                named[text_of(field)] = value(item)
             else:
                 args.append(value(item))
         return Call(file, row + 1, column + 1, dotted(kind), tuple(args), named)

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.status.source import MAP, STRING, Call, Value, unescape
+from registry.status.source import MAP, MAX_NESTING, STRING, Call, Value, text_of, unescape
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "[(method_invocation) (object_creation_expression)] @call"
 MAP_FACTORIES = ("Map.of", "ImmutableMap.of")  # also java.util.Map.of
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
 
 
 def dotted(node: Any, depth: int = 0) -> str:
@@ -20,17 +15,17 @@ def dotted(node: Any, depth: int = 0) -> str:
         return "?"
     kind = node.type
     if kind in ("identifier", "type_identifier", "this", "field_identifier"):
-        return _text(node)
+        return text_of(node)
     if kind == "field_access":
         obj, field = node.child_by_field_name("object"), node.child_by_field_name("field")
         left = dotted(obj, depth + 1) if obj is not None else "?"
-        return f"{left}.{_text(field)}" if field is not None else left
+        return f"{left}.{text_of(field)}" if field is not None else left
     if kind == "method_invocation":
         obj, name = node.child_by_field_name("object"), node.child_by_field_name("name")
-        own = _text(name) if name is not None else "?"
+        own = text_of(name) if name is not None else "?"
         return f"{dotted(obj, depth + 1)}.{own}" if obj is not None else own
     if kind == "scoped_type_identifier":
-        return ".".join(_text(c) for c in node.named_children)
+        return ".".join(text_of(c) for c in node.named_children)
     if kind == "generic_type" and node.named_children:
         return dotted(node.named_children[0], depth + 1)
     if kind == "parenthesized_expression" and node.named_children:
@@ -47,10 +42,10 @@ def value(node: Any, depth: int = 0) -> Value:
         for child in node.named_children:
             if child.type == "string_interpolation":
                 return Value("other", line=line)
-            raw = _text(child)
+            raw = text_of(child)
             parts.append(unescape(raw) if child.type == "escape_sequence" else raw)
         text = "".join(parts)
-        if _text(node).startswith('"""'):  # a text block: its lines, indentation removed
+        if text_of(node).startswith('"""'):  # a text block: its lines, indentation removed
             text = "\n".join(x.strip() for x in text.strip("\n").split("\n"))
         return Value(STRING, text, line=line)
     if kind == "method_invocation" and dotted(node).endswith(MAP_FACTORIES):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.status.source import MAP, OTHER_VALUE, STRING, Call, Value, unescape
+from registry.status.source import (
+    MAP,
+    MAX_NESTING,
+    OTHER_VALUE,
+    STRING,
+    Call,
+    Value,
+    text_of,
+    unescape,
+)
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
 # Wrappers that keep a value what it is: `({...} as Props)`, `x!`, `(x)`.
 _TRANSPARENT = ("parenthesized_expression", "as_expression", "satisfies_expression",
                 "non_null_expression", "type_assertion")  # fmt: skip
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
 
 
 def dotted(node: Any, depth: int = 0) -> str:
@@ -24,11 +28,11 @@ def dotted(node: Any, depth: int = 0) -> str:
         return "?"
     kind = node.type
     if kind in ("identifier", "property_identifier", "this", "private_property_identifier"):
-        return _text(node)
+        return text_of(node)
     if kind == "member_expression":
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
         left = dotted(obj, depth + 1) if obj is not None else "?"
-        return f"{left}.{_text(prop)}" if prop is not None else left
+        return f"{left}.{text_of(prop)}" if prop is not None else left
     if kind == "call_expression":
         function = node.child_by_field_name("function")
         return dotted(function, depth + 1) if function is not None else "?"
@@ -39,7 +43,7 @@ def dotted(node: Any, depth: int = 0) -> str:
 
 def _joined(node: Any) -> str:
     """A literal's text from its fragments, escapes decoded."""
-    return "".join(unescape(_text(c)) if c.type == "escape_sequence" else _text(c)
+    return "".join(unescape(text_of(c)) if c.type == "escape_sequence" else text_of(c)
                    for c in node.named_children)  # fmt: skip
 
 
@@ -69,7 +73,7 @@ def value(node: Any, depth: int = 0) -> Value:
                 else:
                     items[name] = value(item, depth + 1) if item is not None else OTHER_VALUE
             elif child.type == "shorthand_property_identifier":
-                items[_text(child)] = OTHER_VALUE
+                items[text_of(child)] = OTHER_VALUE
             elif child.type != "comment":
                 open_ = True  # a spread: keys unknown here
         return Value(MAP, items=items, open=open_, line=line)
@@ -78,7 +82,7 @@ def value(node: Any, depth: int = 0) -> Value:
 
 def _key(node: Any) -> str | None:
     if node.type in ("property_identifier", "identifier", "number"):
-        return _text(node)
+        return text_of(node)
     if node.type == "string":
         return value(node).text
     return None  # a computed key

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from registry.status.source import MAP, STRING, Call, Value, unescape
+from registry.status.source import MAP, MAX_NESTING, STRING, Call, Value, text_of, unescape
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
 # A string template: `$name` or `${...}` not escaped as `\$`.
 TEMPLATE = re.compile(r"(?<!\\)\$[A-Za-z_{`]")
@@ -15,16 +14,12 @@ MAP_FACTORIES = ("mapOf", "mutableMapOf", "hashMapOf", "linkedMapOf")
 _COMMENTS = ("line_comment", "block_comment", "multiline_comment", "comment")
 
 
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
-
-
 def dotted(node: Any, depth: int = 0) -> str:
     if depth > MAX_NESTING:  # deeper than any real code: cut, never a stack overflow
         return "?"
     kind = node.type
     if kind in ("identifier", "simple_identifier", "this_expression", "type_identifier"):
-        return _text(node)
+        return text_of(node)
     if kind == "navigation_expression":
         return ".".join(
             dotted(c, depth + 1) for c in node.named_children if c.type not in _COMMENTS
@@ -45,7 +40,7 @@ def value(node: Any, depth: int = 0) -> Value:
     if kind in ("string_literal", "multiline_string_literal"):
         # Read from the literal's own text: the grammar splits `$name` templates and `\u`
         # escapes into plain content.
-        raw = _text(node)
+        raw = text_of(node)
         body = raw[3:-3] if kind == "multiline_string_literal" else raw[1:-1]
         if TEMPLATE.search(body):
             return Value("other", line=line)  # built at run time
@@ -57,8 +52,8 @@ def value(node: Any, depth: int = 0) -> Value:
         for argument in _arguments(node):
             pair = argument.named_children[-1] if argument.named_children else None
             sides: list[Any] = pair.named_children if pair is not None else []
-            if (pair is not None and pair.type == "infix_expression" and len(sides) == 3
-                    and _text(sides[1]) == "to" and sides[0].type == "string_literal"):  # fmt: skip
+            is_pair = pair is not None and pair.type == "infix_expression" and len(sides) == 3
+            if is_pair and text_of(sides[1]) == "to" and sides[0].type == "string_literal":
                 key = value(sides[0], depth + 1)
                 if key.text is not None and key.kind == STRING:
                     items[key.text] = value(sides[2], depth + 1)
@@ -88,7 +83,7 @@ def read_call(node: Any, file: str) -> Call | None:
         parts = [c for c in argument.named_children if c.type not in _COMMENTS]
         is_named = any(c.type == "=" for c in argument.children) and len(parts) >= 2
         if is_named:
-            named[_text(parts[0])] = value(parts[-1])
+            named[text_of(parts[0])] = value(parts[-1])
         elif any(c.type == "*" for c in argument.children):
             args.append(Value("spread"))
         elif parts:

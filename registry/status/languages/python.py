@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.status.source import MAP, OTHER_VALUE, STRING, Call, Value, unescape
+from registry.status.source import (
+    MAP,
+    MAX_NESTING,
+    OTHER_VALUE,
+    STRING,
+    Call,
+    Value,
+    text_of,
+    unescape,
+)
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call) @call"
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
 
 
 def dotted(node: Any, depth: int = 0) -> str:
@@ -19,11 +23,11 @@ def dotted(node: Any, depth: int = 0) -> str:
         return "?"
     kind = node.type
     if kind == "identifier":
-        return _text(node)
+        return text_of(node)
     if kind == "attribute":
         obj, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
         left = dotted(obj, depth + 1) if obj is not None else "?"
-        return f"{left}.{_text(attr)}" if attr is not None else left
+        return f"{left}.{text_of(attr)}" if attr is not None else left
     if kind == "call":
         function = node.child_by_field_name("function")
         return dotted(function, depth + 1) if function is not None else "?"
@@ -39,16 +43,16 @@ def _string(node: Any) -> str | None:
     text = []
     for child in node.named_children:
         if child.type == "string_start":
-            prefix = _text(child).lower()
+            prefix = text_of(child).lower()
         elif child.type == "interpolation":
             return None
         elif child.type == "string_content":
-            raw = _text(child)
+            raw = text_of(child)
             if "f" in prefix:  # `{{` in an f-string is a brace
                 raw = raw.replace("{{", "{").replace("}}", "}")
             text.append(raw if "r" in prefix else unescape(raw))
         elif child.type == "escape_sequence":
-            text.append(unescape(_text(child)))
+            text.append(unescape(text_of(child)))
     return "".join(text)
 
 
@@ -93,7 +97,7 @@ def read_call(node: Any, file: str) -> Call | None:
         if child.type == "keyword_argument":
             name, item = child.child_by_field_name("name"), child.child_by_field_name("value")
             if name is not None and item is not None:
-                named[_text(name)] = value(item)
+                named[text_of(name)] = value(item)
         elif child.type in ("list_splat", "dictionary_splat"):
             args.append(Value("spread"))
         elif child.type != "comment":

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.status.source import MAP, STRING, Call, Value, unescape
+from registry.status.source import MAP, MAX_NESTING, STRING, Call, Value, text_of, unescape
 
-MAX_NESTING = 64  # levels of nested literals or callee chains read
 QUERY = "(call_expression) @call"
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text).decode("utf-8", "replace")
 
 
 def dotted(node: Any, depth: int = 0) -> str:
@@ -19,17 +14,17 @@ def dotted(node: Any, depth: int = 0) -> str:
         return "?"
     kind = node.type
     if kind in ("simple_identifier", "self_expression", "type_identifier"):
-        return _text(node)
+        return text_of(node)
     if kind == "navigation_expression":
         target, suffix = node.child_by_field_name("target"), node.child_by_field_name("suffix")
         left = dotted(target, depth + 1) if target is not None else ""
         right = suffix.child_by_field_name("suffix") if suffix is not None else None
-        name = _text(right) if right is not None else "?"
+        name = text_of(right) if right is not None else "?"
         return f"{left}.{name}" if left else name
     if kind == "call_expression" and node.named_children:
         return dotted(node.named_children[0], depth + 1)
     if kind == "user_type" and node.named_children:
-        return ".".join(_text(c) for c in node.named_children)
+        return ".".join(text_of(c) for c in node.named_children)
     if kind in ("tuple_expression", "parenthesized_expression") and node.named_children:
         return dotted(node.named_children[0], depth + 1)
     return "?"
@@ -46,7 +41,7 @@ def value(node: Any, depth: int = 0) -> Value:
         for child in node.named_children:
             if child.type == "interpolated_expression":
                 return Value("other", line=line)
-            raw = _text(child)
+            raw = text_of(child)
             parts.append(unescape(raw) if child.type == "str_escaped_char" else raw)
         text = "".join(parts)
         if kind == "multi_line_string_literal":
@@ -96,7 +91,7 @@ def read_call(node: Any, file: str) -> Call | None:
         if item is None:
             continue
         if label is not None:
-            named[_text(label).strip()] = value(item)
+            named[text_of(label).strip()] = value(item)
         else:
             args.append(value(item))
     row, column = node.start_point
