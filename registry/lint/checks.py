@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -412,13 +413,21 @@ PII_WORDS = (
 # A URI often carries a person in its path or query (a profile page, ?email=...).
 PII_FORMATS = ("email", "idn-email", "ipv4", "ipv6", "uri")
 _PII_SEQUENCES = tuple(tuple(w.split()) for w in PII_WORDS)
+_PII_WORDS_SET = frozenset(sequence[0] for sequence in _PII_SEQUENCES)
 
 
 def _looks_personal(name: str, spec: dict[str, Any]) -> str | None:
     """Why a property looks like personal data (its format, or a word of its name)."""
     if spec.get("format") in PII_FORMATS:
         return f"format {spec['format']}"
+    return _personal_words(name)
+
+
+@functools.lru_cache(maxsize=65536)  # plans repeat their property names across events
+def _personal_words(name: str) -> str | None:
     found = tuple(w.lower() for w in naming.words(name))
+    if not _PII_WORDS_SET.intersection(found):
+        return None  # every sequence starts with one of these words: most names stop here
     for sequence in _PII_SEQUENCES:
         size = len(sequence)
         if any(found[i : i + size] == sequence for i in range(len(found) - size + 1)):
