@@ -401,3 +401,45 @@ def test_any_of_and_one_of_are_checked_as_they_read(run_cli: Cli, tmp_path: Path
         ("ref", 2, "matches 0 of its anyOf definitions, not at least one"),
         ("mode", 1, "matches 2 of its oneOf definitions, not exactly one"),
     }
+
+
+def test_report_out_keeps_what_was_sent_per_event_and_day(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("\n".join(json.dumps(c) for c in [
+        {"event": "Signed Up", "properties": {"method": "email"},
+         "timestamp": "2026-11-30T23:59:59Z"},
+        {"event": "Signed Up", "properties": {"method": "fax"},
+         "timestamp": "2026-12-01T00:00:01Z"},
+        {"event": "Signed Up", "properties": {"method": "google"},
+         "sentAt": "2026-12-01T08:00:00+01:00"},
+        {"event": "Signed Up", "properties": {"method": "email"}, "timestamp": "2026-02-30"},
+        {"event": "Signed In", "properties": {}},
+        {"type": "identify", "traits": {"email": "a@b.example"}, "timestamp": "2026-12-01"},
+    ]) + "\n")  # fmt: skip
+    out = tmp_path / "reports" / "day.json"
+    out.parent.mkdir()
+    done = run_cli("check", str(calls), "--repo", str(registry), "--report-out", str(out),
+                   "--checked-on", "2026-12-02", "--format", "json")  # fmt: skip
+    assert done.code == 1, done.err
+    kept = json.loads(out.read_text())
+    printed = done.json()
+    assert kept["report"] == "trackplan-check/1" and kept["checked_on"] == "2026-12-02"
+    assert {k: v for k, v in kept.items() if k not in ("report", "checked_on")} == printed
+    assert kept["observed"] == {
+        "Signed In": {"undated": {"calls": 1, "violating": 1}},
+        # An impossible date is no date: the call counts on the report's day.
+        "Signed Up": {"2026-11-30": {"calls": 1, "violating": 0},
+                      "2026-12-01": {"calls": 2, "violating": 1},
+                      "undated": {"calls": 1, "violating": 0}},
+        "identify": {"2026-12-01": {"calls": 1, "violating": 0}},
+    }  # fmt: skip
+    again = run_cli("check", str(calls), "--repo", str(registry), "--report-out", str(out),
+                    "--checked-on", "2026-12-02")  # fmt: skip
+    assert again.code == 1 and json.loads(out.read_text()) == kept  # same calls, same report
+    bad_day = run_cli("check", str(calls), "--repo", str(registry), "--checked-on", "yesterday")
+    assert bad_day.code == 2 and "give YYYY-MM-DD" in bad_day.err
+    nowhere = run_cli("check", str(calls), "--repo", str(registry), "--report-out",
+                      str(tmp_path / "missing" / "r.json"))  # fmt: skip
+    assert nowhere.code == 2 and "cannot write" in nowhere.err and "Traceback" not in nowhere.err

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from registry.escape import clean, md_code, md_text
@@ -19,6 +21,11 @@ Line = int | str  # a line number, or file:line when several files are checked
 MALFORMED_LISTED = 20
 FAIL_ON = ("violation", "warning", "never")
 PROGRESS_EVERY = 4096
+REPORT_KIND = "trackplan-check/1"  # names a report `check --report-out` kept
+UNDATED = "undated"  # the day of a call that names none (the report's `checked_on` holds it)
+# Where Segment and RudderStack put when a call happened, most faithful first.
+WHEN = ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass
@@ -43,12 +50,24 @@ class CheckReport:
     malformed: int = 0
     malformed_lines: list[tuple[Line, str]] = field(default_factory=list)
     rows: dict[tuple[str, str, str], Row] = field(default_factory=dict)
+    # What was sent: by subject (event, identify, group), by day, [calls, calls violating].
+    observed: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
-    def add(self, line: Line, subject: str, findings: list[Violation]) -> None:
+    def add(self, line: Line, subject: str, findings: list[Violation],
+            day: str = UNDATED) -> None:  # fmt: skip
         self.calls += 1
         self.checked += 1
+        days = self.observed.get(subject)
+        if days is None:
+            days = self.observed[subject] = {}
+        counts = days.get(day)
+        if counts is None:
+            counts = days[day] = [0, 0]
+        counts[0] += 1
         if not findings:
             self.clean += 1
+        elif any(k.KIND_BY_ID[f.kind].level == k.VIOLATION for f in findings):
+            counts[1] += 1
         for f in findings:
             key = (f.kind, f.subject, f.property)
             row = self.rows.get(key)
@@ -94,6 +113,9 @@ class CheckReport:
             "findings": [{"kind": r.kind, "level": k.KIND_BY_ID[r.kind].level,
                           "event": r.subject, "property": r.property, "count": r.count,
                           "lines": r.lines, "detail": r.detail} for r in self.sorted_rows()],
+            "observed": {subject: {day: {"calls": n, "violating": bad}
+                                   for day, (n, bad) in sorted(days.items())}
+                         for subject, days in sorted(self.observed.items())},
         }  # fmt: skip
 
     def summary(self) -> str:
@@ -120,10 +142,40 @@ def run(checker: Checker, calls: Iterable[tuple[Line, Any]], source: str,
             if isinstance(result, Malformed):
                 report.bad(line, result.reason)
             elif result[0] in ("track", "identify", "group"):
-                report.add(line, result[1], result[2])
+                report.add(line, result[1], result[2], call_day(value))
             else:
                 report.skip(result[0])
     yield report
+
+
+_days: dict[str, str] = {}  # the day of each date prefix seen: parsed once, not per call
+
+
+def call_day(call: Any) -> str:
+    """The UTC day a call names (`2026-12-01`), from its first timestamp field that starts
+    with a real date; UNDATED when none does. Times are taken as written: Segment's are UTC."""
+    for key in WHEN:
+        value = call.get(key) if type(call) is dict else None
+        if type(value) is str:
+            prefix = value[:10]
+            day = _days.get(prefix)
+            if day is None:
+                day = _parse_day(prefix)
+                if len(_days) < 100_000:
+                    _days[prefix] = day
+            if day != UNDATED:
+                return day
+    return UNDATED
+
+
+def _parse_day(prefix: str) -> str:
+    match = _DAY.fullmatch(prefix)
+    if match is None:
+        return UNDATED
+    try:
+        return date(*map(int, match.groups())).isoformat()
+    except ValueError:
+        return UNDATED
 
 
 def render(report: CheckReport, fmt: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,7 +14,7 @@ from registry.eventcheck.checker import Checker
 from registry.eventcheck.history import renames_released
 from registry.eventcheck.progress import Progress
 from registry.eventcheck.report import FAIL_ON as FAIL_ON_CHECK
-from registry.eventcheck.report import CheckReport
+from registry.eventcheck.report import REPORT_KIND, CheckReport
 from registry.eventcheck.report import render as render_report
 from registry.eventcheck.report import run as run_calls
 from registry.pull.sources import (
@@ -29,6 +31,7 @@ from trackplan.cli.common import (
     EXIT_OK,
     UsageError,
     parse_cache,
+    write_atomically,
 )
 
 
@@ -54,8 +57,31 @@ def run(args: argparse.Namespace) -> int:
             for current in run_calls(checker, calls, artifacts.name, report):
                 progress.tick(current.calls + current.malformed)
     progress.done()
+    if args.report_out:
+        _keep_report(report, Path(args.report_out), args.checked_on)
     sys.stdout.write(render_report(report, args.format))
     return EXIT_FINDINGS if report.fails(args.fail_on) else EXIT_OK
+
+
+def _keep_report(report: CheckReport, path: Path, checked_on: str | None) -> None:
+    """The JSON report with the day it was made (the day of calls that name none), for
+    `trackplan catalog --observed`: written whole or not at all."""
+    day = checked_on or datetime.now(UTC).date().isoformat()
+    kept = {"report": REPORT_KIND, "checked_on": day, **report.to_dict()}
+    data = json.dumps(kept, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    try:
+        write_atomically(path, data.encode())
+    except OSError as exc:
+        raise UsageError(f"--report-out {path}: cannot write ({exc.strerror}); give a file in a "
+                         "folder that exists and you may write to") from None  # fmt: skip
+    print(f"trackplan: kept the report in {path}", file=sys.stderr)
+
+
+def _day(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no date: give YYYY-MM-DD") from None
 
 
 def _check_plan(args: argparse.Namespace) -> tuple[Artifacts, dict[str, str]]:
@@ -118,6 +144,17 @@ def add_parser(sub: Any) -> None:
     check_parser.add_argument(
         "--fail-on", choices=FAIL_ON_CHECK, default="violation",
         help="exit 1 on violations, on warnings too, or never (default: violation)",
+    )  # fmt: skip
+    check_parser.add_argument(
+        "--report-out", metavar="FILE.json",
+        help="also keep the JSON report in FILE (written whole or not at all), with what was "
+        "sent per event and day: a folder of them is what `trackplan catalog --observed` "
+        "draws",
+    )  # fmt: skip
+    check_parser.add_argument(
+        "--checked-on", type=_day, metavar="YYYY-MM-DD",
+        help="the day the report counts calls under when they name none (timestamp, "
+        "originalTimestamp, sentAt, receivedAt); default: today (UTC)",
     )  # fmt: skip
     check_parser.add_argument("--no-cache", action="store_true",
                               help="parse every plan file again (a registry folder)")  # fmt: skip

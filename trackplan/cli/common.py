@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import stat
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -103,3 +106,23 @@ def formats_help() -> str:
     from registry.formats import MODULES
 
     return "; ".join(f"{m.NAME}: {m.SUMMARY}" for m in MODULES)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """All or nothing: the new file replaces the old one in one step, with the old one's
+    permissions (a new one gets what the umask gives any new file)."""
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import stat
 import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from registry.lint.checks import did_you_mean
 from registry.load.loader import load_registry
 from registry.load.snapshot import WAIVERS_FILE
 from registry.review.waive import WaiveError, with_waiver
-from trackplan.cli.common import EXIT_OK, UsageError, open_registry
+from trackplan.cli.common import EXIT_OK, UsageError, open_registry, write_atomically
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                                   accepted_by)  # fmt: skip
     except WaiveError as exc:
         raise UsageError(str(exc)) from None
-    _write_atomically(path, new)
+    write_atomically(path, new.encode())
     if args.format == "json":
         sys.stdout.write(json.dumps({"waiver": waiver.to_dict()}, indent=2, sort_keys=True,
                                     ensure_ascii=False) + "\n")  # fmt: skip
@@ -89,26 +86,6 @@ def _git_user(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """All or nothing: the new file replaces the old one in one step, with the old one's
-    permissions (a new one gets what the umask gives any new file)."""
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=".waivers-", suffix=".yaml", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def add_parser(sub: Any) -> None:
