@@ -73,16 +73,10 @@ def test_the_catalog_of_the_examples_links_everything(run_cli: Cli, tmp_path: Pa
     out = tmp_path / "site"
     result = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out))
     assert result.code == 0, result.err
-    assert result.out.startswith(f"wrote the catalog to {out}: 2 plans, 24 events, 27 pages")
+    assert result.out.startswith(f"wrote the catalog to {out}: 2 plans, 24 events, 29 pages")
     pages = _pages(out)
-    assert len(pages) == 27
-    for path, page in pages.items():
-        for link in page.links:
-            target, _, anchor = link.partition("#")
-            file = (path.parent / target).resolve() if target else path
-            assert file.is_file(), f"{path}: {link} goes nowhere"
-            if anchor:
-                assert anchor in pages[file].ids, f"{path}: {link}: no id {anchor!r}"
+    assert len(pages) == 29  # the index, 2 plans with a map each, 24 events
+    _assert_links_land(pages)
     shop = (out / "plans/shop/index.html").read_text()
     assert "http" not in re.sub(r'href="[^"]*"|<meta[^>]*>', "", shop)  # nothing fetched
     assert shop.count("<polygon") == 3  # the funnel: one band per lifecycle stage
@@ -130,18 +124,10 @@ def test_every_string_of_a_plan_is_escaped(run_cli: Cli, tmp_path: Path) -> None
 
 
 def test_releases_give_versions_and_each_event_s_history(run_cli: Cli, tmp_path: Path) -> None:
-    repo = write_files(
-        tmp_path / "repo", {"plans/web/plan.yaml": "plan:\n  id: web\nevents:\n  Signup: {}\n"}
-    )
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "v1")
-    assert run_cli("release", "--repo", str(repo)).code == 0
-    (repo / "plans/web/plan.yaml").write_text(
-        "plan:\n  id: web\nevents:\n  Signed Up:\n    renamed_from: [Signup]\n"
-    )
-    git(repo, "commit", "-qam", "rename")
-    assert run_cli("release", "--repo", str(repo)).code == 0
+    repo = _released(run_cli, tmp_path / "repo", [
+        "plan:\n  id: web\nevents:\n  Signup: {}\n",
+        "plan:\n  id: web\nevents:\n  Signed Up:\n    renamed_from: [Signup]\n",
+    ])  # fmt: skip
     out = tmp_path / "site"
     assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
     plan = (out / "plans/web/index.html").read_text()
@@ -355,3 +341,154 @@ def test_the_search_index_holds_plan_strings_as_data(run_cli: Cli, tmp_path: Pat
 
     rows = json.loads(text.removeprefix("window.TRACKPLAN_INDEX = ").rstrip(";\n"))
     assert rows[0][1] == "Clicked</script><script>alert(1)//"
+
+
+def _released(run_cli: Cli, root: Path, versions: list[str]) -> Path:
+    """A repository whose plans/web/plan.yaml held each text in turn, each released."""
+    repo = write_files(root, {"plans/web/plan.yaml": versions[0]})
+    git(repo, "init", "-q", "-b", "main")
+    for number, text in enumerate(versions):
+        (repo / "plans/web/plan.yaml").write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"version {number}")
+        assert run_cli("release", "--repo", str(repo)).code == 0
+    return repo
+
+
+def _assert_links_land(pages: dict[Path, _Page]) -> None:
+    for path, page in pages.items():
+        for link in page.links:
+            target, _, anchor = link.partition("#")
+            file = (path.parent / target).resolve() if target else path
+            assert file.is_file(), f"{path}: {link} goes nowhere"
+            if anchor and not anchor.startswith("filter:"):  # filter: is the list's state
+                assert anchor in pages[file].ids, f"{path}: {link}: no id {anchor!r}"
+
+
+def test_any_two_versions_compare_on_a_page_of_their_own(run_cli: Cli, tmp_path: Path) -> None:
+    head = "plan:\n  id: web\nevents:\n  Signed Up:\n    properties:\n      plan: "
+    repo = _released(run_cli, tmp_path / "repo", [
+        head + "{type: string}\n  Old Clicked: {}\n",  # 1.0.0
+        head + "{type: string}\n      seats: {type: integer}\n  Old Clicked: {}\n",  # 1.1.0
+        head + "{type: integer}\n      seats: {type: integer}\n",  # 2.0.0
+    ])  # fmt: skip
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    compared = sorted(p.name for p in (out / "plans/web/compare").iterdir())
+    assert compared == ["1.0.0...1.1.0.html", "1.0.0...2.0.0.html", "1.1.0...2.0.0.html"]
+    page = _Page()
+    page.feed((out / "plans/web/compare/1.0.0...2.0.0.html").read_text())
+    text = " ".join(" ".join(page.text).split())
+    assert "web: 1.0.0 → 2.0.0" in text and "asks for a major version bump" in text
+    breaking = text[text.index("Breaking changes (2)") : text.index("Other changes (1)")]
+    assert "event 'Old Clicked' was removed" in breaking
+    assert "property 'plan' of 'Signed Up' changed type from 'string' to 'integer'" in breaking
+    assert "property 'seats' of 'Signed Up' was added" in text[text.index("Other changes") :]
+    small = (out / "plans/web/compare/1.0.0...1.1.0.html").read_text()
+    assert "minor</strong> version bump" in small and "Breaking" not in small
+    # Reachable from each version and from the event's history; every link lands.
+    plan = (out / "plans/web/index.html").read_text()
+    assert 'href="compare/1.1.0...2.0.0.html">compare with 1.1.0' in plan
+    assert 'href="compare/1.0.0...2.0.0.html">compare with 2.0.0' in plan
+    assert 'href="compare.html"' in plan
+    (event,) = (out / "plans/web/events").iterdir()
+    assert re.search(r'href="\.\./compare/1\.1\.0\.\.\.2\.0\.0\.html#e-signed-up-[0-9a-f]{8}"',
+                     event.read_text())  # fmt: skip
+    _assert_links_land(_pages(out))
+
+
+def _report(plan: str, checked_on: str, observed: dict[str, dict[str, tuple[int, int]]],
+            findings: list[tuple[str, str, int]]) -> str:  # fmt: skip
+    import json
+
+    return json.dumps({
+        "report": "trackplan-check/1", "plan": plan, "version": "1.0.0", "checked_on": checked_on,
+        "observed": {s: {d: {"calls": c, "violating": v} for d, (c, v) in days.items()}
+                     for s, days in observed.items()},
+        "findings": [{"kind": k, "event": e, "count": n, "level": "violation", "property": "",
+                      "lines": [1], "detail": ""} for k, e, n in findings],
+    })  # fmt: skip
+
+
+def test_observed_reports_are_drawn_with_their_numbers(run_cli: Cli, tmp_path: Path) -> None:
+    out, reports = tmp_path / "site", tmp_path / "reports"
+    write_files(reports, {
+        "2026-12-01.json": _report("shop", "2026-12-01", {
+            "Order Completed": {"2026-11-30": (40, 2), "undated": (10, 0)},
+            "Ordr Completed": {"undated": (3, 3)},
+        }, [("datatype-mismatch", "Order Completed", 2), ("unplanned-event", "Ordr Completed", 3)]),
+        "week/2026-12-03.json": _report("shop", "2026-12-03", {
+            "Order Completed": {"2026-12-03": (25, 5)},
+            "Products Searched": {"2026-12-02": (7, 0)},
+        }, [("required-property-missing", "Order Completed", 5),
+            ("datatype-mismatch", "Order Completed", 1)]),
+        "notes.txt": "not a report, not read",
+    })  # fmt: skip
+    done = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out),
+                   "--observed", str(reports))  # fmt: skip
+    assert done.code == 0, done.err
+    plan = unescape((out / "plans/shop/index.html").read_text())
+    bars = dict(re.findall(r'<g class="bar" data-label="([^"]+)" data-value="(\d+)">', plan))
+    assert bars == {"planned events": "12", "planned and seen": "2", "planned, never seen": "10",
+                    "seen, not planned": "1"}  # fmt: skip
+    assert "<title>planned and seen: 2</title>" in plan
+    assert re.search(r"<tr><td>Ordr Completed</td><td>3</td><td>2026-12-01</td>"
+                     r"<td>2026-12-01</td><td>unplanned-event</td></tr>", plan)  # fmt: skip
+    days = re.findall(r"<title>(2026-1[12]-\d\d): (\d+) calls, (\d+) violating</title>", plan)
+    assert days == [("2026-11-30", "40", "2"), ("2026-12-01", "13", "3"),
+                    ("2026-12-02", "7", "0"), ("2026-12-03", "25", "5")]  # fmt: skip
+    assert "Order Completed: 75 calls, first seen 2026-11-30, last seen 2026-12-03" in plan
+    (order,) = (out / "plans/shop/events").glob("order-completed-*.html")
+    event = unescape(order.read_text())
+    kinds = re.findall(r'<g class="bar" data-label="([^"]+)" data-value="(\d+)">', event)
+    assert kinds == [("required-property-missing", "5"), ("datatype-mismatch", "3")]
+    assert "<dt>Violating calls</dt><dd>7 (9.3 %)</dd>" in event
+    (never,) = (out / "plans/shop/events").glob("cart-viewed-*.html")
+    assert "Not seen in the 2 reports of" in unescape(never.read_text())
+    # A file that is no report stops the catalog, naming it; nothing is written.
+    (reports / "broken.json").write_text('{"report": "trackplan-check/1", "plan": 3}')
+    fresh = tmp_path / "fresh"
+    bad = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
+                  "--observed", str(reports))  # fmt: skip
+    assert bad.code == 2 and "broken.json: the report names no plan" in bad.err
+    assert not fresh.exists() and "Traceback" not in bad.err
+    missing = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
+                      "--observed", str(tmp_path / "nowhere"))  # fmt: skip
+    assert missing.code == 2 and "no such folder" in missing.err
+
+
+def test_the_map_links_sources_events_kpis_stages_and_consumers(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": (
+        "plan:\n  id: web\n  sources: {web: {platform: web}, api: {platform: server}}\n"
+        "  consumers:\n    - {name: Revenue <dashboard>, owner: '@acme/finance', "
+        "url: 'https://bi.example/rev'}\n"
+        "  objectives:\n    growth:\n      kpis:\n        signups: {events: ['Signed Up']}\n"
+        "  lifecycle:\n    - {stage: Activated, events: ['Signed Up']}\n"
+        "events:\n  Signed Up:\n    sources: [web]\n    consumers: ['@acme/growth']\n"
+        "  Pinged: {sources: [api]}\n")})  # fmt: skip
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    svg = (out / "plans/web/map.html").read_text()
+    nodes = dict(
+        (unescape(t), unescape(h))
+        for h, t in re.findall(r'<a href="([^"]*)" class="node [a-z]+"><title>([^<]*)</title>', svg)
+    )
+    (signed,) = (p.name for p in (out / "plans/web/events").glob("signed-up-*"))
+    assert nodes["Signed Up"] == f"events/{signed}"
+    assert nodes["web"] == "index.html#filter:source=web"
+    assert nodes["KPI signups (growth)"].startswith("index.html#kpi-")
+    assert nodes["stage Activated"] == "index.html#stage-1"
+    assert (
+        nodes["Revenue <dashboard> (@acme/finance) (reads every event)"] == "https://bi.example/rev"
+    )
+    assert nodes["@acme/growth"] == "index.html#consumers"
+    edges = {
+        unescape(t) for t in re.findall(r'<path class="edge"[^>]*><title>([^<]*)</title>', svg)
+    }
+    assert edges == {"web → Signed Up", "api → Pinged", "Signed Up → KPI signups",
+                     "Signed Up → stage Activated", "Signed Up → @acme/growth"}  # fmt: skip
+    assert "<dashboard>" not in svg  # escaped
+    page = _pages(out)[(out / "plans/web/index.html").resolve()]
+    assert "consumers" in page.ids

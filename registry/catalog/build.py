@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from registry.catalog.compare import compare_versions, version_pairs
 from registry.catalog.model import PlanPage, Release, plan_page
+from registry.catalog.observed import PlanObserved
 from registry.catalog.render import catalog_files
 from registry.findings import ERROR, Finding
 from registry.lint.rules import blocking_checks
@@ -27,7 +29,8 @@ class Catalog:
 
 def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: str,
                   parse: ParseCache | None = None, labels: Mapping[str, str] | None = None,
-                  edit_url: str = "") -> Catalog:  # fmt: skip
+                  edit_url: str = "",
+                  observed: Mapping[str, PlanObserved] | None = None) -> Catalog:  # fmt: skip
     """The pages of every plan of `snapshot`, with the versions and changelogs `releases`
     holds (None: plans without releases); `labels` names each plan's version (default
     "unreleased": the snapshot is a branch, not a release, and must validate whole).
@@ -36,7 +39,8 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
     the settings of its day, which the branch's may have changed since), so only a plan that
     cannot be read at all is left out, and the others are shown. `edit_url`: where the
     registry's files are edited (`https://github.com/acme/plans/edit/main/`), for "edit in
-    git" links to each event's line."""
+    git" links to each event's line. `observed`: what reports of `trackplan check` saw, by
+    plan (`registry.catalog.observed.read_observed`)."""
     if labels is None:
         report = validate(snapshot, parse=parse)
         if report.errors:
@@ -60,7 +64,15 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
         label = (labels or {}).get(plan_id, "unreleased")
         plan = plans[plan_id]
         places = {name: (e.location.file, e.location.line) for name, e in plan.events.items()}
-        pages.append(plan_page(plan_document(plan, label), found, places, edit_url))
+        page = plan_page(plan_document(plan, label), found, places, edit_url,
+                         (observed or {}).get(plan_id))  # fmt: skip
+        if releases is not None and len(found) > 1:
+            versions = [r.version for r in found]
+            page.comparisons = compare_versions(
+                plan_id, version_pairs(versions),
+                lambda v, p=plan_id: releases.tree(p, v),  # type: ignore[misc]
+                parse)  # fmt: skip
+        pages.append(page)
     return Catalog(catalog_files(pages, version), pages, [])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -9,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.catalog.compare import Comparison
 from registry.catalog.example import calls, example_payload, methods
+from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.load.pii import carries, pii_class
 from registry.release.versions import parse_version
@@ -45,6 +48,8 @@ class EventPage:
     edit: str = ""  # where to edit its definition (a URL), when the registry's is known
     example: str = ""  # a payload the plan accepts, as JSON
     calls: list[tuple[str, str]] = field(default_factory=list)  # (language, the sending line)
+    observed: Seen | None = None  # what reports of `check` saw of it (None: not seen)
+    consumers: list[tuple[str, str]] = field(default_factory=list)  # (name, http(s) URL or "")
 
 
 @dataclass
@@ -68,13 +73,37 @@ class PlanPage:
     group: list[PropertyRow]
     events: list[EventPage]
     releases: list[Release]  # newest first
+    observed: PlanObserved | None = None  # what reports of `check` saw (None: no reports)
+    consumers: list[tuple[str, str]] = field(default_factory=list)  # of every event: (name, URL)
+    comparisons: list[Comparison] = field(default_factory=list)  # pairs of releases compared
+
+    def comparison(self, old: str, new: str) -> Comparison | None:
+        return next((c for c in self.comparisons if (c.old, c.new) == (old, new)), None)
+
+    def previous(self, version: str) -> str:
+        """The release before `version` ("" for the first)."""
+        names = [r.version for r in self.releases]  # newest first
+        at = names.index(version) if version in names else -1
+        return names[at + 1] if 0 <= at < len(names) - 1 else ""
 
     @property
     def latest(self) -> str:
         return self.releases[0].version if self.releases else "unreleased"
 
     def event(self, name: str) -> EventPage | None:
-        return next((e for e in self.events if e.name == name), None)
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, EventPage]:
+        return {e.name: e for e in self.events}
+
+    def unplanned(self) -> dict[str, Seen]:
+        """What reports saw that the plan does not define, by name."""
+        return self.observed.unplanned(e.name for e in self.events) if self.observed else {}
+
+    def seen(self) -> int:
+        """How many of its events the reports saw."""
+        return sum(1 for e in self.events if e.observed is not None)
 
 
 BOUNDS = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -148,6 +177,21 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
     return rows
 
 
+def _consumers(value: Any) -> list[tuple[str, str]]:
+    """Who reads the data, as the review names them (`Revenue dashboard (@acme/finance)`),
+    each with its http(s) URL or ""."""
+    found = []
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, str):
+            found.append((item, ""))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            owner, url = item.get("owner"), item.get("url")
+            name = item["name"] + (f" ({owner})" if isinstance(owner, str) else "")
+            ok = isinstance(url, str) and re.fullmatch(r"https?://\S+", url) is not None
+            found.append((name, url if ok else ""))  # type: ignore[arg-type]
+    return found
+
+
 def _edit_link(prefix: str, place: tuple[str, int] | None) -> str:
     if not prefix or place is None:
         return ""
@@ -176,9 +220,10 @@ def _cases(variants: Any) -> list[tuple[str, str, list[PropertyRow]]]:
 
 def plan_page(document: dict[str, Any], releases: list[Release],
               places: Mapping[str, tuple[str, int]] | None = None,
-              edit_url: str = "") -> PlanPage:  # fmt: skip
+              edit_url: str = "", observed: PlanObserved | None = None) -> PlanPage:  # fmt: skip
     """`places`: each event's file and line in the registry; with `edit_url` (the prefix
-    of an editable file's URL) they become "edit in git" links."""
+    of an editable file's URL) they become "edit in git" links. `observed`: what reports of
+    `trackplan check` saw of the plan."""
     plan_id = str(document.get("plan"))
     owners = _names(document.get("owners"))
     found = document.get("sources")
@@ -210,6 +255,8 @@ def plan_page(document: dict[str, Any], releases: list[Release],
                 edit=_edit_link(edit_url, (places or {}).get(name)),
                 example=json.dumps(payload, indent=2, ensure_ascii=False),
                 calls=calls(sends.get(name, {}), payload),
+                observed=observed.subjects.get(name) if observed else None,
+                consumers=_consumers(spec.get("consumers")),
             )
         )
     by_name = {e.name: e for e in events}
@@ -266,4 +313,6 @@ def plan_page(document: dict[str, Any], releases: list[Release],
         group=section("group", "traits"),
         events=events,
         releases=ordered,
+        observed=observed,
+        consumers=_consumers(document.get("consumers")),
     )

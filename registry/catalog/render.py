@@ -7,6 +7,8 @@ import json
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from registry.catalog.charts import VIOLATING, day_bars, hbars, sparkline
+from registry.catalog.graph import plan_map
 from registry.catalog.markdown import markdown_html, markdown_inline
 from registry.catalog.model import PlanPage
 
@@ -22,6 +24,7 @@ def _environment() -> Environment:
     )
     env.filters["markdown"] = markdown_html
     env.filters["markdown_inline"] = markdown_inline
+    env.globals.update(sparkline=sparkline, day_bars=day_bars, hbars=hbars, VIOLATING=VIOLATING)
     return env
 
 
@@ -98,10 +101,13 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
         MARKER: json.dumps({"generator": "trackplan", "version": version}) + "\n",
         "search-index.js": search_index(plans),
     }
-    plan_template, event_template = (
+    plan_template, event_template, map_template = (
         env.get_template("plan.html.j2"),
         env.get_template("event.html.j2"),
+        env.get_template("map.html.j2"),
     )
+    compare_index = env.get_template("compare_index.html.j2")
+    compare_template = env.get_template("compare.html.j2")
     for plan in plans:
         owners = sorted({o for e in plan.events for o in e.owners})
         sources = sorted({s for e in plan.events for s in e.sources})
@@ -117,8 +123,25 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
             sources=sources,
             stages=stages,
             search=_search_text(plan),
+            compare=bool(plan.comparisons),
             **common,
         )
+        files[f"plans/{plan.id}/map.html"] = map_template.render(
+            title=f"Map · {plan.title}",
+            root="../../",
+            plan=plan,
+            graph=plan_map(plan),
+            **common,
+        )
+        if plan.comparisons:
+            pages = {f"{c.old} {c.new}": c.file for c in plan.comparisons}
+            files[f"plans/{plan.id}/compare.html"] = compare_index.render(
+                title=f"Compare versions · {plan.title}", root="../../", plan=plan,
+                pages=pages, **common)  # fmt: skip
+        for comparison in plan.comparisons:
+            files[f"plans/{plan.id}/{comparison.file}"] = compare_template.render(
+                title=f"{comparison.old} → {comparison.new} · {plan.title}", root="../../../",
+                plan=plan, c=comparison, **common)  # fmt: skip
         for event in plan.events:
             files[f"plans/{plan.id}/events/{event.slug}.html"] = event_template.render(
                 title=f"{event.name} · {plan.title}",

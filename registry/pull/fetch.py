@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,13 @@ from registry.load import gitrepo
 from registry.load.cache import ParseCache
 from registry.load.loader import load_registry
 from registry.load.settings import settings_of
-from registry.load.snapshot import GitSnapshot, SnapshotError
+from registry.load.snapshot import (
+    PLANS_DIR,
+    GitSnapshot,
+    MemorySnapshot,
+    Snapshot,
+    SnapshotError,
+)
 from registry.outpaths import OutsideOut, inside
 from registry.pull.ranges import best_match
 from registry.release.artifacts import build_artifacts
@@ -44,6 +51,11 @@ class ReleaseSource(ABC):
 
     @abstractmethod
     def artifacts(self, plan: str, version: str) -> dict[str, bytes]: ...
+
+    def tree(self, plan: str, version: str) -> tuple[Snapshot, date] | None:
+        """The registry's files as `version` of `plan` was released (the plan's own and the
+        settings), and the day it was committed; None where the source keeps only artifacts."""
+        return None
 
 
 class GitSource(ReleaseSource):
@@ -79,6 +91,19 @@ class GitSource(ReleaseSource):
         message = gitrepo.git(self.repo, "tag", "-l", "--format=%(contents)", "--end-of-options",
                                name)  # fmt: skip
         return build_artifacts(registry.plans[plan], version, message.rstrip("\n") + "\n")
+
+    def tree(self, plan: str, version: str) -> tuple[Snapshot, date] | None:
+        name = self.template.replace("{plan}", plan).replace("{version}", version)
+        tag = self.tags.get(name)
+        if tag is None:
+            return None
+        tagged = GitSnapshot(self.repo, tag.commit)
+        prefix = f"{PLANS_DIR}/{plan}/"
+        wanted = [p for p in tagged.paths()
+                  if p.startswith(prefix) or not p.startswith(PLANS_DIR + "/")]  # fmt: skip
+        day = gitrepo.git(self.repo, "log", "-1", "--format=%cs", "--end-of-options",
+                          tag.commit, "--").strip()  # fmt: skip
+        return MemorySnapshot(tagged.read_many(wanted), label=name), date.fromisoformat(day)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-META_KEYS = ("title", "description", "owners", "sources", "objectives", "lifecycle")
+META_KEYS = ("title", "description", "owners", "sources", "objectives", "lifecycle",
+             "consumers")  # fmt: skip
 EVENT_KEYS = ("description", "owners", "sources", "objectives", "stage", "labels",
-              "renamed_from", "deprecated", "additional_properties")  # fmt: skip
+              "renamed_from", "deprecated", "additional_properties", "consumers")  # fmt: skip
 
 
 def canonical_json(data: Any) -> bytes:

@@ -38,8 +38,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--edit-url {edit!r}: give an http(s) URL ending in / (the folder "
                          "the registry's files are edited under, e.g. "
                          "https://github.com/acme/plans/edit/main/)")  # fmt: skip
+    observed = None
+    if args.observed:
+        from registry.catalog.observed import ObservedError, read_observed
+
+        try:
+            observed, problems = read_observed(Path(args.observed))
+        except ObservedError as exc:
+            raise UsageError(str(exc)) from None
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise UsageError(f"--observed {args.observed}: {problems[0]}{more}; nothing was "
+                             "written")  # fmt: skip
     catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args),
-                            edit_url=edit or "")  # fmt: skip
+                            edit_url=edit or "", observed=observed)  # fmt: skip
     if catalog.errors:
         raise UsageError(f"{plural(len(catalog.errors), 'validation error')} in the plans: run "
                          "`trackplan validate` and fix them first")  # fmt: skip
@@ -76,6 +88,12 @@ def add_parser(sub: Any) -> None:
         "--edit-url", metavar="URL",
         help="where the registry's files are edited, ending in / (e.g. "
         "https://github.com/acme/plans/edit/main/): each event page links to its line",
+    )  # fmt: skip
+    catalog_parser.add_argument(
+        "--observed", metavar="DIR",
+        help="a folder of reports of `trackplan check --report-out` (its *.json files): each "
+        "plan and event shows its calls per day, violations by kind, first and last seen, and "
+        "the events sent that the plan does not define",
     )  # fmt: skip
     catalog_parser.add_argument("--no-cache", action="store_true",
                                 help="parse every plan file again")  # fmt: skip
