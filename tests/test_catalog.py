@@ -492,3 +492,32 @@ def test_the_map_links_sources_events_kpis_stages_and_consumers(
     assert "<dashboard>" not in svg  # escaped
     page = _pages(out)[(out / "plans/web/index.html").resolve()]
     assert "consumers" in page.ids
+
+
+def test_the_served_catalog_watches_its_folder_of_reports(run_cli: Cli, tmp_path: Path) -> None:
+    from bot.config import ConfigError
+    from bot.readapi.access import ReadAccess
+    from bot.web.app import create_read_app
+
+    repo = _released(run_cli, tmp_path / "repo", [
+        "plan:\n  id: web\nevents:\n  Signed Up: {}\n  Pinged: {}\n"])  # fmt: skip
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    client = create_read_app(repo, ReadAccess(), observed=reports).test_client()
+    plan = client.get("/plans/web/index.html").get_data(as_text=True)
+    assert "From 0 reports" not in plan and 'id="observed"' not in plan  # nothing yet
+    (reports / "one.json").write_text(_report(
+        "web", "2026-12-01", {"Signed Up": {"2026-12-01": (9, 1)}}, []))  # fmt: skip
+    (reports / "junk.json").write_text("{")  # skipped, logged; never a failed page
+    plan = unescape(client.get("/plans/web/index.html").get_data(as_text=True))
+    assert "From 1 report of" in plan and "<title>2026-12-01: 9 calls, 1 violating</title>" in plan
+    (reports / "two.json").write_text(_report(
+        "web", "2026-12-02", {"Pinged": {"2026-12-02": (4, 0)}}, []))  # fmt: skip
+    plan = unescape(client.get("/plans/web/index.html").get_data(as_text=True))
+    assert "From 2 reports of" in plan and 'data-label="planned and seen" data-value="2"' in plan
+    try:
+        create_read_app(repo, ReadAccess(), observed=tmp_path / "nowhere")
+    except ConfigError as exc:
+        assert "no such folder" in str(exc)
+    else:
+        raise AssertionError("a missing folder of reports was accepted")

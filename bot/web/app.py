@@ -129,17 +129,24 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def create_read_app(repo: Path | None = None, read_access: ReadAccess | None = None) -> Flask:
+def create_read_app(repo: Path | None = None, read_access: ReadAccess | None = None,
+                    observed: Path | None = None) -> Flask:  # fmt: skip
     """The read API and the catalog of `repo`'s releases, on an address of their own
-    (`trackplan serve`, or `gunicorn 'bot.app:create_read_app()'`). None: the environment,
-    read now (TRACKPLAN_REGISTRY_PATH, TRACKPLAN_READ_TOKEN, TRACKPLAN_READ_CACHE,
-    TRACKPLAN_CATALOG_HEAD)."""
+    (`trackplan serve`, or `gunicorn 'bot.app:create_read_app()'`), the catalog drawing the
+    check reports of the folder `observed`. None: the environment, read now
+    (TRACKPLAN_REGISTRY_PATH, TRACKPLAN_OBSERVED_DIR, TRACKPLAN_READ_TOKEN,
+    TRACKPLAN_READ_CACHE, TRACKPLAN_CATALOG_HEAD)."""
     if repo is None:
         found = os.environ.get("TRACKPLAN_REGISTRY_PATH", "")
         if not found:
             raise ConfigError("TRACKPLAN_REGISTRY_PATH is not set (the clone whose releases "
                               "the read API serves)")  # fmt: skip
         repo = Path(found)
+        observed = Path(os.environ["TRACKPLAN_OBSERVED_DIR"]) if os.environ.get(
+            "TRACKPLAN_OBSERVED_DIR") else observed  # fmt: skip
+    if observed is not None and not observed.is_dir():
+        raise ConfigError(f"{observed}: no such folder (the reports of `trackplan check "
+                          "--report-out` the catalog draws)")  # fmt: skip
     try:
         given = read_access if read_access is not None else ReadAccess.from_env()
     except ValueError as exc:
@@ -147,7 +154,7 @@ def create_read_app(repo: Path | None = None, read_access: ReadAccess | None = N
     app = Flask("trackplan", static_folder=None)
     install_read_access(app, given)
     read_routes.install(app, repo)
-    catalog_routes.install(app, repo)
+    catalog_routes.install(app, repo, observed)
 
     @app.get("/healthz")
     def health() -> ResponseReturnValue:

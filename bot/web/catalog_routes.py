@@ -70,7 +70,8 @@ def _html(status: int, title: str, detail: str) -> ResponseReturnValue:
     return response
 
 
-def install(app: Flask, repo: Path) -> None:
-    """Serve the catalog of the git repository at `repo` at /."""
-    app.extensions["trackplan_catalog"] = CatalogStore(repo)
+def install(app: Flask, repo: Path, observed: Path | None = None) -> None:
+    """Serve the catalog of the git repository at `repo` at /, with the reports of the
+    folder `observed` drawn (watched: a new report shows on the next request)."""
+    app.extensions["trackplan_catalog"] = CatalogStore(repo, observed)
     app.register_blueprint(pages)

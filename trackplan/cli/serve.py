@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     bot_configured = bool(os.environ.get("TRACKPLAN_GITHUB_APP_ID"))
     if args.registry and not Path(args.registry).is_dir():
         raise UsageError(f"{args.registry}: no such folder")
+    if args.observed and not args.registry:
+        raise UsageError("--observed draws reports in the catalog of --registry PATH: give both")
     if not bot_configured and not args.registry:
         raise UsageError("set the TRACKPLAN_* environment for the bot, or give --registry PATH")
     servers = []
@@ -38,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
             # The read API never shares the webhook's address: --read-port, or the port +1.
             port = args.read_port if args.read_port is not None else (
                 args.port + 1 if bot_configured else args.port)  # fmt: skip
-            read_app = create_read_app(Path(args.registry))
+            observed = Path(args.observed) if args.observed else None
+            read_app = create_read_app(Path(args.registry), observed=observed)
             servers.append(
                 (
                     "read API (/v1/plans) and catalog (/)",
@@ -77,6 +80,12 @@ def add_parser(sub: Any) -> None:
     serve_parser.add_argument(
         "--registry", metavar="PATH", help="a git repository whose release tags the API serves"
     )
+    serve_parser.add_argument(
+        "--observed", metavar="DIR",
+        help="a folder of `trackplan check --report-out` reports the catalog draws; watched: "
+        "a report added or replaced shows on the next page load (TRACKPLAN_OBSERVED_DIR for "
+        "gunicorn)",
+    )  # fmt: skip
     serve_parser.add_argument("--host", default="127.0.0.1", help="where the bot listens")
     serve_parser.add_argument("--port", type=int, default=8000,
                               help="the bot's port (default: 8000)")  # fmt: skip
