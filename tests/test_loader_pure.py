@@ -77,3 +77,34 @@ def test_the_pure_python_parser_finds_what_the_c_parser_finds(tmp_path: Path) ->
     for folder in folders:
         with_c = [f.to_dict() for f in validate(FolderSnapshot(folder), parse=None).findings]
         assert [key(f) for f in found[folder]] == [key(f) for f in with_c], folder
+
+
+def test_parsing_in_worker_processes_gives_what_parsing_in_turn_gives(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from registry.load import cache
+    from registry.load.cache import ParseCache
+    from registry.load.loader import load_registry
+    from registry.load.snapshot import FolderSnapshot
+
+    files = {"trackplan.yaml": "conventions: {forbid_dynamic_names: false}\n",
+             "plans/web/plan.yaml": "plan:\n  id: web\nevents:\n  A Viewed: {}\n",
+             "plans/web/events/b.yaml": "events:\n  B Viewed:\n    properties:\n"
+                                        "      x: {type: string, required: yes}\n",
+             "plans/web/events/broken.yaml": "events:\n  C Viewed: [\n",
+             "plans/app/plan.yaml": "plan:\n  id: app\nevents:\n  D Viewed:\n"
+                                    "    owners: 3\n"}  # fmt: skip
+    registry = write_files(tmp_path / "r", files)
+    monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
+    snapshot = FolderSnapshot(registry)
+    one = load_registry(snapshot, parse=ParseCache(None))
+    parallel = ParseCache(tmp_path / "cache", workers=2)
+    several = load_registry(snapshot, parse=parallel)
+    assert parallel.misses == 1  # only the file that does not parse was parsed again, to say why
+    assert [f.message for f in several.findings] == [f.message for f in one.findings]
+    assert any(f.location.file.endswith("broken.yaml") for f in several.findings)
+    assert {p: (d.data, d.positions, d.valid) for p, d in several.registry.documents.items()} == {
+        p: (d.data, d.positions, d.valid) for p, d in one.registry.documents.items()}  # fmt: skip
+    again = ParseCache(tmp_path / "cache", workers=2)
+    load_registry(snapshot, parse=again)
+    assert again.misses == 1 and again.hits == 4  # the workers' parses were kept on disk

@@ -51,6 +51,9 @@ def load_registry(
     findings: list[Finding] = []
     paths = [p for p in snapshot.paths() if p.endswith((".yaml", ".yml"))]
     raw = snapshot.read_many(paths)
+    prefetch = getattr(parse, "prefetch", None)  # registry.load.cache.ParseCache has one
+    if prefetch is not None:
+        prefetch(raw)
     documents: dict[str, YamlDocument] = {}
     for path in paths:
         checkpoint()

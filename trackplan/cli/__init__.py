@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    # A command builds large trees of plain data and keeps them to the end, which the cyclic
+    # collector would scan again and again (a fifth of a 10,000-event catalog's time): it runs
+    # far less often instead. Memory is unchanged (the data holds no cycles to free).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
     try:
         return handler(args)
     except (UsageError, SnapshotError) as exc:
@@ -65,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `trackplan validate | head`
         return EXIT_OK
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 if __name__ == "__main__":

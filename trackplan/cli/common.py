@@ -70,7 +70,7 @@ def add_common(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> N
 
 def parse_cache(args: argparse.Namespace) -> ParseCache:
     """One cache per command run; on disk unless --no-cache."""
-    return ParseCache(None if args.no_cache else default_cache_dir())
+    return ParseCache(None if args.no_cache else default_cache_dir(), workers=os.cpu_count() or 1)
 
 
 def open_registry(path: str | Path) -> FolderSnapshot:
