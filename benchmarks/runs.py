@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +21,36 @@ def best(command: list[str], repeat: int) -> float:
         subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+@dataclass
+class Measured:
+    best: float  # seconds, the shortest run
+    median: float
+    spread: float  # slowest minus fastest, seconds
+    peak_mb: float  # the largest peak RSS of a run (the command's own process)
+
+    def __str__(self) -> str:
+        return f"{self.best:.2f} s (median {self.median:.2f}, spread {self.spread:.2f})"
+
+
+def measure(command: list[str], repeat: int) -> Measured:
+    """`repeat` fresh runs of `command`: times, and the command's own peak memory (from
+    wait4 of that process, not of this one or of other runs)."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)  # fmt: skip
+        assert child.stderr is not None
+        said = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        times.append(time.perf_counter() - start)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed: {said.decode(errors='replace')}")
+        peaks.append(usage.ru_maxrss / 1024)
+    return Measured(min(times), statistics.median(times), max(times) - min(times), max(peaks))
 
 
 def sized(description: str | None) -> argparse.Namespace:

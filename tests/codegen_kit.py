@@ -21,17 +21,26 @@ KINDS = (
 )
 
 
-def synthetic_registry(events: int, properties: int) -> dict[str, str]:
+def synthetic_registry(events: int, properties: int, per_file: int = 0) -> dict[str, str]:
     """A registry whose plan `big` has `events` events of `properties` properties each,
     every kind of type in turn, the first two properties of each event required (numbered
-    names: dynamic names allowed)."""
-    return {"trackplan.yaml": "conventions: {forbid_dynamic_names: false}\n",
-            "plans/big/plan.yaml": _plan(events, properties)}  # fmt: skip
+    names: dynamic names allowed). `per_file`: at most that many events in a file (files
+    under plans/big/events/, as large plans are kept); 0: every event in plan.yaml."""
+    files = {"trackplan.yaml": "conventions: {forbid_dynamic_names: false}\n"}
+    if not per_file:
+        files["plans/big/plan.yaml"] = _plan(events, properties)
+        return files
+    files["plans/big/plan.yaml"] = "plan:\n  id: big\n  title: Synthetic\n"
+    for start in range(0, events, per_file):
+        files[f"plans/big/events/part-{start // per_file:04d}.yaml"] = _plan(
+            min(per_file, events - start), properties, start, header=False
+        )
+    return files
 
 
-def _plan(events: int, properties: int) -> str:
-    lines = ["plan:", "  id: big", "  title: Synthetic", "events:"]
-    for e in range(events):
+def _plan(events: int, properties: int, first: int = 0, header: bool = True) -> str:
+    lines = ["plan:", "  id: big", "  title: Synthetic", "events:"] if header else ["events:"]
+    for e in range(first, first + events):
         lines += [f"  Thing {e} Viewed:", f"    description: Thing {e} was viewed.",
                   "    properties:"]  # fmt: skip
         for p in range(properties):

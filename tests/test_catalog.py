@@ -276,6 +276,7 @@ def test_changelogs_are_rendered_as_markdown_and_their_html_stays_text(
 def test_each_event_page_shows_a_payload_the_plan_accepts_and_the_calls_that_send_it(
     run_cli: Cli, tmp_path: Path
 ) -> None:
+    import ast
     import json
     import re
 
@@ -287,12 +288,15 @@ def test_each_event_page_shows_a_payload_the_plan_accepts_and_the_calls_that_sen
             html = page.read_text()
             name = unescape(re.search(r"<h1>(.*?)(?: <span|</h1>)", html).group(1))  # type: ignore[union-attr]
             sent = html.split('id="send"', 1)[1]
-            payload = json.loads(
-                unescape(re.search(r"<pre><code>(.*?)</code></pre>", sent, re.S).group(1))
-            )  # type: ignore[union-attr]
+            shown = unescape(re.search(r"<pre><code>(.*?)</code></pre>", sent, re.S).group(1))  # type: ignore[union-attr]
+            payload = json.loads(shown)
+            assert shown == json.dumps(payload, indent=2, ensure_ascii=False)  # as json writes it
             calls.append(json.dumps({"event": name, "properties": payload}))
             for language in ("typescript", "python", "go", "java", "kotlin", "swift"):
                 assert f"<summary>{language}</summary>" in sent, (page.name, language)
+            python = unescape(sent.split("<summary>python</summary><pre><code>")[1])
+            literal = python.split("</code>")[0].split("(", 1)[1].rsplit(")", 1)[0]
+            assert ast.literal_eval(literal) == payload  # the Python call is valid Python
         if plan == "shop":
             assert "tracker.trackOrderCompleted({" in (out / "plans/shop/events").joinpath(
                 next(p.name for p in (out / "plans/shop/events").iterdir()

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from bot.readapi.catalog import CatalogStore
 from bot.web.read_access import access, cache_control
+from registry.catalog.render import SCRIPT, STYLESHEET
 from registry.escape import html_text
 from registry.load.snapshot import SnapshotError
 from registry.pull.fetch import PullError
@@ -18,14 +19,16 @@ from registry.text import plural
 
 log = logging.getLogger("trackplan.catalog")
 pages = Blueprint("catalog_pages", __name__)
-# The pages hold no script or style from anywhere but themselves (and the search index the
-# catalog writes beside them, data only); user strings are escaped and this makes sure
-# nothing else could run.
-POLICY = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
-          "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
+# The pages hold no script or style from anywhere but themselves and the files the catalog
+# writes beside them (its stylesheet, its script, the search index: data only); user
+# strings are escaped and this makes sure nothing else could run.
+POLICY = ("default-src 'none'; style-src 'self' 'unsafe-inline'; "
+          "script-src 'self' 'unsafe-inline'; img-src data:; base-uri 'none'; "
+          "form-action 'none'; frame-ancestors 'none'")  # fmt: skip
 
 
-SEARCH_INDEX = "search-index.js"
+# What the pages load beside themselves (no other file of the catalog is served).
+ASSETS = {"search-index.js": "text/javascript", SCRIPT: "text/javascript", STYLESHEET: "text/css"}
 
 
 def _store() -> CatalogStore:
@@ -49,9 +52,9 @@ def page(name: str = "index.html") -> ResponseReturnValue:
     if name.endswith("/"):
         name += "index.html"
     body = catalog.files.get(name)
-    if body is None or not name.endswith((".html", SEARCH_INDEX)):
+    kind = "text/html" if name.endswith(".html") else ASSETS.get(name)
+    if body is None or kind is None:
         return _html(404, "No such page", f"The catalog has no page {name!r}.")
-    kind = "text/javascript" if name.endswith(SEARCH_INDEX) else "text/html"
     response = Response(body, mimetype=kind)
     response.set_etag(hashlib.sha256(body).hexdigest())
     # Revalidate: the plans move with the branch; private unless the deployment says public.

@@ -30,7 +30,8 @@ class Catalog:
 def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: str,
                   parse: ParseCache | None = None, labels: Mapping[str, str] | None = None,
                   edit_url: str = "",
-                  observed: Mapping[str, PlanObserved] | None = None) -> Catalog:  # fmt: skip
+                  observed: Mapping[str, PlanObserved] | None = None,
+                  workers: int = 1) -> Catalog:  # fmt: skip
     """The pages of every plan of `snapshot`, with the versions and changelogs `releases`
     holds (None: plans without releases); `labels` names each plan's version (default
     "unreleased": the snapshot is a branch, not a release, and must validate whole).
@@ -40,7 +41,8 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
     cannot be read at all is left out, and the others are shown. `edit_url`: where the
     registry's files are edited (`https://github.com/acme/plans/edit/main/`), for "edit in
     git" links to each event's line. `observed`: what reports of `trackplan check` saw, by
-    plan (`registry.catalog.observed.read_observed`)."""
+    plan (`registry.catalog.observed.read_observed`). `workers`: processes that may render
+    event pages (see `registry.catalog.render.catalog_files`)."""
     if labels is None:
         report = validate(snapshot, parse=parse)
         if report.errors:
@@ -73,7 +75,7 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
                 lambda v, p=plan_id: releases.tree(p, v),  # type: ignore[misc]
                 parse)  # fmt: skip
         pages.append(page)
-    return Catalog(catalog_files(pages, version), pages, [])
+    return Catalog(catalog_files(pages, version, workers), pages, [])
 
 
 def released_snapshot(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.catalog.compare import Comparison
-from registry.catalog.example import calls, example_payload, methods
+from registry.catalog.example import calls, example_payload, methods, pretty_json
 from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.load.pii import carries, pii_class
@@ -46,10 +46,25 @@ class EventPage:
     # The cases of its variants: (when the case applies, its name, what it asks of properties)
     cases: list[tuple[str, str, list[PropertyRow]]] = field(default_factory=list)
     edit: str = ""  # where to edit its definition (a URL), when the registry's is known
-    example: str = ""  # a payload the plan accepts, as JSON
-    calls: list[tuple[str, str]] = field(default_factory=list)  # (language, the sending line)
+    # What its example payload and calls are worked out from, when a page first shows them:
+    # (its properties, the plan's common properties, its Tracker method in each language).
+    sending: tuple[dict[str, Any], dict[str, Any], dict[str, str]] = ({}, {}, {})
     observed: Seen | None = None  # what reports of `check` saw of it (None: not seen)
     consumers: list[tuple[str, str]] = field(default_factory=list)  # (name, http(s) URL or "")
+
+    @functools.cached_property
+    def payload(self) -> dict[str, Any]:
+        """A payload the plan accepts: each property's first example, else a value it allows."""
+        return example_payload(self.sending[0], self.sending[1])
+
+    @functools.cached_property
+    def example(self) -> str:
+        return pretty_json(self.payload)
+
+    @property
+    def calls(self) -> list[tuple[str, str]]:
+        """(language, the line that sends the payload) in each language generate writes."""
+        return calls(self.sending[2], self.payload, self.example)
 
 
 @dataclass
@@ -233,7 +248,6 @@ def plan_page(document: dict[str, Any], releases: list[Release],
     sends = methods(sorted(document.get("events") or {}))
     for name, spec in sorted((document.get("events") or {}).items()):
         deprecated = spec.get("deprecated")
-        payload = example_payload(spec.get("properties") or {}, common)
         events.append(
             EventPage(
                 name=name,
@@ -253,8 +267,7 @@ def plan_page(document: dict[str, Any], releases: list[Release],
                 renamed_from=_names(spec.get("renamed_from")),
                 cases=_cases(spec.get("variants")),
                 edit=_edit_link(edit_url, (places or {}).get(name)),
-                example=json.dumps(payload, indent=2, ensure_ascii=False),
-                calls=calls(sends.get(name, {}), payload),
+                sending=(spec.get("properties") or {}, common, sends.get(name, {})),
                 observed=observed.subjects.get(name) if observed else None,
                 consumers=_consumers(spec.get("consumers")),
             )

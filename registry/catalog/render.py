@@ -13,6 +13,8 @@ from registry.catalog.markdown import markdown_html, markdown_inline
 from registry.catalog.model import PlanPage
 
 MARKER = ".trackplan-catalog"  # names a folder as a catalog `trackplan catalog` may replace
+STYLESHEET, SCRIPT = "catalog.css", "catalog.js"
+PAGE_SIZE = 200  # events a plan page lists at once (10,000 rows at once make a slow page)
 
 
 def _environment() -> Environment:
@@ -90,8 +92,15 @@ def search_index(plans: list[PlanPage]) -> str:
     return "window.TRACKPLAN_INDEX = " + data + ";\n"
 
 
-def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
-    """Every file of the catalog by path (same plans, same bytes)."""
+def _asset(env: Environment, name: str) -> str:
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
+def catalog_files(plans: list[PlanPage], version: str, workers: int = 1) -> dict[str, bytes]:
+    """Every file of the catalog by path (same plans, same bytes). `workers` > 1: event pages
+    may be rendered in that many forked processes (a command line tool's choice: a threaded
+    server never forks); the bytes are the same."""
     env = _environment()
     common = {"version": version}
     files = {
@@ -100,12 +109,11 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
         ),
         MARKER: json.dumps({"generator": "trackplan", "version": version}) + "\n",
         "search-index.js": search_index(plans),
+        # One stylesheet and one script for every page, not a copy in each.
+        STYLESHEET: _asset(env, STYLESHEET),
+        SCRIPT: _asset(env, SCRIPT),
     }
-    plan_template, event_template, map_template = (
-        env.get_template("plan.html.j2"),
-        env.get_template("event.html.j2"),
-        env.get_template("map.html.j2"),
-    )
+    plan_template, map_template = env.get_template("plan.html.j2"), env.get_template("map.html.j2")
     compare_index = env.get_template("compare_index.html.j2")
     compare_template = env.get_template("compare.html.j2")
     for plan in plans:
@@ -124,6 +132,7 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
             stages=stages,
             search=_search_text(plan),
             compare=bool(plan.comparisons),
+            page_size=PAGE_SIZE,
             **common,
         )
         files[f"plans/{plan.id}/map.html"] = map_template.render(
@@ -142,12 +151,59 @@ def catalog_files(plans: list[PlanPage], version: str) -> dict[str, bytes]:
             files[f"plans/{plan.id}/{comparison.file}"] = compare_template.render(
                 title=f"{comparison.old} → {comparison.new} · {plan.title}", root="../../../",
                 plan=plan, c=comparison, **common)  # fmt: skip
-        for event in plan.events:
-            files[f"plans/{plan.id}/events/{event.slug}.html"] = event_template.render(
-                title=f"{event.name} · {plan.title}",
-                root="../../../",
-                plan=plan,
-                event=event,
-                **common,
-            )
-    return {path: text.encode() for path, text in files.items()}
+    out = {path: text.encode() for path, text in files.items()}
+    jobs = [(p, e) for p, plan in enumerate(plans) for e in range(len(plan.events))]
+    if workers > 1 and len(jobs) >= PARALLEL_EVENTS:
+        out.update(_render_forked(plans, version, jobs, workers))
+    else:
+        out.update(_event_pages(plans, version, jobs))
+    return out
+
+
+def _event_pages(plans: list[PlanPage], version: str,
+                 jobs: list[tuple[int, int]]) -> list[tuple[str, bytes]]:  # fmt: skip
+    """The page of each (plan index, event index)."""
+    env = _environment()
+    template = env.get_template("event.html.j2")
+    rows_table = env.get_template("macros.html.j2").module.rows_table  # type: ignore[attr-defined]
+    common: dict[int, Markup] = {}  # the same table on each page of a plan: rendered once
+    pages = []
+    for p, e in jobs:
+        plan = plans[p]
+        event = plan.events[e]
+        if p not in common:
+            common[p] = Markup(rows_table(plan.common, "Properties every event of the plan "
+                                                       "carries"))  # fmt: skip
+        text = template.render(title=f"{event.name} · {plan.title}", root="../../../",
+                               plan=plan, event=event, version=version,
+                               common_table=common[p])  # fmt: skip
+        pages.append((f"plans/{plan.id}/events/{event.slug}.html", text.encode()))
+    return pages
+
+
+PARALLEL_EVENTS = 1000  # fewer event pages render sooner than workers start
+_forked: tuple[list[PlanPage], str] | None = None  # what forked workers render from
+
+
+def _render_slice(jobs: list[tuple[int, int]]) -> list[tuple[str, bytes]]:
+    assert _forked is not None
+    return _event_pages(_forked[0], _forked[1], jobs)
+
+
+def _render_forked(plans: list[PlanPage], version: str, jobs: list[tuple[int, int]],
+                   workers: int) -> list[tuple[str, bytes]]:  # fmt: skip
+    """Event pages rendered by forked workers, which inherit the plans (nothing is sent to
+    them but indexes); in the order of `jobs`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _forked
+    _forked = (plans, version)
+    try:
+        size = -(-len(jobs) // (workers * 4))  # a few slices each: an even finish
+        slices = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return [page for done in pool.map(_render_slice, slices) for page in done]
+    finally:
+        _forked = None

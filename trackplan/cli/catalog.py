@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--observed {args.observed}: {problems[0]}{more}; nothing was "
                              "written")  # fmt: skip
     catalog = build_catalog(snapshot, source, installed_version(), parse_cache(args),
-                            edit_url=edit or "", observed=observed)  # fmt: skip
+                            edit_url=edit or "", observed=observed,
+                            workers=os.cpu_count() or 1)  # fmt: skip
     if catalog.errors:
         raise UsageError(f"{plural(len(catalog.errors), 'validation error')} in the plans: run "
                          "`trackplan validate` and fix them first")  # fmt: skip
