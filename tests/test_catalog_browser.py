@@ -140,3 +140,130 @@ def test_one_search_finds_events_of_every_plan(run_cli: Cli, tmp_path: Path) -> 
         index.click("#results li a")
         index.wait_for_url("**/plans/shop/events/order-refunded-*.html")
         assert tab.errors == [] and tab.dialogs == []
+
+
+def test_two_versions_compared_in_a_browser(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.test_catalog import _released
+
+    head = "plan:\n  id: web\nevents:\n  Signed Up:\n    properties:\n      plan: "
+    repo = _released(run_cli, tmp_path / "repo", [
+        head + "{type: string}\n  Old Clicked: {}\n",
+        head + "{type: string}\n      seats: {type: integer}\n  Old Clicked: {}\n",
+        head + "{type: integer}\n      seats: {type: integer}\n",
+    ])  # fmt: skip
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    shots = artifacts_dir(tmp_path / "shots")
+    with browser() as chromium:
+        tab = Page(chromium)
+        plan = tab.open(out / "plans/web/index.html")
+        plan.click("#v2\\.0\\.0 a:text-is('compare with 1.1.0')")
+        plan.wait_for_url("**/compare/1.1.0...2.0.0.html")
+        said = plan.locator("ol.changes li strong").all_text_contents()
+        assert said == [
+            "event 'Old Clicked' was removed",
+            "property 'plan' of 'Signed Up' changed type from 'string' to 'integer'",
+        ]
+        plan.click("a:text-is('Compare other versions')")  # the picker: any pair
+        plan.wait_for_url("**/plans/web/compare.html")
+        plan.select_option("#from", "1.0.0")
+        plan.select_option("#to", "2.0.0")
+        plan.click("#go")
+        plan.wait_for_url("**/compare/1.0.0...2.0.0.html")
+        groups = plan.locator("h2").all_text_contents()
+        assert groups == ["Breaking changes (2)", "Other changes (1)"]
+        plan.screenshot(path=str(shots / "catalog-compare.png"), full_page=True)
+        plan.click("a:text-is('Signed Up')")  # a change links to its event...
+        plan.wait_for_url("**/events/signed-up-*.html")
+        plan.click("a:text-is('compare with 1.1.0')")  # ...whose history links back to it
+        plan.wait_for_url("**/compare/1.1.0...2.0.0.html#e-signed-up-*")
+        assert plan.locator(":target strong").inner_text().startswith("property 'plan'")
+        plan.set_viewport_size({"width": 390, "height": 844})
+        assert plan.evaluate("document.documentElement.scrollWidth") <= 391
+        assert tab.errors == [] and tab.dialogs == []
+
+
+def test_observed_data_and_the_map_in_a_browser(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.test_catalog import _report
+
+    reports = write_files(tmp_path / "reports", {
+        "a.json": _report("shop", "2026-12-01", {
+            "Order Completed": {"2026-11-30": (40, 2), "2026-12-01": (12, 0)},
+            "Ordr Completed": {"undated": (3, 3)},
+        }, [("datatype-mismatch", "Order Completed", 2), ("unplanned-event", "Ordr Completed", 3)]),
+        "b.json": _report("shop", "2026-12-02", {"Cart Viewed": {"2026-12-02": (5, 1)}},
+                          [("required-property-missing", "Cart Viewed", 1)]),
+    })  # fmt: skip
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out),
+                   "--observed", str(reports)).code == 0  # fmt: skip
+    shots = artifacts_dir(tmp_path / "shots")
+    with browser() as chromium:
+        tab = Page(chromium)
+        plan = tab.open(out / "plans/shop/index.html")
+        bars = plan.locator("#observed ~ svg g.bar title").all_text_contents()[:4]
+        assert bars == ["planned events: 12", "planned and seen: 2", "planned, never seen: 10",
+                        "seen, not planned: 1"]  # fmt: skip
+        days = plan.locator("svg g.day title").all_text_contents()
+        assert days == ["2026-11-30: 40 calls, 2 violating", "2026-12-01: 15 calls, 3 violating",
+                        "2026-12-02: 5 calls, 1 violating"]  # fmt: skip
+        plan.locator("#observed").scroll_into_view_if_needed()
+        plan.screenshot(path=str(shots / "catalog-observed-plan.png"), full_page=True)
+        plan.click("svg a:has-text('planned, never seen')")  # a bar is a filter of the list
+        plan.wait_for_function("document.getElementById('seen').value === 'no'")
+        assert plan.locator("#count").inner_text() == "10 of 12 events"
+        sparks = plan.locator("#event-list tr:visible svg.spark title").all_text_contents()
+        assert sparks == []  # the rows shown were never seen
+        plan.select_option("#seen", "yes")
+        sparks = plan.locator("#event-list tr:visible svg.spark title").all_text_contents()
+        assert sorted(sparks) == [
+            "Cart Viewed: 5 calls, first seen 2026-12-02, last seen 2026-12-02",
+            "Order Completed: 52 calls, first seen 2026-11-30, last seen 2026-12-01",
+        ]
+        plan.click("#event-list a:text-is('Order Completed')")
+        plan.wait_for_url("**/events/order-completed-*.html")
+        kinds = plan.locator("svg g.bar title").all_text_contents()
+        assert kinds == ["datatype-mismatch: 2"]
+        plan.screenshot(path=str(shots / "catalog-observed-event.png"), full_page=True)
+        plan.set_viewport_size({"width": 390, "height": 844})
+        assert plan.evaluate("document.documentElement.scrollWidth") <= 391
+        page = tab.open(out / "plans/shop/map.html")
+        page.screenshot(path=str(shots / "catalog-map.png"), full_page=True)
+        assert page.locator("svg a.node.event").count() == 12
+        page.click("svg a.node.target:has-text('KPI refund_rate')")
+        page.wait_for_url("**/plans/shop/index.html#kpi-*")
+        page = tab.open(out / "plans/shop/map.html")
+        page.click("svg a.node.event:has-text('Order Refunded')")
+        page.wait_for_url("**/events/order-refunded-*.html")
+        assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_long_event_list_is_paged(run_cli: Cli, tmp_path: Path) -> None:
+    from tests.codegen_kit import synthetic_registry
+
+    repo = write_files(tmp_path / "r", synthetic_registry(450, 2, per_file=200))
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(repo), "--out", str(out)).code == 0
+    with browser() as chromium:
+        tab = Page(chromium)
+        plan = tab.open(out / "plans/big/index.html")
+        visible = "#event-list tbody tr:visible"
+        assert plan.locator(visible).count() == 200
+        assert plan.locator("#page-said").inner_text() == "1\u2013200 of 450"
+        plan.click("#next")
+        plan.click("#next")
+        assert plan.locator("#page-said").inner_text() == "401\u2013450 of 450"
+        assert plan.locator(visible).count() == 50 and plan.locator("#next").is_disabled()
+        plan.fill("#q", "thing 44")  # every word, in every event, not only the page shown
+        assert plan.locator("#count").inner_text() == "14 of 450 events"  # 44, 144, 440-449...
+        assert plan.locator("#page-said").inner_text() == "1\u201314 of 14"
+        plan.fill("#q", "")
+        plan.click("#event-list thead th:nth-child(1) button")
+        plan.click(
+            "#event-list thead th:nth-child(1) button"
+        )  # descending (numbers as numbers), page 1
+        first = plan.locator(f"{visible} td:first-child a").first.inner_text()
+        assert first == "Thing 449 Viewed" and plan.locator("#page-said").inner_text().startswith(
+            "1\u2013"
+        )
+        assert tab.errors == [] and tab.dialogs == []
