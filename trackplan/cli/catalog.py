@@ -74,13 +74,17 @@ def add_parser(sub: Any) -> None:
         "catalog",
         help="write a static HTML catalog of the plans for the people who own them",
         description="Write a static catalog of the registry's plans into --out: an index of "
-        "every plan (owners, sources, latest version, events), a page per plan (objectives "
-        "and the KPIs and events they count, the lifecycle drawn as a funnel, traits, common "
-        "properties, every event with search and filters, each release's changelog) and a "
-        "page per event (properties, deprecation, former names, the KPIs and stages that use "
-        "it, its history by version). Pages work from file:// and any static host: no "
-        "network, no CDN. Releases come from the repository's tags when --repo is a git "
-        "repository. --out is replaced whole, so it must be new, empty or an earlier catalog.",
+        "every plan (owners, sources, latest version, events) with one search across them, a "
+        "page per plan (objectives and the KPIs and events they count, the lifecycle drawn as a "
+        "funnel, traits, common properties, every event with search, filters and sortable "
+        "columns, paged past 200, each release's changelog), a map per plan (sources, events, "
+        "KPIs and stages, consumers), a page per event (properties, an example payload and the "
+        "call that sends it in each language, deprecation, former names, its history by "
+        "version) and compare pages for pairs of releases. With --observed, what reports of "
+        "`trackplan check --report-out` saw is drawn beside the plan. Pages work from file:// "
+        "and any static host: no network, no CDN. Releases come from the repository's tags "
+        "when --repo is a git repository. --out is replaced whole, so it must be new, empty or "
+        "an earlier catalog.",
     )
     catalog_parser.add_argument("--repo", default=".", metavar="PATH",
                                 help="the registry folder or repository (default: .)")  # fmt: skip
