@@ -450,12 +450,27 @@ def test_observed_reports_are_drawn_with_their_numbers(run_cli: Cli, tmp_path: P
     (never,) = (out / "plans/shop/events").glob("cart-viewed-*.html")
     assert "Not seen in the 2 reports of" in unescape(never.read_text())
     # A file that is no report stops the catalog, naming it; nothing is written.
-    (reports / "broken.json").write_text('{"report": "trackplan-check/1", "plan": 3}')
     fresh = tmp_path / "fresh"
-    bad = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
-                  "--observed", str(reports))  # fmt: skip
-    assert bad.code == 2 and "broken.json: the report names no plan" in bad.err
-    assert not fresh.exists() and "Traceback" not in bad.err
+    for broken, why in [
+        ('{"report": "trackplan-check/1", "plan": 3}', "the report names no plan"),
+        (_report("shop", "2026-12-01", {"A": {"2026-12-01": (10**400, 0)}}, []), "no counts"),
+        (_report("shop", "2026-12-01", {"A": {"2026-12-01": (1, 9)}}, []), "more violating"),
+        (_report("shop", "2026-12-01", {"A": {"2026-W48-1": (1, 0)}}, []), "which is no day"),
+        (_report("shop", "0001-01-01", {}, []), '"checked_on" is not a date'),
+    ]:  # fmt: skip
+        (reports / "broken.json").write_text(broken)
+        bad = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
+                      "--observed", str(reports))  # fmt: skip
+        assert bad.code == 2 and "broken.json: " in bad.err and why in bad.err, bad.err
+        assert not fresh.exists() and "Traceback" not in bad.err
+    # A clock set wrong: a day after its report counts on the report's day, the window ends
+    # on the last report's day.
+    (reports / "broken.json").write_text(_report(
+        "shop", "2026-12-03", {"Cart Viewed": {"2036-01-01": (2, 0)}}, []))  # fmt: skip
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
+                   "--observed", str(reports)).code == 0  # fmt: skip
+    skewed = unescape((fresh / "plans/shop/index.html").read_text())
+    assert "<title>2026-12-03: 27 calls, 5 violating</title>" in skewed and "2036" not in skewed
     missing = run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(fresh),
                       "--observed", str(tmp_path / "nowhere"))  # fmt: skip
     assert missing.code == 2 and "no such folder" in missing.err

@@ -209,8 +209,10 @@ def test_observed_data_and_the_map_in_a_browser(run_cli: Cli, tmp_path: Path) ->
                         "2026-12-02: 5 calls, 1 violating"]  # fmt: skip
         plan.locator("#observed").scroll_into_view_if_needed()
         plan.screenshot(path=str(shots / "catalog-observed-plan.png"), full_page=True)
+        plan.fill("#q", "product")  # a search, then a bar: the bar's view replaces it whole
         plan.click("svg a:has-text('planned, never seen')")  # a bar is a filter of the list
         plan.wait_for_function("document.getElementById('seen').value === 'no'")
+        assert plan.locator("#q").input_value() == ""
         assert plan.locator("#count").inner_text() == "10 of 12 events"
         sparks = plan.locator("#event-list tr:visible svg.spark title").all_text_contents()
         assert sparks == []  # the rows shown were never seen
@@ -220,6 +222,12 @@ def test_observed_data_and_the_map_in_a_browser(run_cli: Cli, tmp_path: Path) ->
             "Cart Viewed: 5 calls, first seen 2026-12-02, last seen 2026-12-02",
             "Order Completed: 52 calls, first seen 2026-11-30, last seen 2026-12-01",
         ]
+        plan.click("svg a:has-text('planned events')")  # every event again
+        plan.wait_for_function("document.getElementById('seen').value === ''")
+        assert plan.locator("#count").inner_text() == "12 of 12 events"
+        plan.evaluate("location.hash = '#filter:q=%E0%A4%A'")  # not text: ignored, no error
+        plan.wait_for_function("document.getElementById('q').value === ''")
+        plan.select_option("#seen", "yes")
         plan.click("#event-list a:text-is('Order Completed')")
         plan.wait_for_url("**/events/order-completed-*.html")
         kinds = plan.locator("svg g.bar title").all_text_contents()

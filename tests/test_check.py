@@ -417,6 +417,7 @@ def test_report_out_keeps_what_was_sent_per_event_and_day(
         {"event": "Signed Up", "properties": {"method": "email"}, "timestamp": "2026-02-30"},
         {"event": "Signed In", "properties": {}},
         {"type": "identify", "traits": {"email": "a@b.example"}, "timestamp": "2026-12-01"},
+        {"event": "Signed In", "timestamp": "0001-01-01T00:00:00Z"},  # Go's zero time: no day
     ]) + "\n")  # fmt: skip
     out = tmp_path / "reports" / "day.json"
     out.parent.mkdir()
@@ -428,7 +429,7 @@ def test_report_out_keeps_what_was_sent_per_event_and_day(
     assert kept["report"] == "trackplan-check/1" and kept["checked_on"] == "2026-12-02"
     assert {k: v for k, v in kept.items() if k not in ("report", "checked_on")} == printed
     assert kept["observed"] == {
-        "Signed In": {"undated": {"calls": 1, "violating": 1}},
+        "Signed In": {"undated": {"calls": 2, "violating": 2}},
         # An impossible date is no date: the call counts on the report's day.
         "Signed Up": {"2026-11-30": {"calls": 1, "violating": 0},
                       "2026-12-01": {"calls": 2, "violating": 1},
@@ -438,8 +439,11 @@ def test_report_out_keeps_what_was_sent_per_event_and_day(
     again = run_cli("check", str(calls), "--repo", str(registry), "--report-out", str(out),
                     "--checked-on", "2026-12-02")  # fmt: skip
     assert again.code == 1 and json.loads(out.read_text()) == kept  # same calls, same report
-    bad_day = run_cli("check", str(calls), "--repo", str(registry), "--checked-on", "yesterday")
+    bad_day = run_cli("check", str(calls), "--repo", str(registry), "--report-out", str(out),
+                      "--checked-on", "yesterday")  # fmt: skip
     assert bad_day.code == 2 and "give YYYY-MM-DD" in bad_day.err
+    alone = run_cli("check", str(calls), "--repo", str(registry), "--checked-on", "2026-12-02")
+    assert alone.code == 2 and "give both" in alone.err
     nowhere = run_cli("check", str(calls), "--repo", str(registry), "--report-out",
                       str(tmp_path / "missing" / "r.json"))  # fmt: skip
     assert nowhere.code == 2 and "cannot write" in nowhere.err and "Traceback" not in nowhere.err

@@ -70,6 +70,10 @@ class CatalogStore:
         except ObservedError as exc:
             log.warning("observed data not shown: %s", exc)
             return None
+        except Exception:  # a page without observed data beats no page at all
+            log.exception("observed data not shown: the reports of %s cannot be read",
+                          self.observed)  # fmt: skip
+            return None
         for problem in problems:
             log.warning("observed data: skipped %s", problem)
         return found

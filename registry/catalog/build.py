@@ -73,7 +73,7 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
             page.comparisons = compare_versions(
                 plan_id, version_pairs(versions),
                 lambda v, p=plan_id: releases.tree(p, v),  # type: ignore[misc]
-                parse)  # fmt: skip
+                parse or getattr(releases, "parse", None))  # fmt: skip
         pages.append(page)
     return Catalog(catalog_files(pages, version, workers), pages, [])
 

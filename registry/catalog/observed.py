@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 
 from registry.eventcheck.kinds import KIND_BY_ID, VIOLATION
 from registry.eventcheck.report import REPORT_KIND, UNDATED
+from registry.release.versions import parse_version
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report lists counts, never calls: more is no report
 MAX_REPORTS = 10_000
@@ -102,18 +104,23 @@ def read_reports(folder: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[s
     return found, problems
 
 
+MAX_COUNT = 2**53  # more calls than any pipeline sends: a number no chart can scale is no count
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _count(value: Any) -> bool:
-    return type(value) is int and value >= 0
+    return type(value) is int and 0 <= value <= MAX_COUNT
 
 
 def _day(value: Any) -> bool:
-    if not isinstance(value, str):
+    """A calendar day written YYYY-MM-DD (not the week dates or compact forms
+    `date.fromisoformat` also takes), from 1970 on."""
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         return False
     try:
-        date.fromisoformat(value)
+        return date.fromisoformat(value).year >= 1970
     except ValueError:
         return False
-    return len(value) == 10
 
 
 def report_problem(data: Any) -> str:
@@ -137,6 +144,8 @@ def report_problem(data: Any) -> str:
             if not (isinstance(counts, dict) and _count(counts.get("calls"))
                     and _count(counts.get("violating"))):  # fmt: skip
                 return f'"observed" of {subject!r} on {day} holds no counts{hint}'
+            if counts["violating"] > counts["calls"]:
+                return f'"observed" of {subject!r} on {day}: more violating calls than calls{hint}'
     findings = data.get("findings")
     if not isinstance(findings, list) or not all(
         isinstance(f, dict) and isinstance(f.get("kind"), str) and isinstance(f.get("event"), str)
@@ -147,18 +156,22 @@ def report_problem(data: Any) -> str:
 
 
 def observe(reports: Iterable[dict[str, Any]]) -> dict[str, PlanObserved]:
-    """The reports summed by plan: calls per event and day (a call that names no day counts
-    on the day its report was made), violations by kind, first and last seen."""
+    """The reports summed by plan: calls per event and day (a call that names no day, or a
+    day after its report was made, a clock set wrong, counts on the day of the report),
+    violations by kind, first and last seen. The days drawn end on the last report's day."""
     plans: dict[str, PlanObserved] = {}
+    made: dict[str, str] = {}  # the day of each plan's last report
     for report in reports:
         plan = plans.setdefault(report["plan"], PlanObserved())
+        made[report["plan"]] = max(made.get(report["plan"], ""), report["checked_on"])
         plan.reports += 1
         if report["version"] not in plan.versions:
             plan.versions.append(report["version"])
         for subject, days in report["observed"].items():
             seen = plan.subjects.setdefault(subject, Seen())
             for day, counts in days.items():
-                when = report["checked_on"] if day == UNDATED else day
+                when = day if day != UNDATED and day <= report["checked_on"] else \
+                    report["checked_on"]  # fmt: skip
                 total = seen.by_day.setdefault(when, [0, 0])
                 total[0] += counts["calls"]
                 total[1] += counts["violating"]
@@ -170,7 +183,7 @@ def observe(reports: Iterable[dict[str, Any]]) -> dict[str, PlanObserved]:
                 continue  # warnings are no violations; kinds of a newer trackplan are skipped
             seen = plan.subjects.setdefault(finding["event"], Seen())
             seen.kinds[kind.id] = seen.kinds.get(kind.id, 0) + finding["count"]
-    for plan in plans.values():
+    for plan_id, plan in plans.items():
         every = sorted({day for seen in plan.subjects.values() for day in seen.by_day})
         for seen in plan.subjects.values():
             dated = sorted(seen.by_day)
@@ -179,11 +192,11 @@ def observe(reports: Iterable[dict[str, Any]]) -> dict[str, PlanObserved]:
             seen.by_day = dict(sorted(seen.by_day.items()))
             seen.kinds = dict(sorted(seen.kinds.items(), key=lambda kv: (-kv[1], kv[0])))
         if every:
-            last = date.fromisoformat(every[-1])
+            last = date.fromisoformat(made[plan_id])  # every day is on or before it, from 1970
             start = max(date.fromisoformat(every[0]), last - timedelta(days=WINDOW_DAYS - 1))
             plan.days = [(start + timedelta(days=n)).isoformat()
                          for n in range((last - start).days + 1)]  # fmt: skip
-        plan.versions.sort()
+        plan.versions.sort(key=lambda v: (parse_version(v) or (0, 0, 0), v))
     return dict(sorted(plans.items()))
 
 

@@ -118,7 +118,7 @@ def catalog_files(plans: list[PlanPage], version: str, workers: int = 1) -> dict
     compare_template = env.get_template("compare.html.j2")
     for plan in plans:
         owners = sorted({o for e in plan.events for o in e.owners})
-        sources = sorted({s for e in plan.events for s in e.sources})
+        sources = sorted({s for e in plan.events for s in e.sources} | set(plan.sources))
         stages = [s for s, _, _ in plan.lifecycle] or sorted(
             {e.stage for e in plan.events if e.stage}
         )

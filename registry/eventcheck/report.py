@@ -152,8 +152,9 @@ _days: dict[str, str] = {}  # the day of each date prefix seen: parsed once, not
 
 
 def call_day(call: Any) -> str:
-    """The UTC day a call names (`2026-12-01`), from its first timestamp field that starts
-    with a real date; UNDATED when none does. Times are taken as written: Segment's are UTC."""
+    """The day a call names (`2026-12-01`), from its first timestamp field that starts with a
+    real date from 1970 on (Go's zero time is no date); UNDATED when none does. The date is
+    taken as written, offset or not: Segment and RudderStack write UTC."""
     for key in WHEN:
         value = call.get(key) if type(call) is dict else None
         if type(value) is str:
@@ -173,9 +174,10 @@ def _parse_day(prefix: str) -> str:
     if match is None:
         return UNDATED
     try:
-        return date(*map(int, match.groups())).isoformat()
+        day = date(*map(int, match.groups()))
     except ValueError:
         return UNDATED
+    return day.isoformat() if day.year >= 1970 else UNDATED
 
 
 def render(report: CheckReport, fmt: str) -> str:

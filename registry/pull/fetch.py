@@ -27,7 +27,7 @@ from registry.load.snapshot import (
 from registry.outpaths import OutsideOut, inside
 from registry.pull.ranges import best_match
 from registry.release.artifacts import build_artifacts
-from registry.release.versions import parse_version, tag_pattern
+from registry.release.versions import parse_version, tag_name, tag_pattern
 
 LOCK_FORMAT = 1
 
@@ -93,7 +93,10 @@ class GitSource(ReleaseSource):
         return build_artifacts(registry.plans[plan], version, message.rstrip("\n") + "\n")
 
     def tree(self, plan: str, version: str) -> tuple[Snapshot, date] | None:
-        name = self.template.replace("{plan}", plan).replace("{version}", version)
+        try:
+            name = tag_name(self.template, plan, version)
+        except ValueError:
+            return None
         tag = self.tags.get(name)
         if tag is None:
             return None

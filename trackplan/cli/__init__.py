@@ -37,6 +37,9 @@ COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate,
             import_plan, export, action, app_manifest, catalog, init, serve, bot)  # fmt: skip
 
 
+SERVERS = ("serve", "bot")  # commands that run until stopped
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trackplan",
@@ -59,8 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A command builds large trees of plain data and keeps them to the end, which the cyclic
     # collector would scan again and again (a fifth of a 10,000-event catalog's time): it runs
     # far less often instead. Memory is unchanged (the data holds no cycles to free).
+    # Not for the servers: they build and drop catalogs for days, and need their collector.
     thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
+    if args.command not in SERVERS:
+        gc.set_threshold(100_000, 50, 1000)
     try:
         return handler(args)
     except (UsageError, SnapshotError) as exc:

@@ -36,6 +36,8 @@ from trackplan.cli.common import (
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.checked_on and not args.report_out:
+        raise UsageError("--checked-on dates the report --report-out keeps: give both")
     try:
         found = _check_plan(args)
     except PlanSourceError as exc:
@@ -72,8 +74,8 @@ def _keep_report(report: CheckReport, path: Path, checked_on: str | None) -> Non
     try:
         write_atomically(path, data.encode())
     except OSError as exc:
-        raise UsageError(f"--report-out {path}: cannot write ({exc.strerror}); give a file in a "
-                         "folder that exists and you may write to") from None  # fmt: skip
+        raise UsageError(f"--report-out {path}: cannot write ({exc.strerror or exc}); give a "
+                         "file in a folder that exists and you may write to") from None  # fmt: skip
     print(f"trackplan: kept the report in {path}", file=sys.stderr)
 
 

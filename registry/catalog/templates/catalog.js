@@ -1,6 +1,11 @@
 /* Sortable tables: a header's button sorts by its column (numbers as numbers), again to
-   reverse; the state is announced with aria-sort. */
+   reverse; the state is announced with aria-sort. A cell's data-sort, when it has one, is
+   what it sorts by (a chart sorts by its number, not its title). */
 (function () {
+  function key(cell) {
+    var given = cell.getAttribute("data-sort");
+    return given !== null ? given : cell.textContent.trim();
+  }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, column) {
@@ -13,7 +18,7 @@
         th.setAttribute("aria-sort", up ? "ascending" : "descending");
         var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
-          var x = a.cells[column].textContent.trim(), y = b.cells[column].textContent.trim();
+          var x = key(a.cells[column]), y = key(b.cells[column]);
           var nx = parseFloat(x), ny = parseFloat(y);
           var order = !isNaN(nx) && !isNaN(ny) && String(nx) === x && String(ny) === y
             ? nx - ny : x.localeCompare(y, undefined, {numeric: true, sensitivity: "base"});
