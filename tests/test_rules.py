@@ -62,3 +62,19 @@ def test_every_reported_rule_is_in_the_catalog_with_its_level(
         assert finding["rule"] in BY_ID, finding
         assert finding["level"] == BY_ID[str(finding["rule"])].level
         assert finding["hint"], finding
+
+
+def test_rules_run_in_worker_processes_report_the_same_findings_in_order(
+    registry_dir: MakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.lint import rules
+    from registry.lint.validate import validate
+    from registry.load.cache import ParseCache
+    from registry.load.snapshot import FolderSnapshot
+
+    monkeypatch.setattr(rules, "PARALLEL_EVENTS", 0)  # small registries: in workers all the same
+    for rule in RULES[::4]:  # a spread of the catalog: 1 in 4 rules' invalid examples
+        snapshot = FolderSnapshot(registry_dir(dict(example_files(rule.invalid))))
+        alone = validate(snapshot, parse=ParseCache(None)).findings
+        shared = validate(snapshot, parse=ParseCache(None, workers=3)).findings
+        assert shared == alone and any(f.rule == rule.id for f in shared), rule.id

@@ -293,9 +293,12 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        made: set[Path] = set()  # each folder made once, not asked for again per file
         for name, data in sorted(files.items()):
             path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             path.write_bytes(data)
         if target.exists():
             old = target.with_name(f".{target.name}.replaced")

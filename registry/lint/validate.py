@@ -29,6 +29,8 @@ class ValidationReport:
 def validate(snapshot: Snapshot, parse: ParseCache | None = None) -> ValidationReport:
     """Schema, structure, cross-references and naming of every plan in `snapshot`."""
     loaded = load_registry(snapshot, parse=parse)
-    findings = validation_findings(loaded.findings, loaded.registry)
+    # The processes this run may use: the parse cache's, which a command line tool sets.
+    findings = validation_findings(loaded.findings, loaded.registry,
+                                   getattr(parse, "workers", 1))  # fmt: skip
     files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
     return ValidationReport(loaded.registry, sort_findings(findings), files)
