@@ -540,3 +540,22 @@ def test_the_served_catalog_watches_its_folder_of_reports(run_cli: Cli, tmp_path
         assert "no such folder" in str(exc)
     else:
         raise AssertionError("a missing folder of reports was accepted")
+
+
+def test_the_list_counts_the_rows_each_event_page_shows(run_cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    for plan in ("shop", "segment"):
+        listed = re.findall(r'<td><a href="events/([^"]+)">.*?<td>(\d+)</td></tr>',
+                            (out / "plans" / plan / "index.html").read_text())  # fmt: skip
+        assert len(listed) == 12
+        for page, count in listed:
+            html = (out / "plans" / plan / "events" / page).read_text()
+            own = html.split("<h2>Properties</h2>", 1)[1].split("</table>", 1)[0]
+            rows = own.count("<tr><td><code>") if "<table" in own else 0
+            assert rows == int(count), (plan, page)
+            search = re.search(rf'data-search="([^"]*)"[^>]*><td><a href="events/{page}"',
+                               (out / "plans" / plan / "index.html").read_text())  # fmt: skip
+            assert search is not None
+            for name in re.findall(r"<tr><td><code>([^<]+)</code>", own):
+                assert unescape(name).lower() in unescape(search[1])  # every row is searched

@@ -37,7 +37,7 @@ class EventPage:
     owners: list[str]
     sources: list[str]
     stage: str
-    properties: list[PropertyRow]
+    property_specs: dict[str, Any]  # its properties as the plan document has them
     deprecated: dict[str, str] | None
     renamed_from: list[str]
     kpis: list[tuple[str, str]] = field(default_factory=list)  # ("objective/kpi", anchor)
@@ -51,6 +51,18 @@ class EventPage:
     sending: tuple[dict[str, Any], dict[str, Any], dict[str, str]] = ({}, {}, {})
     observed: Seen | None = None  # what reports of `check` saw of it (None: not seen)
     consumers: list[tuple[str, str]] = field(default_factory=list)  # (name, http(s) URL or "")
+
+    @functools.cached_property
+    def properties(self) -> list[PropertyRow]:
+        """Its properties, nested ones included: worked out when a page first shows them."""
+        return _rows(self.property_specs)
+
+    @functools.cached_property
+    def outline(self) -> tuple[int, list[str]]:
+        """How many property rows it has, and their names and descriptions (for search),
+        without building the rows."""
+        words: list[str] = []
+        return _outline(self.property_specs, "", words), words
 
     @functools.cached_property
     def payload(self) -> dict[str, Any]:
@@ -207,6 +219,24 @@ def _consumers(value: Any) -> list[tuple[str, str]]:
     return found
 
 
+def _outline(props: Any, prefix: str, words: list[str]) -> int:
+    """The rows `_rows` would give, counted, their paths and descriptions added to `words`."""
+    count = 0
+    for name, spec in props.items() if isinstance(props, dict) else ():
+        if not isinstance(spec, dict):
+            continue
+        count += 1
+        words.append(prefix + str(name))
+        if isinstance(spec.get("description"), str):
+            words.append(spec["description"])
+        nested, step = spec.get("properties"), "."
+        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
+            nested, step = spec["items"].get("properties"), "[]."
+        if isinstance(nested, dict):
+            count += _outline(nested, f"{prefix}{name}{step}", words)
+    return count
+
+
 def _edit_link(prefix: str, place: tuple[str, int] | None) -> str:
     if not prefix or place is None:
         return ""
@@ -256,7 +286,7 @@ def plan_page(document: dict[str, Any], releases: list[Release],
                 owners=_names(spec.get("owners")) or owners,
                 sources=_names(spec.get("sources")) or sorted(sources),
                 stage=_text(spec.get("stage")),
-                properties=_rows(spec.get("properties")),
+                property_specs=spec.get("properties") or {},
                 deprecated=(
                     {k: str(v) for k, v in deprecated.items()}
                     if isinstance(deprecated, dict)

@@ -72,7 +72,7 @@ def _search_text(plan: PlanPage) -> dict[str, str]:
     out = {}
     for event in plan.events:
         words = [event.name, event.description, *event.renamed_from]
-        words += [w for row in event.properties for w in (row.name, row.description)]
+        words += event.outline[1]
         out[event.name] = " ".join(words).lower()
     return out
 
