@@ -83,3 +83,12 @@ def test_a_postgres_queue_without_the_driver_says_how_to_install_it(tmp_path: Pa
     assert "pip install 'trackplan[postgres]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.iterdir())  # nothing made in its place (no SQLite fallback)
+
+
+def test_mcp_without_its_extra_says_how_to_install_it() -> None:
+    done = _without(("mcp",), "mcp", "--repo", "examples/acme")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "pip install 'trackplan[mcp]'" in done.stderr
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {Requirement(r).name.lower() for r in project["dependencies"]}
+    assert "mcp" not in core  # the CLI alone never pulls the SDK and its web stack

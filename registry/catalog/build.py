@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from registry.catalog.compare import compare_versions, version_pairs
 from registry.catalog.model import PlanPage, Release, plan_page
@@ -47,9 +47,11 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
         report = validate(snapshot, parse=parse)
         if report.errors:
             return Catalog({}, [], report.errors)
-        plans = report.registry.plans
+        registry = report.registry
+        plans = registry.plans
     else:
         loaded = load_registry(snapshot, parse=parse)
+        registry = loaded.registry
         broken = {f.plan for f in loaded.findings + blocking_checks(loaded.registry)
                   if f.level == ERROR}  # fmt: skip
         plans = {p: plan for p, plan in loaded.registry.plans.items() if p not in broken}
@@ -68,6 +70,7 @@ def build_catalog(snapshot: Snapshot, releases: ReleaseSource | None, version: s
         places = {name: (e.location.file, e.location.line) for name, e in plan.events.items()}
         page = plan_page(plan_document(plan, label), found, places, edit_url,
                          (observed or {}).get(plan_id))  # fmt: skip
+        page.conventions = asdict(registry.policy.conventions(plan))
         if releases is not None and len(found) > 1:
             versions = [r.version for r in found]
             page.comparisons = compare_versions(

@@ -103,6 +103,7 @@ class PlanPage:
     observed: PlanObserved | None = None  # what reports of `check` saw (None: no reports)
     consumers: list[tuple[str, str]] = field(default_factory=list)  # of every event: (name, URL)
     comparisons: list[Comparison] = field(default_factory=list)  # pairs of releases compared
+    conventions: dict[str, Any] = field(default_factory=dict)  # the naming conventions it keeps
 
     def comparison(self, old: str, new: str) -> Comparison | None:
         return next((c for c in self.comparisons if (c.old, c.new) == (old, new)), None)

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from registry.catalog.charts import VIOLATING, day_bars, hbars, sparkline
 from registry.catalog.graph import plan_map
+from registry.catalog.llms import event_text, llms_full_txt, llms_txt
 from registry.catalog.markdown import markdown_html, markdown_inline
 from registry.catalog.model import PlanPage
 
@@ -109,6 +110,8 @@ def catalog_files(plans: list[PlanPage], version: str, workers: int = 1) -> dict
         ),
         MARKER: json.dumps({"generator": "trackplan", "version": version}) + "\n",
         "search-index.js": search_index(plans),
+        # For language models (llmstxt.org): the registry in short, and every event.
+        "llms.txt": llms_txt(plans),
         # One stylesheet and one script for every page, not a copy in each.
         STYLESHEET: _asset(env, STYLESHEET),
         SCRIPT: _asset(env, SCRIPT),
@@ -154,15 +157,20 @@ def catalog_files(plans: list[PlanPage], version: str, workers: int = 1) -> dict
     out = {path: text.encode() for path, text in files.items()}
     jobs = [(p, e) for p, plan in enumerate(plans) for e in range(len(plan.events))]
     if workers > 1 and len(jobs) >= PARALLEL_EVENTS:
-        out.update(_render_forked(plans, version, jobs, workers))
+        done = _render_forked(plans, version, jobs, workers)
     else:
-        out.update(_event_pages(plans, version, jobs))
+        done = _event_pages(plans, version, jobs)
+    out.update((path, page) for path, page, _ in done)
+    texts: list[list[str]] = [[] for _ in plans]
+    for (p, _), (_, _, text) in zip(jobs, done, strict=True):
+        texts[p].append(text)
+    out["llms-full.txt"] = llms_full_txt(plans, texts).encode()
     return out
 
 
 def _event_pages(plans: list[PlanPage], version: str,
-                 jobs: list[tuple[int, int]]) -> list[tuple[str, bytes]]:  # fmt: skip
-    """The page of each (plan index, event index)."""
+                 jobs: list[tuple[int, int]]) -> list[tuple[str, bytes, str]]:  # fmt: skip
+    """The page of each (plan index, event index), and its entry in llms-full.txt."""
     env = _environment()
     template = env.get_template("event.html.j2")
     rows_table = env.get_template("macros.html.j2").module.rows_table  # type: ignore[attr-defined]
@@ -177,7 +185,8 @@ def _event_pages(plans: list[PlanPage], version: str,
         text = template.render(title=f"{event.name} · {plan.title}", root="../../../",
                                plan=plan, event=event, version=version,
                                common_table=common[p])  # fmt: skip
-        pages.append((f"plans/{plan.id}/events/{event.slug}.html", text.encode()))
+        pages.append((f"plans/{plan.id}/events/{event.slug}.html", text.encode(),
+                      event_text(event)))  # fmt: skip
     return pages
 
 
@@ -185,13 +194,13 @@ PARALLEL_EVENTS = 1000  # fewer event pages render sooner than workers start
 _forked: tuple[list[PlanPage], str] | None = None  # what forked workers render from
 
 
-def _render_slice(jobs: list[tuple[int, int]]) -> list[tuple[str, bytes]]:
+def _render_slice(jobs: list[tuple[int, int]]) -> list[tuple[str, bytes, str]]:
     assert _forked is not None
     return _event_pages(_forked[0], _forked[1], jobs)
 
 
 def _render_forked(plans: list[PlanPage], version: str, jobs: list[tuple[int, int]],
-                   workers: int) -> list[tuple[str, bytes]]:  # fmt: skip
+                   workers: int) -> list[tuple[str, bytes, str]]:  # fmt: skip
     """Event pages rendered by forked workers, which inherit the plans (nothing is sent to
     them but indexes); in the order of `jobs`."""
     import multiprocessing

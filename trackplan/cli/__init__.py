@@ -21,6 +21,7 @@ from trackplan.cli import (
     import_plan,
     init,
     log,
+    mcp,
     owners,
     pull,
     release,
@@ -34,10 +35,10 @@ from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
 
 # In the order `trackplan --help` lists them.
 COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate, check, status,
-            import_plan, export, action, app_manifest, catalog, init, serve, bot)  # fmt: skip
+            import_plan, export, action, app_manifest, catalog, mcp, init, serve, bot)  # fmt: skip
 
 
-SERVERS = ("serve", "bot")  # commands that run until stopped
+SERVERS = ("serve", "bot", "mcp")  # commands that run until stopped
 
 
 def build_parser() -> argparse.ArgumentParser:

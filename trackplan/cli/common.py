@@ -26,7 +26,7 @@ class UsageError(Exception):
 
 
 # The optional parts of trackplan (pyproject's extras) and the modules that show each is in.
-EXTRAS = {"bot": ("flask", "werkzeug", "gunicorn", "github", "requests")}
+EXTRAS = {"bot": ("flask", "werkzeug", "gunicorn", "github", "requests"), "mcp": ("mcp",)}
 
 
 def require_extra(extra: str, command: str) -> None:
