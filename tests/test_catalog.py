@@ -559,3 +559,28 @@ def test_the_list_counts_the_rows_each_event_page_shows(run_cli: Cli, tmp_path: 
             assert search is not None
             for name in re.findall(r"<tr><td><code>([^<]+)</code>", own):
                 assert unescape(name).lower() in unescape(search[1])  # every row is searched
+
+
+def test_llms_txt_says_what_the_registry_holds_and_lists_every_event(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    assert run_cli("catalog", "--repo", str(EXAMPLES / "acme"), "--out", str(out)).code == 0
+    short = (out / "llms.txt").read_text()
+    assert short.startswith("# Tracking plans\n\n> ") and "2 plans, 24 events" in short
+    links = re.findall(r"\]\(([^)]+)\)", short)
+    assert "llms-full.txt" in links and all((out / link).is_file() for link in links)
+    assert "object-action" in short  # the shop plan's conventions
+    full = (out / "llms-full.txt").read_text()
+    assert full.count("\n### ") == 24
+    assert "- `currency` (string, required): ISO 4217 code, e.g. EUR." in full
+    hostile = write_files(tmp_path / "r", {
+        "trackplan.yaml": "conventions: {event_name: any, event_grammar: any}\n",
+        "plans/web/plan.yaml": "plan:\n  id: web\n  description: \"[click](javascript:x) <b>\"\n"
+                               "events:\n  \"# Heading\\n<script>\": {description: \"![i](x)\"}\n",
+    })  # fmt: skip
+    evil = tmp_path / "evil"
+    assert run_cli("catalog", "--repo", str(hostile), "--out", str(evil)).code == 0
+    both = (evil / "llms.txt").read_text() + (evil / "llms-full.txt").read_text()
+    assert "[click](javascript" not in both and "<b>" not in both and "<script>" not in both
+    assert "\n# Heading" not in both and "### \\# Heading \\<script\\>" in both
