@@ -21,14 +21,19 @@ class AgentError(Exception):
     """What an assistant asked for cannot be answered (the message says why and what to do)."""
 
 
+def _named_plan(knowledge: Knowledge, plan: str) -> PlanKnowledge:
+    found = knowledge.plans.get(plan)
+    if found is not None:
+        return found
+    if plan in knowledge.left_out:
+        raise AgentError(f"plan '{plan}' is left out: its files do not validate (run "
+                         "`trackplan validate` to see why)")  # fmt: skip
+    raise AgentError(f"no plan '{plan}'; the plans are: {', '.join(sorted(knowledge.plans))}")
+
+
 def _plan_for(knowledge: Knowledge, event: str, plan: str | None) -> PlanKnowledge:
     if plan is not None:
-        found = knowledge.plans.get(plan)
-        if found is None:
-            raise AgentError(
-                f"no plan '{plan}'; the plans are: {', '.join(sorted(knowledge.plans))}"
-            )
-        return found
+        return _named_plan(knowledge, plan)
     holding = knowledge.holding(event)
     if len(holding) > 1:
         named = ", ".join(p.id for p in holding)
@@ -37,7 +42,9 @@ def _plan_for(knowledge: Knowledge, event: str, plan: str | None) -> PlanKnowled
         return holding[0]
     if len(knowledge.plans) == 1:
         return next(iter(knowledge.plans.values()))
-    raise AgentError(f"no plan defines event '{event}'{_closest(knowledge, event)}")
+    left = (f" (left out, as they do not validate: {', '.join(knowledge.left_out)})"
+            if knowledge.left_out else "")  # fmt: skip
+    raise AgentError(f"no plan defines event '{event}'{_closest(knowledge, event)}{left}")
 
 
 def _closest(knowledge: Knowledge, name: str) -> str:
@@ -130,6 +137,15 @@ def validate_call(knowledge: Knowledge, event: str, properties: Any,
     """The violations `trackplan check` reports for one track call of `event`."""
     if not isinstance(properties, dict):
         raise AgentError("`properties` must be an object of property names and values")
+    if plan is None and not knowledge.holding(event):
+        former = [p for p in knowledge.plans.values() if event in p.former_names]
+        if former:
+            plan = former[0].id  # its plan says it was renamed
+        elif len(knowledge.plans) > 1:
+            return {"note": DATA_NOTE, "event": event, "valid": False, "violations": [
+                {"kind": "unplanned-event", "level": "violation", "property": "",
+                 "detail": f"not in any plan ({', '.join(sorted(knowledge.plans))})"
+                           f"{_closest(knowledge, event)}"}]}  # fmt: skip
     chosen = _plan_for(knowledge, event, plan)
     result = chosen.checker.check({"type": "track", "event": event, "properties": properties})
     if isinstance(result, Malformed):
@@ -146,16 +162,11 @@ def validate_call(knowledge: Knowledge, event: str, properties: Any,
     }
 
 
-def suggest_name(knowledge: Knowledge, name: str, plan: str | None = None) -> dict[str, Any]:
-    """`name` held against the naming conventions and the events already planned: the name
-    the conventions want, and the existing events close enough to reuse instead."""
-    if not name.strip():
-        raise AgentError("give a name to check")
-    if plan is not None and plan not in knowledge.plans:
-        raise AgentError(f"no plan '{plan}'; the plans are: {', '.join(sorted(knowledge.plans))}")
-    conventions = knowledge.plans[plan].conventions if plan else Conventions()
-    if plan is None and knowledge.plans:
-        conventions = next(iter(sorted(knowledge.plans.items())))[1].conventions
+MAX_NAME = 200
+
+
+def _weigh(name: str, conventions: Conventions) -> tuple[list[str], str]:
+    """What the conventions say of `name`, and the name they want."""
     problems, suggested = [], name
     if conventions.event_grammar == "object-action":
         why = naming.object_action_problem(name)
@@ -169,11 +180,39 @@ def suggest_name(knowledge: Knowledge, name: str, plan: str | None = None) -> di
     dynamic = naming.dynamic_part(name) if conventions.forbid_dynamic_names else None
     if dynamic:
         problems.append(f"dynamic: '{dynamic}' looks generated; put it in a property instead")
-    scope = [knowledge.plans[plan]] if plan else list(knowledge.plans.values())
-    exists = [{"plan": p.id, "event": e} for p in scope for e in (name, suggested)
+    return problems, suggested
+
+
+def suggest_name(knowledge: Knowledge, name: str, plan: str | None = None) -> dict[str, Any]:
+    """`name` held against the naming conventions and the events already planned: the name
+    the conventions want, and the existing events close enough to reuse instead. Without
+    `plan`, every plan's conventions count."""
+    if not name.strip() or len(name) > MAX_NAME:
+        raise AgentError(f"give a name to check (1 to {MAX_NAME} characters)")
+    scope = (
+        [_named_plan(knowledge, plan)] if plan else [p for _, p in sorted(knowledge.plans.items())]
+    )
+    problems: list[str] = []
+    suggested = name
+    by_plan: dict[str, Any] = {}
+    judged: list[PlanKnowledge | None] = [*scope] or [None]  # no plan: default conventions
+    for chosen in judged:
+        conventions = chosen.conventions if chosen is not None else Conventions()
+        found, wanted = _weigh(name, conventions)
+        label = chosen.id if chosen is not None else ""
+        by_plan[label] = {"conventional": not found, "problems": found, "suggested": wanted,
+                          "event_name": conventions.event_name,
+                          "event_grammar": conventions.event_grammar}  # fmt: skip
+        for problem in found:
+            said = f"plan '{label}': {problem}" if len(scope) > 1 else problem
+            if said not in problems:
+                problems.append(said)
+        if found and suggested == name:
+            suggested = wanted  # the first plan that wants another name says which
+    exists = [{"plan": p.id, "event": e} for p in scope for e in dict.fromkeys((name, suggested))
               if e in p.events]  # fmt: skip
     renamed = [{"plan": p.id, "former_name": e, "event": p.former_names[e]} for p in scope
-               for e in (name, suggested) if e in p.former_names]  # fmt: skip
+               for e in dict.fromkeys((name, suggested)) if e in p.former_names]  # fmt: skip
     similar = _similar(scope, [name, suggested])
     if exists:
         advice = (
@@ -192,9 +231,8 @@ def suggest_name(knowledge: Knowledge, name: str, plan: str | None = None) -> di
                   "registry (the owners review it).")  # fmt: skip
     return {"note": DATA_NOTE, "name": name, "conventional": not problems,
             "problems": problems, "suggested": suggested, "exists": exists + renamed,
-            "similar": similar, "advice": advice,
-            "conventions": {"event_name": casing, "event_grammar": conventions.event_grammar,
-                            "assumed": not knowledge.conventions_known}}  # fmt: skip
+            "similar": similar, "advice": advice, "by_plan": by_plan,
+            "conventions_assumed": not knowledge.conventions_known}  # fmt: skip
 
 
 def _similar(plans: list[PlanKnowledge], names: list[str], limit: int = 5) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Answers of a bounded size: long lists cut, long strings shortened, and said so."""
+"""Answers of a bounded size: long strings shortened, long lists and maps cut, and said so."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from typing import Any
 
 MAX_BYTES = 64 * 1024  # an answer an assistant can read whole
 MAX_STRING = 2000
+PASSES = 30  # each pass cuts the largest container to the share that fits
+
+
+def encode(answer: Any) -> bytes:
+    """The bytes an answer is sent as."""
+    return json.dumps(answer, indent=1, ensure_ascii=False).encode()
 
 
 def bounded(answer: dict[str, Any], max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """`answer`, its strings at most MAX_STRING characters and its longest lists halved
-    until its JSON fits `max_bytes`; `truncated: true` says something was left out."""
-    cut = [False]
+    """`answer` with its strings at most MAX_STRING characters and, while its encoding is
+    over `max_bytes`, its largest list or map cut to the share that fits (a few passes, each
+    one encoding); `truncated: true` says something was left out."""
+    cut = False
 
     def shorten(value: Any) -> Any:
+        nonlocal cut
         if isinstance(value, str) and len(value) > MAX_STRING:
-            cut[0] = True
+            cut = True
             return value[:MAX_STRING] + "…"
         if isinstance(value, dict):
             return {k: shorten(v) for k, v in value.items()}
@@ -25,27 +33,40 @@ def bounded(answer: dict[str, Any], max_bytes: int = MAX_BYTES) -> dict[str, Any
         return value
 
     answer = shorten(answer)
-    while len(json.dumps(answer, ensure_ascii=False)) > max_bytes:
-        longest = _longest_list(answer)
-        if longest is None or len(longest) <= 1:
-            return {"truncated": True, "error": "the answer is too large to send; ask for less "
-                    "(a plan, an event, a smaller limit)"}  # fmt: skip
-        del longest[len(longest) // 2 :]
-        cut[0] = True
-    if cut[0]:
+    for _ in range(PASSES):
+        size = len(encode(answer))
+        if size <= max_bytes - 32:  # room for the flag
+            break
+        largest = _largest(answer)
+        if largest is None:
+            break
+        keep = max(0, min(len(largest) - 1, int(len(largest) * (max_bytes / size) * 0.9)))
+        if isinstance(largest, list):
+            del largest[keep:]
+        else:
+            for key in list(largest)[keep:]:
+                del largest[key]
+        cut = True
+    else:
+        return {"truncated": True, "error": "the answer is too large to send; ask for less "
+                "(a plan, an event, a smaller limit)"}  # fmt: skip
+    if len(encode(answer)) > max_bytes:
+        return {"truncated": True, "error": "the answer is too large to send; ask for less "
+                "(a plan, an event, a smaller limit)"}  # fmt: skip
+    if cut:
         answer["truncated"] = True
     return answer
 
 
-def _longest_list(value: Any) -> list[Any] | None:
-    best: list[Any] | None = None
-    stack = [value]
+def _largest(value: Any) -> list[Any] | dict[str, Any] | None:
+    """The list or map, below the top, holding the most entries (the top's own keys are the
+    answer's fields and stay)."""
+    best: list[Any] | dict[str, Any] | None = None
+    stack = list(value.values()) if isinstance(value, dict) else [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, list):
+        if isinstance(item, (list, dict)) and item:
             if best is None or len(item) > len(best):
                 best = item
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
+            stack.extend(item.values() if isinstance(item, dict) else item)
     return best

@@ -57,6 +57,7 @@ class Knowledge:
     plans: dict[str, PlanKnowledge]
     source: str  # what the plans were read from: a registry folder, a lock
     conventions_known: bool = True  # a lock carries no conventions: the defaults are assumed
+    left_out: list[str] = field(default_factory=list)  # plans that do not validate
 
     def holding(self, event: str) -> list[PlanKnowledge]:
         """The plans that define `event`."""
@@ -74,7 +75,7 @@ def from_registry(registry: Registry, errors: list[Finding]) -> tuple[Knowledge,
         plans[plan_id] = PlanKnowledge(plan_document(plan, UNRELEASED),
                                        schema_bundle(plan, UNRELEASED),
                                        registry.policy.conventions(plan))  # fmt: skip
-    return Knowledge(plans, "registry"), broken
+    return Knowledge(plans, "registry", left_out=broken), broken
 
 
 def from_documents(pairs: list[tuple[dict[str, Any], dict[str, Any]]], source: str) -> Knowledge:

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from registry.agent.answers import AgentError
 from registry.agent.knowledge import DATA_NOTE
 from registry.diff.compare import compare
@@ -17,6 +15,7 @@ from registry.diff.engine import plan_bumps
 from registry.escape import clean
 from registry.findings import ERROR
 from registry.lint.validate import validate
+from registry.load.cache import ParseCache
 from registry.load.snapshot import PLANS_DIR, MemorySnapshot
 from registry.load.yamlsafe import YamlError, load_yaml
 
@@ -44,7 +43,8 @@ class Proposal:
                 "version_bump": self.bump, "patch": self.patch}  # fmt: skip
 
 
-def propose(files: dict[str, bytes], plan: str, name: str, definition: Any) -> Proposal:
+def propose(files: dict[str, bytes], plan: str, name: str, definition: Any,
+            parse: ParseCache | None = None) -> Proposal:  # fmt: skip
     """`definition` as event `name` of `plan`: where its definition is now (an event the plan
     has), else appended to the plan's plan.yaml; the registry validated with it and compared
     with the registry as it is. Nothing is written here."""
@@ -56,7 +56,7 @@ def propose(files: dict[str, bytes], plan: str, name: str, definition: Any) -> P
         raise AgentError(f"the definition is larger than {MAX_DEFINITION // 1024} KB: propose "
                          "one event at a time")  # fmt: skip
     before = MemorySnapshot(files)
-    current = validate(before)
+    current = validate(before, parse=parse)
     if plan not in current.registry.plans:
         known = ", ".join(sorted(current.registry.plans)) or "none"
         raise AgentError(f"no plan '{plan}' (plans: {known}); a new plan is a folder a person "
@@ -65,19 +65,26 @@ def propose(files: dict[str, bytes], plan: str, name: str, definition: Any) -> P
     path = existing.location.file if existing is not None else f"{PLANS_DIR}/{plan}/plan.yaml"
     if path not in files:
         raise AgentError(f"{path}: not in the registry; add the plan's plan.yaml first")
-    old_text = files[path].decode("utf-8")
-    text = _with_event(old_text, name, definition, path)
     try:
+        old_text = files[path].decode("utf-8")
+        old = load_yaml(files[path]).data
+        text = _with_event(old_text, name, definition, path,
+                           existing.location.line if existing is not None else None)  # fmt: skip
         read = load_yaml(text.encode()).data
+    except UnicodeDecodeError:
+        raise AgentError(f"{path}: not UTF-8 text; fix the file first") from None
     except YamlError as exc:
         raise AgentError(f"{path}: the definition does not make valid YAML there ({exc.message})"
                          ) from None  # fmt: skip
-    if (read.get("events") or {}).get(name) != json.loads(json.dumps(definition)):
+    # The whole file must read back as it was, but for this one event: nothing else moved.
+    wanted = dict(old) if isinstance(old, dict) else {}
+    wanted["events"] = {**(wanted.get("events") or {}), name: json.loads(json.dumps(definition))}
+    if read != wanted:
         raise AgentError(f"{path}: the file's layout keeps the definition from being placed "
                          "faithfully; add the event by hand")  # fmt: skip
     after = dict(files)
     after[path] = text.encode()
-    judged = validate(MemorySnapshot(after))
+    judged = validate(MemorySnapshot(after), parse=parse)
     mine = [f for f in judged.findings
             if f.plan == plan or f.location.file.startswith(f"{PLANS_DIR}/{plan}/")]  # fmt: skip
     had = {(f.rule, f.message) for f in current.findings}
@@ -85,12 +92,11 @@ def propose(files: dict[str, bytes], plan: str, name: str, definition: Any) -> P
     findings = [{"rule": f.rule, "level": f.level, "file": f.location.file,
                  "line": f.location.line, "message": clean(f.message), "hint": clean(f.hint)}
                 for f in mine][:50]  # fmt: skip
-    patch = "".join(difflib.unified_diff(old_text.splitlines(keepends=True),
-                                         text.splitlines(keepends=True),
+    patch = "".join(difflib.unified_diff(_split(old_text), _split(text),
                                          f"a/{path}", f"b/{path}"))  # fmt: skip
     proposal = Proposal(path, text, not new_errors, findings, patch=patch)
     if proposal.accepted:
-        report = compare(before, MemorySnapshot(after), validate_head=False)
+        report = compare(before, MemorySnapshot(after), validate_head=False, parse=parse)
         changes = [c for c in report.changes if c.plan == plan]
         proposal.changes = [{"rule": c.rule, "level": c.level, "message": c.message,
                              "migration": c.migration} for c in changes][:100]  # fmt: skip
@@ -98,57 +104,61 @@ def propose(files: dict[str, bytes], plan: str, name: str, definition: Any) -> P
     return proposal
 
 
-_TOP_KEY = re.compile(r"^[^\s#-][^:#]*:", re.M)  # a key at the left margin
-_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _.()-]*[A-Za-z0-9)]\Z")
+_TOP_KEY = re.compile(r"[^\s#-][^:#]*:")  # a key at the left margin
+_LINE_BREAKS_YAML_KEEPS = re.compile("[\u0085\u2028\u2029]")  # YAML 1.2 reads no break there
 
 
-def _with_event(text: str, name: str, definition: dict[str, Any], path: str) -> str:
+def _split(text: str) -> list[str]:
+    """The file's lines as YAML reads them: broken at \\n only (str.splitlines would also
+    break at characters YAML reads inside a line), each with its ending."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1] + "\n")
+    return lines
+
+
+def _content(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _with_event(text: str, name: str, definition: dict[str, Any], path: str,
+                line: int | None) -> str:  # fmt: skip
     """The file's text with `name` set to `definition` under `events:`: the event's own
-    lines replaced (or new lines at the end of the block), every other line as it was."""
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    start = next((i for i, line in enumerate(lines) if re.match(r"events:\s*(#.*)?$", line)), None)
+    lines (its key at `line`, 1-based, as the loader found it) replaced, or new lines at the
+    end of the block; every other line, comments included, as it was."""
+    lines = _split(text)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    start = next((i for i, x in enumerate(lines) if re.match(r"events:\s*(#.*)?$", x)), None)
     if start is None:
-        if any(re.match(r"events\s*:", line) for line in lines):
+        if any(re.match(r"events\s*:", x) for x in lines):
             raise AgentError(f"{path}: `events:` is written in a form that cannot be edited "
                              "line by line (flow style?); add the event by hand")  # fmt: skip
-        return "".join(lines) + ("\n" if lines else "") + "events:\n" + _block(name, definition, 2)
+        block = "events:\n" + _block(name, definition, 2)
+        return "".join(lines) + ("\n" if lines else "").replace("\n", newline) + \
+            block.replace("\n", newline)  # fmt: skip
     end = next((i for i in range(start + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
-    indent = next((len(x) - len(x.lstrip(" ")) for x in lines[start + 1 : end]
-                   if x.strip() and not x.lstrip().startswith("#")), 2)  # fmt: skip
-    block = _block(name, definition, indent)
-    at = _event_line(lines, start + 1, end, indent, name)
-    if at is None:  # new: after the block's last line that says something
-        last = max((i for i in range(start + 1, end)
-                    if lines[i].strip() and not lines[i].lstrip().startswith("#")),
-                   default=start)  # fmt: skip
+    indent = next((_indent(x) for x in lines[start + 1 : end] if _content(x)), 2)
+    block = _block(name, definition, indent).replace("\n", newline)
+    if line is None:  # new: after the block's last line that says something
+        last = max((i for i in range(start + 1, end) if _content(lines[i])), default=start)
         return "".join([*lines[: last + 1], block, *lines[last + 1 :]])
-    stop = next((i for i in range(at + 1, end) if lines[i].strip()
-                 and not lines[i].lstrip().startswith("#")
-                 and len(lines[i]) - len(lines[i].lstrip(" ")) <= indent), end)  # fmt: skip
-    while stop > at + 1 and not lines[stop - 1].strip():
-        stop -= 1  # keep the blank lines between events
-    return "".join([*lines[:at], block, *lines[stop:]])
-
-
-def _event_line(lines: list[str], start: int, end: int, indent: int, name: str) -> int | None:
-    """The line of `name`'s key in the events block, read as YAML reads a key."""
-    for i in range(start, end):
-        line = lines[i]
-        if len(line) - len(line.lstrip(" ")) != indent or line.lstrip().startswith("#"):
+    at = line - 1
+    if not (start < at < end) or _indent(lines[at]) != indent:
+        raise AgentError(f"{path}:{line}: the event's definition is not where the file's "
+                         "layout can be edited line by line; change it by hand")  # fmt: skip
+    last = at  # its last line: the last one, comments aside, indented deeper than its key
+    for i in range(at + 1, end):
+        if not _content(lines[i]):
             continue
-        key = line.strip().split(":", 1)[0] if not line.lstrip().startswith(("'", '"')) else None
-        if key == name:
-            return i
-        if key is None:
-            try:
-                parsed = YAML(typ="safe", pure=True).load(line.strip() + " null")
-            except Exception:
-                continue
-            if isinstance(parsed, dict) and name in parsed:
-                return i
-    return None
+        if _indent(lines[i]) <= indent:
+            break
+        last = i
+    return "".join([*lines[:at], block, *lines[last + 1 :]])
 
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9 _./()-]*\Z")
@@ -158,11 +168,14 @@ FLOW_WIDTH = 72  # a mapping or list of plain values this short stays on one lin
 
 def _scalar(value: Any) -> str:
     """A YAML scalar that reads back as `value`: plain where YAML takes it as that string,
-    else JSON (a JSON string is a YAML double-quoted scalar)."""
+    else JSON (a JSON string is a YAML double-quoted scalar), with the characters some
+    readers take for a line break escaped."""
     if isinstance(value, str):
         plain = _PLAIN.match(value) and value.strip() == value and value.lower() not in _RESERVED
-        return value if plain else json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
+        if plain:
+            return value
+    quoted = json.dumps(value, ensure_ascii=False)
+    return _LINE_BREAKS_YAML_KEEPS.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _flow(value: Any) -> str | None:

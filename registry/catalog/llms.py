@@ -75,7 +75,7 @@ def llms_full_txt(plans: list[PlanPage], events: list[list[str]]) -> str:
     for plan, texts in zip(plans, events, strict=True):
         out += [f"## {_md(plan.title)} ({_code(plan.id)}, {_md(plan.latest)})", ""]
         if plan.description:
-            out += [_md(plan.description), ""]
+            out += ["About: " + _md(plan.description), ""]
         required = [r for r in plan.common if r.required]
         if required:
             out += ["Sent with every event: " + ", ".join(
@@ -91,8 +91,8 @@ def event_text(event: EventPage) -> str:
 
 def _event(event: EventPage) -> list[str]:
     lines = [f"### {_md(event.name)}", ""]
-    if event.description:
-        lines.append(_md(event.description))
+    if event.description:  # after a fixed word, so no mark of the text starts a line
+        lines.append("About: " + _md(event.description))
     if event.deprecated is not None:
         instead = event.deprecated.get("replaced_by")
         lines.append("Deprecated" + (f": send {_code(instead)} instead" if instead else "") + ".")

@@ -41,17 +41,30 @@ class Plans:
         self.left_out: list[str] = []  # plans that do not validate, left out
 
     def _files_state(self) -> tuple[Any, ...]:
-        root = self.repo if self.repo is not None else self.plans_dir
-        paths = [self.lock] if self.lock is not None else []
-        found = [*paths, *sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml",
-                                                                            ".json"))]  # fmt: skip
+        """Size and time of each file the plans are read from (the registry's own files, or
+        the lock and the pulled artifacts): a listing, no file read."""
+        if self.lock is not None:
+            found = [self.lock, *sorted(self.plans_dir.rglob("*.json"))]
+        else:
+            assert self.repo is not None
+            own = [
+                self.repo / name
+                for name in (
+                    "trackplan.yaml",
+                    "waivers.yaml",
+                    "CODEOWNERS",
+                    ".github/CODEOWNERS",
+                    "docs/CODEOWNERS",
+                )
+            ]
+            found = [*own, *sorted((self.repo / "plans").rglob("*.y*ml"))]  # fmt: skip
         state = []
         for path in found:
             try:
                 stat = path.stat()
             except OSError:
                 continue
-            state.append((str(path), stat.st_size, stat.st_mtime_ns))
+            state.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino))
         return tuple(state)
 
     def current(self) -> tuple[Knowledge, SearchIndex]:
@@ -89,6 +102,11 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
     """The MCP server: its tools and resources, each answering from `plans`."""
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+    from mcp.server.mcpserver.resources import ResourceSecurity
+
+    # Plan ids and event names are looked up in the plans, never used as paths: a name may
+    # hold '..' or start with '/'.
+    names = ResourceSecurity(exempt_params={"plan", "event"})
 
     from registry.about import installed_version
 
@@ -152,7 +170,7 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
             raise ToolError("proposals are written into a registry folder: start the server "
                             "with --repo, not --lock")  # fmt: skip
         repo = plans.repo
-        return run(lambda k, _: _propose(repo, plan, name, definition))
+        return run(lambda k, _: _propose(repo, plan, name, definition, plans.cache))
 
     @server.resource(
         "trackplan://plans",
@@ -162,7 +180,7 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
     def plan_list() -> str:
         knowledge = _knowledge(plans, ResourceError)
         return _answer({"note": DATA_NOTE, "source": knowledge.source,
-                        "plans_left_out": plans.left_out,
+                        "plans_left_out": knowledge.left_out,
                         "plans": [{"plan": p.id, "version": p.version,
                                    "uri": f"trackplan://plans/{_quote(p.id)}",
                                    "events": [f"trackplan://plans/{_quote(p.id)}/events/"
@@ -173,23 +191,28 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
         "trackplan://plans/{plan}",
         mime_type="application/json",
         description="A plan as its release document has it (JSON).",
+        security=names,
     )
     def plan_document(plan: str) -> str:
-        found = _knowledge(plans, ResourceError).plans.get(urllib.parse.unquote(plan))
+        found = _knowledge(plans, ResourceError).plans.get(plan)
         if found is None:
             raise ResourceError(f"no plan {plan!r}")
-        return json.dumps(found.document, indent=1, ensure_ascii=False)
+        answer = bounded({"note": DATA_NOTE, **found.document})
+        if answer.get("truncated"):
+            answer["more"] = (f"the plan is larger than one answer: read each event at "
+                              f"trackplan://plans/{_quote(plan)}/events/{{event}}")  # fmt: skip
+        return json.dumps(answer, indent=1, ensure_ascii=False)
 
     @server.resource(
         "trackplan://plans/{plan}/events/{event}",
         mime_type="application/json",
         description="One event, as get_event answers (event name URL-encoded).",
+        security=names,
     )
     def event_document(plan: str, event: str) -> str:
         knowledge = _knowledge(plans, ResourceError)
         try:
-            return _answer(_get_event(knowledge, urllib.parse.unquote(event),
-                                      urllib.parse.unquote(plan), None))  # fmt: skip
+            return _answer(_get_event(knowledge, event, plan, None))  # the SDK decoded them
         except AgentError as exc:
             raise ResourceError(str(exc)) from None
 
@@ -266,16 +289,30 @@ def _diff(plans: Plans, base: str) -> dict[str, Any]:
                         for c in found["changes"]]}  # fmt: skip
 
 
-def _propose(repo: Path, plan: str, name: str, definition: Any) -> dict[str, Any]:
+_proposing = threading.Lock()  # one proposal at a time: each one starts from the last
+
+
+def _propose(repo: Path, plan: str, name: str, definition: Any,
+             cache: ParseCache) -> dict[str, Any]:  # fmt: skip
     from registry.agent.propose import propose
     from registry.load.snapshot import FolderSnapshot
 
-    snapshot = FolderSnapshot(repo)
-    proposal = propose(snapshot.read_many(snapshot.paths()), plan, name, definition)
-    if proposal.accepted:
+    with _proposing:
+        snapshot = FolderSnapshot(repo)
+        files = snapshot.read_many(snapshot.paths())
+        proposal = propose(files, plan, name, definition, parse=cache)
+        if not proposal.accepted:
+            return proposal.answer(written=False)
         target = repo / proposal.path
+        try:
+            now = target.read_bytes()
+        except OSError as exc:
+            raise AgentError(f"{proposal.path}: cannot read it again ({exc.strerror})") from None
+        if now != files[proposal.path]:  # edited meanwhile (an editor saved it): theirs wins
+            raise AgentError(f"{proposal.path} changed while the proposal was judged: nothing "
+                             "was written; propose again")  # fmt: skip
         write_atomically(target, proposal.text.encode())
-    return proposal.answer(written=proposal.accepted)
+        return proposal.answer(written=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,106 @@
+"""What `trackplan mcp` answers, through the library (registry.agent): edits, bounds, names."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from registry.agent.answers import AgentError, suggest_name, validate_call
+from registry.agent.bounded import MAX_BYTES, bounded, encode
+from registry.agent.knowledge import from_registry
+from registry.agent.propose import propose
+from registry.lint.validate import validate
+from registry.load.snapshot import FolderSnapshot, MemorySnapshot
+
+ACME = Path(__file__).resolve().parent.parent / "examples" / "acme"
+SETTINGS = "conventions: {event_name: any, event_grammar: any}\n"
+PLAN = """plan:
+  id: web
+events:
+  Video:Played:
+    description: Played.
+  # Signing up: keep this note.
+  Signed Up:
+    properties:
+      plan: {type: string}
+
+# Shared below: do not remove.
+properties: {}
+"""
+
+
+def _files(plan: str = PLAN, crlf: bool = False) -> dict[str, bytes]:
+    text = plan.replace("\n", "\r\n") if crlf else plan
+    return {"trackplan.yaml": SETTINGS.encode(), "plans/web/plan.yaml": text.encode()}
+
+
+def _apply(files: dict[str, bytes], name: str, definition: dict[str, object]) -> dict[str, bytes]:
+    proposal = propose(files, "web", name, definition)
+    assert proposal.accepted, proposal.findings
+    return {**files, proposal.path: proposal.text.encode()}
+
+
+def test_a_proposal_changes_its_event_and_nothing_else() -> None:
+    files = _apply(_files(), "Video", {"description": "A new one."})  # not 'Video:Played'
+    files = _apply(files, "Signed Up", {"properties": {"plan": {"type": "integer"}}})
+    text = files["plans/web/plan.yaml"].decode()
+    assert "  Video:Played:\n    description: Played.\n" in text
+    assert "  # Signing up: keep this note.\n  Signed Up:\n" in text
+    assert "# Shared below: do not remove.\nproperties: {}\n" in text
+    events = validate(MemorySnapshot(files)).registry.plans["web"].events
+    assert set(events) == {"Video:Played", "Signed Up", "Video"}
+    assert events["Signed Up"].properties["plan"].spec["type"] == "integer"
+
+
+def test_characters_some_readers_take_for_line_breaks_cannot_plant_yaml() -> None:
+    planted = "A gift card.\u2028group: {traits: {tier: {type: string}}} #\u0085- x\u2029"
+    files = _apply(_files(), "Gift Redeemed", {"description": planted})
+    text = files["plans/web/plan.yaml"].decode()
+    assert "\u2028" not in text and "\\u2028" in text
+    files = _apply(files, "Gift Redeemed", {"description": "Clean."})
+    registry = validate(MemorySnapshot(files)).registry
+    assert (
+        registry.plans["web"].group == {} and "group:" not in files["plans/web/plan.yaml"].decode()
+    )
+    read = json.loads(json.dumps(registry.plans["web"].events["Gift Redeemed"].spec["description"]))
+    assert read == "Clean."
+
+
+def test_a_crlf_file_stays_crlf_and_a_bad_definition_is_refused_unwritten() -> None:
+    files = _apply(_files(crlf=True), "Page Left", {"description": "Left."})
+    text = files["plans/web/plan.yaml"].decode()
+    assert text.count("\r\n") == text.count("\n")  # every line ends as the file's did
+    bad = propose(files, "web", "Page Left", {"properties": {"x": {"type": "strng"}}})
+    assert not bad.accepted and bad.answer(written=False)["written"] is False
+    with pytest.raises(AgentError, match="1 to 200 characters"):
+        propose(files, "web", "x" * 201, {})
+    with pytest.raises(AgentError, match="must be an object"):
+        propose(files, "web", "Page Left", ["not", "a", "map"])  # type: ignore[arg-type]
+
+
+def test_answers_stay_bounded_in_bytes_and_quickly() -> None:
+    huge = {"note": "x", "properties": {f"p{i}": {"type": "string", "enum": ["a", "é" * 40]}
+                                       for i in range(5000)}}  # fmt: skip
+    started = time.perf_counter()
+    cut = bounded(huge)
+    took = time.perf_counter() - started
+    assert cut["truncated"] is True and len(encode(cut)) <= MAX_BYTES
+    assert 0 < len(cut["properties"]) < 5000 and cut["note"] == "x"
+    assert took < 30  # generous: a handful of passes, never one per entry
+
+
+def test_names_are_weighed_against_every_plan_s_conventions() -> None:
+    report = validate(FolderSnapshot(ACME))
+    knowledge, _ = from_registry(report.registry, report.findings)
+    named = suggest_name(knowledge, "Clicked Checkout Button")
+    assert not named["conventional"]  # the shop plan wants object-action
+    assert any(p.startswith("plan 'shop': grammar") for p in named["problems"])
+    assert named["by_plan"]["segment"]["conventional"] is True
+    with pytest.raises(AgentError, match="1 to 200"):
+        suggest_name(knowledge, "x" * 20_000)
+    checked = validate_call(knowledge, "Order Compleated", {})  # several plans, none has it
+    assert checked["violations"][0]["kind"] == "unplanned-event"
+    assert "'Order Completed'" in checked["violations"][0]["detail"]
