@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import subprocess
 import sys
@@ -101,3 +102,28 @@ def test_every_git_call_of_the_domain_is_in_registry_git() -> None:
     runners = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "registry").rglob("*.py")
                      if "subprocess" in imported_modules(p))  # fmt: skip
     assert runners == ["registry/load/git.py"]
+
+
+def test_a_command_loads_its_own_module_and_what_it_uses() -> None:
+    """Start-up: `trackplan validate` on a valid registry loads no other command and none of
+    the libraries only other work needs (the diff's deepdiff, jsonschema's explanations)."""
+    code = (
+        "import sys\n"
+        "from trackplan.cli import main\n"
+        "code = main(['validate', '--repo', 'examples/acme'])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
+        "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
+        "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "0 ['trackplan.cli.common', 'trackplan.cli.validate'] []", last
+
+
+def test_the_command_table_names_what_each_module_registers() -> None:
+    from trackplan.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(sub.choices) == list(COMMANDS)  # the same names, in the --help order

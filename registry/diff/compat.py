@@ -37,8 +37,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-import jsonschema
-
 from registry.escape import pointer_name, pointer_token
 from registry.lint import patterns
 
@@ -947,6 +945,8 @@ def _validates(root: Schema, schema: dict[str, Any], values: list[Any]) -> list[
     """Whether `schema` (within document `root`) accepts each value; None when jsonschema
     cannot evaluate it."""
     try:
+        import jsonschema  # here: most comparisons decide by keyword, without it
+
         validator = jsonschema.Draft202012Validator(root if isinstance(root, dict) else {})
         checker = validator.evolve(schema=schema)
         return [bool(checker.is_valid(v)) for v in values]

@@ -9,8 +9,6 @@ from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from registry.diff import compat
 from registry.diff.cases import applied_groups
 from registry.diff.changes import (
@@ -310,6 +308,8 @@ class _Diff:
         rule = STRUCTURED_META[key]
         before, after = _natural(key, old.meta.get(key)), _natural(key, new.meta.get(key))
         where = self.head.locate(new.meta_file or "", ("plan", key))
+        from deepdiff import DeepDiff  # here: a diff that meets no metadata change never loads it
+
         found = DeepDiff(before, after, view="tree", verbose_level=2)
         for kind in sorted(found):
             for item in sorted(found[kind], key=lambda i: str(i.path())):

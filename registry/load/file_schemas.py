@@ -5,16 +5,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 import schemas
 from registry.findings import ERROR, Finding, Location
 from registry.load.yamlsafe import Path, YamlDocument
 from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA, WAIVERS_SCHEMA
+
+if TYPE_CHECKING:  # jsonschema explains errors only: loaded when a file has some
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_UNKNOWN_FIELD = "schema-unknown-field"
 SCHEMA_INVALID_VALUE = "schema-invalid-value"
@@ -25,6 +27,8 @@ TYPE_NAMES = ("string", "number", "integer", "boolean", "object", "array", "null
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schemas.load(name))
 
 
@@ -99,6 +103,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str, str]]:
         yield path, PROPERTY_TYPE_UNKNOWN, message, hint
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         deeper = best_match(error.context)
         yield from _explain(deeper)
         return

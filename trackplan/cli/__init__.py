@@ -4,61 +4,61 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from registry.about import installed_version
 from registry.load.snapshot import SnapshotError
-from trackplan.cli import (
-    action,
-    app_manifest,
-    bot,
-    catalog,
-    check,
-    diff,
-    export,
-    generate,
-    import_plan,
-    init,
-    log,
-    mcp,
-    owners,
-    pull,
-    release,
-    review,
-    serve,
-    status,
-    validate,
-    waive,
-)
 from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
 
-# In the order `trackplan --help` lists them.
-COMMANDS = (validate, diff, review, owners, waive, release, pull, log, generate, check, status,
-            import_plan, export, action, app_manifest, catalog, mcp, init, serve, bot)  # fmt: skip
+# Each command's name and its module, in the order `trackplan --help` lists them. A command
+# run loads its own module alone (and what that imports): start-up stays near the interpreter's.
+COMMANDS = {
+    "validate": "validate", "diff": "diff", "review": "review", "owners": "owners",
+    "waive": "waive", "release": "release", "pull": "pull", "log": "log",
+    "generate": "generate", "check": "check", "status": "status", "import": "import_plan",
+    "export": "export", "action": "action", "app-manifest": "app_manifest",
+    "catalog": "catalog", "mcp": "mcp", "init": "init", "serve": "serve", "bot": "bot",
+}  # fmt: skip
+
+
+class _Version(argparse.Action):
+    """--version: the installed version, looked up only when asked (it reads package metadata)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from registry.about import installed_version
+
+        parser.exit(message=f"trackplan {installed_version()}\n")
 
 
 SERVERS = ("serve", "bot", "mcp")  # commands that run until stopped
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_module(name: str) -> Any:
+    return importlib.import_module(f"trackplan.cli.{COMMANDS[name]}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of command `only` (what a run of it needs)."""
     parser = argparse.ArgumentParser(
         prog="trackplan",
         description="A git-native registry for analytics tracking plans. "
         "Exit status: 0 ok, 1 findings at or above the fail level, "
         "2 usage error or input that cannot be read.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(sub)
+    for name in COMMANDS if only is None else [only]:
+        command_module(name).add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `trackplan` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
+    args = parser.parse_args(given)
     handler: Handler = args.handler
     # A command builds large trees of plain data and keeps them to the end, which the cyclic
     # collector would scan again and again (a fifth of a 10,000-event catalog's time): it runs

@@ -11,7 +11,6 @@ from typing import IO, Any
 
 from registry.eventcheck.calls import read_calls
 from registry.eventcheck.checker import Checker
-from registry.eventcheck.history import renames_released
 from registry.eventcheck.progress import Progress
 from registry.eventcheck.report import FAIL_ON as FAIL_ON_CHECK
 from registry.eventcheck.report import REPORT_KIND, CheckReport
@@ -94,6 +93,8 @@ def _check_plan(args: argparse.Namespace) -> tuple[Artifacts, dict[str, str]]:
         return _one(found, "the lock"), {}
     repo = Path(args.repo)
     if wanted is not None and wanted.range:
+        from registry.eventcheck.history import renames_released
+
         return from_release(repo, wanted.plan, wanted.range), renames_released(repo, wanted)
     plans, errors = from_registry(repo, wanted, parse_cache(args))
     if errors:

@@ -10,11 +10,13 @@ import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from registry.load.cache import ParseCache, default_cache_dir
 from registry.load.snapshot import FolderSnapshot
-from registry.pull.fetch import ReleaseSource, open_source
-from registry.review.notes import notes_from_file_text
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it runs
+    from registry.load.cache import ParseCache
+    from registry.pull.fetch import ReleaseSource
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -70,6 +72,8 @@ def add_common(parser: argparse.ArgumentParser, formats: Mapping[str, str]) -> N
 
 def parse_cache(args: argparse.Namespace) -> ParseCache:
     """One cache per command run; on disk unless --no-cache."""
+    from registry.load.cache import ParseCache, default_cache_dir
+
     return ParseCache(None if args.no_cache else default_cache_dir(), workers=os.cpu_count() or 1)
 
 
@@ -89,6 +93,8 @@ def read_notes(path: str | None) -> str | None:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the notes file ({exc})") from None
+    from registry.review.notes import notes_from_file_text
+
     return notes_from_file_text(text)
 
 
@@ -98,6 +104,9 @@ def release_source(spec: str) -> ReleaseSource:
         from bot.readapi.client import HttpSource  # network I/O lives in bot/, not the core
 
         return HttpSource(spec)
+    from registry.load.cache import default_cache_dir
+    from registry.pull.fetch import open_source
+
     return open_source(spec, default_cache_dir())
 
 
