@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 
 from registry.load.file_schemas import precheck, schema_for
-from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, YamlDocument, load_yaml
+from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Positions, YamlDocument, load_yaml
 
 # Bump when the parsed form changes, so old entries are never read back.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # Parsing in worker processes pays for itself past this many bytes still to parse (starting
 # workers and sending results back costs about what parsing 1 MB does).
 PARALLEL_BYTES = 2 * 1024 * 1024
@@ -97,7 +97,7 @@ class ParseCache:
                 if blob is None:
                     continue
                 data, positions, valid = marshal.loads(blob)
-                doc = YamlDocument(data, positions, valid)
+                doc = YamlDocument(data, Positions(positions), valid)
                 self.memory[key] = doc
                 self._write(key, doc)
 
@@ -116,7 +116,7 @@ class ParseCache:
             data, positions, valid = marshal.loads(entry.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return None  # missing or damaged entries are parsed again
-        return YamlDocument(data, positions, valid)
+        return YamlDocument(data, Positions(positions), valid)
 
     def _write(self, key: str, doc: YamlDocument) -> None:
         entry = self._entry(key)
@@ -124,7 +124,7 @@ class ParseCache:
             return
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            blob = marshal.dumps((doc.data, doc.positions, doc.valid))
+            blob = marshal.dumps((doc.data, doc.positions.tree, doc.valid))
             # Write then rename: a concurrent reader sees the whole entry or none.
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
@@ -145,4 +145,4 @@ def _parse_blob(job: tuple[str, bytes, Limits]) -> bytes | None:
             precheck(doc, schema)
     except Exception:
         return None
-    return marshal.dumps((doc.data, doc.positions, doc.valid))
+    return marshal.dumps((doc.data, doc.positions.tree, doc.valid))

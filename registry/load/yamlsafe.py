@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,25 +76,116 @@ class YamlError(Exception):
         self.hint = hint
 
 
+COLUMN_BITS = 20  # a position is one int: line << COLUMN_BITS | column
+_COLUMN = (1 << COLUMN_BITS) - 1
+
+
+def _pack(line: int, column: int) -> int:
+    return line << COLUMN_BITS | min(column, _COLUMN)
+
+
+def _unpack(packed: int) -> tuple[int, int]:
+    return packed >> COLUMN_BITS, packed & _COLUMN
+
+
+# A node's entry: its packed position, or (packed position, its children's entries) when it
+# is a mapping or sequence. Keys are the data's own keys (names, list indexes).
+Tree = dict[Any, Any]
+
+
+class Positions(Mapping[Path, tuple[int, int]]):
+    """Where each mapping key and sequence item stands, as a tree that mirrors the data: a
+    name or index leads to its child's entry, so no node keeps its whole path (the flat map
+    of path tuples it replaces took most of a large plan's memory). Reads as a mapping of
+    paths to (line, column)."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, tree: Tree | None = None) -> None:
+        self.tree: Tree = tree if tree is not None else {}
+
+    @classmethod
+    def of(cls, flat: Mapping[Path, tuple[int, int]]) -> Positions:
+        """From a map of paths (what writers compute)."""
+        if isinstance(flat, Positions):
+            return flat
+        root: Tree = {}
+        for path, (line, column) in sorted(flat.items(), key=lambda item: len(item[0])):
+            node = root
+            for key in path[:-1]:
+                entry = node.get(key)
+                if not isinstance(entry, tuple):
+                    entry = node[key] = (entry if entry is not None else 0, {})
+                node = entry[1]
+            here = node.get(path[-1]) if path else None
+            node[path[-1]] = (_pack(line, column), here[1]) if isinstance(here, tuple) \
+                else _pack(line, column)  # fmt: skip
+        return cls(root)
+
+    def nearest(self, path: Path) -> tuple[int, int]:
+        """Line and column of `path`, or of its nearest ancestor that has one; (1, 1)."""
+        node: Tree | None = self.tree
+        found = 0
+        for key in path:
+            entry = node.get(key) if node is not None else None
+            if entry is None:
+                break
+            if isinstance(entry, tuple):
+                found, node = entry
+            else:
+                found, node = entry, None
+        return _unpack(found) if found else (1, 1)
+
+    def __getitem__(self, path: Path) -> tuple[int, int]:
+        node: Tree | None = self.tree
+        entry: Any = None
+        for key in path:
+            if node is None or not isinstance(key, (str, int)):
+                raise KeyError(path)
+            entry = node.get(key)
+            if entry is None:
+                raise KeyError(path)
+            node = entry[1] if isinstance(entry, tuple) else None
+        packed = entry[0] if isinstance(entry, tuple) else entry
+        if not path or not packed:
+            raise KeyError(path)
+        return _unpack(packed)
+
+    def __iter__(self) -> Iterator[Path]:
+        stack: list[tuple[Path, Tree]] = [((), self.tree)]
+        while stack:
+            prefix, node = stack.pop()
+            for key, entry in node.items():
+                here = (*prefix, key)
+                if isinstance(entry, tuple):
+                    if entry[0]:
+                        yield here
+                    stack.append((here, entry[1]))
+                else:
+                    yield here
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass
 class YamlDocument:
     """The data of one YAML file and where each mapping key and sequence item stands."""
 
     data: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    positions: Positions = field(default_factory=Positions)
     # Schema name -> whether the data is valid under it; filled by load/file_schemas.py, cached.
     valid: dict[str, bool] = field(default_factory=dict)
     # Keys written twice (Limits.last_key_wins): (path of the key, first line, line kept).
     repeated: list[tuple[Path, int, int]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.positions, Positions):  # a writer's map of paths
+            self.positions = Positions.of(self.positions)
+
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that has one."""
-        while path:
-            found = self.positions.get(path)
-            if found is not None:
-                return found
-            path = path[:-1]
-        return (1, 1)
+        return self.positions.nearest(path)
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -175,6 +266,7 @@ class _Frame:
 
     __slots__ = (
         "anchor",
+        "children",
         "container",
         "key",
         "key_is_merge",
@@ -190,6 +282,7 @@ class _Frame:
         self.path = path
         self.pos = pos
         self.anchor = anchor
+        self.children: Tree = {}  # where each key or item of the container stands
         self.size = 1
         self.key: str | None = None
         self.key_pos = (0, 0)
@@ -202,7 +295,7 @@ class _Builder:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.positions: dict[Path, tuple[int, int]] = {}
+        self.positions = Positions()
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.stack: list[_Frame] = []
         self.alias_nodes = 0
@@ -248,7 +341,8 @@ class _Builder:
                         frame.container.setdefault(key, value)
                 if frame.anchor is not None:
                     self.anchors[frame.anchor] = (frame.container, frame.size)
-                self._add(frame.container, frame.size, frame.pos, plain=False)
+                self._add(frame.container, frame.size, frame.pos, plain=False,
+                          children=frame.children)  # fmt: skip
             elif cls is alias:
                 self._alias(event)
             elif cls is ev.DocumentStartEvent:
@@ -326,16 +420,20 @@ class _Builder:
             )
         self._add(value, size, pos, plain=False)
 
-    def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool) -> None:
+    def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool,
+             children: Tree | None = None) -> None:  # fmt: skip
         stack = self.stack
         if not stack:
             self.root = value
+            if children is not None:
+                self.positions.tree = children
             return
         parent = stack[-1]
         parent.size += size
         container = parent.container
         if type(container) is list:
-            self.positions[(*parent.path, len(container))] = pos
+            packed = pos[0] << COLUMN_BITS | min(pos[1], _COLUMN)
+            parent.children[len(container)] = (packed, children) if children else packed
             container.append(value)
             return
         if parent.key is None:
@@ -349,10 +447,12 @@ class _Builder:
         if key in container:
             if not self.limits.last_key_wins:
                 raise self._duplicate(key, parent, pos)
-            first = self.positions.get((*parent.path, key), (0, 0))[0]
+            first = _first_line(parent.children.get(key))
             self.repeated.append(((*parent.path, key), first, parent.key_pos[0]))
         container[key] = value
-        self.positions[(*parent.path, key)] = parent.key_pos
+        line, column = parent.key_pos
+        packed = line << COLUMN_BITS | min(column, _COLUMN)
+        parent.children[key] = (packed, children) if children else packed
 
     def _take_key(self, parent: _Frame, value: Any, pos: tuple[int, int], *, plain: bool) -> None:
         if isinstance(value, (dict, list)):
@@ -381,7 +481,7 @@ class _Builder:
         parent.merges.extend(sources)
 
     def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
-        first_line = self.positions.get((*parent.path, key), (0, 0))[0]
+        first_line = _first_line(parent.children.get(key))
         line, column = parent.key_pos
         return YamlError(
             YAML_DUPLICATE_KEY,
@@ -390,6 +490,13 @@ class _Builder:
             f"key '{key}' is defined twice (first at line {first_line}, again at line {line})",
             "Keep one of the two definitions: YAML would silently drop the first.",
         )
+
+
+def _first_line(entry: Any) -> int:
+    if entry is None:
+        return 0
+    packed: int = entry[0] if isinstance(entry, tuple) else entry
+    return packed >> COLUMN_BITS
 
 
 def _key_text(value: Any) -> str:
