@@ -35,8 +35,10 @@ class Measured:
 
 
 def measure(command: list[str], repeat: int) -> Measured:
-    """`repeat` fresh runs of `command`: times, and the command's own peak memory (from
-    wait4 of that process, not of this one or of other runs)."""
+    """`repeat` fresh runs of `command`: times, and the command's peak memory (from wait4 of
+    that process, not of other runs). On Linux that peak also holds what this process had
+    when the child was forked (its copy's high-water mark): keep this process small, as the
+    benchmarks do by writing their inputs to disk first, or have the child report VmHWM."""
     times, peaks = [], []
     for _ in range(repeat):
         start = time.perf_counter()
