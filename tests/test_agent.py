@@ -104,3 +104,24 @@ def test_names_are_weighed_against_every_plan_s_conventions() -> None:
     checked = validate_call(knowledge, "Order Compleated", {})  # several plans, none has it
     assert checked["violations"][0]["kind"] == "unplanned-event"
     assert "'Order Completed'" in checked["violations"][0]["detail"]
+
+
+def test_a_plan_shaped_answer_is_cut_at_its_widest_level_not_refused() -> None:
+    answer = {"events": {f"e{i}": {"properties": {f"p{j}": {"type": "string", "description":
+              "w" * 40} for j in range(100)}} for i in range(150)}}  # fmt: skip
+    started = time.perf_counter()
+    cut = bounded(answer)
+    assert time.perf_counter() - started < 30  # generous: a few passes
+    assert cut.get("error") is None and cut["truncated"] is True
+    assert 0 < len(cut["events"]) < 150 and len(encode(cut)) <= MAX_BYTES
+    assert all(len(e["properties"]) == 100 for e in cut["events"].values())  # whole events
+
+
+def test_a_file_without_a_final_newline_keeps_its_line_endings() -> None:
+    files = {"trackplan.yaml": SETTINGS.encode(),
+             "plans/web/plan.yaml": b"plan:\r\n  id: web\r\nevents:\r\n  A Viewed: {}"}  # fmt: skip
+    files = _apply(files, "B Viewed", {"description": "Odd \u0080 control."})
+    text = files["plans/web/plan.yaml"].decode()
+    assert text.count("\r\n") == text.count("\n") and "\\u0080" in text
+    assert validate(MemorySnapshot(files)).registry.plans["web"].events["B Viewed"].spec[
+        "description"] == "Odd \u0080 control."  # fmt: skip

@@ -11,8 +11,13 @@ PASSES = 30  # each pass cuts the largest container to the share that fits
 
 
 def encode(answer: Any) -> bytes:
-    """The bytes an answer is sent as."""
-    return json.dumps(answer, indent=1, ensure_ascii=False).encode()
+    """The bytes an answer is sent as (a lone surrogate, which only a hand-made JSON file
+    holds, counted as the escape it is sent as)."""
+    text = json.dumps(answer, indent=1, ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(answer, indent=1, ensure_ascii=True).encode()
 
 
 def bounded(answer: dict[str, Any], max_bytes: int = MAX_BYTES) -> dict[str, Any]:
@@ -32,7 +37,10 @@ def bounded(answer: dict[str, Any], max_bytes: int = MAX_BYTES) -> dict[str, Any
             return [shorten(v) for v in value]
         return value
 
-    answer = shorten(answer)
+    try:
+        answer = shorten(answer)
+    except RecursionError:  # only a hand-made JSON artifact nests this deep
+        return {"truncated": True, "error": "the answer nests too deeply to send"}
     for _ in range(PASSES):
         size = len(encode(answer))
         if size <= max_bytes - 32:  # room for the flag
@@ -59,14 +67,14 @@ def bounded(answer: dict[str, Any], max_bytes: int = MAX_BYTES) -> dict[str, Any
 
 
 def _largest(value: Any) -> list[Any] | dict[str, Any] | None:
-    """The list or map, below the top, holding the most entries (the top's own keys are the
-    answer's fields and stay)."""
-    best: list[Any] | dict[str, Any] | None = None
-    stack = list(value.values()) if isinstance(value, dict) else [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, dict)) and item:
-            if best is None or len(item) > len(best):
-                best = item
-            stack.extend(item.values() if isinstance(item, dict) else item)
-    return best
+    """The list or map to cut: the shallowest below the top (the top's keys are the
+    answer's fields and stay) with more than one entry, the one with most entries at that
+    depth; cutting it by a share cuts everything below it by that share."""
+    level = list(value.values()) if isinstance(value, dict) else [value]
+    while level:
+        found = [c for c in level if isinstance(c, (list, dict)) and len(c) > 1]
+        if found:
+            return max(found, key=len)
+        level = [child for c in level if isinstance(c, (list, dict)) and c
+                 for child in (c.values() if isinstance(c, dict) else c)]  # fmt: skip
+    return None

@@ -105,7 +105,9 @@ def propose(files: dict[str, bytes], plan: str, name: str, definition: Any,
 
 
 _TOP_KEY = re.compile(r"[^\s#-][^:#]*:")  # a key at the left margin
-_LINE_BREAKS_YAML_KEEPS = re.compile("[\u0085\u2028\u2029]")  # YAML 1.2 reads no break there
+# Characters some readers take for a line break (YAML 1.2 does not), and those YAML will not
+# print raw (C1 controls, noncharacters): written as escapes.
+_ESCAPED = re.compile("[\u0080-\u009f\u2028\u2029\ufffe\uffff]")
 
 
 def _split(text: str) -> list[str]:
@@ -114,7 +116,7 @@ def _split(text: str) -> list[str]:
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
-        lines.append(parts[-1] + "\n")
+        lines.append(parts[-1])  # the last line as it is: without an ending if it had none
     return lines
 
 
@@ -133,6 +135,8 @@ def _with_event(text: str, name: str, definition: dict[str, Any], path: str,
     end of the block; every other line, comments included, as it was."""
     lines = _split(text)
     newline = "\r\n" if "\r\n" in text else "\n"
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += newline  # what follows it needs a line of its own
     start = next((i for i, x in enumerate(lines) if re.match(r"events:\s*(#.*)?$", x)), None)
     if start is None:
         if any(re.match(r"events\s*:", x) for x in lines):
@@ -175,7 +179,7 @@ def _scalar(value: Any) -> str:
         if plain:
             return value
     quoted = json.dumps(value, ensure_ascii=False)
-    return _LINE_BREAKS_YAML_KEEPS.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+    return _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _flow(value: Any) -> str | None:

@@ -76,7 +76,8 @@ class YamlError(Exception):
         self.hint = hint
 
 
-COLUMN_BITS = 20  # a position is one int: line << COLUMN_BITS | column
+COLUMN_BITS = 20  # a position is one int: line << COLUMN_BITS | column (columns past
+# 1,048,575, on a line longer than any plan writes, read as that column)
 _COLUMN = (1 << COLUMN_BITS) - 1
 
 
@@ -111,6 +112,8 @@ class Positions(Mapping[Path, tuple[int, int]]):
             return flat
         root: Tree = {}
         for path, (line, column) in sorted(flat.items(), key=lambda item: len(item[0])):
+            if not path:
+                continue  # the root has no position of its own
             node = root
             for key in path[:-1]:
                 entry = node.get(key)
@@ -131,12 +134,15 @@ class Positions(Mapping[Path, tuple[int, int]]):
             if entry is None:
                 break
             if isinstance(entry, tuple):
-                found, node = entry
+                packed, node = entry
             else:
-                found, node = entry, None
+                packed, node = entry, None
+            found = packed or found  # a node written without a position keeps its ancestor's
         return _unpack(found) if found else (1, 1)
 
     def __getitem__(self, path: Path) -> tuple[int, int]:
+        if type(path) is not tuple:
+            raise KeyError(path)
         node: Tree | None = self.tree
         entry: Any = None
         for key in path:

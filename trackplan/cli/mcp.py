@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import threading
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 from registry.agent.answers import AgentError, get_event, suggest_name, validate_call
-from registry.agent.bounded import bounded
+from registry.agent.bounded import bounded, encode
 from registry.agent.knowledge import DATA_NOTE, Knowledge, from_documents, from_registry
 from registry.agent.search import SearchIndex
 from registry.load.cache import ParseCache, default_cache_dir
@@ -95,7 +94,7 @@ class Plans:
 
 
 def _answer(data: dict[str, Any]) -> str:
-    return json.dumps(bounded(data), indent=1, ensure_ascii=False)
+    return encode(bounded(data)).decode()
 
 
 def build_server(plans: Plans, allow_write: bool) -> Any:
@@ -328,7 +327,8 @@ def run(args: argparse.Namespace) -> int:
     ):
         raise UsageError(f"{repo}: no trackplan registry there (no plans/ and no "
                          "trackplan.yaml); give --repo PATH or --lock FILE")  # fmt: skip
-    cache = ParseCache(None if args.no_cache else default_cache_dir(), workers=os.cpu_count() or 1)
+    # One process: a threaded server never forks (the parse cache's workers stay at one).
+    cache = ParseCache(None if args.no_cache else default_cache_dir())
     plans = Plans(repo, lock, Path(args.plans), cache)
     # Read the plans while the client connects: the first question finds them ready.
     threading.Thread(target=_warm, args=(plans,), daemon=True).start()
