@@ -108,3 +108,28 @@ def test_parsing_in_worker_processes_gives_what_parsing_in_turn_gives(
     again = ParseCache(tmp_path / "cache", workers=2)
     load_registry(snapshot, parse=again)
     assert again.misses == 1 and again.hits == 4  # the workers' parses were kept on disk
+
+
+def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) -> None:
+    from registry.load.cache import ParseCache
+    from registry.load.yamlsafe import Limits, load_yaml
+
+    text = "".join(f"k{i}: {{a: 1, b: [x, y]}}\n" for i in range(200))  # a map past 64 keys
+    doc = load_yaml(text.encode())
+    assert [doc.position((f"k{i}",)) for i in (0, 150, 199)] == [(1, 1), (151, 1), (200, 1)]
+    assert doc.position(("k150", "b", 1)) == (151, 21)
+    assert doc.position(("k150", "zz", 3)) == (151, 1)  # nearest ancestor
+    assert ("k150", "b", 1) in doc.positions and ("k150", "b", 2) not in doc.positions
+    assert "k1" not in doc.positions  # a path is a tuple, never a string's characters
+    assert len(doc.positions) == 200 * 5
+    cache = ParseCache(tmp_path / "c")
+    cache("plans/web/x.yaml", text.encode())
+    again = ParseCache(tmp_path / "c")("plans/web/x.yaml", text.encode())  # read back
+    assert again.positions == doc.positions and again.position(("k199", "a")) == (200, 8)
+    repeated = load_yaml(b"a: {x: 1}\nb: 2\na: {y: 3}\n", Limits(last_key_wins=True))
+    assert repeated.data == {"a": {"y": 3}, "b": 2}
+    assert repeated.position(("a", "y")) == (3, 5) and ("a", "x") not in repeated.positions
+    assert repeated.repeated == [(("a",), 1, 3)]
+    merged = load_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 2\n")
+    assert merged.data["m"] == {"q": 2, "p": 1} and merged.position(("m", "q")) == (4, 3)
+    assert ("m", "p") not in merged.positions and merged.position(("m", "p")) == (2, 1)

@@ -70,7 +70,7 @@ class PlanFile:
     positions: dict[YamlPath, tuple[int, int]]
 
     def document(self) -> YamlDocument:
-        return YamlDocument(self.data, Positions.of(self.positions))
+        return YamlDocument(self.data, Positions.of(self.positions, self.data))
 
 
 def _file(data: dict[str, Any], comments: dict[YamlPath, str], header: str) -> PlanFile:

@@ -90,88 +90,125 @@ def _unpack(packed: int) -> tuple[int, int]:
 
 
 # A node's entry: its packed position, or (packed position, its children's entries) when it
-# is a mapping or sequence. Keys are the data's own keys (names, list indexes).
-Tree = dict[Any, Any]
+# is a mapping or sequence with children. Children are a tuple in the order of the data's
+# own items (a sequence's indexes, a mapping's keys as inserted): no key is stored twice.
+Children = tuple[Any, ...]
 
 
 class Positions(Mapping[Path, tuple[int, int]]):
-    """Where each mapping key and sequence item stands, as a tree that mirrors the data: a
-    name or index leads to its child's entry, so no node keeps its whole path (the flat map
-    of path tuples it replaces took most of a large plan's memory). Reads as a mapping of
-    paths to (line, column)."""
+    """Where each mapping key and sequence item stands, as a tree of tuples that follows the
+    data (`data`, the document's): no node keeps its path or its key, only an int (the flat
+    map of path tuples it replaces took most of a large plan's memory). Reads as a mapping
+    of paths to (line, column). Keys merged in (`<<`) have no entry of their own."""
 
-    __slots__ = ("tree",)
+    __slots__ = ("_indexes", "data", "tree")
 
-    def __init__(self, tree: Tree | None = None) -> None:
-        self.tree: Tree = tree if tree is not None else {}
+    def __init__(self, tree: Children = (), data: Any = None) -> None:
+        self.tree: Children = tree
+        self.data: Any = data
+        # Large mappings' key -> place, made on the first lookup in each (an events map of
+        # thousands, asked once per finding, is walked once, not once per finding).
+        self._indexes: dict[int, dict[str, int]] = {}
 
     @classmethod
-    def of(cls, flat: Mapping[Path, tuple[int, int]]) -> Positions:
-        """From a map of paths (what writers compute)."""
+    def of(cls, flat: Mapping[Path, tuple[int, int]], data: Any) -> Positions:
+        """From a map of paths (what writers compute) over `data`."""
         if isinstance(flat, Positions):
-            return flat
-        root: Tree = {}
-        for path, (line, column) in sorted(flat.items(), key=lambda item: len(item[0])):
-            if not path:
-                continue  # the root has no position of its own
-            node = root
-            for key in path[:-1]:
-                entry = node.get(key)
-                if not isinstance(entry, tuple):
-                    entry = node[key] = (entry if entry is not None else 0, {})
+            return cls(flat.tree, data)
+
+        def children(value: Any, path: Path) -> Children:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            out = []
+            for key, child in items:
+                here = (*path, key)
+                line, column = flat.get(here, (0, 0))
+                packed = _pack(line, column) if line else 0
+                nested = children(child, here) if isinstance(child, (dict, list)) and child \
+                    else ()  # fmt: skip
+                out.append((packed, nested) if nested else packed)
+            return tuple(out)
+
+        return cls(children(data, ()) if isinstance(data, (dict, list)) else (), data)
+
+    def _entry(self, path: Path) -> tuple[list[int], Any]:
+        """The packed positions along `path` as far as it leads, and the entry it ends on
+        (None when it leads nowhere)."""
+        value, node = self.data, self.tree
+        found: list[int] = []
+        entry: Any = None
+        for key in path:
+            if isinstance(value, dict) and type(key) is str and key in value:
+                index = self._place(value, key)
+            elif isinstance(value, list) and type(key) is int and 0 <= key < len(value):
+                index = key
+            else:
+                return found, None
+            if index >= len(node):
+                return found, None
+            entry = node[index]
+            value = value[key]
+            if isinstance(entry, tuple):
+                found.append(entry[0])
                 node = entry[1]
-            here = node.get(path[-1]) if path else None
-            node[path[-1]] = (_pack(line, column), here[1]) if isinstance(here, tuple) \
-                else _pack(line, column)  # fmt: skip
-        return cls(root)
+            else:
+                found.append(entry)
+                node = ()
+        return found, entry
+
+    def _place(self, mapping: dict[str, Any], key: str) -> int:
+        if len(mapping) < 64:
+            return _index(mapping, key)
+        places = self._indexes.get(id(mapping))
+        if places is None:
+            places = self._indexes[id(mapping)] = {k: i for i, k in enumerate(mapping)}
+        return places[key]
 
     def nearest(self, path: Path) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that has one; (1, 1)."""
-        node: Tree | None = self.tree
-        found = 0
-        for key in path:
-            entry = node.get(key) if node is not None else None
-            if entry is None:
-                break
-            if isinstance(entry, tuple):
-                packed, node = entry
-            else:
-                packed, node = entry, None
-            found = packed or found  # a node written without a position keeps its ancestor's
-        return _unpack(found) if found else (1, 1)
+        found, _ = self._entry(path)
+        packed = next((p for p in reversed(found) if p), 0)
+        return _unpack(packed) if packed else (1, 1)
 
     def __getitem__(self, path: Path) -> tuple[int, int]:
-        if type(path) is not tuple:
+        if type(path) is not tuple or not path:
             raise KeyError(path)
-        node: Tree | None = self.tree
-        entry: Any = None
-        for key in path:
-            if node is None or not isinstance(key, (str, int)):
-                raise KeyError(path)
-            entry = node.get(key)
-            if entry is None:
-                raise KeyError(path)
-            node = entry[1] if isinstance(entry, tuple) else None
-        packed = entry[0] if isinstance(entry, tuple) else entry
-        if not path or not packed:
+        found, entry = self._entry(path)
+        if entry is None or len(found) != len(path) or not found[-1]:
             raise KeyError(path)
-        return _unpack(packed)
+        return _unpack(found[-1])
+
+    def _walk(self) -> Iterator[tuple[Path, int]]:
+        stack: list[tuple[Path, Any, Children]] = [((), self.data, self.tree)]
+        while stack:
+            prefix, value, node = stack.pop()
+            if not isinstance(value, (dict, list)):
+                continue
+            keys = list(value) if isinstance(value, dict) else range(len(value))
+            for key, entry in zip(keys, node, strict=False):
+                here = (*prefix, key)
+                packed = entry[0] if isinstance(entry, tuple) else entry
+                if packed:
+                    yield here, packed
+                if isinstance(entry, tuple):
+                    stack.append((here, value[key], entry[1]))
 
     def __iter__(self) -> Iterator[Path]:
-        stack: list[tuple[Path, Tree]] = [((), self.tree)]
-        while stack:
-            prefix, node = stack.pop()
-            for key, entry in node.items():
-                here = (*prefix, key)
-                if isinstance(entry, tuple):
-                    if entry[0]:
-                        yield here
-                    stack.append((here, entry[1]))
-                else:
-                    yield here
+        return (path for path, _ in self._walk())
+
+    def items(self) -> Any:  # one walk, not a lookup per path
+        return [(path, _unpack(packed)) for path, packed in self._walk()]
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return sum(1 for _ in self._walk())
+
+
+def _index(mapping: dict[str, Any], key: str) -> int:
+    """Where `key` stands among `mapping`'s keys (a plan's mapping has tens of keys; an
+    events map of a large file, thousands: a lookup walks it once)."""
+    for index, name in enumerate(mapping):
+        if name == key:
+            return index
+    raise KeyError(key)
 
 
 @dataclass
@@ -187,7 +224,9 @@ class YamlDocument:
 
     def __post_init__(self) -> None:
         if not isinstance(self.positions, Positions):  # a writer's map of paths
-            self.positions = Positions.of(self.positions)
+            self.positions = Positions.of(self.positions, self.data)
+        self.positions.data = self.data
+        self.positions._indexes = {}  # places of the data it had before, if any
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that has one."""
@@ -288,7 +327,7 @@ class _Frame:
         self.path = path
         self.pos = pos
         self.anchor = anchor
-        self.children: Tree = {}  # where each key or item of the container stands
+        self.children: list[Any] = []  # where each key or item stands, in the data's order
         self.size = 1
         self.key: str | None = None
         self.key_pos = (0, 0)
@@ -427,19 +466,19 @@ class _Builder:
         self._add(value, size, pos, plain=False)
 
     def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool,
-             children: Tree | None = None) -> None:  # fmt: skip
+             children: list[Any] | None = None) -> None:  # fmt: skip
         stack = self.stack
         if not stack:
             self.root = value
-            if children is not None:
-                self.positions.tree = children
+            if children:
+                self.positions.tree = tuple(children)
             return
         parent = stack[-1]
         parent.size += size
         container = parent.container
         if type(container) is list:
             packed = pos[0] << COLUMN_BITS | min(pos[1], _COLUMN)
-            parent.children[len(container)] = (packed, children) if children else packed
+            parent.children.append((packed, tuple(children)) if children else packed)
             container.append(value)
             return
         if parent.key is None:
@@ -450,15 +489,20 @@ class _Builder:
         if parent.key_is_merge:
             self._merge(parent, value)
             return
+        line, column = parent.key_pos
+        packed = line << COLUMN_BITS | min(column, _COLUMN)
+        entry = (packed, tuple(children)) if children else packed
         if key in container:
             if not self.limits.last_key_wins:
                 raise self._duplicate(key, parent, pos)
-            first = _first_line(parent.children.get(key))
-            self.repeated.append(((*parent.path, key), first, parent.key_pos[0]))
+            index = _index(container, key)  # the key keeps its place; its value is the last
+            self.repeated.append(((*parent.path, key), _first_line(parent.children[index]),
+                                  line))  # fmt: skip
+            parent.children[index] = entry
+            container[key] = value
+            return
         container[key] = value
-        line, column = parent.key_pos
-        packed = line << COLUMN_BITS | min(column, _COLUMN)
-        parent.children[key] = (packed, children) if children else packed
+        parent.children.append(entry)
 
     def _take_key(self, parent: _Frame, value: Any, pos: tuple[int, int], *, plain: bool) -> None:
         if isinstance(value, (dict, list)):
@@ -487,7 +531,7 @@ class _Builder:
         parent.merges.extend(sources)
 
     def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
-        first_line = _first_line(parent.children.get(key))
+        first_line = _first_line(parent.children[_index(parent.container, key)])
         line, column = parent.key_pos
         return YamlError(
             YAML_DUPLICATE_KEY,
