@@ -133,3 +133,19 @@ def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) ->
     merged = load_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 2\n")
     assert merged.data["m"] == {"q": 2, "p": 1} and merged.position(("m", "q")) == (4, 3)
     assert ("m", "p") not in merged.positions and merged.position(("m", "p")) == (2, 1)
+
+
+def test_a_cache_entry_of_another_shape_is_parsed_again(tmp_path: Path) -> None:
+    import marshal
+
+    from registry.load.cache import ParseCache
+
+    text = b"plan:\n  id: web\nevents:\n  A Viewed: {}\n"
+    first = ParseCache(tmp_path / "c")
+    first("plans/web/plan.yaml", text)
+    (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
+    data, _, valid = marshal.loads(entry.read_bytes())
+    entry.write_bytes(marshal.dumps((data, {"plan": (65537, {})}, valid)))  # an older shape
+    again = ParseCache(tmp_path / "c")
+    doc = again("plans/web/plan.yaml", text)
+    assert again.misses == 1 and doc.position(("events", "A Viewed")) == (4, 3)

@@ -12,7 +12,7 @@ from registry.load.file_schemas import precheck, schema_for
 from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Positions, YamlDocument, load_yaml
 
 # Bump when the parsed form changes, so old entries are never read back.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # Parsing in worker processes pays for itself past this many bytes still to parse (starting
 # workers and sending results back costs about what parsing 1 MB does).
 PARALLEL_BYTES = 2 * 1024 * 1024
@@ -116,6 +116,8 @@ class ParseCache:
             data, positions, valid = marshal.loads(entry.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return None  # missing or damaged entries are parsed again
+        if not isinstance(positions, tuple) or not isinstance(valid, dict):
+            return None  # not this format's shape (a hand-copied folder): parsed again
         return YamlDocument(data, Positions(positions), valid)
 
     def _write(self, key: str, doc: YamlDocument) -> None:
