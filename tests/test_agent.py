@@ -94,7 +94,7 @@ def test_answers_stay_bounded_in_bytes_and_quickly() -> None:
 
 def test_names_are_weighed_against_every_plan_s_conventions() -> None:
     report = validate(FolderSnapshot(ACME))
-    knowledge, _ = from_registry(report.registry, report.findings)
+    knowledge = from_registry(report.registry, report.findings)
     named = suggest_name(knowledge, "Clicked Checkout Button")
     assert not named["conventional"]  # the shop plan wants object-action
     assert any(p.startswith("plan 'shop': grammar") for p in named["problems"])

@@ -48,6 +48,15 @@ def _serve(args: list[str], work: Callable[[Client], Awaitable[Any]]) -> Any:
     return anyio.run(main)
 
 
+def _committed_copy(repo: Path) -> Path:
+    """The example registry as a git repository of its own, committed."""
+    shutil.copytree(ACME, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "plans")
+    return repo
+
+
 async def _call(client: Client, tool: str, **arguments: Any) -> tuple[bool, Any]:
     """(failed, the JSON answer or the error text)."""
     result = await client.call_tool(tool, arguments)
@@ -108,11 +117,7 @@ def test_every_tool_answers_on_the_examples() -> None:
 
 
 def test_a_proposal_is_written_only_when_allowed_and_valid(run_cli: Cli, tmp_path: Path) -> None:
-    repo = tmp_path / "plans"
-    shutil.copytree(ACME, repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "plans")
+    repo = _committed_copy(tmp_path / "plans")
     before = {p: p.read_bytes() for p in repo.rglob("*.yaml")}
 
     async def work(client: Client) -> None:
@@ -200,11 +205,7 @@ def test_plan_strings_come_back_as_data_and_answers_stay_bounded(tmp_path: Path)
 
 
 def test_a_locked_release_is_served_without_the_registry(run_cli: Cli, tmp_path: Path) -> None:
-    repo = tmp_path / "plans"
-    shutil.copytree(ACME, repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "plans")
+    repo = _committed_copy(tmp_path / "plans")
     assert run_cli("release", "--repo", str(repo)).code == 0
     app = tmp_path / "app"
     app.mkdir()

@@ -12,6 +12,7 @@ from registry.eventcheck.kinds import KIND_BY_ID
 from registry.lint import naming
 from registry.load.pii import carries, pii_class
 from registry.load.settings import Conventions
+from registry.release.artifacts import document_properties
 
 LANGUAGES = ("typescript", "python", "go", "java", "kotlin", "swift")
 SIMILAR = 0.72  # how alike two names must be for the existing one to be offered for reuse
@@ -56,33 +57,14 @@ def _closest(knowledge: Knowledge, name: str) -> str:
     return f"; the closest: {', '.join(repr(c) for c in close)}" if close else ""
 
 
-def _required(props: Any, prefix: str = "") -> list[str]:
+def _required(props: Any) -> list[str]:
     """The required property paths, as `trackplan check` writes them (`products[].sku`)."""
-    found = []
-    for name, spec in sorted(props.items()) if isinstance(props, dict) else ():
-        if not isinstance(spec, dict):
-            continue
-        if spec.get("required") is True:
-            found.append(prefix + str(name))
-        nested, step = spec.get("properties"), "."
-        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
-            nested, step = spec["items"].get("properties"), "[]."
-        found += _required(nested, f"{prefix}{name}{step}")
-    return found
+    return [path for path, spec in document_properties(props) if spec.get("required") is True]
 
 
-def _personal(props: Any, prefix: str = "") -> dict[str, str]:
-    found: dict[str, str] = {}
-    for name, spec in sorted(props.items()) if isinstance(props, dict) else ():
-        if not isinstance(spec, dict):
-            continue
-        if carries(spec.get("pii")):
-            found[prefix + str(name)] = pii_class(spec.get("pii")) or ""
-        nested, step = spec.get("properties"), "."
-        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
-            nested, step = spec["items"].get("properties"), "[]."
-        found.update(_personal(nested, f"{prefix}{name}{step}"))
-    return found
+def _personal(props: Any) -> dict[str, str]:
+    return {path: pii_class(spec.get("pii")) or "" for path, spec in document_properties(props)
+            if carries(spec.get("pii"))}  # fmt: skip
 
 
 def get_event(knowledge: Knowledge, event: str, plan: str | None = None,

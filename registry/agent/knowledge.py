@@ -64,9 +64,9 @@ class Knowledge:
         return [p for _, p in sorted(self.plans.items()) if event in p.events]
 
 
-def from_registry(registry: Registry, errors: list[Finding]) -> tuple[Knowledge, list[str]]:
+def from_registry(registry: Registry, errors: list[Finding]) -> Knowledge:
     """The valid plans of a loaded registry (as they are, version 0.0.0-unreleased), with
-    their conventions; and the plans left out because they do not validate."""
+    their conventions; the plans that do not validate are named as left out."""
     broken = sorted({f.plan for f in errors if f.level == ERROR and f.plan})
     plans = {}
     for plan_id, plan in sorted(registry.plans.items()):
@@ -75,7 +75,7 @@ def from_registry(registry: Registry, errors: list[Finding]) -> tuple[Knowledge,
         plans[plan_id] = PlanKnowledge(plan_document(plan, UNRELEASED),
                                        schema_bundle(plan, UNRELEASED),
                                        registry.policy.conventions(plan))  # fmt: skip
-    return Knowledge(plans, "registry", left_out=broken), broken
+    return Knowledge(plans, "registry", left_out=broken)
 
 
 def from_documents(pairs: list[tuple[dict[str, Any], dict[str, Any]]], source: str) -> Knowledge:

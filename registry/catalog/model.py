@@ -15,6 +15,7 @@ from registry.catalog.example import calls, example_payload, methods, pretty_jso
 from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.load.pii import carries, pii_class
+from registry.release.artifacts import document_properties
 from registry.release.versions import parse_version
 
 
@@ -62,7 +63,20 @@ class EventPage:
         """How many property rows it has, and their names and descriptions (for search),
         without building the rows."""
         words: list[str] = []
-        return _outline(self.property_specs, "", words), words
+        count = 0
+        for path, spec in document_properties(self.property_specs):
+            count += 1
+            words.append(path)
+            if isinstance(spec.get("description"), str):
+                words.append(spec["description"])
+        return count, words
+
+    @functools.cached_property
+    def search_text(self) -> str:
+        """What the catalog's searches look in: its names, description, property paths and
+        their descriptions, lower case."""
+        return " ".join([self.name, self.description, *self.renamed_from,
+                         *self.outline[1]]).lower()  # fmt: skip
 
     @functools.cached_property
     def payload(self) -> dict[str, Any]:
@@ -175,11 +189,9 @@ def _type(spec: dict[str, Any]) -> str:
     return text
 
 
-def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
+def _rows(props: Any) -> list[PropertyRow]:
     rows = []
-    for name, spec in sorted((props or {}).items()) if isinstance(props, dict) else []:
-        if not isinstance(spec, dict):
-            continue
+    for path, spec in document_properties(props):
         allowed = ""
         if isinstance(spec.get("enum"), list):
             allowed = ", ".join(map(_value, spec["enum"]))
@@ -188,7 +200,7 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
         bounds = [f"{k} {spec[k]}" for k in BOUNDS if k in spec]
         rows.append(
             PropertyRow(
-                prefix + str(name),
+                path,
                 _type(spec),
                 spec.get("required") is True,
                 allowed,
@@ -197,11 +209,6 @@ def _rows(props: Any, prefix: str = "") -> list[PropertyRow]:
                 (pii_class(spec.get("pii")) or "") if carries(spec.get("pii")) else "",
             )
         )
-        # Paths as `trackplan check` writes them: `cart.id`, `products[].sku`.
-        nested, step = spec.get("properties"), "."
-        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
-            nested, step = spec["items"].get("properties"), "[]."
-        rows += _rows(nested, f"{prefix}{name}{step}")
     return rows
 
 
@@ -218,24 +225,6 @@ def _consumers(value: Any) -> list[tuple[str, str]]:
             ok = isinstance(url, str) and re.fullmatch(r"https?://\S+", url) is not None
             found.append((name, url if ok else ""))  # type: ignore[arg-type]
     return found
-
-
-def _outline(props: Any, prefix: str, words: list[str]) -> int:
-    """The rows `_rows` would give, counted, their paths and descriptions added to `words`."""
-    count = 0
-    for name, spec in props.items() if isinstance(props, dict) else ():
-        if not isinstance(spec, dict):
-            continue
-        count += 1
-        words.append(prefix + str(name))
-        if isinstance(spec.get("description"), str):
-            words.append(spec["description"])
-        nested, step = spec.get("properties"), "."
-        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
-            nested, step = spec["items"].get("properties"), "[]."
-        if isinstance(nested, dict):
-            count += _outline(nested, f"{prefix}{name}{step}", words)
-    return count
 
 
 def _edit_link(prefix: str, place: tuple[str, int] | None) -> str:

@@ -69,25 +69,15 @@ def funnel(plan: PlanPage) -> Markup:
     return Markup("\n".join(parts))
 
 
-def _search_text(plan: PlanPage) -> dict[str, str]:
-    out = {}
-    for event in plan.events:
-        words = [event.name, event.description, *event.renamed_from]
-        words += event.outline[1]
-        out[event.name] = " ".join(words).lower()
-    return out
-
-
 def search_index(plans: list[PlanPage]) -> str:
     """Every event of every plan as [plan title, event, page, description, search text]:
     a script that sets window.TRACKPLAN_INDEX (JSON escaped for a script: `<` as \\u003c, so
     no plan string can close the tag)."""
     rows = []
     for plan in plans:
-        texts = _search_text(plan)
         for event in plan.events:
             rows.append([plan.title, event.name, f"plans/{plan.id}/events/{event.slug}.html",
-                         event.description[:160], f"{plan.id} {texts[event.name]}"])  # fmt: skip
+                         event.description[:160], f"{plan.id} {event.search_text}"])  # fmt: skip
     data = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return "window.TRACKPLAN_INDEX = " + data + ";\n"
@@ -133,8 +123,6 @@ def catalog_files(plans: list[PlanPage], version: str, workers: int = 1) -> dict
             owners=owners,
             sources=sources,
             stages=stages,
-            search=_search_text(plan),
-            compare=bool(plan.comparisons),
             page_size=PAGE_SIZE,
             **common,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,20 @@ def plan_document(plan: Plan, version: str) -> dict[str, Any]:
         "group": {"traits": _resolved(plan.group, plan)},
         "events": events,
     }
+
+
+def document_properties(props: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each property of a plan document's property map, in name order, its nested ones
+    after it, with its path as `trackplan check` writes it (`cart.id`, `products[].sku`)."""
+    for name, spec in sorted(props.items()) if isinstance(props, dict) else ():
+        if not isinstance(spec, dict):
+            continue
+        path = prefix + str(name)
+        yield path, spec
+        nested, step = spec.get("properties"), "."
+        if not isinstance(nested, dict) and isinstance(spec.get("items"), dict):
+            nested, step = spec["items"].get("properties"), "[]."
+        yield from document_properties(nested, path + step)
 
 
 def schema_bundle(plan: Plan, version: str) -> dict[str, Any]:

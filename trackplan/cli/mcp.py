@@ -10,7 +10,8 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from registry.agent.answers import AgentError, get_event, suggest_name, validate_call
+from registry.agent import answers
+from registry.agent.answers import AgentError
 from registry.agent.bounded import bounded, encode
 from registry.agent.knowledge import DATA_NOTE, Knowledge, from_documents, from_registry
 from registry.agent.search import SearchIndex
@@ -37,7 +38,6 @@ class Plans:
         self._state: tuple[Any, ...] | None = None
         self._knowledge: Knowledge | None = None
         self._index: SearchIndex | None = None
-        self.left_out: list[str] = []  # plans that do not validate, left out
 
     def _files_state(self) -> tuple[Any, ...]:
         """Size and time of each file the plans are read from (the registry's own files, or
@@ -89,8 +89,7 @@ class Plans:
 
         assert self.repo is not None
         report = validate(FolderSnapshot(self.repo), parse=self.cache)
-        knowledge, self.left_out = from_registry(report.registry, report.findings)
-        return knowledge
+        return from_registry(report.registry, report.findings)
 
 
 def _answer(data: dict[str, Any]) -> str:
@@ -131,20 +130,20 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
                  "language (or `language`: typescript, python, go, java, kotlin, swift). "
                  + DATA_NOTE)  # fmt: skip
     def get_event(event: str, plan: str | None = None, language: str | None = None) -> str:
-        return run(lambda k, _: _get_event(k, event, plan, language))
+        return run(lambda k, _: answers.get_event(k, event, plan, language))
 
     @server.tool(description="Check one track call (event name and properties) against the "
                  "plan: the same violations `trackplan check` reports (unplanned or renamed "
                  "event, missing required property, wrong type, value not allowed...). "
                  + DATA_NOTE)  # fmt: skip
     def validate_call(event: str, properties: dict[str, Any], plan: str | None = None) -> str:
-        return run(lambda k, _: _validate_call(k, event, properties, plan))
+        return run(lambda k, _: answers.validate_call(k, event, properties, plan))
 
     @server.tool(description="Weigh a name for a new event: the naming conventions it breaks, "
                  "the name they want, and the existing events close to it, to reuse rather "
                  "than add a near-duplicate. " + DATA_NOTE)  # fmt: skip
     def suggest_name(name: str, plan: str | None = None) -> str:
-        return run(lambda k, _: _suggest_name(k, name, plan))
+        return run(lambda k, _: answers.suggest_name(k, name, plan))
 
     @server.tool(description="What the working tree changes in the plans against `base` (a git "
                  "ref or release tag such as shop/v1.2.0; default HEAD): each change with its "
@@ -211,7 +210,7 @@ def build_server(plans: Plans, allow_write: bool) -> Any:
     def event_document(plan: str, event: str) -> str:
         knowledge = _knowledge(plans, ResourceError)
         try:
-            return _answer(_get_event(knowledge, event, plan, None))  # the SDK decoded them
+            return _answer(answers.get_event(knowledge, event, plan, None))  # the SDK decoded them
         except AgentError as exc:
             raise ResourceError(str(exc)) from None
 
@@ -248,20 +247,6 @@ def _knowledge(plans: Plans, error: type[Exception]) -> Knowledge:
         return plans.current()[0]
     except AgentError as exc:
         raise error(str(exc)) from None
-
-
-def _get_event(knowledge: Knowledge, event: str, plan: str | None,
-               language: str | None) -> dict[str, Any]:  # fmt: skip
-    return get_event(knowledge, event, plan, language)
-
-
-def _validate_call(knowledge: Knowledge, event: str, properties: Any,
-                   plan: str | None) -> dict[str, Any]:  # fmt: skip
-    return validate_call(knowledge, event, properties, plan)
-
-
-def _suggest_name(knowledge: Knowledge, name: str, plan: str | None) -> dict[str, Any]:
-    return suggest_name(knowledge, name, plan)
 
 
 def _diff(plans: Plans, base: str) -> dict[str, Any]:
