@@ -29,10 +29,14 @@ TYPES = ("string", "integer", "number", "boolean")
 
 
 def event_names(count: int) -> list[str]:
-    names = [f"{o} {a}" for o, a in itertools.product(OBJECTS, ACTIONS)]
+    """`count` distinct "Object Action" names; past those pairs, "Object Object Action"."""
+    pairs = itertools.product(OBJECTS, ACTIONS)
+    triples = ((f"{o} {p}", a)
+               for o, p, a in itertools.product(OBJECTS, OBJECTS, ACTIONS) if o != p)  # fmt: skip
+    names = [f"{o} {a}" for o, a in itertools.islice(itertools.chain(pairs, triples), count)]
     if count > len(names):
         raise SystemExit(f"at most {len(names)} events")
-    return names[:count]
+    return names
 
 
 def property_names(rng: random.Random, count: int) -> list[str]:

@@ -130,6 +130,16 @@ def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) ->
     assert repeated.data == {"a": {"y": 3}, "b": 2}
     assert repeated.position(("a", "y")) == (3, 5) and ("a", "x") not in repeated.positions
     assert repeated.repeated == [(("a",), 1, 3)]
+    replaced = load_yaml(b"a: {x: {y: 1}}\nb: []\nc: {}\na: 5\nd: [{}, [1]]\n",
+                         Limits(last_key_wins=True))  # fmt: skip
+    assert replaced.data == {"a": 5, "b": [], "c": {}, "d": [{}, [1]]}
+    assert dict(replaced.positions.items()) == {
+        ("a",): (4, 1), ("b",): (2, 1), ("c",): (3, 1), ("d",): (5, 1), ("d", 0): (5, 5),
+        ("d", 1): (5, 9), ("d", 1, 0): (5, 10)}  # fmt: skip
+    assert replaced.position(("a", "x", "y")) == (4, 1)  # the nested place went with the value
+    # Short texts are one object however often written (a large plan's keys, types, names).
+    assert doc.data["k0"]["b"][1] is doc.data["k199"]["b"][1]
+    assert list(doc.data["k0"])[0] is list(again.data["k7"])[0]
     merged = load_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 2\n")
     assert merged.data["m"] == {"q": 2, "p": 1} and merged.position(("m", "q")) == (4, 3)
     assert ("m", "p") not in merged.positions and merged.position(("m", "p")) == (2, 1)
@@ -145,7 +155,8 @@ def test_a_cache_entry_of_another_shape_is_parsed_again(tmp_path: Path) -> None:
     first("plans/web/plan.yaml", text)
     (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
     data, _, valid = marshal.loads(entry.read_bytes())
-    entry.write_bytes(marshal.dumps((data, {"plan": (65537, {})}, valid)))  # an older shape
-    again = ParseCache(tmp_path / "c")
-    doc = again("plans/web/plan.yaml", text)
-    assert again.misses == 1 and doc.position(("events", "A Viewed")) == (4, 3)
+    for older in ({"plan": (65537, {})}, ((65537, (65539,)), 196609)):  # formats 2 and 4
+        entry.write_bytes(marshal.dumps((data, older, valid)))
+        again = ParseCache(tmp_path / "c")
+        doc = again("plans/web/plan.yaml", text)
+        assert again.misses == 1 and doc.position(("events", "A Viewed")) == (4, 3)

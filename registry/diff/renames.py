@@ -39,13 +39,15 @@ def suggest_event_renames(
     which event is which. A pair is suggested when the properties that distinguish events
     agree, or when the names agree and the properties do not contradict them.
     """
+    if not removed or not added:
+        return []
     carried, total = _carriers(old, new)
     weight = {p: math.log((total + 1) / (len(names) + 0.5)) for p, names in carried.items()}
     scored: list[tuple[float, str, str, str]] = []
     for before in removed:
-        old_props = set(old.events[before].properties)
+        old_props = set(old.events[before].property_names())
         for after in added:
-            new_props = set(new.events[after].properties)
+            new_props = set(new.events[after].property_names())
             likeness = _name_likeness(before, after)
             if not old_props and not new_props:
                 if likeness >= 0.6:
@@ -71,7 +73,7 @@ def _carriers(old: Plan, new: Plan) -> tuple[dict[str, set[str]], int]:
     carried: dict[str, set[str]] = {}
     for plan in (old, new):
         for name, event in plan.events.items():
-            for prop in event.properties:
+            for prop in event.property_names():
                 carried.setdefault(prop, set()).add(name)
     return carried, len({n for plan in (old, new) for n in plan.events})
 

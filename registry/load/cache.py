@@ -9,10 +9,17 @@ import tempfile
 from pathlib import Path
 
 from registry.load.file_schemas import precheck, schema_for
-from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Positions, YamlDocument, load_yaml
+from registry.load.yamlsafe import (
+    DEFAULT_LIMITS,
+    Limits,
+    Positions,
+    YamlDocument,
+    is_node,
+    load_yaml,
+)
 
 # Bump when the parsed form changes, so old entries are never read back.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # Parsing in worker processes pays for itself past this many bytes still to parse (starting
 # workers and sending results back costs about what parsing 1 MB does).
 PARALLEL_BYTES = 2 * 1024 * 1024
@@ -116,7 +123,7 @@ class ParseCache:
             data, positions, valid = marshal.loads(entry.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return None  # missing or damaged entries are parsed again
-        if not isinstance(positions, tuple) or not isinstance(valid, dict):
+        if not is_node(positions) or not isinstance(valid, dict):
             return None  # not this format's shape (a hand-copied folder): parsed again
         return YamlDocument(data, Positions(positions), valid)
 

@@ -55,6 +55,16 @@ class Event(Definition):
             if isinstance(spec, dict)
         }
 
+    def property_names(self) -> list[str]:
+        """The names `properties` holds, without building them (a rename search over every
+        event of a plan needs only these)."""
+        if "properties" in self.__dict__:
+            return list(self.properties)
+        props = self.spec.get("properties")
+        if not isinstance(props, dict):
+            return []
+        return [name for name, spec in props.items() if isinstance(spec, dict)]
+
     @cached_property
     def cases(self) -> list[Case]:
         """The cases of the event's `variants`, built when first asked for."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,22 +91,53 @@ def _unpack(packed: int) -> tuple[int, int]:
     return packed >> COLUMN_BITS, packed & _COLUMN
 
 
-# A node's entry: its packed position, or (packed position, its children's entries) when it
-# is a mapping or sequence with children. Children are a tuple in the order of the data's
-# own items (a sequence's indexes, a mapping's keys as inserted): no key is stored twice.
-Children = tuple[Any, ...]
+# A container's node: the packed positions of its children, 8 bytes each in the order of
+# the data's own items (a sequence's indexes, a mapping's keys as inserted: no key is stored
+# twice), as one bytes object; paired with a tuple of the children's own nodes (None for a
+# scalar or an empty container) when any child has children. A property spec of three keys
+# costs one 57-byte object instead of a tuple of three ints.
+Node = bytes | tuple[bytes, tuple[Any, ...]] | None
+_SLOT = 8
+_SHARED_TEXT = 64  # longer texts (descriptions) are rarely repeated
+
+
+def _node(packed: list[int], nested: list[Any] | None) -> Node:
+    """The node of a container whose children stand at `packed`, with `nested` their nodes."""
+    raw = array("Q", packed).tobytes()
+    return (raw, tuple(nested)) if nested is not None else raw
+
+
+def is_node(value: Any) -> bool:
+    """Whether `value` has a node's shape at its top (what a cache entry is checked for)."""
+    if value is None or type(value) is bytes:
+        return True
+    return (type(value) is tuple and len(value) == 2 and type(value[0]) is bytes
+            and type(value[1]) is tuple)  # fmt: skip
+
+
+def _split(node: Node) -> tuple[bytes, tuple[Any, ...] | None]:
+    if node is None:
+        return b"", None
+    if type(node) is bytes:
+        return node, None
+    return node  # type: ignore[return-value]
+
+
+def _at(raw: bytes, index: int) -> int:
+    return int.from_bytes(raw[index * _SLOT : index * _SLOT + _SLOT], sys.byteorder)
 
 
 class Positions(Mapping[Path, tuple[int, int]]):
-    """Where each mapping key and sequence item stands, as a tree of tuples that follows the
-    data (`data`, the document's): no node keeps its path or its key, only an int (the flat
-    map of path tuples it replaces took most of a large plan's memory). Reads as a mapping
-    of paths to (line, column). Keys merged in (`<<`) have no entry of their own."""
+    """Where each mapping key and sequence item stands, as a tree of compact nodes that
+    follows the data (`data`, the document's): no node keeps its path or its key, only 8
+    bytes per child (the flat map of path tuples it replaces took most of a large plan's
+    memory). Reads as a mapping of paths to (line, column). Keys merged in (`<<`) have no
+    entry of their own."""
 
     __slots__ = ("_indexes", "data", "tree")
 
-    def __init__(self, tree: Children = (), data: Any = None) -> None:
-        self.tree: Children = tree
+    def __init__(self, tree: Node = None, data: Any = None) -> None:
+        self.tree: Node = tree
         self.data: Any = data
         # Large mappings' key -> place, made on the first lookup in each (an events map of
         # thousands, asked once per finding, is walked once, not once per finding).
@@ -116,44 +149,41 @@ class Positions(Mapping[Path, tuple[int, int]]):
         if isinstance(flat, Positions):
             return cls(flat.tree, data)
 
-        def children(value: Any, path: Path) -> Children:
+        def node(value: Any, path: Path) -> Node:
             items = value.items() if isinstance(value, dict) else enumerate(value)
-            out = []
+            packed: list[int] = []
+            nested: list[Any] = []
             for key, child in items:
                 here = (*path, key)
                 line, column = flat.get(here, (0, 0))
-                packed = _pack(line, column) if line else 0
-                nested = children(child, here) if isinstance(child, (dict, list)) and child \
-                    else ()  # fmt: skip
-                out.append((packed, nested) if nested else packed)
-            return tuple(out)
+                packed.append(_pack(line, column) if line else 0)
+                nested.append(node(child, here) if isinstance(child, (dict, list)) and child
+                              else None)  # fmt: skip
+            if not packed:
+                return None
+            return _node(packed, nested if any(n is not None for n in nested) else None)
 
-        return cls(children(data, ()) if isinstance(data, (dict, list)) else (), data)
+        return cls(node(data, ()) if isinstance(data, (dict, list)) else None, data)
 
-    def _entry(self, path: Path) -> tuple[list[int], Any]:
-        """The packed positions along `path` as far as it leads, and the entry it ends on
-        (None when it leads nowhere)."""
+    def _entry(self, path: Path) -> tuple[list[int], bool]:
+        """The packed positions along `path` as far as it leads, and whether it leads all
+        the way."""
         value, node = self.data, self.tree
         found: list[int] = []
-        entry: Any = None
         for key in path:
             if isinstance(value, dict) and type(key) is str and key in value:
                 index = self._place(value, key)
             elif isinstance(value, list) and type(key) is int and 0 <= key < len(value):
                 index = key
             else:
-                return found, None
-            if index >= len(node):
-                return found, None
-            entry = node[index]
+                return found, False
+            raw, nested = _split(node)
+            if index * _SLOT >= len(raw):
+                return found, False
+            found.append(_at(raw, index))
+            node = nested[index] if nested is not None else None
             value = value[key]
-            if isinstance(entry, tuple):
-                found.append(entry[0])
-                node = entry[1]
-            else:
-                found.append(entry)
-                node = ()
-        return found, entry
+        return found, True
 
     def _place(self, mapping: dict[str, Any], key: str) -> int:
         if len(mapping) < 64:
@@ -172,25 +202,26 @@ class Positions(Mapping[Path, tuple[int, int]]):
     def __getitem__(self, path: Path) -> tuple[int, int]:
         if type(path) is not tuple or not path:
             raise KeyError(path)
-        found, entry = self._entry(path)
-        if entry is None or len(found) != len(path) or not found[-1]:
+        found, whole = self._entry(path)
+        if not whole or not found[-1]:
             raise KeyError(path)
         return _unpack(found[-1])
 
     def _walk(self) -> Iterator[tuple[Path, int]]:
-        stack: list[tuple[Path, Any, Children]] = [((), self.data, self.tree)]
+        stack: list[tuple[Path, Any, Node]] = [((), self.data, self.tree)]
         while stack:
             prefix, value, node = stack.pop()
-            if not isinstance(value, (dict, list)):
+            if not isinstance(value, (dict, list)) or node is None:
                 continue
+            raw, nested = _split(node)
             keys = list(value) if isinstance(value, dict) else range(len(value))
-            for key, entry in zip(keys, node, strict=False):
+            for index, key in enumerate(keys[: len(raw) // _SLOT]):
                 here = (*prefix, key)
-                packed = entry[0] if isinstance(entry, tuple) else entry
+                packed = _at(raw, index)
                 if packed:
                     yield here, packed
-                if isinstance(entry, tuple):
-                    stack.append((here, value[key], entry[1]))
+                if nested is not None and nested[index] is not None:
+                    stack.append((here, value[key], nested[index]))
 
     def __iter__(self) -> Iterator[Path]:
         return (path for path, _ in self._walk())
@@ -311,12 +342,13 @@ class _Frame:
 
     __slots__ = (
         "anchor",
-        "children",
         "container",
         "key",
         "key_is_merge",
         "key_pos",
         "merges",
+        "nested",
+        "packed",
         "path",
         "pos",
         "size",
@@ -327,7 +359,8 @@ class _Frame:
         self.path = path
         self.pos = pos
         self.anchor = anchor
-        self.children: list[Any] = []  # where each key or item stands, in the data's order
+        self.packed: list[int] = []  # where each key or item stands, in the data's order
+        self.nested: list[Any] | None = None  # their own nodes, once one has children
         self.size = 1
         self.key: str | None = None
         self.key_pos = (0, 0)
@@ -350,6 +383,11 @@ class _Builder:
 
     def run(self, parser: Any) -> Any:
         stack = self.stack
+        # One object per distinct short text, in the whole process: plans repeat keys, types
+        # and property names thousands of times (a third of a large plan's memory was copies
+        # of them). Interned text stays interned through marshal (the parse cache and its
+        # workers) and is freed when no document holds it.
+        intern = sys.intern
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
         mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
         mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
@@ -359,10 +397,41 @@ class _Builder:
             if cls is scalar:
                 mark = event.start_mark
                 pos = (mark.line + 1, mark.column + 1)
-                value = self._scalar(event, pos)
+                text = event.value
+                plain = event.ctag is None and not event.style
+                if plain and len(text) <= MAX_NUMBER_CHARS:
+                    value = _resolve_plain(text) if text else None
+                elif event.ctag is None:
+                    value = text if not plain else self._scalar(event, pos)
+                else:
+                    value = self._scalar(event, pos)
+                if type(value) is str and len(value) <= _SHARED_TEXT:
+                    value = intern(value)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
-                self._add(value, 1, pos, plain=event.style in ("", None) and event.tag is None)
+                elif stack:
+                    # The common cases inline (a key, then its scalar value): the rest, and
+                    # every error, go through _add.
+                    parent = stack[-1]
+                    container: Any = parent.container
+                    if type(container) is dict:
+                        key = parent.key
+                        if key is None:
+                            if type(value) is str:
+                                parent.key = value
+                                parent.key_pos = pos
+                                parent.key_is_merge = plain and value == "<<"
+                                continue
+                        elif not parent.key_is_merge and key not in container:
+                            parent.key = None
+                            parent.size += 1
+                            container[key] = value
+                            line, column = parent.key_pos
+                            parent.packed.append(line << COLUMN_BITS | min(column, _COLUMN))
+                            if parent.nested is not None:
+                                parent.nested.append(None)
+                            continue
+                self._add(value, 1, pos, plain=plain)
             elif cls is mapping_start or cls is sequence_start:
                 mark = event.start_mark
                 pos = (mark.line + 1, mark.column + 1)
@@ -376,8 +445,8 @@ class _Builder:
                         f"nesting is deeper than {self.limits.max_depth} levels",
                         "Flatten the structure: plan files never need this much nesting.",
                     )
-                container: Any = {} if cls is mapping_start else []
-                stack.append(_Frame(container, self._child_path(), pos, event.anchor))
+                stack.append(_Frame({} if cls is mapping_start else [], self._child_path(), pos,
+                                     event.anchor))  # fmt: skip
             elif cls is mapping_end or cls is sequence_end:
                 frame = stack.pop()
                 # Merged keys never override the mapping's own keys, whatever their order.
@@ -386,8 +455,8 @@ class _Builder:
                         frame.container.setdefault(key, value)
                 if frame.anchor is not None:
                     self.anchors[frame.anchor] = (frame.container, frame.size)
-                self._add(frame.container, frame.size, frame.pos, plain=False,
-                          children=frame.children)  # fmt: skip
+                node = _node(frame.packed, frame.nested) if frame.packed else None
+                self._add(frame.container, frame.size, frame.pos, plain=False, node=node)
             elif cls is alias:
                 self._alias(event)
             elif cls is ev.DocumentStartEvent:
@@ -466,19 +535,17 @@ class _Builder:
         self._add(value, size, pos, plain=False)
 
     def _add(self, value: Any, size: int, pos: tuple[int, int], *, plain: bool,
-             children: list[Any] | None = None) -> None:  # fmt: skip
+             node: Node = None) -> None:  # fmt: skip
         stack = self.stack
         if not stack:
             self.root = value
-            if children:
-                self.positions.tree = tuple(children)
+            self.positions.tree = node
             return
         parent = stack[-1]
         parent.size += size
         container = parent.container
         if type(container) is list:
-            packed = pos[0] << COLUMN_BITS | min(pos[1], _COLUMN)
-            parent.children.append((packed, tuple(children)) if children else packed)
+            self._place(parent, len(parent.packed), pos, node)
             container.append(value)
             return
         if parent.key is None:
@@ -489,20 +556,35 @@ class _Builder:
         if parent.key_is_merge:
             self._merge(parent, value)
             return
-        line, column = parent.key_pos
-        packed = line << COLUMN_BITS | min(column, _COLUMN)
-        entry = (packed, tuple(children)) if children else packed
+        line = parent.key_pos[0]
         if key in container:
             if not self.limits.last_key_wins:
                 raise self._duplicate(key, parent, pos)
             index = _index(container, key)  # the key keeps its place; its value is the last
-            self.repeated.append(((*parent.path, key), _first_line(parent.children[index]),
+            self.repeated.append(((*parent.path, key), parent.packed[index] >> COLUMN_BITS,
                                   line))  # fmt: skip
-            parent.children[index] = entry
+            self._place(parent, index, parent.key_pos, node)
             container[key] = value
             return
         container[key] = value
-        parent.children.append(entry)
+        self._place(parent, len(parent.packed), parent.key_pos, node)
+
+    @staticmethod
+    def _place(parent: _Frame, index: int, pos: tuple[int, int], node: Node) -> None:
+        """Record that the child at `index` (a new one when it is the next) stands at `pos`
+        and has `node`."""
+        packed = pos[0] << COLUMN_BITS | min(pos[1], _COLUMN)
+        if index == len(parent.packed):
+            parent.packed.append(packed)
+            if parent.nested is not None:
+                parent.nested.append(node)
+        else:
+            parent.packed[index] = packed
+            if parent.nested is not None:
+                parent.nested[index] = node
+        if node is not None and parent.nested is None:
+            parent.nested = [None] * len(parent.packed)
+            parent.nested[index] = node
 
     def _take_key(self, parent: _Frame, value: Any, pos: tuple[int, int], *, plain: bool) -> None:
         if isinstance(value, (dict, list)):
@@ -531,7 +613,7 @@ class _Builder:
         parent.merges.extend(sources)
 
     def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
-        first_line = _first_line(parent.children[_index(parent.container, key)])
+        first_line = parent.packed[_index(parent.container, key)] >> COLUMN_BITS
         line, column = parent.key_pos
         return YamlError(
             YAML_DUPLICATE_KEY,
@@ -540,13 +622,6 @@ class _Builder:
             f"key '{key}' is defined twice (first at line {first_line}, again at line {line})",
             "Keep one of the two definitions: YAML would silently drop the first.",
         )
-
-
-def _first_line(entry: Any) -> int:
-    if entry is None:
-        return 0
-    packed: int = entry[0] if isinstance(entry, tuple) else entry
-    return packed >> COLUMN_BITS
 
 
 def _key_text(value: Any) -> str:
