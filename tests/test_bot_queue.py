@@ -19,7 +19,7 @@ import pytest
 
 from bot.queue.base import DeliveryQueue
 from bot.queue.postgres import PostgresQueue
-from bot.queue.sqlite import SqliteQueue, migrate
+from bot.queue.sqlite import SCHEMA_VERSION, SqliteQueue, migrate
 
 
 class Backend:
@@ -417,3 +417,38 @@ def test_masking_a_password_leaves_the_rest_of_a_message_readable() -> None:
         'connection to server at "db.internal" failed: password "***" was refused'
     )
     assert redacted("postgresql://postgres@127.0.0.1/x") == "postgresql://postgres@127.0.0.1/x"
+
+
+def _open_at_once(path: str, barrier: Any, results: Any, index: int) -> None:
+    """A booting worker: waits for the others, then opens the queue and stores a delivery."""
+    try:
+        barrier.wait(timeout=60)
+        queue = SqliteQueue(Path(path))
+        queue.put(f"d-{index}", "ping", None, False, b"{}")
+        queue.close()
+        results.put((index, "ok"))
+    except BaseException as exc:  # reported to the test, which names it
+        results.put((index, f"{type(exc).__name__}: {exc}"))
+
+
+def test_four_workers_booting_at_once_create_the_queue_once(tmp_path: Path) -> None:
+    """gunicorn's plain command line boots its workers together, each opening a queue that
+    may not exist yet: 20 rounds of 4 processes released at the same instant."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for round_ in range(20):
+        path = tmp_path / f"round-{round_}" / "queue.sqlite3"
+        barrier, results = context.Barrier(4), context.Queue()
+        workers = [context.Process(target=_open_at_once, args=(str(path), barrier, results, i))
+                   for i in range(4)]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        said = dict(results.get(timeout=120) for _ in workers)
+        for worker in workers:
+            worker.join(timeout=60)
+        assert said == {i: "ok" for i in range(4)}, f"round {round_}: {said}"
+        queue = SqliteQueue(path)
+        assert queue.counts().get("queued") == 4
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        queue.close()

@@ -139,7 +139,7 @@ def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) ->
     assert replaced.position(("a", "x", "y")) == (4, 1)  # the nested place went with the value
     # Short texts are one object however often written (a large plan's keys, types, names).
     assert doc.data["k0"]["b"][1] is doc.data["k199"]["b"][1]
-    assert list(doc.data["k0"])[0] is list(again.data["k7"])[0]
+    assert next(iter(doc.data["k0"])) is next(iter(again.data["k7"]))
     merged = load_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 2\n")
     assert merged.data["m"] == {"q": 2, "p": 1} and merged.position(("m", "q")) == (4, 3)
     assert ("m", "p") not in merged.positions and merged.position(("m", "p")) == (2, 1)

@@ -6,6 +6,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +76,34 @@ def connect(path: Path) -> sqlite3.Connection:
 def migrate(path: Path) -> int:
     """Create or upgrade the queue's database; returns the schema version it had.
 
-    Run once, before the workers start (gunicorn's `on_starting`, `trackplan bot migrate`):
-    switching to WAL needs the database to itself, which a booting worker must not ask for
-    while others write.
+    Run before the workers start (gunicorn's `on_starting`, `trackplan bot migrate`), and by
+    any process that opens a queue it finds missing or old: switching to WAL needs the
+    database to itself, so processes migrate one at a time, each checking again first.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    with _one_at_a_time(path):
+        return _migrate(path)
+
+
+@contextmanager
+def _one_at_a_time(path: Path) -> Iterator[None]:
+    """Hold the queue's migration lock (a file beside it): workers booting together (gunicorn
+    started without its config, `trackplan bot worker` beside it) would otherwise switch the
+    file to WAL at once, and one of them fails with 'database is locked'."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the documented config migrates once, first
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _migrate(path: Path) -> int:
     db = connect(path)
     try:
         before = int(db.execute("PRAGMA user_version").fetchone()[0])
