@@ -7,7 +7,7 @@ import os
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
-from bot.web.signature import is_valid
+from bot.web.signature import matches, new_mac, well_formed
 
 
 def create_app() -> Flask:
@@ -17,7 +17,10 @@ def create_app() -> Flask:
     @app.post("/webhook")
     def receive() -> ResponseReturnValue:
         body = request.get_data(cache=False)
-        if not is_valid(secret, body, request.headers.get("X-Hub-Signature-256")):
+        header = request.headers.get("X-Hub-Signature-256")
+        mac = new_mac(secret)
+        mac.update(body)
+        if header is None or not well_formed(header) or not matches(mac, header):
             return {"error": "invalid signature"}, 401
         return {"queued": True}, 202
 

@@ -62,6 +62,30 @@ def test_every_example_payload_gets_a_2xx(gh: FakeGitHub, tmp_path: Path) -> Non
         assert 200 <= response.status_code < 300, (path, response.status_code)
 
 
+def test_json_only_the_standard_library_reads_is_still_accepted(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    """The fast JSON parser refuses a BOM, NaN and lone surrogate escapes; such signed bodies
+    were accepted before it and still are, stored as before."""
+    app = app_for(gh, tmp_path / "data")
+    client = app.test_client()
+    plain = json.dumps(payload("pull_request", OPENED, gh)).encode()
+    odd = {
+        "bom": b"\xef\xbb\xbf" + plain,
+        "nan": plain[:-1] + b', "score": NaN}',
+        "surrogate": plain[:-1] + b', "title_x": "\\ud800"}',
+    }
+    for name, body in odd.items():
+        answer = deliver(client, "pull_request", body, delivery=f"odd-{name}")
+        assert (answer.status_code, answer.get_json()) == (
+            202,
+            {"queued": True, "duplicate": False},
+        ), name
+    stored = app.extensions["trackplan"].queue.latest_payloads("pull_request")
+    assert [json.loads(p)["pull_request"] for p in stored] == [{"number": 1}]
+    assert deliver(client, "pull_request", b'{"a": "\xff"}').status_code == 400  # not UTF-8
+
+
 def test_a_replayed_delivery_is_processed_once(gh: FakeGitHub, tmp_path: Path) -> None:
     app = app_for(gh, tmp_path / "data")
     client = app.test_client()
