@@ -13,9 +13,7 @@ import argparse
 import os
 import random
 import re
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import generate
+from benchmarks.runs import cli_run
 from benchmarks.validate import c_parser_floor
 from registry.load.loader import load_registry
 from registry.load.snapshot import FolderSnapshot
@@ -63,14 +62,6 @@ def _change(block: str, rng: random.Random) -> str:
     return f"  {new}:\n    renamed_from: [{name}]\n{rest}"
 
 
-def run_cli(*args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "registry", *args], capture_output=True, text=True, check=False
-    )
-    return time.perf_counter() - start, proc
-
-
 def loaded_data(root: Path) -> dict[str, Any]:
     registry = load_registry(FolderSnapshot(root)).registry
     return {path: doc.data for path, doc in registry.documents.items()}
@@ -95,16 +86,16 @@ def main() -> None:
         )
         name, floor = c_parser_floor(blobs)
         print(f"  {'floor: ' + name + ', both versions':<48} {floor:7.3f} s")
-        cold, proc = run_cli("diff", str(base), str(head), "--no-cache", "--fail-on", "never")
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        cold, peak, proc = cli_run("diff", str(base), str(head), "--no-cache", "--fail-on",
+                                   "never")  # fmt: skip
         summary = proc.stdout.strip().splitlines()[-1] if proc.stdout else proc.stderr[-300:]
         print(f"  {'trackplan diff, cold (no parse cache)':<48} {cold:7.3f} s  ({summary})")
         env_args = ("diff", str(base), str(head), "--fail-on", "never")
-        os.environ["TRACKPLAN_CACHE_DIR"] = str(cache)
-        run_cli(*env_args)  # fills the cache
-        warm, _ = run_cli(*env_args)
+        env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
+        cli_run(*env_args, env=env)  # fills the cache
+        warm, _, _ = cli_run(*env_args, env=env)
         print(f"  {'trackplan diff, warm (parse cache filled)':<48} {warm:7.3f} s")
-        print(f"  {'peak memory (max RSS of the runs)':<48} {peak:7.0f} MB")
+        print(f"  {'peak memory of the cold diff (its VmHWM)':<48} {peak:7.0f} MiB")
         print(f"  {'cold / floor':<48} {cold / floor:7.2f} x   (target <= 1.5)")
         if not args.skip_deepdiff:
             from deepdiff import DeepDiff

@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Runs the CLI in a fresh interpreter that reports its own peak memory (VmHWM since exec)
+# on stderr: the parent's memory at the fork never counts (getrusage's does).
+CLI_CHILD = "\n".join([
+    "import re, sys",
+    "from trackplan.cli import main",
+    "try:",
+    "    code = main(sys.argv[1:])",
+    "finally:",
+    "    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]",
+    "    print('VmHWM', hwm, file=sys.stderr)",
+    "sys.exit(code)",
+])  # fmt: skip
+
+
+def cli_run(*args: str, env: dict[str, str] | None = None,
+            cwd: Path = ROOT) -> tuple[float, float, subprocess.CompletedProcess[str]]:  # fmt: skip
+    """`trackplan ARGS` in a fresh process: seconds, its own peak memory (MiB), the run."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", CLI_CHILD, *args], capture_output=True,
+                          text=True, check=False, cwd=cwd, env=env)  # fmt: skip
+    seconds = time.perf_counter() - start
+    found = re.search(r"VmHWM (\d+)", proc.stderr)
+    return seconds, int(found.group(1)) / 1024 if found else float("nan"), proc
 
 
 def best(command: list[str], repeat: int) -> float:
