@@ -119,6 +119,16 @@ def test_a_command_loads_its_own_module_and_what_it_uses() -> None:
                           text=True, timeout=120, check=True)  # fmt: skip
     last = done.stdout.strip().splitlines()[-1]
     assert last == "0 ['trackplan.cli.common', 'trackplan.cli.validate'] []", last
+    # diff in its text format: nor the review comment's Markdown (the markdown format's).
+    code = code.replace("'validate', '--repo', 'examples/acme'",
+                        "'diff', 'examples/acme', 'examples/acme'")  # fmt: skip
+    code += "print('registry.review.comment' in sys.modules)\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    *_, loaded, comment = done.stdout.strip().splitlines()
+    assert loaded == ("0 ['trackplan.cli.common', 'trackplan.cli.comparing', "
+                      "'trackplan.cli.diff'] []"), loaded  # fmt: skip
+    assert comment == "False"
 
 
 def test_the_command_table_names_what_each_module_registers() -> None:

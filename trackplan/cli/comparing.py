@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from registry.diff.compare import DiffReport, compare
 from registry.escape import clean
@@ -17,7 +18,6 @@ from registry.load.snapshot import (
     open_snapshot,
 )
 from registry.release.versions import released_versions
-from registry.review.comment import Links, links_for
 from registry.review.verdict import FAIL_ON
 from trackplan.cli.common import (
     EXIT_FINDINGS,
@@ -26,6 +26,9 @@ from trackplan.cli.common import (
     add_common,
     parse_cache,
 )
+
+if TYPE_CHECKING:
+    from registry.review.comment import Links
 
 
 def open_side(spec: str, repo: str) -> Snapshot:
@@ -89,6 +92,8 @@ def blocking_exit(report: DiffReport, args: argparse.Namespace) -> int | None:
 
 
 def links(args: argparse.Namespace, report: DiffReport) -> Links:
+    from registry.review.comment import links_for  # the Markdown formats alone need it
+
     return links_for(report, head=args.link or "", base=args.base_link or "")
 
 

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from registry.diff.render import render_github, render_json, render_text
-from registry.review.comment import render_changes_markdown
 from registry.review.verdict import judge
 from trackplan.cli.common import (
     EXIT_FINDINGS,
@@ -30,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "github":
         sys.stdout.write(render_github(report))
     elif args.format == "markdown":
+        from registry.review.comment import render_changes_markdown
+
         sys.stdout.write(render_changes_markdown(report, links(args, report)))
     else:
         sys.stdout.write(render_text(report))
