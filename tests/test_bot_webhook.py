@@ -65,8 +65,9 @@ def test_every_example_payload_gets_a_2xx(gh: FakeGitHub, tmp_path: Path) -> Non
 def test_json_only_the_standard_library_reads_is_still_accepted(
     gh: FakeGitHub, tmp_path: Path
 ) -> None:
-    """The fast JSON parser refuses a BOM, NaN and lone surrogate escapes; such signed bodies
-    were accepted before it and still are, stored as before."""
+    """The fast JSON parser refuses a BOM, NaN and lone surrogate escapes, and reads integers
+    past 64 bits as floats; such signed bodies were accepted before it and still are, stored
+    as before."""
     app = app_for(gh, tmp_path / "data")
     client = app.test_client()
     plain = json.dumps(payload("pull_request", OPENED, gh)).encode()
@@ -74,6 +75,8 @@ def test_json_only_the_standard_library_reads_is_still_accepted(
         "bom": b"\xef\xbb\xbf" + plain,
         "nan": plain[:-1] + b', "score": NaN}',
         "surrogate": plain[:-1] + b', "title_x": "\\ud800"}',
+        # orjson reads integers past 64 bits as floats; json keeps them exact.
+        "big id": json.dumps({**json.loads(plain), "installation": {"id": 2**64}}).encode(),
     }
     for name, body in odd.items():
         answer = deliver(client, "pull_request", body, delivery=f"odd-{name}")
@@ -83,6 +86,7 @@ def test_json_only_the_standard_library_reads_is_still_accepted(
         ), name
     stored = app.extensions["trackplan"].queue.latest_payloads("pull_request")
     assert [json.loads(p)["pull_request"] for p in stored] == [{"number": 1}]
+    assert json.loads(stored[0])["installation"] == {"id": 2**64}  # the last one, exact
     assert deliver(client, "pull_request", b'{"a": "\xff"}').status_code == 400  # not UTF-8
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from registry.lint.rules import RULES, example_files
 from tests.conftest import write_files
 
@@ -112,7 +114,7 @@ def test_parsing_in_worker_processes_gives_what_parsing_in_turn_gives(
 
 def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) -> None:
     from registry.load.cache import ParseCache
-    from registry.load.yamlsafe import Limits, load_yaml
+    from registry.load.yamlsafe import Limits, YamlError, load_yaml
 
     text = "".join(f"k{i}: {{a: 1, b: [x, y]}}\n" for i in range(200))  # a map past 64 keys
     doc = load_yaml(text.encode())
@@ -140,6 +142,13 @@ def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) ->
     # Short texts are one object however often written (a large plan's keys, types, names).
     assert doc.data["k0"]["b"][1] is doc.data["k199"]["b"][1]
     assert next(iter(doc.data["k0"])) is next(iter(again.data["k7"]))
+    # An alias costs every node it repeats, keys included: {x: 1, y: 2} is 5 nodes, so the
+    # third copy passes a limit of 10.
+    with pytest.raises(YamlError) as raised:
+        load_yaml(b"b: &b {x: 1, y: 2}\nc: [*b, *b, *b]\n", Limits(max_alias_nodes=10))
+    assert (raised.value.rule, raised.value.line, raised.value.column) == \
+        ("yaml-alias-limit", 2, 13)  # fmt: skip
+    assert load_yaml(b"b: &b {x: 1, y: 2}\nc: [*b, *b]\n", Limits(max_alias_nodes=10)).data
     merged = load_yaml(b"base: &b {p: 1}\nm:\n  <<: *b\n  q: 2\n")
     assert merged.data["m"] == {"q": 2, "p": 1} and merged.position(("m", "q")) == (4, 3)
     assert ("m", "p") not in merged.positions and merged.position(("m", "p")) == (2, 1)

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,13 @@ def migrate(path: Path) -> int:
     database to itself, so processes migrate one at a time, each checking again first.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    try:
+        current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        db.close()
+    if current >= SCHEMA_VERSION:
+        return current  # up to date: no lock taken (nor a lock file needed)
     with _one_at_a_time(path):
         return _migrate(path)
 
@@ -95,12 +102,13 @@ def _one_at_a_time(path: Path) -> Iterator[None]:
     except ImportError:  # no flock (Windows): the documented config migrates once, first
         yield
         return
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with ExitStack() as held:
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle = held.enter_context(open(path.with_name(path.name + ".lock"), "a+b"))
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        except OSError:  # another user's lock file, no flock on this filesystem: as before
+            pass
+        yield
 
 
 def _migrate(path: Path) -> int:

@@ -22,7 +22,7 @@ from bot.readapi.access import ReadAccess
 from bot.service import assemble
 from bot.web import catalog_routes, read_routes
 from bot.web.body import read_signed_body
-from bot.web.intake import PayloadError, classify, parse_json
+from bot.web.intake import PayloadError, classify_body, parse_json
 from bot.web.read_access import install as install_read_access
 
 log = logging.getLogger("trackplan.bot")
@@ -72,7 +72,7 @@ def receive() -> ResponseReturnValue:
     if event == "ping":
         return jsonify(pong=True, zen=str(payload.get("zen", ""))), 200
     try:
-        route = classify(event, payload)
+        route = classify_body(event, payload, body)
     except PayloadError as exc:
         log.warning("delivery %s event=%s outcome=rejected (%s)", delivery, event, exc)
         return jsonify(error=f"malformed {event} payload: {exc}"), 400

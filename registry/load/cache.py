@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -52,7 +53,9 @@ class ParseCache:
         self.hits = 0
         self.misses = 0
         # Limits change what parses, so they are part of the key.
-        self._salt = repr((limits, CACHE_FORMAT)).encode()
+        # Positions are stored in the machine's byte order: a folder shared with another
+        # kind of machine finds no entry of its own instead of wrong lines.
+        self._salt = repr((limits, CACHE_FORMAT, sys.byteorder)).encode()
 
     def remember(self, data: bytes, doc: YamlDocument) -> None:
         """Take `doc` as the parse of `data` (a writer that just produced `data` from

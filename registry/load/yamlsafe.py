@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import sysconfig
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,13 @@ def _unpack(packed: int) -> tuple[int, int]:
 Node = bytes | tuple[bytes, tuple[Any, ...]] | None
 _SLOT = 8
 _SHARED_TEXT = 64  # longer texts (descriptions) are rarely repeated
+# sys.intern'd text is freed when unused, except on CPython 3.12.0-3.12.5 and free-threaded
+# builds (immortal: every short text of every plan a long-running bot reads would stay).
+# There, text is shared within a document only.
+_MORTAL_INTERNS = not (
+    (3, 12) <= sys.version_info[:3] < (3, 12, 6)
+    or bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+)
 
 
 def _node(packed: list[int], nested: list[Any] | None) -> Node:
@@ -380,6 +388,7 @@ class _Builder:
         self.root: Any = None
         self.documents = 0
         self.repeated: list[tuple[Path, int, int]] = []
+        self.strings: dict[str, str] = {}  # where interned text would never be freed
 
     def run(self, parser: Any) -> Any:
         stack = self.stack
@@ -387,7 +396,8 @@ class _Builder:
         # and property names thousands of times (a third of a large plan's memory was copies
         # of them). Interned text stays interned through marshal (the parse cache and its
         # workers) and is freed when no document holds it.
-        intern = sys.intern
+        strings = self.strings
+        intern = sys.intern if _MORTAL_INTERNS else lambda text: strings.setdefault(text, text)
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
         mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
         mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
@@ -418,6 +428,7 @@ class _Builder:
                         key = parent.key
                         if key is None:
                             if type(value) is str:
+                                parent.size += 1  # a key is a node: the alias limit counts it
                                 parent.key = value
                                 parent.key_pos = pos
                                 parent.key_is_merge = plain and value == "<<"
