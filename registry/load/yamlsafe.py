@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-import sysconfig
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -100,13 +99,22 @@ def _unpack(packed: int) -> tuple[int, int]:
 Node = bytes | tuple[bytes, tuple[Any, ...]] | None
 _SLOT = 8
 _SHARED_TEXT = 64  # longer texts (descriptions) are rarely repeated
+
+
 # sys.intern'd text is freed when unused, except on CPython 3.12.0-3.12.5 and free-threaded
 # builds (immortal: every short text of every plan a long-running bot reads would stay).
 # There, text is shared within a document only.
-_MORTAL_INTERNS = not (
-    (3, 12) <= sys.version_info[:3] < (3, 12, 6)
-    or bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-)
+def _mortal_interns() -> bool:
+    if sys.version_info < (3, 12):
+        return True
+    if sys.version_info < (3, 12, 6):
+        return False
+    import sysconfig  # free-threaded builds exist from 3.13 on
+
+    return not sysconfig.get_config_var("Py_GIL_DISABLED")
+
+
+_MORTAL_INTERNS = _mortal_interns()
 
 
 def _node(packed: list[int], nested: list[Any] | None) -> Node:
@@ -410,7 +418,7 @@ class _Builder:
                 text = event.value
                 plain = event.ctag is None and not event.style
                 if plain and len(text) <= MAX_NUMBER_CHARS:
-                    value = _resolve_plain(text) if text else None
+                    value = _resolve_plain(text)
                 elif event.ctag is None:
                     value = text if not plain else self._scalar(event, pos)
                 else:
