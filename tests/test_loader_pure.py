@@ -139,9 +139,15 @@ def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) ->
         ("a",): (4, 1), ("b",): (2, 1), ("c",): (3, 1), ("d",): (5, 1), ("d", 0): (5, 5),
         ("d", 1): (5, 9), ("d", 1, 0): (5, 10)}  # fmt: skip
     assert replaced.position(("a", "x", "y")) == (4, 1)  # the nested place went with the value
-    # Short texts are one object however often written (a large plan's keys, types, names).
-    assert doc.data["k0"]["b"][1] is doc.data["k199"]["b"][1]
-    assert next(iter(doc.data["k0"])) is next(iter(again.data["k7"]))
+    # Short texts are one object however often written (a large plan's keys, types, names),
+    # and stay so when read back from the cache.
+    blob = b"- {name: signup_flow, type: string}\n- {name: signup_flow, type: string}\n"
+    shared = load_yaml(blob)
+    first, second = shared.data
+    assert first["name"] is second["name"] and list(first)[1] is list(second)[1]
+    ParseCache(tmp_path / "i")("plans/web/x.yaml", blob)
+    back = ParseCache(tmp_path / "i")("plans/web/x.yaml", blob)
+    assert back.data[1]["name"] is first["name"] and back.data[0]["type"] is second["type"]
     # An alias costs every node it repeats, keys included: {x: 1, y: 2} is 5 nodes, so the
     # third copy passes a limit of 10.
     with pytest.raises(YamlError) as raised:
