@@ -8,8 +8,11 @@ with a unique X-GitHub-Delivery per request:
 - 8 and 64 connections (--connections);
 - kept alive (a steady client) and closed after each delivery, as GitHub sends them
   (--modes keepalive,close).
-Every configuration runs --repeat times, the apps taking turns in each round (the floor
-varies from run to run on a shared machine); printed per configuration: the median of
+The bot runs twice: as deployed by default (each web process also works off the queue,
+here reviewing the load's burst on the same cores), and acks only
+(TRACKPLAN_EMBEDDED_WORKER=0, the web side of a split deployment). Every configuration runs
+--repeat times, the apps taking turns in each round (the floor varies from run to run on a
+shared machine); printed per configuration: the median of
 throughput and ack p99 with their spread (min-max), and the bot's ratios to the floor's
 medians. Then times a pull_request delivery until its comment appears on the fake.
 Targets (issue 31): on SQLite, p99 at most 2x the floor's and throughput at least 0.6 of
@@ -196,8 +199,13 @@ def main() -> None:
                "TRACKPLAN_SECONDS_BETWEEN_REQUESTS": "0",
                "TRACKPLAN_SECONDS_BETWEEN_WRITES": "0"}  # fmt: skip
         env.pop("TRACKPLAN_DATABASE_URL", None)
+        # "acks only": web processes without their embedded queue workers (as beside a
+        # `trackplan bot worker`): the acknowledgement path alone. With them, the workers
+        # also review this benchmark's burst of deliveries on the same cores.
         runs = [("bare Flask", "benchmarks.bare_app:create_app()", {}),
-                ("bot, SQLite", "bot.app:create_app()", {})]  # fmt: skip
+                ("bot, SQLite", "bot.app:create_app()", {}),
+                ("  acks only", "bot.app:create_app()",
+                 {"TRACKPLAN_EMBEDDED_WORKER": "0"})]  # fmt: skip
         if args.backend == "postgres":
             url = stack.enter_context(fresh_database("trackplan_bench"))
             runs.append(("bot, PostgreSQL", "bot.app:create_app()",
@@ -222,7 +230,8 @@ def main() -> None:
                         measured.setdefault((name, connections, mode), []).append(
                             wrk(server.pid, port, connections, mode, args.seconds, script,
                                 body_path, args.event, sign(SECRET, body), nonce))  # fmt: skip
-                    if number and round_ == 0:  # the bots: each reviews a pull request
+                    reviews = number and extra.get("TRACKPLAN_EMBEDDED_WORKER") != "0"
+                    if reviews and round_ == 0:  # the bots: each reviews a pull request
                         gh.add_pull(number, head="rename")
                         comments[name] = comment_time(f"http://127.0.0.1:{port}", gh, number)
                 finally:
