@@ -28,15 +28,24 @@ CLI_CHILD = "\n".join([
 ])  # fmt: skip
 
 
-def cli_run(*args: str, env: dict[str, str] | None = None,
-            cwd: Path = ROOT) -> tuple[float, float, subprocess.CompletedProcess[str]]:  # fmt: skip
-    """`trackplan ARGS` in a fresh process: seconds, its own peak memory (MiB), the run."""
+Ran = tuple[float, float, subprocess.CompletedProcess[str]]  # seconds, peak MiB, the run
+
+
+def child_run(code: str, *args: str, env: dict[str, str] | None = None,
+              cwd: Path = ROOT) -> Ran:  # fmt: skip
+    """Python `code` with ARGS in a fresh process that prints `VmHWM <kB>` on stderr as it
+    ends (as CLI_CHILD does): seconds, that peak (MiB, nan when not printed), the run."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CLI_CHILD, *args], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
                           text=True, check=False, cwd=cwd, env=env)  # fmt: skip
     seconds = time.perf_counter() - start
     found = re.search(r"VmHWM (\d+)", proc.stderr)
     return seconds, int(found.group(1)) / 1024 if found else float("nan"), proc
+
+
+def cli_run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Ran:
+    """`trackplan ARGS` in a fresh process: seconds, its own peak memory (MiB), the run."""
+    return child_run(CLI_CHILD, *args, env=env, cwd=cwd)
 
 
 def best(command: list[str], repeat: int) -> float:

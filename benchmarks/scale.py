@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.diff import mutate  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
-from benchmarks.runs import CLI_CHILD  # noqa: E402
+from benchmarks.runs import CLI_CHILD, child_run  # noqa: E402
 
 # The floor: libyaml through PyYAML's C loader, every file, the collector off.
 FLOOR = ("import gc, re, sys, yaml\ngc.disable()\nfor path in sys.argv[1:]:\n"
@@ -56,18 +55,15 @@ class Runs:
         return statistics.median(self.seconds)
 
 
-def run(argv: list[str], repeat: int, cwd: Path) -> Runs:
+def run(code: str, args: list[str], repeat: int, cwd: Path) -> Runs:
     times, peaks = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
-                              env={**os.environ, **GIT})  # fmt: skip
-        times.append(time.perf_counter() - start)
-        found = re.search(r"VmHWM (\d+)", proc.stderr)
-        if found is None or proc.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(argv[3:])} failed ({proc.returncode}):\n"
+        seconds, peak, proc = child_run(code, *args, cwd=cwd, env={**os.environ, **GIT})
+        if peak != peak or proc.returncode not in (0, 1):  # nan: it never reached its end
+            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n"
                              f"{proc.stderr[-2000:]}")  # fmt: skip
-        peaks.append(int(found.group(1)) / 1024)
+        times.append(seconds)
+        peaks.append(peak)
     return Runs(times, max(peaks))
 
 
@@ -128,7 +124,6 @@ def main() -> None:
     except (ImportError, AttributeError):
         raise SystemExit("the floor needs PyYAML with libyaml: pip install -e '.[bench]'") \
             from None  # fmt: skip
-    py = [sys.executable, "-c"]
     print(f"{'command':<22}{'events':>7}{'median s':>10}{'[min-max]':>16}{'x floor':>9}"
           f"{'peak MiB':>10}{'s/1k ev':>9}{'MiB/1k ev':>10}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,8 +132,8 @@ def main() -> None:
             base, head, repo, calls, count = prepare(root, events)
             files = [str(p) for p in sorted((base / "plans").rglob("*.yaml"))]
             both = files + [str(p) for p in sorted((head / "plans").rglob("*.yaml"))]
-            one_floor = run([*py, FLOOR, *files], args.repeat, root)
-            two_floor = run([*py, FLOOR, *both], args.repeat, root)
+            one_floor = run(FLOOR, files, args.repeat, root)
+            two_floor = run(FLOOR, both, args.repeat, root)
             # fmt: off
             commands = {
                 "validate": (["validate", "--repo", str(base), "--no-cache"], one_floor),
@@ -163,7 +158,7 @@ def main() -> None:
                 ("floor: both sides", two_floor, two_floor),
             ]  # fmt: skip
             for name, (argv, floor) in commands.items():
-                rows.append((name, run([*py, CLI_CHILD, *argv], args.repeat, root), floor))
+                rows.append((name, run(CLI_CHILD, argv, args.repeat, root), floor))
             for name, runs, floor in rows:
                 spread = f"[{min(runs.seconds):.2f}-{max(runs.seconds):.2f}]"
                 print(f"{name:<22}{events:>7,}{runs.median:>10.2f}{spread:>16}"
