@@ -148,6 +148,38 @@ def test_backward_is_sound(old: dict[str, Any], new: dict[str, Any], instances: 
             assert new_check.is_valid(instance), (old, new, instance)
 
 
+# Scalars where JSON equality and Python's part ways: 1 is 1.0 but not true, "1" is neither.
+finite_value = st.sampled_from(["x", "", "1", 1, 0, 1.0, 2.5, True, False, None, 10**20])
+enum_schema = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["string", "integer", "number", "boolean", "null"])
+        | st.lists(
+            st.sampled_from(["string", "integer", "boolean", "null"]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        ),
+        "enum": st.lists(finite_value, min_size=1, max_size=4),
+        "const": finite_value,
+        "description": st.just("d"),
+        "format": st.sampled_from(["email", "uri"]),
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(enum_schema.filter(lambda s: "enum" in s or "const" in s), enum_schema)
+def test_a_finite_schema_is_backward_exactly_when_every_value_it_accepts_still_passes(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """A plan's enum changes are decided value by value: the answer is jsonschema's."""
+    values = old["enum"] if "enum" in old else [old["const"]]
+    old_check, new_check = Draft202012Validator(old), Draft202012Validator(new)
+    expected = all(new_check.is_valid(v) for v in values if old_check.is_valid(v))
+    assert compare(old, new).backward is expected, (old, new)
+
+
 # --- the generator extended to every keyword compare() models -----------------------------
 
 scalar = st.fixed_dictionaries(

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -941,9 +942,72 @@ def _finite_values(schema: dict[str, Any]) -> list[Any] | None:
     return list(values) if isinstance(values, list) and len(values) <= 1000 else None
 
 
+# Keywords that constrain nothing (annotations; `format` too, which jsonschema asserts only
+# when given a format checker): a schema of these, `type`, `enum` and `const` alone is judged
+# here. A plan's enums are such schemas, and jsonschema's import is a third of a small diff.
+_ANNOTATIONS = frozenset({"title", "description", "examples", "default", "deprecated",
+                          "readOnly", "writeOnly", "$comment", "format"})  # fmt: skip
+_SCALARS = (str, int, float, bool, type(None))
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    """JSON equality of scalars: 1 equals 1.0, true equals no number."""
+    if a is b:  # as jsonschema: a NaN is equal to itself
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _judged_by_keyword(schema: dict[str, Any], values: list[Any]) -> list[bool] | None:
+    """What jsonschema would answer for scalar values against a schema of `type`, `enum`,
+    `const` and annotations only; None for any other schema."""
+    if not all(isinstance(v, _SCALARS) for v in values):
+        return None
+    kinds: list[Callable[[Any], bool]] | None = None
+    allowed: list[list[Any]] = []  # each keyword's values (`enum`, `const`)
+    for keyword, expected in schema.items():
+        if keyword == "type":
+            names = expected if isinstance(expected, list) else [expected]
+            if not names or not all(isinstance(n, str) and n in _TYPE_TESTS for n in names):
+                return None
+            kinds = [_TYPE_TESTS[n] for n in names]
+        elif keyword in ("enum", "const"):
+            values_of = expected if keyword == "enum" else [expected]
+            if not isinstance(values_of, list) or not all(
+                isinstance(a, _SCALARS) for a in values_of
+            ):
+                return None
+            allowed.append(values_of)
+        elif keyword not in _ANNOTATIONS:
+            return None
+    return [
+        (kinds is None or any(kind(v) for kind in kinds))
+        and all(any(_json_equal(v, a) for a in each) for each in allowed)
+        for v in values
+    ]
+
+
 def _validates(root: Schema, schema: dict[str, Any], values: list[Any]) -> list[bool] | None:
     """Whether `schema` (within document `root`) accepts each value; None when jsonschema
     cannot evaluate it."""
+    judged = _judged_by_keyword(schema, values)
+    if judged is not None:
+        return judged
     try:
         import jsonschema  # here: most comparisons decide by keyword, without it
 
