@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from registry.diff.changes import BREAKING, PROTECTED, WARNING, level_for
@@ -20,7 +21,7 @@ def _level(rule: DiffRule, mode: str) -> str:
     return WARNING if rule.max_level == WARNING and level == BREAKING else level
 
 
-def _code_block(files: dict[str, str]) -> list[str]:
+def _code_block(files: Mapping[str, str]) -> list[str]:
     lines: list[str] = []
     for path, text in sorted(files.items()):
         shown = text if len(text) < 400 else text[:200] + "\n# ... (shortened)\n"

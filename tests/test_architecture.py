@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -104,31 +105,52 @@ def test_every_git_call_of_the_domain_is_in_registry_git() -> None:
     assert runners == ["registry/load/git.py"]
 
 
-def test_a_command_loads_its_own_module_and_what_it_uses() -> None:
-    """Start-up: `trackplan validate` on a valid registry loads no other command and none of
-    the libraries only other work needs (the diff's deepdiff, jsonschema's explanations)."""
+def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]:
+    """Run `trackplan ARGS` in a fresh interpreter: its exit code, the CLI modules it loaded,
+    and which of the libraries only some work needs it loaded."""
     code = (
         "import sys\n"
         "from trackplan.cli import main\n"
-        "code = main(['validate', '--repo', 'examples/acme'])\n"
-        "print(code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
+        f"code = main({args!r})\n"
+        "print(repr((code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
-        "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it'}))\n"
+        "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
+        "             'nodesemver', 'subprocess', 'tempfile'}),\n"
+        "      'registry.review.comment' in sys.modules)))\n"
     )
+    env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
-    last = done.stdout.strip().splitlines()[-1]
-    assert last == "0 ['trackplan.cli.common', 'trackplan.cli.validate'] []", last
-    # diff in its text format: nor the review comment's Markdown (the markdown format's).
-    code = code.replace("'validate', '--repo', 'examples/acme'",
-                        "'diff', 'examples/acme', 'examples/acme'")  # fmt: skip
-    code += "print('registry.review.comment' in sys.modules)\n"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
-    *_, loaded, comment = done.stdout.strip().splitlines()
-    assert loaded == ("0 ['trackplan.cli.common', 'trackplan.cli.comparing', "
-                      "'trackplan.cli.diff'] []"), loaded  # fmt: skip
-    assert comment == "False"
+                          text=True, timeout=120, check=True, env=env)  # fmt: skip
+    status, commands, libraries, comment = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert comment is False  # the review comment's Markdown: only the markdown format's
+    return status, commands, libraries
+
+
+def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None:
+    """Start-up: a command loads no other command and none of the libraries only other work
+    needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges), nor
+    the YAML parser when every file comes from the parse cache."""
+    validate = ["validate", "--repo", "examples/acme"]
+    first = _loaded_by(validate, tmp_path)
+    assert first == (
+        0,
+        ["trackplan.cli.common", "trackplan.cli.validate"],
+        ["ruamel", "tempfile"],
+    ), first  # parsed, and written to the cache
+    again = _loaded_by(validate, tmp_path)  # every file parsed before: the cache has them
+    assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
+    # diff of the examples meets a changed lifecycle (deepdiff) and a narrowed enum, which
+    # is judged without jsonschema.
+    diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
+    assert diff[:2] == (1, ["trackplan.cli.common", "trackplan.cli.comparing",
+                            "trackplan.cli.diff"]), diff  # fmt: skip
+    assert "deepdiff" in diff[2] and "jsonschema" not in diff[2], diff
+    same = _loaded_by(["diff", "examples/acme", "examples/acme"], tmp_path)
+    assert same == (0, ["trackplan.cli.common", "trackplan.cli.comparing",
+                        "trackplan.cli.diff"], []), same  # fmt: skip
+    check = _loaded_by(["check", "examples/calls.jsonl", "--repo", "examples/acme",
+                        "--plan", "shop"], tmp_path)  # fmt: skip
+    assert check[1:] == (["trackplan.cli.check", "trackplan.cli.common"], []), check
 
 
 def test_the_command_table_names_what_each_module_registers() -> None:

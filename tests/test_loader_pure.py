@@ -23,8 +23,8 @@ class Block:
         if name.split(".")[0] in ("_ruamel_yaml", "_ruamel_yaml_clibz"):
             raise ImportError("the C extension is blocked for this test")
 sys.meta_path.insert(0, Block())
-from registry.load import yamlsafe
-assert type(yamlsafe._parser(b"a: 1")).__name__ == "_PureParser", "C parser still in use"
+from registry.load import yamlparser
+assert type(yamlparser.parser(b"a: 1")).__name__ == "_PureParser", "C parser still in use"
 from registry.lint.validate import validate
 from registry.load.snapshot import FolderSnapshot
 out = {}

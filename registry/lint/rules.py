@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from registry.findings import ERROR, WARNING, Finding
@@ -31,9 +31,9 @@ class Rule:
     id: str
     level: str
     summary: str
-    invalid: dict[str, str]
+    invalid: Mapping[str, str]
     expect: tuple[str, int]
-    valid: dict[str, str]
+    valid: Mapping[str, str]
     check: Check | None = None
     doc: str = ""
     tags: tuple[str, ...] = field(default=())
@@ -50,8 +50,27 @@ class Rule:
             yield Finding(self.id, self.level, hit.location, hit.message, hit.hint, hit.plan)
 
 
-def example_files(example: dict[str, str]) -> dict[str, str]:
+def example_files(example: Mapping[str, str]) -> dict[str, str]:
     return {**EXAMPLE_BASE, **example}
+
+
+class _Built(Mapping[str, str]):
+    """One example file built when read: every command imports this catalog, and building
+    the 4 MiB one cost more than the rest of the import."""
+
+    def __init__(self, path: str, build: Callable[[], str]) -> None:
+        self._path, self._build = path, build
+
+    def __getitem__(self, path: str) -> str:
+        if path != self._path:
+            raise KeyError(path)
+        return self._build()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self._path,))
+
+    def __len__(self) -> int:
+        return 1
 
 
 def _plan(body: str) -> dict[str, str]:
@@ -129,7 +148,7 @@ RULES: tuple[Rule, ...] = (
         yamlsafe.YAML_FILE_TOO_LARGE,
         ERROR,
         "The file is over the size limit (4 MiB).",
-        {"plans/web/events/huge.yaml": "# " + "x" * (4 * 1024 * 1024) + "\n"},
+        _Built("plans/web/events/huge.yaml", lambda: "# " + "x" * (4 * 1024 * 1024) + "\n"),
         ("plans/web/events/huge.yaml", 1),
         {"plans/web/events/small.yaml": "# small\n"},
         doc="Split a large plan into several files below its folder.",

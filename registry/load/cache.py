@@ -6,7 +6,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from registry.load.file_schemas import precheck, schema_for
@@ -137,6 +136,8 @@ class ParseCache:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             blob = marshal.dumps((doc.data, doc.positions.tree, doc.valid))
+            import tempfile  # here: a run whose files are all cached writes nothing
+
             # Write then rename: a concurrent reader sees the whole entry or none.
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:

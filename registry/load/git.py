@@ -6,16 +6,20 @@ Names given to git (revisions, tags, URLs) come from users and pull requests: ca
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from registry.load.errors import SnapshotError
 
+# subprocess is imported where git runs: reading a registry folder never starts git, and the
+# import is 3 ms of every command's start-up.
+
 
 def run(cwd: Path, *args: str, stdin: str | None = None,
         env: Mapping[str, str] | None = None) -> str:  # fmt: skip
     """git's output as text; SnapshotError naming the folder in one line when it fails."""
+    import subprocess
+
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
                               text=True, check=False, env=env)  # fmt: skip
@@ -39,12 +43,16 @@ def failure(cwd: Path, args: tuple[str, ...], stderr: str) -> str:
 
 def configured(cwd: Path, key: str) -> bool:
     """Whether git config holds a non-empty `key` for the repository at `cwd`."""
+    import subprocess
+
     proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, check=False)
     return proc.returncode == 0 and bool(proc.stdout.strip())
 
 
 def cat_blobs(cwd: Path, shas: Iterable[str]) -> list[bytes]:
     """The contents of blobs by sha, in order, from one `git cat-file --batch`."""
+    import subprocess
+
     request = "".join(sha + "\n" for sha in shas).encode()
     proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, input=request,
                           capture_output=True, check=False)  # fmt: skip
@@ -70,6 +78,8 @@ class BlobReader:
     """One long-lived `git cat-file --batch`: blobs by sha, each read once."""
 
     def __init__(self, repo: Path) -> None:
+        import subprocess
+
         self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
         self._cache: dict[str, bytes] = {}

@@ -7,31 +7,10 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import events as ev
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-try:  # The C parser is ~5x faster; the pure-Python one yields the same events.
-    from ruamel.yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
-
-    def _parser(raw: bytes) -> Any:
-        return _CParser(raw)
-
-except ImportError:  # without ruamel.yaml.clib (PyPy, platforms with no wheel)
-    from ruamel.yaml.main import YAML as _YAML
-
-    class _PureParser:
-        """The pure-Python parser behind the C parser's interface (`get_event`)."""
-
-        def __init__(self, raw: bytes) -> None:
-            self._events = _YAML(typ="safe", pure=True).parse(raw)
-
-        def get_event(self) -> Any:
-            return next(self._events)
-
-    def _parser(raw: bytes) -> Any:
-        return _PureParser(raw)
+if TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
 
 
 Path = tuple[str | int, ...]
@@ -406,6 +385,9 @@ class _Builder:
         # workers) and is freed when no document holds it.
         strings = self.strings
         intern = sys.intern if _MORTAL_INTERNS else lambda text: strings.setdefault(text, text)
+        from registry.load import yamlparser  # here: see that module
+
+        ev = yamlparser.events
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
         mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
         mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
@@ -661,14 +643,16 @@ def load_yaml(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
             f"file is {len(raw):,} bytes, over the limit of {limits.max_bytes:,}",
             "Split the plan into several files below its folder.",
         )
+    from registry.load import yamlparser  # here: a command that parses nothing never loads it
+
     builder = _Builder(limits)
     try:
-        data = builder.run(_parser(raw))
+        data = builder.run(yamlparser.parser(raw))
     except YamlError:
         raise
-    except MarkedYAMLError as exc:
+    except yamlparser.MarkedYAMLError as exc:
         raise _syntax_error(exc, raw) from None
-    except YAMLError as exc:  # reader errors (bad encoding) carry no mark
+    except yamlparser.YAMLError as exc:  # reader errors (bad encoding) carry no mark
         raise YamlError(
             YAML_SYNTAX, 1, 1, _one_line(str(exc)), "Save the file as UTF-8 text."
         ) from None

@@ -13,8 +13,6 @@ from registry.findings import ERROR, Finding
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import FolderSnapshot, SnapshotError
-from registry.pull.fetch import GitSource, PullError, read_lock
-from registry.pull.ranges import best_match
 from registry.release.artifacts import artifact_names, canonical_json, plan_document, schema_bundle
 
 UNRELEASED = "0.0.0-unreleased"
@@ -60,6 +58,10 @@ class PlanRequest:
 
 def from_lock(lock_path: Path, plans_dir: Path, wanted: PlanRequest | None) -> list[Artifacts]:
     """The locked releases (all, or the one asked for), checked against the lock's sha256."""
+    # here: a registry folder (`check --repo`, `generate --repo`) needs neither git nor npm ranges
+    from registry.pull.fetch import PullError, read_lock
+    from registry.pull.ranges import best_match
+
     if not lock_path.exists():
         raise PlanSourceError(
             f"{lock_path}: no lock file. Run `trackplan pull PLAN@RANGE --from SOURCE` first, "
@@ -153,6 +155,8 @@ def from_registry(repo: Path, wanted: PlanRequest | None,
 
 def from_release(repo: Path, plan: str, version: str) -> Artifacts:
     """Version `version` of `plan` as released by a tag of the git repository `repo`."""
+    from registry.pull.fetch import GitSource, PullError
+
     try:
         source = GitSource(repo)
         if version not in source.versions(plan):
