@@ -285,6 +285,44 @@ def test_processes_claiming_at_once_take_each_delivery_once_and_each_key_alone(
     assert queue.health().counts == {"done": 120}
 
 
+PUTTER = """
+import json, sys, threading
+{open}
+proc = sys.argv[1]
+stored = {{}}
+def put(thread):
+    for i in range(40):
+        own = f"{{proc}}-{{thread}}-{{i}}"
+        stored[own] = q.put(own, "push", None, False, b"{{}}")
+        # the same delivery sent by every thread of every process at once: stored once
+        stored[f"{{own}}/shared-{{i}}"] = q.put(f"shared-{{i}}", "push", None, False, b"{{}}")
+threads = [threading.Thread(target=put, args=(t,)) for t in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(stored))
+"""
+
+
+def test_threads_of_several_processes_storing_at_once_store_each_delivery_once(
+    backend: Backend,
+) -> None:
+    """Acks of every thread and process at once (SQLite commits them in groups): each new
+    delivery is stored and says so, each duplicate is refused, whoever sent it first."""
+    queue = backend.open()
+    code = PUTTER.format(open=backend.open_code(lease_seconds=30))
+    root = Path(__file__).parent.parent
+    children = [subprocess.Popen([sys.executable, "-c", code, f"p{n}"], cwd=root, text=True,
+                                 stdout=subprocess.PIPE) for n in range(3)]  # fmt: skip
+    outputs = [json.loads(child.communicate(timeout=120)[0]) for child in children]
+    assert all(child.returncode == 0 for child in children)
+    stored = {name: ok for out in outputs for name, ok in out.items()}
+    own = {name: ok for name, ok in stored.items() if "/" not in name}
+    assert len(own) == 3 * 8 * 40 and all(own.values())
+    shared = Counter(name.split("/")[1] for name, ok in stored.items() if "/" in name and ok)
+    assert shared == Counter({f"shared-{i}": 1 for i in range(40)})  # once each, of 24 sends
+    assert queue.health().counts == {"queued": 3 * 8 * 40 + 40}
+
+
 PACER = """
 import json, time
 {open}
