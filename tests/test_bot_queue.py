@@ -490,3 +490,44 @@ def test_four_workers_booting_at_once_create_the_queue_once(tmp_path: Path) -> N
         assert queue.counts().get("queued") == 4
         assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         queue.close()
+
+
+class CountedQueue(SqliteQueue):
+    """The SQLite queue, counting the claims a worker makes."""
+
+    claims = 0
+
+    def claim(self) -> Any:
+        self.claims += 1
+        return super().claim()
+
+
+def test_a_worker_waits_out_a_burst_but_wakes_at_once_for_other_work(tmp_path: Path) -> None:
+    """While thousands of reviews of one pull request arrive, each ack used to wake the
+    worker to claim again (queries and write-lock turns on the acks' cores); now it claims
+    again when the burst may settle, and any other delivery still wakes it at once."""
+    from bot.queue.worker import Worker
+
+    queue = CountedQueue(tmp_path / "q.sqlite3", settle_seconds=30, max_settle_seconds=60)
+    done: list[str] = []
+    worker = Worker(queue, lambda d: done.append(d.id) or "done", poll_seconds=60)
+    queue.put("review-0", "pull_request_review", "acme/plans#1", True, b"{}")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while queue.claims == 0:  # the worker starts with a claim: it finds the burst
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for n in range(1, 40):  # the burst goes on: every ack notifies the worker
+            queue.put(f"review-{n}", "pull_request_review", "acme/plans#1", True, b"{}")
+            worker.notify("acme/plans#1")
+            time.sleep(0.01)
+        assert queue.claims <= 2, queue.claims  # not once per ack
+        queue.put("push-1", "push", None, False, b"{}")  # other work: at once
+        worker.notify(None)
+        while "push-1" not in done:
+            assert time.monotonic() < deadline, done
+            time.sleep(0.01)
+        assert done == ["push-1"]  # the burst waits to settle (30 s of quiet, or 60 s)
+    finally:
+        worker.stop(10)

@@ -47,6 +47,12 @@ class DeliveryQueue(ABC):
     def claim(self) -> Delivery | None:
         """The next delivery to work on (leased to this process), or None."""
 
+    def settling(self) -> Settling:
+        """The bursts this queue's last claim looked past because they go on: their keys,
+        and the earliest time (time.time()) one of them may settle. Until then, claiming
+        again for their sake only costs queries (bot/queue/worker.py waits)."""
+        return NOT_SETTLING
+
     @abstractmethod
     def renew(self, delivery_id: str) -> bool:
         """Extend the lease of a delivery in hand; False when it is no longer ours."""
@@ -110,6 +116,16 @@ class DeliveryQueue(ABC):
 # (2, 4, 8 ... s) and failed after this many attempts: one that crashes its process every
 # time must not crash every restart or block its pull request for good.
 MAX_CRASHES = 8
+
+
+Settling = tuple[frozenset[str], float]
+NOT_SETTLING: Settling = (frozenset(), 0.0)
+
+
+def settles_at(settle: float, max_settle: float, received: float, newest: float) -> float:
+    """When a burst that began at `received` and last grew at `newest` is worked on, unless
+    it grows again: quiet for `settle` seconds, or `max_settle` after it began."""
+    return min(received + max_settle, newest + settle)
 
 
 def burst_goes_on(settle: float, max_settle: float, received: float, now: float,

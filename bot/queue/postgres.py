@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -16,13 +17,16 @@ from bot.queue.base import (
     FAILED,
     FINISHED,
     MAX_CRASHES,
+    NOT_SETTLING,
     PROCESSING,
     QUEUED,
     SUPERSEDED,
     Delivery,
     DeliveryQueue,
     Health,
+    Settling,
     burst_goes_on,
+    settles_at,
 )
 from bot.queue.identity import owner_is_gone, process_identity
 from bot.queue.redact import scrub
@@ -126,6 +130,7 @@ class PostgresQueue(DeliveryQueue):
         self.lease_seconds = lease_seconds
         self.settle_seconds = settle_seconds
         self.max_settle_seconds = max_settle_seconds
+        self._settling: Settling = NOT_SETTLING
         self.pool_size = pool_size
         self.owner = process_identity()
         self._pool: ConnectionPool[Any] | None = None
@@ -190,35 +195,50 @@ class PostgresQueue(DeliveryQueue):
                 (_TAKE_BACK + f" WHERE status = %s AND lease_until < {NOW}").encode(),
                 (PROCESSING,),
             )
-            skip: list[str] = []
-            for _ in range(32):
-                row = db.execute(
-                    f"SELECT {_COLUMNS}, {NOW},"
-                    " (SELECT MAX(q.received) FROM trackplan_deliveries q WHERE q.key = d.key"
-                    "  AND q.status = %(queued)s)"
-                    " FROM trackplan_deliveries d WHERE status = %(queued)s"
-                    f" AND not_before <= {NOW} AND (key IS NULL OR (NOT EXISTS (SELECT 1"
-                    "  FROM trackplan_deliveries p WHERE p.key = d.key"
-                    "  AND p.status = %(processing)s) AND NOT key = ANY(%(skip)s::text[])))"
-                    " ORDER BY seq LIMIT 1".encode(),
-                    {"queued": QUEUED, "processing": PROCESSING, "skip": skip},
-                ).fetchone()
-                if row is None:
-                    return None
-                if self._unsettled(row):
-                    skip.append(row[3])  # its burst goes on: look past it
-                    continue
-                claimed = self._take(db, row[:8])
-                if claimed is not None:
-                    return claimed
+            skip: dict[str, float] = {}  # bursts that go on: when each may settle
+            try:
+                return self._claim(db, skip)
+            finally:
+                self._settling = (frozenset(skip), min(skip.values(), default=0.0))
+
+    def settling(self) -> Settling:
+        return self._settling
+
+    def _claim(self, db: psycopg.Connection[Any], skip: dict[str, float]) -> Delivery | None:
+        for _ in range(32):
+            row = db.execute(
+                f"SELECT {_COLUMNS}, {NOW},"
+                " (SELECT MAX(q.received) FROM trackplan_deliveries q WHERE q.key = d.key"
+                "  AND q.status = %(queued)s)"
+                " FROM trackplan_deliveries d WHERE status = %(queued)s"
+                f" AND not_before <= {NOW} AND (key IS NULL OR (NOT EXISTS (SELECT 1"
+                "  FROM trackplan_deliveries p WHERE p.key = d.key"
+                "  AND p.status = %(processing)s) AND NOT key = ANY(%(skip)s::text[])))"
+                " ORDER BY seq LIMIT 1".encode(),
+                {"queued": QUEUED, "processing": PROCESSING, "skip": sorted(skip)},
+            ).fetchone()
+            if row is None:
+                return None
+            settles = self._settles(row)
+            if settles is not None:
+                skip[row[3]] = settles  # its burst goes on: look past it
+                continue
+            claimed = self._take(db, row[:8])
+            if claimed is not None:
+                return claimed
         return None
 
-    def _unsettled(self, row: tuple[Any, ...]) -> bool:
+    def _settles(self, row: tuple[Any, ...]) -> float | None:
+        """When the row's burst may settle, if it goes on still (None: work on it now)."""
         key, coalesce, received, now, newest = row[3], row[4], row[7], row[8], row[9]
         if key is None or not coalesce:
-            return False
-        return burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now,
-                             lambda: float(newest))  # fmt: skip
+            return None
+        if not burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now,
+                             lambda: float(newest)):  # fmt: skip
+            return None
+        # In this host's time: the database's clock may be another's.
+        return time.time() + settles_at(self.settle_seconds, self.max_settle_seconds, received,
+                                        float(newest)) - float(now)  # fmt: skip
 
     def _take(self, db: psycopg.Connection[Any], row: tuple[Any, ...]) -> Delivery | None:
         """Lease the newest queued delivery of the row's key (or the row itself); None when

@@ -16,13 +16,16 @@ from bot.queue.base import (
     FAILED,
     FINISHED,
     MAX_CRASHES,
+    NOT_SETTLING,
     PROCESSING,
     QUEUED,
     SUPERSEDED,
     Delivery,
     DeliveryQueue,
     Health,
+    Settling,
     burst_goes_on,
+    settles_at,
 )
 from bot.queue.group import GroupCommit
 from bot.queue.identity import owner_is_gone, process_identity
@@ -59,12 +62,14 @@ ADDED_COLUMNS = {
     "crashes": "INTEGER NOT NULL DEFAULT 0",  # times its process died while working on it
 }
 BUSY_TIMEOUT_MS = 30_000
+# One statement stores a group of deliveries (SQLite's RETURNING: 3.35 or newer); rows of
+# at most 100 keep it under old SQLite's 999 parameters.
+_PUT_ROWS = 100
 _PUT = (
-    "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO deliveries (id, event, key, coalesce_, payload, status, received) VALUES {rows}"
     " ON CONFLICT(id) DO UPDATE SET status = excluded.status, attempts = 0,"
     " not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
-    " received = excluded.received WHERE deliveries.status = ?"
+    " received = excluded.received WHERE deliveries.status = ? RETURNING id"
 )
 _TAKE_BACK = (
     "UPDATE deliveries SET owner = NULL, lease_until = 0, crashes = crashes + 1,"
@@ -226,6 +231,7 @@ class SqliteQueue(DeliveryQueue):
         # Writers take turns in a lock of our own, not in SQLite's (see _WriteLock).
         self._write = _WriteLock(path.with_name(path.name + ".write-lock"))
         self._puts: GroupCommit[tuple[Any, ...], bool] = GroupCommit(self._insert)
+        self._settling: Settling = NOT_SETTLING
         if not path.exists() or self._version() < SCHEMA_VERSION:
             migrate(path)  # a plain `create_app()` without gunicorn's on_starting hook
 
@@ -243,41 +249,60 @@ class SqliteQueue(DeliveryQueue):
             payload: bytes) -> bool:  # fmt: skip
         # Acks that arrive together are committed together (bot/queue/group.py). A known id
         # is taken again only when its processing failed (a redelivery).
-        row = (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time(), FAILED)
+        row = (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time())
         return self._puts.submit(row)
 
     def _insert(self, rows: Sequence[tuple[Any, ...]]) -> list[bool]:
-        """Store the rows in one transaction: whether each was stored (a duplicate is not)."""
+        """Store the rows in one transaction: whether each was stored (a duplicate is not,
+        nor a second row of one id in the group). One statement per 100 rows: a statement
+        per row gave the GIL away and back twice per ack."""
+        first: dict[str, int] = {}
+        for index, row in enumerate(rows):
+            first.setdefault(row[0], index)
+        unique = [rows[index] for index in first.values()]
+        stored: set[str] = set()
         with self._write:
             db = self._db()
-            if len(rows) == 1:  # a lone ack: one statement, its own transaction
-                return [db.execute(_PUT, rows[0]).rowcount == 1]
-            db.execute("BEGIN IMMEDIATE")
+            many = len(unique) > _PUT_ROWS
+            if many:
+                db.execute("BEGIN IMMEDIATE")
             try:
-                stored = [db.execute(_PUT, row).rowcount == 1 for row in rows]
-                db.execute("COMMIT")
+                for start in range(0, len(unique), _PUT_ROWS):
+                    chunk = unique[start : start + _PUT_ROWS]
+                    sql = _PUT.format(rows=",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)))
+                    params = [value for row in chunk for value in row] + [FAILED]
+                    stored.update(found[0] for found in db.execute(sql, params).fetchall())
+                if many:
+                    db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if many:
+                    db.execute("ROLLBACK")
                 raise
-            return stored
+        return [first[row[0]] == index and row[0] in stored for index, row in enumerate(rows)]
 
     def claim(self) -> Delivery | None:
         # The search reads a WAL snapshot without the write lock, so acks (inserts) never
         # wait for it; only the short update that takes the delivery is a write.
         self._requeue_expired()
-        skip: set[str] = set()
-        for _ in range(32):
-            found = self._candidate(skip)
-            if found is None:
-                return None
-            row, unsettled_key = found
-            if unsettled_key is not None:
-                skip.add(unsettled_key)  # its burst goes on: look past it
-                continue
-            claimed = self._take(row)
-            if claimed is not None:
-                return claimed
-        return None
+        skip: dict[str, float] = {}  # bursts that go on: when each may settle
+        try:
+            for _ in range(32):
+                found = self._candidate(set(skip))
+                if found is None:
+                    return None
+                row, settles = found
+                if settles is not None:
+                    skip[row[3]] = settles  # its burst goes on: look past it
+                    continue
+                claimed = self._take(row)
+                if claimed is not None:
+                    return claimed
+            return None
+        finally:
+            self._settling = (frozenset(skip), min(skip.values(), default=0.0))
+
+    def settling(self) -> Settling:
+        return self._settling
 
     def _requeue_expired(self) -> None:
         """A lease that ran out belongs to a process that died or hangs: work it again."""
@@ -294,9 +319,9 @@ class SqliteQueue(DeliveryQueue):
                     {"now": now},
                 )
 
-    def _candidate(self, skip: set[str]) -> tuple[tuple[Any, ...], str | None] | None:
-        """The oldest ready delivery whose key is not in hand, and its key when that key's
-        burst has not settled yet."""
+    def _candidate(self, skip: set[str]) -> tuple[tuple[Any, ...], float | None] | None:
+        """The oldest ready delivery whose key is not in hand, and when its key's burst may
+        settle if it goes on still (None: work on it now)."""
         db = self._db()
         now = time.time()
         exclude = ",".join("?" * len(skip))
@@ -313,14 +338,18 @@ class SqliteQueue(DeliveryQueue):
         key, coalesce, received = row[3], row[4], row[7]
         if key is None or not coalesce:
             return row, None
+        newest: list[float] = []
 
-        def newest() -> float:
-            return float(db.execute(
+        def newest_received() -> float:
+            newest.append(float(db.execute(
                 "SELECT MAX(received) FROM deliveries WHERE key = ? AND status = ?", (key, QUEUED)
-            ).fetchone()[0])  # fmt: skip
+            ).fetchone()[0]))  # fmt: skip
+            return newest[0]
 
-        goes_on = burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now, newest)
-        return row, (key if goes_on else None)
+        if not burst_goes_on(self.settle_seconds, self.max_settle_seconds, received, now,
+                             newest_received):  # fmt: skip
+            return row, None
+        return row, settles_at(self.settle_seconds, self.max_settle_seconds, received, newest[0])
 
     def _take(self, row: tuple[Any, ...]) -> Delivery | None:
         """Lease the newest queued delivery of the row's key (or the row itself); None when

@@ -97,6 +97,7 @@ class Worker:
         # (a retry would take as long): no input can keep a worker from the others' work.
         self.max_seconds = max_seconds
         self.wake = threading.Event()
+        self._settling: frozenset[str] = frozenset()  # bursts the last claim looked past
         self._rng = random.Random(seed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -149,9 +150,24 @@ class Worker:
                 self._stop.wait(self.poll_seconds * 4)
                 continue
             if not worked:
-                if self.wake.wait(self.poll_seconds):
+                # A burst that goes on (thousands of reviews of one pull request) is not
+                # claimed again before it may settle: each try costs queries and the write
+                # lock's turns, on the cores the acks need. Other keys' deliveries still wake
+                # the worker at once (`notify`).
+                keys, settles = self.queue.settling()
+                self._settling = keys
+                wait = self.poll_seconds
+                if keys:
+                    wait = min(wait, max(0.0, settles - time.time()))
+                if self.wake.wait(wait):
                     self._stop.wait(self.settle_seconds)
                 self.wake.clear()
+
+    def notify(self, key: str | None) -> None:
+        """This process stored a delivery for `key`: wake the worker, unless that key's burst
+        is one it waits out already."""
+        if key is None or key not in self._settling:
+            self.wake.set()
 
     def _run_chores(self) -> None:
         now = time.monotonic()

@@ -87,7 +87,7 @@ def receive() -> ResponseReturnValue:
                   exc.__class__.__name__, scrub(str(exc), bot.config.database_url))  # fmt: skip
         return jsonify(error="the delivery queue is unavailable; redeliver it later"), 503
     if stored:
-        bot.worker.wake.set()
+        bot.worker.notify(route.key)
         # jsonify's bytes for {queued: true, duplicate: false}, made once: the most frequent
         # answer needs no JSON encoder.
         return current_app.response_class(_QUEUED, 202, mimetype="application/json")
