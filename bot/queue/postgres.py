@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -28,6 +29,7 @@ from bot.queue.base import (
     burst_goes_on,
     settles_at,
 )
+from bot.queue.group import GroupCommit
 from bot.queue.identity import owner_is_gone, process_identity
 from bot.queue.redact import scrub
 
@@ -131,6 +133,7 @@ class PostgresQueue(DeliveryQueue):
         self.settle_seconds = settle_seconds
         self.max_settle_seconds = max_settle_seconds
         self._settling: Settling = NOT_SETTLING
+        self._puts: GroupCommit[tuple[Any, ...], bool] = GroupCommit(self._insert)
         self.pool_size = pool_size
         self.owner = process_identity()
         self._pool: ConnectionPool[Any] | None = None
@@ -171,23 +174,39 @@ class PostgresQueue(DeliveryQueue):
 
     def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
             payload: bytes) -> bool:  # fmt: skip
-        # One statement: a known id is taken again only when its processing failed (a
-        # redelivery); a stored one wakes the idle workers of every host. It holds its key's
-        # lock until it commits, as a claim does: a claim coalescing the key's burst never
-        # misses a delivery that took its number but has not committed yet.
-        rows, _ = self._run(
-            "WITH stored AS (INSERT INTO trackplan_deliveries"
-            " (id, event, key, coalesce_, payload, status, received)"
-            " SELECT %(id)s, %(event)s, %(key)s, %(coalesce)s, %(payload)s, %(queued)s,"
-            f" {NOW} FROM (SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))) AS held"
-            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = 0,"
-            " not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
-            " received = excluded.received WHERE trackplan_deliveries.status = %(failed)s"
-            f" RETURNING seq) SELECT pg_notify('{CHANNEL}', '') FROM stored",
-            {"id": delivery_id, "event": event, "key": key, "coalesce": coalesce,
-             "payload": payload, "queued": QUEUED, "failed": FAILED},
-        )  # fmt: skip
-        return len(rows) == 1
+        # Acks that arrive together are committed together (bot/queue/group.py): one round
+        # trip and one commit for the group. A known id is taken again only when its
+        # processing failed (a redelivery).
+        return self._puts.submit((delivery_id, event, key, coalesce, payload))
+
+    def _insert(self, rows: Sequence[tuple[Any, ...]]) -> list[bool]:
+        """Store the rows in one transaction: whether each was stored (a duplicate is not,
+        nor a second row of one id in the group). The transaction holds each key's lock
+        until it commits, as a claim does: a claim coalescing the key's burst never misses a
+        delivery that took its number but has not committed yet. A stored delivery wakes
+        the idle workers of every host."""
+        first: dict[str, int] = {}
+        for index, row in enumerate(rows):
+            first.setdefault(row[0], index)
+        # In id order: two groups holding one redelivered id each wait for one another
+        # in the same order, never in a circle.
+        unique = sorted((rows[index] for index in first.values()), key=lambda row: row[0])
+        values = ", ".join([f"(%s, %s, %s, %s, %s, '{QUEUED}', {NOW})"] * len(unique))
+        with self._connections().connection() as db, db.transaction():
+            for key in sorted({row[2] for row in unique if row[2] is not None}):
+                db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+            stored = {found[0] for found in db.execute(
+                "INSERT INTO trackplan_deliveries"
+                " (id, event, key, coalesce_, payload, status, received) VALUES "
+                + values + " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+                " attempts = 0, not_before = 0, error = NULL, payload = excluded.payload,"
+                " finished = 0, received = excluded.received"
+                f" WHERE trackplan_deliveries.status = '{FAILED}' RETURNING id",
+                [value for row in unique for value in row],
+            ).fetchall()}  # fmt: skip
+            if stored:
+                db.execute(f"SELECT pg_notify('{CHANNEL}', '')")
+        return [first[row[0]] == index and row[0] in stored for index, row in enumerate(rows)]
 
     def claim(self) -> Delivery | None:
         with self._connections().connection() as db:
