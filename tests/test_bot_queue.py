@@ -531,3 +531,23 @@ def test_a_worker_waits_out_a_burst_but_wakes_at_once_for_other_work(tmp_path: P
         assert done == ["push-1"]  # the burst waits to settle (30 s of quiet, or 60 s)
     finally:
         worker.stop(10)
+
+
+def test_postgres_tells_every_host_which_key_was_stored(postgres_url: str) -> None:
+    """A worker waiting out a burst ignores the burst's own notices; a delivery with no key
+    (or one too long to send) wakes every worker."""
+    from bot.queue.postgres import CHANNEL
+
+    queue = PostgresQueue(postgres_url)
+    try:
+        with psycopg.connect(postgres_url, autocommit=True) as listener:
+            listener.execute(f"LISTEN {CHANNEL}")
+            queue.put("review-1", "pull_request_review", "acme/plans#1", True, b"{}")
+            queue.put("review-1", "pull_request_review", "acme/plans#1", True, b"{}")  # again
+            queue.put("push-1", "push", None, False, b"{}")
+            queue.put("long", "pull_request_review", "x/" + "y" * 2000 + "#1", True, b"{}")
+            # each notice arrived with its commit, before put returned: a second is plenty
+            heard = [n.payload for n in listener.notifies(timeout=1, stop_after=10)]
+        assert heard == ["acme/plans#1", "", ""]  # the duplicate was not stored: no notice
+    finally:
+        queue.close()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,9 +94,9 @@ class DeliveryQueue(ABC):
         seconds after the one before, shared by every process of the backend; returns the
         seconds to wait until the slot starts."""
 
-    def subscribe(self, wake: threading.Event) -> None:
-        """Set `wake` whenever a delivery is stored by any process (where the backend can
-        tell); the worker polls as well, so a backend may do nothing here."""
+    def subscribe(self, stored: Callable[[str | None], None]) -> None:
+        """Call `stored(key)` whenever a delivery is stored by any process (where the
+        backend can tell); the worker polls as well, so a backend may do nothing here."""
         return None
 
     def unsubscribe(self) -> None:

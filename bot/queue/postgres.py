@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -91,6 +91,11 @@ _TAKE_BACK = (
     f" not_before = {NOW} + LEAST(600, 1 << LEAST(crashes + 1, 10))"
 )
 _COLUMNS = "seq, id, event, key, coalesce_, payload, attempts, received"
+
+
+def _notice(key: str | None) -> str:
+    """What NOTIFY carries for a stored delivery: its key, or "" (wake every worker)."""
+    return key if key is not None and len(key.encode()) <= 1000 else ""
 
 
 def migrate(url: str) -> int:
@@ -204,8 +209,12 @@ class PostgresQueue(DeliveryQueue):
                 f" WHERE trackplan_deliveries.status = '{FAILED}' RETURNING id",
                 [value for row in unique for value in row],
             ).fetchall()}  # fmt: skip
-            if stored:
-                db.execute(f"SELECT pg_notify('{CHANNEL}', '')")
+            # The idle workers of every host learn each stored key (one with no key, or too
+            # long to send, wakes them all): a burst they wait out does not wake them.
+            keys = sorted({_notice(row[2]) for row in unique if row[0] in stored})
+            if keys:
+                db.execute(f"SELECT pg_notify('{CHANNEL}', k) FROM unnest(%s::text[]) AS k",
+                           (keys,))  # fmt: skip
         return [first[row[0]] == index and row[0] in stored for index, row in enumerate(rows)]
 
     def claim(self) -> Delivery | None:
@@ -398,25 +407,25 @@ class PostgresQueue(DeliveryQueue):
         )
         return max(0.0, float(rows[0][0])) if rows else 0.0
 
-    def subscribe(self, wake: threading.Event) -> None:
+    def subscribe(self, stored: Callable[[str | None], None]) -> None:
         if self._listening.is_set():
             return
         self._listening.set()
-        threading.Thread(target=self._listen, args=(wake,), name="trackplan-listen",
+        threading.Thread(target=self._listen, args=(stored,), name="trackplan-listen",
                          daemon=True).start()  # fmt: skip
 
     def unsubscribe(self) -> None:
         self._listening.clear()
 
-    def _listen(self, wake: threading.Event) -> None:
-        """Wake the worker on every stored delivery; polling covers a lost connection."""
+    def _listen(self, stored: Callable[[str | None], None]) -> None:
+        """Tell the worker of every stored delivery; polling covers a lost connection."""
         while self._listening.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, **LINK) as db:
                     db.execute(f"LISTEN {CHANNEL}")
                     while self._listening.is_set():
-                        for _ in db.notifies(timeout=1.0, stop_after=1):
-                            wake.set()
+                        for notice in db.notifies(timeout=1.0, stop_after=1):
+                            stored(notice.payload or None)
             except psycopg.Error as exc:
                 log.warning("listening for new deliveries failed (%s); polling meanwhile",
                             scrub(str(exc), self.url))  # fmt: skip

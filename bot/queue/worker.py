@@ -117,7 +117,7 @@ class Worker:
             taken = self.queue.recover()
             if taken:
                 log.warning("took back %d deliveries from processes that stopped", taken)
-            self.queue.subscribe(self.wake)  # another host's ack wakes this worker at once
+            self.queue.subscribe(self.notify)  # another host's ack wakes this worker at once
             self._thread = threading.Thread(target=self._run, name="trackplan-worker", daemon=True)
             self._thread.start()
             _running.add(self)
