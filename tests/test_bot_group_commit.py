@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.queue.group import GroupCommit
+from bot.queue.group import GroupCommit, _Waiting
 
 
 class Store:
@@ -66,14 +66,40 @@ def test_writes_that_arrive_together_are_written_together() -> None:
     assert store.groups == [[1], list(range(2, 21))]
 
 
-def test_a_failed_group_fails_each_of_its_writes_and_the_next_group_goes_on() -> None:
+def test_a_failed_group_is_written_again_one_by_one_and_only_the_bad_write_fails() -> None:
+    """One delivery whose key's lock times out must not fail the acks it was grouped with."""
     store = Store(fail_on=7)
     commit: GroupCommit[int, int] = GroupCommit(store.write)
     answers = run_threads(commit, list(range(1, 11)), store)
-    assert answers[1] == 10
-    assert all(answers[i] == "disk full while writing 7" for i in range(2, 11)), answers
+    assert answers == {**{i: i * 10 for i in range(1, 11)}, 7: "disk full while writing 7"}
+    assert store.groups == [[1], list(range(2, 11)), *([i] for i in range(2, 11))]
     assert commit.submit(11) == 110  # later writes are not held up by the failure
-    assert store.groups[-1] == [11]
+
+
+def test_a_thread_that_stops_waiting_neither_blocks_nor_leaves_the_others_waiting() -> None:
+    """A waiting thread interrupted (KeyboardInterrupt in a dev server's main thread) is
+    skipped; had it been handed the lead, the next waiting thread leads instead."""
+    store = Store()
+    commit: GroupCommit[int, int] = GroupCommit(store.write)
+    first = threading.Thread(target=commit.submit, args=(1,))
+    first.start()
+    assert store.first_started.wait(60)  # 1 is being written: the others queue behind it
+    waiting = _Waiting(2)
+    commit._waiting.append(waiting)  # a thread queued behind the leader ...
+    late: dict[str, int] = {}
+    second = threading.Thread(target=lambda: late.setdefault("3", commit.submit(3)))
+    second.start()
+    deadline = time.monotonic() + 60
+    while commit.waiting() < 3:
+        assert time.monotonic() < deadline, "the thread did not queue"
+        threading.Event().wait(0.01)
+    commit._abandon(waiting)  # ... stops waiting (as submit does on an interrupt)
+    store.release.set()
+    first.join(60)
+    second.join(60)
+    assert late == {"3": 30} and not second.is_alive()
+    assert store.groups[0] == [1] and 2 not in [i for g in store.groups[1:] for i in g]
+    assert commit.waiting() == 0
 
 
 def test_a_lone_write_is_written_at_once() -> None:

@@ -551,3 +551,57 @@ def test_postgres_tells_every_host_which_key_was_stored(postgres_url: str) -> No
         assert heard == ["acme/plans#1", "", ""]  # the duplicate was not stored: no notice
     finally:
         queue.close()
+
+
+def test_deliveries_stored_together_keep_their_order_and_each_id_once(backend: Backend) -> None:
+    """What acks arriving together share (one transaction): the newest of a pull request's
+    deliveries is the one worked on whatever its id, an id seen twice is stored once, and a
+    failed delivery sent again is taken again."""
+    queue = backend.open()
+    queue.put("failed-1", "push", None, False, b'{"n": 0}')
+    taken = queue.claim()
+    assert taken is not None
+    queue.fail(taken.id, "boom")
+    stored = queue.put_many([
+        ("f3c1-older", "pull_request", "acme/plans#1", True, b'{"head": "old"}'),
+        ("f3c1-older", "pull_request", "acme/plans#1", True, b'{"head": "old"}'),
+        ("1a07-newer", "pull_request", "acme/plans#1", True, b'{"head": "new"}'),
+        ("failed-1", "push", None, False, b'{"n": 1}'),
+    ])  # fmt: skip
+    assert stored == [True, False, True, True]
+    claimed = [queue.claim(), queue.claim()]
+    assert sorted((d.id, d.payload) for d in claimed if d is not None) == [
+        ("1a07-newer", b'{"head": "new"}'), ("failed-1", b'{"n": 1}')]  # fmt: skip
+    assert queue.health().counts == {"processing": 2, "superseded": 1}
+
+
+def test_a_worker_whose_claims_fail_waits_before_trying_again(tmp_path: Path) -> None:
+    """A claim that fails (a read-only or full disk) after one that found a burst must not
+    leave the worker retrying at once, in a loop, with a traceback each time."""
+    from bot.queue.worker import Worker
+
+    class Breaking(CountedQueue):
+        broken = False
+
+        def _requeue_expired(self) -> None:
+            if self.broken:
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            super()._requeue_expired()
+
+    queue = Breaking(tmp_path / "q.sqlite3", settle_seconds=0.2, max_settle_seconds=0.4)
+    queue.put("review-0", "pull_request_review", "acme/plans#1", True, b"{}")
+    worker = Worker(queue, lambda d: "done", poll_seconds=60)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while queue.claims == 0:  # the first claim finds the burst going on
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        queue.broken = True  # the next claim, when the burst may settle, fails
+        while queue.claims < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.5)
+        assert queue.claims == 2  # then it waits a poll (60 s), not a busy loop
+    finally:
+        worker.stop(10)

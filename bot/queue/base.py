@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 QUEUED, PROCESSING, DONE, FAILED, SUPERSEDED = (
@@ -41,6 +41,12 @@ class DeliveryQueue(ABC):
     def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
             payload: bytes) -> bool:  # fmt: skip
         """Store a delivery; False when the id is known already (and did not fail)."""
+
+    @abstractmethod
+    def put_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        """Store deliveries (id, event, key, coalesce, payload) in one transaction, in this
+        order: whether each was stored (not a known id, nor one seen earlier in the list).
+        Acks that arrive together are stored so (bot/queue/group.py)."""
 
     @abstractmethod
     def claim(self) -> Delivery | None:
@@ -118,6 +124,7 @@ MAX_CRASHES = 8
 
 
 Settling = tuple[frozenset[str], float]
+NewDelivery = tuple[str, str, str | None, bool, bytes]  # id, event, key, coalesce, payload
 NOT_SETTLING: Settling = (frozenset(), 0.0)
 
 

@@ -11,13 +11,15 @@ Result = TypeVar("Result")
 
 
 class _Waiting(Generic[Item, Result]):
-    __slots__ = ("done", "error", "item", "result", "wake")
+    __slots__ = ("abandoned", "done", "error", "item", "leads", "result", "wake")
 
     def __init__(self, item: Item) -> None:
         self.item = item
         self.result: Result | None = None
         self.error: BaseException | None = None
-        self.done = False
+        self.done = False  # written (or failed): result or error is set
+        self.leads = False  # it writes the next group: set under the lock
+        self.abandoned = False  # its thread stopped waiting (an interrupt): skip it
         self.wake = threading.Event()
 
 
@@ -26,13 +28,14 @@ class GroupCommit(Generic[Item, Result]):
     other threads submitted meanwhile.
 
     The first thread to arrive leads: it calls `write` with every item waiting by then (its
-    own first), hands each thread its result and wakes the next one waiting to lead. Under
-    load a transaction carries dozens of acknowledged deliveries: each commit rewrites its
-    pages once (a lone insert wrote 24 KB of log for a 300-byte row), and one lock
+    own first), hands each thread its result and passes the lead to the next one waiting.
+    Under load a transaction carries dozens of acknowledged deliveries: each commit rewrites
+    its pages once (a lone SQLite insert wrote 24 KB of log for a 300-byte row), and one lock
     hand-over serves them all. A lone writer writes at once, as before.
 
-    `write(items)` returns one result per item, or raises: then every item of the group
-    fails with that error (one transaction: none of them was written).
+    `write(items)` returns one result per item, or raises. A group that fails is written
+    again item by item, so one bad item (a key whose lock times out) fails alone, each with
+    its own error.
     """
 
     def __init__(self, write: Callable[[Sequence[Item]], Sequence[Result]]) -> None:
@@ -49,38 +52,73 @@ class GroupCommit(Generic[Item, Result]):
         mine: _Waiting[Item, Result] = _Waiting(item)
         with self._lock:
             self._waiting.append(mine)
-            leads = len(self._waiting) == 1
-        if not leads:
-            mine.wake.wait()  # set when a leader has written it, or when it is to lead
+            mine.leads = leads = len(self._waiting) == 1
+        try:
+            if not leads:
+                mine.wake.wait()  # set when a leader has written it, or when it is to lead
+        except BaseException:
+            self._abandon(mine)
+            raise
         if not mine.done:
             self._lead()
         if mine.error is not None:
             raise mine.error
         return mine.result  # type: ignore[return-value]  # set with done, by a leader
 
+    def _abandon(self, mine: _Waiting[Item, Result]) -> None:
+        """Its thread stops waiting: a leader skips it; if it was to lead, the next one does."""
+        with self._lock:
+            if mine.done:
+                return
+            mine.abandoned = True
+            if not mine.leads:
+                return
+            self._waiting.remove(mine)  # at the front, and no other leader runs
+            following = self._next_leader()
+        if following is not None:
+            following.wake.set()
+
+    def _next_leader(self) -> _Waiting[Item, Result] | None:
+        """Under the lock, with no leader running: the first waiting thread still there."""
+        while self._waiting and self._waiting[0].abandoned:
+            self._waiting.pop(0)
+        if not self._waiting:
+            return None
+        self._waiting[0].leads = True
+        return self._waiting[0]
+
     def _lead(self) -> None:
         """Write every item waiting now (this thread's is the first), then pass the lead."""
         with self._lock:
             group = list(self._waiting)
         try:
-            results = self._write([each.item for each in group])
-            if len(results) != len(group):
-                raise RuntimeError(f"wrote {len(group)} items, got {len(results)} results")
-            for each, result in zip(group, results, strict=True):
-                each.result = result
-        except Exception as exc:  # every item of the transaction failed with it
-            for each in group:
-                each.error = exc
+            self._write_group(group)
         except BaseException:  # this thread is stopping: the others must not wait forever
             for each in group:
-                each.error = RuntimeError("the write was interrupted")
+                if not each.done and each.error is None:
+                    each.error = RuntimeError("the write was interrupted")
             raise
         finally:
             with self._lock:
-                del self._waiting[: len(group)]  # only leaders remove, one at a time
-                following = self._waiting[0] if self._waiting else None
+                del self._waiting[: len(group)]  # only the leader removes, from the front
+                following = self._next_leader()
             for each in group:
                 each.done = True
                 each.wake.set()
             if following is not None:
                 following.wake.set()  # not done: it leads the next group
+
+    def _write_group(self, group: list[_Waiting[Item, Result]]) -> None:
+        try:
+            results = self._write([each.item for each in group])
+            if len(results) != len(group):
+                raise RuntimeError(f"wrote {len(group)} items, got {len(results)} results")
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].error = exc
+                return
+            for each in group:  # one at a time: only what fails alone fails
+                self._write_group([each])
+            return
+        for each, result in zip(group, results, strict=True):
+            each.result = result

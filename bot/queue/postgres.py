@@ -25,6 +25,7 @@ from bot.queue.base import (
     Delivery,
     DeliveryQueue,
     Health,
+    NewDelivery,
     Settling,
     burst_goes_on,
     settles_at,
@@ -93,6 +94,11 @@ _TAKE_BACK = (
 _COLUMNS = "seq, id, event, key, coalesce_, payload, attempts, received"
 
 
+def _insert_order(row: tuple[Any, ...]) -> tuple[bool, str]:
+    """Keyed rows first, as they came (a stable sort); rows without a key by id."""
+    return (row[2] is None, row[0] if row[2] is None else "")
+
+
 def _notice(key: str | None) -> str:
     """What NOTIFY carries for a stored delivery: its key, or "" (wake every worker)."""
     return key if key is not None and len(key.encode()) <= 1000 else ""
@@ -138,7 +144,7 @@ class PostgresQueue(DeliveryQueue):
         self.settle_seconds = settle_seconds
         self.max_settle_seconds = max_settle_seconds
         self._settling: Settling = NOT_SETTLING
-        self._puts: GroupCommit[tuple[Any, ...], bool] = GroupCommit(self._insert)
+        self._puts: GroupCommit[NewDelivery, bool] = GroupCommit(self.put_many)
         self.pool_size = pool_size
         self.owner = process_identity()
         self._pool: ConnectionPool[Any] | None = None
@@ -184,22 +190,25 @@ class PostgresQueue(DeliveryQueue):
         # processing failed (a redelivery).
         return self._puts.submit((delivery_id, event, key, coalesce, payload))
 
-    def _insert(self, rows: Sequence[tuple[Any, ...]]) -> list[bool]:
-        """Store the rows in one transaction: whether each was stored (a duplicate is not,
-        nor a second row of one id in the group). The transaction holds each key's lock
-        until it commits, as a claim does: a claim coalescing the key's burst never misses a
-        delivery that took its number but has not committed yet. A stored delivery wakes
-        the idle workers of every host."""
+    def put_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        # The transaction holds each key's lock until it commits, as a claim does: a claim
+        # coalescing the key's burst never misses a delivery that took its number but has
+        # not committed yet. A stored delivery wakes the idle workers of every host.
         first: dict[str, int] = {}
-        for index, row in enumerate(rows):
-            first.setdefault(row[0], index)
-        # In id order: two groups holding one redelivered id each wait for one another
-        # in the same order, never in a circle.
-        unique = sorted((rows[index] for index in first.values()), key=lambda row: row[0])
+        for index, delivery in enumerate(deliveries):
+            first.setdefault(delivery[0], index)
+        # In arrival order (a key's newest delivery must get its highest number: claims keep
+        # that one), except deliveries without a key, in id order: two groups that both
+        # hold such a redelivered id wait for each other in one order, never in a circle
+        # (a keyed one is serialised by its key's lock first).
+        unique = sorted((deliveries[index] for index in first.values()), key=_insert_order)
         values = ", ".join([f"(%s, %s, %s, %s, %s, '{QUEUED}', {NOW})"] * len(unique))
         with self._connections().connection() as db, db.transaction():
-            for key in sorted({row[2] for row in unique if row[2] is not None}):
-                db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+            keys = sorted({row[2] for row in unique if row[2] is not None})
+            if keys:  # in the order of the locks' ids, whatever the keys: no circle either
+                db.execute("SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT"
+                           " hashtextextended(k, 0) AS lock FROM unnest(%s::text[]) AS k"
+                           " ORDER BY lock) AS ordered", (keys,))  # fmt: skip
             stored = {found[0] for found in db.execute(
                 "INSERT INTO trackplan_deliveries"
                 " (id, event, key, coalesce_, payload, status, received) VALUES "
@@ -211,13 +220,14 @@ class PostgresQueue(DeliveryQueue):
             ).fetchall()}  # fmt: skip
             # The idle workers of every host learn each stored key (one with no key, or too
             # long to send, wakes them all): a burst they wait out does not wake them.
-            keys = sorted({_notice(row[2]) for row in unique if row[0] in stored})
-            if keys:
+            notices = sorted({_notice(row[2]) for row in unique if row[0] in stored})
+            if notices:
                 db.execute(f"SELECT pg_notify('{CHANNEL}', k) FROM unnest(%s::text[]) AS k",
-                           (keys,))  # fmt: skip
-        return [first[row[0]] == index and row[0] in stored for index, row in enumerate(rows)]
+                           (notices,))  # fmt: skip
+        return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
 
     def claim(self) -> Delivery | None:
+        self._settling = NOT_SETTLING  # what this claim finds, even if it fails
         with self._connections().connection() as db:
             db.execute(
                 (_TAKE_BACK + f" WHERE status = %s AND lease_until < {NOW}").encode(),

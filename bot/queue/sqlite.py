@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -23,6 +24,7 @@ from bot.queue.base import (
     Delivery,
     DeliveryQueue,
     Health,
+    NewDelivery,
     Settling,
     burst_goes_on,
     settles_at,
@@ -164,12 +166,12 @@ def _migrate(path: Path) -> int:
 class _WriteLock:
     """Every writer of the queue on this host, thread or process, takes its turn here.
 
-    SQLite's own busy handler sleeps in steps of milliseconds (1, 2, 5, 10 ...) while the
-    write it waits for takes microseconds, and an ack waiting in it holds back the other
-    acks of its process: at 64 connections that was the bot's p99. The kernel wakes a
-    process waiting on flock the moment the holder lets go, and threads of one process
-    queue on a thread lock first (flock would not tell them apart). Without flock (Windows,
-    a lock file that cannot be opened) SQLite's busy handler does the waiting, as before.
+    SQLite's own busy handler sleeps in growing steps (1, 2, 5, 10 ... ms) while the write
+    it waits for takes microseconds, and an ack waiting in it holds back the other acks of
+    its process. Here threads of one process queue on a thread lock (flock would not tell
+    them apart) and processes on a flock, tried again every 50 us to 1 ms, for as long as
+    SQLite would have waited (then "database is locked", as SQLite says). Without flock
+    (Windows, a lock file that cannot be opened) SQLite's busy handler waits instead.
     """
 
     def __init__(self, path: Path) -> None:
@@ -179,13 +181,17 @@ class _WriteLock:
         self._pid = 0  # the process that opened _fd: a forked child opens its own
 
     def _file(self) -> int | None:
-        if self._pid != os.getpid():
-            self._pid, self._fd = os.getpid(), None
-            try:
-                flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        if self._pid != os.getpid() and self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # the parent's: its lock must not outlive the parent
+            self._fd = None
+        if self._fd is None:
+            try:  # read-only is enough for flock: a lock file of another user still works
+                flags = os.O_RDONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
                 self._fd = os.open(self._path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+                self._pid = os.getpid()
             except OSError:
-                pass  # another user's lock file, a read-only folder: SQLite waits instead
+                return None  # tried again at the next write; SQLite waits meanwhile
         return self._fd
 
     def __enter__(self) -> None:
@@ -193,12 +199,27 @@ class _WriteLock:
         try:
             fd = self._file()
             if fd is not None and fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._flock(fd)
         except OSError:
             pass  # a filesystem without flock: SQLite's busy handler waits instead
         except BaseException:
             self._threads.release()
             raise
+
+    @staticmethod
+    def _flock(fd: int) -> None:
+        assert fcntl is not None
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.00005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:  # a frozen process holds it: give up
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -230,7 +251,7 @@ class SqliteQueue(DeliveryQueue):
         self._local = threading.local()
         # Writers take turns in a lock of our own, not in SQLite's (see _WriteLock).
         self._write = _WriteLock(path.with_name(path.name + ".write-lock"))
-        self._puts: GroupCommit[tuple[Any, ...], bool] = GroupCommit(self._insert)
+        self._puts: GroupCommit[NewDelivery, bool] = GroupCommit(self.put_many)
         self._settling: Settling = NOT_SETTLING
         if not path.exists() or self._version() < SCHEMA_VERSION:
             migrate(path)  # a plain `create_app()` without gunicorn's on_starting hook
@@ -249,17 +270,18 @@ class SqliteQueue(DeliveryQueue):
             payload: bytes) -> bool:  # fmt: skip
         # Acks that arrive together are committed together (bot/queue/group.py). A known id
         # is taken again only when its processing failed (a redelivery).
-        row = (delivery_id, event, key, int(coalesce), payload, QUEUED, time.time())
-        return self._puts.submit(row)
+        return self._puts.submit((delivery_id, event, key, coalesce, payload))
 
-    def _insert(self, rows: Sequence[tuple[Any, ...]]) -> list[bool]:
-        """Store the rows in one transaction: whether each was stored (a duplicate is not,
-        nor a second row of one id in the group). One statement per 100 rows: a statement
-        per row gave the GIL away and back twice per ack."""
+    def put_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        # One statement per 100 rows: a statement per row gave the GIL away and back twice
+        # per ack.
         first: dict[str, int] = {}
-        for index, row in enumerate(rows):
-            first.setdefault(row[0], index)
-        unique = [rows[index] for index in first.values()]
+        for index, delivery in enumerate(deliveries):
+            first.setdefault(delivery[0], index)
+        now = time.time()
+        unique = [(delivery_id, event, key, int(coalesce), payload, QUEUED, now)
+                  for delivery_id, event, key, coalesce, payload in
+                  (deliveries[index] for index in first.values())]  # fmt: skip
         stored: set[str] = set()
         with self._write:
             db = self._db()
@@ -278,11 +300,12 @@ class SqliteQueue(DeliveryQueue):
                 if many:
                     db.execute("ROLLBACK")
                 raise
-        return [first[row[0]] == index and row[0] in stored for index, row in enumerate(rows)]
+        return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
 
     def claim(self) -> Delivery | None:
         # The search reads a WAL snapshot without the write lock, so acks (inserts) never
         # wait for it; only the short update that takes the delivery is a write.
+        self._settling = NOT_SETTLING  # what this claim finds, even if it fails
         self._requeue_expired()
         skip: dict[str, float] = {}  # bursts that go on: when each may settle
         try:

@@ -145,6 +145,8 @@ class Worker:
             self._run_chores()
             try:
                 worked = self.run_once()
+                if worked:
+                    self._settling = frozenset()  # found again by the next claim
             except Exception:  # a locked or full database: never let the thread die
                 log.exception("the queue worker failed; it goes on in a moment")
                 self._stop.wait(self.poll_seconds * 4)
@@ -157,8 +159,8 @@ class Worker:
                 keys, settles = self.queue.settling()
                 self._settling = keys
                 wait = self.poll_seconds
-                if keys:
-                    wait = min(wait, max(0.0, settles - time.time()))
+                if keys:  # not sooner than a wake-up's own settling pause
+                    wait = min(wait, max(self.settle_seconds, settles - time.time()))
                 if self.wake.wait(wait):
                     self._stop.wait(self.settle_seconds)
                 self.wake.clear()

@@ -99,6 +99,8 @@ class ParseCache:
         # Largest first, so no worker is left with the biggest file at the end.
         order = sorted(wanted, key=lambda k: -len(wanted[k][1]))
         context = multiprocessing.get_context("fork")
+        from registry.load import yamlparser  # noqa: F401 - loaded once, before the workers fork
+
         workers = min(self.workers, len(order))
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             jobs = [(wanted[k][0], wanted[k][1], self.limits) for k in order]
