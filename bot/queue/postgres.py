@@ -99,11 +99,6 @@ def _insert_order(row: tuple[Any, ...]) -> tuple[bool, str]:
     return (row[2] is None, row[0] if row[2] is None else "")
 
 
-def _notice(key: str | None) -> str:
-    """What NOTIFY carries for a stored delivery: its key, or "" (wake every worker)."""
-    return key if key is not None and len(key.encode()) <= 1000 else ""
-
-
 def migrate(url: str) -> int:
     """Create or upgrade the queue's tables; returns the schema version they had."""
     with psycopg.connect(url, autocommit=True, **LINK) as db, db.transaction():
@@ -202,28 +197,30 @@ class PostgresQueue(DeliveryQueue):
         # hold such a redelivered id wait for each other in one order, never in a circle
         # (a keyed one is serialised by its key's lock first).
         unique = sorted((deliveries[index] for index in first.values()), key=_insert_order)
-        values = ", ".join([f"(%s, %s, %s, %s, %s, '{QUEUED}', {NOW})"] * len(unique))
-        with self._connections().connection() as db, db.transaction():
-            keys = sorted({row[2] for row in unique if row[2] is not None})
-            if keys:  # in the order of the locks' ids, whatever the keys: no circle either
-                db.execute("SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT"
-                           " hashtextextended(k, 0) AS lock FROM unnest(%s::text[]) AS k"
-                           " ORDER BY lock) AS ordered", (keys,))  # fmt: skip
-            stored = {found[0] for found in db.execute(
-                "INSERT INTO trackplan_deliveries"
-                " (id, event, key, coalesce_, payload, status, received) VALUES "
-                + values + " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
-                " attempts = 0, not_before = 0, error = NULL, payload = excluded.payload,"
-                " finished = 0, received = excluded.received"
-                f" WHERE trackplan_deliveries.status = '{FAILED}' RETURNING id",
-                [value for row in unique for value in row],
-            ).fetchall()}  # fmt: skip
+        keys = sorted({row[2] for row in unique if row[2] is not None})
+        values = ", ".join(["(%s, %s, %s, %s::boolean, %s::bytea, %s::int)"] * len(unique))
+        # One statement, one round trip: the keys' locks (in lock-id order, whatever the
+        # keys: two groups never wait in a circle), then the rows, then a notice per key.
+        rows, _ = self._run(
+            "WITH locks AS (SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT"
+            "  hashtextextended(k, 0) AS lock FROM unnest(%s::text[]) AS k ORDER BY lock)"
+            "  AS ordered),"
+            " stored AS (INSERT INTO trackplan_deliveries"
+            "  (id, event, key, coalesce_, payload, status, received)"
+            f" SELECT id, event, key, coalesce_, payload, '{QUEUED}', {NOW}"
+            f"  FROM (VALUES {values}) AS given (id, event, key, coalesce_, payload, n)"
+            "  CROSS JOIN (SELECT count(*) FROM locks) AS held ORDER BY n"
+            "  ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = 0,"
+            "  not_before = 0, error = NULL, payload = excluded.payload, finished = 0,"
+            "  received = excluded.received"
+            f"  WHERE trackplan_deliveries.status = '{FAILED}' RETURNING id, key)"
             # The idle workers of every host learn each stored key (one with no key, or too
             # long to send, wakes them all): a burst they wait out does not wake them.
-            notices = sorted({_notice(row[2]) for row in unique if row[0] in stored})
-            if notices:
-                db.execute(f"SELECT pg_notify('{CHANNEL}', k) FROM unnest(%s::text[]) AS k",
-                           (notices,))  # fmt: skip
+            f" SELECT id, pg_notify('{CHANNEL}', CASE WHEN key IS NULL OR"
+            "  octet_length(key) > 1000 THEN '' ELSE key END) FROM stored",
+            [keys, *(value for n, row in enumerate(unique) for value in (*row, n))],
+        )  # fmt: skip
+        stored = {row[0] for row in rows}
         return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
 
     def claim(self) -> Delivery | None:
