@@ -605,3 +605,30 @@ def test_a_worker_whose_claims_fail_waits_before_trying_again(tmp_path: Path) ->
         assert queue.claims == 2  # then it waits a poll (60 s), not a busy loop
     finally:
         worker.stop(10)
+
+
+def test_the_newest_delivery_of_a_pull_request_stands_for_one_waiting_to_be_retried(
+    backend: Backend,
+) -> None:
+    """An older review that failed and waits for its retry is superseded when a newer one of
+    the same pull request is taken: it must not run after the newer one."""
+    queue = backend.open()
+    queue.put("older", "pull_request", "acme/plans#1", True, b"{}")
+    older = queue.claim()
+    assert older is not None and older.id == "older"
+    queue.retry("older", 60, "GitHub answered 502")
+    queue.put("newer", "pull_request", "acme/plans#1", True, b"{}")
+    newer = queue.claim()
+    assert newer is not None and newer.id == "newer"
+    queue.finish("newer")
+    assert queue.health().counts == {"done": 1, "superseded": 1}
+
+
+def test_a_long_burst_is_superseded_whole_and_its_newest_taken(backend: Backend) -> None:
+    """SQLite marks a burst's thousands of older deliveries in steps before the take."""
+    queue = backend.open()
+    queue.put_many([(f"review-{n:04}", "pull_request_review", "acme/plans#1", True, b"{}")
+                    for n in range(1234)])  # fmt: skip
+    taken = queue.claim()
+    assert taken is not None and taken.id == "review-1233"
+    assert queue.health().counts == {"processing": 1, "superseded": 1233}

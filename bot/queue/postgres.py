@@ -298,7 +298,7 @@ class PostgresQueue(DeliveryQueue):
                         " AND coalesce_ ORDER BY seq DESC LIMIT 1",
                         (key, QUEUED),
                     ).fetchone()
-                    if latest is not None and latest[0] != seq:
+                    if latest is not None:  # every older one, ready or waiting for a retry
                         db.execute(
                             f"UPDATE trackplan_deliveries SET status = %s, finished = {NOW}"
                             " WHERE key = %s AND status = %s AND coalesce_ AND seq < %s".encode(),

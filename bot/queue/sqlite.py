@@ -375,11 +375,13 @@ class SqliteQueue(DeliveryQueue):
         return row, settles_at(self.settle_seconds, self.max_settle_seconds, received, newest[0])
 
     def _take(self, row: tuple[Any, ...]) -> Delivery | None:
-        """Lease the newest queued delivery of the row's key (or the row itself); None when
-        another process took it first."""
+        """Lease the newest queued delivery of the row's key (or the row itself), the older
+        ones superseded; None when another process took it first."""
         seq, delivery_id, event, key, coalesce, payload, attempts, received = row
-        now = time.time()
+        if key is not None and coalesce:
+            self._supersede_most(key)
         with self._write:
+            now = time.time()  # after the wait for the lock: the lease is whole
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -398,9 +400,14 @@ class SqliteQueue(DeliveryQueue):
                         " LIMIT 1",
                         (key, QUEUED),
                     ).fetchone()
-                    if latest is not None and latest[0] != seq:
-                        # The newest delivery stands for the older ones: it is as old as
-                        # the oldest of them, so retries give up no later than theirs would.
+                    if latest is not None:
+                        # Every older one, ready or waiting to be retried: the newest stands
+                        # for them, as old as the oldest (retries give up no later).
+                        db.execute(
+                            "UPDATE deliveries SET status = ?, finished = ? WHERE key = ?"
+                            " AND status = ? AND coalesce_ = 1 AND seq < ?",
+                            (SUPERSEDED, now, key, QUEUED, latest[0]),
+                        )
                         received = min(received, latest[5])
                         seq, delivery_id, event, payload, attempts = latest[:5]
                 taken = db.execute(
@@ -414,28 +421,33 @@ class SqliteQueue(DeliveryQueue):
                 raise
         if not taken:
             return None
-        if key is not None and coalesce:
-            self._supersede(key, seq)
         return Delivery(delivery_id, event, key, bool(coalesce), payload, attempts + 1, received)
 
-    def _supersede(self, key: str, below: int) -> None:
-        """Mark the key's older queued deliveries superseded, 500 at a time: a burst of
-        thousands in one write held every ack of the host back for tens of milliseconds.
-        Until the last is marked, the delivery in hand keeps other claims off the key."""
-        while True:
+    def _supersede_most(self, key: str) -> None:
+        """Before the take, and holding nothing: mark a long burst's older deliveries
+        superseded 500 at a time (thousands in the take's one write held every ack of the
+        host back for tens of milliseconds). The take supersedes the rest, whatever arrived
+        meanwhile; a failure here leaves nothing in hand."""
+        db = self._db()
+        newest = db.execute(
+            "SELECT MAX(seq) FROM deliveries WHERE key = ? AND status = ? AND coalesce_ = 1",
+            (key, QUEUED),
+        ).fetchone()[0]
+        while newest is not None:
+            older = db.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE key = ? AND status = ?"
+                " AND coalesce_ = 1 AND seq < ? LIMIT 501)",
+                (key, QUEUED, newest),
+            ).fetchone()[0]
+            if older <= 500:
+                return  # few enough for the take's own write
             with self._write:
-                marked = (
-                    self._db()
-                    .execute(
-                        "UPDATE deliveries SET status = ?, finished = ? WHERE seq IN (SELECT seq"
-                        " FROM deliveries WHERE key = ? AND status = ? AND coalesce_ = 1"
-                        " AND seq < ? LIMIT 500)",
-                        (SUPERSEDED, time.time(), key, QUEUED, below),
-                    )
-                    .rowcount
+                self._db().execute(
+                    "UPDATE deliveries SET status = ?, finished = ? WHERE seq IN (SELECT seq"
+                    " FROM deliveries WHERE key = ? AND status = ? AND coalesce_ = 1"
+                    " AND seq < ? LIMIT 500)",
+                    (SUPERSEDED, time.time(), key, QUEUED, newest),
                 )
-            if marked < 500:
-                return
 
     def renew(self, delivery_id: str) -> bool:
         with self._write:
