@@ -7,8 +7,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -108,27 +107,15 @@ def migrate(path: Path) -> int:
         db.close()
     if current >= SCHEMA_VERSION:
         return current  # up to date: no lock taken (nor a lock file needed)
-    with _one_at_a_time(path):
-        return _migrate(path)
-
-
-@contextmanager
-def _one_at_a_time(path: Path) -> Iterator[None]:
-    """Hold the queue's migration lock (a file beside it): workers booting together (gunicorn
-    started without its config, `trackplan bot worker` beside it) would otherwise switch the
-    file to WAL at once, and one of them fails with 'database is locked'."""
+    # Workers booting together (gunicorn started without its config, `trackplan bot worker`
+    # beside it) would otherwise switch the file to WAL at once, and one of them fails with
+    # 'database is locked': they take the writers' turns.
+    lock = _write_lock(path)
     try:
-        import fcntl
-    except ImportError:  # no flock (Windows): the documented config migrates once, first
-        yield
-        return
-    with ExitStack() as held:
-        try:
-            handle = held.enter_context(open(path.with_name(path.name + ".lock"), "a+b"))
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-        except OSError:  # another user's lock file, no flock on this filesystem: as before
-            pass
-        yield
+        with lock:
+            return _migrate(path)
+    finally:
+        lock.close()
 
 
 def _migrate(path: Path) -> int:
@@ -221,6 +208,12 @@ class _WriteLock:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.001)
 
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = None
+
     def __exit__(self, *exc: object) -> None:
         try:
             if self._fd is not None and fcntl is not None and self._pid == os.getpid():
@@ -229,6 +222,10 @@ class _WriteLock:
             pass
         finally:
             self._threads.release()
+
+
+def _write_lock(path: Path) -> _WriteLock:
+    return _WriteLock(path.with_name(path.name + ".lock"))
 
 
 class SqliteQueue(DeliveryQueue):
@@ -250,7 +247,7 @@ class SqliteQueue(DeliveryQueue):
         self.owner = process_identity()
         self._local = threading.local()
         # Writers take turns in a lock of our own, not in SQLite's (see _WriteLock).
-        self._write = _WriteLock(path.with_name(path.name + ".write-lock"))
+        self._write = _write_lock(path)
         self._puts: GroupCommit[NewDelivery, bool] = GroupCommit(self.put_many)
         self._settling: Settling = NOT_SETTLING
         if not path.exists() or self._version() < SCHEMA_VERSION:
@@ -265,6 +262,9 @@ class SqliteQueue(DeliveryQueue):
             db = connect(self.path)  # never share a connection across a fork
             self._local.db, self._local.pid = db, os.getpid()
         return db
+
+    def close(self) -> None:
+        self._write.close()  # the lock file; a later write opens it again
 
     def put(self, delivery_id: str, event: str, key: str | None, coalesce: bool,
             payload: bytes) -> bool:  # fmt: skip
