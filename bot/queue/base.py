@@ -128,6 +128,17 @@ NewDelivery = tuple[str, str, str | None, bool, bytes]  # id, event, key, coales
 NOT_SETTLING: Settling = (frozenset(), 0.0)
 
 
+def stored_once(deliveries: Sequence[NewDelivery],
+                store: Callable[[list[NewDelivery]], set[str]]) -> list[bool]:  # fmt: skip
+    """`put_many`'s answers: `store` writes the first delivery of each id, in order, and
+    returns the ids it stored (a known id that did not fail is not)."""
+    first: dict[str, int] = {}
+    for index, delivery in enumerate(deliveries):
+        first.setdefault(delivery[0], index)
+    stored = store([deliveries[index] for index in first.values()])
+    return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
+
+
 def settles_at(settle: float, max_settle: float, received: float, newest: float) -> float:
     """When a burst that began at `received` and last grew at `newest` is worked on, unless
     it grows again: quiet for `settle` seconds, or `max_settle` after it began."""

@@ -29,6 +29,7 @@ from bot.queue.base import (
     Settling,
     burst_goes_on,
     settles_at,
+    stored_once,
 )
 from bot.queue.group import GroupCommit
 from bot.queue.identity import owner_is_gone, process_identity
@@ -186,17 +187,17 @@ class PostgresQueue(DeliveryQueue):
         return self._puts.submit((delivery_id, event, key, coalesce, payload))
 
     def put_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        return stored_once(deliveries, self._store)
+
+    def _store(self, deliveries: list[NewDelivery]) -> set[str]:
         # The transaction holds each key's lock until it commits, as a claim does: a claim
         # coalescing the key's burst never misses a delivery that took its number but has
         # not committed yet. A stored delivery wakes the idle workers of every host.
-        first: dict[str, int] = {}
-        for index, delivery in enumerate(deliveries):
-            first.setdefault(delivery[0], index)
         # In arrival order (a key's newest delivery must get its highest number: claims keep
         # that one), except deliveries without a key, in id order: two groups that both
         # hold such a redelivered id wait for each other in one order, never in a circle
         # (a keyed one is serialised by its key's lock first).
-        unique = sorted((deliveries[index] for index in first.values()), key=_insert_order)
+        unique = sorted(deliveries, key=_insert_order)
         keys = sorted({row[2] for row in unique if row[2] is not None})
         values = ", ".join(["(%s, %s, %s, %s::boolean, %s::bytea, %s::int)"] * len(unique))
         # One statement, one round trip: the keys' locks (in lock-id order, whatever the
@@ -220,8 +221,7 @@ class PostgresQueue(DeliveryQueue):
             "  octet_length(key) > 1000 THEN '' ELSE key END) FROM stored",
             [keys, *(value for n, row in enumerate(unique) for value in (*row, n))],
         )  # fmt: skip
-        stored = {row[0] for row in rows}
-        return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
+        return {row[0] for row in rows}
 
     def claim(self) -> Delivery | None:
         self._settling = NOT_SETTLING  # what this claim finds, even if it fails

@@ -27,6 +27,7 @@ from bot.queue.base import (
     Settling,
     burst_goes_on,
     settles_at,
+    stored_once,
 )
 from bot.queue.group import GroupCommit
 from bot.queue.identity import owner_is_gone, process_identity
@@ -273,24 +274,23 @@ class SqliteQueue(DeliveryQueue):
         return self._puts.submit((delivery_id, event, key, coalesce, payload))
 
     def put_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        return stored_once(deliveries, self._store)
+
+    def _store(self, deliveries: list[NewDelivery]) -> set[str]:
         # One statement per 100 rows: a statement per row gave the GIL away and back twice
         # per ack.
-        first: dict[str, int] = {}
-        for index, delivery in enumerate(deliveries):
-            first.setdefault(delivery[0], index)
         now = time.time()
-        unique = [(delivery_id, event, key, int(coalesce), payload, QUEUED, now)
-                  for delivery_id, event, key, coalesce, payload in
-                  (deliveries[index] for index in first.values())]  # fmt: skip
+        rows = [(delivery_id, event, key, int(coalesce), payload, QUEUED, now)
+                for delivery_id, event, key, coalesce, payload in deliveries]  # fmt: skip
         stored: set[str] = set()
         with self._write:
             db = self._db()
-            many = len(unique) > _PUT_ROWS
+            many = len(rows) > _PUT_ROWS
             if many:
                 db.execute("BEGIN IMMEDIATE")
             try:
-                for start in range(0, len(unique), _PUT_ROWS):
-                    chunk = unique[start : start + _PUT_ROWS]
+                for start in range(0, len(rows), _PUT_ROWS):
+                    chunk = rows[start : start + _PUT_ROWS]
                     sql = _PUT.format(rows=",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)))
                     params = [value for row in chunk for value in row] + [FAILED]
                     stored.update(found[0] for found in db.execute(sql, params).fetchall())
@@ -300,7 +300,7 @@ class SqliteQueue(DeliveryQueue):
                 if many:
                     db.execute("ROLLBACK")
                 raise
-        return [first[d[0]] == index and d[0] in stored for index, d in enumerate(deliveries)]
+        return stored
 
     def claim(self) -> Delivery | None:
         # The search reads a WAL snapshot without the write lock, so acks (inserts) never
