@@ -40,7 +40,7 @@ def _fast_check(name: str) -> Any:
     ($defs is reached by JSON pointer), so it compiles them as draft 7.
     """
     schema = {**schemas.load(name), "$schema": "http://json-schema.org/draft-07/schema#"}
-    return fastjsonschema.compile(schema)
+    return fastjsonschema.compile(schema, detailed_exceptions=False)
 
 
 def is_valid(data: Any, schema_name: str) -> bool:
