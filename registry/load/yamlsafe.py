@@ -339,28 +339,26 @@ class _Frame:
         "anchor",
         "container",
         "key",
+        "key_at",
         "key_is_merge",
-        "key_pos",
         "merges",
         "nested",
         "packed",
-        "path",
-        "pos",
         "size",
+        "start",
     )
 
-    def __init__(self, container: Any, path: Path, pos: tuple[int, int], anchor: str | None):
+    def __init__(self, container: Any, start: Any, anchor: str | None):
         self.container = container
-        self.path = path
-        self.pos = pos
+        self.start = start  # its start event: the position is read from it when needed
         self.anchor = anchor
         self.packed: list[int] = []  # where each key or item stands, in the data's order
         self.nested: list[Any] | None = None  # their own nodes, once one has children
         self.size = 1
         self.key: str | None = None
-        self.key_pos = (0, 0)
+        self.key_at = 0  # where the key stands, packed
         self.key_is_merge = False
-        self.merges: list[dict[str, Any]] = []
+        self.merges: list[dict[str, Any]] | None = None
 
 
 class _Builder:
@@ -395,16 +393,21 @@ class _Builder:
             event = parser.get_event()
             cls = type(event)
             if cls is scalar:
-                mark = event.start_mark
-                pos = (mark.line + 1, mark.column + 1)
                 text = event.value
-                plain = event.ctag is None and not event.style
+                ctag = event.ctag
+                plain = ctag is None and not event.style
                 if plain and len(text) <= MAX_NUMBER_CHARS:
-                    value = _resolve_plain(text)
-                elif event.ctag is None:
-                    value = text if not plain else self._scalar(event, pos)
+                    # _resolve_plain, its common outcomes inline: a word, or plain text
+                    if text in _PLAIN_WORDS:
+                        value = _PLAIN_WORDS[text]
+                    elif text[0] in _NUMERIC_START:
+                        value = _resolve_plain(text)
+                    else:
+                        value = text
+                elif ctag is None and not plain:
+                    value = text
                 else:
-                    value = self._scalar(event, pos)
+                    value = self._scalar(event, _position(event))
                 if type(value) is str and len(value) <= _SHARED_TEXT:
                     value = intern(value)
                 if event.anchor is not None:
@@ -420,44 +423,65 @@ class _Builder:
                             if type(value) is str:
                                 parent.size += 1  # a key is a node: the alias limit counts it
                                 parent.key = value
-                                parent.key_pos = pos
+                                mark = event.start_mark
+                                column = mark.column + 1
+                                parent.key_at = (mark.line + 1) << COLUMN_BITS | (
+                                    column if column < _COLUMN else _COLUMN
+                                )
                                 parent.key_is_merge = plain and value == "<<"
                                 continue
                         elif not parent.key_is_merge and key not in container:
                             parent.key = None
                             parent.size += 1
                             container[key] = value
-                            line, column = parent.key_pos
-                            parent.packed.append(line << COLUMN_BITS | min(column, _COLUMN))
+                            parent.packed.append(parent.key_at)
                             if parent.nested is not None:
                                 parent.nested.append(None)
                             continue
-                self._add(value, 1, pos, plain=plain)
+                self._add(value, 1, _position(event), plain=plain)
             elif cls is mapping_start or cls is sequence_start:
-                mark = event.start_mark
-                pos = (mark.line + 1, mark.column + 1)
                 tag = event.tag
                 if tag is not None and tag not in _COLLECTION_TAGS:
-                    raise _forbidden_tag(tag, *pos)
+                    raise _forbidden_tag(tag, *_position(event))
                 if len(stack) >= self.limits.max_depth:
                     raise YamlError(
                         YAML_TOO_DEEP,
-                        *pos,
+                        *_position(event),
                         f"nesting is deeper than {self.limits.max_depth} levels",
                         "Flatten the structure: plan files never need this much nesting.",
                     )
-                stack.append(_Frame({} if cls is mapping_start else [], self._child_path(), pos,
-                                     event.anchor))  # fmt: skip
+                stack.append(_Frame({} if cls is mapping_start else [], event, event.anchor))
             elif cls is mapping_end or cls is sequence_end:
                 frame = stack.pop()
                 # Merged keys never override the mapping's own keys, whatever their order.
-                for merged in frame.merges:
+                for merged in frame.merges or ():
                     for key, value in merged.items():
                         frame.container.setdefault(key, value)
                 if frame.anchor is not None:
                     self.anchors[frame.anchor] = (frame.container, frame.size)
                 node = _node(frame.packed, frame.nested) if frame.packed else None
-                self._add(frame.container, frame.size, frame.pos, plain=False, node=node)
+                if stack:
+                    # The common case inline (a mapping's value), as for scalars above.
+                    parent = stack[-1]
+                    key = parent.key
+                    if (
+                        type(parent.container) is dict
+                        and key is not None
+                        and not parent.key_is_merge
+                        and key not in parent.container
+                    ):
+                        parent.key = None
+                        parent.size += frame.size
+                        parent.container[key] = frame.container
+                        nested = parent.nested
+                        if node is not None and nested is None:
+                            nested = parent.nested = [None] * len(parent.packed)
+                        parent.packed.append(parent.key_at)
+                        if nested is not None:
+                            nested.append(node)
+                        continue
+                self._add(frame.container, frame.size, _position(frame.start), plain=False,
+                          node=node)  # fmt: skip
             elif cls is alias:
                 self._alias(event)
             elif cls is ev.DocumentStartEvent:
@@ -474,13 +498,16 @@ class _Builder:
             elif cls is ev.StreamEndEvent:
                 return self.root
 
-    def _child_path(self) -> Path:
-        if not self.stack:
-            return ()
-        parent = self.stack[-1]
-        if isinstance(parent.container, dict):
-            return (*parent.path, parent.key if parent.key is not None else "?")
-        return (*parent.path, len(parent.container))
+    def _path(self, depth: int) -> Path:
+        """The path of the container open at `depth` of the stack (0: the document's), read
+        from its ancestors' keys awaiting their value: frames keep no path of their own."""
+        path: list[str | int] = []
+        for parent in self.stack[:depth]:
+            if isinstance(parent.container, dict):
+                path.append(parent.key if parent.key is not None else "?")
+            else:
+                path.append(len(parent.container))
+        return tuple(path)
 
     def _scalar(self, event: Any, pos: tuple[int, int]) -> Any:
         tag = event.tag
@@ -546,7 +573,7 @@ class _Builder:
         parent.size += size
         container = parent.container
         if type(container) is list:
-            self._place(parent, len(parent.packed), pos, node)
+            self._place(parent, len(parent.packed), _pack(*pos), node)
             container.append(value)
             return
         if parent.key is None:
@@ -557,24 +584,24 @@ class _Builder:
         if parent.key_is_merge:
             self._merge(parent, value)
             return
-        line = parent.key_pos[0]
+        line = parent.key_at >> COLUMN_BITS
         if key in container:
             if not self.limits.last_key_wins:
                 raise self._duplicate(key, parent, pos)
             index = _index(container, key)  # the key keeps its place; its value is the last
-            self.repeated.append(((*parent.path, key), parent.packed[index] >> COLUMN_BITS,
+            self.repeated.append(((*self._path(len(stack) - 1), key),
+                                  parent.packed[index] >> COLUMN_BITS,
                                   line))  # fmt: skip
-            self._place(parent, index, parent.key_pos, node)
+            self._place(parent, index, parent.key_at, node)
             container[key] = value
             return
         container[key] = value
-        self._place(parent, len(parent.packed), parent.key_pos, node)
+        self._place(parent, len(parent.packed), parent.key_at, node)
 
     @staticmethod
-    def _place(parent: _Frame, index: int, pos: tuple[int, int], node: Node) -> None:
-        """Record that the child at `index` (a new one when it is the next) stands at `pos`
-        and has `node`."""
-        packed = pos[0] << COLUMN_BITS | min(pos[1], _COLUMN)
+    def _place(parent: _Frame, index: int, packed: int, node: Node) -> None:
+        """Record that the child at `index` (a new one when it is the next) stands at
+        `packed` and has `node`."""
         if index == len(parent.packed):
             parent.packed.append(packed)
             if parent.nested is not None:
@@ -597,13 +624,13 @@ class _Builder:
             )
         key = value if isinstance(value, str) else _key_text(value)
         parent.key = key
-        parent.key_pos = pos
+        parent.key_at = _pack(*pos)
         parent.key_is_merge = key == "<<" and plain
 
     def _merge(self, parent: _Frame, value: Any) -> None:
         sources = value if isinstance(value, list) else [value]
         if not all(isinstance(s, dict) for s in sources):
-            line, column = parent.key_pos
+            line, column = _unpack(parent.key_at)
             raise YamlError(
                 YAML_SYNTAX,
                 line,
@@ -611,11 +638,11 @@ class _Builder:
                 "the merge key '<<' needs a mapping or a list of mappings",
                 "Point '<<' at an anchored mapping (<<: *name).",
             )
-        parent.merges.extend(sources)
+        parent.merges = [*(parent.merges or ()), *sources]
 
     def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
         first_line = parent.packed[_index(parent.container, key)] >> COLUMN_BITS
-        line, column = parent.key_pos
+        line, column = _unpack(parent.key_at)
         return YamlError(
             YAML_DUPLICATE_KEY,
             line,
@@ -623,6 +650,11 @@ class _Builder:
             f"key '{key}' is defined twice (first at line {first_line}, again at line {line})",
             "Keep one of the two definitions: YAML would silently drop the first.",
         )
+
+
+def _position(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return mark.line + 1, mark.column + 1
 
 
 def _key_text(value: Any) -> str:
