@@ -175,3 +175,39 @@ def test_a_cache_entry_of_another_shape_is_parsed_again(tmp_path: Path) -> None:
         again = ParseCache(tmp_path / "c")
         doc = again("plans/web/plan.yaml", text)
         assert again.misses == 1 and doc.position(("events", "A Viewed")) == (4, 3)
+
+
+def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_reports(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from registry.diff.compare import compare
+    from registry.load import cache
+    from registry.load.cache import ParseCache
+    from registry.load.snapshot import FolderSnapshot
+
+    plan = "plan:\n  id: web\n  owners: ['@acme/web']\n"
+    base = write_files(tmp_path / "base", {
+        "plans/web/plan.yaml": plan,
+        "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
+                                   "      x: {type: string}\n      y: {type: integer}\n",
+        "plans/app/plan.yaml": "plan:\n  id: app\n  owners: ['@acme/app']\n",
+        "plans/app/events/b.yaml": "events:\n  B Viewed: {}\n"})  # fmt: skip
+    head = write_files(tmp_path / "head", {
+        "plans/web/plan.yaml": plan,
+        "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
+                                   "      x: {type: integer}\n",
+        "plans/app/plan.yaml": "plan:\n  id: app\n  owners: ['@acme/app']\n",
+        "plans/app/events/b.yaml": "events:\n  B Viewed: [\n"})  # fmt: skip
+    monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
+
+    def report(parse: ParseCache) -> Any:
+        found = compare(FolderSnapshot(base), FolderSnapshot(head), parse=parse)
+        return ([(c.rule, c.message) for c in found.changes],
+                [(f.rule, f.location.file, f.location.line) for f in found.head_findings],
+                found.unreadable)  # fmt: skip
+
+    parallel = ParseCache(None, workers=2)
+    assert report(parallel) == report(ParseCache(None))
+    assert parallel.misses == 1  # both sides in the workers: only the broken file parsed again
+    changes, _, unreadable = report(parallel)
+    assert unreadable == ["app"] and len(changes) == 2  # web's changes, app left out

@@ -6,9 +6,10 @@ import hashlib
 import marshal
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from registry.load.file_schemas import precheck, schema_for
+from registry.load.file_schemas import compile_check, precheck, schema_for
 from registry.load.yamlsafe import (
     DEFAULT_LIMITS,
     Limits,
@@ -78,14 +79,20 @@ class ParseCache:
         self.memory[key] = doc
         return doc
 
-    def prefetch(self, files: dict[str, bytes]) -> None:
-        """Parse ahead, in parallel, the files neither cache holds yet, when there are
-        several and enough bytes to pay for the workers; what fails to parse is left for
-        the call that reports it. Same results as parsing one by one, sooner."""
-        if self.workers < 2:
+    @property
+    def parallel(self) -> bool:
+        """Whether `prefetch` may parse in worker processes."""
+        return self.workers > 1
+
+    def prefetch(self, *sides: Mapping[str, bytes]) -> None:
+        """Parse ahead, in parallel, the files (path -> bytes) of one or more snapshots that
+        neither cache holds yet, when there are several and enough bytes to pay for the
+        workers; what fails to parse is left for the call that reports it. Same results as
+        parsing one by one, sooner."""
+        if not self.parallel:
             return
         wanted: dict[str, tuple[str, bytes]] = {}
-        for path, data in files.items():
+        for path, data in (item for files in sides for item in files.items()):
             if len(data) > self.limits.max_bytes:
                 continue
             key = hashlib.sha256(self._salt + data).hexdigest()
@@ -100,6 +107,9 @@ class ParseCache:
         order = sorted(wanted, key=lambda k: -len(wanted[k][1]))
         context = multiprocessing.get_context("fork")
         from registry.load import yamlparser  # noqa: F401 - loaded once, before the workers fork
+
+        for schema in sorted({s for p, _ in wanted.values() if (s := schema_for(p)) is not None}):
+            compile_check(schema)
 
         workers = min(self.workers, len(order))
         with ProcessPoolExecutor(workers, mp_context=context) as pool:

@@ -49,7 +49,7 @@ def load_registry(
 ) -> LoadResult:
     """Read every registry file of `snapshot` once and build the model; never raises on content."""
     findings: list[Finding] = []
-    paths = [p for p in snapshot.paths() if p.endswith((".yaml", ".yml"))]
+    paths = _yaml_paths(snapshot)
     raw = snapshot.read_many(paths)
     prefetch = getattr(parse, "prefetch", None)  # registry.load.cache.ParseCache has one
     if prefetch is not None:
@@ -69,6 +69,15 @@ def load_registry(
         registry.codeowners_path = owners_path
         registry.codeowners_text = snapshot.read(owners_path).decode("utf-8", errors="replace")
     return LoadResult(registry, findings)
+
+
+def read_yaml_files(snapshot: Snapshot) -> dict[str, bytes]:
+    """The bytes of every YAML file of `snapshot`, by path: what `load_registry` parses."""
+    return snapshot.read_many(_yaml_paths(snapshot))
+
+
+def _yaml_paths(snapshot: Snapshot) -> list[str]:
+    return [p for p in snapshot.paths() if p.endswith((".yaml", ".yml"))]
 
 
 def _parse(
