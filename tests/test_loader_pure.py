@@ -185,18 +185,16 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
     from registry.load.cache import ParseCache
     from registry.load.snapshot import FolderSnapshot
 
-    plan = "plan:\n  id: web\n  owners: ['@acme/web']\n"
-    base = write_files(tmp_path / "base", {
-        "plans/web/plan.yaml": plan,
-        "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
-                                   "      x: {type: string}\n      y: {type: integer}\n",
-        "plans/app/plan.yaml": "plan:\n  id: app\n  owners: ['@acme/app']\n",
-        "plans/app/events/b.yaml": "events:\n  B Viewed: {}\n"})  # fmt: skip
+    files = {"plans/web/plan.yaml": "plan:\n  id: web\n  owners: ['@acme/web']\n",
+             "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
+                                        "      x: {type: string}\n      y: {type: integer}\n",
+             "plans/app/plan.yaml": "plan:\n  id: app\n  owners: ['@acme/app']\n",
+             "plans/app/events/b.yaml": "events:\n  B Viewed: {}\n"}  # fmt: skip
+    base = write_files(tmp_path / "base", files)
     head = write_files(tmp_path / "head", {
-        "plans/web/plan.yaml": plan,
+        **files,
         "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
-                                   "      x: {type: integer}\n",
-        "plans/app/plan.yaml": "plan:\n  id: app\n  owners: ['@acme/app']\n",
+                                   "      x: {type: integer}\n",  # y removed, x retyped
         "plans/app/events/b.yaml": "events:\n  B Viewed: [\n"})  # fmt: skip
     monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
 
