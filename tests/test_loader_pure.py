@@ -209,3 +209,16 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
     assert parallel.misses == 1  # both sides in the workers: only the broken file parsed again
     changes, _, unreadable = report(parallel)
     assert unreadable == ["app"] and len(changes) == 2  # web's changes, app left out
+
+
+def test_errors_at_a_key_past_the_packed_column_limit_give_its_exact_column() -> None:
+    # A minified one-line export of more than 1 MB: positions are stored with the column
+    # capped at 2**20 - 1, the errors about a key are not.
+    from registry.load.yamlsafe import YamlError, load_yaml
+
+    pad = b" " * (1 << 20)
+    for raw, rule, column in ((b"{a: 1," + pad + b"a: 2}", "yaml-duplicate-key", 7 + (1 << 20)),
+                              (b"{" + pad + b"<<: 1}", "yaml-syntax", 2 + (1 << 20))):  # fmt: skip
+        with pytest.raises(YamlError) as found:
+            load_yaml(raw)
+        assert (found.value.rule, found.value.line, found.value.column) == (rule, 1, column)

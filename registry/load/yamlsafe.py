@@ -7,7 +7,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ruamel.yaml.error import MarkedYAMLError
@@ -341,6 +341,7 @@ class _Frame:
         "key",
         "key_at",
         "key_is_merge",
+        "key_mark",
         "merges",
         "nested",
         "packed",
@@ -356,7 +357,8 @@ class _Frame:
         self.nested: list[Any] | None = None  # their own nodes, once one has children
         self.size = 1
         self.key: str | None = None
-        self.key_at = 0  # where the key stands, packed
+        self.key_at = 0  # where the key stands, packed (its column capped: see COLUMN_BITS)
+        self.key_mark: Any = None  # and its start mark: errors give the exact column
         self.key_is_merge = False
         self.merges: list[dict[str, Any]] | None = None
 
@@ -425,6 +427,7 @@ class _Builder:
                                 parent.key = value
                                 mark = event.start_mark
                                 column = mark.column + 1
+                                parent.key_mark = mark
                                 parent.key_at = (mark.line + 1) << COLUMN_BITS | (
                                     column if column < _COLUMN else _COLUMN
                                 )
@@ -625,12 +628,13 @@ class _Builder:
         key = value if isinstance(value, str) else _key_text(value)
         parent.key = key
         parent.key_at = _pack(*pos)
+        parent.key_mark = _Mark(pos[0] - 1, pos[1] - 1)
         parent.key_is_merge = key == "<<" and plain
 
     def _merge(self, parent: _Frame, value: Any) -> None:
         sources = value if isinstance(value, list) else [value]
         if not all(isinstance(s, dict) for s in sources):
-            line, column = _unpack(parent.key_at)
+            line, column = _key_position(parent)
             raise YamlError(
                 YAML_SYNTAX,
                 line,
@@ -642,7 +646,7 @@ class _Builder:
 
     def _duplicate(self, key: str, parent: _Frame, pos: tuple[int, int]) -> YamlError:
         first_line = parent.packed[_index(parent.container, key)] >> COLUMN_BITS
-        line, column = _unpack(parent.key_at)
+        line, column = _key_position(parent)
         return YamlError(
             YAML_DUPLICATE_KEY,
             line,
@@ -650,6 +654,18 @@ class _Builder:
             f"key '{key}' is defined twice (first at line {first_line}, again at line {line})",
             "Keep one of the two definitions: YAML would silently drop the first.",
         )
+
+
+class _Mark(NamedTuple):
+    """A position as ruamel's marks hold it (0-based), for keys the slow path reads."""
+
+    line: int
+    column: int
+
+
+def _key_position(frame: _Frame) -> tuple[int, int]:
+    mark = frame.key_mark
+    return mark.line + 1, mark.column + 1
 
 
 def _position(event: Any) -> tuple[int, int]:
