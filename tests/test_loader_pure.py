@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from registry.lint.rules import RULES, example_files
+from registry.load import cache
 from tests.conftest import write_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,6 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     from registry.diff.compare import compare
-    from registry.load import cache
     from registry.load.cache import ParseCache
     from registry.load.snapshot import FolderSnapshot
 
@@ -195,8 +195,11 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
         **files,
         "plans/web/events/a.yaml": "events:\n  A Viewed:\n    properties:\n"
                                    "      x: {type: integer}\n",  # y removed, x retyped
-        "plans/app/events/b.yaml": "events:\n  B Viewed: [\n"})  # fmt: skip
+        "plans/app/events/b.yaml": "events:\n  B Viewed: [\n",
+        "plans/app/events/d.yaml": "events: [\n"})  # fmt: skip
     monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
+    monkeypatch.setattr(cache, "_parse_blob", _counted_parse)
+    monkeypatch.setenv("PARSED_LOG", str(tmp_path / "parsed.log"))
 
     def report(parse: ParseCache) -> Any:
         found = compare(FolderSnapshot(base), FolderSnapshot(head), parse=parse)
@@ -206,9 +209,26 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
 
     parallel = ParseCache(None, workers=2)
     assert report(parallel) == report(ParseCache(None))
-    assert parallel.misses == 1  # both sides in the workers: only the broken file parsed again
+    # Both sides' 7 distinct files in the workers once; HEAD's 2 broken ones parsed again
+    # only in turn, to say why, not sent to the workers again by HEAD's own load.
+    parsed = sorted((tmp_path / "parsed.log").read_text().split())
+    changed = ["plans/web/events/a.yaml", "plans/app/events/b.yaml", "plans/app/events/d.yaml"]
+    assert parsed == sorted([*files, *changed]), parsed
+    assert parallel.misses == 2
     changes, _, unreadable = report(parallel)
     assert unreadable == ["app"] and len(changes) == 2  # web's changes, app left out
+
+
+def _counted_parse(job: tuple[str, bytes, Any]) -> Any:
+    """The workers' parse, each file logged (a line per parse, in the worker process)."""
+    import os
+
+    with open(os.environ["PARSED_LOG"], "a") as log:
+        log.write(job[0] + "\n")
+    return _WORKERS_PARSE(job)
+
+
+_WORKERS_PARSE = cache._parse_blob  # the original, before the test puts _counted_parse there
 
 
 def test_errors_at_a_key_past_the_packed_column_limit_give_its_exact_column() -> None:

@@ -52,6 +52,9 @@ class ParseCache:
         self.folder = folder / f"parse-v{CACHE_FORMAT}" if folder is not None else None
         self.hits = 0
         self.misses = 0
+        # Files the workers could not parse: never sent to them again (a diff prefetches
+        # both sides, then each side's load would); the call that reports why parses them.
+        self._unparsed: set[str] = set()
         # Limits change what parses, so they are part of the key.
         # Positions are stored in the machine's byte order: a folder shared with another
         # kind of machine finds no entry of its own instead of wrong lines.
@@ -96,7 +99,8 @@ class ParseCache:
             if len(data) > self.limits.max_bytes:
                 continue
             key = hashlib.sha256(self._salt + data).hexdigest()
-            if key not in self.memory and key not in wanted and not self._cached(key):
+            if (key not in self.memory and key not in wanted and key not in self._unparsed
+                    and not self._cached(key)):  # fmt: skip
                 wanted[key] = (path, data)
         if len(wanted) < 2 or sum(len(d) for _, d in wanted.values()) < PARALLEL_BYTES:
             return
@@ -116,6 +120,7 @@ class ParseCache:
             jobs = [(wanted[k][0], wanted[k][1], self.limits) for k in order]
             for key, blob in zip(order, pool.map(_parse_blob, jobs), strict=True):
                 if blob is None:
+                    self._unparsed.add(key)
                     continue
                 data, positions, valid = marshal.loads(blob)
                 doc = YamlDocument(data, Positions(positions), valid)
