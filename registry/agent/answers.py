@@ -6,9 +6,10 @@ import difflib
 from typing import Any
 
 from registry.agent.knowledge import DATA_NOTE, Knowledge, PlanKnowledge
-from registry.catalog.example import calls, example_payload, methods, pretty_json
+from registry.catalog.example import calls, example_payload, methods
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.kinds import KIND_BY_ID
+from registry.jsontext import indented_json
 from registry.lint import naming
 from registry.load.pii import carries, pii_class
 from registry.load.settings import Conventions
@@ -102,7 +103,7 @@ def get_event(knowledge: Knowledge, event: str, plan: str | None = None,
         "former_names": spec.get("renamed_from") or [],
         "example": payload,
         "generated": {lang: {"method": sends[lang], "call": line}
-                      for lang, line in calls(sends, payload, pretty_json(payload))
+                      for lang, line in calls(sends, payload, indented_json(payload))
                       if lang in wanted},
     }  # fmt: skip
 

@@ -4,12 +4,12 @@ value its definition accepts, and the call that sends it in each generated langu
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from registry.codegen import CALL_NAMES
 from registry.codegen.model import event_idents
+from registry.jsontext import indented_json
 from registry.lint.patterns import PatternError, search
 
 # A value per `format` that validates as that format.
@@ -182,27 +182,12 @@ def python_literal(value: Any, indent: str = "") -> str:
     return repr(value)
 
 
-def pretty_json(value: Any, indent: str = "") -> str:
-    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, at a fraction of the
-    cost (with an indent, json leaves its C encoder; here only the nesting is Python)."""
-    inner = indent + "  "
-    if isinstance(value, dict) and value:
-        items = ",\n".join(f"{inner}{json.dumps(str(k), ensure_ascii=False)}: "
-                           f"{pretty_json(v, inner)}" for k, v in value.items())  # fmt: skip
-        return "{\n" + items + "\n" + indent + "}"
-    if isinstance(value, list) and value:
-        return (
-            "[\n" + ",\n".join(inner + pretty_json(v, inner) for v in value) + "\n" + indent + "]"
-        )
-    return json.dumps(value, ensure_ascii=False)
-
-
 def calls(methods: Mapping[str, str], payload: dict[str, Any],
           text: str | None = None) -> list[tuple[str, str]]:  # fmt: skip
     """(language, the line that sends the payload) for each language generate writes;
     `text`: the payload as JSON when the caller has it already."""
     shown = {"python": python_literal(payload)}
-    text = pretty_json(payload) if text is None else text
+    text = indented_json(payload) if text is None else text
     return [(language, shape.format(method=methods[language],
                                     payload=shown.get(language, text)))
             for language, shape in CALL_SHAPES.items() if language in methods]  # fmt: skip

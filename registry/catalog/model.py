@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.catalog.compare import Comparison
-from registry.catalog.example import calls, example_payload, methods, pretty_json
+from registry.catalog.example import calls, example_payload, methods
 from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
+from registry.jsontext import indented_json
 from registry.load.pii import carries, pii_class
 from registry.release.artifacts import document_properties
 from registry.release.versions import parse_version
@@ -85,7 +86,7 @@ class EventPage:
 
     @functools.cached_property
     def example(self) -> str:
-        return pretty_json(self.payload)
+        return indented_json(self.payload)
 
     @property
     def calls(self) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.diff.changes import ERROR as FORBIDDEN
 from registry.escape import md_block, md_code, md_text, pointer_token
+from registry.jsontext import indented_json
 from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
 
@@ -24,7 +24,7 @@ EVENT_KEYS = ("description", "owners", "sources", "objectives", "stage", "labels
 
 def canonical_json(data: Any) -> bytes:
     """Sorted keys, two-space indent, UTF-8, final newline: same data, same bytes."""
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return (indented_json(data, sort_keys=True) + "\n").encode()
 
 
 def _resolved(props: dict[str, Property], plan: Plan) -> dict[str, Any]:
