@@ -17,7 +17,9 @@ def indented_json(value: Any, *, sort_keys: bool = False) -> str:
     """`json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)`."""
     try:
         return _write(value, "", sort_keys)
-    except _Unusual:  # keys that are not text, a type of its own: json decides
+    # Keys that are not text, a type of its own, or nesting deeper than the stack allows
+    # here: json decides (and refuses what it refuses, as before).
+    except (_Unusual, RecursionError):
         return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
 
 
@@ -44,8 +46,12 @@ def _write(value: Any, indent: str, sort_keys: bool) -> str:
         if not value:
             return "[]"
         inner = indent + "  "
-        return ("[\n" + ",\n".join(inner + _write(item, inner, sort_keys) for item in value)
-                + "\n" + indent + "]")  # fmt: skip
+        # A loop, not a generator: one frame per level, as for mappings (a chain of shared
+        # properties joined by anyOf nests hundreds deep in a release's schemas).
+        parts = []
+        for item in value:
+            parts.append(inner + _write(item, inner, sort_keys))
+        return "[\n" + ",\n".join(parts) + "\n" + indent + "]"
     if value is None:
         return "null"
     if value is True:

@@ -141,3 +141,26 @@ def _json_numbers(value: Any) -> bool:
     if isinstance(value, list):
         return all(_json_numbers(v) for v in value)
     return True
+
+
+@pytest.mark.parametrize("name", [PLAN_SCHEMA, "trackplan.schema.json", "waivers.schema.json"])
+def test_every_pattern_of_the_shipped_schemas_is_judged_by_python(name: str) -> None:
+    """Rust would judge a pattern the walker missed (one under a keyword it does not walk)
+    and every regex key of patternProperties, which no shipped schema may use."""
+    from registry.load.fastcheck import python_patterns
+
+    def keywords(schema: Any, inside_properties: bool = False) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        if isinstance(schema, list):
+            for item in schema:
+                found += keywords(item)
+        elif isinstance(schema, dict):
+            for key, value in schema.items():
+                if not inside_properties:
+                    found.append((key, value))
+                found += keywords(value, key in ("properties", "$defs"))
+        return found
+
+    walked = keywords(python_patterns(schemas.load(name)))
+    assert not [value for key, value in walked if key == "pattern" and isinstance(value, str)]
+    assert "patternProperties" not in [key for key, _ in walked]
