@@ -15,53 +15,63 @@ from typing import Any
 
 def indented_json(value: Any, *, sort_keys: bool = False) -> str:
     """`json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)`."""
+    out: list[str] = []
     try:
-        return _write(value, "", sort_keys)
+        _write(value, "", sort_keys, out)
     # Keys that are not text, a type of its own, or nesting deeper than the stack allows
     # here: json decides (and refuses what it refuses, as before).
     except (_Unusual, RecursionError):
         return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+    return "".join(out)
 
 
 class _Unusual(Exception):
     pass
 
 
-def _write(value: Any, indent: str, sort_keys: bool) -> str:
+def _write(value: Any, indent: str, sort_keys: bool, out: list[str]) -> None:
+    """Appends the pieces of `value` to `out`, joined once at the end: a nested value's
+    text is never copied into its parent's (that is cubic in the depth), and each level
+    costs one frame."""
     kind = type(value)
     if kind is str:
-        return str(encode_basestring(value))
-    if kind is dict:
+        out.append(encode_basestring(value))
+    elif kind is dict:
         if not value:
-            return "{}"
+            out.append("{}")
+            return
         inner = indent + "  "
-        items = sorted(value.items()) if sort_keys else value.items()
-        parts = []
-        for key, item in items:
+        before = "{\n" + inner
+        for key, item in sorted(value.items()) if sort_keys else value.items():
             if type(key) is not str:
                 raise _Unusual
-            parts.append(f"{inner}{encode_basestring(key)}: {_write(item, inner, sort_keys)}")
-        return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
-    if kind is list or kind is tuple:
+            out.append(before + encode_basestring(key) + ": ")
+            _write(item, inner, sort_keys, out)
+            before = ",\n" + inner
+        out.append("\n" + indent + "}")
+    elif kind is list or kind is tuple:
         if not value:
-            return "[]"
+            out.append("[]")
+            return
         inner = indent + "  "
-        # A loop, not a generator: one frame per level, as for mappings (a chain of shared
-        # properties joined by anyOf nests hundreds deep in a release's schemas).
-        parts = []
+        before = "[\n" + inner
         for item in value:
-            parts.append(inner + _write(item, inner, sort_keys))
-        return "[\n" + ",\n".join(parts) + "\n" + indent + "]"
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
+            out.append(before)
+            _write(item, inner, sort_keys, out)
+            before = ",\n" + inner
+        out.append("\n" + indent + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float:
         if math.isfinite(value):
-            return float.__repr__(value)
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    raise _Unusual
+            out.append(float.__repr__(value))
+        else:
+            out.append("NaN" if value != value else ("Infinity" if value > 0 else "-Infinity"))
+    else:
+        raise _Unusual
