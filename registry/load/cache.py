@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from registry.load.file_schemas import compile_check, precheck, schema_for
+from registry.load.file_schemas import precheck, prepare_check, schema_for
 from registry.load.yamlsafe import (
     DEFAULT_LIMITS,
     Limits,
@@ -113,7 +113,7 @@ class ParseCache:
         from registry.load import yamlparser  # noqa: F401 - loaded once, before the workers fork
 
         for schema in sorted({s for p, _ in wanted.values() if (s := schema_for(p)) is not None}):
-            compile_check(schema)
+            prepare_check(schema)
 
         workers = min(self.workers, len(order))
         with ProcessPoolExecutor(workers, mp_context=context) as pool:

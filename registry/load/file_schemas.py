@@ -37,7 +37,7 @@ def _fast_check(name: str) -> Check:
     return fastcheck.compile_check(schemas.load(name))
 
 
-def compile_check(schema_name: str) -> None:
+def prepare_check(schema_name: str) -> None:
     """Compile the fast check now: before parse workers fork, so that each worker does not
     compile its own."""
     _fast_check(schema_name)
