@@ -19,7 +19,9 @@ class _Waiting(Generic[Item, Result]):
         self.error: BaseException | None = None
         self.done = False  # written (or failed): result or error is set
         self.leads = False  # it writes the next group: set under the lock
-        self.abandoned = False  # its thread stopped waiting (an interrupt): skip it
+        # Its thread stopped waiting (an interrupt): it never leads. Its item is still
+        # written with the group it was in (no 202 was sent: a redelivery finds it stored).
+        self.abandoned = False
         self.wake = threading.Event()
 
 
