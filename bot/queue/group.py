@@ -19,8 +19,9 @@ class _Waiting(Generic[Item, Result]):
         self.error: BaseException | None = None
         self.done = False  # written (or failed): result or error is set
         self.leads = False  # it writes the next group: set under the lock
-        # Its thread stopped waiting (an interrupt): it never leads. Its item is still
-        # written with the group it was in (no 202 was sent: a redelivery finds it stored).
+        # Its thread stopped waiting (an interrupt): it never leads. Its item is written
+        # if a group takes it first, dropped if it reaches the front unwritten; no 202 was
+        # sent either way, and a redelivery finds it stored or stores it.
         self.abandoned = False
         self.wake = threading.Event()
 
