@@ -395,8 +395,9 @@ class _Diff:
                 before = group.old[name] if name in group.old else _own(old_plan, old, name)
                 after = group.new[name] if name in group.new else _own(new_plan, new, name)
                 self.property(old_plan, new_plan,
-                              Property(name, before, old.file, old.path, old.doc),
-                              Property(name, after, file, path, doc), prefix, label)  # fmt: skip
+                              Property.placed(name, before, old.file, old.path, old.doc),
+                              Property.placed(name, after, file, path, doc), prefix,
+                              label)  # fmt: skip
         self.changes[start:] = [c for c in self.changes[start:]
                                 if not any(_said(c, w) in said for w in whens)]  # fmt: skip
 

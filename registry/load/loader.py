@@ -223,7 +223,7 @@ class _Merger:
         for kind, at, target in sections:
             for name, spec in _dig(data, at).items():
                 if isinstance(spec, dict):
-                    self._add(kind, target, Property(name, spec, path, (*at, name), doc))
+                    self._add(kind, target, Property(name, spec, path, at, doc))
         for name, spec in _dig(data, ("events",)).items():
             if isinstance(spec, dict):
                 self._add("event", plan.events, Event(name, spec, path, ("events", name), doc))
