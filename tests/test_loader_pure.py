@@ -94,9 +94,14 @@ def test_parsing_in_worker_processes_gives_what_parsing_in_turn_gives(
              "plans/web/plan.yaml": "plan:\n  id: web\nevents:\n  A Viewed: {}\n",
              "plans/web/events/b.yaml": "events:\n  B Viewed:\n    properties:\n"
                                         "      x: {type: string, required: yes}\n",
-             "plans/web/events/broken.yaml": "events:\n  C Viewed: [\n",
+             "plans/web/events/broken.yaml": "#" + "-" * 500 + "\nevents:\n  C Viewed: [\n",
              "plans/app/plan.yaml": "plan:\n  id: app\nevents:\n  D Viewed:\n"
                                     "    owners: 3\n"}  # fmt: skip
+    # More files than the workers keep in flight (4 each), of many sizes: the broken one is
+    # parsed in the middle of them.
+    files.update({f"plans/web/events/e{i:02}.yaml": "events:\n" + "".join(
+        f"  E{i} Step {j}:\n    properties: {{n{j}: {{type: integer}}}}\n" for j in range(i))
+        for i in range(1, 25)})  # fmt: skip
     registry = write_files(tmp_path / "r", files)
     monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
     snapshot = FolderSnapshot(registry)
@@ -108,9 +113,10 @@ def test_parsing_in_worker_processes_gives_what_parsing_in_turn_gives(
     assert any(f.location.file.endswith("broken.yaml") for f in several.findings)
     assert {p: (d.data, d.positions, d.valid) for p, d in several.registry.documents.items()} == {
         p: (d.data, d.positions, d.valid) for p, d in one.registry.documents.items()}  # fmt: skip
+    assert len(several.registry.plans["web"].events) == 2 + sum(range(1, 25))
     again = ParseCache(tmp_path / "cache", workers=2)
     load_registry(snapshot, parse=again)
-    assert again.misses == 1 and again.hits == 4  # the workers' parses were kept on disk
+    assert again.misses == 1 and again.hits == 28  # the workers' parses were kept on disk
 
 
 def test_positions_follow_the_data_in_large_and_odd_documents(tmp_path: Path) -> None:

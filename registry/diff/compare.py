@@ -88,7 +88,7 @@ def compare(
     if getattr(parse, "parallel", False):  # registry.load.cache.ParseCache with workers
         # Both sides' files in one set of workers, not one set each (a 20,000-event diff:
         # 10.7 s with a set per side, 8.7 s with one).
-        parse.prefetch(read_yaml_files(base), read_yaml_files(head))  # type: ignore[union-attr]
+        parse.prefetch(read_yaml_files(base, head))  # type: ignore[union-attr]
     old = load_registry(base, parse=parse)
     new = load_registry(head, parse=parse)
     if isinstance(policy, Policy):

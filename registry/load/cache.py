@@ -6,7 +6,8 @@ import hashlib
 import marshal
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
 
 from registry.load.file_schemas import precheck, prepare_check, schema_for
@@ -87,15 +88,18 @@ class ParseCache:
         """Whether `prefetch` may parse in worker processes."""
         return self.workers > 1
 
-    def prefetch(self, *sides: Mapping[str, bytes]) -> None:
-        """Parse ahead, in parallel, the files (path -> bytes) of one or more snapshots that
-        neither cache holds yet, when there are several and enough bytes to pay for the
-        workers; what fails to parse is left for the call that reports it. Same results as
-        parsing one by one, sooner."""
+    def prefetch(self, files: Iterable[tuple[str, bytes]]) -> None:
+        """Parse ahead, in parallel, the files (path, bytes) that neither cache holds yet,
+        when there are several and enough bytes to pay for the workers; what fails to parse
+        is left for the call that reports it. Same results as parsing one by one, sooner.
+
+        The bytes are held only until their file is parsed: given a generator that reads
+        the files (both sides of a diff), no one else holds them, and a 20,000-event diff
+        does not keep its 70 MB of YAML beside the documents parsed from it."""
         if not self.parallel:
             return
         wanted: dict[str, tuple[str, bytes]] = {}
-        for path, data in (item for files in sides for item in files.items()):
+        for path, data in files:
             if len(data) > self.limits.max_bytes:
                 continue
             key = hashlib.sha256(self._salt + data).hexdigest()
@@ -105,6 +109,7 @@ class ParseCache:
         if len(wanted) < 2 or sum(len(d) for _, d in wanted.values()) < PARALLEL_BYTES:
             return
         import multiprocessing
+        from collections import deque
         from concurrent.futures import ProcessPoolExecutor
 
         # Largest first, so no worker is left with the biggest file at the end.
@@ -116,16 +121,29 @@ class ParseCache:
             prepare_check(schema)
 
         workers = min(self.workers, len(order))
+        # A few files per worker in flight keeps each busy; the rest wait as bytes.
+        window = 4 * workers
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            jobs = [(wanted[k][0], wanted[k][1], self.limits) for k in order]
-            for key, blob in zip(order, pool.map(_parse_blob, jobs), strict=True):
-                if blob is None:
-                    self._unparsed.add(key)
-                    continue
-                data, positions, valid = marshal.loads(blob)
-                doc = YamlDocument(data, Positions(positions), valid)
-                self.memory[key] = doc
-                self._write(key, doc)
+            flight: deque[tuple[str, Future[bytes | None]]] = deque()
+            for key in order:
+                path, data = wanted.pop(key)
+                flight.append((key, pool.submit(_parse_blob, (path, data, self.limits))))
+                del data
+                if len(flight) >= window:
+                    self._keep(*flight.popleft())
+            while flight:
+                self._keep(*flight.popleft())
+
+    def _keep(self, key: str, parsed: Future[bytes | None]) -> None:
+        """Take a worker's parse into both caches (or remember that it failed)."""
+        blob = parsed.result()
+        if blob is None:
+            self._unparsed.add(key)
+            return
+        data, positions, valid = marshal.loads(blob)
+        doc = YamlDocument(data, Positions(positions), valid)
+        self.memory[key] = doc
+        self._write(key, doc)
 
     def _cached(self, key: str) -> bool:
         entry = self._entry(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,11 +53,12 @@ def load_registry(
     raw = snapshot.read_many(paths)
     prefetch = getattr(parse, "prefetch", None)  # registry.load.cache.ParseCache has one
     if prefetch is not None:
-        prefetch(raw)
+        prefetch(raw.items())
     documents: dict[str, YamlDocument] = {}
     for path in paths:
         checkpoint()
-        doc = _parse(path, raw[path], limits, parse, findings)
+        # Each file's bytes are let go once parsed: the documents are what the model keeps.
+        doc = _parse(path, raw.pop(path), limits, parse, findings)
         if doc is not None:
             documents[path] = doc
     settings = _load_settings(documents, findings)
@@ -71,9 +72,11 @@ def load_registry(
     return LoadResult(registry, findings)
 
 
-def read_yaml_files(snapshot: Snapshot) -> dict[str, bytes]:
-    """The bytes of every YAML file of `snapshot`, by path: what `load_registry` parses."""
-    return snapshot.read_many(_yaml_paths(snapshot))
+def read_yaml_files(*snapshots: Snapshot) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every YAML file of each snapshot in turn: what `load_registry`
+    parses. One snapshot's bytes are held at a time, and only while they are iterated."""
+    for snapshot in snapshots:
+        yield from snapshot.read_many(_yaml_paths(snapshot)).items()
 
 
 def _yaml_paths(snapshot: Snapshot) -> list[str]:
