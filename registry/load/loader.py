@@ -74,7 +74,8 @@ def load_registry(
 
 def read_yaml_files(*snapshots: Snapshot) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of every YAML file of each snapshot in turn: what `load_registry`
-    parses. One snapshot's bytes are held at a time, and only while they are iterated."""
+    parses. This holds one snapshot's bytes at a time; what a caller keeps is its own (a
+    git snapshot keeps the blobs it read)."""
     for snapshot in snapshots:
         yield from snapshot.read_many(_yaml_paths(snapshot)).items()
 
