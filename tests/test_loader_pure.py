@@ -225,6 +225,54 @@ def test_a_diff_parsed_in_worker_processes_reports_what_one_parsed_in_turn_repor
     assert unreadable == ["app"] and len(changes) == 2  # web's changes, app left out
 
 
+def test_a_diff_in_worker_processes_keeps_one_copy_of_what_both_sides_write_alike(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from registry.diff.compare import compare
+    from registry.load.cache import ParseCache
+    from registry.load.snapshot import FolderSnapshot
+
+    def events(reordered: bool) -> str:
+        deep = ("        y: {description: e, type: integer}\n" if reordered
+                else "        y: {type: integer, description: e}\n")  # fmt: skip
+        return ("events:\n"
+                "  Same:\n    properties:\n      x: {type: string, description: d}\n"
+                "  Deep:\n    properties:\n" + deep +
+                "  Changed:\n    properties:\n"
+                f"      z: {{type: {'integer' if reordered else 'string'}}}\n")  # fmt: skip
+
+    plan = "plan:\n  id: web\n  owners: ['@acme/web']\n"
+    base = write_files(
+        tmp_path / "base", {"plans/web/plan.yaml": plan, "plans/web/events/a.yaml": events(False)}
+    )
+    # HEAD: two lines more above the events, Deep's keys in another order, Changed retyped.
+    head = write_files(tmp_path / "head", {"plans/web/plan.yaml": plan,
+                                           "plans/web/events/a.yaml": "# one\n# two\n"
+                                           + events(True)})  # fmt: skip
+    monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)  # small files: in workers all the same
+
+    def report(parse: ParseCache) -> Any:
+        return compare(FolderSnapshot(base), FolderSnapshot(head), parse=parse)
+
+    shared, alone = report(ParseCache(None, workers=2)), report(ParseCache(None))
+    assert [(c.rule, c.message, c.location) for c in shared.changes] == \
+        [(c.rule, c.message, c.location) for c in alone.changes]  # fmt: skip
+    assert [c.rule for c in shared.changes] == ["property-type-changed"]
+    old, new = shared.base.plans["web"].events, shared.head.plans["web"].events
+    assert new["Same"].spec is old["Same"].spec  # equal, keys in the same order: one copy
+    assert new["Deep"].spec == old["Deep"].spec and new["Deep"].spec is not old["Deep"].spec
+    assert new["Changed"].spec is not old["Changed"].spec
+    # Each side's places are its own, the shared event's and the reordered one's included.
+    file = "plans/web/events/a.yaml"
+    for path, base_at, head_at in (
+        (("events", "Same", "properties", "x", "description"), (4, 25), (6, 25)),
+        (("events", "Deep", "properties", "y", "description"), (7, 29), (9, 13)),
+    ):
+        assert shared.base.locate(file, path).line == base_at[0]
+        assert (shared.head.locate(file, path).line, shared.head.locate(file, path).column) \
+            == head_at  # fmt: skip
+
+
 def _counted_parse(job: tuple[str, bytes, Any]) -> Any:
     """The workers' parse, each file logged (a line per parse, in the worker process)."""
     import os

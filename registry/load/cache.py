@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from registry.load.file_schemas import precheck, prepare_check, schema_for
 from registry.load.yamlsafe import (
@@ -123,24 +124,32 @@ class ParseCache:
         workers = min(self.workers, len(order))
         # A few files per worker in flight keeps each busy; the rest wait as bytes.
         window = 4 * workers
+        # The first parse of each path: a second (the other side of a diff) shares its
+        # equal parts.
+        first: dict[str, Any] = {}
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            flight: deque[tuple[str, Future[bytes | None]]] = deque()
+            flight: deque[tuple[str, str, Future[bytes | None]]] = deque()
             for key in order:
                 path, data = wanted.pop(key)
-                flight.append((key, pool.submit(_parse_blob, (path, data, self.limits))))
+                flight.append((key, path, pool.submit(_parse_blob, (path, data, self.limits))))
                 del data
                 if len(flight) >= window:
-                    self._keep(*flight.popleft())
+                    self._keep(*flight.popleft(), first)
             while flight:
-                self._keep(*flight.popleft())
+                self._keep(*flight.popleft(), first)
 
-    def _keep(self, key: str, parsed: Future[bytes | None]) -> None:
+    def _keep(self, key: str, path: str, parsed: Future[bytes | None],
+              first: dict[str, Any]) -> None:  # fmt: skip
         """Take a worker's parse into both caches (or remember that it failed)."""
         blob = parsed.result()
         if blob is None:
             self._unparsed.add(key)
             return
         data, positions, valid = marshal.loads(blob)
+        if path in first:
+            share_equal(first[path], data)
+        else:
+            first[path] = data
         doc = YamlDocument(data, Positions(positions), valid)
         self.memory[key] = doc
         self._write(key, doc)
@@ -194,3 +203,36 @@ def _parse_blob(job: tuple[str, bytes, Limits]) -> bytes | None:
     except Exception:
         return None
     return marshal.dumps((doc.data, doc.positions.tree, doc.valid))
+
+
+def share_equal(kept: Any, new: Any) -> None:
+    """Make `new`, a parse of one file, hold `kept`'s objects (a parse of the same path on
+    the other side of a diff) wherever a mapping two levels down, an event or a shared
+    property, is equal with its keys in the same order at every level (positions follow
+    key order). A diff's two sides are mostly the same events: a 20,000-event diff keeps one
+    copy of them. Parsed documents are never changed in place (files of equal bytes already
+    share one document)."""
+    if type(kept) is not dict or type(new) is not dict:
+        return
+    for section, mapping in new.items():
+        other = kept.get(section)
+        if type(mapping) is not dict or type(other) is not dict:
+            continue
+        for name, value in mapping.items():
+            twin = other.get(name)
+            if (type(value) is dict and type(twin) is dict and twin is not value
+                    and twin == value and _same_order(twin, value)):  # fmt: skip
+                mapping[name] = twin  # a value replaced in place: the keys keep their order
+
+
+def _same_order(kept: Any, new: Any) -> bool:
+    """Whether two equal values have their mappings' keys in the same order throughout."""
+    if type(kept) is dict:
+        if list(kept) != list(new):
+            return False
+        return all(_same_order(value, new[key]) for key, value in kept.items()
+                   if type(value) is dict or type(value) is list)  # fmt: skip
+    if type(kept) is list:
+        return all(_same_order(value, other) for value, other in zip(kept, new, strict=True)
+                   if type(value) is dict or type(value) is list)  # fmt: skip
+    return True
