@@ -239,7 +239,15 @@ def test_a_diff_in_worker_processes_keeps_one_copy_of_what_both_sides_write_alik
                 "  Same:\n    properties:\n      x: {type: string, description: d}\n"
                 "  Deep:\n    properties:\n" + deep +
                 "  Changed:\n    properties:\n"
-                f"      z: {{type: {'integer' if reordered else 'string'}}}\n")  # fmt: skip
+                f"      z: {{type: {'integer' if reordered else 'string'}}}\n"
+                # equal to Python, written otherwise: 1 and 1.0, 0.0 and -0.0
+                "  Typed:\n    properties:\n"
+                f"      n: {{type: number, minimum: {'1.0' if reordered else '1'}}}\n"
+                "  Retyped:\n    properties:\n"  # the other way round: either side may
+                f"      n: {{type: number, minimum: {'2' if reordered else '2.0'}}}\n"  # be first
+                "  Signed:\n    properties:\n"
+                f"      m: {{type: number, maximum: {'-0.0' if reordered else '0.0'}}}\n"
+                )  # fmt: skip
 
     plan = "plan:\n  id: web\n  owners: ['@acme/web']\n"
     base = write_files(
@@ -262,6 +270,11 @@ def test_a_diff_in_worker_processes_keeps_one_copy_of_what_both_sides_write_alik
     assert new["Same"].spec is old["Same"].spec  # equal, keys in the same order: one copy
     assert new["Deep"].spec == old["Deep"].spec and new["Deep"].spec is not old["Deep"].spec
     assert new["Changed"].spec is not old["Changed"].spec
+    for name in ("Typed", "Retyped", "Signed"):
+        assert new[name].spec == old[name].spec and new[name].spec is not old[name].spec
+    written = (new["Typed"].spec["properties"]["n"]["minimum"],
+               new["Signed"].spec["properties"]["m"]["maximum"])  # fmt: skip
+    assert repr(written) == "(1.0, -0.0)"  # as HEAD wrote them
     # Each side's places are its own, the shared event's and the reordered one's included.
     file = "plans/web/events/a.yaml"
     for path, base_at, head_at in (

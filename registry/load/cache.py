@@ -208,10 +208,10 @@ def _parse_blob(job: tuple[str, bytes, Limits]) -> bytes | None:
 def share_equal(kept: Any, new: Any) -> None:
     """Make `new`, a parse of one file, hold `kept`'s objects (a parse of the same path on
     the other side of a diff) wherever a mapping two levels down, an event or a shared
-    property, is equal with its keys in the same order at every level (positions follow
-    key order). A diff's two sides are mostly the same events: a 20,000-event diff keeps one
-    copy of them. Parsed documents are never changed in place (files of equal bytes already
-    share one document)."""
+    property, is equal and written alike (`_alike`: the same types, keys in the same order).
+    A diff's two sides are mostly the same events: a 20,000-event diff keeps one copy of
+    them. Parsed documents are never changed in place (files of equal bytes already share
+    one document)."""
     if type(kept) is not dict or type(new) is not dict:
         return
     for section, mapping in new.items():
@@ -221,18 +221,34 @@ def share_equal(kept: Any, new: Any) -> None:
         for name, value in mapping.items():
             twin = other.get(name)
             if (type(value) is dict and type(twin) is dict and twin is not value
-                    and twin == value and _same_order(twin, value)):  # fmt: skip
+                    and twin == value and _alike(twin, value)):  # fmt: skip
                 mapping[name] = twin  # a value replaced in place: the keys keep their order
 
 
-def _same_order(kept: Any, new: Any) -> bool:
-    """Whether two equal values have their mappings' keys in the same order throughout."""
+def _alike(kept: Any, new: Any) -> bool:
+    """Whether two values that are equal (`==`) are also written alike: the same types
+    throughout (1, 1.0 and true are equal to Python, not in a plan), a float's sign and
+    digits as well (0.0 and -0.0), and each mapping's keys in the same order (positions
+    follow key order)."""
     if type(kept) is dict:
-        if list(kept) != list(new):
-            return False
-        return all(_same_order(value, new[key]) for key, value in kept.items()
-                   if type(value) is dict or type(value) is list)  # fmt: skip
+        for (key, value), (other_key, other) in zip(kept.items(), new.items(), strict=True):
+            if key != other_key or not _alike_scalar(key, other_key):
+                return False
+            if type(value) is not type(other) or (type(value) in _DEEP
+                                                   and not _alike(value, other)):  # fmt: skip
+                return False
+        return True
     if type(kept) is list:
-        return all(_same_order(value, other) for value, other in zip(kept, new, strict=True)
-                   if type(value) is dict or type(value) is list)  # fmt: skip
-    return True
+        return all(type(value) is type(other) and (type(value) not in _DEEP
+                                                   or _alike(value, other))
+                   for value, other in zip(kept, new, strict=True))  # fmt: skip
+    return _alike_scalar(kept, new)
+
+
+def _alike_scalar(kept: Any, new: Any) -> bool:
+    if type(kept) is not type(new):
+        return False
+    return type(kept) is not float or repr(kept) == repr(new)
+
+
+_DEEP = frozenset({dict, list, float})  # what `_alike` looks into beyond its type
