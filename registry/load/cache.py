@@ -22,7 +22,9 @@ from registry.load.yamlsafe import (
 )
 
 # Bump when the parsed form changes, so old entries are never read back.
-CACHE_FORMAT = 5
+# 6: entries a diff wrote while b6e0e5e shared events merely equal (1 and true) may hold
+# the other side's values.
+CACHE_FORMAT = 6
 # Parsing in worker processes pays for itself past this many bytes still to parse (starting
 # workers and sending results back costs about what parsing 1 MB does).
 PARALLEL_BYTES = 2 * 1024 * 1024
