@@ -127,7 +127,7 @@ class ParseCache:
         # A few files per worker in flight keeps each busy; the rest wait as bytes.
         window = 4 * workers
         # The first parse of each path: a second (the other side of a diff) shares its
-        # equal parts.
+        # parts written alike.
         first: dict[str, Any] = {}
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             flight: deque[tuple[str, str, Future[bytes | None]]] = deque()
@@ -142,14 +142,15 @@ class ParseCache:
 
     def _keep(self, key: str, path: str, parsed: Future[bytes | None],
               first: dict[str, Any]) -> None:  # fmt: skip
-        """Take a worker's parse into both caches (or remember that it failed)."""
+        """Take a worker's parse into both caches (or remember that it failed); a second
+        parse of a path holds the first's objects where they are written alike."""
         blob = parsed.result()
         if blob is None:
             self._unparsed.add(key)
             return
         data, positions, valid = marshal.loads(blob)
         if path in first:
-            share_equal(first[path], data)
+            share_alike(first[path], data)
         else:
             first[path] = data
         doc = YamlDocument(data, Positions(positions), valid)
@@ -207,7 +208,7 @@ def _parse_blob(job: tuple[str, bytes, Limits]) -> bytes | None:
     return marshal.dumps((doc.data, doc.positions.tree, doc.valid))
 
 
-def share_equal(kept: Any, new: Any) -> None:
+def share_alike(kept: Any, new: Any) -> None:
     """Make `new`, a parse of one file, hold `kept`'s objects (a parse of the same path on
     the other side of a diff) wherever a mapping two levels down, an event or a shared
     property, is equal and written alike (`_alike`: the same types, keys in the same order).
