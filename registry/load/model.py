@@ -30,7 +30,9 @@ class Definition:
     file: str
     doc: YamlDocument
 
-    if TYPE_CHECKING:  # a field of Event, made when asked for by Property (never a default)
+    # Event stores its place, Property makes it when asked; declared for the type checker
+    # only (a property here would be taken for the dataclass field's default).
+    if TYPE_CHECKING:
 
         @property
         def path(self) -> Path:
