@@ -27,6 +27,7 @@ from registry.diff.changes import (
     path_of,
     subject_of,
 )
+from registry.diff.deep import deep_diff
 from registry.diff.messages import (
     attributed,
     from_to,
@@ -308,9 +309,7 @@ class _Diff:
         rule = STRUCTURED_META[key]
         before, after = _natural(key, old.meta.get(key)), _natural(key, new.meta.get(key))
         where = self.head.locate(new.meta_file or "", ("plan", key))
-        from deepdiff import DeepDiff  # here: a diff that meets no metadata change never loads it
-
-        found = DeepDiff(before, after, view="tree", verbose_level=2)
+        found = deep_diff(before, after)  # a diff that meets no metadata change never loads it
         for kind in sorted(found):
             for item in sorted(found[kind], key=lambda i: str(i.path())):
                 path = [str(p) for p in item.path(output_format="list")]

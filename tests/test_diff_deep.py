@@ -1,0 +1,82 @@
+"""The diff's DeepDiff import: without the data libraries deepdiff looks for, nor asyncio,
+and every one of them importable as usual afterwards (each case in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from registry.diff.deep import INTEGRATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _installed_fakes(where: Path) -> None:
+    """numpy, pandas, ... as importable packages that say they were imported."""
+    for name in INTEGRATIONS:
+        (where / name).mkdir()
+        (where / name / "__init__.py").write_text("LOADED = True\n")
+    (where / "pydantic" / "main.py").write_text("class BaseModel:\n    pass\n")
+
+
+def _run(tmp_path: Path, code: str) -> object:
+    _installed_fakes(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+def test_deepdiff_comes_without_the_libraries_it_looks_for_which_stay_importable(
+    tmp_path: Path,
+) -> None:
+    seen = _run(
+        tmp_path,
+        """
+        import importlib, sys
+        from registry.diff.deep import INTEGRATIONS, deep_diff
+        found = deep_diff({"a": {"x": 1, "z": 1}, "b": 1}, {"a": {"y": 1, "z": 1}, "b": 2})
+        kinds = sorted(found)
+        during = sorted(n for n in (*INTEGRATIONS, "asyncio", "ssl") if n in sys.modules)
+        import deepdiff.helper, cachebox.utils
+        known = deepdiff.helper.PydanticBaseModel.__module__
+        lock = cachebox.utils.asyncio.Lock  # cachebox's asyncio: the real one, on first use
+        import asyncio
+        ran = asyncio.run(asyncio.sleep(0, result="ran"))
+        after = [importlib.import_module(n).LOADED for n in INTEGRATIONS]
+        print(repr((kinds, during, known, lock is asyncio.Lock, ran, after)))
+        """,
+    )
+    assert seen == (
+        ["dictionary_item_added", "dictionary_item_removed", "values_changed"],
+        [],  # none of them loaded by deepdiff's import
+        "deepdiff.helper",  # its stand-in for pydantic's BaseModel
+        True,
+        "ran",
+        [True] * len(INTEGRATIONS),  # each imports as usual afterwards
+    )
+
+
+def test_a_library_already_loaded_stays_known_to_deepdiff(tmp_path: Path) -> None:
+    """The MCP server has pydantic loaded before any diff: deepdiff still learns its types."""
+    seen = _run(
+        tmp_path,
+        """
+        import asyncio, pydantic.main
+        from registry.diff.deep import deep_diff
+        deep_diff({"a": 1}, {"a": 2})
+        import deepdiff.helper, cachebox.utils
+        print(repr((deepdiff.helper.PydanticBaseModel is pydantic.main.BaseModel,
+                    cachebox.utils.asyncio is asyncio)))
+        """,
+    )
+    assert seen == (True, True)
