@@ -20,7 +20,6 @@ writer never pastes such a string; it calls the function for the context it writ
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import unicodedata
@@ -116,6 +115,8 @@ def md_block(markdown: str) -> str:
 
 def html_text(value: object) -> str:
     """HTML text or a quoted attribute value."""
+    import html  # here: html loads its entity table, which only HTML output needs
+
     return html.escape(str(value), quote=True)
 
 

@@ -115,7 +115,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "print(repr((code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
-        "             'nodesemver', 'subprocess', 'tempfile', 'asyncio'}),\n"
+        "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -128,8 +128,9 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
 
 def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None:
     """Start-up: a command loads no other command and none of the libraries only other work
-    needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges), nor
-    the YAML parser when every file comes from the parse cache."""
+    needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
+    parse pool's concurrent.futures), nor the YAML parser when every file comes from the
+    parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (

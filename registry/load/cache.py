@@ -7,9 +7,8 @@ import marshal
 import os
 import sys
 from collections.abc import Iterable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.load.file_schemas import precheck, prepare_check, schema_for
 from registry.load.yamlsafe import (
@@ -20,6 +19,9 @@ from registry.load.yamlsafe import (
     is_node,
     load_yaml,
 )
+
+if TYPE_CHECKING:  # the pool's futures: concurrent.futures (and logging) load with a pool
+    from concurrent.futures import Future
 
 # Bump when the parsed form changes, so old entries are never read back.
 # 6: entries a diff wrote while b6e0e5e shared events merely equal (1 and true) may hold
