@@ -115,7 +115,8 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "print(repr((code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
-        "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent'}),\n"
+        "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent',\n"
+        "             'difflib'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -129,8 +130,8 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
 def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None:
     """Start-up: a command loads no other command and none of the libraries only other work
     needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
-    parse pool's concurrent.futures), nor the YAML parser when every file comes from the
-    parse cache."""
+    parse pool's concurrent.futures, difflib's suggestions), nor the YAML parser when every
+    file comes from the parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (
@@ -141,12 +142,12 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     again = _loaded_by(validate, tmp_path)  # every file parsed before: the cache has them
     assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
     # diff of the examples meets a changed lifecycle (deepdiff) and a narrowed enum, which
-    # is judged without jsonschema (acme-base is parsed: ruamel, and the cache's tempfile);
-    # deepdiff comes without pydantic (installed here for `trackplan mcp`) and without
-    # asyncio (registry/diff/deep.py).
+    # is judged without jsonschema, and a suggested rename (difflib); acme-base is parsed
+    # (ruamel, and the cache's tempfile). deepdiff comes without pydantic (installed here
+    # for `trackplan mcp`) and without asyncio (registry/diff/deep.py).
     diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
     assert diff == (1, ["trackplan.cli.common", "trackplan.cli.comparing", "trackplan.cli.diff"],
-                    ["deepdiff", "ruamel", "tempfile"]), diff  # fmt: skip
+                    ["deepdiff", "difflib", "ruamel", "tempfile"]), diff  # fmt: skip
     same = _loaded_by(["diff", "examples/acme", "examples/acme"], tmp_path)
     assert same == (0, ["trackplan.cli.common", "trackplan.cli.comparing",
                         "trackplan.cli.diff"], []), same  # fmt: skip

@@ -3,7 +3,6 @@ property look alike (shared properties, the same schema, similar names)."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -91,6 +90,8 @@ def _pair_once(scored: list[tuple[float, str, str, str]]) -> list[tuple[str, str
 
 
 def _name_likeness(a: str, b: str) -> float:
+    import difflib  # here: only a suggested rename needs it (start-up)
+
     return difflib.SequenceMatcher(None, "".join(naming.words(a)), "".join(naming.words(b))).ratio()
 
 

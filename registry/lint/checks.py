@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ SUGGEST_FROM = 200
 
 
 def did_you_mean(name: str, options: list[str]) -> str:
+    import difflib  # here: only a mistake needs it (start-up)
+
     near = [o for o in options if 0.4 * len(o) <= len(name) <= 2.5 * len(o)][:SUGGEST_FROM]
     close = difflib.get_close_matches(name, near, n=1)
     if close:

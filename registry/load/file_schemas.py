@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -91,6 +90,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str, str]]:
     if path and path[-1] == "type" and _in_property(path[:-1]):
         bad = error.instance if isinstance(error.instance, list) else [error.instance]
         names = [str(t) for t in bad if t not in TYPE_NAMES] or [repr(error.instance)]
+        import difflib  # here: only a mistake needs it (start-up)
+
         close = difflib.get_close_matches(names[0], TYPE_NAMES, n=1)
         hint = f"Use one of: {', '.join(TYPE_NAMES)}."
         if close:
@@ -110,6 +111,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str, str, str]]:
 def _unknown_field(path: Path, key: str, allowed: list[str]) -> tuple[str, str]:
     where = _describe(path)
     message = f"unknown field '{key}' in {where}" if path else f"unknown top-level field '{key}'"
+    import difflib  # here: only a mistake needs it (start-up)
+
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"Allowed here: {', '.join(allowed)}."
     if close:
