@@ -80,3 +80,42 @@ def test_a_library_already_loaded_stays_known_to_deepdiff(tmp_path: Path) -> Non
         """,
     )
     assert seen == (True, True)
+
+
+def test_threads_that_diff_at_once_each_get_deepdiff(tmp_path: Path) -> None:
+    """The bot diffs in several threads: one imports deepdiff, the others wait for it (they
+    saw the half-imported module, and no DeepDiff in it, before the lock covered the
+    check)."""
+    seen = _run(
+        tmp_path,
+        """
+        import sys, threading, time
+        from registry.diff.deep import deep_diff
+
+        importing = threading.Event()
+
+        class Slow:  # holds deepdiff half-imported while the other threads come
+            def find_spec(self, name, path=None, target=None):
+                if name == "deepdiff.diff":
+                    importing.set()
+                    time.sleep(0.5)
+
+        sys.meta_path.insert(0, Slow())
+        found, errors = [], []
+        def diff():
+            try:
+                found.append(sorted(deep_diff({"a": 1, "b": 2}, {"a": 2, "b": 2})))
+            except Exception as exc:
+                errors.append(repr(exc))
+        first = threading.Thread(target=diff)
+        first.start()
+        importing.wait(60)
+        others = [threading.Thread(target=diff) for _ in range(7)]
+        for thread in others:
+            thread.start()
+        for thread in [first, *others]:
+            thread.join()
+        print(repr((found, errors)))
+        """,
+    )
+    assert seen == ([["values_changed"]] * 8, [])

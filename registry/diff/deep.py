@@ -19,6 +19,7 @@ INTEGRATIONS = ("numpy", "pandas", "polars", "pydantic", "pytz")
 DEFERRED = ("asyncio",)
 
 _lock = threading.Lock()
+_class: Any = None  # DeepDiff, once imported
 
 
 class _Deferred(types.ModuleType):
@@ -37,25 +38,35 @@ def deep_diff(before: Any, after: Any) -> Any:
 
 
 def _deepdiff_class() -> Any:
-    loaded = sys.modules.get("deepdiff")
-    if loaded is not None:
-        return loaded.DeepDiff
-    with _lock:
-        # A None entry makes `import numpy` raise ImportError, deepdiff's "not installed";
-        # only libraries not yet loaded are hidden, and each entry goes once deepdiff is in.
-        # A library already loaded (the MCP server's pydantic) stays known to deepdiff.
-        hidden = [name for name in INTEGRATIONS if name not in sys.modules]
+    global _class
+    if _class is None:
+        with _lock:  # the bot diffs in several threads: one of them imports
+            if _class is None:
+                _class = _import_deepdiff()
+    return _class
+
+
+def _import_deepdiff() -> Any:
+    if "deepdiff" in sys.modules:  # imported by someone else (waits if it is under way)
+        from deepdiff import DeepDiff
+
+        return DeepDiff
+    # A None entry makes `import numpy` raise ImportError, deepdiff's "not installed"; only
+    # libraries not yet loaded are hidden, and each entry goes once deepdiff is in. A
+    # library already loaded (the MCP server's pydantic) stays known to deepdiff. Another
+    # thread that imports asyncio meanwhile gets the stand-in, which answers for it.
+    hidden = [name for name in INTEGRATIONS if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    deferred = {name: _Deferred(name) for name in DEFERRED if name not in sys.modules}
+    sys.modules.update(deferred)
+    try:
+        from deepdiff import DeepDiff
+    finally:
         for name in hidden:
-            sys.modules[name] = None  # type: ignore[assignment]
-        deferred = {name: _Deferred(name) for name in DEFERRED if name not in sys.modules}
-        sys.modules.update(deferred)
-        try:
-            from deepdiff import DeepDiff
-        finally:
-            for name in hidden:
-                if name in sys.modules and sys.modules[name] is None:
-                    del sys.modules[name]
-            for name, stand_in in deferred.items():
-                if sys.modules.get(name) is stand_in:  # the next import gets the real one
-                    del sys.modules[name]
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+        for name, stand_in in deferred.items():
+            if sys.modules.get(name) is stand_in:  # the next import gets the real one
+                del sys.modules[name]
     return DeepDiff
