@@ -2,13 +2,21 @@
 
 Target (issue 31): each under 0.1 s on this 2-core machine. The floor is the interpreter's
 own start-up (`python -c pass`, site included) in the same run; each row prints the median
-and the spread of fresh processes run in turns, and what the command itself adds.
+and the spread of fresh processes run in turns, and what the command itself adds. The
+commands run this checkout's code (`-m trackplan` from the repository's root) with this
+interpreter's packages.
+
+--instructions also counts each command's instructions under valgrind's callgrind: the
+same count for the same code whatever else the machine does (wall times here vary by a
+third from one minute to the next), so two commits compare exactly.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,10 +41,29 @@ def run_once(args: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def instructions(args: list[str], env: dict[str, str]) -> int:
+    """The instructions one run executes, counted by callgrind (its own output is dropped)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind counted nothing:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=21, help="runs of each (default 21)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions with valgrind (5 s a command)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     env = {**os.environ}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # start-up reads the cached bytecode, as installed
     for argv_ in COMMANDS.values():  # write the bytecode and warm the page cache once
@@ -52,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(seconds)
         print(f"{name:<24} {median * 1000:6.0f}ms {min(seconds) * 1000:6.0f}ms "
               f"{max(seconds) * 1000:6.0f}ms {(median - floor) * 1000:13.0f}ms")  # fmt: skip
+    if args.instructions:
+        print(f"{'command':<24} {'instructions':>14} {'over the floor':>15}")
+        counts = {name: instructions(argv_, env) for name, argv_ in COMMANDS.items()}
+        base = counts["python -c pass (floor)"]
+        for name, count in counts.items():
+            print(f"{name:<24} {count / 1e6:12.1f} M {(count - base) / 1e6:13.1f} M")
     return 0
 
 
