@@ -141,10 +141,10 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     ), first  # parsed, and written to the cache
     again = _loaded_by(validate, tmp_path)  # every file parsed before: the cache has them
     assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
-    # diff of the examples meets a changed lifecycle (deepdiff) and a narrowed enum, which
-    # is judged without jsonschema, and a suggested rename (difflib); acme-base is parsed
-    # (ruamel, and the cache's tempfile). deepdiff comes without pydantic (installed here
-    # for `trackplan mcp`) and without asyncio (registry/diff/deep.py).
+    # diff of the examples meets a changed lifecycle (deepdiff, which imports difflib) and a
+    # narrowed enum, which is judged without jsonschema; acme-base is parsed (ruamel, and
+    # the cache's tempfile). deepdiff comes without pydantic (installed here for `trackplan
+    # mcp`) and without asyncio (registry/diff/deep.py).
     diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
     assert diff == (1, ["trackplan.cli.common", "trackplan.cli.comparing", "trackplan.cli.diff"],
                     ["deepdiff", "difflib", "ruamel", "tempfile"]), diff  # fmt: skip

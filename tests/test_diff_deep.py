@@ -1,5 +1,6 @@
-"""The diff's DeepDiff import: without the data libraries deepdiff looks for, nor asyncio,
-and every one of them importable as usual afterwards (each case in a fresh interpreter)."""
+"""The diff's DeepDiff import: in the CLI's process, without the data libraries deepdiff
+looks for, nor asyncio, and every one of them importable as usual afterwards; as it comes
+for a library caller (each case in a fresh interpreter)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,17 @@ from registry.diff.deep import INTEGRATIONS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _installed_fakes(where: Path) -> None:
+def _installed_fakes(where: Path, names: tuple[str, ...]) -> None:
     """numpy, pandas, ... as importable packages that say they were imported."""
-    for name in INTEGRATIONS:
+    for name in names:
         (where / name).mkdir()
         (where / name / "__init__.py").write_text("LOADED = True\n")
-    (where / "pydantic" / "main.py").write_text("class BaseModel:\n    pass\n")
+    if "pydantic" in names:
+        (where / "pydantic" / "main.py").write_text("class BaseModel:\n    pass\n")
 
 
-def _run(tmp_path: Path, code: str) -> object:
-    _installed_fakes(tmp_path)
+def _run(tmp_path: Path, code: str, fakes: tuple[str, ...] = INTEGRATIONS) -> object:
+    _installed_fakes(tmp_path, fakes)
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,
@@ -43,7 +45,8 @@ def test_deepdiff_comes_without_the_libraries_it_looks_for_which_stay_importable
         tmp_path,
         """
         import importlib, sys
-        from registry.diff.deep import INTEGRATIONS, deep_diff
+        from registry.diff.deep import INTEGRATIONS, deep_diff, lean_imports
+        lean_imports()
         found = deep_diff({"a": {"x": 1, "z": 1}, "b": 1}, {"a": {"y": 1, "z": 1}, "b": 2})
         kinds = sorted(found)
         during = sorted(n for n in (*INTEGRATIONS, "asyncio", "ssl") if n in sys.modules)
@@ -72,7 +75,8 @@ def test_a_library_already_loaded_stays_known_to_deepdiff(tmp_path: Path) -> Non
         tmp_path,
         """
         import asyncio, pydantic.main
-        from registry.diff.deep import deep_diff
+        from registry.diff.deep import deep_diff, lean_imports
+        lean_imports()
         deep_diff({"a": 1}, {"a": 2})
         import deepdiff.helper, cachebox.utils
         print(repr((deepdiff.helper.PydanticBaseModel is pydantic.main.BaseModel,
@@ -90,7 +94,8 @@ def test_threads_that_diff_at_once_each_get_deepdiff(tmp_path: Path) -> None:
         tmp_path,
         """
         import sys, threading, time
-        from registry.diff.deep import deep_diff
+        from registry.diff.deep import deep_diff, lean_imports
+        lean_imports()
 
         importing = threading.Event()
 
@@ -119,3 +124,21 @@ def test_threads_that_diff_at_once_each_get_deepdiff(tmp_path: Path) -> None:
         """,
     )
     assert seen == ([["values_changed"]] * 8, [])
+
+
+def test_a_library_caller_gets_deepdiff_as_it_comes(tmp_path: Path) -> None:
+    """Without `lean_imports` (`import registry` in someone's application), deepdiff learns
+    the libraries installed, for whatever the application compares with it later."""
+    seen = _run(
+        tmp_path,
+        """
+        import sys
+        from registry.diff.deep import deep_diff
+        found = sorted(deep_diff({"a": 1}, {"a": 2}))
+        import deepdiff.helper, pydantic.main
+        print(repr((found, deepdiff.helper.PydanticBaseModel is pydantic.main.BaseModel,
+                    type(sys.modules["cachebox.utils"].asyncio).__name__)))
+        """,
+        fakes=("pydantic",),  # a fake numpy would not do for deepdiff's use of it
+    )
+    assert seen == (["values_changed"], True, "module")

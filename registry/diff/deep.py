@@ -1,4 +1,5 @@
-"""DeepDiff for plan metadata, imported without the data libraries it looks for."""
+"""DeepDiff for plan metadata; in the CLI's process, imported without the data libraries
+it looks for."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ DEFERRED = ("asyncio",)
 
 _lock = threading.Lock()
 _class: Any = None  # DeepDiff, once imported
+_lean = False  # import it lean: set by `lean_imports`
+
+
+def lean_imports() -> None:
+    """For a process that runs one command and exits (the CLI's, servers aside): deepdiff
+    is imported, when first needed, without INTEGRATIONS and with asyncio deferred.
+
+    deepdiff then knows none of those libraries for the rest of the process (its
+    `np`, its pydantic model class): a host application that calls `registry` and then
+    DeepDiff on numpy arrays would get wrong answers, so library callers and the servers
+    get deepdiff as it comes. And while deepdiff is imported, another thread would find
+    those libraries missing: a one-command process has no such thread."""
+    global _lean
+    _lean = True
 
 
 class _Deferred(types.ModuleType):
@@ -28,7 +43,7 @@ class _Deferred(types.ModuleType):
 
     def __getattr__(self, attr: str) -> Any:
         if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
+            sys.modules.pop(self.__name__, None)
         return getattr(importlib.import_module(self.__name__), attr)
 
 
@@ -47,14 +62,13 @@ def _deepdiff_class() -> Any:
 
 
 def _import_deepdiff() -> Any:
-    if "deepdiff" in sys.modules:  # imported by someone else (waits if it is under way)
-        from deepdiff import DeepDiff
+    if not _lean or "deepdiff" in sys.modules:  # as it comes, or imported by someone else
+        from deepdiff import DeepDiff  # (which this waits for if it is under way)
 
         return DeepDiff
     # A None entry makes `import numpy` raise ImportError, deepdiff's "not installed"; only
     # libraries not yet loaded are hidden, and each entry goes once deepdiff is in. A
-    # library already loaded (the MCP server's pydantic) stays known to deepdiff. Another
-    # thread that imports asyncio meanwhile gets the stand-in, which answers for it.
+    # library already loaded (the MCP server's pydantic) stays known to deepdiff.
     hidden = [name for name in INTEGRATIONS if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]
@@ -65,8 +79,8 @@ def _import_deepdiff() -> Any:
     finally:
         for name in hidden:
             if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
+                sys.modules.pop(name, None)
         for name, stand_in in deferred.items():
             if sys.modules.get(name) is stand_in:  # the next import gets the real one
-                del sys.modules[name]
+                sys.modules.pop(name, None)
     return DeepDiff

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from registry.diff.deep import lean_imports
 from registry.load.snapshot import SnapshotError
 from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
 
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     if args.command not in SERVERS:
         gc.set_threshold(100_000, 50, 1000)
+        lean_imports()  # this process runs one command: deepdiff without numpy and the like
     try:
         return handler(args)
     except (UsageError, SnapshotError) as exc:
