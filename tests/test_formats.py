@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -376,3 +377,45 @@ def test_odd_source_names_still_make_a_plan_that_parses(run_cli: Cli, tmp_path: 
         == 0
     )
     assert run_cli("validate", "--repo", str(tmp_path / "r")).code == 0
+
+
+EXPORTS = ("csv", "iglu", "mixpanel", "opentp", "rudderstack", "segment")
+
+
+@pytest.mark.parametrize("fmt", EXPORTS)
+def test_export_names_consumers_it_cannot_carry(run_cli: Cli, tmp_path: Path, fmt: str) -> None:
+    """Who reads a plan's data (`consumers:`, on the plan and on an event) is in the output
+    or named as left out: every export once dropped them without a word."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "acme", repo)
+    plan = repo / "plans" / "shop" / "plan.yaml"
+    text = plan.read_text()
+    text = text.replace('  owners: ["@acme/commerce"]\n',
+                        '  owners: ["@acme/commerce"]\n  consumers: ["@acme/bi"]\n', 1)  # fmt: skip
+    plan.write_text(text)
+    events = repo / "plans" / "shop" / "events" / "checkout.yaml"
+    first = events.read_text().split("\n")
+    at = next(i for i, line in enumerate(first) if line.startswith("  ") and line.endswith(":"))
+    first.insert(at + 1, '    consumers: [{name: Revenue dashboard, owner: "@acme/finance"}]')
+    events.write_text("\n".join(first))
+    assert run_cli("validate", "--repo", str(repo)).code == 0
+    out = tmp_path / "out"
+    result = run_cli("export", fmt, "--plan", "shop", "--repo", str(repo), "--out", str(out))
+    assert result.code == 0, result.err
+    written = "".join(p.read_text() for p in sorted(out.rglob("*")) if p.is_file()) \
+        if out.is_dir() else out.read_text()  # fmt: skip
+    for where, value in (("plan", "@acme/bi"), ("event", "Revenue dashboard")):
+        assert value in written or f"{where} consumers (1)" in result.err, (where, result.err)
+
+
+def test_the_plan_document_holds_every_field_of_a_plan_and_an_event() -> None:
+    """What a plan's schema allows reaches the released document (and so each export, or
+    its warning); only the registry's own rules stay home: the id is the document's `plan`,
+    conventions and policy judge changes in the registry."""
+    from registry.formats.base import EVENT_KEYS, META_KEYS
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" /
+                         "plan.schema.json").read_text())["$defs"]  # fmt: skip
+    assert set(META_KEYS) == set(schema["planMeta"]["properties"]) - {
+        "id", "conventions", "policy"}  # fmt: skip
+    assert set(EVENT_KEYS) == set(schema["event"]["properties"]) - {"properties"}

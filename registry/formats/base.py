@@ -7,24 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.release import artifacts
+
 # The plan document is the shape of a release's plan artifact (registry.release.artifacts):
-# {plan, title, description, owners, sources, objectives, lifecycle,
+# {plan, title, description, owners, sources, objectives, lifecycle, consumers,
 #  common: {properties}, identify: {traits}, group: {traits}, events: {name: {...}}}
 Document = dict[str, Any]
 SECTIONS = {"common": "properties", "identify": "traits", "group": "traits"}
-META_KEYS = ("title", "description", "owners", "sources", "objectives", "lifecycle")
-EVENT_KEYS = (
-    "description",
-    "owners",
-    "sources",
-    "objectives",
-    "stage",
-    "labels",
-    "renamed_from",
-    "deprecated",
-    "additional_properties",
-    "variants",
-)
+# The document's keys as the artifact writes them: a key added there is carried by each
+# format or named in its export's warning, never dropped in silence (a copy of these lists
+# here once lacked `consumers`, and every export left them out without a word).
+META_KEYS = artifacts.META_KEYS
+EVENT_KEYS = (*artifacts.EVENT_KEYS, "variants")
 # A property's JSON Schema constraints, the part every JSON-Schema-based format carries.
 CONSTRAINTS = ("enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength")  # fmt: skip
