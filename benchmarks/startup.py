@@ -7,8 +7,8 @@ commands run this checkout's code (`-m trackplan` from the repository's root) wi
 interpreter's packages.
 
 --instructions also counts each command's instructions under valgrind's callgrind: the
-same count for the same code whatever else the machine does (wall times here vary by a
-third from one minute to the next), so two commits compare exactly.
+same count for the same code whatever else the machine does (wall times here vary by
+half from one minute to the next), so two commits compare exactly.
 """
 
 from __future__ import annotations

@@ -3,6 +3,6 @@ imported by nothing, so the shell above the domain is reached from here only."""
 
 import sys
 
-from trackplan.cli import main
+from trackplan.cli import program
 
-sys.exit(main())
+sys.exit(program())

@@ -111,7 +111,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
     code = (
         "import sys\n"
         "from trackplan.cli import main\n"
-        f"code = main({args!r})\n"
+        f"code = main({args!r}, own_process=True)\n"
         "print(repr((code, sorted(m for m in sys.modules if m.startswith('trackplan.cli.')),\n"
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"

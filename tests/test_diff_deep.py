@@ -142,3 +142,18 @@ def test_a_library_caller_gets_deepdiff_as_it_comes(tmp_path: Path) -> None:
         fakes=("pydantic",),  # a fake numpy would not do for deepdiff's use of it
     )
     assert seen == (["values_changed"], True, "module")
+
+
+def test_a_command_run_in_an_application_gets_deepdiff_as_it_comes(tmp_path: Path) -> None:
+    """`main` called in someone's process (not the program's own) leaves deepdiff whole."""
+    seen = _run(
+        tmp_path,
+        """
+        from trackplan.cli import main
+        code = main(["diff", "examples/acme-base", "examples/acme", "--no-cache"])
+        import deepdiff.helper, pydantic.main
+        print(repr((code, deepdiff.helper.PydanticBaseModel is pydantic.main.BaseModel)))
+        """,
+        fakes=("pydantic",),
+    )
+    assert seen == (1, True)  # the examples' diff meets a breaking change, and DeepDiff

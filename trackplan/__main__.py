@@ -2,6 +2,6 @@
 
 import sys
 
-from trackplan.cli import main
+from trackplan.cli import program
 
-sys.exit(main())
+sys.exit(program())

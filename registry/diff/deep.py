@@ -13,7 +13,8 @@ from typing import Any
 # Plan metadata is plain YAML (dicts, lists, strings, numbers), which never holds them,
 # but the import still costs whoever has them installed: pydantic (which `trackplan[mcp]`
 # brings) added 60 ms to the examples' diff; pandas, on a data team's machine, 0.3 s.
-INTEGRATIONS = ("numpy", "pandas", "polars", "pydantic", "pytz")
+# (deepdiff names pytz for the type checker only.)
+INTEGRATIONS = ("numpy", "pandas", "polars", "pydantic")
 
 # deepdiff's cache (cachebox) imports asyncio for the lock of an async cached function,
 # which deepdiff never has: asyncio (with ssl and socket) was a third of deepdiff's import.
@@ -25,7 +26,7 @@ _lean = False  # import it lean: set by `lean_imports`
 
 
 def lean_imports() -> None:
-    """For a process that runs one command and exits (the CLI's, servers aside): deepdiff
+    """For a process that runs one command and exits (the program's, servers aside): deepdiff
     is imported, when first needed, without INTEGRATIONS and with asyncio deferred.
 
     deepdiff then knows none of those libraries for the rest of the process (its

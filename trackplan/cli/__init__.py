@@ -55,8 +55,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `trackplan` console script."""
+def program() -> int:
+    """The `trackplan` program (its console script, `python -m trackplan`): `main` in a
+    process of its own, which ends with the command."""
+    return main(own_process=True)
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Run one command. `own_process`: nothing else runs in this process, now or after (the
+    program's), so a library may load lean for it; callers in a process of their own
+    (tests, an application) get every library as it comes."""
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
     args = parser.parse_args(given)
@@ -68,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     if args.command not in SERVERS:
         gc.set_threshold(100_000, 50, 1000)
-        lean_imports()  # this process runs one command: deepdiff without numpy and the like
+        if own_process:  # one command, then exit: deepdiff without numpy and the like
+            lean_imports()
     try:
         return handler(args)
     except (UsageError, SnapshotError) as exc:
