@@ -7,8 +7,8 @@ commands run this checkout's code (`-m trackplan` from the repository's root) wi
 interpreter's packages.
 
 --instructions also counts each command's instructions under valgrind's callgrind: the
-same count for the same code whatever else the machine does (wall times here vary by
-half from one minute to the next), so two commits compare exactly.
+same count for the same code, within 1 % (hash seeds), whatever else the machine does
+(wall times here varied nearly twofold from one run to the next), so two commits compare.
 """
 
 from __future__ import annotations
