@@ -1,5 +1,5 @@
-"""DeepDiff for plan metadata; in the CLI's process, imported without the data libraries
-it looks for."""
+"""DeepDiff for plan metadata; in the program's own process, imported without the data
+libraries it looks for."""
 
 from __future__ import annotations
 

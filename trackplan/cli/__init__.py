@@ -63,8 +63,8 @@ def program() -> int:
 
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
     """Run one command. `own_process`: nothing else runs in this process, now or after (the
-    program's), so a library may load lean for it; callers in a process of their own
-    (tests, an application) get every library as it comes."""
+    program's), so a library may load lean for it; a caller that shares its process (tests,
+    an application) gets every library as it comes."""
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
     args = parser.parse_args(given)
