@@ -1,5 +1,5 @@
-"""The diff's DeepDiff import: in the CLI's process, without the data libraries deepdiff
-looks for, nor asyncio, and every one of them importable as usual afterwards; as it comes
+"""The diff's DeepDiff import: in the program's own process, without the data libraries
+deepdiff looks for, nor asyncio, and every one of them importable as usual afterwards; as it comes
 for a library caller (each case in a fresh interpreter)."""
 
 from __future__ import annotations

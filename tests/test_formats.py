@@ -394,10 +394,10 @@ def test_export_names_consumers_it_cannot_carry(run_cli: Cli, tmp_path: Path, fm
                         '  owners: ["@acme/commerce"]\n  consumers: ["@acme/bi"]\n', 1)  # fmt: skip
     plan.write_text(text)
     events = repo / "plans" / "shop" / "events" / "checkout.yaml"
-    first = events.read_text().split("\n")
-    at = next(i for i, line in enumerate(first) if line.startswith("  ") and line.endswith(":"))
-    first.insert(at + 1, '    consumers: [{name: Revenue dashboard, owner: "@acme/finance"}]')
-    events.write_text("\n".join(first))
+    lines = events.read_text().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("  ") and line.endswith(":"))
+    lines.insert(at + 1, '    consumers: [{name: Revenue dashboard, owner: "@acme/finance"}]')
+    events.write_text("\n".join(lines))  # under the file's first event
     assert run_cli("validate", "--repo", str(repo)).code == 0
     out = tmp_path / "out"
     result = run_cli("export", fmt, "--plan", "shop", "--repo", str(repo), "--out", str(out))
