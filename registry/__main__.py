@@ -3,6 +3,6 @@ imported by nothing, so the shell above the domain is reached from here only."""
 
 import sys
 
-from trackplan.cli import program
+from trackplan.program import program
 
 sys.exit(program())

@@ -2,6 +2,6 @@
 
 import sys
 
-from trackplan.cli import program
+from trackplan.program import program
 
 sys.exit(program())

@@ -12,6 +12,7 @@ from typing import Any
 from registry.diff.deep import lean_imports
 from registry.load.snapshot import SnapshotError
 from trackplan.cli.common import EXIT_OK, EXIT_USAGE, Handler, UsageError
+from trackplan.program import ONE_SHOT_THRESHOLDS, SERVERS
 
 # Each command's name and its module, in the order `trackplan --help` lists them. A command
 # run loads its own module alone (and what that imports): start-up stays near the interpreter's.
@@ -33,9 +34,6 @@ class _Version(argparse.Action):
         parser.exit(message=f"trackplan {installed_version()}\n")
 
 
-SERVERS = ("serve", "bot", "mcp")  # commands that run until stopped
-
-
 def command_module(name: str) -> Any:
     return importlib.import_module(f"trackplan.cli.{COMMANDS[name]}")
 
@@ -55,30 +53,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def program() -> int:
-    """The `trackplan` program (its console script, `python -m trackplan`): `main` in a
-    process of its own, which ends with the command."""
-    return main(own_process=True)
-
-
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
     """Run one command. `own_process`: nothing else runs in this process, now or after (the
     program's), so a library may load lean for it; a caller that shares its process (tests,
     an application) gets every library as it comes."""
     given = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(given[0] if given and given[0] in COMMANDS else None)
-    args = parser.parse_args(given)
-    handler: Handler = args.handler
-    # A command builds large trees of plain data and keeps them to the end, which the cyclic
-    # collector would scan again and again (a fifth of a 10,000-event catalog's time): it runs
-    # far less often instead. Memory is unchanged (the data holds no cycles to free).
-    # Not for the servers: they build and drop catalogs for days, and need their collector.
+    command = given[0] if given and given[0] in COMMANDS else None
+    # The collector runs far less often while a command other than a server runs (see
+    # trackplan/program.py), from before the command's modules are imported.
     thresholds = gc.get_threshold()
-    if args.command not in SERVERS:
-        gc.set_threshold(100_000, 50, 1000)
-        if own_process:  # one command, then exit: deepdiff without numpy and the like
-            lean_imports()
+    if command not in SERVERS:
+        gc.set_threshold(*ONE_SHOT_THRESHOLDS)
     try:
+        args = build_parser(command).parse_args(given)
+        handler: Handler = args.handler
+        if args.command in SERVERS:
+            gc.set_threshold(*thresholds)
+        elif own_process:  # one command, then exit: deepdiff without numpy and the like
+            lean_imports()
         return handler(args)
     except (UsageError, SnapshotError) as exc:
         print(f"trackplan: error: {exc}", file=sys.stderr)
