@@ -79,3 +79,40 @@ def test_opentp_from_a_relative_path_with_a_contact_written_as_one_string(
     assert done.code in (0, 1), done.err
     assert "owners: [analytics@taskflow.example]" in (tmp_path / "repo/plans/taskflow/plan.yaml"
                                                      ).read_text()  # fmt: skip
+
+
+def _segment_property(name: str, schema: dict[str, object]) -> dict[str, object]:
+    return {"name": "W", "rules": [{"type": "TRACK", "key": "Order Completed", "jsonSchema": {
+        "type": "object", "properties": {"properties": {
+            "type": "object", "properties": {name: schema}}}}}]}  # fmt: skip
+
+
+def _deep(levels: int) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"n": schema}}
+    return schema
+
+
+@pytest.mark.parametrize(("name", "schema", "said"), [
+    ("deep", _deep(30), "(nesting is deeper than 64 levels)"),
+    ("x" * 1100, {"type": "string"}, "'events.Order Completed.properties.xxxxxxxx"),
+    ("y", {"type": "string", "description": "bad \ud83d emoji"},
+     "'events.Order Completed.properties.y.description' cannot be written as YAML"),
+])  # fmt: skip
+def test_a_plan_yaml_cannot_read_back_is_refused_and_nothing_is_written(
+    name: str, schema: dict[str, object], said: str, run_cli: Cli, tmp_path: Path
+) -> None:
+    """Nesting past the loader's limit, a key past YAML's 1,024 characters, a lone
+    surrogate: the import is refused with the place, not written for validate to reject."""
+    source = tmp_path / "segment.json"
+    source.write_text(json.dumps(_segment_property(name, schema)))
+    repo = tmp_path / "r"
+    assert run_cli("init", str(repo), "--template", "blank").code == 0
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    done = run_cli("import", "segment", str(source), "--plan", "odd", "--repo", str(repo))
+    assert done.code == 2, done.err
+    assert said in done.err and "so nothing was written" in done.err, done.err
+    assert "Traceback" not in done.err
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before
+    assert run_cli("validate", "--repo", str(repo)).code == 0

@@ -8,7 +8,6 @@ from typing import Any
 from registry.formats.base import EVENT_KEYS, META_KEYS, PROPERTY_KEYS, SECTIONS, Document
 from registry.formats.yaml_writer import comment_lines, dump_with_positions
 from registry.load.yamlsafe import Path as YamlPath
-from registry.load.yamlsafe import Positions, YamlDocument
 
 EVENTS_PER_FILE = 200
 
@@ -68,9 +67,6 @@ class PlanFile:
     text: str
     data: dict[str, Any]
     positions: dict[YamlPath, tuple[int, int]]
-
-    def document(self) -> YamlDocument:
-        return YamlDocument(self.data, Positions.of(self.positions, self.data))
 
 
 def _file(data: dict[str, Any], comments: dict[YamlPath, str], header: str) -> PlanFile:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ from registry.formats.plan_yaml import PlanFile, plan_files
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import FolderSnapshot, MemorySnapshot
+from registry.load.yamlsafe import YamlError
 
 PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 # Findings an import may leave for the user to act on: names are imported as they are and
@@ -274,7 +277,19 @@ def _validated(repo: Path, plan_id: str, new: dict[str, PlanFile]) -> list[Findi
     parse = ParseCache(None)
     for path, file in new.items():
         data = files[path] = file.text.encode()
-        parse.remember(data, file.document())  # just written: no need to parse it again
+        # The text is parsed again, not taken on trust: what YAML cannot carry as written (a
+        # key past 1,024 characters, a lone surrogate, nesting past the loader's limit) must
+        # stop the import here, not leave a plan that no command can read.
+        try:
+            read = parse(path, data).data
+        except YamlError as exc:
+            raise FormatError(
+                f"{_written_at(file, exc.line)} cannot be written as YAML that "
+                f"reads back ({exc.message}), so nothing was written"
+            ) from None
+        if not _same(read, file.data):
+            raise FormatError(f"{path}: the YAML written would read back unlike the plan "
+                              "imported, so nothing was written; please report it")  # fmt: skip
     report = validate(MemorySnapshot(files), parse=parse)
     mine = [f for f in report.findings if f.location.file.startswith(f"plans/{plan_id}/")]
     broken = [f for f in mine if f.level == ERROR and f.rule not in NAMING_RULES]
@@ -285,6 +300,28 @@ def _validated(repo: Path, plan_id: str, new: dict[str, PlanFile]) -> list[Findi
             f"the imported plan would not validate, so nothing was written: {said}{more}"
         )
     return mine
+
+
+def _written_at(file: PlanFile, line: int) -> str:
+    """What the plan file holds at `line` of its text: the deepest key written there."""
+    paths = [p for p, (at, _column) in file.positions.items() if at <= line]
+    if not paths:
+        return "the plan"
+    deepest = max(paths, key=lambda p: (file.positions[p][0], len(p)))
+    parts = [str(part) if len(str(part)) <= 60 else f"{str(part)[:57]}..." for part in deepest]
+    if len(parts) > 10:
+        parts = [*parts[:6], "...", *parts[-3:]]
+    shown = ".".join(parts)
+    return f"{shown!r}"
+
+
+def _same(read: Any, written: Any) -> bool:
+    """Whether the parse of a written file holds what was written (NaN, which JSON imports
+    may bring, equals itself in the canonical JSON)."""
+    if read == written:
+        return True
+    dump = functools.partial(json.dumps, sort_keys=True, default=repr)
+    return bool(dump(read) == dump(written))
 
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:

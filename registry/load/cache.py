@@ -66,11 +66,6 @@ class ParseCache:
         # kind of machine finds no entry of its own instead of wrong lines.
         self._salt = repr((limits, CACHE_FORMAT, sys.byteorder)).encode()
 
-    def remember(self, data: bytes, doc: YamlDocument) -> None:
-        """Take `doc` as the parse of `data` (a writer that just produced `data` from
-        `doc.data` knows it; tests check the writer against the parser)."""
-        self.memory[hashlib.sha256(self._salt + data).hexdigest()] = doc
-
     def __call__(self, path: str, data: bytes) -> YamlDocument:
         key = hashlib.sha256(self._salt + data).hexdigest()
         doc = self.memory.get(key)
