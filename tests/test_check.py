@@ -447,3 +447,17 @@ def test_report_out_keeps_what_was_sent_per_event_and_day(
     nowhere = run_cli("check", str(calls), "--repo", str(registry), "--report-out",
                       str(tmp_path / "missing" / "r.json"))  # fmt: skip
     assert nowhere.code == 2 and "cannot write" in nowhere.err and "Traceback" not in nowhere.err
+
+
+def test_github_annotations_show_control_characters_never_obey_them(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    """An event name with ANSI and OSC escapes (a terminal title, a link, colours): the
+    workflow command writes them as the text format does, never the raw bytes."""
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(json.dumps({"event": "\x1b[31mEvil\x1b]0;t\x07 Clicked"}) + "\n")
+    for fmt in ("github", "text"):
+        done = run_cli("check", str(calls), "--repo", str(registry), "--format", fmt)
+        assert done.code == 1, done.err
+        assert "\\x1b[31mEvil\\x1b]0;t\\x07 Clicked" in done.out, done.out
+        assert not any(c in done.out for c in "\x1b\x07\r"), repr(done.out)

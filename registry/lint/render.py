@@ -44,7 +44,11 @@ def render_findings(findings: Sequence[Finding], fmt: str, files: int) -> str:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """`text` as a workflow command's data: its lines kept (as %0A), and within them the
+    control and format characters a plan, commit or call may hold (ANSI and OSC escapes,
+    BEL) shown as escapes, as the text format shows them: a log never obeys them."""
+    lines = "\n".join(clean(line) for line in text.split("\n"))
+    return lines.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
