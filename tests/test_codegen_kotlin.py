@@ -150,8 +150,20 @@ def test_names_the_generated_code_uses_itself_are_left_to_it(
 ) -> None:
     from tests.test_codegen_swift import JVM_NAMES
 
-    repo = write_files(tmp_path / "repo", {"plans/x-properties/plan.yaml": JVM_NAMES})
+    repo = write_files(tmp_path / "repo", {"plans/x-properties/plan.yaml": JVM_NAMES,
+                                          "plans/group-traits/plan.yaml": FACADE})  # fmt: skip
     source = _generate(run_cli, repo, tmp_path / "out", "x-properties")
     assert source.name == "XPropertiesTrackingPlan.kt"  # not the shape XPropertiesTracking
-    built = _kotlinc(kotlinc, tmp_path, source)  # Long.MIN_VALUE as a bound, out, put, json
+    # The group traits' enum would be GroupTraitsTrackingKt: the class Kotlin makes for
+    # GroupTraitsTracking.kt's top-level functions.
+    facade = _generate(run_cli, repo, tmp_path / "out", "group-traits")
+    assert "enum class GroupTraitsTrackingKt(" not in facade.read_text()
+    built = _kotlinc(kotlinc, tmp_path, source, facade)  # Long.MIN_VALUE, out, put, json
     assert built.returncode == 0, built.stdout + built.stderr
+
+
+FACADE = """\
+plan: {id: group-traits, title: G, owners: ["@acme/x"]}
+group: {traits: {tracking_kt: {type: string, enum: [a, b]}}}
+events: {Order Completed: {properties: {total: {type: number}}}}
+"""

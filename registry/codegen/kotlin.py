@@ -28,7 +28,10 @@ def _path(plan: m.PlanModel, cls: str) -> str:
 
 def generate(plan: m.PlanModel, trackplan: str) -> dict[str, str]:
     prims = {"string": "String", "integer": "Long", "number": "Double", "boolean": "Boolean"}
-    types = jvm.Types(plan, jvm.FIXED, prims, "Any", "Map<String, Any?>", True)
+    # The file's top-level functions live in a class Kotlin names after the file (`<File>Kt`):
+    # no enum or shape of the plan may take that name.
+    facade = jvm.class_name(plan) + "Kt"
+    types = jvm.Types(plan, {*jvm.FIXED, facade}, prims, "Any", "Map<String, Any?>", True)
     data = jvm.template_data(plan, types, _field, kotlin_doc, literal, kotlin_string)
     shapes = {shape.name: shape for shape in data["shapes"]}  # type: ignore[attr-defined]
     enums: dict[str, dict[str, str]] = {}
