@@ -96,6 +96,22 @@ def test_plans_that_would_write_one_file_are_refused(run_cli: Cli, tmp_path: Pat
                    str(tmp_path / "o")).code == 0  # TypeScript names them apart  # fmt: skip
 
 
+def test_plans_whose_files_differ_only_in_case_are_refused(run_cli: Cli, tmp_path: Path) -> None:
+    """web-app and webapp: WebAppTracking.swift and WebappTracking.swift are one file on
+    macOS and Windows, where Swift is built; the second would replace the first."""
+    repo = write_files(tmp_path / "repo", {
+        "plans/web-app/plan.yaml": "plan: {id: web-app}\nevents: {}\n",
+        "plans/webapp/plan.yaml": "plan: {id: webapp}\nevents: {}\n",
+    })  # fmt: skip
+    done = run_cli("generate", "--lang", "swift", "--repo", str(repo), "--out", str(tmp_path / "o"))
+    assert done.code == 2
+    assert (
+        "plans 'web-app' and 'webapp' would both write WebAppTracking.swift and "
+        "WebappTracking.swift (one file on macOS and Windows) in swift"
+    ) in done.err, done.err
+    assert not (tmp_path / "o").exists()
+
+
 JVM_NAMES = """plan: {id: x-properties}
 events:
   X:

@@ -83,16 +83,21 @@ def _generate(args: argparse.Namespace) -> tuple[dict[str, str], list[dict[str, 
     models = [build_model(a.document, a.bundle, a.name, a.sha256) for a in found]
     files: dict[str, str] = {}
     made: list[dict[str, Any]] = []
-    writers: dict[str, str] = {}  # file -> the plan that writes it
+    # file, case-folded -> the plan that writes it and the name: macOS and Windows keep
+    # WebAppTracking.swift and WebappTracking.swift as one file, the second over the first.
+    writers: dict[str, tuple[str, str]] = {}
     for model in models:
         generated = LANGUAGES[args.lang](model, installed_version())
         for name in generated:
-            if name in writers:  # e.g. plans a-b and ab are both Go package ab
+            if name.casefold() in writers:  # e.g. plans a-b and ab are both Go package ab
+                plan, other = writers[name.casefold()]
+                both = name if other == name else (f"{other} and {name} (one file on macOS "
+                                                   "and Windows)")  # fmt: skip
                 raise CodegenError(
-                    f"plans '{writers[name]}' and '{model.id}' would both write {name} in "
+                    f"plans '{plan}' and '{model.id}' would both write {both} in "
                     f"{args.lang}: generate them one at a time (--plan) into different --out "
                     "folders")  # fmt: skip
-            writers[name] = model.id
+            writers[name.casefold()] = (model.id, name)
         files.update(generated)
         made += [{"file": str(Path(args.out) / name), "plan": model.id, "version": model.version,
                   "source": model.source, "sha256": model.sha256, "events": len(model.events)}
