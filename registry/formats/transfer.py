@@ -29,6 +29,7 @@ PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 NAMING_RULES = frozenset(
     {
         "event-name-case",
+        "event-name-reserved",
         "property-name-case",
         "event-name-grammar",
         "event-name-dynamic",

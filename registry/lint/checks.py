@@ -379,6 +379,24 @@ def event_name_casing(registry: Registry) -> Iterator[Hit]:
                 )
 
 
+# Names that stand for a plan's traits and common properties wherever subjects are named:
+# generated code checks identify traits as event "$identify", waivers name
+# `PLAN/$group/TRAIT`. An event of one of these names would be checked as the other.
+RESERVED_EVENT_NAMES = {"$identify": "identify traits", "$group": "group traits",
+                        "$common": "common properties"}  # fmt: skip
+
+
+def event_name_reserved(registry: Registry) -> Iterator[Hit]:
+    """No event takes a name that stands for traits or common properties."""
+    for plan in _plans(registry):
+        for name in sorted(plan.events):
+            if name in RESERVED_EVENT_NAMES:
+                said = f"event name '{name}' stands for the plan's {RESERVED_EVENT_NAMES[name]}"
+                yield Hit(plan.id, plan.events[name].location, said,
+                          "Rename the event (keep the old name in renamed_from): generated "
+                          "code and waivers name traits and common properties so.")  # fmt: skip
+
+
 def _casing_hint(name: str, casing: str) -> str:
     if casing in naming.CASINGS:
         return f"Rename it to '{naming.convert(name, casing)}' (keep the old name in renamed_from)."

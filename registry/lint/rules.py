@@ -465,6 +465,18 @@ RULES: tuple[Rule, ...] = (
         doc="Casings: title-case, snake-case, camel-case, pascal-case, kebab-case, any, a regex.",
     ),
     Rule(
+        "event-name-reserved",
+        ERROR,
+        "An event is named `$identify`, `$group` or `$common`, names that stand for traits.",
+        _plan("events:\n  $identify: {}\n"),
+        (PLAN, 4),
+        _plan("events:\n  Identify Called: {}\n"),
+        check=checks.event_name_reserved,
+        doc="Generated code checks identify and group traits as events `$identify` and "
+        "`$group`, and waivers name them `PLAN/$identify/TRAIT`: an event of that name "
+        "would be checked against the traits.",
+    ),
+    Rule(
         "property-name-case",
         ERROR,
         "A property or trait key breaks `conventions.property_name` (snake-case).",
