@@ -133,6 +133,13 @@ def code_comment(value: object) -> str:
     return " ".join(one_line(str(value)).replace("*/", "*\\/").split())
 
 
+def doc_text(value: object) -> str:
+    """A line of a documentation comment (JSDoc, Javadoc, KDoc) from a plan: a code comment
+    whose `@` starts no tag (`@deprecated`, `@internal`, `{@link}`): written `&#64;`, which
+    each renders as `@`."""
+    return code_comment(value).replace("@", "&#64;")
+
+
 def js_string(value: object) -> str:
     """A JavaScript/TypeScript (and JSON) literal; U+2028/9 escaped (older engines end a
     string there), '<' escaped so a literal cannot close a `</script>` either."""

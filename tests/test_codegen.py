@@ -352,7 +352,7 @@ events:
   signed_up: {properties: {"Product ID": {type: string}, "$price": {type: number}}}
   Signed-Up: {properties: {"a.b": {type: boolean}, "*/": {type: string}}}
   "🎉": {description: "Party */ time", properties: {"🎊": {type: string}}}
-  "🎈": {}
+  "🎈": {description: "Floats.\\n@deprecated {@link Tracker} @internal\\n\\nDeprecated: by a description"}
   1 Click Buy: {properties: {"1st": {type: string, enum: ["it's", 'say "hi"', "\\\\"]}}}
   class: {properties: {def: {type: [string, "null"]}, return: {type: array, items: {type: object, properties: {x: {type: integer}}}}}}
   Ünïcode Ëvent: {properties: {naïve: {type: string}}}
@@ -378,6 +378,9 @@ def test_any_names_the_plan_allows_give_valid_unique_identifiers(
             "'Signed Up' -> SignedUp, 'Signed-Up' -> SignedUp_0a0bdf, 'signed_up' -> "
             "SignedUp_a31c54\n") in outputs[0]  # fmt: skip
     assert compile_ts(tsc_path, out, "nasty.ts") == {}
+    # A description's `@deprecated`, `@internal` or `{@link}` is text, not a JSDoc tag.
+    assert " * &#64;deprecated {&#64;link Tracker} &#64;internal\n" in first
+    assert not re.search(r"^\s*\* @", first, re.M)
     assert check_py(out, "nasty.py") == {}
     module = load_module(out / "nasty.py")
     methods = module.EVENTS

@@ -169,6 +169,8 @@ def test_any_names_give_valid_unique_identifiers(run_cli: Cli, tmp_path: Path, g
     listed = re.findall(r'^\t"(?:[^"\\]|\\.)*":\s+"(Track\w+)",$', source, re.M)
     assert sorted(methods) == sorted(listed) and len(set(methods)) == 10
     assert "Party *\\/ time" in source
+    # A description's "Deprecated:" paragraph would deprecate the method for Go's tools.
+    assert "// Floats.\n// @deprecated {@link Tracker} @internal\n// Deprecated: by" in source
 
 
 ODD_KEYS = """plan: {id: keys}

@@ -174,7 +174,9 @@ def _event(event: m.EventModel, constructors: Namer) -> dict[str, object]:
                 kind = "*" + kind
             required.append({"param": params.give(_lower_first(idents[f.name]), f.name),
                              "type": kind, "field": idents[f.name]})  # fmt: skip
-    doc = [code_comment(line) for line in event.doc]
+    # One paragraph: a blank line then "Deprecated: ..." in a description would make Go's
+    # tools take the method as deprecated.
+    doc = [code_comment(line) for line in event.doc if line.strip()]
     if event.renamed_from:
         doc.append(code_comment("Formerly " + ", ".join(repr(n) for n in event.renamed_from)
                                 + "."))  # fmt: skip

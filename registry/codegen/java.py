@@ -8,7 +8,7 @@ from typing import Any
 from registry.codegen import jvm
 from registry.codegen import model as m
 from registry.codegen.render import environment, one_line
-from registry.escape import code_comment
+from registry.escape import doc_text
 
 LANGUAGE = "java"
 PRIMITIVE = {"Long": "long", "Double": "double", "Boolean": "boolean"}
@@ -59,8 +59,9 @@ def java_doc(value: object) -> str:
 @functools.lru_cache(maxsize=65536)  # descriptions and bounds repeat
 def _java_doc(value: str) -> str:
     """Text for a Java comment: one line, ASCII (\\uXXXX, which javac reads as the character),
-    backslashes doubled so no `\\u000a` in a plan can end the comment, no `*/`."""
-    text = code_comment(value).replace("\\", "\\\\")
+    backslashes doubled so no `\\u000a` in a plan can end the comment, no `*/`, no `@` that
+    would start a Javadoc tag (a line `@deprecated` made javac deprecate the method)."""
+    text = doc_text(value).replace("\\", "\\\\")
     return "".join(c if ord(c) < 0x80 else "".join(
         f"\\u{u.upper()}" for u in c.encode("utf-16-be", "surrogatepass").hex(" ", 2).split())
         for c in text)  # fmt: skip

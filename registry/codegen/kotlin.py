@@ -12,7 +12,7 @@ from registry.codegen import jvm
 from registry.codegen import model as m
 from registry.codegen.names import Namer, pascal, short_hash
 from registry.codegen.render import environment, one_line
-from registry.escape import code_comment
+from registry.escape import doc_text
 
 LANGUAGE = "kotlin"
 
@@ -127,9 +127,10 @@ def kotlin_doc(value: object) -> str:
 
 @functools.lru_cache(maxsize=65536)  # descriptions and bounds repeat
 def _kotlin_doc(value: str) -> str:
-    """Text for a KDoc or line comment: one line, no `*/`, and no `/*` (Kotlin nests block
-    comments: an opening one would swallow the code after the comment)."""
-    return code_comment(value).replace("/*", "/ *")
+    """Text for a KDoc or line comment: one line, no `*/`, no `/*` (Kotlin nests block
+    comments: an opening one would swallow the code after the comment), no `@` that would
+    start a KDoc tag."""
+    return doc_text(value).replace("/*", "/ *")
 
 
 def literal(value: Any) -> str:

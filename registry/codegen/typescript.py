@@ -20,7 +20,7 @@ from registry.codegen.model import (
     Unknown,
 )
 from registry.codegen.render import compact_json, environment, one_line
-from registry.escape import code_comment, js_string
+from registry.escape import code_comment, doc_text, js_string
 
 LANGUAGE = "typescript"
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -57,10 +57,10 @@ def _event(event: EventModel) -> dict[str, object]:
     if event.renamed_from:
         notes.append("Formerly " + ", ".join(f"'{n}'" for n in event.renamed_from) + ".")
     if event.deprecated is not None:
-        notes.append("@deprecated " + event.deprecated.text())
+        notes.append("@deprecated " + doc_text(event.deprecated.text()))
     return {
         "name": event.name, "function": "track" + event.ident, "type": event.shape.name,
-        "closed": event.closed, "doc": [code_comment(line) for line in event.doc],
+        "closed": event.closed, "doc": [doc_text(line) for line in event.doc],
         "notes": [code_comment(n) for n in notes], "fields": _fields(event.shape.fields),
     }  # fmt: skip
 
@@ -72,7 +72,7 @@ def _traits(shape: Obj) -> dict[str, object]:
 def _fields(fields: tuple[Field, ...]) -> list[dict[str, object]]:
     return [
         {"key": _key(f.name), "required": f.required, "type": type_of(f.type),
-         "doc": code_comment(one_line(f.doc))}
+         "doc": doc_text(one_line(f.doc))}
         for f in fields
     ]  # fmt: skip
 
