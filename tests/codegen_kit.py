@@ -84,12 +84,14 @@ def tsc() -> str | None:
     return None
 
 
-def violations_said(tsc_path: str, folder: Path, module: str, calls: list[str]) -> list[str]:
+def violations_said(tsc_path: str, folder: Path, module: str, calls: list[str],
+                    imports: str = "createTracker") -> list[str]:  # fmt: skip
     """Compile a script that makes `calls` (TypeScript lines using `t`, a tracker of the
-    generated `module`) with tsc --strict, run it with node, and return what the generated
-    run-time checks said: `path message` per violation."""
+    generated `module`, and the names `imports` brings) with tsc --strict, run it with node,
+    and return what the generated run-time checks said: `path message` per violation (and
+    what the calls put in `said`)."""
     (folder / "run.ts").write_text(
-        f'import {{ createTracker }} from "./{module}";\nconst said: string[] = [];\n'
+        f'import {{ {imports} }} from "./{module}";\nconst said: string[] = [];\n'
         "const t = createTracker({ track() {} }, { onViolation: (v) => "
         "said.push(`${v.path} ${v.message}`) });\n"
         + "".join(f"{call}\n" for call in calls)

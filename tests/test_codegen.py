@@ -285,6 +285,38 @@ def test_typescript_calls_send_payloads_the_release_schema_accepts(
     ]
 
 
+PROTOTYPE_NAMES = """\
+plan: {id: hp}
+events:
+  __proto__: {additional_properties: false, properties: {total: {type: number, required: true}}}
+  Order Completed:
+    additional_properties: false
+    properties: {constructor: {type: string, required: true}}
+"""
+
+
+def test_typescript_checks_own_keys_whatever_object_prototype_holds(
+    run_cli: Cli, tmp_path: Path, tsc_path: str
+) -> None:
+    """`constructor` and `toString` are in every JavaScript object's prototype, and
+    `"__proto__": ...` in a literal sets the prototype: none of them may stand in for a key
+    the call lacks, or hide an unplanned one, or lose an event."""
+    repo = nasty_registry(tmp_path / "repo")
+    write_files(repo, {"plans/nasty/plan.yaml": "plan: {id: nasty}\nevents: {}\n",
+                       "plans/hp/plan.yaml": PROTOTYPE_NAMES})  # fmt: skip
+    out = tmp_path / "out"
+    done = run_cli("generate", "--lang", "typescript", "--repo", str(repo), "--plan", "hp",
+                   "--out", str(out))  # fmt: skip
+    assert done.code == 0, done.err
+    said = violations_said(tsc_path, out, "hp", [
+        "t.trackOrderCompleted({} as never);",
+        't.trackProto({ total: "nope", toString: 1 } as never);',
+        'said.push(Object.keys(EVENTS).join(","));',
+    ], imports="createTracker, EVENTS")  # fmt: skip
+    assert said == ["/constructor required, missing", "/total expected number, got string",
+                    "/toString not in the plan", "Order Completed,__proto__"], said  # fmt: skip
+
+
 def _released_examples(tmp_path: Path, run_cli: Cli) -> Path:
     """A git copy of examples/acme with its plans released (shop/v1.0.0, segment/v1.0.0)."""
     import shutil
