@@ -266,3 +266,59 @@ def test_export_writes_a_common_discriminator_with_its_definition(
     }
     assert event["Signed Up"]["variants"][0]["cases"] == [
         {"match": ["ios"], "properties": {"store": {"required": True}}}]  # fmt: skip
+
+
+def test_two_events_or_properties_of_one_name_are_named_not_overwritten(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """Project entities have ids; a plan keys events and properties by name. A second event
+    or property of a name already taken is named as left out, with its place: the first
+    stays whole (its description, closedness and properties)."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    events = project / "events.yaml"
+    events.write_text(events.read_text() + "    - id: checkout_started_app\n"
+                      "      name: Checkout Started\n      event_type: track\n"
+                      "      description: The app's checkout.\n"
+                      "    - id: identify_app\n      event_type: identify\n")  # fmt: skip
+    props = project / "properties.yaml"
+    props.write_text(
+        props.read_text().replace(
+            "  properties:\n",
+            "  properties:\n    - id: coupon_code\n      name: coupon\n      type: integer\n"
+            "    - id: email_text\n      name: email\n      type: string\n",
+            1,
+        )
+    )
+    plan = project / "tracking-plan.yaml"
+    plan.write_text(plan.read_text().replace(
+        '        - property: "#property:coupon"\n',
+        '        - property: "#property:coupon"\n        - property: "#property:coupon_code"\n',
+        1,
+    ) + (
+        "    - type: event_rule\n      id: app_checkout_rule\n"
+        '      event: "#event:checkout_started_app"\n'
+        "    - type: event_rule\n      id: app_identify_rule\n"
+        '      event: "#event:identify_app"\n'
+        '      properties:\n        - property: "#property:email_text"\n'
+    ))  # fmt: skip
+    repo = tmp_path / "repo"
+    done = run_cli("import", "rudderstack", str(project), "--plan", "shop", "--repo", str(repo),
+                   "--format", "json")  # fmt: skip
+    assert done.code in (0, 1), done.err
+    said = {(loss["kind"], loss["what"]) for loss in done.json()["lost"]}
+    assert (
+        "event",
+        "event checkout_started_app of rule app_checkout_rule: an earlier rule's "
+        "event is named 'Checkout Started' too, and a plan names each event once",
+    ) in said
+    assert ("property", "property coupon_code: an earlier property of the list is named "
+            "'coupon' too, and an event names each property once") in said  # fmt: skip
+    assert ("trait", "identify trait 'email' of rule app_identify_rule: another identify rule "
+            "defines it otherwise, and a plan defines each trait once") in said  # fmt: skip
+    written = load_yaml((repo / "plans/shop/plan.yaml").read_bytes()).data
+    assert written["identify"]["traits"]["email"]["format"] == "email"
+    checkout = written["events"]["Checkout Started"]
+    assert checkout["description"] == "A shopper began checking out."
+    assert checkout["additional_properties"] is False
+    assert checkout["properties"]["coupon"] == {"type": "string", "minLength": 3, "maxLength": 16}

@@ -323,8 +323,14 @@ def read(path: Path, plan_id: str) -> Imported:
             for v_index, _variant in enumerate(variants):
                 losses.add("variant", (*at, "variants", v_index), f"variants of a {kind} rule "
                            f"{rule.get('id')} (a plan has variants on events only)")  # fmt: skip
-            if props:
-                document.setdefault(kind, {"traits": {}})["traits"].update(props)
+            traits = document.setdefault(kind, {"traits": {}})["traits"]
+            for trait, spec in props.items():
+                if trait in traits and traits[trait] != spec:  # another rule's, told otherwise
+                    losses.add("trait", (*at, "properties"), f"{kind} trait {trait!r} of rule "
+                               f"{rule.get('id')}: another {kind} rule defines it otherwise, "
+                               "and a plan defines each trait once")  # fmt: skip
+                else:
+                    traits[trait] = spec
             continue
         body: dict[str, Any] = {}
         if event.get("description"):
@@ -335,6 +341,11 @@ def read(path: Path, plan_id: str) -> Imported:
             body["properties"] = props
         if variants:
             body["variants"] = variants
+        if name in document["events"]:  # two events of the project, one name
+            losses.add("event", (*at, "event"), f"event {event['id']} of rule {rule.get('id')}: "
+                       f"an earlier rule's event is named {name!r} too, and a plan names each "
+                       "event once")  # fmt: skip
+            continue
         document["events"][name] = body
     for kind, ident, (e_source, e_at, _) in project.unused():
         if kind in ("event", "property", "custom-type"):  # categories: the note below
@@ -402,6 +413,11 @@ class _Reader:
                 spec["properties"] = self.properties(source, use["properties"],
                                                      (*here, "properties"))  # fmt: skip
                 spec.setdefault("type", "object")
+            if name in props:  # two properties of the project, one name
+                Losses(source, self.imported.lost).add("property", here, f"property {prop['id']}: "
+                    f"an earlier property of the list is named {name!r} too, and an event names "
+                    "each property once")  # fmt: skip
+                continue
             props[name] = spec
         return props
 
