@@ -154,6 +154,43 @@ def test_every_segment_definition_is_imported_or_named(
     assert read["property"] > 0
 
 
+def test_keywords_read_in_part_are_kept_or_named(run_cli: Cli, tmp_path: Path) -> None:
+    """A map's value schema, an open or closed object without properties, `anyOf` beside a
+    `oneOf` of constants, branches that are not schemas, a required name no property has,
+    and a track call's traits: each kept in the plan or named with its place."""
+    props = {
+        "prices": {"type": "object", "additionalProperties": {"type": "number"}},
+        "closed": {"type": "object", "additionalProperties": False},
+        "b": {"oneOf": [{"const": "p"}, {"const": "q"}], "anyOf": [{"minLength": 2}]},
+        "d": {"anyOf": [True, {"type": "string"}]},
+        "x": {"type": "string"},
+    }
+    schema = {"type": "object", "properties": {
+        "properties": {"type": "object", "properties": props, "required": ["x", "nope"]},
+        "traits": {"type": "object", "properties": {"plan": {"type": "string"}}},
+    }}  # fmt: skip
+    source = tmp_path / "segment.json"
+    source.write_text(json.dumps({"name": "W", "rules": [
+        {"type": "TRACK", "key": "Order Completed", "jsonSchema": schema}]}))  # fmt: skip
+    done = run_cli("import", "segment", str(source), "--plan", "web", "--repo", str(tmp_path),
+                   "--format", "json")  # fmt: skip
+    assert done.code == 0, done.err
+    at = "rules[0].jsonSchema.properties"
+    assert sorted((loss["what"], loss["path"]) for loss in done.json()["lost"]) == [
+        ("additionalProperties as a schema", f"{at}.properties.properties.prices."
+         "additionalProperties"),
+        ("keyword anyOf", f"{at}.properties.properties.d.anyOf"),
+        ("required 'nope', a property `properties` does not define",
+         f"{at}.properties.required[1]"),
+        ("traits property plan", f"{at}.traits.properties.plan"),
+    ]  # fmt: skip
+    written = load_yaml((tmp_path / "plans/web/plan.yaml").read_bytes()).data
+    kept = written["events"]["Order Completed"]["properties"]
+    assert kept["closed"] == {"type": "object", "additional_properties": False}
+    assert kept["b"] == {"enum": ["p", "q"], "anyOf": [{"minLength": 2}]}
+    assert kept["x"] == {"type": "string", "required": True}
+
+
 def test_strict_refuses_any_loss_and_writes_nothing(run_cli: Cli, tmp_path: Path) -> None:
     source = FIXTURES / "segment_public_api_typewriter.json"
     done = run_cli("import", "segment", str(source), "--plan", "web", "--repo", str(tmp_path),

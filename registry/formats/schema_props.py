@@ -96,6 +96,10 @@ class SchemaReader:
             if name in required:
                 spec["required"] = True
             out[str(name)] = spec
+        for index, name in enumerate(required):
+            if name not in props:  # a plan requires only the properties it defines
+                said = f"required {name!r}, a property `properties` does not define"
+                self.losses.add("keyword", (*at, "required", index), said)
         for key in schema:
             if key not in ("type", "properties", "required", "additionalProperties",
                            "description", "definitions", "$defs", *IGNORED, *allowed):  # fmt: skip
@@ -114,7 +118,8 @@ class SchemaReader:
             raise ValueError(f"{'/'.join(map(str, at))}: expected a JSON Schema, got "
                              f"{_kind(schema)}")  # fmt: skip
         spec: dict[str, Any] = {k: schema[k] for k in KEYWORDS if k in schema}
-        consumed = self.constants(schema, spec) or self.combinators(schema, spec, at)
+        consumed = self.constants(schema, spec)
+        consumed += self.combinators(schema, spec, at, consumed)
         if "type" in spec:
             kept = _types(spec["type"])
             if kept is None:
@@ -126,27 +131,30 @@ class SchemaReader:
                 spec["items"] = self.property(schema["items"], (*at, "items"))
             else:
                 self.losses.add("keyword", (*at, "items"), "items as a tuple")
-        if isinstance(schema.get("properties"), dict):
-            nested, closed = self.object(
-                {k: schema[k] for k in ("properties", "required", "additionalProperties")
-                 if k in schema}, at)  # fmt: skip
-            spec["properties"] = nested
+        shape = {k: schema[k] for k in ("properties", "required", "additionalProperties")
+                 if k in schema}  # fmt: skip
+        if shape:  # an object's: read, or named as lost (a map's value schema, say)
+            nested, closed = self.object(shape, at)
+            if nested or isinstance(schema.get("properties"), dict):
+                spec["properties"] = nested
             if closed:
                 spec["additional_properties"] = False
         for key in schema:
-            if key in (*CARRIED, *IGNORED, "additionalProperties", "definitions", "$defs",
-                       *consumed):  # fmt: skip
+            if key in (*KEYWORDS, "items", *shape, *IGNORED, "definitions", "$defs", *consumed):
                 continue
             if key == "key" and schema[key] == name:
                 continue  # Typewriter repeats the property's name: nothing to keep
             self.losses.add("keyword", (*at, key), f"keyword {key}")
         return spec
 
-    def combinators(self, schema: dict[str, Any], spec: dict[str, Any],
-                    at: Path) -> tuple[str, ...]:  # fmt: skip
-        """`anyOf`/`oneOf` as the plan's own: each definition read like a property."""
+    def combinators(self, schema: dict[str, Any], spec: dict[str, Any], at: Path,
+                    done: tuple[str, ...] = ()) -> tuple[str, ...]:  # fmt: skip
+        """`anyOf`/`oneOf` as the plan's own: each definition read like a property (but the
+        one `constants` read as an enum, in `done`)."""
         read = []
         for keyword in COMBINATORS:
+            if keyword in done:
+                continue
             branches = schema.get(keyword)
             if isinstance(branches, list) and branches and all(isinstance(b, dict)
                                                                for b in branches):  # fmt: skip

@@ -240,7 +240,7 @@ class _Reader:
         if kept:
             event["labels"] = dict(sorted(kept.items()))
         if call:
-            self.context(schema, schema_at)
+            self.context(schema, schema_at, "properties")
         if closed:
             event["additional_properties"] = False
         if props:
@@ -264,16 +264,21 @@ class _Reader:
                 self.losses.add("label", (*at, key), f"label {key} (not a string)")
         return kept
 
-    def context(self, schema: Any, at: tuple[str | int, ...]) -> None:
-        """Rules on a call's `context` (Segment's device, page, app fields): the plan has no
-        place for them; each property is named."""
+    def context(self, schema: Any, at: tuple[str | int, ...], read: str) -> None:
+        """The parts of a call schema other than the one `read`: rules on its `context`
+        (Segment's device, page, app fields), which the plan has no place for, and the
+        `traits` of a track or common rule (the plan's traits are identify's and group's),
+        or the `properties` of a traits rule. Each property is named."""
         parts = schema.get("properties") if isinstance(schema, dict) else None
-        context = parts.get("context") if isinstance(parts, dict) else None
-        if not isinstance(context, dict):
+        if not isinstance(parts, dict):
             return
-        for name in context.get("properties") or {}:
-            self.losses.add("property", (*at, "properties", "context", "properties", name),
-                            f"context property {name}")  # fmt: skip
+        for part in sorted(CALL_PARTS - {read}):
+            found = parts.get(part)
+            if not isinstance(found, dict):
+                continue
+            for name in found.get("properties") or {}:
+                self.losses.add("property", (*at, "properties", part, "properties", name),
+                                f"{part} property {name}")  # fmt: skip
 
     def part(self, schema: Any, part: str, at: tuple[str | int, ...]
              ) -> tuple[Any, tuple[str | int, ...], bool]:  # fmt: skip
@@ -306,7 +311,7 @@ class _Reader:
             self.losses.add("keyword", (*where, "additionalProperties"),
                             f"additionalProperties: false on {section}")  # fmt: skip
         if call:
-            self.context(schema, at)
+            self.context(schema, at, inner)
         if props:
             found = self.imported.document.setdefault(section, {inner: {}})
             found[inner].update(props)
