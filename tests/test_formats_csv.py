@@ -79,3 +79,27 @@ def test_a_plan_with_traits_and_constraints_round_trips_through_a_sheet(
     assert back.code == 0, back.err
     diff = run_cli("diff", str(repo), str(tmp_path / "b"), "--format", "json")
     assert diff.json()["changes"] == [], diff.out
+
+
+def test_cells_in_columns_without_a_name_are_named_as_left_out(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """A column with an empty header, and cells past the header's last column, hold data
+    trackplan does not read: named, like a named column nobody reads."""
+    sheet = write_files(tmp_path, {"plan.csv": (
+        "event,property,type,,pattern\n"
+        "Order Completed,total,number,Sent in EUR cents,\n"
+        'Order Completed,code,string,," ^a"\n'
+        "Order Completed,note,string,,,overflow\n"
+    )})  # fmt: skip
+    done = run_cli("import", "csv", str(sheet / "plan.csv"), "--plan", "web", "--repo",
+                   str(tmp_path / "repo"), "--format", "json")  # fmt: skip
+    assert done.code == 0, done.err
+    plan = load_yaml((tmp_path / "repo/plans/web/plan.yaml").read_bytes()).data
+    lost = [(loss["path"], loss["what"]) for loss in done.json()["lost"]]
+    assert lost == [
+        ("column 4", "a column with no name, 1 filled cell (trackplan does not read it)"),
+        ("column 6", "a column with no name, 1 filled cell (trackplan does not read it)"),
+    ], lost
+    # A regular expression's spaces are part of it: ' ^a' matches what '^a' does not.
+    assert plan["events"]["Order Completed"]["properties"]["code"]["pattern"] == " ^a"

@@ -246,26 +246,30 @@ def read(path: Path, plan_id: str) -> Imported:
             f"{path}:1: no 'event' column; the first row names the columns "
             f"({', '.join(COLUMNS)}, in any order)"
         )
-    ignored = {i: c for i, c in enumerate(header) if c.strip() and _key(c) not in COLUMNS}
+    read = set(columns.values())
+    ignored = {i: c for i, c in enumerate(header) if i not in read}
     filled = dict.fromkeys(ignored, 0)  # cells of columns trackplan does not read
     imported = Imported({"plan": plan_id, "events": {}})
     # An event's own columns as last read: they repeat on each of its rows, read once.
     seen: dict[str, tuple[str, ...]] = {}
     try:
         for row in reader:
-            for index in ignored:
-                filled[index] += index < len(row) and bool(row[index].strip())
+            for index, value in enumerate(row):  # past the header's last column too
+                if index not in read and value.strip():
+                    ignored.setdefault(index, "")
+                    filled[index] = filled.get(index, 0) + 1
             _row(path, reader.line_num, row, columns, imported.document, seen)
     except csv.Error as exc:
         raise FormatError(f"{path}:{reader.line_num}: {exc}: is a quote opened in an earlier "
                           "row never closed?") from None  # fmt: skip
     # A column of values nobody reads is data lost; an empty one is only a note.
-    for index, name in ignored.items():
+    for index, name in sorted(ignored.items()):
         if filled[index]:
+            said = f"column {name.strip()!r}" if name.strip() else "a column with no name"
             imported.lost.append(Loss("column", f"{path}:1", f"column {index + 1}",
-                                      f"column {name!r}, {plural(filled[index], 'filled cell')}"
+                                      f"{said}, {plural(filled[index], 'filled cell')}"
                                       " (trackplan does not read it)"))  # fmt: skip
-    empty = [repr(name) for index, name in ignored.items() if not filled[index]]
+    empty = [repr(name) for index, name in ignored.items() if not filled[index] and name.strip()]
     if empty:
         imported.left_out.append("empty columns trackplan does not read: " + ", ".join(empty))
     return imported
@@ -296,6 +300,9 @@ def _row(
 ) -> None:
     events: dict[str, dict[str, Any]] = document["events"]
     cells = {name: row[i].strip() for name, i in columns.items() if i < len(row)}
+    at = columns.get("pattern")
+    if at is not None and at < len(row) and row[at].strip():
+        cells["pattern"] = row[at]  # a regular expression's spaces are part of it
 
     def cell(name: str) -> str:
         return cells.get(name, "")
