@@ -68,3 +68,61 @@ def test_a_path_that_leads_out_of_the_project_is_refused(run_cli: Cli, tmp_path:
                    str(tmp_path / "repo"))  # fmt: skip
     assert done.code == 2 and "'../elsewhere' leads out of the project folder" in done.err
     assert "opentp.yaml:" in done.err and not (tmp_path / "repo").exists()
+
+
+def test_taxonomy_and_lifecycle_are_kept_or_named(run_cli: Cli, tmp_path: Path) -> None:
+    """A taxonomy's lists and mappings (tags, an owner), its flags, and a lifecycle's
+    replacement and date: the replacement and flags are kept, the rest named; a description
+    keeps its paragraphs."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    checkout = project / "events/cart/checkout.yaml"
+    checkout.write_text(checkout.read_text().replace(
+        "    action: User starts checkout\n  lifecycle:\n    status: deprecated\n",
+        "    action: User starts checkout\n    description: \"Line one.\\n\\nLine two.\"\n"
+        "    tags: [checkout]\n    active: true\n    owner: {team: shop}\n"
+        "  lifecycle:\n    status: deprecated\n    since: 2025-01-01\n"
+        "    replaced_by: Checkout Done\n",
+    ))  # fmt: skip
+    done = run_cli("import", "opentp", str(project), "--plan", "taskflow", "--repo",
+                   str(tmp_path / "repo"), "--format", "json")  # fmt: skip
+    assert done.code == 1, done.err  # the naming lint, as above
+    plan = load_yaml((tmp_path / "repo/plans/taskflow/plan.yaml").read_bytes()).data
+    event = plan["events"]["cart::checkout"]
+    assert event["deprecated"] == {"replaced_by": "Checkout Done"}
+    assert event["description"] == "Line one.\n\nLine two."
+    assert event["labels"]["active"] == "true"
+    lost = {(loss["what"], loss["path"]) for loss in done.json()["lost"]}
+    assert {("taxonomy tags (a list; a label is text)", "event.taxonomy.tags"),
+            ("taxonomy owner (a mapping; a label is text)", "event.taxonomy.owner"),
+            ("lifecycle since", "event.lifecycle.since")} <= lost  # fmt: skip
+
+
+def test_export_names_the_parts_of_a_deprecation_a_format_drops(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """Mixpanel hides a deprecated event (no reason, replacement or date); OpenTP keeps the
+    replacement in the lifecycle. What each drops is named, not lost without a word."""
+    from tests.conftest import write_files
+
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": (
+        "plan: {id: web, owners: ['@acme/data']}\n"
+        "events:\n  Order Completed: {}\n"
+        "  Order Placed:\n    deprecated: {reason: Use X, sunset: 2027-01-01, "
+        "replaced_by: Order Completed}\n"
+    )})  # fmt: skip
+    mixpanel = run_cli("export", "mixpanel", "--repo", str(repo), "--plan", "web", "--out",
+                       str(tmp_path / "mp"))  # fmt: skip
+    assert mixpanel.code == 0, mixpanel.err
+    assert (
+        "event deprecation reason (1), event deprecation replaced_by (1), event "
+        "deprecation sunset (1)"
+    ) in mixpanel.err, mixpanel.err
+    opentp = run_cli("export", "opentp", "--repo", str(repo), "--plan", "web", "--out",
+                     str(tmp_path / "otp"))  # fmt: skip
+    assert opentp.code == 0, opentp.err
+    assert "event deprecation reason (1), event deprecation sunset (1)" in opentp.err
+    assert "replaced_by" not in opentp.err
+    written = load_yaml((tmp_path / "otp/events/order_placed.yaml").read_bytes()).data
+    assert written["event"]["lifecycle"] == {"status": "deprecated",
+                                             "replaced_by": "Order Completed"}  # fmt: skip

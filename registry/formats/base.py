@@ -61,6 +61,9 @@ class Carries:
     # The plan's common properties travel inside each event (a format of self-contained
     # event schemas, such as Iglu): the event's own definition of a name wins.
     common_in_events: bool = False
+    # The parts of a `deprecated: {reason, replaced_by, sunset}` the format writes, where
+    # it carries `deprecated` at all (a flag alone keeps none of them).
+    deprecation: tuple[str, ...] = ("reason", "replaced_by", "sunset")
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,19 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
             for key in PROPERTY_KEYS:
                 if key not in kept and (key != "required" or not item) and _present(key, spec):
                     count(f"{whose}{' item' if item else ''} {key}")
+            if "deprecated" in kept:
+                deprecation(spec, f"{whose}{' item' if item else ''}")
             examples = spec.get("examples")
             if carries.first_example_only and isinstance(examples, list) and len(examples) > 1:
                 count(f"{whose} examples past the first")
+
+    def deprecation(spec: dict[str, Any], whose: str) -> None:
+        said = spec.get("deprecated")
+        if not isinstance(said, dict):
+            return
+        for key in sorted(said):
+            if key not in carries.deprecation and said[key] not in (None, ""):
+                count(f"{whose} deprecation {key}")
 
     for key in META_KEYS:
         if key not in carries.meta and _present(key, document):
@@ -240,6 +253,8 @@ def left_out(document: Document, carries: Carries, format_name: str) -> str | No
         for key in EVENT_KEYS:
             if key not in carries.event and _present(key, event):
                 count(f"event {key}")
+        if "deprecated" in carries.event:
+            deprecation(event, "event")
         walk(_all_properties(event.get("properties") or {}), "property")
         if "variants" in carries.event:
             for variant in event.get("variants") or ():

@@ -12,7 +12,9 @@ from registry.release.artifacts import canonical_json
 NAME = "mixpanel"
 SUMMARY = "Mixpanel Lexicon schemas (the body of its schemas API: entries of events and profiles)"
 FOLDER = False
-CARRIES = Carries(sections=("identify",), event=("description", "deprecated"), property=CARRIED)
+# A deprecated event is hidden in Lexicon: why, by what and until when are not kept.
+CARRIES = Carries(sections=("identify",), event=("description", "deprecated"), property=CARRIED,
+                  deprecation=())  # fmt: skip
 DRAFT_07 = "http://json-schema.org/draft-07/schema"
 
 

@@ -27,6 +27,7 @@ CARRIES = Carries(
     sections=("common",),
     event=("description", "sources", "labels", "deprecated"),
     property=("type", "required", *CONSTRAINTS, "description", "pii"),
+    deprecation=("replaced_by",),  # lifecycle: status and replaced_by
 )
 # A field's keys a plan property holds as they are.
 KEPT = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -65,8 +66,11 @@ def export(document: Document) -> dict[str, bytes]:
             taxonomy["description"] = event["description"]
         if taxonomy:
             body["taxonomy"] = taxonomy
-        if event.get("deprecated"):
+        deprecated = event.get("deprecated")
+        if deprecated:
             body["lifecycle"] = {"status": "deprecated"}
+            if isinstance(deprecated, dict) and deprecated.get("replaced_by"):
+                body["lifecycle"]["replaced_by"] = deprecated["replaced_by"]
         schema = {n: _field(s) for n, s in sorted((event.get("properties") or {}).items())}
         body["payload"] = {target: {"schema": schema}
                            for target in event.get("sources") or ["all"]}  # fmt: skip
@@ -142,7 +146,7 @@ class _Reader:
         if isinstance(title, str) and title.strip() and title.strip() != document["plan"]:
             document["title"] = title.strip()
         if isinstance(info.get("description"), str) and info["description"].strip():
-            document["description"] = " ".join(info["description"].split())
+            document["description"] = info["description"].strip()
         owners = []
         contacts = info.get("contact") or []
         contacts = [contacts] if isinstance(contacts, str) else contacts
@@ -201,18 +205,36 @@ class _Reader:
             raise source.fail(("event", "key"), f"event {key} is defined by another file too")
         body: dict[str, Any] = {}
         taxonomy = mapping(source, event.get("taxonomy"), ("event", "taxonomy"), "`taxonomy`")
-        labels = {str(k): str(v) for k, v in taxonomy.items()
-                  if isinstance(v, (str, int, float)) and not isinstance(v, bool)}  # fmt: skip
-        if isinstance(taxonomy.get("description"), str) and taxonomy["description"].strip():
-            body["description"] = " ".join(labels.pop("description").split())
+        labels: dict[str, str] = {}
+        for name, value in taxonomy.items():  # a label holds text: a list or mapping cannot
+            if isinstance(value, bool):
+                labels[str(name)] = "true" if value else "false"
+            elif isinstance(value, (str, int, float)):
+                labels[str(name)] = str(value)
+            elif value is not None:
+                kind = "list" if isinstance(value, list) else "mapping"
+                losses.add("keyword", ("event", "taxonomy", name),
+                           f"taxonomy {name} (a {kind}; a label is text)")  # fmt: skip
+        description = taxonomy.get("description")
+        if isinstance(description, str):  # what the event means, as the plan says it
+            labels.pop("description", None)
+            if description.strip():
+                body["description"] = description.strip()
         if labels:
             body["labels"] = labels
-        status = mapping(source, event.get("lifecycle"), ("event", "lifecycle"),
-                         "`lifecycle`").get("status")  # fmt: skip
+        lifecycle = mapping(source, event.get("lifecycle"), ("event", "lifecycle"), "`lifecycle`")
+        status = lifecycle.get("status")
+        replaced_by = lifecycle.get("replaced_by")
         if status == "deprecated":
-            body["deprecated"] = True
+            body["deprecated"] = (
+                {"replaced_by": replaced_by} if isinstance(replaced_by, str) and replaced_by
+                else True
+            )  # fmt: skip
         elif status not in (None, "active"):
             body.setdefault("labels", {})["status"] = str(status)
+        for name in lifecycle:
+            if name != "status" and (name != "replaced_by" or status != "deprecated"):
+                losses.add("keyword", ("event", "lifecycle", name), f"lifecycle {name}")
         props: dict[str, Any] = {}
         sources: list[str] = []
         payload = mapping(source, event.get("payload"), ("event", "payload"), "`payload`")
