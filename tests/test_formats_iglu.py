@@ -247,3 +247,23 @@ def test_a_history_step_git_refuses_undoes_the_whole_import(run_cli: Cli, tmp_pa
     status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
     assert (after, tags, status.stdout) == (head, ["snow/v1.1.0/x"], "")
     assert sorted(p.name for p in repo.iterdir()) == [".git", "README"]
+
+
+def test_schemas_saved_with_a_json_extension_are_read(run_cli: Cli, tmp_path: Path) -> None:
+    """`1-0-0.json`, as some repositories save their schemas, is the schema 1-0-0 (where
+    both are there, the one Iglu names `1-0-0` is read)."""
+    schemas = tmp_path / "schemas"
+    first = _schema("com.acme", "page_view", "1-0-0", {"id": {"type": "string"}})
+    _write(schemas, "com.acme", "page_view", "1-0-0.json", json.dumps(first))
+    newer = _schema("com.acme", "page_view", "1-0-1", {"id": {"type": "string"},
+                                                       "url": {"type": "string"}})  # fmt: skip
+    _write(schemas, "com.acme", "page_view", "1-0-1.json", json.dumps(newer))
+    other = _schema("com.acme", "link_click", "1-0-0", {"href": {"type": "string"}})
+    _write(schemas, "com.acme", "link_click", "1-0-0", json.dumps(other))
+    twin = _schema("com.acme", "link_click", "1-0-0", {"target": {"type": "string"}})
+    _write(schemas, "com.acme", "link_click", "1-0-0.json", json.dumps(twin))
+    done = _import(run_cli, schemas, tmp_path / "repo")
+    assert done.code in (0, 1), done.err
+    events = _plan(tmp_path / "repo")["events"]
+    assert sorted(events["page_view"]["properties"]) == ["id", "url"]
+    assert sorted(events["link_click"]["properties"]) == ["href"]

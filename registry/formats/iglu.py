@@ -148,12 +148,16 @@ def _found(path: Path) -> Found:
     found: Found = {}
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         parts = file.relative_to(path).parts
-        match = SCHEMAVER.match(parts[-1])
+        # `1-0-0`, as Iglu names them; `1-0-0.json`, as some repositories save them.
+        match = SCHEMAVER.match(parts[-1].removesuffix(".json"))
         if len(parts) < 2 or parts[-2] != "jsonschema" or match is None:
             continue
         names = (path.parent.name, path.name, *parts)[-4:]  # vendor, name, jsonschema, version
         version = (int(match[1]), int(match[2]), int(match[3]))
-        found.setdefault((names[0], names[1]), []).append((version, file))
+        versions = found.setdefault((names[0], names[1]), [])
+        if any(v == version for v, _ in versions):  # 1-0-0 and 1-0-0.json: the first
+            continue
+        versions.append((version, file))
     if not found:
         raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
     for versions in found.values():
