@@ -147,3 +147,28 @@ def test_a_release_the_repair_cannot_complete_is_never_called_released(tmp_path:
         checks = [r for r in gh.check_runs(gh.sha("main")) if r["name"] == "trackplan/release"]
         assert checks[-1]["conclusion"] == "success"
         assert checks[-1]["output"]["title"] == "Released"
+
+
+def test_a_tag_on_another_branch_is_neither_released_nor_a_base(tmp_path: Path) -> None:
+    """Anyone who may push can tag a pull request's unreviewed commit `web/v1.1.0`: the bot
+    publishes no release for it (no GitHub release, no artifacts), and the default branch's
+    next push is diffed against its own latest release, not the stray tag's plan."""
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        client = app.test_client()
+        deliver(client, "push", push_payload(gh, "base"), delivery="p-0")
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+        stray = BASE_PLAN + "  Backdoor Added:\n    properties:\n      x: {type: string}\n"
+        git(repo, "branch", "evil")
+        sha = push_commit(repo, "evil", PLAN, stray, "unreviewed")
+        git(repo, "tag", "-a", "-m", "not reviewed", "web/v1.1.0", sha)
+        push_commit(repo, "main", "README.md", "hi\n", "docs")
+        deliver(client, "push", push_payload(gh, "docs"), delivery="p-1")
+        drain(app)
+        processor = app.extensions["trackplan"].worker.process.__self__
+        processor.reconcile_all()  # the periodic pass completes releases: not this one
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+        assert not [t for t in git(repo, "tag").split() if t.startswith("web/v2")]

@@ -398,3 +398,23 @@ def test_agreement_with_a_production_registry_s_vectors() -> None:
     print(f"agreement with Apicurio: {len(APICURIO) - len(disagree)}/{len(APICURIO)} "
           f"= {agreement:.1%}")  # fmt: skip
     assert disagree == KNOWN_DISAGREEMENTS
+
+
+NARROWED = {"$defs": {"s": {"type": "string"}}}
+WIDER = {"$defs": {"s": {"type": ["string", "integer"]}}}
+
+
+@pytest.mark.parametrize(("shape", "pointer"), [
+    ({"anyOf": [{"$ref": "#/$defs/s"}, {"type": "null"}]}, "/anyOf"),
+    ({"oneOf": [{"$ref": "#/$defs/s"}]}, "/oneOf"),
+    ({"allOf": [{"$ref": "#/$defs/s"}]}, "/allOf"),
+    ({"if": {"type": "object"}, "then": {"$ref": "#/$defs/s"}}, "/then/type"),
+])  # fmt: skip
+def test_a_definition_narrowed_where_a_combinator_or_branch_uses_it(
+    shape: dict[str, Any], pointer: str
+) -> None:
+    """The text of the combinator is the same on both sides; the `$ref` in it points at a
+    definition that no longer takes integers: not backward."""
+    result = compare({**WIDER, **shape}, {**NARROWED, **shape})
+    assert result.backward is False
+    assert [d.pointer for d in result.differences if d.narrows] == [pointer]

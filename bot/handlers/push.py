@@ -20,7 +20,7 @@ from registry.load.settings import settings_of
 from registry.release.artifacts import ReleaseInfo, build_artifacts
 from registry.release.planner import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release.steps import HeldRelease, Step, fingerprint, looks_complete, missing_steps
-from registry.release.versions import latest_by_plan, tag_name, tag_pattern
+from registry.release.versions import tag_name, tag_pattern, versions_by_plan
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import release_notice
 from registry.text import plural
@@ -55,13 +55,17 @@ class Pushes(Notices):
         if not head.is_registry():
             return "no-registry"
         template = settings_of(head).release.tag
-        latest = latest_by_plan(repo.tags(), template)
+        # Each plan's newest release on this branch: a tag anyone put on another branch's
+        # commit (a pull request's, unreviewed) is no release of it, nor a base to diff.
+        reach: dict[str, bool] = {}
         tags = []
-        for plan, version in latest.items():
-            name = tag_name(template, plan, version)
-            target = repo.peel_tag(name)
-            if target is not None:
-                tags.append(Tag(name, target))
+        for plan, versions in versions_by_plan(repo.tags(), template).items():
+            for version in versions:
+                name = tag_name(template, plan, version)
+                target = repo.peel_tag(name)
+                if target is not None and self._on_branch(repo, target, commit, reach):
+                    tags.append(Tag(name, target))
+                    break
         message = str((payload.get("head_commit") or {}).get("message") or "")
         if commit != pushed:
             message = repo.commit_message(commit)  # the merged PR is the tip's
@@ -85,8 +89,8 @@ class Pushes(Notices):
                 published.append(release.tag)
         done = {r.tag for r in planned}
         unfinished: list[str] = []  # releases the repair could not complete
-        repaired = steps.run("repair", lambda: self.repair(repo, template, skip=done,
-                                                           failed=unfinished)) or []  # fmt: skip
+        repaired = steps.run("repair", lambda: self.repair(
+            repo, template, commit, skip=done, failed=unfinished, reach=reach)) or []  # fmt: skip
         published += repaired
         # A retry finds its releases tagged already: the check still names them, unless
         # completing them failed again.
@@ -146,22 +150,37 @@ class Pushes(Notices):
         info = ReleaseInfo(commit, number, pull.author, approvers)
         return info, extract_migration_notes(pull.body)
 
+    @staticmethod
+    def _on_branch(repo: RepoGateway, commit: str, tip: str, known: dict[str, bool]) -> bool:
+        """Whether `commit` is the branch's `tip` or one of its ancestors (one compare
+        request a commit, remembered in `known`)."""
+        if commit == tip:
+            return True
+        if commit not in known:
+            known[commit] = repo.merge_base(commit, tip) == commit
+        return known[commit]
+
     def reconcile(self, payload: dict[str, Any]) -> str:
         """The periodic pass over one repository: complete every unfinished release."""
         repo = self._repo(payload)
         branch = str(payload["repository"].get("default_branch") or "main")
-        head = repo.snapshot(repo.branch_sha(branch))
+        tip = repo.branch_sha(branch)
+        head = repo.snapshot(tip)
         if not head.is_registry():
             return "no-registry"
-        repaired = self.repair(repo, settings_of(head).release.tag)
+        repaired = self.repair(repo, settings_of(head).release.tag, tip)
         return f"repaired-{len(repaired)}" if repaired else "complete"
 
-    def repair(self, repo: RepoGateway, template: str, skip: Set[str] = frozenset(),
-               failed: list[str] | None = None) -> list[str]:  # fmt: skip
+    def repair(self, repo: RepoGateway, template: str, tip: str, skip: Set[str] = frozenset(),
+               failed: list[str] | None = None,
+               reach: dict[str, bool] | None = None) -> list[str]:  # fmt: skip
         """Finish every release of the repository that lacks its GitHub release or an asset,
         or whose assets are not the artifacts: one listing of tags and one of releases; a
         release is rebuilt (from the registry at the tag's commit and the tag's changelog)
-        and checked byte for byte once, and again only when its assets change."""
+        and checked byte for byte once, and again only when its assets change. Only tags on
+        the default branch (at `tip` or before it) are releases: one on a pull request's
+        commit is never published."""
+        reach = {} if reach is None else reach
         pattern = tag_pattern(template)
         releases = repo.releases()
         repaired = []
@@ -174,7 +193,7 @@ class Pushes(Notices):
             if held is not None and self._verified(plan, version, held):
                 continue
             try:
-                if self._repair_one(repo, name, plan, version):
+                if self._repair_one(repo, name, plan, version, tip, reach):
                     repaired.append(name)
             except (TransientError, Cancelled):
                 raise
@@ -185,9 +204,14 @@ class Pushes(Notices):
                 continue
         return repaired
 
-    def _repair_one(self, repo: RepoGateway, name: str, plan: str, version: str) -> bool:
+    def _repair_one(self, repo: RepoGateway, name: str, plan: str, version: str, tip: str,
+                    reach: dict[str, bool]) -> bool:  # fmt: skip
         commit = repo.peel_tag(name)
         if commit is None:
+            return False
+        if not self._on_branch(repo, commit, tip, reach):
+            log.warning("tag %s of %s is on no commit of the default branch: not published",
+                        name, repo.full_name)  # fmt: skip
             return False
         registry = load_registry(repo.snapshot(commit), parse=self.parse).registry
         if plan not in registry.plans:

@@ -683,7 +683,7 @@ class _Walker:
     def negation(self, old: dict[str, Any], new: dict[str, Any], pointer: str,
                  depth: int) -> None:  # fmt: skip
         has_old, has_new = "not" in old, "not" in new
-        if (not has_old and not has_new) or _canon(old.get("not")) == _canon(new.get("not")):
+        if (not has_old and not has_new) or self.same(old.get("not"), new.get("not")):
             return
         where = f"{pointer}/not"
         if has_new and not has_old:
@@ -700,9 +700,9 @@ class _Walker:
         """if/then/else: with the same `if`, each branch compares on its own (sufficient);
         a changed `if` is not modelled."""
         keys = ("if", "then", "else")
-        if all(_canon(old.get(k)) == _canon(new.get(k)) for k in keys):
+        if all(self.same(old.get(k), new.get(k)) for k in keys):
             return
-        if "if" in old and _canon(old.get("if")) == _canon(new.get("if")):
+        if "if" in old and self.same(old.get("if"), new.get("if")):
             for keyword in ("then", "else"):
                 self.schema(old.get(keyword, True), new.get(keyword, True),
                             f"{pointer}/{keyword}", depth + 1)  # fmt: skip
@@ -737,7 +737,9 @@ class _Walker:
                         self.add("unknown", f"{pointer}/{keyword}", old.get(keyword),
                                  new.get(keyword), True, True)  # fmt: skip
                     return
-        if all(_canon(old.get(k)) == _canon(new.get(k)) for k in COMBINATORS):
+        # Equal text is not enough: a `$ref` in a branch may point at a definition that
+        # changed (`$defs` are compared where they are used, not on their own).
+        if all(self.same(old.get(k), new.get(k)) for k in COMBINATORS):
             return
         old_part = {k: old[k] for k in COMBINATORS if k in old} or True
         new_part = {k: new[k] for k in COMBINATORS if k in new} or True

@@ -78,6 +78,20 @@ def released_versions(repo: Path, template: str, merged_into: str | None = None)
     return latest_by_plan(out.split(), template)
 
 
+def versions_by_plan(tags: list[str], template: str) -> dict[str, list[str]]:
+    """Each plan's released versions among `tags`, newest first (the first reachable one
+    from a branch is its latest release there)."""
+    pattern = tag_pattern(template)
+    found: dict[str, list[Version]] = {}
+    for tag in tags:
+        match = pattern.fullmatch(tag)
+        version = parse_version(match["version"]) if match else None
+        if match and version:
+            found.setdefault(match["plan"], []).append(version)
+    return {plan: [format_version(v) for v in sorted(set(vs), reverse=True)]
+            for plan, vs in sorted(found.items())}  # fmt: skip
+
+
 def latest_by_plan(tags: list[str], template: str) -> dict[str, str]:
     pattern = tag_pattern(template)
     latest: dict[str, Version] = {}
