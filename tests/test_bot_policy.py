@@ -216,3 +216,30 @@ def test_personal_data_requests_the_privacy_reviewers(tmp_path: Path) -> None:
         gh.add_review(3, "priv", "APPROVED", head)
         event(app, gh, "pull_request_review", "submitted.payload.json", 3)
         assert review_check(gh, head)["conclusion"] == "success"
+
+
+def test_a_new_plan_with_its_own_policy_waits_for_the_policy_owners(tmp_path: Path) -> None:
+    """A plan that arrives with `policy:` (every rule off, say) would judge its own later
+    changes once merged: like a plan that changes its policy, it needs the approval of
+    trackplan.yaml's owners, not only the plans' owners."""
+    repo = make_repo(tmp_path / "repo")
+    pay = (
+        "plan:\n  id: pay\n  policy:\n    rules:\n      - {rule: '*', level: 'off'}\n"
+        "events:\n  Order Completed:\n    properties:\n      total: {type: number}\n"
+    )
+    git(repo, "branch", "new-plan")
+    push_commit(repo, "new-plan", "plans/pay/plan.yaml", pay, "Add the pay plan")
+    with FakeGitHub(repo) as gh:
+        _teams(gh)
+        gh.add_pull(3, head="new-plan", author="alice")
+        head = gh.sha("new-plan")
+        gh.add_review(3, "ana", "APPROVED", head)  # the plans' owners only
+        app = app_for(gh, tmp_path / "data")
+        event(app, gh, "pull_request", "opened.payload.json", 3)
+        assert review_check(gh, head)["conclusion"] == "failure"
+        assert "data-platform" in gh.state.requested[3]["teams"]
+        body = gh.comments(3)[0]["json"]["body"]
+        assert "brings its own policy" in body, body
+        gh.add_review(3, "dora", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 3)
+        assert review_check(gh, head)["conclusion"] == "success"

@@ -54,9 +54,14 @@ def policy_groups(
                 continue
             if entry.names(change.rule) or (entry.rule is None and change.level == entry.level):
                 add(entry.approvers, f"policy {entry.where()}: {entry.describe()}", severe)
-        if change.rule == PLAN_POLICY_RULE:  # a plan cannot loosen the registry on its own
+        # A plan cannot loosen the registry on its own: neither by changing its `policy:`
+        # nor by arriving with one (which, once merged, judges the plan's next changes).
+        if change.rule == PLAN_POLICY_RULE:
             owners, why = owners_of(policy_from, SETTINGS_FILE)
             add(owners, f"the policy of plan '{change.plan}' changed ({why})", False)
+        elif change.rule == "plan-added" and _has_policy(head, change.plan):
+            owners, why = owners_of(policy_from, SETTINGS_FILE)
+            add(owners, f"new plan '{change.plan}' brings its own policy ({why})", False)
         if _touches_personal_data(change, head):
             for owners, where in policy.privacy(change.plan):
                 add(owners, f"privacy reviewers ({where}): personal data changed", severe)
@@ -70,6 +75,11 @@ def policy_groups(
         add(owners, f"{WAIVERS_FILE}: {count} new waiver{'s' if count != 1 else ''} "
                     f"({why})", False, WAIVERS)  # fmt: skip
     return sorted(groups.values(), key=lambda g: g.why)
+
+
+def _has_policy(registry: Registry, plan_id: str) -> bool:
+    plan = registry.plans.get(plan_id)
+    return plan is not None and plan.meta.get("policy") is not None
 
 
 def waiver_owners(policy_from: Registry) -> tuple[tuple[str, ...], str]:
