@@ -134,3 +134,28 @@ def test_the_stakeholder_table_stays_small_for_thousands_of_owned_events() -> No
     assert lines[4].startswith("| `@team0` | event 'Event 0'; event 'Event 300'; ")
     assert "; and 12 more — every owner (breaking) |" in lines[4]
     assert len(table) < 20_000
+
+
+def test_a_breaking_change_moved_to_another_file_is_breaking_in_the_file_it_left() -> None:
+    """CODEOWNERS names two owners for checkout.yaml: changing `total` there needs both
+    (breaking: all-owners). Moving the event to other.yaml and changing it there must too."""
+    event = b"events:\n  Order Completed:\n    properties:\n      total: {type: number}\n"
+    base = {".github/CODEOWNERS": b"/plans/web/events/checkout.yaml @alice @bob\n",
+            PLAN: b"plan:\n  id: web\n", "plans/web/events/checkout.yaml": event}  # fmt: skip
+    for moved in (False, True):
+        head = dict(base)
+        changed = event.replace(b"number", b"string")
+        if moved:
+            del head["plans/web/events/checkout.yaml"]
+            head["plans/web/events/other.yaml"] = changed
+        else:
+            head["plans/web/events/checkout.yaml"] = changed
+        report = compare(MemorySnapshot(base), MemorySnapshot(head), validate_head=False)
+        groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
+        result = evaluate(
+            groups, [Review("alice", "APPROVED", "h2")], author="mallory", head_sha="h2",
+            breaking_policy="all-owners", default_policy="any-owner", fresh_only=True,
+            members={},
+        )  # fmt: skip
+        codeowners = next(g for g in result.groups if g.group.why.startswith("CODEOWNERS"))
+        assert codeowners.group.breaking and codeowners.missing == ["@bob"], (moved, codeowners)

@@ -112,7 +112,13 @@ def owner_groups(
         if owners:
             groups[(owners, why)] = groups.get((owners, why), False) or breaking
 
+    # A breaking change is breaking in each file that defines its subject, on either side:
+    # an event moved to another file and changed there still needs all the owners of the
+    # file it came from.
     breaking_files = {c.location.file for c in changes if c.level in SEVERE}
+    for change in changes:
+        if change.level in SEVERE:
+            breaking_files |= _definition_files(change, base, head)
     codeowners = policy.codeowners
     for path in sorted(set(changed_files)):
         rule = codeowners.rule_for(path)
@@ -159,6 +165,23 @@ def _event_of(
         if event is not None:
             return _owners(event.spec.get("owners")), event.name
     return None
+
+
+def _definition_files(change: Change, base: Registry, head: Registry) -> set[str]:
+    """The files that define a change's event (or its plan's parts) in base and head."""
+    parts = change.path
+    found = set()
+    for side in (base, head):
+        plan = side.plans.get(change.plan)
+        if plan is None:
+            continue
+        if parts[0] == "events" and len(parts) >= 2:
+            event = plan.events.get(parts[1]) or plan.events.get(str(change.old))
+            if event is not None:
+                found.add(event.file)
+        elif plan.meta_file:
+            found.add(plan.meta_file)
+    return found
 
 
 def teams_of(groups: Sequence[OwnerGroup]) -> list[str]:
