@@ -151,3 +151,35 @@ def test_output_bytes_are_identical_across_runs(case: tuple[dict[str, Any], Muta
     events, mutation = case
     mutated, _ = apply(events, mutation)
     assert render_json(diff(events, mutated)) == render_json(diff(events, mutated))
+
+
+def _with_common(events: dict[str, Any], common: dict[str, Any]) -> MemorySnapshot:
+    doc = {"plan": {"id": "web"}, "common": {"properties": common}, "events": events}
+    return MemorySnapshot({"plans/web/plan.yaml": json.dumps(doc, indent=1).encode()})
+
+
+@FAST
+@given(plan_data, st.sampled_from(PROPS), prop_spec)
+def test_a_property_in_common_or_in_each_event_is_the_same_contract(
+    events: dict[str, Any], name: str, spec: dict[str, Any]
+) -> None:
+    """`common` is shorthand: a plan whose common property `name` every event sends (but
+    those that define it themselves) and the plan with `name` written into each such event
+    send the same events, so their diff is empty either way. An event that then defines
+    `name` otherwise (an override) changes that event."""
+    spelled = copy.deepcopy(events)
+    for event in spelled.values():
+        event["properties"].setdefault(name, spec)
+    shared = _with_common(events, {name: spec})
+    assert compare(shared, snapshot(spelled), validate_head=False).changes == []
+    assert compare(snapshot(spelled), shared, validate_head=False).changes == []
+    first = sorted(events)[0]
+    if name in events[first]["properties"]:
+        return  # an override already: the plan says the same either way
+    other = "boolean" if spec["type"] != "boolean" else "string"
+    overridden = copy.deepcopy(events)
+    overridden[first]["properties"][name] = {**spec, "type": other}
+    changes = compare(shared, _with_common(overridden, {name: spec}), validate_head=False).changes
+    assert [(c.rule, c.subject) for c in changes] == [
+        ("property-type-changed", f"events/{first}/properties/{name}")
+    ], changes

@@ -266,8 +266,11 @@ class _Diff:
         self.references_to_removed(old, new, removed)
         for section, label in (("common", "common property"), ("identify", "identify trait"),
                                ("group", "group trait")):  # fmt: skip
+            before, after = getattr(old, section), getattr(new, section)
+            if section == "common":
+                before, after = _common_in_use(old, new)
             self.properties(
-                old, new, getattr(old, section), getattr(new, section),
+                old, new, before, after,
                 f"{section}/{'properties' if section == 'common' else 'traits'}",
                 _labeller(label),
             )  # fmt: skip
@@ -362,11 +365,20 @@ class _Diff:
                 self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
                                  key, old.spec, new, new.name)  # fmt: skip
         before = len(self.changes)
+        # What the event sends: its own definitions and, where it has none on one side, the
+        # plan's common one (moved into `common`, an override added or dropped). What comes
+        # from `common` on both sides is compared once, as the common property.
+        old_props, new_props = dict(old.properties), dict(new.properties)
+        for name in set(old.properties) | set(new.properties):
+            if name not in old_props and name in old_plan.common:
+                old_props[name] = old_plan.common[name]
+            if name not in new_props and name in new_plan.common:
+                new_props[name] = new_plan.common[name]
         self.properties(
             old_plan,
             new_plan,
-            old.properties,
-            new.properties,
+            old_props,
+            new_props,
             f"{subject}/properties",
             lambda n: f"property '{n}' of '{new.name}'",
             closed=closed_after,
@@ -598,6 +610,22 @@ def _own(plan: Plan, event: Event, name: str) -> dict[str, Any]:
     """The event's own definition of a property (or the plan's common one), or {}."""
     found = event.properties.get(name) or plan.common.get(name)
     return found.spec if found is not None else {}
+
+
+def _common_in_use(old: Plan, new: Plan) -> tuple[dict[str, Property], dict[str, Property]]:
+    """The common properties whose change some event sends as it is: one the event leaves
+    to `common` on both sides (an event that defines the name itself on a side compares
+    there, as its own). With no event on both sides, every common property."""
+    renames = declared_renames(old.events, new.events)
+    pairs = [(old.events[b], new.events[a]) for b, a in renames.items()]
+    pairs += [(old.events[n], new.events[n]) for n in set(old.events) & set(new.events)]
+    if not pairs:
+        return dict(old.common), dict(new.common)
+    used = {name for name in set(old.common) | set(new.common) if any(
+        name not in before.properties and name not in after.properties
+        for before, after in pairs)}  # fmt: skip
+    return ({n: p for n, p in old.common.items() if n in used},
+            {n: p for n, p in new.common.items() if n in used})  # fmt: skip
 
 
 def _said(change: Change, when: str) -> tuple[str, str, str, str]:
