@@ -145,3 +145,43 @@ def test_messages_quote_every_value(case: str, run_cli: Cli, tmp_path: Path) -> 
     for change in changes:
         for value in _strings(change["old"]) + _strings(change["new"]):
             assert not _bare(change["message"], value), (change["rule"], change["message"])
+
+
+def test_a_property_removed_from_a_closed_event_breaks_producers_too(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """A closed event (or object) rejects what its schema does not list: app versions that
+    still send the removed property now fail it. Under `compatibility: backward` that is
+    breaking; in an open event it is not."""
+    event = ("events:\n  Order Completed:\n    additional_properties: false\n"
+             "    properties:\n      revenue: {type: number}\n      coupon: {type: string}\n"
+             "      address: {type: object, additional_properties: false, properties: "
+             "{zip: {type: string}, city: {type: string}}}\n")  # fmt: skip
+    head = event.replace("      coupon: {type: string}\n", "").replace(
+        "{zip: {type: string}, city: {type: string}}", "{city: {type: string}}")  # fmt: skip
+    settings = {"trackplan.yaml": "compatibility: backward\n"}
+    for closed in (True, False):
+        old, new = (
+            (event, head)
+            if closed
+            else (
+                event.replace("additional_properties: false", "additional_properties: true"),
+                head.replace("additional_properties: false", "additional_properties: true"),
+            )
+        )
+        before = write_files(
+            tmp_path / f"b{closed}", {**settings, PLAN: "plan:\n  id: web\n" + old}
+        )
+        after = write_files(tmp_path / f"a{closed}", {**settings, PLAN: "plan:\n  id: web\n" + new})
+        result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+        found = {(c["subject"], c["level"], tuple(c["breaks"]), c["location"]["line"])
+                 for c in result.json()["changes"]}  # fmt: skip
+        if closed:
+            assert found == {
+                ("events/Order Completed/properties/coupon", "breaking",
+                 (PRODUCERS, CONSUMERS), 8),
+                ("events/Order Completed/properties/address/properties/zip", "breaking",
+                 (PRODUCERS, CONSUMERS), 8),  # head's `address`, where zip is no more
+            }, found  # fmt: skip
+        else:
+            assert {level for _, level, _, _ in found} == {"warning"}, found

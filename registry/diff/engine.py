@@ -494,9 +494,11 @@ class _Diff:
         for name in sorted(set(old) & set(new)):
             self.property(old_plan, new_plan, old[name], new[name], prefix, label)
         for name in removed:
+            # From a closed event, what producers still send is now rejected too.
+            gone = [PRODUCERS, CONSUMERS] if closed else None
             self.add("property-removed", plan, f"{prefix}/{subject_of(name)}",
                      f"{label(name)} was removed", name, None, old[name].location,
-                     name=name)  # fmt: skip
+                     name=name, breaks=gone)  # fmt: skip
         for name in added:
             required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
@@ -578,8 +580,8 @@ class _Diff:
             breaks = [] if self.additions_in(plan) == ADDITIVE else breaks
         elif rule == "required-property-added":
             breaks = [PRODUCERS]
-        elif rule == "property-removed":
-            breaks = [CONSUMERS]
+        elif rule == "property-removed":  # and producers where a closed object rejects it
+            breaks = [CONSUMERS] + [PRODUCERS] * difference.narrows
         structure = structural(segments)
         nested_name = new.name + nested_suffix(structure)
         message = schema_message(rule, label(nested_name), difference)
