@@ -185,3 +185,24 @@ def test_a_property_removed_from_a_closed_event_breaks_producers_too(
             }, found  # fmt: skip
         else:
             assert {level for _, level, _, _ in found} == {"warning"}, found
+
+
+def test_owners_sources_and_consumers_compare_in_any_order(run_cli: Cli, tmp_path: Path) -> None:
+    """A list of owners, sources or consumers means the same in any order: reordered, no
+    change (no patch release); changed, the message names what was added and removed."""
+    base = ("plan:\n  id: web\n  consumers: ['@acme/x', {name: Revenue, kind: dashboard}]\n"
+            "events:\n  Order Completed:\n    owners: ['@acme/a', '@acme/b']\n"
+            "    sources: [web, ios]\n    consumers: ['@acme/x', '@acme/y']\n")  # fmt: skip
+    reordered = ("plan:\n  id: web\n  consumers: [{name: Revenue, kind: dashboard}, '@acme/x']\n"
+                 "events:\n  Order Completed:\n    owners: ['@acme/b', '@acme/a']\n"
+                 "    sources: [ios, web]\n    consumers: ['@acme/y', '@acme/x']\n")  # fmt: skip
+    changed = reordered.replace("['@acme/b', '@acme/a']", "['@acme/b', '@acme/c']")
+    before = write_files(tmp_path / "base", {PLAN: base})
+    same = write_files(tmp_path / "same", {PLAN: reordered})
+    assert run_cli("diff", str(before), str(same), "--format", "json").json()["changes"] == []
+    after = write_files(tmp_path / "after", {PLAN: changed})
+    result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+    assert [(c["rule"], c["message"], c["location"]["line"]) for c in result.json()["changes"]] == [
+        ("event-metadata-changed", "event 'Order Completed' changed owners: added '@acme/c'; "
+         "removed '@acme/a'", 6),
+    ]  # fmt: skip

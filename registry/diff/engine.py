@@ -31,6 +31,7 @@ from registry.diff.deep import deep_diff
 from registry.diff.messages import (
     attributed,
     from_to,
+    list_delta,
     nested_suffix,
     quoted,
     schema_message,
@@ -93,6 +94,12 @@ def _natural(key: str, value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
         return {str(v): True for v in value}
     return value
+
+
+def _listed(before: Any, after: Any) -> bool:
+    """Both sides lists (or one not set): compared as collections, in any order."""
+    return all(isinstance(v, list) or v is None for v in (before, after)) and (
+        before is not None or after is not None)  # fmt: skip
 
 
 def _stage_order(value: Any) -> list[str]:
@@ -255,6 +262,13 @@ class _Diff:
             before, after = old.meta.get(key), new.meta.get(key)
             if before != after and key in STRUCTURED_META:
                 self.structured_meta(old, new, key)
+            elif before != after and _listed(before, after):
+                delta = list_delta(before, after)
+                if delta:  # not only reordered
+                    self.add("plan-metadata-changed", new.id, subject_of("plan", key),
+                             f"plan '{new.id}' changed {key}: {delta}", before, after,
+                             self.head.locate(new.meta_file or "", ("plan", key)),
+                             name=new.id)  # fmt: skip
             elif before != after:
                 rule = "plan-policy-changed" if key == "policy" else "plan-metadata-changed"
                 self.add(rule, new.id, subject_of("plan", key),
@@ -361,9 +375,19 @@ class _Diff:
             self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
                              "deprecated", old.spec, new, new.name)  # fmt: skip
         for key in EVENT_META_FIELDS:
-            if old.spec.get(key) != new.spec.get(key):
-                self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
-                                 key, old.spec, new, new.name)  # fmt: skip
+            before, after = old.spec.get(key), new.spec.get(key)
+            if before == after:
+                continue
+            if _listed(before, after):  # owners, sources, consumers: their order means nothing
+                delta = list_delta(before, after)
+                if delta:
+                    where = self.head.locate(new.file, (*new.path, key))
+                    self.add("event-metadata-changed", plan, subject,
+                             f"event '{new.name}' changed {key}: {delta}", before, after, where,
+                             name=new.name)  # fmt: skip
+                continue
+            self.meta_change("event-metadata-changed", plan, subject, f"event '{new.name}'",
+                             key, old.spec, new, new.name)  # fmt: skip
         before = len(self.changes)
         # What the event sends: its own definitions and, where it has none on one side, the
         # plan's common one (moved into `common`, an override added or dropped). What comes

@@ -52,6 +52,32 @@ def from_to(before: Any, after: Any) -> str:
     return f" from {quoted(before)} to {quoted(after)}"
 
 
+def list_delta(before: list[Any] | None, after: list[Any] | None) -> str:
+    """What a list gained and lost, its order aside: "added '@acme/c'; removed '@acme/a'",
+    or "" when only the order changed."""
+
+    def key(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    old = {key(v): v for v in before or []}
+    new = {key(v): v for v in after or []}
+    parts = []
+    added = [new[k] for k in sorted(new) if k not in old]
+    removed = [old[k] for k in sorted(old) if k not in new]
+    if added:
+        parts.append("added " + ", ".join(_item(v) for v in added))
+    if removed:
+        parts.append("removed " + ", ".join(_item(v) for v in removed))
+    return "; ".join(parts)
+
+
+def _item(value: Any) -> str:
+    """One list item: a string quoted, a consumer by its name, anything else as JSON."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return quoted(value["name"])
+    return quoted(value) if not isinstance(value, dict) else json.dumps(value, sort_keys=True)
+
+
 def structural(segments: list[str]) -> list[str]:
     """The leading `properties/<name>` and `items` steps of a pointer into a property schema."""
     kept: list[str] = []
