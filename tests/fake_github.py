@@ -252,6 +252,7 @@ class FakeGitHub:
             ("GET", repo, self._repo),
             ("GET", f"{repo}/pulls/<int:n>", self._pull),
             ("GET", f"{repo}/pulls/<int:n>/files", self._files),
+            ("GET", f"{repo}/commits/<sha>/pulls", self._commit_pulls),
             ("GET", f"{repo}/pulls/<int:n>/reviews", self._reviews),
             ("GET", f"{repo}/pulls/<int:n>/requested_reviewers", self._requested),
             ("POST", f"{repo}/pulls/<int:n>/requested_reviewers", self._request_reviewers),
@@ -362,6 +363,11 @@ class FakeGitHub:
                 "owner": _user(self.owner), "default_branch": "main", "private": False,
                 "html_url": f"https://github.test/{self.full_name}",
                 "url": f"{self.url}/repos/{self.full_name}"}  # fmt: skip
+
+    def _commit_pulls(self, sha: str) -> Any:
+        """The pull requests whose head is at `sha` (GitHub also lists merged ones)."""
+        return [self._pull(n) for n, pull in sorted(self.state.pulls.items())
+                if self.sha(pull.head) == sha]  # fmt: skip
 
     def _pull(self, n: int) -> Any:
         pull = self.state.pulls.get(n)

@@ -167,3 +167,42 @@ def test_a_branch_from_before_the_owners_existed_still_needs_today_s_owners(
         assert "@acme/growth" in check["output"]["summary"]
         assert "@acme/payments" in check["output"]["summary"]
         assert sorted(gh.state.requested[1]["teams"]) == ["growth", "payments"]
+
+
+def test_a_second_pull_request_of_the_head_into_a_laxer_branch_never_turns_the_gate_green(
+    tmp_path: Path,
+) -> None:
+    """Checks belong to the commit. A pull request of the same head into a branch without
+    CODEOWNERS passes there on its own; the commit's review check still fails while the
+    pull request into main waits for its owners, whichever is reviewed last, and passes
+    once they approve."""
+    repo = tmp_path / "repo"
+    plan = "plan:\n  id: web\nevents:\n  Signup:\n    properties:\n      type: {type: string}\n"
+    (repo / "plans/web").mkdir(parents=True)
+    (repo / ".github").mkdir()
+    (repo / PLAN).write_text(plan)
+    (repo / ".github/CODEOWNERS").write_text("/plans/ @acme/growth\n")
+    (repo / "trackplan.yaml").write_text("conventions: {event_grammar: any}\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    for branch in ("lax", "feature"):
+        git(repo, "branch", branch)
+    push_commit(repo, "lax", ".github/CODEOWNERS", "# nobody\n", "No owners here")
+    push_commit(repo, "feature", PLAN, plan.replace("string", "integer"), "Retype")
+    with FakeGitHub(repo) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"]})
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("feature")
+        gh.add_pull(1, head="feature", base="main", author="mallory", body=NOTES)
+        event(app, gh, "pull_request", "opened.payload.json", 1)
+        assert review_check(gh, head)["conclusion"] == "failure"
+        gh.add_pull(2, head="feature", base="lax", author="mallory", body=NOTES)
+        event(app, gh, "pull_request", "opened.payload.json", 2)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure", check["output"]["title"]
+        assert check["output"]["title"] == "Pull request #1 of this commit is not ready"
+        assert "#1 into `main`: Waiting for" in check["output"]["summary"]
+        gh.add_review(1, "gina", "APPROVED", head)
+        event(app, gh, "pull_request_review", "submitted.payload.json", 1)
+        assert review_check(gh, head)["conclusion"] == "success"

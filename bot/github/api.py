@@ -191,13 +191,14 @@ class RepoGateway:
 
     @github_step
     def pull(self, number: int) -> PullInfo:
-        pr = self._repo.get_pull(number)
-        return PullInfo(
-            number=pr.number, title=pr.title or "", body=pr.body or "", author=pr.user.login,
-            draft=bool(pr.draft), state=pr.state, base_ref=pr.base.ref, base_sha=pr.base.sha,
-            head_ref=pr.head.ref, head_sha=pr.head.sha, html_url=pr.html_url,
-            repo_html_url=pr.base.repo.html_url,
-        )  # fmt: skip
+        return _pull_info(self._repo.get_pull(number))
+
+    @github_step
+    def open_pulls_at(self, sha: str) -> list[PullInfo]:
+        """The open pull requests whose head is commit `sha` (one head can be proposed into
+        several branches: its checks are the commit's, shared by all of them)."""
+        pulls = self._repo.get_commit(sha).get_pulls()
+        return [_pull_info(pr) for pr in pulls if pr.state == "open" and pr.head.sha == sha]
 
     @github_step
     def branch_sha(self, branch: str) -> str:
@@ -510,6 +511,15 @@ class RepoGateway:
         for start in range(sent, len(wanted), MAX_ANNOTATIONS):
             run.edit(output={**output, "annotations": wanted[start : start + MAX_ANNOTATIONS]})
         return int(run.id)
+
+
+def _pull_info(pr: Any) -> PullInfo:
+    return PullInfo(
+        number=pr.number, title=pr.title or "", body=pr.body or "", author=pr.user.login,
+        draft=bool(pr.draft), state=pr.state, base_ref=pr.base.ref, base_sha=pr.base.sha,
+        head_ref=pr.head.ref, head_sha=pr.head.sha, html_url=pr.html_url,
+        repo_html_url=pr.base.repo.html_url,
+    )  # fmt: skip
 
 
 def _delete_asset(asset: Any) -> None:

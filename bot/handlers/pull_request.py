@@ -34,6 +34,7 @@ from registry.review.comment import MARKER, Links, readers_of, render_review
 from registry.review.notes import extract_migration_notes
 from registry.review.notices import pull_request_notice
 from registry.review.verdict import (
+    FAILURE,
     REVIEW_CHECK,
     SUCCESS,
     VALIDATE_CHECK,
@@ -92,8 +93,13 @@ class PullRequests(Notices):
         self.last_verdict = verdict
         steps.run("validate check",
                   lambda: self.publish_validation(repo, pull, report, links, verdict))  # fmt: skip
-        steps.run("review check", lambda: self.publish_review(
-            repo, pull, report, links, verdict, problems, approvals))  # fmt: skip
+        # The checks are the commit's: another open pull request of this head into another
+        # branch (a laxer policy) must not turn this one's gate green, nor this one its.
+        # Not known (GitHub failed): no review check this time; the retry publishes it.
+        others = steps.run("other pull requests", lambda: self.other_bases(repo, pull))
+        if others is not None:
+            steps.run("review check", lambda: self.publish_review(
+                repo, pull, report, links, verdict, problems, approvals, others))  # fmt: skip
         # Announced once per pull request, when a review first finds it ready (not a draft)
         # with breaking changes: opened, or marked ready (bursts are coalesced, so the
         # webhook's action cannot say which).
@@ -117,6 +123,30 @@ class PullRequests(Notices):
                 pull.head_sha, BOT_CHECK, "trackplan finished", done))  # fmt: skip
         steps.raise_if_failed()
         return "reviewed"
+
+    def other_bases(self, repo: RepoGateway, pull: PullInfo) -> list[tuple[PullInfo, str, str]]:
+        """Each other open pull request of this head commit into another branch, with its
+        review check's conclusion and title as that branch's policy judges it."""
+        found = []
+        for other in repo.open_pulls_at(pull.head_sha):
+            if other.number == pull.number or other.base_ref == pull.base_ref:
+                continue
+            try:
+                fetched = self._fetch_and_compare(repo, other)
+            except (TransientError, Cancelled):
+                raise
+            except Exception as exc:  # its own review says why; here it cannot pass
+                log.warning("could not review %s#%d beside #%d: %s", repo.full_name,
+                            other.number, pull.number, exc)  # fmt: skip
+                found.append((other, FAILURE, "trackplan could not review"))
+                continue
+            if fetched is None:
+                continue  # no plan file differs from that branch
+            report, policy, touched, reviews, _links = fetched
+            approvals = self.approvals(repo, other, report, policy, touched, reviews, [])
+            verdict = judge(report, extract_migration_notes(other.body), approvals)
+            found.append((other, *verdict.review_check()))
+        return found
 
     def _fetch_and_compare(
         self, repo: RepoGateway, pull: PullInfo
@@ -241,8 +271,13 @@ class PullRequests(Notices):
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
                        verdict: Verdict, problems: Sequence[str] = (),
-                       approvals: ApprovalStatus | None = None) -> None:  # fmt: skip
+                       approvals: ApprovalStatus | None = None,
+                       others: Sequence[tuple[PullInfo, str, str]] = ()) -> None:  # fmt: skip
         conclusion, title = verdict.review_check()
+        failing = [(other, why) for other, result, why in others if result != SUCCESS]
+        if failing and conclusion == SUCCESS:
+            conclusion = FAILURE
+            title = f"Pull request #{failing[0][0].number} of this commit is not ready"
         breaking = verdict.breaking
         if verdict.forbidden:
             summary = (
@@ -275,6 +310,14 @@ class PullRequests(Notices):
             summary += "\n\n" + waiting_for(verdict.waiting_for)
         if problems:
             summary += "\n\n" + _problems_section(problems)
+        if failing:
+            pending = "; ".join(f"#{other.number} into {md_code(other.base_ref)}: "
+                                f"{md_text(why)}" for other, why in failing)  # fmt: skip
+            summary += (
+                "\n\nThis commit is also the head of other pull requests, whose reviews do not "
+                f"pass ({pending}). A check belongs to the commit, not to one pull request: it "
+                "passes when the review of every open pull request of the commit does."
+            )
         command = f"trackplan review {report.base_label} {report.head_label} --format json"
         text = breaking_text(report, links, command)
         if approvals is not None:  # why each approver is asked: the policy's lines
