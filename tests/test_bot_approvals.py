@@ -206,3 +206,32 @@ def test_a_second_pull_request_of_the_head_into_a_laxer_branch_never_turns_the_g
         gh.add_review(1, "gina", "APPROVED", head)
         event(app, gh, "pull_request_review", "submitted.payload.json", 1)
         assert review_check(gh, head)["conclusion"] == "success"
+
+
+def test_migration_notes_taken_out_after_the_gate_passed_fail_it_again(tmp_path: Path) -> None:
+    """A breaking change passes with its notes and its owners' approvals; the author then
+    edits the notes out of the description: the `edited` delivery (its `changes` name the
+    body) is reviewed again and the check fails. An edit of the title alone needs nothing."""
+    repo = make_repo(tmp_path / "repo")
+    with FakeGitHub(repo) as gh:
+        gh.state.teams.update({"acme/growth": ["gina"], "acme/payments": ["paula"]})
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("rename")
+        pull = gh.add_pull(1, head="rename", author="mallory", body=NOTES)
+        for user in ("gina", "paula"):
+            gh.add_review(1, user, "APPROVED", head)
+        event(app, gh, "pull_request", "opened.payload.json", 1)
+        assert review_check(gh, head)["conclusion"] == "success"
+        client = app.test_client()
+        edited = payload("pull_request", "opened.payload.json", gh, number=1, action="edited",
+                         changes={"title": {"from": "Old title"}})  # fmt: skip
+        said = deliver(client, "pull_request", edited, delivery="edit-title")
+        assert said.get_json() == {"ignored": "pull_request edited: neither its base nor "
+                                   "description"}  # fmt: skip
+        pull.body = "Renames Signup."
+        edited["changes"] = {"body": {"from": NOTES}}
+        assert deliver(client, "pull_request", edited, delivery="edit-body").status_code == 202
+        drain(app)
+        check = review_check(gh, head)
+        assert check["conclusion"] == "failure"
+        assert check["output"]["title"] == "1 breaking change, no notes"

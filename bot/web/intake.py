@@ -52,8 +52,8 @@ def classify(event: str, payload: dict[str, Any]) -> Route:
         actions = PULL_REQUEST_ACTIONS if event == "pull_request" else REVIEW_ACTIONS
         if action not in actions:
             return Route(False, reason=f"{event} {action} needs nothing")
-        if action == "edited" and event == "pull_request" and not _base_changed(payload):
-            return Route(False, reason="pull_request edited without a base change")
+        if action == "edited" and event == "pull_request" and not _judged_parts_changed(payload):
+            return Route(False, reason="pull_request edited: neither its base nor description")
         pull = _field(payload, "pull_request", dict)
         number = _field(pull, "number", int, where="pull_request.number")
         kept = {**_common(payload), "action": action, "pull_request": {"number": number}}
@@ -108,9 +108,12 @@ def _repository(payload: dict[str, Any]) -> str:
     return full_name
 
 
-def _base_changed(payload: dict[str, Any]) -> bool:
+def _judged_parts_changed(payload: dict[str, Any]) -> bool:
+    """An edit the review reads: the base branch (what it is compared with, whose policy
+    judges it) or the description (the migration notes a breaking change needs: taken out
+    after the review passed, the gate must fail again)."""
     changes = payload.get("changes") or {}
-    return isinstance(changes, dict) and "base" in changes
+    return isinstance(changes, dict) and ("base" in changes or "body" in changes)
 
 
 def parse_json(body: bytes) -> dict[str, Any] | None:
