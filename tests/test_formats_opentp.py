@@ -126,3 +126,22 @@ def test_export_names_the_parts_of_a_deprecation_a_format_drops(
     written = load_yaml((tmp_path / "otp/events/order_placed.yaml").read_bytes()).data
     assert written["event"]["lifecycle"] == {"status": "deprecated",
                                              "replaced_by": "Order Completed"}  # fmt: skip
+
+
+def test_exporting_again_names_an_earlier_export_s_event_files(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """An event removed since the last export into the same folder leaves its file in
+    events/: named, since importing the folder would bring the event back."""
+    from tests.conftest import write_files
+
+    plan = "plan: {id: web, owners: ['@acme/data']}\nevents:\n  Order Completed: {}\n"
+    repo = write_files(tmp_path / "repo", {"plans/web/plan.yaml": plan + "  Order Placed: {}\n"})
+    out = tmp_path / "otp"
+    args = ("export", "opentp", "--repo", str(repo), "--plan", "web", "--out", str(out))
+    assert run_cli(*args).code == 0
+    (repo / "plans/web/plan.yaml").write_text(plan)
+    again = run_cli(*args)
+    assert again.code == 0, again.err
+    assert "1 file in " in again.err and ": events/order_placed.yaml; delete them" in again.err
+    assert (out / "events/order_placed.yaml").exists()  # named, never deleted

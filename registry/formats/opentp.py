@@ -29,6 +29,8 @@ CARRIES = Carries(
     property=("type", "required", *CONSTRAINTS, "description", "pii"),
     deprecation=("replaced_by",),  # lifecycle: status and replaced_by
 )
+# The folders an export writes whole: one file per event of the plan, nothing else.
+OWNED = ("events",)
 # A field's keys a plan property holds as they are.
 KEPT = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
         "exclusiveMaximum", "minLength", "maxLength", "description", "required")  # fmt: skip

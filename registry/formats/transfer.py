@@ -408,6 +408,18 @@ def export_files(
     return files, left_out(document, module.CARRIES, fmt)
 
 
+def left_behind(out: Path, files: dict[str, bytes], owned: tuple[str, ...]) -> list[str]:
+    """Files in the folders of `out` an export writes whole (`owned`: OpenTP's events/)
+    that this export did not write: an earlier export's event since removed or renamed,
+    which an import of the folder would read again."""
+    found = []
+    for name in owned:
+        root = out / name
+        if root.is_dir():
+            found += [p.relative_to(out).as_posix() for p in root.rglob("*") if p.is_file()]
+    return sorted(f for f in found if f not in files)
+
+
 def write_export(files: dict[str, bytes], out: Path, folder: bool) -> list[Path]:
     """Write an export: one file at `out`, or the export's files below the folder `out`
     (others there are left alone; earlier exports' files of the same names are replaced).

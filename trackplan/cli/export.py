@@ -25,7 +25,7 @@ from trackplan.cli.common import (
 def run(args: argparse.Namespace) -> int:
     from registry.formats import FORMATS
     from registry.formats.base import FormatError
-    from registry.formats.transfer import export_files, write_export
+    from registry.formats.transfer import export_files, left_behind, write_export
 
     folder = bool(FORMATS[args.format_name].FOLDER)
     if folder and args.out is None:
@@ -64,6 +64,13 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     print(f"wrote {plural(len(written), 'file')} for plan {wanted.plan} to {args.out}",
           file=sys.stderr)  # fmt: skip
+    stale = left_behind(Path(args.out), files, getattr(FORMATS[args.format_name], "OWNED", ()))
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" (and {len(stale) - 5} more)" if len(stale) > 5 else "")
+        said = (f"{plural(len(stale), 'file')} in {args.out} this export did not write (from "
+                f"an earlier one: an event since removed or renamed?): {shown}; delete them, "
+                "or an import of the folder reads them again")  # fmt: skip
+        print(f"trackplan: warning: {said}", file=sys.stderr)
     return EXIT_OK
 
 
