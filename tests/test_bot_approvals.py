@@ -235,3 +235,40 @@ def test_migration_notes_taken_out_after_the_gate_passed_fail_it_again(tmp_path:
         check = review_check(gh, head)
         assert check["conclusion"] == "failure"
         assert check["output"]["title"] == "1 breaking change, no notes"
+
+
+def test_the_validate_check_is_not_turned_green_by_a_laxer_branch_s_conventions(
+    tmp_path: Path,
+) -> None:
+    """main names events in title case; 'lax' allows any name. The head adds 'order_done':
+    invalid into main, valid into lax, and the commit's validate check stays failing
+    whichever pull request is reviewed last."""
+    repo = tmp_path / "repo"
+    plan = "plan:\n  id: web\nevents:\n  Signup:\n    properties:\n      type: {type: string}\n"
+    (repo / "plans/web").mkdir(parents=True)
+    (repo / PLAN).write_text(plan)
+    (repo / "trackplan.yaml").write_text("conventions: {event_grammar: any, event_name: "
+                                         "title-case}\n")  # fmt: skip
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    for branch in ("lax", "feature"):
+        git(repo, "branch", branch)
+    push_commit(repo, "lax", "trackplan.yaml", "conventions: {event_grammar: any, event_name: "
+                "any}\n", "Any names")  # fmt: skip
+    push_commit(repo, "feature", PLAN, plan + "  order_done: {}\n", "Add order_done")
+    with FakeGitHub(repo) as gh:
+        app = app_for(gh, tmp_path / "data")
+        head = gh.sha("feature")
+
+        def validate() -> dict[str, Any]:
+            return [r for r in gh.check_runs(head) if r["name"] == "trackplan/validate"][-1]
+
+        gh.add_pull(1, head="feature", base="main", author="mallory")
+        event(app, gh, "pull_request", "opened.payload.json", 1)
+        assert validate()["conclusion"] == "failure"
+        gh.add_pull(2, head="feature", base="lax", author="mallory")
+        event(app, gh, "pull_request", "opened.payload.json", 2)
+        check = validate()
+        assert check["conclusion"] == "failure"
+        assert check["output"]["title"] == "Invalid plan files for pull request #1 of this commit"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import Cancelled, TransientError
@@ -45,6 +46,16 @@ from registry.review.verdict import (
 from registry.text import plural
 
 log = logging.getLogger("trackplan.bot")
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """Another open pull request of the same head commit, and its checks' conclusions."""
+
+    pull: PullInfo
+    review: str
+    title: str
+    validation: str
 
 
 class RegistryTooLarge(Exception):
@@ -91,13 +102,14 @@ class PullRequests(Notices):
         if self.config.post_comment:
             steps.run("comment", lambda: repo.upsert_comment(pull.number, MARKER, body))
         self.last_verdict = verdict
-        steps.run("validate check",
-                  lambda: self.publish_validation(repo, pull, report, links, verdict))  # fmt: skip
-        # The checks are the commit's: another open pull request of this head into another
-        # branch (a laxer policy) must not turn this one's gate green, nor this one its.
-        # Not known (GitHub failed): no review check this time; the retry publishes it.
-        others = steps.run("other pull requests", lambda: self.other_bases(repo, pull))
+        # The checks are the commit's: another open pull request of this head (into another
+        # branch, with a laxer policy; or with other reviews) must not turn this one's gate
+        # green, nor this one its. Not known (GitHub failed): no checks this time; the retry
+        # publishes them.
+        others = steps.run("other pull requests", lambda: self.other_pulls(repo, pull))
         if others is not None:
+            steps.run("validate check", lambda: self.publish_validation(
+                repo, pull, report, links, verdict, others))  # fmt: skip
             steps.run("review check", lambda: self.publish_review(
                 repo, pull, report, links, verdict, problems, approvals, others))  # fmt: skip
         # Announced once per pull request, when a review first finds it ready (not a draft)
@@ -124,12 +136,12 @@ class PullRequests(Notices):
         steps.raise_if_failed()
         return "reviewed"
 
-    def other_bases(self, repo: RepoGateway, pull: PullInfo) -> list[tuple[PullInfo, str, str]]:
-        """Each other open pull request of this head commit into another branch, with its
-        review check's conclusion and title as that branch's policy judges it."""
-        found = []
+    def other_pulls(self, repo: RepoGateway, pull: PullInfo) -> list[Sibling]:
+        """Each other open pull request of this head commit, as its own base branch's policy
+        and its own reviews judge it."""
+        found: list[Sibling] = []
         for other in repo.open_pulls_at(pull.head_sha):
-            if other.number == pull.number or other.base_ref == pull.base_ref:
+            if other.number == pull.number:
                 continue
             try:
                 fetched = self._fetch_and_compare(repo, other)
@@ -138,14 +150,14 @@ class PullRequests(Notices):
             except Exception as exc:  # its own review says why; here it cannot pass
                 log.warning("could not review %s#%d beside #%d: %s", repo.full_name,
                             other.number, pull.number, exc)  # fmt: skip
-                found.append((other, FAILURE, "trackplan could not review"))
+                found.append(Sibling(other, FAILURE, "trackplan could not review", FAILURE))
                 continue
             if fetched is None:
                 continue  # no plan file differs from that branch
             report, policy, touched, reviews, _links = fetched
             approvals = self.approvals(repo, other, report, policy, touched, reviews, [])
             verdict = judge(report, extract_migration_notes(other.body), approvals)
-            found.append((other, *verdict.review_check()))
+            found.append(Sibling(other, *verdict.review_check(), verdict.validation_check()))
         return found
 
     def _fetch_and_compare(
@@ -258,23 +270,34 @@ class PullRequests(Notices):
         return asked | {f"@{org}/{t}" for t in new_teams if t not in refused}
 
     def publish_validation(self, repo: RepoGateway, pull: PullInfo, report: DiffReport,
-                           links: Links, verdict: Verdict) -> None:  # fmt: skip
+                           links: Links, verdict: Verdict,
+                           others: Sequence[Sibling] = ()) -> None:  # fmt: skip
         findings = report.head_findings
         summary = validation_summary(findings, links, "trackplan validate --format json")
         conclusion = verdict.validation_check()
+        title = "Plan files are valid" if conclusion == SUCCESS else "Invalid plan files"
+        failing = [o.pull for o in others if o.validation != SUCCESS]
+        if failing and conclusion == SUCCESS:
+            conclusion = FAILURE
+            title = f"Invalid plan files for pull request #{failing[0].number} of this commit"
+            into = ", ".join(f"#{p.number} into {md_code(p.base_ref)}" for p in failing)
+            summary += (
+                f"\n\nThis commit is also the head of {into}, whose branch's conventions it "
+                "does not meet. A check belongs to the commit: it passes when the plan files "
+                "are valid for every open pull request of it."
+            )
         self.outcome[VALIDATE_CHECK] = conclusion
         repo.check_run(
-            pull.head_sha, VALIDATE_CHECK, conclusion,
-            "Plan files are valid" if conclusion == SUCCESS else "Invalid plan files", summary,
+            pull.head_sha, VALIDATE_CHECK, conclusion, title, summary,
             annotations=[_annotation(f, self.config.registry_prefix) for f in findings],
         )  # fmt: skip
 
     def publish_review(self, repo: RepoGateway, pull: PullInfo, report: DiffReport, links: Links,
                        verdict: Verdict, problems: Sequence[str] = (),
                        approvals: ApprovalStatus | None = None,
-                       others: Sequence[tuple[PullInfo, str, str]] = ()) -> None:  # fmt: skip
+                       others: Sequence[Sibling] = ()) -> None:  # fmt: skip
         conclusion, title = verdict.review_check()
-        failing = [(other, why) for other, result, why in others if result != SUCCESS]
+        failing = [(o.pull, o.title) for o in others if o.review != SUCCESS]
         if failing and conclusion == SUCCESS:
             conclusion = FAILURE
             title = f"Pull request #{failing[0][0].number} of this commit is not ready"
