@@ -172,3 +172,13 @@ def test_a_tag_on_another_branch_is_neither_released_nor_a_base(tmp_path: Path) 
         drain(app)
         assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
         assert not [t for t in git(repo, "tag").split() if t.startswith("web/v2")]
+        # main's next minor release would be that very tag: refused, saying how to go on,
+        # never released over it.
+        grown = BASE_PLAN + "  Cart Viewed:\n    properties:\n      y: {type: string}\n"
+        tip = push_commit(repo, "main", PLAN, grown, "Add Cart Viewed")
+        deliver(client, "push", push_payload(gh, "Add Cart Viewed"), delivery="p-2")
+        drain(app)
+        assert [r["tag_name"] for r in gh.state.releases] == ["web/v1.0.0"]
+        (check,) = [r for r in gh.check_runs(tip) if r["name"] == "trackplan/release"]
+        assert check["conclusion"] == "failure"
+        assert "tag web/v1.1.0 exists at commit" in check["output"]["summary"]

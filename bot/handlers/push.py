@@ -57,22 +57,27 @@ class Pushes(Notices):
         template = settings_of(head).release.tag
         # Each plan's newest release on this branch: a tag anyone put on another branch's
         # commit (a pull request's, unreviewed) is no release of it, nor a base to diff.
+        # Such a tag newer than the branch's release is still there: the planner refuses to
+        # release over it (a tag is never moved or reused) and says how to go on.
         reach: dict[str, bool] = {}
-        tags = []
+        tags, released = [], set()
         for plan, versions in versions_by_plan(repo.tags(), template).items():
             for version in versions:
                 name = tag_name(template, plan, version)
                 target = repo.peel_tag(name)
-                if target is not None and self._on_branch(repo, target, commit, reach):
-                    tags.append(Tag(name, target))
+                if target is None:
+                    continue
+                tags.append(Tag(name, target))
+                if self._on_branch(repo, target, commit, reach):
+                    released.add(name)
                     break
         message = str((payload.get("head_commit") or {}).get("message") or "")
         if commit != pushed:
             message = repo.commit_message(commit)  # the merged PR is the tip's
         info, notes = self.merged_pull(repo, message, commit)
         try:
-            planned = plan_releases(head, commit, tags, repo.snapshot, notes=notes, info=info,
-                                    parse=self.parse)  # fmt: skip
+            planned = plan_releases(head, commit, tags, repo.snapshot, reachable=released,
+                                    notes=notes, info=info, parse=self.parse)  # fmt: skip
         except ReleaseError as exc:
             repo.check_run(commit, RELEASE_CHECK, "failure", "Release refused", md_text(exc))
             return "refused"
