@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from registry.diff.compare import compare
 from registry.load.snapshot import MemorySnapshot
 from registry.review.approvals import (
@@ -136,20 +138,29 @@ def test_the_stakeholder_table_stays_small_for_thousands_of_owned_events() -> No
     assert len(table) < 20_000
 
 
-def test_a_breaking_change_moved_to_another_file_is_breaking_in_the_file_it_left() -> None:
-    """CODEOWNERS names two owners for checkout.yaml: changing `total` there needs both
-    (breaking: all-owners). Moving the event to other.yaml and changing it there must too."""
-    event = b"events:\n  Order Completed:\n    properties:\n      total: {type: number}\n"
-    base = {".github/CODEOWNERS": b"/plans/web/events/checkout.yaml @alice @bob\n",
-            PLAN: b"plan:\n  id: web\n", "plans/web/events/checkout.yaml": event}  # fmt: skip
+@pytest.mark.parametrize("part", [
+    b"events:\n  Order Completed:\n    properties:\n      total: {type: number}\n",
+    b"identify:\n  traits:\n    total: {type: number}\n",
+    b"common:\n  properties:\n    total: {type: number}\n",
+])  # fmt: skip
+def test_a_breaking_change_moved_to_another_file_is_breaking_in_the_file_it_left(
+    part: bytes,
+) -> None:
+    """CODEOWNERS names two owners for parts.yaml: changing `total` there needs both
+    (breaking: all-owners). Moving it (an event, traits, common properties) to other.yaml
+    and changing it there must too."""
+    base = {".github/CODEOWNERS": b"/plans/web/parts.yaml @alice @bob\n",
+            PLAN: b"plan:\n  id: web\n", "plans/web/parts.yaml": part}  # fmt: skip
+    if not part.startswith(b"events"):  # an event that sends the common property
+        base[PLAN] += b"events:\n  Order Completed: {}\n"
     for moved in (False, True):
         head = dict(base)
-        changed = event.replace(b"number", b"string")
+        changed = part.replace(b"number", b"string")
         if moved:
-            del head["plans/web/events/checkout.yaml"]
-            head["plans/web/events/other.yaml"] = changed
+            del head["plans/web/parts.yaml"]
+            head["plans/web/other.yaml"] = changed
         else:
-            head["plans/web/events/checkout.yaml"] = changed
+            head["plans/web/parts.yaml"] = changed
         report = compare(MemorySnapshot(base), MemorySnapshot(head), validate_head=False)
         groups = owner_groups(report.base, report.head, report.changed_files, report.changes)
         result = evaluate(

@@ -179,6 +179,14 @@ def _definition_files(change: Change, base: Registry, head: Registry) -> set[str
             event = plan.events.get(parts[1]) or plan.events.get(str(change.old))
             if event is not None:
                 found.add(event.file)
+        elif parts[0] in ("common", "identify", "group") and len(parts) >= 3:
+            # Traits and common properties may be written in any file of the plan.
+            section = getattr(plan, parts[0])
+            defined = section.get(parts[2]) or section.get(str(change.old))
+            if defined is not None:
+                found.add(defined.file)
+            elif plan.meta_file:
+                found.add(plan.meta_file)
         elif plan.meta_file:
             found.add(plan.meta_file)
     return found
