@@ -206,3 +206,22 @@ def test_owners_sources_and_consumers_compare_in_any_order(run_cli: Cli, tmp_pat
         ("event-metadata-changed", "event 'Order Completed' changed owners: added '@acme/c'; "
          "removed '@acme/a'", 6),
     ]  # fmt: skip
+
+
+def test_a_common_property_removed_where_a_closed_event_sends_it_breaks_producers(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """The closed event 'Signed Up' takes `app_version` from `common`: removing it from
+    `common` makes the event reject what app versions still send, as removing it from the
+    event would."""
+    base = ("plan:\n  id: web\ncommon:\n  properties:\n    app_version: {type: string}\n"
+            "events:\n  Signed Up:\n    additional_properties: false\n"
+            "    properties:\n      plan: {type: string}\n")  # fmt: skip
+    head = base.replace("common:\n  properties:\n    app_version: {type: string}\n", "")
+    settings = {"trackplan.yaml": "compatibility: backward\n"}
+    before = write_files(tmp_path / "base", {**settings, PLAN: base})
+    after = write_files(tmp_path / "head", {**settings, PLAN: head})
+    result = run_cli("diff", str(before), str(after), "--format", "json", "--fail-on", "never")
+    assert [(c["rule"], c["level"], c["breaks"]) for c in result.json()["changes"]] == [
+        ("property-removed", "breaking", [PRODUCERS, CONSUMERS])
+    ]

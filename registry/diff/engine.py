@@ -281,12 +281,14 @@ class _Diff:
         for section, label in (("common", "common property"), ("identify", "identify trait"),
                                ("group", "group trait")):  # fmt: skip
             before, after = getattr(old, section), getattr(new, section)
+            closed: frozenset[str] = frozenset()
             if section == "common":
-                before, after = _common_in_use(old, new)
+                before, after, closed = _common_in_use(old, new)
             self.properties(
                 old, new, before, after,
                 f"{section}/{'properties' if section == 'common' else 'traits'}",
                 _labeller(label),
+                closed=closed,
             )  # fmt: skip
 
     # --- events ---------------------------------------------------------------------------
@@ -503,8 +505,10 @@ class _Diff:
         new: dict[str, Property],
         prefix: str,
         label: Callable[[str], str],
-        closed: bool = False,
+        closed: bool | frozenset[str] = False,
     ) -> None:
+        """`closed`: the properties belong to a closed event (True), or, for the common
+        ones, the names some closed event sends from `common`."""
         renames = declared_renames(old, new)
         renamed_to = set(renames.values())
         removed = sorted(n for n in old if n not in new and n not in renames)
@@ -519,7 +523,8 @@ class _Diff:
             self.property(old_plan, new_plan, old[name], new[name], prefix, label)
         for name in removed:
             # From a closed event, what producers still send is now rejected too.
-            gone = [PRODUCERS, CONSUMERS] if closed else None
+            shut = closed if isinstance(closed, bool) else name in closed
+            gone = [PRODUCERS, CONSUMERS] if shut else None
             self.add("property-removed", plan, f"{prefix}/{subject_of(name)}",
                      f"{label(name)} was removed", name, None, old[name].location,
                      name=name, breaks=gone)  # fmt: skip
@@ -527,7 +532,8 @@ class _Diff:
             required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
             what = "required " if required else ""
-            breaks = None if required else self.addition_breaks(plan, closed)
+            shut = closed if isinstance(closed, bool) else name in closed
+            breaks = None if required else self.addition_breaks(plan, shut)
             self.add(rule, plan, f"{prefix}/{subject_of(name)}", f"{what}{label(name)} was added",
                      None, name, new[name].location, name=name, breaks=breaks)  # fmt: skip
         for before, after in suggest_property_renames(old_plan, new_plan, old, new, removed,
@@ -638,20 +644,31 @@ def _own(plan: Plan, event: Event, name: str) -> dict[str, Any]:
     return found.spec if found is not None else {}
 
 
-def _common_in_use(old: Plan, new: Plan) -> tuple[dict[str, Property], dict[str, Property]]:
+def _common_in_use(
+    old: Plan, new: Plan
+) -> tuple[dict[str, Property], dict[str, Property], frozenset[str]]:
     """The common properties whose change some event sends as it is: one the event leaves
     to `common` on both sides (an event that defines the name itself on a side compares
-    there, as its own). With no event on both sides, every common property."""
+    there, as its own). With no event on both sides, every common property. And the names
+    a closed event sends from `common` (its removal is rejected there)."""
     renames = declared_renames(old.events, new.events)
     pairs = [(old.events[b], new.events[a]) for b, a in renames.items()]
-    pairs += [(old.events[n], new.events[n]) for n in set(old.events) & set(new.events)]
+    pairs += [(old.events[n], new.events[n]) for n in sorted(set(old.events) & set(new.events))]
     if not pairs:
-        return dict(old.common), dict(new.common)
-    used = {name for name in set(old.common) | set(new.common) if any(
-        name not in before.properties and name not in after.properties
-        for before, after in pairs)}  # fmt: skip
-    return ({n: p for n, p in old.common.items() if n in used},
-            {n: p for n, p in new.common.items() if n in used})  # fmt: skip
+        return dict(old.common), dict(new.common), frozenset()
+    users: dict[str, list[Event]] = {}
+    for name in set(old.common) | set(new.common):
+        users[name] = [
+            after for before, after in pairs
+            if name not in before.properties and name not in after.properties
+        ]  # fmt: skip
+    closed = frozenset(name for name, events in users.items() if any(
+        e.spec.get("additional_properties") is False for e in events))  # fmt: skip
+    return (
+        {n: p for n, p in old.common.items() if users.get(n)},
+        {n: p for n, p in new.common.items() if users.get(n)},
+        closed,
+    )
 
 
 def _said(change: Change, when: str) -> tuple[str, str, str, str]:
