@@ -133,6 +133,15 @@ class SchemaReader:
                 self.losses.add("keyword", (*at, "items"), "items as a tuple")
         shape = {k: schema[k] for k in ("properties", "required", "additionalProperties")
                  if k in schema}  # fmt: skip
+        if isinstance(shape.get("required"), bool):  # draft 3: this property is required
+            if shape.pop("required"):
+                spec["required"] = True
+            consumed += ("required",)
+        for key, kind, what in (("properties", dict, "an object"), ("required", list, "a list")):
+            if key in shape and not isinstance(shape[key], kind):  # named, the rest still read
+                self.losses.add("keyword", (*at, key), f"keyword {key} (not {what})")
+                del shape[key]
+                consumed += (key,)
         if shape:  # an object's: read, or named as lost (a map's value schema, say)
             nested, closed = self.object(shape, at)
             if nested or isinstance(schema.get("properties"), dict):
