@@ -267,3 +267,27 @@ def test_schemas_saved_with_a_json_extension_are_read(run_cli: Cli, tmp_path: Pa
     events = _plan(tmp_path / "repo")["events"]
     assert sorted(events["page_view"]["properties"]) == ["id", "url"]
     assert sorted(events["link_click"]["properties"]) == ["href"]
+    twin_file = schemas / "com.acme/link_click/jsonschema/1-0-0.json"
+    assert done.json()["skipped"] == [f"{twin_file}: SchemaVer 1-0-0 again; 1-0-0 is read "
+                                      "instead"]  # fmt: skip
+
+
+def test_a_draft_3_required_flag_and_odd_keywords_never_skip_the_schema(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """Draft 3 wrote `required: true` on the property itself: it is read as required. A
+    `properties` that is not an object is named; the rest of the schema is imported."""
+    schemas = tmp_path / "schemas"
+    body = _schema("com.acme", "page_view", "1-0-0", {
+        "url": {"type": "string", "required": True},
+        "ref": {"type": "string", "required": False},
+        "odd": {"type": "object", "properties": [1]},
+    })  # fmt: skip
+    _write(schemas, "com.acme", "page_view", "1-0-0", json.dumps(body))
+    done = _import(run_cli, schemas, tmp_path / "repo")
+    assert done.code in (0, 1), done.err
+    assert done.json()["skipped"] == []
+    props = _plan(tmp_path / "repo")["events"]["page_view"]["properties"]
+    assert props["url"] == {"type": "string", "required": True}
+    assert props["ref"] == {"type": "string"}
+    assert [loss["what"] for loss in done.json()["lost"]] == ["keyword properties (not an object)"]

@@ -121,14 +121,15 @@ def read(path: Path, plan_id: str) -> Imported:
     """Every self-describing schema below `path` (a repository, its schemas/ folder, a vendor's
     folder or one schema's) is an event: its newest SchemaVer. A schema that cannot be read
     is reported and skipped; two schemas of one name are told apart by their vendor."""
-    found = _found(path)
-    return _imported(path, plan_id, found, {key: versions[-1] for key, versions in found.items()})
+    found, twins = _found(path)
+    chosen = {key: versions[-1] for key, versions in found.items()}
+    return _imported(path, plan_id, found, chosen, twins)
 
 
 def read_history(path: Path, plan_id: str) -> list[tuple[str, Imported]]:
     """The plan at each SchemaVer the repository holds, oldest first: at `1-0-1`, every
     schema at its newest version up to 1-0-1 (a release of the plan per SchemaVer)."""
-    found = _found(path)
+    found, twins = _found(path)
     steps = sorted({version for versions in found.values() for version, _ in versions})
     history = []
     for step in steps:
@@ -137,39 +138,47 @@ def read_history(path: Path, plan_id: str) -> list[tuple[str, Imported]]:
             earlier = [v for v in versions if v[0] <= step]
             if earlier:
                 chosen[key] = earlier[-1]
-        history.append(("-".join(map(str, step)), _imported(path, plan_id, found, chosen)))
+        history.append(("-".join(map(str, step)),
+                        _imported(path, plan_id, found, chosen, twins)))  # fmt: skip
     return history
 
 
-def _found(path: Path) -> Found:
+def _found(path: Path) -> tuple[Found, list[str]]:
+    """Every schema file by (vendor, name), versions in order; and what is said of each
+    file left out because another of its SchemaVer is read (1-0-0 beside 1-0-0.json)."""
     if not path.is_dir():
         raise FormatError(f"{path}: not a folder; point at an Iglu repository, its schemas/ "
                           "folder or a vendor's folder")  # fmt: skip
     found: Found = {}
+    twins = []
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         parts = file.relative_to(path).parts
         # `1-0-0`, as Iglu names them; `1-0-0.json`, as some repositories save them.
-        match = SCHEMAVER.match(parts[-1].removesuffix(".json"))
+        stem = parts[-1][:-5] if parts[-1].lower().endswith(".json") else parts[-1]
+        match = SCHEMAVER.match(stem)
         if len(parts) < 2 or parts[-2] != "jsonschema" or match is None:
             continue
         names = (path.parent.name, path.name, *parts)[-4:]  # vendor, name, jsonschema, version
         version = (int(match[1]), int(match[2]), int(match[3]))
         versions = found.setdefault((names[0], names[1]), [])
-        if any(v == version for v, _ in versions):  # 1-0-0 and 1-0-0.json: the first
+        kept = [f for v, f in versions if v == version]
+        if kept:  # 1-0-0 and 1-0-0.json: the first (Iglu's own name) is read
+            twins.append(f"{file}: SchemaVer {stem} again; {kept[0].name} is read instead")
             continue
         versions.append((version, file))
     if not found:
         raise FormatError(f"{path}: no Iglu schemas (vendor/name/jsonschema/M-R-A files) below it")
     for versions in found.values():
         versions.sort()
-    return found
+    return found, twins
 
 
-def _imported(path: Path, plan_id: str, found: Found,
-              chosen: dict[tuple[str, str], Version]) -> Imported:  # fmt: skip
+def _imported(path: Path, plan_id: str, found: Found, chosen: dict[tuple[str, str], Version],
+              twins: list[str]) -> Imported:  # fmt: skip
     """The plan of the `chosen` version of each schema (`found`: every version, for the
-    history comment above each event)."""
+    history comment above each event; `twins`: the files left out, named)."""
     imported = Imported({"plan": plan_id, "events": {}})
+    imported.skipped += twins
     schemas = {}
     for (vendor, name), (_version, file) in sorted(chosen.items()):
         try:
