@@ -225,3 +225,29 @@ def test_a_common_property_removed_where_a_closed_event_sends_it_breaks_producer
     assert [(c["rule"], c["level"], c["breaks"]) for c in result.json()["changes"]] == [
         ("property-removed", "breaking", [PRODUCERS, CONSUMERS])
     ]
+
+
+def test_a_changed_shared_definition_is_placed_where_it_is_written(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """`product_id` is defined once under the plan's `properties:` and used (`$ref`) by
+    events in other files, some through the shared `products` definition: tightening it is
+    a change of each event, each placed on the line that was edited (where a pull request's
+    annotations land), not on uses in files it never touched."""
+    import shutil
+
+    examples = ROOT / "examples"
+    head = tmp_path / "head"
+    shutil.copytree(examples / "acme-base", head)
+    plan = head / "plans/shop/plan.yaml"
+    lines = plan.read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("  product_id:"))
+    lines[number - 1] = lines[number - 1].replace("minLength: 1", "minLength: 3")
+    plan.write_text("".join(lines))
+    result = run_cli("diff", str(examples / "acme-base"), str(head), "--format", "json",
+                     "--fail-on", "never")  # fmt: skip
+    changes = result.json()["changes"]
+    assert len(changes) >= 2 and {c["rule"] for c in changes} == {
+        "property-constraint-narrowed"}  # fmt: skip
+    assert {(c["location"]["file"], c["location"]["line"]) for c in changes} == {
+        ("plans/shop/plan.yaml", number)}  # fmt: skip

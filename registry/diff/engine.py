@@ -594,11 +594,12 @@ class _Diff:
             return
         differences = compat.compare(old_schema, new_schema).differences
         for difference, member, rule in attributed(differences):
-            self.schema_difference(plan, prefix, label, new, difference, member, rule)
+            self.schema_difference(plan, prefix, label, new, difference, member, rule,
+                                   new_plan)  # fmt: skip
 
     def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
                           new: Property, difference: compat.Difference, member: str,
-                          rule: str) -> None:  # fmt: skip
+                          rule: str, new_plan: Plan | None = None) -> None:  # fmt: skip
         """One difference inside a property's schema, told of the member it is about
         (`member`: a pointer into the schema) under `rule`."""
         segments = [pointer_name(s) for s in member.split("/")[1:]]
@@ -617,12 +618,44 @@ class _Diff:
         message = schema_message(rule, label(nested_name), difference)
         # `member` names the property a change is about (never a `required` keyword); list
         # indexes (`anyOf/0`) are ints in the positions of the YAML.
-        at = (*new.path, *(int(s) if s.isdigit() and i and segments[i - 1] in COMBINATORS
-                           else s for i, s in enumerate(segments)))  # fmt: skip
+        steps = tuple(int(s) if s.isdigit() and i and segments[i - 1] in COMBINATORS else s
+                      for i, s in enumerate(segments))  # fmt: skip
+        file, at = (
+            _written_at(new_plan, new, steps) if new_plan else (new.file, (*new.path, *steps))
+        )
         subject = f"{prefix}/{subject_of(new.name, *structure)}"
         self.add(rule, plan, subject, message, difference.old, difference.new,
-                 self.head.locate(new.file, at), name=nested_name, breaks=breaks,
+                 self.head.locate(file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
+
+
+def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...]
+                ) -> tuple[str, tuple[Any, ...]]:  # fmt: skip
+    """Where the part of a property's schema at `steps` is written: through each use of a
+    shared definition (`$ref: product_id`) to the definition itself, so a change of it is
+    placed on the line the pull request edits, not at each use in files it never touched.
+    A key the use writes itself (`required`, a description) stays at the use."""
+    file, path = prop.file, prop.path
+    spec: Any = prop.spec
+    index, hops = 0, 0
+    while hops < 32:
+        ref = spec.get("$ref") if isinstance(spec, dict) else None
+        target = plan.shared.get(ref) if isinstance(ref, str) else None
+        if target is not None and (index == len(steps) or steps[index] not in spec):
+            file, path, spec = target.file, target.path, target.spec
+            hops += 1
+            continue
+        if index == len(steps):
+            break
+        step = steps[index]
+        written = (isinstance(spec, dict) and step in spec) or (
+            isinstance(spec, list) and isinstance(step, int) and step < len(spec))  # fmt: skip
+        if not written:  # not written (an added key): placed below what is
+            return file, (*path, *steps[index:])
+        spec = spec[step]
+        path = (*path, step)
+        index += 1
+    return file, path
 
 
 def _pii_classes(schema: dict[str, Any], at: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
