@@ -461,3 +461,31 @@ def test_github_annotations_show_control_characters_never_obey_them(
         assert done.code == 1, done.err
         assert "\\x1b[31mEvil\\x1b]0;t\\x07 Clicked" in done.out, done.out
         assert not any(c in done.out for c in "\x1b\x07\r"), repr(done.out)
+
+
+def test_an_element_json_reads_but_no_call_can_be_is_one_malformed_line(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    """NaN (which Python's json writes), an integer of 5,000 digits and nesting past the
+    reader's depth are refused element by element: in an array, as in lines, the calls after
+    them are still checked, and no traceback."""
+
+    def malformed(report: dict[str, Any]) -> list[tuple[object, str]]:
+        return [(m["line"], m["reason"]) for m in report["malformed"]["lines"]]
+
+    nan = b'{"event": "Page Scrolled", "properties": {"depth": NaN}}'
+    huge = b'{"event": "Page Scrolled", "properties": {"depth": ' + b"1" * 5000 + b"}}"
+    deep = b'{"event": "Page Scrolled", "properties": {"depth": ' + b"[" * 5000 + b"]" * 5000
+    deep += b"}}"
+    items = [GOOD.strip(), nan, huge, deep, b'{"event": "Signed In", "x": "a\\"]b"}']
+    report = _check_bytes(run_cli, registry, tmp_path, b"[" + b",\n".join(items) + b"]\n")
+    assert malformed(report) == [
+        (2, "not a call (NaN is not JSON)"),
+        (3, "not a call (Exceeds the limit (4300 digits) for integer string conversion: "
+            "value has 5000...)"),
+        (4, "nested too deep to read (over 1,000 levels): not a call"),
+    ]  # fmt: skip
+    assert (report["calls"], report["violations"]) == (2, 1)
+    lines = _check_bytes(run_cli, registry, tmp_path, deep + b"\n" + BAD)
+    assert malformed(lines) == [(1, "nested too deep to read (over 1,000 levels): not a call")]
+    assert (lines["calls"], lines["violations"]) == (1, 1)

@@ -125,6 +125,8 @@ class _Reader:
                 yield self.line, _decode(text)
             except ValueError as exc:
                 yield self.line, Malformed(f"not JSON ({_short(exc)})")
+            except RecursionError:  # orjson stops at 1,024 levels, json at Python's stack
+                yield self.line, Malformed(TOO_DEEP)
 
     def _array(self) -> Iterator[tuple[int, Any]]:
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -174,7 +176,17 @@ class _Reader:
                     break
                 try:
                     value, end = parse(buffer, pos)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
+                    # Well-formed but refused (NaN, an integer of thousands of digits, nesting
+                    # past the reader's depth): that element is malformed, the rest is read.
+                    whole = not isinstance(exc, json.JSONDecodeError)
+                    skip = _value_end(buffer, pos) if whole else None
+                    if skip is not None:
+                        said = TOO_DEEP if isinstance(exc, RecursionError) else (
+                            f"not a call ({_short(exc)})")  # fmt: skip
+                        yield line_at(pos), Malformed(said)
+                        pos = skip
+                        continue
                     if len(buffer) - pos < MAX_ELEMENT and more():
                         continue
                     raise _Broken(f"not JSON ({_short(exc)})") from None
@@ -205,6 +217,35 @@ def _no_constant(name: str) -> Any:
 
 
 _decode = json.JSONDecoder(parse_constant=_no_constant).decode  # one decoder for every line
+
+
+TOO_DEEP = "nested too deep to read (over 1,000 levels): not a call"
+
+
+def _value_end(text: str, pos: int) -> int | None:
+    """Where the JSON value at `pos` ends, found without recursion (brackets counted, strings
+    skipped); None when `text` ends first."""
+    depth, at, size = 0, pos, len(text)
+    while at < size:
+        char = text[at]
+        if char == '"':
+            at += 1
+            while at < size and text[at] != '"':
+                at += 2 if text[at] == "\\" else 1
+            if at >= size:
+                return None
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth < 0:  # a scalar ended by its array's bracket
+                return at
+        elif depth == 0 and char in ", \t\r\n":
+            return at
+        at += 1
+        if depth == 0 and char in ']}"':
+            return at
+    return None
 
 
 class _Broken(Exception):
