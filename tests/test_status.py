@@ -311,6 +311,33 @@ def test_hostile_sources_are_read_or_skipped_never_a_traceback(
     assert done.json()["skipped"] == [] and done.json()["files"] == 4
 
 
+def test_a_symlink_loop_a_go_event_bus_and_nested_map_keys_never_trouble_the_scan(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """A symlink to itself is skipped (Python 3.11 raised RuntimeError resolving it); an
+    event bus's `NewEvent("user.created", p)` and CloudEvents' `NewEvent("1.0")` are not
+    mixpanel-go's `client.NewEvent(name, distinctID, properties)`; Go map literals nested
+    through their keys are read in time linear in their size (it doubled per level)."""
+    import os
+
+    nested = "1"
+    for _ in range(40):
+        nested = "map[K]int{" + nested + ": 1}"
+    app = write_files(tmp_path / "app", {
+        "ok.ts": 'analytics.track("Order Complete", {});\n',
+        "bus.go": ("package bus\n\nfunc Publish() {\n\t_ = eventbus.NewEvent(\"user.created\", "
+                   "p)\n\t_ = cloudevents.NewEvent(\"1.0\")\n\t_ = mp.NewEvent(\"Order Sent\", "
+                   "uid, props)\n}\n"),
+        "keys.go": "package a\n\nfunc f() { g(" + nested + ") }\n",
+    })  # fmt: skip
+    os.symlink("self.ts", app / "self.ts")
+    done = run_cli("status", str(app), "--repo", str(ACME), "--plan", "shop", "--format", "json")
+    assert done.code == 1 and "Traceback" not in done.err, done.err
+    assert "self.ts: Too many levels of symbolic links" in done.err
+    assert sorted(f["event"] for f in done.json()["findings"]["unplanned"]) == [
+        "Order Complete", "Order Sent"]  # fmt: skip
+
+
 def test_identify_traits_typos_and_traits_never_sent(run_cli: Cli, tmp_path: Path) -> None:
     app = write_files(tmp_path / "app", {"a.ts": (
         'tracker.identify("u1", { email: "a@b.c", nme: "A" });\n'

@@ -31,9 +31,14 @@ class CallSpec:
     kind: str = TRACK
     iglu: bool = False
     sdk: str = ""  # who documents the call, for messages
+    # How many arguments the call takes, where its name alone says little (Go's
+    # `client.NewEvent(name, distinctID, properties)`; an event bus's NewEvent takes two).
+    arity: int | None = None
 
     def matches(self, call: Call, language: str) -> bool:
         if self.languages and language not in self.languages:
+            return False
+        if self.arity is not None and len(call.args) != self.arity:
             return False
         callee = call.callee
         return any(fnmatchcase(callee, p) or fnmatchcase(callee, "*." + p) for p in self.call)
@@ -47,9 +52,10 @@ def _spec(
     languages: Iterable[str] = (),
     kind: str = TRACK,
     iglu: bool = False,
+    arity: int | None = None,
 ) -> CallSpec:
     places = (tuple(map(str, event)), tuple(map(str, properties)))
-    return CallSpec(tuple(call), *places, tuple(languages), kind, iglu, sdk)
+    return CallSpec(tuple(call), *places, tuple(languages), kind, iglu, sdk, arity)
 
 
 # What the SDKs' own documentation writes. Python's Segment, RudderStack and Mixpanel
@@ -131,7 +137,10 @@ DEFAULT_CALLS: tuple[CallSpec, ...] = (
         ["properties", 1],
         (*JS, *JVM, "swift"),
     ),
-    _spec("Mixpanel", ["NewEvent", "*.NewEvent"], [0], [2], ("go",)),
+    # mixpanel-go: client.NewEvent(name, distinctID, properties), whatever the client's
+    # name; other libraries' NewEvent (event buses, CloudEvents' NewEvent("1.0")) take
+    # other arguments.
+    _spec("Mixpanel", ["NewEvent", "*.NewEvent"], [0], [2], ("go",), arity=3),
     _spec(
         "PostHog",
         ["posthog.capture", "PostHog.capture", "PostHogSDK.shared.capture"],

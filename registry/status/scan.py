@@ -67,14 +67,15 @@ def source_files(paths: Iterable[Path], exclude: Iterable[str] = (),
     def excluded(path: Path) -> bool:
         texts = [path.as_posix(), path.name]
         if anchor is not None:
-            with contextlib.suppress(ValueError, OSError):
+            # RuntimeError: a symlink loop, on Python 3.11
+            with contextlib.suppress(ValueError, OSError, RuntimeError):
                 texts.append(path.resolve().relative_to(anchor).as_posix())
         return any(fnmatchcase(t, p) for t in texts for p in patterns)
 
     def first_time(path: Path) -> bool:
         try:
             real = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.11
             return True
         if real in seen:
             return False
