@@ -125,3 +125,20 @@ def test_a_file_without_a_final_newline_keeps_its_line_endings() -> None:
     assert text.count("\r\n") == text.count("\n") and "\\u0080" in text
     assert validate(MemorySnapshot(files)).registry.plans["web"].events["B Viewed"].spec[
         "description"] == "Odd \u0080 control."  # fmt: skip
+
+
+def test_a_search_is_linear_in_its_query_and_a_huge_one_is_refused() -> None:
+    """Splitting names into words ran a regex quadratic on a run of capitals (20,000 took
+    3 s, and the MCP server answered nobody meanwhile); now 200,000 split at once, and a
+    query past MAX_QUERY characters is refused with a reason."""
+    from registry.agent.search import MAX_QUERY, SearchIndex
+    from registry.lint.naming import words
+
+    assert words("HTMLParser orderID Order_Id") == ["html", "parser", "order", "id", "order",
+                                                    "id"]  # fmt: skip
+    assert words("A" * 200_000) == ["a" * 200_000]
+    report = validate(FolderSnapshot(ACME))
+    index = SearchIndex.build(from_registry(report.registry, report.findings))
+    assert index.search("order completed")[0]["event"] == "Order Completed"
+    with pytest.raises(AgentError, match=f"at most {MAX_QUERY} characters"):
+        index.search("A" * (MAX_QUERY + 1))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.agent.answers import AgentError
 from registry.agent.knowledge import Knowledge
 from registry.lint.naming import words
 
@@ -16,6 +17,10 @@ WEIGHTS = {"name": 10.0, "former name": 6.0, "kpi": 4.0, "stage": 3.0, "property
 PREFIX = 0.6  # a query word that starts a word of the event ("search" in "searched")
 ALL_WORDS = 1.5  # an event that matches every word of the query
 MAX_LIMIT = 50
+
+
+# What people search with is a few words; an agent's query past this is refused, not run.
+MAX_QUERY = 1000
 
 
 @dataclass
@@ -64,6 +69,8 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
         """The best events for `query`, best first: plan, event, score, where it matched."""
+        if len(query) > MAX_QUERY:  # each word is a pass over the postings: bounded
+            raise AgentError(f"a query of at most {MAX_QUERY} characters, please")
         asked = list(dict.fromkeys(words(query)))
         scores: dict[int, float] = {}
         matched: dict[int, dict[str, set[str]]] = {}
