@@ -119,6 +119,8 @@ def test_every_tool_answers_on_the_examples() -> None:
 def test_a_proposal_is_written_only_when_allowed_and_valid(run_cli: Cli, tmp_path: Path) -> None:
     repo = _committed_copy(tmp_path / "plans")
     before = {p: p.read_bytes() for p in repo.rglob("*.yaml")}
+    elsewhere = write_files(tmp_path / "elsewhere", {"plans/secret/plan.yaml": (
+        "plan: {id: secret}\nevents: {Secret Sent: {}}\n")})  # fmt: skip
 
     async def work(client: Client) -> None:
         wrong = {"properties": {"items": {"type": "strng"}}}
@@ -138,6 +140,9 @@ def test_a_proposal_is_written_only_when_allowed_and_valid(run_cli: Cli, tmp_pat
         assert found["results"][0]["event"] == "Wishlist Viewed"
         failed, changed = await _call(client, "diff", base="HEAD")
         assert [c["rule"] for c in changed["changes"]] == ["event-added"]
+        # A folder elsewhere on the disk is no revision of the repository: not read.
+        failed, said = await _call(client, "diff", base=str(elsewhere))
+        assert failed and f"cannot read {str(elsewhere)!r}" in said
         failed, said = await _call(client, "propose_event", plan="nope", name="A Viewed",
                                    definition={})  # fmt: skip
         assert failed and "no plan 'nope'" in said

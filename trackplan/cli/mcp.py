@@ -252,7 +252,7 @@ def _knowledge(plans: Plans, error: type[Exception]) -> Knowledge:
 def _diff(plans: Plans, base: str) -> dict[str, Any]:
     from registry.diff.compare import compare
     from registry.diff.render import report_dict
-    from registry.load.snapshot import FolderSnapshot, SnapshotError, open_snapshot
+    from registry.load.snapshot import FolderSnapshot, GitSnapshot, SnapshotError
     from registry.review.verdict import judge
 
     if plans.repo is None:
@@ -260,7 +260,9 @@ def _diff(plans: Plans, base: str) -> dict[str, Any]:
     if base.startswith("-") or not base.strip():
         raise AgentError(f"base {base!r} is no git ref")
     try:
-        report = compare(open_snapshot(base, plans.repo), FolderSnapshot(plans.repo),
+        # A revision of the server's repository only: a folder of that name anywhere on
+        # the disk (which the CLI's `diff` would take) is none of the agent's business.
+        report = compare(GitSnapshot(plans.repo, base), FolderSnapshot(plans.repo),
                          parse=plans.cache)  # fmt: skip
     except SnapshotError as exc:
         raise AgentError(f"cannot read {base!r}: {exc}") from None
