@@ -497,7 +497,7 @@ def test_formats_run_in_linear_time_and_agree_with_fastjsonschema_s_patterns(
     """Each format is checked in RE2 where RE2 takes its pattern, else (email's lookahead)
     in Python's re on values no longer than a valid one: a 200,000-character 'email' is a
     format mismatch at once (it took 17 s of backtracking). The answers are fastjsonschema's
-    patterns' on ASCII values."""
+    patterns' (Python's \\s, \\d and \\w are Unicode classes: RE2 is told so)."""
     import re
 
     from registry.eventcheck.compiler import FORMATS, format_regex
@@ -505,7 +505,9 @@ def test_formats_run_in_linear_time_and_agree_with_fastjsonschema_s_patterns(
     values = ["2026-02-30", "2024-02-29", "2026-12-06T10:00:00.123+01:00", "10:00:00Z",
               "a@b.co", "x..y@z.w", "-a.com", "a.b", "1.2.3.4", "256.1.1.1", "::1",
               "https://x.y/z?a=1", "/rel", "#/a/b", "0/a", "{x}", "", "2026-12-06\n",
-              "123e4567-e89b-12d3-a456-426614174000", "a" * 400 + "@b.co"]  # fmt: skip
+              "123e4567-e89b-12d3-a456-426614174000", "https://a.b/x\x0by", "x\xa0y:z",
+              "\u00e9:x", "\uff11\uff12:\uff10\uff10:\uff10\uff10", "\u0663:\u0663",
+              "a" * 400 + "@b.co"]  # fmt: skip
     for name, pattern in FORMATS.items():
         for value in values[:-1]:
             found = bool(format_regex(name).match(value))
@@ -516,4 +518,10 @@ def test_formats_run_in_linear_time_and_agree_with_fastjsonschema_s_patterns(
                                  "traits": {"email": "a" + "." * 200_000}}) + "\n")  # fmt: skip
     done = run_cli("check", str(calls), "--repo", str(registry), "--format", "json")
     assert done.code == 1, done.err
+    assert [f["kind"] for f in done.json()["findings"]] == ["format-mismatch"]
+    # A lone surrogate (Python's json reads it; RE2 cannot encode it) is a mismatch too.
+    calls.write_text('{"event": "Signed Up", "properties": {"method": "email", '
+                     '"at": "\\ud800"}}\n')  # fmt: skip
+    done = run_cli("check", str(calls), "--repo", str(registry), "--format", "json")
+    assert done.code == 1 and "Traceback" not in done.err, done.err
     assert [f["kind"] for f in done.json()["findings"]] == ["format-mismatch"]

@@ -330,9 +330,61 @@ def format_regex(fmt: str) -> Any:
     check) where RE2 takes it, Python's end anchor written as RE2's; else bounded."""
     pattern = FORMATS[fmt]
     try:
-        return compile_pattern(pattern.replace("\\Z", "\\z"))
+        return _SurrogateSafe(compile_pattern(_as_re2(pattern)))
     except PatternError:
         return _Bounded(pattern, MAX_LOOKAHEAD_FORMAT)
+
+
+# Python's classes spelled for RE2, whose own are ASCII: the same answers on any text.
+_SPACE = (
+    "\\s\\x0b\\x1c-\\x1f\\x85\\xa0\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}"
+    "\\x{205f}\\x{3000}"
+)
+_CLASSES = {"s": _SPACE, "d": "\\p{Nd}", "w": "\\p{L}\\p{N}_"}
+
+
+def _as_re2(pattern: str) -> str:
+    """A Python pattern as RE2 reads it alike: `\\Z` as `\\z`, and `\\s`, `\\d`, `\\w` as the
+    Unicode classes Python means by them."""
+    out, inside, at = [], False, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\" and at + 1 < len(pattern):
+            escaped = pattern[at + 1]
+            if escaped in _CLASSES:
+                spelled = _CLASSES[escaped]
+                out.append(spelled if inside else f"[{spelled}]")
+            else:
+                out.append("\\z" if escaped == "Z" and not inside else char + escaped)
+            at += 2
+            continue
+        if char == "[" and not inside:
+            inside = True
+        elif char == "]" and inside and not (out and out[-1] in ("[", "[^")):
+            inside = False
+        out.append(char)
+        at += 1
+    return "".join(out)
+
+
+class _SurrogateSafe:
+    """An RE2 pattern that takes text RE2 cannot encode (a lone surrogate, which Python's
+    json reads) as no match, as a format or pattern mismatch, never a crash."""
+
+    def __init__(self, regex: Any) -> None:
+        self.regex = regex
+
+    def match(self, text: str) -> Any:
+        try:
+            return self.regex.match(text)
+        except UnicodeEncodeError:
+            return None
+
+    def search(self, text: str) -> Any:
+        try:
+            return self.regex.search(text)
+        except UnicodeEncodeError:
+            return None
 
 
 def _string_checks(schema: dict[str, Any]) -> dict[str, Any]:
@@ -342,7 +394,7 @@ def _string_checks(schema: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(schema.get("pattern"), str):
         with contextlib.suppress(PatternError):
-            out["pattern"] = compile_pattern(schema["pattern"])
+            out["pattern"] = _SurrogateSafe(compile_pattern(schema["pattern"]))
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt in FORMATS:
         out["format"] = format_regex(fmt)

@@ -180,9 +180,20 @@ def _parse_day(prefix: str) -> str:
     return day.isoformat() if day.year >= 1970 else UNDATED
 
 
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(data: Any) -> str:
+    """A report as JSON: sorted, indented, UTF-8 text as it is but a lone surrogate from a
+    call (Python's json reads one), which stays a JSON escape: as a character it is no
+    UTF-8, and writing the report failed."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    return _LONE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def render(report: CheckReport, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text(report.to_dict()) + "\n"
     rows = report.sorted_rows()
     if fmt == "github":
         out = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from registry.eventcheck.calls import read_calls
 from registry.eventcheck.checker import Checker
 from registry.eventcheck.progress import Progress
 from registry.eventcheck.report import FAIL_ON as FAIL_ON_CHECK
-from registry.eventcheck.report import REPORT_KIND, CheckReport
+from registry.eventcheck.report import REPORT_KIND, CheckReport, json_text
 from registry.eventcheck.report import render as render_report
 from registry.eventcheck.report import run as run_calls
 from registry.pull.sources import (
@@ -69,7 +68,7 @@ def _keep_report(report: CheckReport, path: Path, checked_on: str | None) -> Non
     `trackplan catalog --observed`: written whole or not at all."""
     day = checked_on or datetime.now(UTC).date().isoformat()
     kept = {"report": REPORT_KIND, "checked_on": day, **report.to_dict()}
-    data = json.dumps(kept, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    data = json_text(kept) + "\n"
     try:
         write_atomically(path, data.encode())
     except OSError as exc:
