@@ -525,3 +525,19 @@ def test_formats_run_in_linear_time_and_agree_with_fastjsonschema_s_patterns(
     done = run_cli("check", str(calls), "--repo", str(registry), "--format", "json")
     assert done.code == 1 and "Traceback" not in done.err, done.err
     assert [f["kind"] for f in done.json()["findings"]] == ["format-mismatch"]
+
+
+def test_a_refused_element_across_read_chunks_is_skipped_whole(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    """An element refused early (NaN) that goes on past the 1 MiB read chunks, with escaped
+    quotes and backslashes at every place near a chunk's edge, is one malformed line; the
+    call after it is checked (it is scanned once, not again for each chunk)."""
+    for shift in (-3, -2, -1, 0, 1, 2):
+        pad = "a" * ((1 << 20) - 30 + shift) + '\\\\\\"]{'
+        element = '{"event": "Page Scrolled", "properties": {"depth": NaN, "s": "' + pad + '"}}'
+        data = ("[" + element + ",\n" + BAD.decode().strip() + "]\n").encode()
+        report = _check_bytes(run_cli, registry, tmp_path, data)
+        assert [m["reason"] for m in report["malformed"]["lines"]] == [
+            "not a call (NaN is not JSON)"]  # fmt: skip
+        assert (report["calls"], report["violations"]) == (1, 1), shift

@@ -6,6 +6,7 @@ import codecs
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ class _Reader:
         decoder = codecs.getincrementaldecoder("utf-8")()
         parse = json.JSONDecoder(parse_constant=_no_constant).raw_decode
         buffer, pos, counted, done = "", 0, 0, False
+        scan: Scan = (0, 0, False)  # how far a refused element spanning chunks was scanned
         broken = ""  # why the input cannot be read past what is buffered
         base = self.line + 1  # the line the array starts on
 
@@ -180,8 +182,9 @@ class _Reader:
                     # Well-formed but refused (NaN, an integer of thousands of digits, nesting
                     # past the reader's depth): that element is malformed, the rest is read.
                     whole = not isinstance(exc, json.JSONDecodeError)
-                    skip = _value_end(buffer, pos) if whole else None
+                    skip, scan = _value_end(buffer, pos, scan) if whole else (None, scan)
                     if skip is not None:
+                        scan = (0, 0, False)
                         said = TOO_DEEP if isinstance(exc, RecursionError) else (
                             f"not a call ({_short(exc)})")  # fmt: skip
                         yield line_at(pos), Malformed(said)
@@ -222,30 +225,49 @@ _decode = json.JSONDecoder(parse_constant=_no_constant).decode  # one decoder fo
 TOO_DEEP = "nested too deep to read (over 1,000 levels): not a call"
 
 
-def _value_end(text: str, pos: int) -> int | None:
+_QUOTE_OR_ESCAPE = re.compile(r'["\\\\]')
+Scan = tuple[int, int, bool]  # how far past the element's start a scan got: depth, in a string
+
+
+def _value_end(text: str, pos: int, scan: Scan = (0, 0, False)) -> tuple[int | None, Scan]:
     """Where the JSON value at `pos` ends, found without recursion (brackets counted, strings
-    skipped); None when `text` ends first."""
-    depth, at, size = 0, pos, len(text)
+    skipped), or None and where to resume when `text` ends first (so an element that spans
+    many chunks is scanned once, not once per chunk)."""
+    offset, depth, in_string = scan
+    at, size = pos + offset, len(text)
     while at < size:
+        if in_string:  # to the next quote or backslash at C speed: a string may be MiBs long
+            found = _QUOTE_OR_ESCAPE.search(text, at)
+            if found is None:
+                return None, (size - pos, depth, True)
+            at = found.start()
+            char = text[at]
+            if char == "\\":
+                if at + 1 >= size:  # the escaped character is in the next chunk
+                    return None, (at - pos, depth, True)
+                at += 2
+                continue
+            at += 1
+            if char == '"':
+                in_string = False
+                if depth == 0:
+                    return at, (0, 0, False)
+            continue
         char = text[at]
         if char == '"':
-            at += 1
-            while at < size and text[at] != '"':
-                at += 2 if text[at] == "\\" else 1
-            if at >= size:
-                return None
+            in_string = True
         elif char in "[{":
             depth += 1
         elif char in "]}":
             depth -= 1
             if depth < 0:  # a scalar ended by its array's bracket
-                return at
+                return at, (0, 0, False)
+            if depth == 0:
+                return at + 1, (0, 0, False)
         elif depth == 0 and char in ", \t\r\n":
-            return at
+            return at, (0, 0, False)
         at += 1
-        if depth == 0 and char in ']}"':
-            return at
-    return None
+    return None, (at - pos, depth, in_string)
 
 
 class _Broken(Exception):
