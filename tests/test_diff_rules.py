@@ -242,12 +242,37 @@ def test_a_changed_shared_definition_is_placed_where_it_is_written(
     plan = head / "plans/shop/plan.yaml"
     lines = plan.read_text().splitlines(keepends=True)
     number = next(i for i, line in enumerate(lines, 1) if line.startswith("  product_id:"))
-    lines[number - 1] = lines[number - 1].replace("minLength: 1", "minLength: 3")
+    lines[number - 1] = lines[number - 1].replace(
+        "minLength: 1", "minLength: 3, pii: true, deprecated: true"
+    )
     plan.write_text("".join(lines))
     result = run_cli("diff", str(examples / "acme-base"), str(head), "--format", "json",
                      "--fail-on", "never")  # fmt: skip
     changes = result.json()["changes"]
-    assert len(changes) >= 2 and {c["rule"] for c in changes} == {
-        "property-constraint-narrowed"}  # fmt: skip
+    assert len(changes) >= 8 and {c["rule"] for c in changes} == {
+        "property-constraint-narrowed", "property-deprecated", "property-metadata-changed",
+        "property-pii-changed"}  # fmt: skip
     assert {(c["location"]["file"], c["location"]["line"]) for c in changes} == {
         ("plans/shop/plan.yaml", number)}  # fmt: skip
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("o: {$ref: opts}", "o: {$ref: opts, additional_properties: false}"),
+    ("o: {$ref: pid, minLength: 3}", "o: {$ref: pid}"),
+])  # fmt: skip
+def test_a_change_made_at_the_use_of_a_shared_definition_is_placed_at_the_use(
+    before: str, after: str, run_cli: Cli, tmp_path: Path
+) -> None:
+    """Closing the object at the use (a plan key JSON Schema spells additionalProperties),
+    or dropping an override there: the shared definitions did not change, so the change is
+    placed on the use's line, which the pull request edits."""
+    shared = ("plan: {id: web}\nproperties:\n  opts: {type: object, properties: {x: {type: "
+              "string}}}\n  pid: {type: string, minLength: 1}\n")  # fmt: skip
+    sides = []
+    for name, use in (("base", before), ("head", after)):
+        event = f"events:\n  E Sent:\n    properties:\n      {use}\n"
+        sides.append(write_files(tmp_path / name, {PLAN: shared,
+                                                   "plans/web/events/e.yaml": event}))  # fmt: skip
+    result = run_cli("diff", *map(str, sides), "--format", "json", "--fail-on", "never")
+    assert [(c["location"]["file"], c["location"]["line"]) for c in result.json()["changes"]] == [
+        ("plans/web/events/e.yaml", 4)]  # fmt: skip

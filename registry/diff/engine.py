@@ -173,6 +173,8 @@ class _Diff:
     # True while the plan being compared has the same shared properties on both sides: then
     # equal specs resolve equally and can be skipped without resolving them.
     same_shared: bool = False
+    # Whether each shared definition (by plan and name) means something else in HEAD.
+    _shared_changed: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def compatibility(self, plan: str) -> str:
         return self.head.policy.compatibility(plan)  # BASE's, in a review
@@ -564,17 +566,14 @@ class _Diff:
                      name=new.name)  # fmt: skip
         old_schema = schema_or_written(old.spec, old_plan)
         new_schema = schema_or_written(new.spec, new_plan)
+
+        def changed(name: str) -> bool:
+            return self.shared_changed(old_plan, new_plan, name)
+
         if not old_schema.get("deprecated") and new_schema.get("deprecated"):
-            self.add(
-                "property-deprecated",
-                plan,
-                subject,
-                f"{what} was deprecated",
-                None,
-                True,
-                self.head.locate(new.file, (*new.path, "deprecated")),
-                name=new.name,
-            )
+            where = _written_at(new_plan, new, ("deprecated",), changed)
+            self.add("property-deprecated", plan, subject, f"{what} was deprecated", None, True,
+                     self.head.locate(*where), name=new.name)  # fmt: skip
         old_pii, new_pii = _pii_classes(old_schema), _pii_classes(new_schema)
         # The property's own class, then those of nested properties both sides have (one
         # added or removed is a change of its own).
@@ -583,10 +582,10 @@ class _Diff:
             if before == after:
                 continue
             nested_name = new.name + nested_suffix(list(at))
+            where = _written_at(new_plan, new, (*at, "pii"), changed)
             self.add("property-pii-changed", plan, f"{prefix}/{subject_of(new.name, *at)}",
                      f"{label(nested_name)} changed pii" + from_to(before, after), before,
-                     after, self.head.locate(new.file, (*new.path, *at, "pii")),
-                     name=nested_name)  # fmt: skip
+                     after, self.head.locate(*where), name=nested_name)  # fmt: skip
         for key in ANNOTATIONS:
             old_schema.pop(key, None)
             new_schema.pop(key, None)
@@ -595,11 +594,26 @@ class _Diff:
         differences = compat.compare(old_schema, new_schema).differences
         for difference, member, rule in attributed(differences):
             self.schema_difference(plan, prefix, label, new, difference, member, rule,
-                                   new_plan)  # fmt: skip
+                                   changed=lambda n: self.shared_changed(old_plan, new_plan, n),
+                                   plan_at=new_plan)  # fmt: skip
+
+    def shared_changed(self, old_plan: Plan, plan: Plan, name: str) -> bool:
+        """Whether shared definition `name` means something else in HEAD (with the
+        definitions it uses), asked once per plan and name."""
+        key = (old_plan.id, name)
+        if key not in self._shared_changed:
+            before, after = old_plan.shared.get(name), plan.shared.get(name)
+            self._shared_changed[key] = (
+                before is None
+                or after is None
+                or (schema_or_written(before.spec, old_plan) != schema_or_written(after.spec, plan))
+            )
+        return self._shared_changed[key]
 
     def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
                           new: Property, difference: compat.Difference, member: str,
-                          rule: str, new_plan: Plan | None = None) -> None:  # fmt: skip
+                          rule: str, changed: Callable[[str], bool] | None = None,
+                          plan_at: Plan | None = None) -> None:  # fmt: skip
         """One difference inside a property's schema, told of the member it is about
         (`member`: a pointer into the schema) under `rule`."""
         segments = [pointer_name(s) for s in member.split("/")[1:]]
@@ -620,34 +634,35 @@ class _Diff:
         # indexes (`anyOf/0`) are ints in the positions of the YAML.
         steps = tuple(int(s) if s.isdigit() and i and segments[i - 1] in COMBINATORS else s
                       for i, s in enumerate(segments))  # fmt: skip
-        file, at = (
-            _written_at(new_plan, new, steps) if new_plan else (new.file, (*new.path, *steps))
-        )
+        file, at = (new.file, (*new.path, *steps)) if changed is None or plan_at is None else (
+            _written_at(plan_at, new, steps, changed))  # fmt: skip
         subject = f"{prefix}/{subject_of(new.name, *structure)}"
         self.add(rule, plan, subject, message, difference.old, difference.new,
                  self.head.locate(file, at), name=nested_name, breaks=breaks,
                  in_base=False)  # fmt: skip
 
 
-def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...]
-                ) -> tuple[str, tuple[Any, ...]]:  # fmt: skip
-    """Where the part of a property's schema at `steps` is written: through each use of a
-    shared definition (`$ref: product_id`) to the definition itself, so a change of it is
-    placed on the line the pull request edits, not at each use in files it never touched.
-    A key the use writes itself (`required`, a description) stays at the use."""
+def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...],
+                changed: Callable[[str], bool]) -> tuple[str, tuple[Any, ...]]:  # fmt: skip
+    """Where the part of a property's schema at `steps` is written in HEAD: through each use
+    of a shared definition (`$ref: product_id`) that changed to the definition itself, so a
+    change of it is placed on the line the pull request edits, not at each use in files it
+    never touched. A key the use writes itself (`required`, an override), and a definition
+    that did not change (an override dropped at the use), stay at the use."""
     file, path = prop.file, prop.path
     spec: Any = prop.spec
     index, hops = 0, 0
     while hops < 32:
         ref = spec.get("$ref") if isinstance(spec, dict) else None
         target = plan.shared.get(ref) if isinstance(ref, str) else None
-        if target is not None and (index == len(steps) or steps[index] not in spec):
+        step = _plan_key(steps[index]) if index < len(steps) else None
+        if (target is not None and (step is None or step not in spec)
+                and changed(str(ref))):  # fmt: skip
             file, path, spec = target.file, target.path, target.spec
             hops += 1
             continue
-        if index == len(steps):
+        if step is None:
             break
-        step = steps[index]
         written = (isinstance(spec, dict) and step in spec) or (
             isinstance(spec, list) and isinstance(step, int) and step < len(spec))  # fmt: skip
         if not written:  # not written (an added key): placed below what is
@@ -656,6 +671,11 @@ def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...]
         path = (*path, step)
         index += 1
     return file, path
+
+
+def _plan_key(step: str | int) -> str | int:
+    """A JSON Schema keyword as a plan writes it."""
+    return "additional_properties" if step == "additionalProperties" else step
 
 
 def _pii_classes(schema: dict[str, Any], at: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
