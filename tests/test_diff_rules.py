@@ -276,3 +276,25 @@ def test_a_change_made_at_the_use_of_a_shared_definition_is_placed_at_the_use(
     result = run_cli("diff", *map(str, sides), "--format", "json", "--fail-on", "never")
     assert [(c["location"]["file"], c["location"]["line"]) for c in result.json()["changes"]] == [
         ("plans/web/events/e.yaml", 4)]  # fmt: skip
+
+
+def test_a_change_at_the_use_stays_there_when_the_definition_changes_elsewhere(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    """The override minLength: 3 is dropped at the use while the shared definition gains a
+    description: each change is placed where it was made."""
+    base = write_files(tmp_path / "base", {
+        PLAN: "plan: {id: web}\nproperties:\n  pid: {type: string, minLength: 1}\n",
+        "plans/web/events/e.yaml": "events:\n  E Sent:\n    properties:\n"
+                                   "      o: {$ref: pid, minLength: 3}\n"})  # fmt: skip
+    head = write_files(tmp_path / "head", {
+        PLAN: "plan: {id: web}\nproperties:\n  pid: {type: string, minLength: 1, "
+              "description: x}\n",
+        "plans/web/events/e.yaml": "events:\n  E Sent:\n    properties:\n      o: {$ref: pid}\n",
+    })  # fmt: skip
+    result = run_cli("diff", str(base), str(head), "--format", "json", "--fail-on", "never")
+    assert sorted((c["rule"], c["location"]["file"], c["location"]["line"])
+                  for c in result.json()["changes"]) == [
+        ("property-constraint-widened", "plans/web/events/e.yaml", 4),
+        ("property-metadata-changed", PLAN, 3),
+    ]  # fmt: skip

@@ -160,6 +160,10 @@ def _names_of(value: Any) -> set[str] | None:
     return None
 
 
+# Whether a shared definition means something else in HEAD at a pointer into its schema.
+Changed = Callable[[str, tuple[str | int, ...]], bool]
+
+
 @dataclass
 class _Diff:
     """Collects the changes between one base and one head registry."""
@@ -174,7 +178,8 @@ class _Diff:
     # equal specs resolve equally and can be skipped without resolving them.
     same_shared: bool = False
     # Whether each shared definition (by plan and name) means something else in HEAD.
-    _shared_changed: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _shared_changed: dict[tuple[str, str, tuple[str | int, ...]], bool] = field(
+        default_factory=dict)  # fmt: skip
 
     def compatibility(self, plan: str) -> str:
         return self.head.policy.compatibility(plan)  # BASE's, in a review
@@ -567,8 +572,8 @@ class _Diff:
         old_schema = schema_or_written(old.spec, old_plan)
         new_schema = schema_or_written(new.spec, new_plan)
 
-        def changed(name: str) -> bool:
-            return self.shared_changed(old_plan, new_plan, name)
+        def changed(name: str, rest: tuple[str | int, ...]) -> bool:
+            return self.shared_changed(old_plan, new_plan, name, rest)
 
         if not old_schema.get("deprecated") and new_schema.get("deprecated"):
             where = _written_at(new_plan, new, ("deprecated",), changed)
@@ -594,25 +599,25 @@ class _Diff:
         differences = compat.compare(old_schema, new_schema).differences
         for difference, member, rule in attributed(differences):
             self.schema_difference(plan, prefix, label, new, difference, member, rule,
-                                   changed=lambda n: self.shared_changed(old_plan, new_plan, n),
+                                   changed=lambda n, r: self.shared_changed(
+                                       old_plan, new_plan, n, r),
                                    plan_at=new_plan)  # fmt: skip
 
-    def shared_changed(self, old_plan: Plan, plan: Plan, name: str) -> bool:
+    def shared_changed(self, old_plan: Plan, plan: Plan, name: str,
+                       rest: tuple[str | int, ...] = ()) -> bool:  # fmt: skip
         """Whether shared definition `name` means something else in HEAD (with the
-        definitions it uses), asked once per plan and name."""
-        key = (old_plan.id, name)
+        definitions it uses) at `rest`, a pointer into its JSON Schema: asked once each."""
+        key = (old_plan.id, name, rest)
         if key not in self._shared_changed:
             before, after = old_plan.shared.get(name), plan.shared.get(name)
-            self._shared_changed[key] = (
-                before is None
-                or after is None
-                or (schema_or_written(before.spec, old_plan) != schema_or_written(after.spec, plan))
-            )
+            self._shared_changed[key] = before is None or after is None or (
+                _at(schema_or_written(before.spec, old_plan), rest)
+                != _at(schema_or_written(after.spec, plan), rest))  # fmt: skip
         return self._shared_changed[key]
 
     def schema_difference(self, plan: str, prefix: str, label: Callable[[str], str],
                           new: Property, difference: compat.Difference, member: str,
-                          rule: str, changed: Callable[[str], bool] | None = None,
+                          rule: str, changed: Changed | None = None,
                           plan_at: Plan | None = None) -> None:  # fmt: skip
         """One difference inside a property's schema, told of the member it is about
         (`member`: a pointer into the schema) under `rule`."""
@@ -643,7 +648,7 @@ class _Diff:
 
 
 def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...],
-                changed: Callable[[str], bool]) -> tuple[str, tuple[Any, ...]]:  # fmt: skip
+                changed: Changed) -> tuple[str, tuple[Any, ...]]:  # fmt: skip
     """Where the part of a property's schema at `steps` is written in HEAD: through each use
     of a shared definition (`$ref: product_id`) that changed to the definition itself, so a
     change of it is placed on the line the pull request edits, not at each use in files it
@@ -657,7 +662,7 @@ def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...],
         target = plan.shared.get(ref) if isinstance(ref, str) else None
         step = _plan_key(steps[index]) if index < len(steps) else None
         if (target is not None and (step is None or step not in spec)
-                and changed(str(ref))):  # fmt: skip
+                and changed(str(ref), steps[index:])):  # fmt: skip
             file, path, spec = target.file, target.path, target.spec
             hops += 1
             continue
@@ -671,6 +676,18 @@ def _written_at(plan: Plan, prop: Property, steps: tuple[str | int, ...],
         path = (*path, step)
         index += 1
     return file, path
+
+
+def _at(schema: Any, steps: tuple[str | int, ...]) -> Any:
+    """The part of a JSON Schema at `steps` (None where there is none)."""
+    for step in steps:
+        if isinstance(schema, dict) and isinstance(step, str):
+            schema = schema.get("x-pii" if step == "pii" else step)  # the plan's `pii`
+        elif isinstance(schema, list) and isinstance(step, int) and step < len(schema):
+            schema = schema[step]
+        else:
+            return None
+    return schema
 
 
 def _plan_key(step: str | int) -> str | int:
