@@ -346,7 +346,7 @@ _CLASSES = {"s": _SPACE, "d": "\\p{Nd}", "w": "\\p{L}\\p{N}_"}
 def _as_re2(pattern: str) -> str:
     """A Python pattern as RE2 reads it alike: `\\Z` as `\\z`, and `\\s`, `\\d`, `\\w` as the
     Unicode classes Python means by them."""
-    out, inside, at = [], False, 0
+    out, inside, at, opened = [], False, 0, 0
     while at < len(pattern):
         char = pattern[at]
         if char == "\\" and at + 1 < len(pattern):
@@ -359,9 +359,10 @@ def _as_re2(pattern: str) -> str:
             at += 2
             continue
         if char == "[" and not inside:
-            inside = True
-        elif char == "]" and inside and not (out and out[-1] in ("[", "[^")):
-            inside = False
+            inside, opened = True, at
+        elif char == "]" and inside:
+            first = opened + (2 if pattern[opened + 1 : opened + 2] == "^" else 1)
+            inside = at == first  # a ']' first in a class ('[]', '[^]') is one of its characters
         out.append(char)
         at += 1
     return "".join(out)
