@@ -516,6 +516,10 @@ class _Diff:
     ) -> None:
         """`closed`: the properties belong to a closed event (True), or, for the common
         ones, the names some closed event sends from `common`."""
+
+        def shut(name: str) -> bool:
+            return closed if isinstance(closed, bool) else name in closed
+
         renames = declared_renames(old, new)
         renamed_to = set(renames.values())
         removed = sorted(n for n in old if n not in new and n not in renames)
@@ -530,8 +534,7 @@ class _Diff:
             self.property(old_plan, new_plan, old[name], new[name], prefix, label)
         for name in removed:
             # From a closed event, what producers still send is now rejected too.
-            shut = closed if isinstance(closed, bool) else name in closed
-            gone = [PRODUCERS, CONSUMERS] if shut else None
+            gone = [PRODUCERS, CONSUMERS] if shut(name) else None
             self.add("property-removed", plan, f"{prefix}/{subject_of(name)}",
                      f"{label(name)} was removed", name, None, old[name].location,
                      name=name, breaks=gone)  # fmt: skip
@@ -539,8 +542,7 @@ class _Diff:
             required = required_or_written(new[name].spec, new_plan)
             rule = "required-property-added" if required else "property-added"
             what = "required " if required else ""
-            shut = closed if isinstance(closed, bool) else name in closed
-            breaks = None if required else self.addition_breaks(plan, shut)
+            breaks = None if required else self.addition_breaks(plan, shut(name))
             self.add(rule, plan, f"{prefix}/{subject_of(name)}", f"{what}{label(name)} was added",
                      None, name, new[name].location, name=name, breaks=breaks)  # fmt: skip
         for before, after in suggest_property_renames(old_plan, new_plan, old, new, removed,

@@ -246,8 +246,8 @@ def read(path: Path, plan_id: str) -> Imported:
             f"{path}:1: no 'event' column; the first row names the columns "
             f"({', '.join(COLUMNS)}, in any order)"
         )
-    read = set(columns.values())
-    ignored = {i: c for i, c in enumerate(header) if i not in read}
+    known = set(columns.values())
+    ignored = {i: c for i, c in enumerate(header) if i not in known}
     filled = dict.fromkeys(ignored, 0)  # cells of columns trackplan does not read
     imported = Imported({"plan": plan_id, "events": {}})
     # An event's own columns as last read: they repeat on each of its rows, read once.
@@ -255,7 +255,7 @@ def read(path: Path, plan_id: str) -> Imported:
     try:
         for row in reader:
             for index, value in enumerate(row):  # past the header's last column too
-                if index not in read and value.strip():
+                if index not in known and value.strip():
                     ignored.setdefault(index, "")
                     filled[index] = filled.get(index, 0) + 1
             _row(path, reader.line_num, row, columns, imported.document, seen)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -321,8 +320,8 @@ def _same(read: Any, written: Any) -> bool:
     may bring, equals itself in the canonical JSON)."""
     if read == written:
         return True
-    dump = functools.partial(json.dumps, sort_keys=True, default=repr)
-    return bool(dump(read) == dump(written))
+    return json.dumps(read, sort_keys=True, default=repr) == json.dumps(
+        written, sort_keys=True, default=repr)  # fmt: skip
 
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:

@@ -93,11 +93,4 @@ def versions_by_plan(tags: list[str], template: str) -> dict[str, list[str]]:
 
 
 def latest_by_plan(tags: list[str], template: str) -> dict[str, str]:
-    pattern = tag_pattern(template)
-    latest: dict[str, Version] = {}
-    for tag in tags:
-        found = pattern.fullmatch(tag)
-        version = parse_version(found["version"]) if found else None
-        if found and version and version > latest.get(found["plan"], (-1, 0, 0)):
-            latest[found["plan"]] = version
-    return {plan: format_version(v) for plan, v in sorted(latest.items())}
+    return {plan: versions[0] for plan, versions in versions_by_plan(tags, template).items()}
