@@ -1,8 +1,6 @@
 """`python -m registry` runs the trackplan command line (DESIGN.md §5): the program's entry,
 imported by nothing, so the shell above the domain is reached from here only."""
 
-import sys
+from trackplan.program import run
 
-from trackplan.program import program
-
-sys.exit(program())
+run()

@@ -1,7 +1,5 @@
 """`python -m trackplan` runs the trackplan command line."""
 
-import sys
+from trackplan.program import run
 
-from trackplan.program import program
-
-sys.exit(program())
+run()
