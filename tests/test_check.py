@@ -483,12 +483,42 @@ def test_an_element_json_reads_but_no_call_can_be_is_one_malformed_line(
         (2, "not a call (NaN is not JSON)"),
         (3, "not a call (Exceeds the limit (4300 digits) for integer string conversion: "
             "value has 5000...)"),
-        (4, "nested too deep to read (over 1,000 levels): not a call"),
+        (4, "nested too deep to read (over 512 levels): not a call"),
     ]  # fmt: skip
     assert (report["calls"], report["violations"]) == (2, 1)
     lines = _check_bytes(run_cli, registry, tmp_path, deep + b"\n" + BAD)
-    assert malformed(lines) == [(1, "nested too deep to read (over 1,000 levels): not a call")]
+    assert malformed(lines) == [(1, "nested too deep to read (over 512 levels): not a call")]
     assert (lines["calls"], lines["violations"]) == (1, 1)
+
+
+@pytest.mark.parametrize("limit", [None, 20_000])
+def test_nesting_past_512_levels_is_refused_alike_in_lines_and_arrays_whatever_the_stack(
+    run_cli: Cli, registry: Path, tmp_path: Path, limit: int | None
+) -> None:
+    """One limit decides, not the reader's: orjson took 1,024 levels in lines where json took
+    about 1,000 in arrays, and all 5,000 in a process whose recursion limit was raised (as
+    mypy raises it), so a host's setting changed what was a call. Strings full of brackets
+    do not count."""
+
+    def nested(levels: int) -> bytes:
+        return (b'{"event": "Page Scrolled", "properties": {"depth": 5, "x": ' + b"[" * levels
+                + b'"[[[{{{"' + b"]" * levels + b"}}")  # fmt: skip
+
+    def outcome(report: dict[str, Any]) -> tuple[list[object], int]:
+        return [m["line"] for m in report["malformed"]["lines"]], report["calls"]
+
+    before = sys.getrecursionlimit()
+    if limit:
+        sys.setrecursionlimit(limit)
+    try:
+        calls = [nested(510), nested(511), nested(600), nested(5000)]
+        lines = _check_bytes(run_cli, registry, tmp_path, b"\n".join(calls) + b"\n")
+        array = _check_bytes(run_cli, registry, tmp_path, b"[" + b",\n".join(calls) + b"]")
+    finally:
+        sys.setrecursionlimit(before)
+    assert outcome(lines) == outcome(array) == ([2, 3, 4], 1)  # 512 levels, then 513
+    assert {m["reason"] for m in lines["malformed"]["lines"]} == {
+        "nested too deep to read (over 512 levels): not a call"}  # fmt: skip
 
 
 def test_formats_run_in_linear_time_and_agree_with_fastjsonschema_s_patterns(

@@ -10,6 +10,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import IO, Any
 
 import orjson
@@ -113,21 +114,25 @@ class _Reader:
             if not raw.strip(WHITESPACE):
                 continue
             try:
-                yield self.line, orjson.loads(raw)  # strict JSON, strict UTF-8, 3x json's speed
-                continue
+                value = orjson.loads(raw)  # strict JSON, strict UTF-8, 3x json's speed
             except orjson.JSONDecodeError:
                 pass  # json says why, and takes what orjson cannot hold (64-bit+ integers)
+            else:
+                yield self.line, Malformed(TOO_DEEP) if _too_deep(raw) else value
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 yield self.line, Malformed(f"not UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
             try:
-                yield self.line, _decode(text)
+                value = _decode(text)
             except ValueError as exc:
                 yield self.line, Malformed(f"not JSON ({_short(exc)})")
-            except RecursionError:  # orjson stops at 1,024 levels, json at Python's stack
+            except RecursionError:  # json stops where Python's stack does
                 yield self.line, Malformed(TOO_DEEP)
+            else:
+                yield self.line, Malformed(TOO_DEEP) if _too_deep(text) else value
 
     def _array(self) -> Iterator[tuple[int, Any]]:
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -195,7 +200,7 @@ class _Reader:
                     raise _Broken(f"not JSON ({_short(exc)})") from None
                 if end == len(buffer) and more():
                     continue  # a number may go on in the next chunk: decode it whole
-                yield line_at(pos), value
+                yield line_at(pos), Malformed(TOO_DEEP) if _too_deep(buffer, pos, end) else value
                 pos = end
             while True:  # after the closing bracket only blank space may follow
                 rest = buffer[pos:].lstrip(" \t\r\n")
@@ -222,7 +227,32 @@ def _no_constant(name: str) -> Any:
 _decode = json.JSONDecoder(parse_constant=_no_constant).decode  # one decoder for every line
 
 
-TOO_DEEP = "nested too deep to read (over 1,000 levels): not a call"
+# The nesting a call may have. Each reader has a limit of its own (orjson 1,024 levels,
+# json wherever Python's stack ends: about 1,000 levels, or 16,000 in a process that raised
+# its recursion limit, as mypy does), so a fixed one below both decides, the same in lines
+# and in arrays, in the command line and in any process that calls the reader.
+MAX_DEPTH = 512
+TOO_DEEP = f"nested too deep to read (over {MAX_DEPTH} levels): not a call"
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _too_deep(text: str | bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether the well-formed JSON value in `text[start:end]` nests past MAX_DEPTH levels,
+    found by counting brackets outside strings (at C speed), not by recursing. A value with
+    no more opening brackets than that in all is not (the common case: two counts)."""
+    if isinstance(text, bytes):
+        opened = text.count(b"[", start, end) + text.count(b"{", start, end)
+    else:
+        opened = text.count("[", start, end) + text.count("{", start, end)
+    if opened <= MAX_DEPTH:
+        return False
+    value = text[start:end]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", value))
+    return max(accumulate(map(_STEP.__getitem__, brackets))) > MAX_DEPTH
 
 
 _QUOTE_OR_ESCAPE = re.compile(r'["\\\\]')
