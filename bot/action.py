@@ -8,12 +8,12 @@ import logging
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import DEFAULT_API_URL, Config
 from bot.handlers.processor import Processor
 from bot.web.intake import PayloadError, classify
+from registry.records import record
 from registry.review.verdict import FAIL_ON, FAILURE, REVIEW_CHECK, VALIDATE_CHECK
 
 log = logging.getLogger("trackplan.action")
@@ -23,7 +23,7 @@ class ActionError(Exception):
     """The workflow gives the action something it cannot work with (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Inputs:
     fail_on: str = "breaking"
     comment: bool = True

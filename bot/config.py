@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from registry.records import record
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -15,7 +17,7 @@ class ConfigError(Exception):
     """Settings the bot cannot start with; the message names every problem."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     app_id: int
     private_key: str = field(repr=False)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from registry.records import record
 
 ERROR = "error"
 WARNING = "warning"
 LEVELS = (ERROR, WARNING)
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Location:
     """A position in a registry file; line and column are 1-based."""
 
@@ -25,7 +26,7 @@ class Location:
         return {"file": self.file, "line": self.line, "column": self.column}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem found in a registry: which rule, where, what, and how to fix it."""
 

@@ -9,7 +9,6 @@ import json
 import logging
 import tarfile
 import threading
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import requests
@@ -30,6 +29,7 @@ from bot.github.transport import (
     github_step,
 )
 from registry.load.snapshot import MemorySnapshot, is_registry_file
+from registry.records import record
 from registry.release.steps import (
     CREATE_RELEASE,
     CREATE_TAG,
@@ -46,7 +46,7 @@ P = ParamSpec("P")
 MAX_ANNOTATIONS = 50  # GitHub's limit per check run request
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PullInfo:
     number: int
     title: str
@@ -62,7 +62,7 @@ class PullInfo:
     repo_html_url: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Annotation:
     path: str
     line: int
@@ -77,7 +77,7 @@ class Annotation:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tree:
     """A commit's tree: the registry files (path -> blob sha) and the size of everything."""
 
@@ -90,7 +90,7 @@ class TreeTooLarge(Exception):
     """GitHub truncated a recursive tree listing: the registry cannot be read whole."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReviewRequests:
     """Who is asked for a review now, and the owners GitHub refused to ask (and why)."""
 

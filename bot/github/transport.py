@@ -8,7 +8,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, Self, TypeVar
 
 import requests
@@ -17,6 +16,7 @@ from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
 
 from bot.errors import TransientError
+from registry.records import record
 
 log = logging.getLogger("trackplan.bot")
 T = TypeVar("T")
@@ -101,7 +101,7 @@ class WritePacer(Protocol):
     def reserve_write(self, key: str, interval: float) -> float: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pacing:
     """GitHub's secondary rate limits count an installation's writes from every host: each
     write takes the next slot of its installation from the shared pacer first."""
@@ -187,7 +187,7 @@ def github_step(method: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StepRetry:
     """How often a failed gateway step is run again before the delivery is requeued."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import Cancelled, TransientError
@@ -20,6 +19,7 @@ from registry.findings import ERROR, Finding
 from registry.load.loader import load_registry
 from registry.load.model import Registry
 from registry.load.policy import BASE, Policy
+from registry.records import record
 from registry.release.versions import latest_by_plan
 from registry.review.approvals import (
     ApprovalStatus,
@@ -48,7 +48,7 @@ from registry.text import plural
 log = logging.getLogger("trackplan.bot")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sibling:
     """Another open pull request of the same head commit, and its checks' conclusions."""
 

@@ -4,20 +4,20 @@ TRACKPLAN_DATABASE_URL names one (several hosts)."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
 from bot.queue.base import DeliveryQueue
 from bot.queue.redact import redacted, scrub
 from bot.queue.sqlite import SqliteQueue
+from registry.records import record
 
 
 class BackendError(Exception):
     """The queue's database cannot be reached, created or migrated; the message says which."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Migration:
     where: str  # the file, or the URL without its password
     before: int

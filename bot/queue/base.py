@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from registry.records import record
 
 QUEUED, PROCESSING, DONE, FAILED, SUPERSEDED = (
     "queued", "processing", "done", "failed", "superseded"
@@ -13,7 +14,7 @@ QUEUED, PROCESSING, DONE, FAILED, SUPERSEDED = (
 FINISHED = (DONE, FAILED, SUPERSEDED)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Delivery:
     id: str
     event: str
@@ -24,7 +25,7 @@ class Delivery:
     received: float = 0.0  # when it was first stored (seconds since the epoch)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Health:
     """What `/healthz` reports about the queue."""
 

@@ -8,11 +8,11 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import Cancelled, OverBudget, TransientError
 from bot.queue.base import Delivery, DeliveryQueue
+from registry.records import record
 
 log = logging.getLogger("trackplan.bot")
 
@@ -35,7 +35,7 @@ Processor = Callable[[Delivery], str]
 GiveUp = Callable[[Delivery, str], None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter, for hours: GitHub never redelivers what we acked."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from registry.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReadAccess:
     """TRACKPLAN_READ_TOKEN: a bearer token every request needs ("" = open); TRACKPLAN_READ_CACHE:
     `public` lets shared caches keep answers (default `private`: plans may be internal);

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,13 @@ from bot.web import catalog_routes, read_routes
 from bot.web.body import read_signed_body
 from bot.web.intake import PayloadError, classify_body, parse_json
 from bot.web.read_access import install as install_read_access
+from registry.records import record
 
 log = logging.getLogger("trackplan.bot")
 webhook = Blueprint("webhook", __name__)
 
 
-@dataclass
+@record
 class BotState:
     config: Config
     queue: DeliveryQueue

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from registry.records import record
 
 # Events and actions the bot works on; anything else is acknowledged and dropped.
 PULL_REQUEST_ACTIONS = frozenset(
@@ -19,7 +20,7 @@ class PayloadError(ValueError):
     """A signed body the bot cannot act on; the message says which field is wrong."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Route:
     """What to do with a delivery: the queue key (one at a time) and whether to coalesce."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from registry.agent.answers import AgentError
 from registry.agent.knowledge import Knowledge
 from registry.lint.naming import words
+from registry.records import record
 
 # How much a query word found in each field counts (a name says most about an event).
 WEIGHTS = {"name": 10.0, "former name": 6.0, "kpi": 4.0, "stage": 3.0, "property": 3.0,
@@ -23,14 +24,14 @@ MAX_LIMIT = 50
 MAX_QUERY = 1000
 
 
-@dataclass
+@record
 class _Entry:
     plan: str
     event: str
     description: str
 
 
-@dataclass
+@record
 class SearchIndex:
     """Every word of every event, with the field it came from: built once, then each query
     costs a dictionary lookup per word and a scan of the words it starts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
 from registry.diff.changes import BREAKING, ERROR, INFO, NONE, WARNING, Change
@@ -14,13 +14,14 @@ from registry.diff.engine import plan_bumps
 from registry.load.cache import ParseCache
 from registry.load.policy import HEAD
 from registry.load.snapshot import Snapshot
+from registry.records import record
 
 ALL_PAIRS_UP_TO = 12  # versions of a plan: every pair gets a page (66 at most)
 GROUPS = ((ERROR, "Forbidden changes"), (BREAKING, "Breaking changes"), (WARNING, "Warnings"),
           (INFO, "Other changes"))  # fmt: skip
 
 
-@dataclass
+@record
 class ChangeRow:
     rule: str
     message: str
@@ -30,7 +31,7 @@ class ChangeRow:
     first: bool = False  # the first row of its event on the page (the event's anchor)
 
 
-@dataclass
+@record
 class Comparison:
     old: str
     new: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from markupsafe import Markup, escape
 
 from registry.catalog.model import PlanPage
+from registry.records import record
 
 MAP_EVENTS = 150  # events drawn; past that, the linked ones first and one node for the rest
 COLUMN = 250  # px between columns
@@ -15,7 +16,7 @@ LABEL = 27  # characters shown in a node; the whole name is its title
 KINDS = ("source", "event", "target", "consumer")
 
 
-@dataclass
+@record
 class Node:
     key: str
     label: str
@@ -26,7 +27,7 @@ class Node:
     y: float = 0
 
 
-@dataclass
+@record
 class Graph:
     columns: list[list[Node]] = field(default_factory=lambda: [[], [], [], []])
     edges: list[tuple[str, str]] = field(default_factory=list)  # (from key, to key)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from registry.catalog.compare import Comparison
@@ -16,11 +16,12 @@ from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.jsontext import indented_json
 from registry.load.pii import carries, pii_class
+from registry.records import record
 from registry.release.artifacts import document_properties
 from registry.release.versions import parse_version
 
 
-@dataclass
+@record
 class PropertyRow:
     name: str
     type: str
@@ -31,7 +32,7 @@ class PropertyRow:
     pii: str  # the personal-data class (indirect, direct, sensitive), or ""
 
 
-@dataclass
+@record
 class EventPage:
     name: str
     slug: str
@@ -94,13 +95,13 @@ class EventPage:
         return calls(self.sending[2], self.payload, self.example)
 
 
-@dataclass
+@record
 class Release:
     version: str
     changelog: str
 
 
-@dataclass
+@record
 class PlanPage:
     id: str
     title: str

@@ -6,13 +6,14 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from registry.eventcheck.kinds import KIND_BY_ID, VIOLATION
 from registry.eventcheck.report import REPORT_KIND, UNDATED
+from registry.records import record
 from registry.release.versions import parse_version
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report lists counts, never calls: more is no report
@@ -25,7 +26,7 @@ class ObservedError(Exception):
     """A folder of reports that cannot be read (the message names the file and what to do)."""
 
 
-@dataclass
+@record
 class Seen:
     """One event (or identify or group) as the reports saw it."""
 
@@ -47,7 +48,7 @@ class Seen:
         return [(kind, n, "") for kind, n in self.kinds.items()]
 
 
-@dataclass
+@record
 class PlanObserved:
     reports: int = 0
     days: list[str] = field(default_factory=list)  # the window drawn, every day, oldest first

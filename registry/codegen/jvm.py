@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from registry.codegen import model as m
 from registry.codegen.formats import formats_for
 from registry.codegen.names import Namer, pascal, short_hash, words
+from registry.records import record
 
 SWITCH_CHUNK = 200  # events per schema lookup function (a JVM method holds 64 KB of code)
 FIXED = {"Sink", "Violation", "Tracker", "Shape", "Value", "EVENTS"}
@@ -67,7 +67,7 @@ def constant(value: str) -> str:
     return "V_" + text if text[:1].isdigit() else text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Member:
     """A field of a shape as a JVM class has it: its identifier and the plan's field."""
 

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from registry.codegen.names import Collision, Namer, pascal
 from registry.lint.patterns import backtracking_safe
 from registry.load.pii import DIRECT, MEANING, carries, pii_class
+from registry.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Prim:
     kind: str  # string, integer, number, boolean, null
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Literals:
     values: tuple[Any, ...]  # enum or const: JSON scalars (objects and arrays: see Unknown)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ArrayOf:
     item: TypeRef
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Obj:
     name: str  # a unique identifier for languages that must name the shape
     fields: tuple[Field, ...]
@@ -36,17 +36,17 @@ class Obj:
     open: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AnyObj:
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unknown:
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Union:
     members: tuple[TypeRef, ...]
 
@@ -54,7 +54,7 @@ class Union:
 TypeRef = Prim | Literals | ArrayOf | Obj | AnyObj | Unknown | Union
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     name: str  # the key as the plan spells it
     type: TypeRef
@@ -62,7 +62,7 @@ class Field:
     doc: tuple[str, ...]  # lines: description, format, constraints, deprecation
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deprecation:
     reason: str = ""
     replaced_by: str = ""
@@ -77,7 +77,7 @@ class Deprecation:
         return "; ".join(parts) + "." if parts else "Deprecated in the tracking plan."
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EventModel:
     name: str
     ident: str  # PascalCase base of the event's identifiers (unique in the plan)
@@ -89,7 +89,7 @@ class EventModel:
     schema: dict[str, Any]  # JSON Schema of the properties, for runtime validation
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CaseModel:
     """One value of an event's variant: when `discriminator` holds `value`, the properties
     `required` must be sent and `named` (required ones included) are constrained."""
@@ -126,7 +126,7 @@ def event_cases(schema: dict[str, Any]) -> list[list[CaseModel]]:
     return variants
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlanModel:
     id: str
     version: str

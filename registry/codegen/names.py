@@ -6,7 +6,9 @@ import functools
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from registry.records import record
 
 # Words of a name: runs of ASCII letters and digits, split again at camelCase humps.
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -45,7 +47,7 @@ def short_hash(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:6]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Collision:
     """Plan names that normalise to the same identifier, and what each one got."""
 
@@ -58,7 +60,7 @@ class Collision:
         return f"names that all become {self.identifier} are told apart: {pairs}"
 
 
-@dataclass
+@record
 class Namer:
     """Hands out identifiers for names, in a deterministic order the caller keeps (sorted
     names): the first name to want an identifier gets it as it is; a later one gets it with

@@ -6,11 +6,11 @@ import difflib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from registry.codegen import CodegenError
 from registry.outpaths import OutsideOut, inside
+from registry.records import record
 
 DIFF_LINES = 20  # of each differing file, in --check's report
 
@@ -46,7 +46,7 @@ def _inside(out: Path, name: str) -> Path:
         raise CodegenError(str(exc)) from None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Difference:
     """A generated file that is missing on disk or differs there, with a short diff."""
 

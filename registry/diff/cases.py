@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from registry.load.model import Case, Event, Plan, Property
+from registry.records import record
 
 OTHER = ""  # the key of "any value no case names"
 LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength")
@@ -35,7 +35,7 @@ def shown(key: str) -> str:
     return repr(value) if isinstance(value, str) else key
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Applied:
     """What one side asks of each property for a group of discriminator values."""
 

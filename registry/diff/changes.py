@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from registry.escape import pointer_name, pointer_token
 from registry.findings import Location
+from registry.records import record
 
 PRODUCERS = "producers"
 CONSUMERS = "consumers"
@@ -54,7 +54,7 @@ def swap_audiences(breaks: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(a for a in (PRODUCERS, CONSUMERS) if a in swapped)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One semantic change (DESIGN.md §4): the contract other tools read as JSON."""
 

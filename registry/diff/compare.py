@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date
 from typing import Any
 
@@ -16,10 +16,11 @@ from registry.load.loader import ParseCache, load_registry, read_yaml_files
 from registry.load.model import Registry
 from registry.load.policy import BASE, SIDES, Policy
 from registry.load.snapshot import Snapshot
+from registry.records import record
 from registry.release.versions import next_version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlanSummary:
     """One changed plan: its bump, released version, next version and change counts."""
 
@@ -33,7 +34,7 @@ class PlanSummary:
     errors: int = 0  # changes the policy forbids
 
 
-@dataclass
+@record
 class DiffReport:
     base_label: str
     head_label: str

@@ -35,11 +35,12 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from registry.escape import pointer_name, pointer_token
 from registry.lint import patterns
+from registry.records import record
 
 Schema = Any  # any JSON value: a dict or a bool is a schema; anything else is treated as unknown
 
@@ -96,7 +97,7 @@ MAX_DEPTH = 64  # deeper schemas are compared as `unknown` below this depth
 PROOF_BUDGET = 2000  # combinator proofs one comparison may try
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Difference:
     """One difference: its kind, where (a JSON pointer into the schema), and which way it cuts.
 
@@ -118,7 +119,7 @@ class Difference:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Comparison:
     differences: tuple[Difference, ...]
     backward: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
@@ -48,6 +48,7 @@ from registry.load.resolve import COMBINATORS, required_or_written, schema_or_wr
 from registry.load.settings import PolicyRule
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
+from registry.records import record
 
 ADDITIVE, STRICT = "additive", "strict"
 ADDITIONS = (ADDITIVE, STRICT)
@@ -164,7 +165,7 @@ def _names_of(value: Any) -> set[str] | None:
 Changed = Callable[[str, tuple[str | int, ...]], bool]
 
 
-@dataclass
+@record
 class _Diff:
     """Collects the changes between one base and one head registry."""
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from registry.diff.changes import CONSUMERS, MINOR, NONE, PATCH, PRODUCERS
+from registry.records import record
 
 P, C = PRODUCERS, CONSUMERS
 PLAN = "plans/web/plan.yaml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DiffRule:
     """One kind of change. `breaks` is whom it breaks (rules fed by the JSON Schema comparison
     list the usual audience; the comparison decides). `bump` applies when it is not breaking.

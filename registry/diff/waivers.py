@@ -9,17 +9,17 @@ being written. An expired waiver covers nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from registry.diff.changes import Change
 from registry.load.waivers import Waiver
+from registry.records import record
 
 ACCEPTED, PENDING = "accepted", "pending"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Waived:
     """A change a waiver covers: `accepted` already, or `pending` its file owners' approval."""
 

@@ -9,11 +9,12 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import IO, Any
 
 import orjson
+
+from registry.records import record
 
 CHUNK = 1 << 20
 MAX_ELEMENT = 64 << 20  # one line or array element this long is not a call
@@ -21,7 +22,7 @@ BOM = b"\xef\xbb\xbf"
 WHITESPACE = b" \t\r\n"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Malformed:
     """A line (or array element) that is not a call, and why."""
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.compiler import Compiler, Validator
+from registry.records import record
 
 CHECKED_TYPES = ("track", "identify", "group")
 SKIPPED_TYPES = ("page", "screen", "alias")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """One problem of one call: its kind (a violation or a warning), subject and detail."""
 
@@ -24,7 +24,7 @@ class Violation:
     detail: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rename:
     new: str
     version: str  # the plan version that has the rename (the one checked, lacking history)

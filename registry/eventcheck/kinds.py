@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from registry.records import record
 
 VIOLATION = "violation"
 WARNING = "warning"
 LEVELS = (VIOLATION, WARNING)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     id: str
     level: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.checker import Checker, Violation
 from registry.lint.render import escape_data, escape_property
+from registry.records import record
 from registry.text import plural
 
 EXAMPLES = 3  # example line numbers kept per row
@@ -28,7 +29,7 @@ WHEN = ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-@dataclass
+@record
 class Row:
     kind: str
     subject: str
@@ -38,7 +39,7 @@ class Row:
     lines: list[Line] = field(default_factory=list)
 
 
-@dataclass
+@record
 class CheckReport:
     plan: str
     version: str

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from registry.records import record
 from registry.release import artifacts
 
 # The plan document is the shape of a release's plan artifact (registry.release.artifacts):
@@ -44,7 +45,7 @@ class FormatError(Exception):
     """Input a format cannot read: the message names the file and the line or row (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Carries:
     """The parts of a plan a format can hold; the rest is listed in one warning on export."""
 
@@ -66,7 +67,7 @@ class Carries:
     deprecation: tuple[str, ...] = ("reason", "replaced_by", "sunset")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Loss:
     """One definition of the source the plan cannot hold: its kind (event, property, trait,
     label, keyword, rule), where it is (`file:line` and its path in the file) and what it is."""
@@ -83,7 +84,7 @@ class Loss:
         return f"{self.what} at {self.path or 'the top'} ({self.where})"
 
 
-@dataclass
+@record
 class Imported:
     """A plan read from another format: the document, every definition of the source the
     plan cannot hold (`lost`, each named with its place; notes in `left_out`), and comments

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from registry.formats.base import EVENT_KEYS, META_KEYS, PROPERTY_KEYS, SECTIONS, Document
 from registry.formats.yaml_writer import comment_lines, dump_with_positions
 from registry.load.yamlsafe import Path as YamlPath
+from registry.records import record
 
 EVENTS_PER_FILE = 200
 
@@ -60,7 +60,7 @@ def _comment(header: str) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in comment_lines(header))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlanFile:
     """A file written for a plan: its text, and the data and positions a parse would give."""
 

@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import FolderSnapshot, MemorySnapshot
 from registry.load.yamlsafe import YamlError
+from registry.records import record
 
 PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 # Findings an import may leave for the user to act on: names are imported as they are and
@@ -37,7 +38,7 @@ NAMING_RULES = frozenset(
 )
 
 
-@dataclass
+@record
 class ImportResult:
     path: str  # the written file (or the plan folder, when split), relative to the registry
     events: int
@@ -90,7 +91,7 @@ def import_plan(
     return _write(fmt, source, plan_id, repo, imported)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Prepared:
     """An import's plan files, made and validated, not yet written."""
 
@@ -124,7 +125,7 @@ def _write(fmt: str, source: Path, plan_id: str, repo: Path, imported: Imported)
     return prepared.result
 
 
-@dataclass
+@record
 class HistoryResult:
     """What `import --history` made: one commit per step of the source's history, and the
     release tags of those commits (or why a step was not released)."""

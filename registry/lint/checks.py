@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
@@ -16,9 +15,10 @@ from registry.load.model import SHARED, VARIANTS, Plan, Registry, walk_propertie
 from registry.load.resolve import ResolveError, resolved_spec
 from registry.load.settings import Conventions
 from registry.load.snapshot import SETTINGS_FILE, WAIVERS_FILE
+from registry.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hit:
     """What a check found; the catalog adds the rule id and level to make a Finding."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from registry.findings import ERROR, WARNING, Finding
 from registry.lint import checks
@@ -11,6 +11,7 @@ from registry.load import file_schemas, loader, yamlsafe
 from registry.load.model import Registry
 from registry.load.pii import MEANING
 from registry.progress import checkpoint
+from registry.records import record
 
 Check = Callable[[Registry], Iterable[checks.Hit]]
 
@@ -20,7 +21,7 @@ EXAMPLE_BASE = {"plans/web/plan.yaml": "plan:\n  id: web\n"}
 PLAN = "plans/web/plan.yaml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One lint rule. `check` is None for rules the loader raises while reading files.
 

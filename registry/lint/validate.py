@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from registry.findings import ERROR, WARNING, Finding, sort_findings
 from registry.lint.rules import validation_findings
 from registry.load.loader import ParseCache, load_registry
 from registry.load.model import Registry
 from registry.load.snapshot import Snapshot
+from registry.records import record
 
 
-@dataclass
+@record
 class ValidationReport:
     registry: Registry
     findings: list[Finding]

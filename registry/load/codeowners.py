@@ -13,8 +13,10 @@ ownership. Paths are case-sensitive.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
+
+from registry.records import record
 
 OWNER = re.compile(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?"  # @user or @org/team
@@ -22,7 +24,7 @@ OWNER = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OwnerRule:
     """One CODEOWNERS line: its pattern, its owners (maybe none) and where it stands."""
 
@@ -38,7 +40,7 @@ class OwnerRule:
         return bool(self.regex.match(path.lstrip("/")))
 
 
-@dataclass
+@record
 class CodeOwners:
     rules: list[OwnerRule] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)

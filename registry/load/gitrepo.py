@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from registry.load import git as gitcall
+from registry.records import record
 from registry.release.planner import Tag
 
 
@@ -27,7 +27,7 @@ def tags(repo: Path) -> list[Tag]:
     return found
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Commit:
     sha: str
     author: str

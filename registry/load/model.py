@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from registry.findings import Location
 from registry.load.codeowners import CodeOwners
 from registry.load.settings import Settings
 from registry.load.yamlsafe import Path, YamlDocument
+from registry.records import record
 
 if TYPE_CHECKING:
     from registry.load.policy import Policy
@@ -45,7 +46,7 @@ class Definition:
         return Location(self.file, line, column)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Property(Definition):
     """A property or trait; `spec` keeps the YAML sugar (`required`, `$ref`, ...).
 
@@ -71,7 +72,7 @@ class Property(Definition):
         return (*self.at, self.name) if self.place is None else self.place
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Event(Definition):
     name: str
     spec: dict[str, Any]
@@ -114,7 +115,7 @@ class Event(Definition):
         return self._cases
 
 
-@dataclass
+@record
 class Case:
     """One case of an event's `variants`: when the discriminator holds one of `match`
     (or none of the variant's cases, for its `default`), `properties` apply as well."""
@@ -190,7 +191,7 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kpi:
     """A KPI of an objective, and the events it counts (names only, as written)."""
 
@@ -203,7 +204,7 @@ class Kpi:
         return f"KPI '{self.objective}/{self.id}'"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Stage:
     """A lifecycle stage: its place in `lifecycle:` (for locations), its name as written
     (None when it has none) and the events that enter it."""
@@ -217,7 +218,7 @@ class Stage:
         return f"lifecycle stage '{self.name}'"
 
 
-@dataclass
+@record
 class Plan:
     """One plan folder, its files merged."""
 
@@ -276,7 +277,7 @@ class Plan:
         ]
 
 
-@dataclass
+@record
 class Registry:
     """A loaded registry: settings, plans by id, and the parsed files for positions."""
 
@@ -317,7 +318,7 @@ class Registry:
         return Location(file, line, column)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SpecAt:
     """A property spec found by `walk_properties`; `name` is None for an array's `items`."""
 

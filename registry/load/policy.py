@@ -10,7 +10,7 @@ by BASE's registry settings alone. A change to the policy is reported as a chang
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from registry.load.settings import (
@@ -21,6 +21,7 @@ from registry.load.settings import (
     policy_from_data,
 )
 from registry.load.waivers import Waiver
+from registry.records import record
 
 if TYPE_CHECKING:
     from registry.load.model import Plan, Registry
@@ -33,7 +34,7 @@ ADDITIVE = "additive"  # how additions count unless the policy says otherwise
 POLICY_RULES = ("settings-changed", "plan-conventions-changed", "plan-policy-changed")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Policy:
     """Registry settings, each plan's `conventions:` and `policy:`, and the waivers, as one
     side wrote them."""

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from registry.load.snapshot import SETTINGS_FILE
+from registry.records import record
 
 if TYPE_CHECKING:
     from registry.load.snapshot import Snapshot
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Conventions:
     event_name: str = "title-case"
     property_name: str = "snake-case"
@@ -25,7 +26,7 @@ class Conventions:
 RULES_URL = "https://github.com/trackplan/trackplan/blob/main/docs/rules.md"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Review:
     breaking: str = "all-owners"
     default: str = "any-owner"
@@ -33,7 +34,7 @@ class Review:
     rules_url: str = RULES_URL
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Release:
     tag: str = "{plan}/v{version}"
     first_version: str = "1.0.0"
@@ -45,7 +46,7 @@ NOTIFY_EVENTS = ("release", "breaking-pull-request")
 NOTIFY_ENV_PREFIX = "TRACKPLAN_NOTIFY_"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Receiver:
     """A place `notify:` sends to; the URL (and secret) are read from the environment."""
 
@@ -59,7 +60,7 @@ class Receiver:
         return f"{self.kind}:{self.url_env}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicyRule:
     """A `policy.rules` entry: a diff rule's changes within the scope counted at `level`,
     and/or approvers for a rule's changes (or, without `rule`, for every change that reaches
@@ -96,7 +97,7 @@ class PolicyRule:
         return said
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicySettings:
     """`policy:` of trackplan.yaml, or of a plan: how additions count, the rules' levels and
     approvers, the privacy reviewers (and a plan's own compatibility mode)."""
@@ -158,7 +159,7 @@ def policy_from_data(data: Any, file: str, locate: Locator | None = None,
     )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     conventions: Conventions = field(default_factory=Conventions)
     compatibility: str = "full"

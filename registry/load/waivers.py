@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from registry.load.model import property_names
 from registry.load.snapshot import WAIVERS_FILE
+from registry.records import record
 
 if TYPE_CHECKING:
     from registry.diff.changes import Change
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SECTION_NAMES = {"identify": "$identify", "group": "$group", "common": "$common"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Waiver:
     """One entry of waivers.yaml."""
 

@@ -6,8 +6,10 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from registry.records import record
 
 if TYPE_CHECKING:
     from ruamel.yaml.error import MarkedYAMLError
@@ -29,7 +31,7 @@ YAML_NUMBER_TOO_LARGE = "yaml-number-too-large"
 MAX_NUMBER_CHARS = 100
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """Bounds on what one file may cost to read: a registry file is small and flat."""
 
@@ -237,7 +239,7 @@ def _index(mapping: dict[str, Any], key: str) -> int:
     raise KeyError(key)
 
 
-@dataclass
+@record
 class YamlDocument:
     """The data of one YAML file and where each mapping key and sequence item stands."""
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from registry.load.snapshot import (
 )
 from registry.outpaths import OutsideOut, inside
 from registry.pull.ranges import best_match
+from registry.records import record
 from registry.release.artifacts import build_artifacts
 from registry.release.versions import parse_version, tag_name, tag_pattern
 
@@ -109,7 +109,7 @@ class GitSource(ReleaseSource):
         return MemorySnapshot(tagged.read_many(wanted), label=name), date.fromisoformat(day)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PullResult:
     plan: str
     version: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from registry.findings import ERROR, Finding
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import FolderSnapshot, SnapshotError
+from registry.records import record
 from registry.release.artifacts import artifact_names, canonical_json, plan_document, schema_bundle
 
 UNRELEASED = "0.0.0-unreleased"
@@ -23,7 +23,7 @@ class PlanSourceError(Exception):
     artifact (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Artifacts:
     """A plan version's plan document and schema bundle, and where they came from."""
 
@@ -41,7 +41,7 @@ class Artifacts:
         return str(self.document.get("version", ""))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlanRequest:
     """`--plan ID[@RANGE]`: one plan, and for a locked release the versions it accepts."""
 

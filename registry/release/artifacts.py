@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
@@ -14,6 +13,7 @@ from registry.escape import md_block, md_code, md_text, pointer_token
 from registry.jsontext import indented_json
 from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
+from registry.records import record
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 META_KEYS = ("title", "description", "owners", "sources", "objectives", "lifecycle",
@@ -144,7 +144,7 @@ def _pointer(name: str) -> str:
 _FRAGMENT_SAFE = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReleaseInfo:
     """What the changelog records beside the changes: where the release came from."""
 

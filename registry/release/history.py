@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,14 @@ from registry.load.snapshot import (
     Snapshot,
     is_registry_file,
 )
+from registry.records import record
 from registry.release.planner import pull_request_number
 from registry.release.versions import tag_pattern
 
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Subject:
     """What to follow: a plan, or one of its events, or one property of that event."""
 
@@ -55,7 +56,7 @@ class Subject:
         return len(parts) >= 4 and parts[2] == "properties" and parts[3] in props
 
 
-@dataclass
+@record
 class Entry:
     commit: str
     date: str
@@ -127,7 +128,7 @@ def history(repo: Path, subject: Subject, progress: Progress | None = None,
     return entries
 
 
-@dataclass
+@record
 class _Commit:
     sha: str
     author: str
@@ -138,8 +139,8 @@ class _Commit:
 
 def _parse_raw_log(out: str, prefix: str) -> list[_Commit]:
     commits = []
-    for record in out.split("\x1e")[1:]:
-        sha, author, date, message, raw = record.split("\x1f", 4)
+    for entry in out.split("\x1e")[1:]:
+        sha, author, date, message, raw = entry.split("\x1f", 4)
         files: list[tuple[str, str | None]] = []
         for line in raw.splitlines():
             if not line.startswith(":"):

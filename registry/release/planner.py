@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
 from registry.diff.changes import NONE, Change
@@ -15,6 +15,7 @@ from registry.load.cache import ParseCache
 from registry.load.loader import load_registry
 from registry.load.model import Registry
 from registry.load.snapshot import MemorySnapshot, Snapshot
+from registry.records import record
 from registry.release.artifacts import ReleaseInfo, build_artifacts, changelog
 from registry.release.versions import (
     bump_version,
@@ -35,13 +36,13 @@ def pull_request_number(message: str) -> int | None:
     return int(found[1] or found[2])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tag:
     name: str
     commit: str
 
 
-@dataclass
+@record
 class PlannedRelease:
     plan: str
     version: str

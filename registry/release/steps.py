@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from registry.records import record
 from registry.release.artifacts import artifact_names
 
 CREATE_TAG, CREATE_RELEASE, DELETE_ASSET, UPLOAD_ASSET = (
@@ -13,7 +14,7 @@ CREATE_TAG, CREATE_RELEASE, DELETE_ASSET, UPLOAD_ASSET = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HeldAsset:
     """A release asset as the host lists it."""
 
@@ -23,7 +24,7 @@ class HeldAsset:
     complete: bool = True  # the host's upload state is "uploaded"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HeldRelease:
     """What the host holds for one tag: where the tag points, the release and its assets."""
 
@@ -32,7 +33,7 @@ class HeldRelease:
     assets: Mapping[str, HeldAsset] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Step:
     kind: str
     name: str  # the tag, or the asset's file name

@@ -11,12 +11,13 @@ group must approve. A team owner is satisfied by any member's approval.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from registry.diff.changes import SEVERE, Change
 from registry.diff.waivers import Waived
 from registry.escape import md_code, md_text
 from registry.load.model import Plan, Registry
+from registry.records import record
 
 ALL_OWNERS = "all-owners"
 WAIVERS = "waivers"
@@ -25,7 +26,7 @@ APPROVED, CHANGES_REQUESTED, DISMISSED, COMMENTED = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OwnerGroup:
     """Owners who must sign off on part of a change, and why."""
 
@@ -35,7 +36,7 @@ class OwnerGroup:
     kind: str = ""  # WAIVERS: approving it accepts the waivers the change adds
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Review:
     """A pull request review as GitHub lists it (in submission order)."""
 
@@ -44,7 +45,7 @@ class Review:
     commit_id: str = ""
 
 
-@dataclass
+@record
 class GroupStatus:
     group: OwnerGroup
     policy: str
@@ -63,7 +64,7 @@ class GroupStatus:
         return not self.missing and not self.changes_requested_by and bool(self.group.owners)
 
 
-@dataclass
+@record
 class ApprovalStatus:
     groups: list[GroupStatus]
 
@@ -257,7 +258,7 @@ MAX_REASONS = 5
 MAX_ROWS = 100
 
 
-@dataclass
+@record
 class OwnerRow:
     """One owner's row: every reason they must approve, and every group naming them."""
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from registry.escape import slack_text
 from registry.load.settings import Receiver
+from registry.records import record
 
 SIGNATURE_HEADER = "X-Trackplan-Signature-256"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Notice:
     event: str  # release | breaking-pull-request
     key: str  # the same notice always has the same key

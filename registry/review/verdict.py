@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from registry.diff.changes import BREAKING, INFO, WARNING
 from registry.diff.changes import ERROR as FORBIDDEN
@@ -19,6 +18,7 @@ from registry.diff.compare import DiffReport
 from registry.diff.waivers import ACCEPTED, new_waivers
 from registry.escape import md_code
 from registry.findings import ERROR
+from registry.records import record
 from registry.review.approvals import WAIVERS, ApprovalStatus
 from registry.text import plural
 
@@ -29,7 +29,7 @@ REVIEW_CHECK = "trackplan/review"
 FAIL_ON = ("breaking", "warning", "never")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """What the gate needs to know about one change, counted once."""
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from registry.records import record
 from registry.status.source import MAP, Call, Value
 
 TRACK, IDENTIFY, GROUP = "track", "identify", "group"
@@ -16,7 +16,7 @@ JS = ("javascript", "typescript")
 JVM = ("java", "kotlin")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CallSpec:
     """A kind of tracking call: callees (glob patterns of the dotted callee, matched whole or
     as its end: `analytics.track` also matches `window.analytics.track`), where its event

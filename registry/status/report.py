@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
 from registry.escape import clean
 from registry.lint.render import escape_data, escape_property, markdown_table
+from registry.records import record
 from registry.status.calls import GROUP, IDENTIFY, TRACK, CallSpec, argument, iglu_name
 from registry.status.scan import Generated, Scan
 from registry.status.source import MAP, STRING, Call, Value
@@ -32,7 +33,7 @@ FAIL_ON = ("error", "warning", "never")
 MAP_LANGUAGES = ("typescript", "javascript", "python")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     kind: str
     level: str
@@ -60,7 +61,7 @@ class Finding:
         return out
 
 
-@dataclass
+@record
 class PlanUse:
     plan: str
     version: str
@@ -68,7 +69,7 @@ class PlanUse:
     called: set[str] = field(default_factory=set)
 
 
-@dataclass
+@record
 class StatusReport:
     plans: list[PlanUse]
     findings: list[Finding]
@@ -86,7 +87,7 @@ class StatusReport:
         return any(f.level in wanted for f in self.findings)
 
 
-@dataclass
+@record
 class _Plans:
     """The events of every plan by name, former names, and traits, for look-ups."""
 

@@ -9,10 +9,11 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from registry.records import record
 from registry.status.languages import EXTENSIONS, LANGUAGE_OF, calls_in
 from registry.status.source import Call
 
@@ -30,7 +31,7 @@ GENERATED = re.compile(rb"\A(?://|#) (?:Code g|G)enerated by trackplan [^\n]*\n(
                        rb"(\S+) (\S+), from ")  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Generated:
     """A file `trackplan generate` wrote: its language and the plan it says it came from."""
 
@@ -41,7 +42,7 @@ class Generated:
     text: str
 
 
-@dataclass
+@record
 class Scan:
     calls: list[tuple[Call, str]] = field(default_factory=list)  # (call, language)
     generated: list[Generated] = field(default_factory=list)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from registry.records import record
 
 STRING, MAP, OTHER = "string", "map", "other"
 # Levels of nested literals or callee chains a language module reads: deeper than any real
@@ -19,7 +21,7 @@ def text_of(node: Any) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Value:
     """An argument as far as it is literal: a string (`text`), a map with literal keys
     (`items`; `open` when some keys are not literal: a spread, a computed key), or other."""
@@ -37,7 +39,7 @@ class Value:
 OTHER_VALUE = Value(OTHER)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     """A call in a source file: the callee as a dotted name (`analytics.track`,
     `Mixpanel.mainInstance.track`), positional and named arguments, and where it stands."""
