@@ -234,26 +234,43 @@ _decode = json.JSONDecoder(parse_constant=_no_constant).decode  # one decoder fo
 # and in arrays, in the command line and in any process that calls the reader.
 MAX_DEPTH = 512
 TOO_DEEP = f"nested too deep to read (over {MAX_DEPTH} levels): not a call"
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_SYNTAX = bytes(b for b in range(256) if b not in b'[]{}"')  # deleted before counting
+_WINDOW = 1 << 20  # what the depth count reads at a time: its memory stays flat
 
 
 def _too_deep(text: str | bytes, start: int = 0, end: int | None = None) -> bool:
     """Whether the well-formed JSON value in `text[start:end]` nests past MAX_DEPTH levels,
-    found by counting brackets outside strings (at C speed), not by recursing. A value with
-    no more opening brackets than that in all is not (the common case: two counts)."""
+    found by counting brackets outside strings (at C speed, a window at a time), not by
+    recursing. A value with no more opening brackets than that in all is not (the common
+    case: two counts)."""
     if isinstance(text, bytes):
         opened = text.count(b"[", start, end) + text.count(b"{", start, end)
     else:
         opened = text.count("[", start, end) + text.count("{", start, end)
     if opened <= MAX_DEPTH:
         return False
-    value = text[start:end]
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", value))
-    return max(accumulate(map(_STEP.__getitem__, brackets))) > MAX_DEPTH
+    end = len(text) if end is None else end
+    depth, in_string, escaped = 0, False, False
+    for at in range(start, end, _WINDOW):
+        window = text[at : min(at + _WINDOW, end)]
+        piece = window if isinstance(window, bytes) else window.encode("utf-8", "surrogatepass")
+        if escaped:  # the last window ended on a backslash: this byte is escaped
+            piece, escaped = piece[1:], False
+        # In a string a backslash escapes the next character: pairs of backslashes go first,
+        # then the escaped quotes (brackets are never escaped; other escapes do not matter).
+        piece = piece.replace(b"\\\\", b"")
+        if piece.endswith(b"\\"):  # unpaired, at the end: it escapes the next window's first
+            piece, escaped = piece[:-1], True
+        piece = piece.replace(b'\\"', b"")
+        for part in piece.translate(None, _NOT_SYNTAX).split(b'"'):
+            if not in_string and part:
+                if max(accumulate(map(_STEP.__getitem__, part), initial=depth)) > MAX_DEPTH:
+                    return True
+                depth += part.count(b"[") + part.count(b"{") - part.count(b"]") - part.count(b"}")
+            in_string = not in_string
+        in_string = not in_string  # n parts hold n - 1 quotes
+    return False
 
 
 _QUOTE_OR_ESCAPE = re.compile(r'["\\\\]')
