@@ -332,3 +332,26 @@ def test_a_shared_property_that_refers_to_itself_in_any_of_is_refused(
     assert (
         "plans/web/plan.yaml:6:10: error ref-unknown $ref 'tree' leads back to itself" in done.out
     )
+
+
+# --- bounds say when they are exclusive --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        ("minimum: 0", "exclusiveMinimum: 0", "tightened minimum from 0 to 0 (exclusive)"),
+        ("exclusiveMaximum: 4", "maximum: 4", "relaxed maximum from 4 (exclusive) to 4"),
+        ("minimum: 0, exclusiveMinimum: 0", "minimum: 0",  # the tighter of the two holds
+         "relaxed minimum from 0 (exclusive) to 0"),
+        ("minimum: 0", "minimum: 2.5", "tightened minimum from 0 to 2.5"),
+        ("description: t", "description: t, exclusiveMinimum: 1", "gained minimum 1 (exclusive)"),
+    ],
+)  # fmt: skip
+def test_a_bound_made_exclusive_says_so(
+    run_cli: Cli, tmp_path: Path, before: str, after: str, said: str
+) -> None:
+    """`minimum: 0` -> `exclusiveMinimum: 0` was told as 'tightened minimum from 0 to 0'."""
+    event = "  Order Completed:\n    properties:\n      total: {type: number, %s}\n"
+    changes = _diff(run_cli, tmp_path, event % before, event % after)
+    assert [c["message"] for c in changes] == [f"property 'total' of 'Order Completed' {said}"]

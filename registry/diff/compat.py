@@ -35,7 +35,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import field, replace
 from typing import Any
 
 from registry.escape import pointer_name, pointer_token
@@ -111,6 +111,9 @@ class Difference:
     new: Any
     narrows: bool
     widens: bool
+    # How a message shows the old and new bound (`0`, `0 (exclusive)`): `old` and `new` hold
+    # the numbers as written, which cannot tell `minimum: 0` from `exclusiveMinimum: 0`.
+    shown: tuple[str | None, str | None] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,8 +183,9 @@ class _Walker:
         self._budget = [PROOF_BUDGET]
         self.same_roots = _canon(old_root) == _canon(new_root)
 
-    def add(self, kind: str, pointer: str, old: Any, new: Any, narrows: bool, widens: bool) -> None:
-        self.found.append(Difference(kind, pointer or "/", old, new, narrows, widens))
+    def add(self, kind: str, pointer: str, old: Any, new: Any, narrows: bool, widens: bool,
+            shown: tuple[str | None, str | None] | None = None) -> None:  # fmt: skip
+        self.found.append(Difference(kind, pointer or "/", old, new, narrows, widens, shown))
 
     def sub(self) -> _Walker:
         walker = _Walker(*self.roots)
@@ -470,10 +474,11 @@ class _Walker:
             if before is None and after is None:
                 continue
             stem = "minimum" if side == "minimum" else "maximum"
+            said = (_bound_text(old, side, before), _bound_text(new, side, after))
             if before is None:
-                self.add(f"{stem}-added", where, None, shown[1], True, False)
+                self.add(f"{stem}-added", where, None, shown[1], True, False, said)
             elif after is None:
-                self.add(f"{stem}-removed", where, shown[0], None, False, True)
+                self.add(f"{stem}-removed", where, shown[0], None, False, True, said)
             else:
                 lower = side == "minimum"
                 narrows = _tighter(after, before, lower, _integers(old))
@@ -481,7 +486,7 @@ class _Walker:
                 if narrows or widens:
                     how = "tightened" if narrows and not widens else "relaxed"
                     kind = f"{stem}-{how}" if narrows != widens else f"{stem}-changed"
-                    self.add(kind, where, *shown, narrows, widens)
+                    self.add(kind, where, *shown, narrows, widens, said)
 
     def multiple_of(self, old: dict[str, Any], new: dict[str, Any], pointer: str) -> None:
         before, after = old.get("multipleOf"), new.get("multipleOf")
@@ -831,6 +836,17 @@ def _bound(schema: dict[str, Any], side: str) -> Bound:
     # The tighter of the two bounds wins.
     return max(found, key=lambda b: (b[0], b[1])) if lower else min(
         found, key=lambda b: (b[0], not b[1]))  # fmt: skip
+
+
+def _bound_text(schema: dict[str, Any], side: str, bound: Bound) -> str | None:
+    """The bound that holds, as written, marked when exclusive: `0`, `0 (exclusive)`."""
+    if not isinstance(bound, tuple):
+        return None
+    value, exclusive = bound
+    numeric = schema.get("exclusiveMinimum" if side == "minimum" else "exclusiveMaximum")
+    written = numeric if exclusive and not isinstance(numeric, bool) else schema.get(side, value)
+    text = json.dumps(written)
+    return f"{text} (exclusive)" if exclusive else text
 
 
 def _tighter(a: Bound, b: Bound, lower: bool, integers: bool) -> bool:

@@ -194,10 +194,11 @@ def schema_message(rule: str, who: str, difference: compat.Difference) -> str:
             return f"{who} no longer constrains its values"
     stem, _, how = difference.kind.rpartition("-")
     keyword = stem.replace("-", " ")
+    before, after = difference.shown or (quoted(old), quoted(new))
     if how == "added":
-        return f"{who} gained {keyword} {quoted(new)}"
+        return f"{who} gained {keyword} {after}"
     if how == "removed":
-        return f"{who} dropped {keyword} {quoted(old)}"
-    if how in ("tightened", "relaxed"):
-        return f"{who} {how} {keyword} from {quoted(old)} to {quoted(new)}"
+        return f"{who} dropped {keyword} {before}"
+    if how in ("tightened", "relaxed") or difference.shown:
+        return f"{who} {how} {keyword} from {before} to {after}"
     return f"{who} changed {keyword}" + from_to(old, new)
