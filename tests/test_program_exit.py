@@ -75,3 +75,16 @@ def test_the_program_waits_for_a_thread_still_running(tmp_path: Path) -> None:
     assert (done.returncode, handled) == (0, "handled"), done.stderr
     assert written.read_text() == "done"
     assert "torn down" in done.stderr
+
+
+def test_a_profiler_around_the_program_still_writes_its_profile(tmp_path: Path) -> None:
+    """`python -m cProfile -o F -m trackplan ...` writes F after the program returns: the
+    program ends the interpreter's way under it (and under coverage's tracer, or -i)."""
+    profile = tmp_path / "validate.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "trackplan", "validate",
+         "--repo", "examples/acme"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert profile.stat().st_size > 0

@@ -53,10 +53,16 @@ def end(code: int) -> NoReturn:
     What that exit would still do is done first: the exit handlers (logging's flush,
     weakref finalizers such as a temporary directory's, multiprocessing's children), then
     stdout and stderr flushed (a reader gone, as with `| head`, loses nothing the command
-    still owes it). While another thread runs, Python's own exit is kept: it waits for it."""
+    still owes it). Python's own exit is kept while another thread runs (it waits for it),
+    and under a profiler, a tracer such as coverage's, or `python -i`: they act after the
+    program returns."""
     threading = sys.modules.get("threading")
-    if (sys.argv[1:2] and sys.argv[1] in SERVERS) or (
-        threading is not None and threading.active_count() > 1
+    if (
+        (sys.argv[1:2] and sys.argv[1] in SERVERS)
+        or (threading is not None and threading.active_count() > 1)
+        or sys.getprofile() is not None
+        or sys.gettrace() is not None
+        or sys.flags.inspect
     ):
         sys.exit(code)
     atexit._run_exitfuncs()
