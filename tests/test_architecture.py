@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -116,7 +118,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
         "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent',\n"
-        "             'difflib'}),\n"
+        "             'difflib', 'shutil'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -130,15 +132,15 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
 def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None:
     """Start-up: a command loads no other command and none of the libraries only other work
     needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
-    parse pool's concurrent.futures, difflib's suggestions), nor the YAML parser when every
-    file comes from the parse cache."""
+    parse pool's concurrent.futures, difflib's suggestions, shutil, which argparse's help
+    would load), nor the YAML parser when every file comes from the parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (
         0,
         ["trackplan.cli.common", "trackplan.cli.validate"],
-        ["ruamel", "tempfile"],
-    ), first  # parsed, and written to the cache
+        ["ruamel", "shutil", "tempfile"],
+    ), first  # parsed, and written to the cache (tempfile imports shutil)
     again = _loaded_by(validate, tmp_path)  # every file parsed before: the cache has them
     assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
     # diff of the examples meets a changed lifecycle (deepdiff, which imports difflib) and a
@@ -147,13 +149,37 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     # mcp`) and without asyncio (registry/diff/deep.py).
     diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
     assert diff == (1, ["trackplan.cli.common", "trackplan.cli.comparing", "trackplan.cli.diff"],
-                    ["deepdiff", "difflib", "ruamel", "tempfile"]), diff  # fmt: skip
+                    ["deepdiff", "difflib", "ruamel", "shutil", "tempfile"]), diff  # fmt: skip
     same = _loaded_by(["diff", "examples/acme", "examples/acme"], tmp_path)
     assert same == (0, ["trackplan.cli.common", "trackplan.cli.comparing",
                         "trackplan.cli.diff"], []), same  # fmt: skip
     check = _loaded_by(["check", "examples/calls.jsonl", "--repo", "examples/acme",
                         "--plan", "shop"], tmp_path)  # fmt: skip
     assert check[1:] == (["trackplan.cli.check", "trackplan.cli.common"], []), check
+
+
+@pytest.mark.parametrize("columns", ["60", "123", None])
+def test_the_help_is_argparses_at_the_terminals_width(
+    monkeypatch: pytest.MonkeyPatch, columns: str | None
+) -> None:
+    """The command line's own formatter (it reads the width without shutil) writes every
+    command's --help as argparse's own formatter does, at $COLUMNS or else 80."""
+    from trackplan.cli import build_parser
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+
+    def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return [parser, *sub.choices.values()]
+
+    ours = [p.format_help() for p in parsers(build_parser())]
+    stock = parsers(build_parser())
+    for parser in stock:
+        parser.formatter_class = argparse.HelpFormatter
+    assert [p.format_help() for p in stock] == ours
 
 
 def test_the_program_holds_the_cyclic_collector_back_from_its_first_import() -> None:
