@@ -491,6 +491,44 @@ def test_an_element_json_reads_but_no_call_can_be_is_one_malformed_line(
     assert (lines["calls"], lines["violations"]) == (1, 1)
 
 
+def test_a_long_input_reads_every_line_as_a_short_one_does(
+    run_cli: Cli, registry: Path, tmp_path: Path
+) -> None:
+    """Past its first thousand lines the reader parses with orjson, not json: the same odd
+    lines give the same calls, findings and reasons there as at the start of an input. An
+    integer past 64 bits stays whole (orjson would make it a float)."""
+    odd = [
+        b'{"event": "Page Scrolled", "properties": {"depth": NaN}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": 18446744073709551616}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": 1e400}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": 5, "s": "\\ud800"}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": 5, "depth": "five"}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": "\xff"}}',
+        b'{"event": "Page Scrolled", "properties": {"depth": 5}',
+        b'{"event": "Page Scrolled", "x": ' + b"[" * 600 + b"]" * 600 + b"}",
+        b'["not", "an", "object"]',
+        b'"\xef\xbb\xbfa string"',
+        BAD.strip(),
+    ]
+    tail = b"\n".join(odd) + b"\n"
+
+    def shifted(report: dict[str, Any], by: int) -> tuple[int, int, list[Any], list[Any]]:
+        return (
+            report["calls"] - by, report["violations"],
+            [(m["line"] - by, m["reason"]) for m in report["malformed"]["lines"]],
+            [(f["kind"], f["detail"], [n - by for n in f["lines"]])
+             for f in report["findings"]],
+        )  # fmt: skip
+
+    short = _check_bytes(run_cli, registry, tmp_path, tail)
+    long = _check_bytes(run_cli, registry, tmp_path, GOOD * 1500 + tail)
+    assert shifted(long, 1500) == shifted(short, 0)
+    calls, violations, malformed, findings = shifted(short, 0)
+    assert (calls, violations) == (5, 4) and len(findings) == 4, short
+    assert [line for line, _ in malformed] == [1, 6, 7, 8, 9, 10], malformed
+    assert ("value-out-of-range", "18446744073709551616, maximum 100", [2, 3]) in findings
+
+
 @pytest.mark.parametrize("limit", [None, 20_000])
 def test_nesting_past_512_levels_is_refused_alike_in_lines_and_arrays_whatever_the_stack(
     run_cli: Cli, registry: Path, tmp_path: Path, limit: int | None
