@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from registry.records import record
+from registry.records import field, record
 
 DEFAULT_API_URL = "https://api.github.com"
 

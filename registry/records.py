@@ -1,24 +1,72 @@
-"""Dataclasses whose ==, hash() and repr() are shared functions, not source compiled per class."""
+"""Dataclasses whose methods are shared functions, or compiled on first use, not at import.
+
+The project's one door to `dataclasses`: modules take `record`, `field`, `fields`,
+`replace` and `asdict` from here (tests/test_architecture.py keeps it so)."""
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
+
+class _Inspect(types.ModuleType):
+    """Stands for `inspect` inside dataclasses: the real module is imported when first read."""
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        return getattr(inspect, name)
+
+
+# dataclasses imports inspect, and with it ast, dis and tokenize (a seventh of validate's
+# start-up), for one call: the docstring of a class without one, which `record` writes itself.
+if "dataclasses" not in sys.modules and "inspect" not in sys.modules:
+    sys.modules["inspect"] = _Inspect("inspect")
+    try:
+        import dataclasses
+    finally:
+        if isinstance(sys.modules.get("inspect"), _Inspect):
+            del sys.modules["inspect"]
+
+# ruff: noqa: E402 - the imports below come after the stand-in
+import dataclasses
 from collections.abc import Callable
-from dataclasses import Field, dataclass, field, fields
+from dataclasses import (
+    MISSING,
+    Field,
+    FrozenInstanceError,
+    asdict,
+    dataclass,
+    field,
+    fields,
+    replace,
+)
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import Any, TypeVar, dataclass_transform, overload
+from typing import TypeVar, dataclass_transform, overload
+
+__all__ = ["FrozenInstanceError", "asdict", "field", "fields", "record", "replace"]
 
 T = TypeVar("T")
 
 # Why not plain `dataclass`: on Python 3.11 it writes each class's methods as source and
-# compiles them one by one (3.13 does it once a class), and the command line's start-up
-# spent a quarter of its time there (validate of the examples: 29 classes, 151 methods).
-# `record` leaves __init__, the frozen guards and ordering to `dataclass`, and gives every
-# class the same three functions, which read the fields through one attrgetter a class.
-# What they return is what dataclass's would: == between instances of the same class
-# compares the fields that compare, in order; hash() is the hash of that tuple (frozen
-# classes; others are unhashable, as dataclass makes them); repr() names the class and the
-# fields that show.
+# compiles them one by one (3.13 does it once a class). The command line imported about 30
+# classes for validate and compiled 151 methods, a fifth of its instructions, most of them
+# for classes the command never makes. `record` asks `dataclass` only for the fields
+# (fields(), replace() and asdict() work as before) and gives the methods itself:
+# - ==, hash(), repr(), the ordering, and the frozen guards are the same functions for every
+#   class, reading the fields through one attrgetter a class. They return and raise what
+#   dataclass's would: == and < between instances of the same class compare the fields that
+#   compare, in order; hash() is the hash of that tuple (frozen classes; others are
+#   unhashable, as dataclass makes them); repr() names the class and the fields that show;
+#   assigning to a frozen instance raises FrozenInstanceError.
+# - __init__ is the source dataclass would write, compiled when the class is first called:
+#   the same signature, defaults, factories and __post_init__, as fast once made.
+# Not supported (refused when the class is made): InitVar and keyword-only fields.
+
+_FACTORY = type("_HasFactory", (), {"__repr__": lambda self: "<factory>"})()
+_INIT_VAR = getattr(dataclasses, "_FIELD_INITVAR", None)  # private; only to refuse InitVar
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -31,17 +79,47 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names)  # a tuple for two names or more
 
 
-def _methods(cls: type, frozen: bool) -> dict[str, Any]:
-    every = fields(cls)
+def _compared(cls: type, every: tuple[Field[Any], ...], order: bool) -> dict[str, Any]:
+    """==, and with `order` <, <=, > and >=, over the fields that compare."""
     compared = _getter(tuple(f.name for f in every if f.compare))
-    hashed = _getter(tuple(f.name for f in every if (f.compare if f.hash is None else f.hash)))
-    names = tuple(f.name for f in every if f.repr)
-    shown = _getter(names)
 
     def __eq__(self: Any, other: Any) -> bool:
         if other.__class__ is self.__class__:
             return compared(self) == compared(other)
         return NotImplemented
+
+    methods: dict[str, Any] = {"__eq__": __eq__}
+    if order:
+
+        def __lt__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) < compared(other)
+            return NotImplemented
+
+        def __le__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) <= compared(other)
+            return NotImplemented
+
+        def __gt__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) > compared(other)
+            return NotImplemented
+
+        def __ge__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) >= compared(other)
+            return NotImplemented
+
+        methods.update(__lt__=__lt__, __le__=__le__, __gt__=__gt__, __ge__=__ge__)
+    return methods
+
+
+def _shown_and_hashed(every: tuple[Field[Any], ...], frozen: bool) -> dict[str, Any]:
+    """repr(), and hash() for a frozen class (None, unhashable, for the others)."""
+    hashed = _getter(tuple(f.name for f in every if (f.compare if f.hash is None else f.hash)))
+    names = tuple(f.name for f in every if f.repr)
+    shown = _getter(names)
 
     @recursive_repr()  # an instance inside itself shows as '...'
     def __repr__(self: Any) -> str:
@@ -53,7 +131,123 @@ def _methods(cls: type, frozen: bool) -> dict[str, Any]:
     def __hash__(self: Any) -> int:
         return hash(hashed(self))
 
-    return {"__eq__": __eq__, "__repr__": __repr__, "__hash__": __hash__ if frozen else None}
+    return {"__repr__": __repr__, "__hash__": __hash__ if frozen else None}
+
+
+def _frozen(cls: type[Any], every: tuple[Field[Any], ...], slots: bool) -> dict[str, Any]:
+    """The guards dataclass gives a frozen class, and pickling's state for its slots."""
+    names = frozenset(f.name for f in every)
+    ordered = tuple(f.name for f in every)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    methods: dict[str, Any] = {"__setattr__": __setattr__, "__delattr__": __delattr__}
+    if slots:  # unpickling sets slots through setattr, which the guard refuses
+
+        def __getstate__(self: Any) -> list[Any]:
+            return [getattr(self, name) for name in ordered]
+
+        def __setstate__(self: Any, state: list[Any]) -> None:
+            for name, value in zip(ordered, state, strict=False):
+                object.__setattr__(self, name, value)
+
+        methods.update(__getstate__=__getstate__, __setstate__=__setstate__)
+    return methods
+
+
+def _init_source(
+    cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool
+) -> tuple[str, dict[str, Any]]:
+    """The source of the __init__ dataclass writes for `cls`, and the names it reads."""
+    self = "__dataclass_self__" if "self" in {f.name for f in every} else "self"
+    names: dict[str, Any] = {"__record_object_setattr": object.__setattr__,
+                             "__record_factory": _FACTORY}  # fmt: skip
+    params: list[str] = []
+    body: list[str] = []
+    for f in every:
+        value: str | None = f.name
+        if f.default_factory is not MISSING:
+            names[f"__record_make_{f.name}"] = f.default_factory
+            if f.init:
+                params.append(f"{f.name}=__record_factory")
+                value = (f"__record_make_{f.name}() if {f.name} is __record_factory "
+                         f"else {f.name}")  # fmt: skip
+            else:
+                value = f"__record_make_{f.name}()"
+        elif f.init:
+            if f.default is MISSING:
+                params.append(f.name)
+            else:
+                names[f"__record_default_{f.name}"] = f.default
+                params.append(f"{f.name}=__record_default_{f.name}")
+        elif slots and f.default is not MISSING:
+            names[f"__record_default_{f.name}"] = f.default
+            value = f"__record_default_{f.name}"
+        else:
+            value = None  # read from the class attribute that holds the default
+        if value is not None:
+            if frozen:
+                body.append(f"  __record_object_setattr({self}, {f.name!r}, {value})")
+            else:
+                body.append(f"  {self}.{f.name} = {value}")
+    if hasattr(cls, "__post_init__"):
+        body.append(f"  {self}.__post_init__()")
+    source = f"def __init__({', '.join([self, *params])}):\n" + ("\n".join(body) or "  pass")
+    return source + "\n", names
+
+
+def _lazy_init(cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool) -> Any:
+    """An __init__ that compiles the real one at the first call and puts it in its place."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        source, names = _init_source(cls, every, frozen, slots)
+        made: dict[str, Any] = {}
+        exec(source, names, made)
+        init = made["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        init.__module__ = cls.__module__
+        type.__setattr__(cls, "__init__", init)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def _signature_text(cls: type, every: tuple[Field[Any], ...]) -> str:
+    """What dataclass writes as the docstring of a class without one: its signature."""
+    shown = []
+    for f in every:
+        if f.init:
+            kind = repr(f.type) if isinstance(f.type, str) else getattr(f.type, "__name__", f.type)
+            default = (" = <factory>" if f.default_factory is not MISSING
+                       else "" if f.default is MISSING else f" = {f.default!r}")  # fmt: skip
+            shown.append(f"{f.name}: {kind}{default}")
+    return f"{cls.__name__}({', '.join(shown)})"
+
+
+def _check(cls: type) -> tuple[Field[Any], ...]:
+    """The fields of `cls`, refusing what `record` does not do and what dataclass would."""
+    for f in cls.__dataclass_fields__.values():  # type: ignore[attr-defined]
+        if _INIT_VAR is not None and getattr(f, "_field_type", None) is _INIT_VAR:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: record does not support InitVar")
+        if f.kw_only is True:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: record does not support kw_only")
+    every = fields(cls)
+    seen_default = False
+    for f in every:
+        if f.init:
+            has_default = f.default is not MISSING or f.default_factory is not MISSING
+            if seen_default and not has_default:  # dataclass's own message
+                raise TypeError(f"non-default argument {f.name!r} follows default argument")
+            seen_default = seen_default or has_default
+    return every
 
 
 @overload
@@ -71,19 +265,26 @@ def record(
     cls: type[T] | None = None, /, *, frozen: bool = False, order: bool = False,
     slots: bool = False,
 ) -> type[T] | Callable[[type[T]], type[T]]:  # fmt: skip
-    """`dataclass(cls, frozen=..., order=..., slots=...)` with eq and repr as dataclass makes
-    them by default, from shared functions. A class that writes its own __eq__, __hash__ or
-    __repr__ keeps it."""
+    """`dataclass(cls, frozen=..., order=..., slots=...)`, eq and repr included, from shared
+    functions and an __init__ compiled at first use. A class that writes its own __init__,
+    __eq__, __hash__, __repr__ or ordering keeps it."""
 
     def wrap(cls: type[T]) -> type[T]:
         own = set(vars(cls))
         if vars(cls).get("__hash__", 0) is None and "__eq__" in own:
             own.discard("__hash__")  # Python's None for a class with its own ==, not a choice
-        # Ordering needs dataclass's own == (and hash() with it): only repr() is shared then.
-        made = dataclass(cls, frozen=frozen, order=order, slots=slots, eq=order, repr=False)
-        methods = _methods(made, frozen)
-        if order:
-            del methods["__eq__"], methods["__hash__"]
+        undocumented = cls.__doc__ is None
+        if undocumented:
+            cls.__doc__ = "-"  # written below: dataclass would ask inspect for a signature
+        made = dataclass(cls, init=False, repr=False, eq=False, slots=slots)
+        every = _check(made)
+        if undocumented:
+            made.__doc__ = _signature_text(made, every)
+        methods = _compared(made, every, order)
+        methods.update(_shown_and_hashed(every, frozen))
+        if frozen:
+            methods.update(_frozen(made, every, slots))
+        methods["__init__"] = _lazy_init(made, every, frozen, slots)
         for name, method in methods.items():
             if name not in own:
                 if method is not None:

@@ -101,6 +101,12 @@ def test_the_gateway_and_notifier_name_failures_from_bot_errors_not_the_worker()
         assert "bot.queue.worker" not in modules, path
 
 
+def test_only_registry_records_imports_dataclasses() -> None:
+    """Its `record` keeps dataclasses from loading inspect at start-up, which it can only do
+    if no module imports dataclasses before it."""
+    assert _users_of({"dataclasses"}) == ["registry/records.py"]
+
+
 def test_every_git_call_of_the_domain_is_in_registry_git() -> None:
     runners = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "registry").rglob("*.py")
                      if "subprocess" in imported_modules(p))  # fmt: skip
@@ -118,7 +124,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
         "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent',\n"
-        "             'difflib', 'shutil'}),\n"
+        "             'difflib', 'shutil', 'inspect'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -133,7 +139,8 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     """Start-up: a command loads no other command and none of the libraries only other work
     needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
     parse pool's concurrent.futures, difflib's suggestions, shutil, which argparse's help
-    would load), nor the YAML parser when every file comes from the parse cache."""
+    would load, inspect, which dataclasses and orjson would), nor the YAML parser when every
+    file comes from the parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (
@@ -145,11 +152,12 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
     # diff of the examples meets a changed lifecycle (deepdiff, which imports difflib) and a
     # narrowed enum, which is judged without jsonschema; acme-base is parsed (ruamel, and
-    # the cache's tempfile). deepdiff comes without pydantic (installed here for `trackplan
-    # mcp`) and without asyncio (registry/diff/deep.py).
+    # the cache's tempfile). deepdiff comes with inspect, without pydantic
+    # (installed here for `trackplan mcp`) and without asyncio (registry/diff/deep.py).
     diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
     assert diff == (1, ["trackplan.cli.common", "trackplan.cli.comparing", "trackplan.cli.diff"],
-                    ["deepdiff", "difflib", "ruamel", "shutil", "tempfile"]), diff  # fmt: skip
+                    ["deepdiff", "difflib", "inspect", "ruamel", "shutil",
+                     "tempfile"]), diff  # fmt: skip
     same = _loaded_by(["diff", "examples/acme", "examples/acme"], tmp_path)
     assert same == (0, ["trackplan.cli.common", "trackplan.cli.comparing",
                         "trackplan.cli.diff"], []), same  # fmt: skip

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,3 +88,164 @@ def test_a_record_inside_itself_shows_as_dots() -> None:
     node = Node([])
     node.children.append(node)
     assert repr(node).endswith("<locals>.Node(children=[...])")
+
+
+def _made_alike(plain: type, made: type, *args: Any, **kwargs: Any) -> None:
+    """Calling both classes the same way builds equal fields, or raises the same error."""
+    outcomes = []
+    for cls in (plain, made):
+        try:
+            instance = cls(*args, **kwargs)
+        except TypeError as exc:
+            outcomes.append(("TypeError", str(exc).replace(cls.__qualname__ + ".", "")))
+        else:
+            outcomes.append(("made", dataclasses.asdict(instance)))
+    assert outcomes[0] == outcomes[1], (args, kwargs, outcomes)
+
+
+def _rich_body() -> type:
+    counter = iter(range(100))
+
+    class Order:
+        id: int
+        note: str = "none"
+        lines: list[str] = field(default_factory=list)
+        serial: int = field(default_factory=lambda: next(counter), init=False)
+        state: str = field(default="new", init=False)
+        self_: dict[str, int] = field(default_factory=dict, repr=False)
+
+        def __post_init__(self) -> None:
+            object.__setattr__(self, "note", self.note.strip())
+
+    return Order
+
+
+@pytest.mark.parametrize("options", [{}, {"frozen": True}, {"slots": True},
+                                     {"frozen": True, "slots": True}])  # fmt: skip
+def test_a_record_is_built_as_its_dataclass_is(options: dict[str, Any]) -> None:
+    """__init__ is compiled at the first call, from the source dataclass writes: the same
+    defaults, factories (a new list each time), fields left out of __init__, __post_init__,
+    and the same errors for arguments missing, extra or repeated."""
+    plain, made = _pair(_rich_body, **options)
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((1,), {}), ((1, " a "), {}), ((1,), {"lines": ["x"], "note": "b"}), ((), {}),
+        ((1, "a", [], {}, 5), {}), ((1,), {"id": 2}), ((1,), {"serial": 3}),
+        ((), {"id": 1, "self_": {"a": 1}}),
+    ]  # fmt: skip
+    for args, kwargs in calls:
+        _made_alike(plain, made, *args, **kwargs)
+    first, second = made(1), made(2)
+    assert first.lines == [] and first.lines is not second.lines
+    assert (second.serial - first.serial, first.state) == (1, "new")  # a factory per call
+    assert made.__init__.__qualname__ == f"{made.__qualname__}.__init__"  # compiled, in place
+    assert made.__doc__ == plain.__doc__ and made.__match_args__ == plain.__match_args__
+
+
+@record(frozen=True)
+class Frozen:
+    id: int
+    tags: list[str] = field(default_factory=list)
+
+
+@record(frozen=True, slots=True)
+class FrozenSlots:
+    id: int
+    tags: list[str] = field(default_factory=list)
+
+
+@pytest.mark.parametrize("slots", [False, True])
+def test_a_frozen_record_refuses_changes_and_still_pickles_and_copies(slots: bool) -> None:
+    plain, made = _pair(_rich_body, frozen=True, slots=slots)
+    changes = [lambda o: setattr(o, "id", 2), lambda o: delattr(o, "note")]
+    if not slots:  # Python 3.11's own slotted class raises TypeError from super() here
+        changes.append(lambda o: setattr(o, "other", 1))
+    for change in changes:
+        with pytest.raises(FrozenInstanceError) as made_error:
+            change(made(7))
+        with pytest.raises(FrozenInstanceError) as plain_error:
+            change(plain(7))
+        assert str(made_error.value) == str(plain_error.value)
+    with pytest.raises(FrozenInstanceError, match="cannot assign to field 'other'"):
+        made(7).other = 1
+    instance = (FrozenSlots if slots else Frozen)(7, ["a"])
+    assert pickle.loads(pickle.dumps(instance)) == instance
+    assert copy.copy(instance) == instance and copy.deepcopy(instance) == instance
+    assert dataclasses.replace(instance, id=8) == type(instance)(8, ["a"])
+
+
+def test_a_subclass_of_a_record_is_built_with_its_own_fields_and_the_base_s() -> None:
+    @record(frozen=True)
+    class Base:
+        a: int
+        b: str = "b"
+
+    @record(frozen=True)
+    class Child(Base):
+        c: float = 0.5
+
+    class Plain(Base):
+        pass
+
+    assert Child(1, "x", 2.0) == Child(1, "x", 2.0) and Child(1).c == 0.5
+    assert repr(Child(1)).endswith("Child(a=1, b='b', c=0.5)")
+    assert Plain(3).b == "b" and Base(3) != Plain(3)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+        Child()
+
+
+def test_a_record_orders_as_its_dataclass_and_refuses_what_it_does_not_do() -> None:
+    def body() -> type:
+        class Key:
+            file: str
+            line: int = 0
+            note: str = field(default="", compare=False)
+
+        return Key
+
+    plain, made = _pair(body, frozen=True, order=True)
+    values = [("a", 2, "x"), ("a", 2, "y"), ("a", 10, ""), ("b", 0, "")]
+    for one in values:
+        for other in values:
+            for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__"):
+                got = getattr(made(*one), name)(made(*other))
+                assert got == getattr(plain(*one), name)(plain(*other)), (name, one, other)
+    with pytest.raises(TypeError, match="not supported between"):
+        _ = made("a") < ("a", 0)  # type: ignore[operator]
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @record
+        class Wrong:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="record does not support kw_only"):
+
+        @record
+        class Keyword:
+            a: int = field(kw_only=True)
+
+    with pytest.raises(TypeError, match="record does not support InitVar"):
+
+        @record
+        class Init:
+            a: dataclasses.InitVar[int]
+
+
+def test_importing_records_leaves_inspect_unloaded_until_it_is_read() -> None:
+    """dataclasses imports inspect for what `record` does itself; it comes when first read."""
+    code = (
+        "import sys\n"
+        "from registry.records import record\n"
+        "import dataclasses\n"
+        "@record\n"
+        "class A:\n"
+        "    x: int\n"
+        "A(1)\n"
+        "before = 'inspect' in sys.modules\n"
+        "assert dataclasses.inspect.signature(A.__init__).parameters.keys() == {'self', 'x'}\n"
+        "real = sys.modules['inspect'] is not dataclasses.inspect\n"
+        "print(before, 'inspect' in sys.modules, real)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert done.stdout.split() == ["False", "True", "True"], done

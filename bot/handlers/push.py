@@ -6,7 +6,6 @@ import json
 import logging
 import time
 from collections.abc import Set
-from dataclasses import replace
 from typing import Any
 
 from bot.errors import Cancelled, TransientError
@@ -17,6 +16,7 @@ from registry.diff.changes import SEVERE
 from registry.escape import md_code, md_text
 from registry.load.loader import load_registry
 from registry.load.settings import settings_of
+from registry.records import replace
 from registry.release.artifacts import ReleaseInfo, build_artifacts
 from registry.release.planner import ReleaseError, Tag, plan_releases, pull_request_number
 from registry.release.steps import HeldRelease, Step, fingerprint, looks_complete, missing_steps

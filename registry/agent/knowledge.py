@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import field
 from typing import Any
 
 from registry.eventcheck.checker import Checker
@@ -11,7 +10,7 @@ from registry.findings import ERROR, Finding
 from registry.load.model import Registry
 from registry.load.settings import Conventions
 from registry.pull.sources import UNRELEASED
-from registry.records import record
+from registry.records import field, record
 from registry.release.artifacts import plan_document, schema_bundle
 
 # Said in every tool's description and result: the server hands plan text over as data.

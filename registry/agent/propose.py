@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import field
 from typing import Any
 
 from registry.agent.answers import AgentError
@@ -18,7 +17,7 @@ from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import PLANS_DIR, MemorySnapshot
 from registry.load.yamlsafe import YamlError, load_yaml
-from registry.records import record
+from registry.records import field, record
 
 MAX_DEFINITION = 64 * 1024  # bytes of JSON: an event, not a plan
 MAX_NAME = 200

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import field
 from typing import Any
 
 from registry.agent.answers import AgentError
 from registry.agent.knowledge import Knowledge
 from registry.lint.naming import words
-from registry.records import record
+from registry.records import field, record
 
 # How much a query word found in each field counts (a name says most about an event).
 WEIGHTS = {"name": 10.0, "former name": 6.0, "kpi": 4.0, "stage": 3.0, "property": 3.0,

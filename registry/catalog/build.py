@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
 
 from registry.catalog.compare import compare_versions, version_pairs
 from registry.catalog.model import PlanPage, Release, plan_page
@@ -16,7 +15,7 @@ from registry.load.cache import ParseCache
 from registry.load.loader import load_registry
 from registry.load.snapshot import PLANS_DIR, GitSnapshot, MemorySnapshot, Snapshot
 from registry.pull.fetch import GitSource, PullError, ReleaseSource
-from registry.records import record
+from registry.records import asdict, record
 from registry.release.artifacts import artifact_names, plan_document
 from registry.release.versions import tag_name, tag_pattern
 

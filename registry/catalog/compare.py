@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import field
 from datetime import date
 
 from registry.diff.changes import BREAKING, ERROR, INFO, NONE, WARNING, Change
@@ -14,7 +13,7 @@ from registry.diff.engine import plan_bumps
 from registry.load.cache import ParseCache
 from registry.load.policy import HEAD
 from registry.load.snapshot import Snapshot
-from registry.records import record
+from registry.records import field, record
 
 ALL_PAIRS_UP_TO = 12  # versions of a plan: every pair gets a page (66 at most)
 GROUPS = ((ERROR, "Forbidden changes"), (BREAKING, "Breaking changes"), (WARNING, "Warnings"),

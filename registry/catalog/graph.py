@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from markupsafe import Markup, escape
 
 from registry.catalog.model import PlanPage
-from registry.records import record
+from registry.records import field, record
 
 MAP_EVENTS = 150  # events drawn; past that, the linked ones first and one node for the rest
 COLUMN = 250  # px between columns

@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from typing import Any
 
 from registry.catalog.compare import Comparison
@@ -16,7 +15,7 @@ from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.jsontext import indented_json
 from registry.load.pii import carries, pii_class
-from registry.records import record
+from registry.records import field, record
 from registry.release.artifacts import document_properties
 from registry.release.versions import parse_version
 

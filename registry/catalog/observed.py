@@ -6,14 +6,13 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from registry.eventcheck.kinds import KIND_BY_ID, VIOLATION
 from registry.eventcheck.report import REPORT_KIND, UNDATED
-from registry.records import record
+from registry.records import field, record
 from registry.release.versions import parse_version
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report lists counts, never calls: more is no report

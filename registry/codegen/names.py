@@ -6,9 +6,8 @@ import functools
 import hashlib
 import re
 import unicodedata
-from dataclasses import field
 
-from registry.records import record
+from registry.records import field, record
 
 # Words of a name: runs of ASCII letters and digits, split again at camelCase humps.
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")

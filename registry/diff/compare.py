@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import field, replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,7 @@ from registry.load.loader import ParseCache, load_registry, read_yaml_files
 from registry.load.model import Registry
 from registry.load.policy import BASE, SIDES, Policy
 from registry.load.snapshot import Snapshot
-from registry.records import record
+from registry.records import field, record, replace
 from registry.release.versions import next_version
 
 

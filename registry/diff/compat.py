@@ -35,12 +35,11 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import field, replace
 from typing import Any
 
 from registry.escape import pointer_name, pointer_token
 from registry.lint import patterns
-from registry.records import record
+from registry.records import field, record, replace
 
 Schema = Any  # any JSON value: a dict or a bool is a schema; anything else is treated as unknown
 

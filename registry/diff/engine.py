@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, field
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
@@ -48,7 +47,7 @@ from registry.load.resolve import COMBINATORS, required_or_written, schema_or_wr
 from registry.load.settings import PolicyRule
 from registry.load.snapshot import SETTINGS_FILE
 from registry.progress import checkpoint
-from registry.records import record
+from registry.records import asdict, field, record
 
 ADDITIVE, STRICT = "additive", "strict"
 ADDITIONS = (ADDITIVE, STRICT)

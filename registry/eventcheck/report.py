@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import field
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,7 @@ from registry.eventcheck import kinds as k
 from registry.eventcheck.calls import Malformed
 from registry.eventcheck.checker import Checker, Violation
 from registry.lint.render import escape_data, escape_property
-from registry.records import record
+from registry.records import field, record
 from registry.text import plural
 
 EXAMPLES = 3  # example line numbers kept per row

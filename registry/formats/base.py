@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import field
 from typing import Any
 
-from registry.records import record
+from registry.records import field, record
 from registry.release import artifacts
 
 # The plan document is the shape of a release's plan artifact (registry.release.artifacts):

@@ -9,7 +9,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from registry.lint.validate import validate
 from registry.load.cache import ParseCache
 from registry.load.snapshot import FolderSnapshot, MemorySnapshot
 from registry.load.yamlsafe import YamlError
-from registry.records import record
+from registry.records import field, record
 
 PLAN_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 # Findings an import may leave for the user to act on: names are imported as they are and

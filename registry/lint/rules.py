@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import field
 
 from registry.findings import ERROR, WARNING, Finding
 from registry.lint import checks
@@ -11,7 +10,7 @@ from registry.load import file_schemas, loader, yamlsafe
 from registry.load.model import Registry
 from registry.load.pii import MEANING
 from registry.progress import checkpoint
-from registry.records import record
+from registry.records import field, record
 
 Check = Callable[[Registry], Iterable[checks.Hit]]
 

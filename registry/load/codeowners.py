@@ -13,10 +13,9 @@ ownership. Paths are case-sensitive.
 from __future__ import annotations
 
 import re
-from dataclasses import field
 from functools import cached_property
 
-from registry.records import record
+from registry.records import field, record
 
 OWNER = re.compile(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?"  # @user or @org/team

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import field
 from typing import Any
 
 from registry.findings import ERROR, WARNING, Finding, Location
@@ -21,7 +20,7 @@ from registry.load.snapshot import (
 from registry.load.waivers import DATE, Waiver, calendar_date, waivers_from_data
 from registry.load.yamlsafe import DEFAULT_LIMITS, Limits, Path, YamlDocument, YamlError, load_yaml
 from registry.progress import checkpoint
-from registry.records import record
+from registry.records import field, record
 from schemas import PLAN_SCHEMA, SETTINGS_SCHEMA, WAIVERS_SCHEMA
 
 FILE_NOT_MAPPING = "file-not-mapping"

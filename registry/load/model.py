@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from registry.findings import Location
 from registry.load.codeowners import CodeOwners
 from registry.load.settings import Settings
 from registry.load.yamlsafe import Path, YamlDocument
-from registry.records import record
+from registry.records import field, record
 
 if TYPE_CHECKING:
     from registry.load.policy import Policy

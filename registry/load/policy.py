@@ -10,7 +10,6 @@ by BASE's registry settings alone. A change to the policy is reported as a chang
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from registry.load.settings import (
@@ -21,7 +20,7 @@ from registry.load.settings import (
     policy_from_data,
 )
 from registry.load.waivers import Waiver
-from registry.records import record
+from registry.records import field, record
 
 if TYPE_CHECKING:
     from registry.load.model import Plan, Registry

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from registry.load.snapshot import SETTINGS_FILE
-from registry.records import record
+from registry.records import field, record
 
 if TYPE_CHECKING:
     from registry.load.snapshot import Snapshot

@@ -6,10 +6,9 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from registry.records import record
+from registry.records import field, record
 
 if TYPE_CHECKING:
     from ruamel.yaml.error import MarkedYAMLError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from registry.load.snapshot import (
     Snapshot,
     is_registry_file,
 )
-from registry.records import record
+from registry.records import field, record
 from registry.release.planner import pull_request_number
 from registry.release.versions import tag_pattern
 

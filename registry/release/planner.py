@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import field
 from datetime import date
 
 from registry.diff.changes import NONE, Change
@@ -15,7 +14,7 @@ from registry.load.cache import ParseCache
 from registry.load.loader import load_registry
 from registry.load.model import Registry
 from registry.load.snapshot import MemorySnapshot, Snapshot
-from registry.records import record
+from registry.records import field, record
 from registry.release.artifacts import ReleaseInfo, build_artifacts, changelog
 from registry.release.versions import (
     bump_version,

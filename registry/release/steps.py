@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import field
 
-from registry.records import record
+from registry.records import field, record
 from registry.release.artifacts import artifact_names
 
 CREATE_TAG, CREATE_RELEASE, DELETE_ASSET, UPLOAD_ASSET = (

@@ -11,13 +11,12 @@ group must approve. A team owner is satisfied by any member's approval.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
 
 from registry.diff.changes import SEVERE, Change
 from registry.diff.waivers import Waived
 from registry.escape import md_code, md_text
 from registry.load.model import Plan, Registry
-from registry.records import record
+from registry.records import field, record
 
 ALL_OWNERS = "all-owners"
 WAIVERS = "waivers"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from registry.diff.changes import BREAKING, INFO, WARNING, Change
@@ -15,7 +14,7 @@ from registry.escape import md_block, md_code, md_text, md_url_path
 from registry.findings import Finding, Location
 from registry.load.model import Plan
 from registry.load.snapshot import WAIVERS_FILE
-from registry.records import record
+from registry.records import record, replace
 from registry.review.policy_groups import consumer_names
 from registry.review.verdict import Verdict, accepted_waivers, judge, waiting
 from registry.text import plural

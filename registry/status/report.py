@@ -5,13 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import field
 from datetime import date
 from typing import Any
 
 from registry.escape import clean
 from registry.lint.render import escape_data, escape_property, markdown_table
-from registry.records import record
+from registry.records import field, record
 from registry.status.calls import GROUP, IDENTIFY, TRACK, CallSpec, argument, iglu_name
 from registry.status.scan import Generated, Scan
 from registry.status.source import MAP, STRING, Call, Value

@@ -9,11 +9,10 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from registry.records import record
+from registry.records import field, record
 from registry.status.languages import EXTENSIONS, LANGUAGE_OF, calls_in
 from registry.status.source import Call
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import field
 from typing import Any
 
-from registry.records import record
+from registry.records import field, record
 
 STRING, MAP, OTHER = "string", "map", "other"
 # Levels of nested literals or callee chains a language module reads: deeper than any real

@@ -19,10 +19,10 @@ if TYPE_CHECKING:  # the bot's settings load only when a bot command runs
 def _queue_settings(args: argparse.Namespace, base: Config | None = None) -> Config:
     """`base` (default: settings without GitHub, enough to migrate) with the queue's place
     from --database-url / --data-dir, else from the environment."""
-    import dataclasses
     import os
 
     from bot.config import Config, database_url_from
+    from registry.records import replace
 
     env = dict(os.environ)
     if args.database_url is not None:
@@ -33,7 +33,7 @@ def _queue_settings(args: argparse.Namespace, base: Config | None = None) -> Con
         raise UsageError(problems[0])
     data = Path(args.data_dir or env.get("TRACKPLAN_DATA_DIR") or "trackplan-data")
     base = base or Config(app_id=0, private_key="", webhook_secret="")
-    return dataclasses.replace(base, data_dir=data, database_url=url)
+    return replace(base, data_dir=data, database_url=url)
 
 
 def migrate_command(args: argparse.Namespace) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from functools import cache
 from types import ModuleType
 from typing import Any
 
+from registry.records import replace
 from registry.status.source import Call
 
 # Source extensions -> (module, grammar). JSX goes through the JavaScript grammar, which
