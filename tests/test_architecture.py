@@ -124,7 +124,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
         "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent',\n"
-        "             'difflib', 'shutil', 'inspect'}),\n"
+        "             'difflib', 'shutil', 'inspect', 'hashlib'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -139,8 +139,9 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     """Start-up: a command loads no other command and none of the libraries only other work
     needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
     parse pool's concurrent.futures, difflib's suggestions, shutil, which argparse's help
-    would load, inspect, which dataclasses and orjson would), nor the YAML parser when every
-    file comes from the parse cache."""
+    would load, inspect, which dataclasses and orjson would, hashlib's OpenSSL, which a small
+    registry's content ids do without), nor the YAML parser when every file comes from the
+    parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (
@@ -152,11 +153,11 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     assert again == (0, ["trackplan.cli.common", "trackplan.cli.validate"], []), again
     # diff of the examples meets a changed lifecycle (deepdiff, which imports difflib) and a
     # narrowed enum, which is judged without jsonschema; acme-base is parsed (ruamel, and
-    # the cache's tempfile). deepdiff comes with inspect, without pydantic
+    # the cache's tempfile). deepdiff comes with inspect and hashlib, without pydantic
     # (installed here for `trackplan mcp`) and without asyncio (registry/diff/deep.py).
     diff = _loaded_by(["diff", "examples/acme-base", "examples/acme"], tmp_path)
     assert diff == (1, ["trackplan.cli.common", "trackplan.cli.comparing", "trackplan.cli.diff"],
-                    ["deepdiff", "difflib", "inspect", "ruamel", "shutil",
+                    ["deepdiff", "difflib", "hashlib", "inspect", "ruamel", "shutil",
                      "tempfile"]), diff  # fmt: skip
     same = _loaded_by(["diff", "examples/acme", "examples/acme"], tmp_path)
     assert same == (0, ["trackplan.cli.common", "trackplan.cli.comparing",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,22 @@ def test_symlink_out_of_the_registry_is_ignored(tmp_path: Path) -> None:
     root = write_files(tmp_path / "reg", {"plans/web/plan.yaml": "plan: {id: web}\n"})
     (root / "plans/web/link.yaml").symlink_to(outside)
     assert FolderSnapshot(root).paths() == ["plans/web/plan.yaml"]
+
+
+def test_content_ids_are_sha256_before_and_after_openssl_takes_over() -> None:
+    """The first megabyte is hashed without importing hashlib (OpenSSL's start-up), the rest
+    with it; every digest is SHA-256's, whichever computed it."""
+    code = (
+        "import hashlib as reference, sys\n"
+        "del sys.modules['hashlib']\n"
+        "from registry.load.digest import SWITCH_AFTER, sha256_hex\n"
+        "sizes = [0, 1, 55, 56, 64, 3000, SWITCH_AFTER // 2, SWITCH_AFTER // 2, 5, 3 << 20]\n"
+        "for size in sizes:\n"
+        "    data = bytes(range(256)) * (size // 256) + b'x' * (size % 256)\n"
+        "    assert sha256_hex(data) == reference.sha256(data).hexdigest(), size\n"
+        "    print(size, 'hashlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    loaded = [line.split()[1] for line in done.stdout.splitlines()]
+    assert loaded == ["False"] * 7 + ["True"] * 3, done.stdout  # past the first megabyte

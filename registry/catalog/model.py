@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from registry.catalog.example import calls, example_payload, methods
 from registry.catalog.observed import PlanObserved, Seen
 from registry.escape import md_url_path
 from registry.jsontext import indented_json
+from registry.load.digest import sha256_hex
 from registry.load.pii import carries, pii_class
 from registry.records import field, record
 from registry.release.artifacts import document_properties
@@ -162,7 +162,7 @@ def anchor(kind: str, *names: str) -> str:
 def slug(name: str) -> str:
     """A file name for an event: readable, unique and stable (a hash of the exact name)."""
     readable = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "event"
-    return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return f"{readable}-{sha256_hex(name.encode())[:8]}"
 
 
 def _text(value: Any) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import unicodedata
 
+from registry.load.digest import sha256_hex
 from registry.records import field, record
 
 # Words of a name: runs of ASCII letters and digits, split again at camelCase humps.
@@ -43,7 +43,7 @@ def snake_ident(ident: str) -> str:
 
 
 def short_hash(name: str) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[:6]
+    return sha256_hex(name.encode())[:6]
 
 
 @record(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
@@ -10,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from registry.load.digest import sha256_hex
 from registry.load.file_schemas import precheck, prepare_check, schema_for
 from registry.load.yamlsafe import (
     DEFAULT_LIMITS,
@@ -67,7 +67,7 @@ class ParseCache:
         self._salt = repr((limits, CACHE_FORMAT, sys.byteorder)).encode()
 
     def __call__(self, path: str, data: bytes) -> YamlDocument:
-        key = hashlib.sha256(self._salt + data).hexdigest()
+        key = sha256_hex(self._salt + data)
         doc = self.memory.get(key)
         if doc is None:
             doc = self._read(key)
@@ -102,7 +102,7 @@ class ParseCache:
         for path, data in files:
             if len(data) > self.limits.max_bytes:
                 continue
-            key = hashlib.sha256(self._salt + data).hexdigest()
+            key = sha256_hex(self._salt + data)
             if (key not in self.memory and key not in wanted and key not in self._unparsed
                     and not self._cached(key)):  # fmt: skip
                 wanted[key] = (path, data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from abc import ABC, abstractmethod
@@ -10,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from registry.load import git
+from registry.load.digest import sha256_hex
 from registry.load.errors import SnapshotError as SnapshotError  # where callers have long found it
 
 PLANS_DIR = "plans"
@@ -44,7 +44,7 @@ class Snapshot(ABC):
 
     def digest(self, path: str) -> str:
         """A content id: equal ids mean equal bytes (a git blob sha, or a sha256)."""
-        return hashlib.sha256(self.read(path)).hexdigest()
+        return sha256_hex(self.read(path))
 
     def is_registry(self) -> bool:
         paths = self.paths()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -14,6 +13,7 @@ from typing import Any
 
 from registry.load import gitrepo
 from registry.load.cache import ParseCache
+from registry.load.digest import sha256_hex
 from registry.load.loader import load_registry
 from registry.load.settings import settings_of
 from registry.load.snapshot import (
@@ -118,7 +118,7 @@ class PullResult:
 
 
 def _digests(files: dict[str, bytes]) -> dict[str, str]:
-    return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    return {name: sha256_hex(data) for name, data in sorted(files.items())}
 
 
 def read_lock(path: Path) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def open_source(spec: str, cache_dir: Path) -> ReleaseSource:
 
 
 def _clone(url: str, cache_dir: Path) -> Path:
-    folder = cache_dir / "sources" / hashlib.sha256(url.encode()).hexdigest()[:16]
+    folder = cache_dir / "sources" / sha256_hex(url.encode())[:16]
     try:
         if folder.exists():
             gitrepo.git(folder, "fetch", "--quiet", "--tags", "--force", "origin")

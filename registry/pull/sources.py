@@ -3,7 +3,6 @@ a release tag of a registry repository, or a registry folder as it is."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from registry.findings import ERROR, Finding
 from registry.lint.validate import validate
 from registry.load.cache import ParseCache
+from registry.load.digest import sha256_hex
 from registry.load.snapshot import FolderSnapshot, SnapshotError
 from registry.records import record
 from registry.release.artifacts import artifact_names, canonical_json, plan_document, schema_bundle
@@ -98,7 +98,7 @@ def from_lock(lock_path: Path, plans_dir: Path, wanted: PlanRequest | None) -> l
                     f"{path}: cannot read the pulled artifact ({exc.strerror}); "
                     "run `trackplan pull --frozen` to fetch it again"
                 ) from None
-            digest = hashlib.sha256(data).hexdigest()
+            digest = sha256_hex(data)
             locked = (entry.get("artifacts") or {}).get(names_of[kind])
             if locked != digest:
                 raise PlanSourceError(f"{path}: sha256 {digest} differs from {lock_path} "
@@ -149,7 +149,7 @@ def from_registry(repo: Path, wanted: PlanRequest | None,
         schema = canonical_json(schema_bundle(plans[plan], UNRELEASED))
         document = canonical_json(plan_document(plans[plan], UNRELEASED))
         name = artifact_names(plan, UNRELEASED)["schema"]
-        models.append(_model(document, schema, name, hashlib.sha256(schema).hexdigest(), repo))
+        models.append(_model(document, schema, name, sha256_hex(schema), repo))
     return models, []
 
 
@@ -168,4 +168,4 @@ def from_release(repo: Path, plan: str, version: str) -> Artifacts:
     names = artifact_names(plan, version)
     schema = files[names["schema"]]
     return _model(files[names["plan"]], schema, names["schema"],
-                  hashlib.sha256(schema).hexdigest(), f"{repo} {plan} {version}")  # fmt: skip
+                  sha256_hex(schema), f"{repo} {plan} {version}")  # fmt: skip

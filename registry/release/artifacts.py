@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import string
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -11,6 +10,7 @@ from registry.diff.changes import BREAKING, INFO, WARNING, Change
 from registry.diff.changes import ERROR as FORBIDDEN
 from registry.escape import md_block, md_code, md_text, pointer_token
 from registry.jsontext import indented_json
+from registry.load.digest import sha256_hex
 from registry.load.model import Event, Plan, Property
 from registry.load.resolve import event_schema, is_required, resolved_spec, traits_schema
 from registry.records import record
@@ -205,7 +205,7 @@ def build_artifacts(plan: Plan, version: str, changelog_text: str) -> dict[str, 
         names["schema"]: canonical_json(schema_bundle(plan, version)),
         names["changelog"]: changelog_text.encode(),
     }
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+    sums = "".join(f"{sha256_hex(data)}  {name}\n"
                    for name, data in sorted(files.items()))  # fmt: skip
     files["SHA256SUMS"] = sums.encode()
     return files

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
+from registry.load.digest import sha256_hex
 from registry.records import field, record
 from registry.release.artifacts import artifact_names
 
@@ -72,7 +72,7 @@ def asset_problem(have: HeldAsset, data: bytes) -> str | None:
         return "its upload did not complete"
     if have.size != len(data):
         return f"it has {have.size} bytes, not {len(data)}"
-    if have.digest and have.digest != "sha256:" + hashlib.sha256(data).hexdigest():
+    if have.digest and have.digest != "sha256:" + sha256_hex(data):
         return f"its checksum is {have.digest}, not the artifact's"
     return None
 
@@ -94,4 +94,4 @@ def fingerprint(held: HeldRelease) -> str:
     parts = sorted(
         f"{name}:{a.size}:{a.digest or ''}:{a.complete}" for name, a in held.assets.items()
     )
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return sha256_hex("\n".join(parts).encode())
