@@ -124,7 +124,7 @@ def _loaded_by(args: list[str], cache: Path) -> tuple[int, list[str], list[str]]
         "      sorted({m.split('.')[0] for m in sys.modules} & {'deepdiff', 'jsonschema',\n"
         "             'pydantic', 'jinja2', 'flask', 'github', 'mcp', 'markdown_it', 'ruamel',\n"
         "             'nodesemver', 'subprocess', 'tempfile', 'asyncio', 'concurrent',\n"
-        "             'difflib', 'shutil', 'inspect', 'hashlib'}),\n"
+        "             'difflib', 'shutil', 'inspect', 'hashlib', 'fastjsonschema'}),\n"
         "      'registry.review.comment' in sys.modules)))\n"
     )
     env = {**os.environ, "TRACKPLAN_CACHE_DIR": str(cache)}
@@ -140,8 +140,8 @@ def test_a_command_loads_its_own_module_and_what_it_uses(tmp_path: Path) -> None
     needs (the diff's deepdiff, jsonschema's explanations, git's subprocess, npm ranges, the
     parse pool's concurrent.futures, difflib's suggestions, shutil, which argparse's help
     would load, inspect, which dataclasses and orjson would, hashlib's OpenSSL, which a small
-    registry's content ids do without), nor the YAML parser when every file comes from the
-    parse cache."""
+    registry's content ids do without, fastjsonschema, whose format patterns check copies),
+    nor the YAML parser when every file comes from the parse cache."""
     validate = ["validate", "--repo", "examples/acme"]
     first = _loaded_by(validate, tmp_path)
     assert first == (

@@ -14,18 +14,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastjsonschema.draft07 import CodeGeneratorDraft07
-
 from registry.eventcheck import kinds as k
+from registry.eventcheck.formats import FORMATS
 from registry.lint.patterns import PatternError, compile_pattern
 
 Found = list[tuple[str, str, Any, str]]
 Validator = Callable[[Any, Found], None]
 
-# The formats JSON Schema validators check, with the same patterns as fastjsonschema (what
-# the release's schema bundle is validated with elsewhere); others are not checked.
-FORMATS = dict(CodeGeneratorDraft07.FORMAT_REGEXS)
-FORMATS["uuid"] = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 _TYPE_TESTS = {
     "string": "type({v}) is str",
     "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
@@ -397,7 +392,7 @@ def _string_checks(schema: dict[str, Any]) -> dict[str, Any]:
         with contextlib.suppress(PatternError):
             out["pattern"] = _SurrogateSafe(compile_pattern(schema["pattern"]))
     fmt = schema.get("format")
-    if isinstance(fmt, str) and fmt in FORMATS:
+    if isinstance(fmt, str) and fmt in FORMATS:  # others are not checked
         out["format"] = format_regex(fmt)
     for key in ("minLength", "maxLength"):
         value = schema.get(key)
