@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -510,6 +509,10 @@ def unknown_policy_rules(registry: Registry) -> Iterator[Hit]:
 
 def expired_waivers(registry: Registry) -> Iterator[Hit]:
     """A waiver of waivers.yaml is past its `expires` day."""
+    if not registry.waivers:
+        return
+    from datetime import date  # datetime's import: 2 % of a small validate's start-up
+
     today = date.today()
     for waiver in registry.waivers:
         if waiver.expired(today):

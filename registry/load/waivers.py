@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from registry.load.model import property_names
@@ -21,6 +20,8 @@ from registry.load.snapshot import WAIVERS_FILE
 from registry.records import record
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from registry.diff.changes import Change
 
 # How a change's section outside events is written in a subject.
@@ -100,6 +101,8 @@ def calendar_date(value: Any) -> date | None:
     """`YYYY-MM-DD` as a date; None for anything else (Python also reads `20990101`)."""
     if not isinstance(value, str) or not DATE.match(value):
         return None
+    from datetime import date  # only a registry with waivers reads dates
+
     try:
         return date.fromisoformat(value)
     except ValueError:
