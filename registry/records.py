@@ -61,11 +61,16 @@ T = TypeVar("T")
 #   compare, in order; hash() is the hash of that tuple (frozen classes; others are
 #   unhashable, as dataclass makes them); repr() names the class and the fields that show;
 #   assigning to a frozen instance raises FrozenInstanceError.
-# - __init__ is the source dataclass would write, compiled when the class is first called:
-#   the same signature, defaults, factories and __post_init__, as fast once made.
+# - __init__ binds its arguments in Python for a class's first COMPILE_AFTER instances, then
+#   is the source dataclass would write, compiled: the same signature (inspect.signature of
+#   the class reads it), defaults, factories, __post_init__ and errors, as fast once made.
 # Not supported (refused when the class is made): InitVar and keyword-only fields.
 
 _FACTORY = type("_HasFactory", (), {"__repr__": lambda self: "<factory>"})()
+# Instances a class makes with the __init__ that binds its own arguments before its compiled
+# one is made: most classes a command imports are made a few times (settings, a plan's
+# parts), a few by the thousand. Compiling one costs what binding about 25 calls does here.
+COMPILE_AFTER = 16
 _INIT_VAR = getattr(dataclasses, "_FIELD_INITVAR", None)  # private; only to refuse InitVar
 
 
@@ -204,20 +209,82 @@ def _init_source(
     return source + "\n", names
 
 
+def _compile_init(cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool) -> Any:
+    """The __init__ dataclass would write for `cls`, compiled."""
+    source, names = _init_source(cls, every, frozen, slots)
+    made: dict[str, Any] = {}
+    exec(source, names, made)
+    init = made["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__record_init__ = True
+    return init
+
+
 def _lazy_init(cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool) -> Any:
-    """An __init__ that compiles the real one at the first call and puts it in its place."""
+    """An __init__ that binds its arguments itself for the class's first COMPILE_AFTER
+    instances, then compiles the real one and puts it in its place. Arguments it cannot
+    bind (missing, extra, repeated) go to the compiled one, which raises Python's error."""
+    taken = frozenset(f.name for f in every if f.init)
+    positional = tuple(f.name for f in every if f.init)
+    set_field = object.__setattr__ if frozen else setattr
+    post_init = hasattr(cls, "__post_init__")
+    made = 0
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        source, names = _init_source(cls, every, frozen, slots)
-        made: dict[str, Any] = {}
-        exec(source, names, made)
-        init = made["__init__"]
-        init.__qualname__ = f"{cls.__qualname__}.__init__"
-        init.__module__ = cls.__module__
-        type.__setattr__(cls, "__init__", init)
-        init(self, *args, **kwargs)
+    def bound(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        if len(args) > len(positional) or not taken.issuperset(kwargs):
+            return None
+        values = dict(zip(positional, args, strict=False))
+        if not values.keys().isdisjoint(kwargs):
+            return None
+        values.update(kwargs)
+        for f in every:
+            if f.init and f.name not in values and f.default is MISSING and (
+                    f.default_factory is MISSING):  # fmt: skip
+                return None
+        return values
 
+    def __init__(instance: Any, /, *args: Any, **kwargs: Any) -> None:
+        nonlocal made
+        made += 1
+        values = bound(args, kwargs) if made <= COMPILE_AFTER else None
+        if values is None:
+            init = _compile_init(cls, every, frozen, slots)
+            type.__setattr__(cls, "__init__", init)
+            init(instance, *args, **kwargs)
+            return
+        for f in every:  # in order, as the compiled __init__ assigns and calls factories
+            if f.name in values:
+                value = values[f.name]
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            elif f.init or (slots and f.default is not MISSING):
+                value = f.default
+            else:
+                continue  # read from the class attribute that holds the default
+            set_field(instance, f.name, value)
+        if post_init:
+            instance.__post_init__()
+
+    __init__.__record_init__ = True  # type: ignore[attr-defined]
     return __init__
+
+
+class _Signature:
+    """`cls.__signature__`, what inspect.signature(cls) and help() read: the compiled
+    __init__'s (compiled for the asking), without self."""
+
+    def __init__(self, every: tuple[Field[Any], ...], frozen: bool, slots: bool) -> None:
+        self.every, self.frozen, self.slots = every, frozen, slots
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        import inspect
+
+        init: Any = getattr(owner, "__init__")  # noqa: B009 - a subclass may write its own
+        if getattr(init, "__record_init__", False):
+            init = _compile_init(owner, self.every, self.frozen, self.slots)
+        signature = inspect.signature(init)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
 def _signature_text(cls: type, every: tuple[Field[Any], ...]) -> str:
@@ -290,6 +357,8 @@ def record(
                 if method is not None:
                     method.__qualname__ = f"{made.__qualname__}.{name}"
                 setattr(made, name, method)
+        if "__init__" not in own:
+            made.__signature__ = _Signature(every, frozen, slots)  # type: ignore[attr-defined]
         return made
 
     return wrap if cls is None else wrap(cls)
