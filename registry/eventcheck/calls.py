@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import json
 import re
@@ -71,6 +70,8 @@ class _Reader:
     def __init__(self, raw: IO[bytes], max_bytes: int | None) -> None:
         stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         if stream.peek(2)[:2] == b"\x1f\x8b":  # gzip, whatever the file is called
+            import gzip  # with struct and _compression: for gzip input only
+
             stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))
         if max_bytes is not None:
             stream = io.BufferedReader(_Capped(stream, max_bytes))
