@@ -5,6 +5,7 @@ The project's one door to `dataclasses`: modules take `record`, `field`, `fields
 
 from __future__ import annotations
 
+import abc
 import sys
 import types
 from typing import Any
@@ -14,6 +15,8 @@ class _Inspect(types.ModuleType):
     """Stands for `inspect` inside dataclasses: the real module is imported when first read."""
 
     def __getattr__(self, name: str) -> Any:
+        if sys.modules.get("inspect") is self:  # read while dataclasses loads (a thread)
+            del sys.modules["inspect"]
         import inspect
 
         return getattr(inspect, name)
@@ -142,7 +145,6 @@ def _shown_and_hashed(every: tuple[Field[Any], ...], frozen: bool) -> dict[str, 
 def _frozen(cls: type[Any], every: tuple[Field[Any], ...], slots: bool) -> dict[str, Any]:
     """The guards dataclass gives a frozen class, and pickling's state for its slots."""
     names = frozenset(f.name for f in every)
-    ordered = tuple(f.name for f in every)
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
@@ -157,12 +159,12 @@ def _frozen(cls: type[Any], every: tuple[Field[Any], ...], slots: bool) -> dict[
     methods: dict[str, Any] = {"__setattr__": __setattr__, "__delattr__": __delattr__}
     if slots:  # unpickling sets slots through setattr, which the guard refuses
 
-        def __getstate__(self: Any) -> list[Any]:
-            return [getattr(self, name) for name in ordered]
+        def __getstate__(self: Any) -> list[Any]:  # the fields of the instance's class
+            return [getattr(self, f.name) for f in fields(self)]
 
         def __setstate__(self: Any, state: list[Any]) -> None:
-            for name, value in zip(ordered, state, strict=False):
-                object.__setattr__(self, name, value)
+            for f, value in zip(fields(self), state, strict=False):
+                object.__setattr__(self, f.name, value)
 
         methods.update(__getstate__=__getstate__, __setstate__=__setstate__)
     return methods
@@ -171,28 +173,31 @@ def _frozen(cls: type[Any], every: tuple[Field[Any], ...], slots: bool) -> dict[
 def _init_source(
     cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool
 ) -> tuple[str, dict[str, Any]]:
-    """The source of the __init__ dataclass writes for `cls`, and the names it reads."""
+    """The source of the __init__ dataclass writes for `cls`, made by a function of the
+    names it reads (as dataclass does: its globals are the class's module's)."""
     self = "__dataclass_self__" if "self" in {f.name for f in every} else "self"
     names: dict[str, Any] = {"__record_object_setattr": object.__setattr__,
-                             "__record_factory": _FACTORY}  # fmt: skip
+                             "__record_factory": _FACTORY, "__record_return": None}  # fmt: skip
     params: list[str] = []
     body: list[str] = []
     for f in every:
         value: str | None = f.name
+        if f.init:
+            names[f"__record_type_{f.name}"] = f.type
         if f.default_factory is not MISSING:
             names[f"__record_make_{f.name}"] = f.default_factory
             if f.init:
-                params.append(f"{f.name}=__record_factory")
+                params.append(f"{f.name}:__record_type_{f.name}=__record_factory")
                 value = (f"__record_make_{f.name}() if {f.name} is __record_factory "
                          f"else {f.name}")  # fmt: skip
             else:
                 value = f"__record_make_{f.name}()"
         elif f.init:
             if f.default is MISSING:
-                params.append(f.name)
+                params.append(f"{f.name}:__record_type_{f.name}")
             else:
                 names[f"__record_default_{f.name}"] = f.default
-                params.append(f"{f.name}=__record_default_{f.name}")
+                params.append(f"{f.name}:__record_type_{f.name}=__record_default_{f.name}")
         elif slots and f.default is not MISSING:
             names[f"__record_default_{f.name}"] = f.default
             value = f"__record_default_{f.name}"
@@ -205,18 +210,26 @@ def _init_source(
                 body.append(f"  {self}.{f.name} = {value}")
     if hasattr(cls, "__post_init__"):
         body.append(f"  {self}.__post_init__()")
-    source = f"def __init__({', '.join([self, *params])}):\n" + ("\n".join(body) or "  pass")
-    return source + "\n", names
+    source = (
+        f"def __create_fn__({', '.join(names)}):\n"
+        f" def __init__({', '.join([self, *params])})->__record_return:\n"
+        + ("\n".join(body) or "  pass")
+        + "\n return __init__\n"
+    )
+    return source, names
 
 
 def _compile_init(cls: type, every: tuple[Field[Any], ...], frozen: bool, slots: bool) -> Any:
     """The __init__ dataclass would write for `cls`, compiled."""
     source, names = _init_source(cls, every, frozen, slots)
+    module = sys.modules.get(cls.__module__)
     made: dict[str, Any] = {}
-    exec(source, names, made)
-    init = made["__init__"]
+    # Not under this module's `from __future__ import annotations`: the annotations are
+    # the fields' types themselves, as in dataclass's __init__.
+    code = compile(source, f"<record {cls.__qualname__}>", "exec", dont_inherit=True)
+    exec(code, vars(module) if module is not None else {}, made)
+    init = made["__create_fn__"](**names)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
     init.__record_init__ = True
     return init
 
@@ -278,6 +291,8 @@ class _Signature:
         self.every, self.frozen, self.slots = every, frozen, slots
 
     def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is not None:  # an instance's signature is its __call__'s, if any
+            raise AttributeError("__signature__")
         import inspect
 
         init: Any = getattr(owner, "__init__")  # noqa: B009 - a subclass may write its own
@@ -289,14 +304,36 @@ class _Signature:
 
 def _signature_text(cls: type, every: tuple[Field[Any], ...]) -> str:
     """What dataclass writes as the docstring of a class without one: its signature."""
+    if not all(isinstance(f.type, str) for f in every if f.init):  # types: as inspect shows them
+        return cls.__name__ + str(cls.__signature__).replace(" -> None", "")  # type: ignore[attr-defined]
     shown = []
     for f in every:
         if f.init:
-            kind = repr(f.type) if isinstance(f.type, str) else getattr(f.type, "__name__", f.type)
+            kind = repr(f.type)
             default = (" = <factory>" if f.default_factory is not MISSING
                        else "" if f.default is MISSING else f" = {f.default!r}")  # fmt: skip
             shown.append(f"{f.name}: {kind}{default}")
     return f"{cls.__name__}({', '.join(shown)})"
+
+
+def _frozen_bases(cls: type) -> bool | None:
+    """Whether the dataclass bases of `cls` are frozen; None when it has none."""
+    found = None
+    for base in cls.__mro__[-1:0:-1]:
+        params = getattr(base, "__dataclass_params__", None)
+        if params is not None:
+            found = bool(found) or params.frozen
+    return found
+
+
+def _refuse_own(cls: type, own: set[str], frozen: bool, order: bool) -> None:
+    """What dataclass refuses: a frozen class's own guards, an ordered class's own order."""
+    guards = ("__setattr__", "__delattr__") if frozen else ()
+    ordering = ("__lt__", "__le__", "__gt__", "__ge__") if order else ()
+    for name in (*guards, *ordering):
+        if name in own:
+            hint = ". Consider using functools.total_ordering" if name in ordering else ""
+            raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}{hint}")
 
 
 def _check(cls: type) -> tuple[Field[Any], ...]:
@@ -333,20 +370,27 @@ def record(
     slots: bool = False,
 ) -> type[T] | Callable[[type[T]], type[T]]:  # fmt: skip
     """`dataclass(cls, frozen=..., order=..., slots=...)`, eq and repr included, from shared
-    functions and an __init__ compiled at first use. A class that writes its own __init__,
-    __eq__, __hash__, __repr__ or ordering keeps it."""
+    functions and an __init__ compiled once a class is used. A class that writes its own
+    __init__, __eq__, __hash__ or __repr__ keeps it; its own ordering (with order) or guards
+    (frozen) are refused, as dataclass refuses them."""
 
     def wrap(cls: type[T]) -> type[T]:
         own = set(vars(cls))
         if vars(cls).get("__hash__", 0) is None and "__eq__" in own:
             own.discard("__hash__")  # Python's None for a class with its own ==, not a choice
-        undocumented = cls.__doc__ is None
+        _refuse_own(cls, own, frozen, order)
+        undocumented = not cls.__doc__
         if undocumented:
             cls.__doc__ = "-"  # written below: dataclass would ask inspect for a signature
-        made = dataclass(cls, init=False, repr=False, eq=False, slots=slots)
+        # dataclass checks that a frozen class's dataclass bases are frozen, and the reverse;
+        # told frozen, it compiles guards of its own (replaced below), so it is told only
+        # where a base is frozen, and the other half of the check is made here.
+        frozen_bases = _frozen_bases(cls)
+        if frozen and frozen_bases is False:
+            raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
+        told = frozen and bool(frozen_bases)
+        made = dataclass(cls, init=False, repr=False, eq=False, frozen=told, slots=slots)
         every = _check(made)
-        if undocumented:
-            made.__doc__ = _signature_text(made, every)
         methods = _compared(made, every, order)
         methods.update(_shown_and_hashed(every, frozen))
         if frozen:
@@ -359,6 +403,13 @@ def record(
                 setattr(made, name, method)
         if "__init__" not in own:
             made.__signature__ = _Signature(every, frozen, slots)  # type: ignore[attr-defined]
+        if undocumented:
+            made.__doc__ = _signature_text(made, every)
+        params = made.__dataclass_params__  # type: ignore[attr-defined]
+        for flag, value in (("init", True), ("repr", True), ("eq", True), ("order", order),
+                            ("frozen", frozen)):  # fmt: skip
+            setattr(params, flag, value)  # what the class is, for dataclass and other readers
+        abc.update_abstractmethods(made)  # methods given above may fill abstract ones
         return made
 
     return wrap if cls is None else wrap(cls)
