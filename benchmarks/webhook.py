@@ -15,6 +15,14 @@ here reviewing the load's burst on the same cores), and acks only
 shared machine); printed per configuration: the median of
 throughput and ack p99 with their spread (min-max), and the bot's ratios to the floor's
 medians. Then times a pull_request delivery until its comment appears on the fake.
+
+Kept-alive connections stay with the gunicorn worker that accepted them, and which one that
+is varies from run to run: with 8 connections, one worker may hold them all and the other
+idle, for the floor as for the bot, which halves that run's throughput. Each kept-alive run
+therefore also records how the connections were split between the workers (read from
+/proc a second into the run), and the ratios are printed twice: over every round, and over
+the rounds where both the floor and the bot had each worker hold at least a quarter of the
+connections (the issue's own figures counted only such runs).
 Targets (issue 31): on SQLite, p99 at most 2x the floor's and throughput at least 0.6 of
 it; on PostgreSQL (`--backend postgres`, a database of its own on 127.0.0.1:5432, dropped
 afterwards), throughput at least 0.4; delivery -> comment < 1 s.
@@ -36,6 +44,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -131,6 +140,33 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def connections_by_worker(master: int, port: int) -> list[int]:
+    """Established connections to `port` that each worker of the gunicorn `master` holds
+    (Linux: /proc/net/tcp, and each worker's open files)."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if parts[3] == "01" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    sockets.add(f"socket:[{parts[9]}]")
+    held = []
+    for worker in _children(master):
+        count = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{worker}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    count += os.readlink(fd) in sockets
+        held.append(count)
+    return sorted(held, reverse=True)
+
+
 def wrk(
     server: int,
     port: int,
@@ -142,17 +178,24 @@ def wrk(
     event: str,
     signature: str,
     nonce: str,
-) -> dict[str, float]:
-    """One wrk run: deliveries per second, ack p99 (ms) and the server's CPU per delivery
-    (ms); exits on any non-2xx answer."""
+) -> dict[str, Any]:
+    """One wrk run: deliveries per second, ack p99 (ms), the server's CPU per delivery (ms)
+    and, kept alive, the connections each worker held; exits on any non-2xx answer."""
     threads = min(2, connections)
     cpu = server_cpu(server)
-    out = subprocess.run(
+    running = subprocess.Popen(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--latency",
          "-s", str(script), f"http://127.0.0.1:{port}", "--", nonce, str(body), event,
          signature, mode],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    held: list[int] | None = None  # not kept alive: each delivery picks a worker anew
+    if mode == "keepalive":
+        time.sleep(min(1.0, seconds / 3))
+        held = connections_by_worker(server, port)
+    out, err = running.communicate()
+    if running.returncode != 0:
+        raise SystemExit(f"wrk failed:\n{err}")
     cpu = server_cpu(server) - cpu
     if "Non-2xx" in out or ("Socket errors" in out and mode == "keepalive"):
         raise SystemExit(f"wrk saw failed requests:\n{out}")
@@ -162,7 +205,7 @@ def wrk(
     if p99 is None or rate is None or count is None:
         raise SystemExit(f"cannot read wrk's output:\n{out}")
     return {"throughput": float(rate.group(1)), "p99": float(p99.group(1)) * _UNITS[p99.group(2)],
-            "cpu": cpu * 1000 / max(1, int(count.group(1)))}  # fmt: skip
+            "cpu": cpu * 1000 / max(1, int(count.group(1))), "held": held}  # fmt: skip
 
 
 def main() -> None:
@@ -217,7 +260,7 @@ def main() -> None:
         body_path.write_bytes(body)
         script.write_text(WRK_SCRIPT)
         configs = [(int(c), m) for c in args.connections.split(",") for m in args.modes.split(",")]
-        measured: dict[tuple[str, int, str], list[dict[str, float]]] = {}
+        measured: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
         comments: dict[str, float] = {}
         for round_ in range(args.repeat):
             for number, (name, app, extra) in enumerate(runs):
@@ -240,15 +283,29 @@ def main() -> None:
         report(args, runs, configs, measured, comments, len(body))
 
 
+def _split(run: dict[str, Any]) -> str:
+    held = run["held"]
+    return "-" if held is None else "/".join(str(n) for n in held) or "?"
+
+
+def _even(run: dict[str, Any], connections: int) -> bool:
+    """Each worker held at least a quarter of the connections (or they were not kept)."""
+    held = run["held"]
+    return held is None or (len(held) > 1 and min(held) * 4 >= connections)
+
+
 def report(args: argparse.Namespace, runs: list[tuple[str, str, dict[str, str]]],
            configs: list[tuple[int, str]], measured: dict[tuple[str, int, str],
-           list[dict[str, float]]], comments: dict[str, float], size: int) -> None:  # fmt: skip
+           list[dict[str, Any]]], comments: dict[str, float], size: int) -> None:  # fmt: skip
     threads = os.environ.get("TRACKPLAN_THREADS", "32")
     print(f"signed {args.event} deliveries of {size:,} bytes, unique ids; gunicorn "
           f"{args.workers} workers x {threads} threads; wrk {args.seconds:g} s per run, "
-          f"{args.repeat} rounds: median [min-max]")  # fmt: skip
+          f"{args.repeat} rounds: median [min-max]. Kept alive: the connections each worker "
+          f"held in each round, and the ratios again over the rounds where, on both sides, "
+          f"each worker held at least a quarter of them (even)")  # fmt: skip
     print(f"  {'':16}{'conns':>6} {'connection':<10}{'deliveries/s':>22}{'ack p99 ms':>22}"
-          f"{'CPU ms':>8}{'p99/floor':>10}{'tput/floor':>11}")  # fmt: skip
+          f"{'CPU ms':>8}{'p99/floor':>10}{'tput/floor':>11}{'even: p99, tput (rounds)':>32}"
+          f"  split by worker")  # fmt: skip
     for connections, mode in configs:
         floor = measured[("bare Flask", connections, mode)]
         for name, _app, _extra in runs:
@@ -256,22 +313,33 @@ def report(args: argparse.Namespace, runs: list[tuple[str, str, dict[str, str]]]
             tput = [r["throughput"] for r in rows]
             p99 = [r["p99"] for r in rows]
             cpu = statistics.median(r["cpu"] for r in rows)
-            ratios = ""
+            ratios, even_ratios = " " * 21, " " * 32
             if name != "bare Flask":
-                p99_ratio = statistics.median(p99) / statistics.median(r["p99"] for r in floor)
-                tput_ratio = statistics.median(tput) / statistics.median(
-                    r["throughput"] for r in floor)  # fmt: skip
-                ratios = f"{p99_ratio:9.2f}x{tput_ratio:10.2f}x"
+                ratios = _ratios(rows, floor)
+                even = [(r, f) for r, f in zip(rows, floor, strict=True)
+                        if _even(r, connections) and _even(f, connections)]  # fmt: skip
+                if mode == "keepalive":
+                    mine, theirs = [r for r, _ in even], [f for _, f in even]
+                    shown = _ratios(mine, theirs) if even else f"{'none':>21}"
+                    even_ratios = f"{shown}{f'({len(even)})':>11}"
+            splits = " ".join(_split(r) for r in rows)
             print(f"  {name:16}{connections:>6} {mode:<10}"
                   f"{statistics.median(tput):9.0f} [{min(tput):5.0f}-{max(tput):5.0f}]"
                   f"{statistics.median(p99):9.2f} [{min(p99):5.1f}-{max(p99):5.1f}]"
-                  f"{cpu:8.2f}{ratios}")  # fmt: skip
+                  f"{cpu:8.2f}{ratios}{even_ratios}  {splits}")  # fmt: skip
     for name, seconds in comments.items():
         print(f"  {name}: delivery -> comment {seconds * 1000:.0f} ms")
     print(
         "  targets: SQLite p99/floor <= 2x and tput/floor >= 0.6; PostgreSQL tput/floor >= "
         "0.4; delivery -> comment < 1000 ms"
     )
+
+
+def _ratios(rows: list[dict[str, Any]], floor: list[dict[str, Any]]) -> str:
+    p99 = statistics.median(r["p99"] for r in rows) / statistics.median(r["p99"] for r in floor)
+    tput = statistics.median(r["throughput"] for r in rows) / statistics.median(
+        r["throughput"] for r in floor)  # fmt: skip
+    return f"{p99:9.2f}x{tput:10.2f}x"
 
 
 def comment_time(base: str, gh: FakeGitHub, number: int) -> float:
