@@ -302,10 +302,15 @@ class _Signature:
         return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
-def _signature_text(cls: type, every: tuple[Field[Any], ...]) -> str:
+def _signature_text(cls: type, every: tuple[Field[Any], ...], own_init: bool) -> str:
     """What dataclass writes as the docstring of a class without one: its signature."""
-    if not all(isinstance(f.type, str) for f in every if f.init):  # types: as inspect shows them
-        return cls.__name__ + str(cls.__signature__).replace(" -> None", "")  # type: ignore[attr-defined]
+    if own_init or not all(isinstance(f.type, str) for f in every if f.init):
+        import inspect  # the class's own __init__, or types shown as inspect shows them
+
+        try:
+            return cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+        except (TypeError, ValueError):
+            return cls.__name__
     shown = []
     for f in every:
         if f.init:
@@ -404,7 +409,7 @@ def record(
         if "__init__" not in own:
             made.__signature__ = _Signature(every, frozen, slots)  # type: ignore[attr-defined]
         if undocumented:
-            made.__doc__ = _signature_text(made, every)
+            made.__doc__ = _signature_text(made, every, "__init__" in own)
         params = made.__dataclass_params__  # type: ignore[attr-defined]
         for flag, value in (("init", True), ("repr", True), ("eq", True), ("order", order),
                             ("frozen", frozen)):  # fmt: skip

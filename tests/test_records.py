@@ -343,6 +343,18 @@ def test_a_record_is_the_dataclass_its_flags_say_to_dataclass_inspect_and_abc() 
 
     assert repr(Filled(1)).endswith("Filled(x=1)") and Filled.__doc__ == "Filled(x: 'int')"
 
+    def own_init() -> type:
+        class Built:
+            x: int
+
+            def __init__(self, y: str) -> None:
+                self.x = len(y)
+
+        return Built
+
+    plain, made = _pair(own_init)
+    assert made.__doc__ == plain.__doc__ == "Built(y: 'str') -> 'None'" and made("ab").x == 2
+
 
 @record
 class Thawed2:
