@@ -7,6 +7,11 @@ fresh process per size; printed: calls/s over the whole run (loading the plan an
 compiling the validators included), the rate beyond the fixed cost of a 2,000-call run,
 and the process's peak RSS: streaming means the peak does not grow with the input. The
 baseline in the same run is `json.loads` of every line alone.
+
+Then one call of --element MB (a string of escaped quotes and brackets, the slowest text to
+scan) as a JSON line and as the one element of a JSON array: the array reader takes it in
+growing reads, so both take about the same time (the array took 16 s for 60 MB when each
+1 MB read parsed the element anew).
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ def write_calls(path: Path, schema: Path, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--element", type=int, default=60, help="MB of the one long call")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp)
@@ -88,6 +94,26 @@ def main() -> None:
                   f"{size / seconds:,.0f} calls/s overall, {steady:,.0f} calls/s checking "
                   f"(json.loads alone: {size / floor:,.0f}/s), peak RSS {peak / 1024:.0f} MB; "
                   f"{report['violations']} violations")  # fmt: skip
+        one_long_call(app, args.element)
+
+
+def one_long_call(app: Path, megabytes: int) -> None:
+    text = '\\"[' * (megabytes * (1 << 20) // 3)
+    call = json.dumps({"event": "Long", "properties": {}})[:-1] + f', "x": "{text}"}}'
+    shown = []
+    for kind, data in (("a line", call + "\n"), ("an array's element", f"[{call}]\n")):
+        path = app / f"long-{len(shown)}.json"
+        path.write_text(data)
+        command = [sys.executable, "-c", CHILD, "check", str(path), "--lock",
+                   str(app / "trackplan.lock"), "--plans", str(app / "trackplan-plans"),
+                   "--format", "json", "--fail-on", "never"]  # fmt: skip
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+        seconds = time.perf_counter() - start
+        peak = int(done.stderr.strip().splitlines()[-1])
+        assert json.loads(done.stdout)["calls"] == 1, done.stdout
+        shown.append(f"as {kind} {seconds:.1f} s, peak RSS {peak / 1024:.0f} MB")
+    print(f"one call of {megabytes} MB: " + "; ".join(shown))
 
 
 if __name__ == "__main__":
