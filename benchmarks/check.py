@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,14 +77,7 @@ def main() -> None:
                 for line in handle:
                     json.loads(line)
             floor = time.perf_counter() - start
-            command = [sys.executable, "-c", CHILD, "check", str(calls), "--lock",
-                       str(app / "trackplan.lock"), "--plans", str(app / "trackplan-plans"),
-                       "--format", "json", "--fail-on", "never"]  # fmt: skip
-            start = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-            seconds = time.perf_counter() - start
-            peak = int(done.stderr.strip().splitlines()[-1])
-            report = json.loads(done.stdout)
+            seconds, peak, report = check(app, calls)
             if fixed is None:
                 fixed = seconds
                 print(f"fixed cost (start, load the plan, compile 2,000 events): {fixed:.2f} s, "
@@ -97,6 +91,19 @@ def main() -> None:
         one_long_call(app, args.element)
 
 
+def check(app: Path, calls: Path) -> tuple[float, int, dict[str, Any]]:
+    """`trackplan check` of `calls` against the pulled release, in a fresh process: its
+    seconds, its own peak RSS (KB) and its JSON report."""
+    command = [sys.executable, "-c", CHILD, "check", str(calls), "--lock",
+               str(app / "trackplan.lock"), "--plans", str(app / "trackplan-plans"),
+               "--format", "json", "--fail-on", "never"]  # fmt: skip
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    report: dict[str, Any] = json.loads(done.stdout)
+    return seconds, int(done.stderr.strip().splitlines()[-1]), report
+
+
 def one_long_call(app: Path, megabytes: int) -> None:
     text = '\\"[' * (megabytes * (1 << 20) // 3)
     call = json.dumps({"event": "Long", "properties": {}})[:-1] + f', "x": "{text}"}}'
@@ -104,14 +111,8 @@ def one_long_call(app: Path, megabytes: int) -> None:
     for kind, data in (("a line", call + "\n"), ("an array's element", f"[{call}]\n")):
         path = app / f"long-{len(shown)}.json"
         path.write_text(data)
-        command = [sys.executable, "-c", CHILD, "check", str(path), "--lock",
-                   str(app / "trackplan.lock"), "--plans", str(app / "trackplan-plans"),
-                   "--format", "json", "--fail-on", "never"]  # fmt: skip
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-        seconds = time.perf_counter() - start
-        peak = int(done.stderr.strip().splitlines()[-1])
-        assert json.loads(done.stdout)["calls"] == 1, done.stdout
+        seconds, peak, report = check(app, path)
+        assert report["calls"] == 1, report
         shown.append(f"as {kind} {seconds:.1f} s, peak RSS {peak / 1024:.0f} MB")
     print(f"one call of {megabytes} MB: " + "; ".join(shown))
 
