@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -9,9 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask, jsonify
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.test import EnvironBuilder
 
 from bot.config import Config, ConfigError
+from bot.web import webhook
 from bot.web.app import create_app
+from bot.web.signature import sign
 from tests.botkit import (
     PAYLOADS,
     SECRET,
@@ -88,6 +94,94 @@ def test_json_only_the_standard_library_reads_is_still_accepted(
     assert [json.loads(p)["pull_request"] for p in stored] == [{"number": 1}]
     assert json.loads(stored[0])["installation"] == {"id": 2**64}  # the last one, exact
     assert deliver(client, "pull_request", b'{"a": "\xff"}').status_code == 400  # not UTF-8
+
+
+def test_every_answer_is_the_json_flask_would_write(gh: FakeGitHub, tmp_path: Path) -> None:
+    """POST /webhook is answered in front of Flask's dispatch (bot/web/webhook.py): each
+    answer is the status line and the bytes Flask's jsonify gave, and the other methods on
+    /webhook are still Flask's."""
+    app = app_for(gh, tmp_path / "data", max_body_bytes=65536)
+    client = app.test_client()
+    review = payload("pull_request_review", "submitted.payload.json", gh)
+    answers = [
+        (deliver(client, "pull_request", b"{}", secret="forged"), 401,
+         {"error": "invalid signature"}),
+        (client.post("/webhook", data=b"{}", headers={"X-Hub-Signature-256": sign(SECRET, b"{}")}),
+         400, {"error": "missing X-GitHub-Event or X-GitHub-Delivery header"}),
+        (deliver(client, "push", b"[1]"), 400, {"error": "the body is not a JSON object"}),
+        (deliver(client, "ping", {"zen": "Keep it logically awesome."}), 200,
+         {"pong": True, "zen": "Keep it logically awesome."}),
+        (deliver(client, "push", {"ref": 7}), 400,
+         {"error": "malformed push payload: repository must be a dict (it is missing)"}),
+        (deliver(client, "issue_comment", {}), 202, {"ignored": "issue_comment is not handled"}),
+        (deliver(client, "pull_request_review", review, delivery="d-1"), 202,
+         {"queued": True, "duplicate": False}),
+        (deliver(client, "pull_request_review", review, delivery="d-1"), 202,
+         {"queued": False, "duplicate": True}),
+        (deliver(client, "push", b" " * 65537), 413, None),
+    ]  # fmt: skip
+    with app.app_context():
+        for response, status, fields in answers:
+            assert response.status_code == status, (status, response.get_data())
+            assert response.status == f"{status} {HTTP_STATUS_CODES[status].upper()}"
+            assert response.mimetype == "application/json"
+            if fields is not None:
+                assert response.get_data() == jsonify(**fields).get_data()
+    assert json.loads(answers[-1][0].get_data())["error"].startswith("The data value")
+    assert client.get("/webhook").status_code == 405
+    assert client.get("/webhook").get_json()["error"].startswith("The method is not allowed")
+    assert "POST" in client.options("/webhook").headers["Allow"]
+
+
+def _wsgi_post(app: Flask, body: bytes, **environ: Any) -> tuple[str, bytes]:
+    """POST /webhook to the app as a WSGI server would: the status line and the body."""
+    built = EnvironBuilder(path="/webhook", method="POST", data=body, headers={
+        "X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "w-1",
+        "X-Hub-Signature-256": sign(SECRET, body)}).get_environ()  # fmt: skip
+    built.update(environ)
+    started: list[str] = []
+    answer = b"".join(app(built, lambda status, headers, *_: started.append(status)))
+    return started[0], answer
+
+
+def test_bodies_up_to_the_limit_are_read_whole_and_a_short_one_is_refused(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    app = app_for(gh, tmp_path / "data", max_body_bytes=16384)
+    exact = b'{"pad": "' + b"a" * (16384 - 11) + b'"}'
+    assert len(exact) == 16384
+    assert _wsgi_post(app, exact)[0] == "202 ACCEPTED"
+    # Chunked: no Content-Length, the server marks the end of the body.
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True,
+               "wsgi.input": io.BytesIO(exact)}  # fmt: skip
+    assert _wsgi_post(app, exact, **chunked)[0] == "202 ACCEPTED"
+    over = exact[:-2] + b'a"}'
+    over_chunked = {**chunked, "wsgi.input": io.BytesIO(over)}
+    assert _wsgi_post(app, over, **over_chunked)[0] == "413 REQUEST ENTITY TOO LARGE"
+    # A client that stops before its Content-Length: refused, and nothing is read past it.
+    small = b'{"action": "created"}'
+    status, answer = _wsgi_post(app, small, CONTENT_LENGTH=str(len(small) + 10))
+    assert status == "400 BAD REQUEST" and b"error" in answer
+    stream = io.BytesIO(exact + b"next request")
+    assert _wsgi_post(app, exact, **{"wsgi.input": stream})[0] == "202 ACCEPTED"
+    assert stream.read() == b"next request"
+    assert app.extensions["trackplan"].queue.counts() == {}
+
+
+def test_a_fault_in_the_webhook_gets_a_500_and_a_logged_traceback(
+    gh: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    client = app_for(gh, tmp_path / "data").test_client()
+
+    def broken(*args: Any) -> Any:  # stands for a bug in the intake
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(webhook, "classify_body", broken)
+    with caplog.at_level(logging.ERROR, logger="trackplan"):
+        answer = deliver(client, "push", payload("push", "payload.json", gh))
+    assert answer.status_code == 500 and "internal error" in answer.get_json()["error"]
+    assert "Exception on /webhook [POST]" in caplog.text and "RuntimeError: a bug" in caplog.text
 
 
 def test_a_replayed_delivery_is_processed_once(gh: FakeGitHub, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping
@@ -15,14 +14,12 @@ from werkzeug.exceptions import HTTPException
 
 from bot.config import Config, ConfigError
 from bot.queue.base import DeliveryQueue
-from bot.queue.redact import scrub
 from bot.queue.worker import Worker
 from bot.readapi.access import ReadAccess
 from bot.service import assemble
 from bot.web import catalog_routes, read_routes
-from bot.web.body import read_signed_body
-from bot.web.intake import PayloadError, classify_body, parse_json
 from bot.web.read_access import install as install_read_access
+from bot.web.webhook import WebhookEndpoint
 from registry.records import record
 
 log = logging.getLogger("trackplan.bot")
@@ -34,6 +31,7 @@ class BotState:
     config: Config
     queue: DeliveryQueue
     worker: Worker
+    endpoint: WebhookEndpoint
 
 
 def state() -> BotState:
@@ -53,49 +51,11 @@ def healthz() -> ResponseReturnValue:
 
 @webhook.post("/webhook")
 def receive() -> ResponseReturnValue:
-    bot = state()
-    # The signature is checked over the raw bytes as they are read, before anything else
-    # reads them: an unsigned body is not read at all, a forged one never held whole.
-    body = read_signed_body(bot.config.webhook_secret,
-                            request.headers.get("X-Hub-Signature-256"),
-                            bot.config.max_body_bytes)  # fmt: skip
-    if body is None:
-        log.warning("webhook rejected: bad or missing signature from %s", request.remote_addr)
-        return jsonify(error="invalid signature"), 401
-    event = request.headers.get("X-GitHub-Event", "")
-    delivery = request.headers.get("X-GitHub-Delivery", "")
-    if not event or not delivery:
-        return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery header"), 400
-    payload = parse_json(body)
-    if payload is None:
-        return jsonify(error="the body is not a JSON object"), 400
-    if event == "ping":
-        return jsonify(pong=True, zen=str(payload.get("zen", ""))), 200
-    try:
-        route = classify_body(event, payload, body)
-    except PayloadError as exc:
-        log.warning("delivery %s event=%s outcome=rejected (%s)", delivery, event, exc)
-        return jsonify(error=f"malformed {event} payload: {exc}"), 400
-    if not route.handled:
-        log.info("delivery %s event=%s outcome=ignored (%s)", delivery, event, route.reason)
-        return jsonify(ignored=route.reason), 202
-    kept = json.dumps(route.essentials, separators=(",", ":")).encode()
-    try:
-        stored = bot.queue.put(delivery, event, route.key, route.coalesce, kept)
-    except Exception as exc:  # the database is down or full: GitHub may redeliver later
-        log.error("delivery %s event=%s outcome=not-stored (%s: %s)", delivery, event,
-                  exc.__class__.__name__, scrub(str(exc), bot.config.database_url))  # fmt: skip
-        return jsonify(error="the delivery queue is unavailable; redeliver it later"), 503
-    if stored:
-        bot.worker.notify(route.key)
-        # jsonify's bytes for {queued: true, duplicate: false}, made once: the most frequent
-        # answer needs no JSON encoder.
-        return current_app.response_class(_QUEUED, 202, mimetype="application/json")
-    log.info("delivery %s event=%s outcome=duplicate", delivery, event)
-    return jsonify(queued=False, duplicate=True), 202
-
-
-_QUEUED = b'{"duplicate":false,"queued":true}\n'
+    """Reached only through Flask's dispatch: create_app puts the WebhookEndpoint in front,
+    which answers POST /webhook before it. The same answer; the rule also gives Flask's 405
+    for other methods and OPTIONS."""
+    status, body = state().endpoint.answer(request.environ)
+    return current_app.response_class(body, status, mimetype="application/json")
 
 
 def _json_error(exc: HTTPException) -> ResponseReturnValue:
@@ -122,8 +82,11 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app = Flask("trackplan", static_folder=None)  # no /static/: it would serve the cwd
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     queue, worker = assemble(settings)
-    app.extensions["trackplan"] = BotState(settings, queue, worker)
+    endpoint = WebhookEndpoint(app.wsgi_app, queue, worker, settings.webhook_secret,
+                               settings.max_body_bytes, settings.database_url)  # fmt: skip
+    app.extensions["trackplan"] = BotState(settings, queue, worker, endpoint)
     app.register_blueprint(webhook)
+    app.wsgi_app = endpoint  # type: ignore[method-assign]  # Flask's documented middleware hook
     app.register_error_handler(HTTPException, _json_error)
     if settings.registry_path is not None:
         # The read API and catalog answer on their own address (create_read_app), never on

@@ -102,7 +102,7 @@ def get_version(plan: str, version: str) -> ResponseReturnValue:
 def check_calls(plan: str, version: str) -> ResponseReturnValue:
     """Check a batch of calls (JSON lines or a JSON array, gzip allowed) against a release:
     the same JSON report as `trackplan check --format json`."""
-    body = read_body(CHECK_MAX_BYTES)
+    body = read_body(request.environ, CHECK_MAX_BYTES)
     source = _store().source()
     versions = source.versions(plan)
     if not versions:
