@@ -17,6 +17,8 @@ from bot.web.body import Environ, read_signed_body
 from bot.web.intake import PayloadError, classify_body, parse_json
 
 log = logging.getLogger("trackplan.bot")
+# Where Flask logged a fault in a view (its app.logger: the app is named "trackplan").
+faults = logging.getLogger("trackplan")
 
 PATH = "/webhook"
 StartResponse = Callable[..., Any]
@@ -71,7 +73,7 @@ class WebhookEndpoint:
         except HTTPException as exc:  # the body: too large, or cut short
             return exc.code or 500, document(error=exc.description or exc.name)
         except Exception:  # a bug: logged as Flask logs it, answered as Flask answers it
-            log.exception("Exception on %s [POST]", PATH)
+            faults.exception("Exception on %s [POST]", PATH)
             return 500, document(error=InternalServerError.description)
 
     def _receive(self, environ: Environ) -> Answer:
