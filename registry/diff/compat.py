@@ -743,8 +743,9 @@ class _Walker:
                                  new.get(keyword), True, True)  # fmt: skip
                     return
         # Equal text is not enough: a `$ref` in a branch may point at a definition that
-        # changed (`$defs` are compared where they are used, not on their own).
-        if all(self.same(old.get(k), new.get(k)) for k in COMBINATORS):
+        # changed (`$defs` are compared where they are used, not on their own). The order of
+        # the branches is: allOf, anyOf and oneOf accept the same whatever it is.
+        if all(self.same(_in_order(old.get(k)), _in_order(new.get(k))) for k in COMBINATORS):
             return
         old_part = {k: old[k] for k in COMBINATORS if k in old} or True
         new_part = {k: new[k] for k in COMBINATORS if k in new} or True
@@ -756,6 +757,11 @@ class _Walker:
         self.add("combinator-changed", f"{pointer}/{kinds[0]}",
                  None if old_part is True else old_part, None if new_part is True else new_part,
                  narrows, widens)  # fmt: skip
+
+
+def _in_order(branches: Any) -> Any:
+    """A combinator's branches in one order (by their JSON text), to compare as a set."""
+    return sorted(branches, key=_canon) if isinstance(branches, list) else branches
 
 
 def _cleared(difference: Difference, flag: str) -> Difference:
