@@ -82,8 +82,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app = Flask("trackplan", static_folder=None)  # no /static/: it would serve the cwd
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     queue, worker = assemble(settings)
-    endpoint = WebhookEndpoint(app.wsgi_app, queue, worker, settings.webhook_secret,
-                               settings.max_body_bytes, settings.database_url)  # fmt: skip
+    endpoint = WebhookEndpoint(app.wsgi_app, settings, queue, worker)
     app.extensions["trackplan"] = BotState(settings, queue, worker, endpoint)
     app.register_blueprint(webhook)
     app.wsgi_app = endpoint  # type: ignore[method-assign]  # Flask's documented middleware hook

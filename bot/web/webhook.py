@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from bot.config import Config
 from bot.queue.base import DeliveryQueue
 from bot.queue.redact import scrub
 from bot.queue.worker import Worker
@@ -46,14 +47,12 @@ class WebhookEndpoint:
     errors of the body (413, a client that stops short) and of the code (500) included.
     """
 
-    def __init__(self, flask_app: WsgiApp, queue: DeliveryQueue, worker: Worker,
-                 secret: str, max_body_bytes: int, database_url: str) -> None:  # fmt: skip
+    def __init__(self, flask_app: WsgiApp, config: Config, queue: DeliveryQueue,
+                 worker: Worker) -> None:  # fmt: skip
         self.flask_app = flask_app
+        self.config = config
         self.queue = queue
         self.worker = worker
-        self.secret = secret
-        self.max_body_bytes = max_body_bytes
-        self.database_url = database_url  # scrubbed from errors that quote it
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -79,8 +78,9 @@ class WebhookEndpoint:
     def _receive(self, environ: Environ) -> Answer:
         # The signature is checked over the raw bytes as they are read, before anything else
         # reads them: an unsigned body is not read at all, a forged one never held whole.
-        body = read_signed_body(environ, self.secret, environ.get("HTTP_X_HUB_SIGNATURE_256"),
-                                self.max_body_bytes)  # fmt: skip
+        body = read_signed_body(environ, self.config.webhook_secret,
+                                environ.get("HTTP_X_HUB_SIGNATURE_256"),
+                                self.config.max_body_bytes)  # fmt: skip
         if body is None:
             log.warning("webhook rejected: bad or missing signature from %s",
                         environ.get("REMOTE_ADDR"))  # fmt: skip
@@ -106,8 +106,9 @@ class WebhookEndpoint:
         try:
             stored = self.queue.put(delivery, event, route.key, route.coalesce, kept)
         except Exception as exc:  # the database is down or full: GitHub may redeliver later
+            said = scrub(str(exc), self.config.database_url)  # never the URL's password
             log.error("delivery %s event=%s outcome=not-stored (%s: %s)", delivery, event,
-                      exc.__class__.__name__, scrub(str(exc), self.database_url))  # fmt: skip
+                      exc.__class__.__name__, said)  # fmt: skip
             return 503, document(error="the delivery queue is unavailable; redeliver it later")
         if stored:
             self.worker.notify(route.key)
